@@ -1,0 +1,253 @@
+/**
+ * The notifier's logic, independent of AWS: `createNotifier(deps)` takes every side effect as a
+ * dependency (secrets, dedupe store, heartbeat, fetch, clock, logger), so tests and the local
+ * server run exactly the code the Lambda runs. `handler.ts` wires the real AWS clients.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { systemClock, type Clock } from "./clock";
+import { WATCHDOG_ALERT_NAME } from "./convention";
+import { alertmanagerDedupeKey, rawDedupeKey, snsDedupeKey, type DedupeStore } from "./dedupe";
+import {
+    classifyEvent,
+    header,
+    parseAlertmanagerPayload,
+    parseCloudWatchAlarm,
+    requestBody,
+    type AlertmanagerPayload,
+    type FunctionUrlEvent,
+    type FunctionUrlResult,
+    type SnsEvent,
+    type SnsRecord,
+} from "./events";
+import { formatAlertmanager, formatCloudWatchAlarm, formatRaw, type SlackMessage } from "./format";
+import type { HeartbeatPublisher } from "./heartbeat";
+import { createLogger, errorFields, type Logger, type RedactingLogger } from "./log";
+import type { SecretGetter } from "./secrets";
+import { createSlackPoster, type DeliveryOptions } from "./slack";
+
+/** The slice of the Lambda context the notifier reads. */
+export interface LambdaContextLike {
+    getRemainingTimeInMillis?(): number;
+    readonly awsRequestId?: string;
+}
+
+export interface NotifierDeps {
+    /** Slack incoming-webhook URL (from Secrets Manager in the Lambda). Never logged. */
+    readonly getSlackWebhookUrl: SecretGetter;
+    /** Bearer token Alertmanager must present. Without it every HTTP request is refused with 500 (misconfiguration). */
+    readonly getAlertmanagerToken?: SecretGetter;
+    /** Idempotency store. @default none: every delivery posts */
+    readonly dedupe?: DedupeStore;
+    /** Watchdog heartbeat. Without it a Watchdog notification is answered with 500. */
+    readonly heartbeat?: HeartbeatPublisher;
+    /** @default globalThis.fetch */
+    readonly fetch?: typeof fetch;
+    /** @default the system clock */
+    readonly clock?: Clock;
+    /** @default JSON lines on console.log; pass a {@link RedactingLogger} to have secrets scrubbed */
+    readonly log?: Logger | RedactingLogger;
+    /** Retry and pacing knobs. */
+    readonly delivery?: Partial<DeliveryOptions>;
+    /** Longest time spent on one event's delivery. @default 25000 ms */
+    readonly deliveryBudgetMs?: number;
+    /** Time kept back from the Lambda's remaining time so we fail cleanly before the timeout. @default 3000 ms */
+    readonly timeoutReserveMs?: number;
+}
+
+export interface Notifier {
+    /** Lambda entry: dispatches SNS events, Function URL requests and anything else (posted raw). */
+    handle(event: unknown, context?: LambdaContextLike): Promise<FunctionUrlResult | undefined>;
+    /** SNS path. Throws when any record could not be delivered, so the invocation goes to the on-failure destination. */
+    handleSns(event: SnsEvent, context?: LambdaContextLike): Promise<void>;
+    /** Function URL path. Never throws: 401 bad token, 5xx when delivery failed (Alertmanager retries), 200 otherwise. */
+    handleHttp(event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResult>;
+}
+
+export const DEFAULT_DELIVERY_BUDGET_MS = 25_000;
+
+/** Constant-time comparison; hashing first makes the time independent of the lengths too. */
+export function tokensEqual(presented: string, expected: string): boolean {
+    const a = createHash("sha256").update(presented, "utf8").digest();
+    const b = createHash("sha256").update(expected, "utf8").digest();
+    return timingSafeEqual(a, b) && expected.length > 0;
+}
+
+function json(statusCode: number, body: Record<string, unknown>, headers: Record<string, string> = {}): FunctionUrlResult {
+    return { statusCode, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+function isRedacting(log: Logger): log is RedactingLogger {
+    return typeof (log as Partial<RedactingLogger>).redact === "function";
+}
+
+export function createNotifier(deps: NotifierDeps): Notifier {
+    const clock = deps.clock ?? systemClock;
+    const log = deps.log ?? createLogger();
+    const redact = (text: string) => (isRedacting(log) ? log.redact(text) : text);
+    const budgetMs = deps.deliveryBudgetMs ?? DEFAULT_DELIVERY_BUDGET_MS;
+    const reserveMs = deps.timeoutReserveMs ?? 3000;
+    const slack = createSlackPoster({
+        getWebhookUrl: deps.getSlackWebhookUrl,
+        fetch: deps.fetch ?? globalThis.fetch,
+        clock,
+        log,
+        options: deps.delivery,
+    });
+
+    const deadlineFor = (context?: LambdaContextLike): number => {
+        const remaining = context?.getRemainingTimeInMillis?.();
+        const budget = remaining !== undefined ? Math.min(budgetMs, remaining - reserveMs) : budgetMs;
+        return clock.now() + Math.max(budget, 0);
+    };
+
+    /** Posts once per key. Dedupe-store failures never block delivery: a double post beats a lost alert. */
+    const deliver = async (key: string | undefined, message: SlackMessage, deadline: number, meta: Record<string, unknown>): Promise<"posted" | "duplicate"> => {
+        let claimed = false;
+        if (key !== undefined && deps.dedupe !== undefined) {
+            try {
+                if ((await deps.dedupe.claim(key)) === "duplicate") {
+                    log.info("duplicate delivery skipped", { ...meta, dedupeKey: key });
+                    return "duplicate";
+                }
+                claimed = true;
+            } catch (e) {
+                log.warn("dedupe store unavailable; posting without dedupe", { ...meta, ...errorFields(e) });
+            }
+        }
+        try {
+            await slack.post(message, deadline);
+        } catch (e) {
+            if (claimed) await deps.dedupe!.release(key!).catch((err: unknown) => log.warn("dedupe release failed", { ...meta, ...errorFields(err) }));
+            throw e;
+        }
+        if (claimed) await deps.dedupe!.complete(key!).catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) }));
+        log.info("posted to slack", meta);
+        return "posted";
+    };
+
+    const messageForSnsRecord = (record: SnsRecord): { message: SlackMessage; meta: Record<string, unknown> } => {
+        const parsed = parseCloudWatchAlarm(record.Sns.Message);
+        const base = { source: "sns", messageId: record.Sns.MessageId };
+        if (parsed.ok) {
+            return {
+                message: formatCloudWatchAlarm(parsed.value),
+                meta: { ...base, alarm: parsed.value.AlarmName, state: parsed.value.NewStateValue },
+            };
+        }
+        log.warn("unreadable SNS message; posting raw", { ...base, reason: parsed.error });
+        const topic = record.Sns.TopicArn?.split(":").pop();
+        const raw = record.Sns.Subject ? `Subject: ${record.Sns.Subject}\n\n${record.Sns.Message}` : record.Sns.Message;
+        return { message: formatRaw(parsed.error, redact(raw), topic ? `SNS topic ${topic}` : "SNS"), meta: { ...base, raw: true } };
+    };
+
+    const handleSns = async (event: SnsEvent, context?: LambdaContextLike): Promise<void> => {
+        const deadline = deadlineFor(context);
+        const failures: string[] = [];
+        // Every record is attempted even if an earlier one failed; delivered ones are marked, so
+        // the retry of the whole event only re-posts what failed.
+        for (const record of event.Records) {
+            const { message, meta } = messageForSnsRecord(record);
+            try {
+                await deliver(snsDedupeKey(record.Sns.MessageId), message, deadline, meta);
+            } catch (e) {
+                log.error("slack delivery failed", { ...meta, ...errorFields(e) });
+                failures.push(record.Sns.MessageId);
+            }
+        }
+        if (failures.length > 0) {
+            throw new Error(`Slack delivery failed for ${failures.length} of ${event.Records.length} SNS record(s): ${failures.join(", ")}`);
+        }
+    };
+
+    const authenticate = async (event: FunctionUrlEvent): Promise<FunctionUrlResult | undefined> => {
+        if (deps.getAlertmanagerToken === undefined) {
+            log.error("no Alertmanager token configured; refusing HTTP requests");
+            return json(500, { error: "notifier misconfigured" });
+        }
+        let expected: string;
+        try {
+            expected = await deps.getAlertmanagerToken();
+        } catch (e) {
+            log.error("could not read the Alertmanager token", errorFields(e));
+            return json(503, { error: "token unavailable" });
+        }
+        const match = /^Bearer\s+(.+)$/i.exec(header(event, "authorization")?.trim() ?? "");
+        if (match === null || !tokensEqual(match[1]!.trim(), expected)) {
+            log.warn("rejected request with missing or wrong bearer token", { requestId: event.requestContext.requestId, hadHeader: match !== null });
+            return json(401, { error: "unauthorized" }, { "www-authenticate": 'Bearer realm="koronet-notifier"' });
+        }
+        return undefined;
+    };
+
+    const handleAlertmanager = async (payload: AlertmanagerPayload, deadline: number): Promise<FunctionUrlResult> => {
+        const isWatchdog = (labels: Record<string, string>) => labels["alertname"] === WATCHDOG_ALERT_NAME;
+        const watchdogs = payload.alerts.filter((a) => isWatchdog(a.labels));
+        const others = payload.alerts.filter((a) => !isWatchdog(a.labels));
+        const meta = { source: "alertmanager", groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length };
+
+        if (watchdogs.some((a) => a.status === "firing")) {
+            if (deps.heartbeat === undefined) {
+                log.error("Watchdog received but no heartbeat publisher is configured", meta);
+                return json(500, { error: "heartbeat not configured" });
+            }
+            try {
+                await deps.heartbeat.publish();
+                log.info("watchdog heartbeat published", meta);
+            } catch (e) {
+                // 5xx makes Alertmanager retry; if it keeps failing the heartbeat alarm fires, as it should.
+                log.error("watchdog heartbeat failed", { ...meta, ...errorFields(e) });
+                return json(500, { error: "heartbeat failed" });
+            }
+        }
+        if (others.length === 0) return json(200, { status: watchdogs.length > 0 ? "heartbeat" : "empty" });
+
+        const rest: AlertmanagerPayload = { ...payload, alerts: others, status: others.some((a) => a.status === "firing") ? "firing" : "resolved" };
+        try {
+            const result = await deliver(alertmanagerDedupeKey(rest), formatAlertmanager(rest), deadline, meta);
+            return json(200, { status: result });
+        } catch (e) {
+            log.error("slack delivery failed", { ...meta, ...errorFields(e) });
+            return json(503, { error: "slack delivery failed" });
+        }
+    };
+
+    const handleHttp = async (event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResult> => {
+        if (event.requestContext.http.method.toUpperCase() !== "POST") return json(405, { error: "method not allowed" }, { allow: "POST" });
+        const denied = await authenticate(event);
+        if (denied) return denied;
+        const deadline = deadlineFor(context);
+        const body = requestBody(event);
+        const parsed = parseAlertmanagerPayload(body);
+        if (parsed.ok) return handleAlertmanager(parsed.value, deadline);
+
+        log.warn("unreadable webhook body; posting raw", { source: "http", reason: parsed.error, bytes: body.length });
+        try {
+            const result = await deliver(rawDedupeKey(body), formatRaw(parsed.error, redact(body), "the Alertmanager webhook"), deadline, { source: "http", raw: true });
+            return json(200, { status: result, warning: "payload not understood; posted raw" });
+        } catch (e) {
+            log.error("slack delivery of raw body failed", errorFields(e));
+            return json(503, { error: "slack delivery failed" });
+        }
+    };
+
+    const handle = async (event: unknown, context?: LambdaContextLike): Promise<FunctionUrlResult | undefined> => {
+        const incoming = classifyEvent(event);
+        if (incoming.kind === "sns") {
+            await handleSns(incoming.event, context);
+            return undefined;
+        }
+        if (incoming.kind === "http") return handleHttp(incoming.event, context);
+        let raw: string;
+        try {
+            raw = JSON.stringify(event, null, 2) ?? String(event);
+        } catch {
+            raw = String(event);
+        }
+        log.warn("unrecognised event; posting raw", { bytes: raw.length });
+        // Throws on failure: the async invocation then lands in the on-failure destination.
+        await deliver(undefined, formatRaw("unrecognised event shape", redact(raw), "an unknown source"), deadlineFor(context), { source: "unknown", raw: true });
+        return undefined;
+    };
+
+    return { handle, handleSns, handleHttp };
+}
