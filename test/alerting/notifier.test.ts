@@ -14,6 +14,7 @@ import { dynamoDbDedupeStore, inMemoryDedupeStore, type DedupeStore } from "../.
 import type { FunctionUrlEvent, SnsEvent } from "../../components/alerting/notifier/events";
 import { alarmConsoleUrl } from "../../components/alerting/notifier/format";
 import { cloudWatchHeartbeat } from "../../components/alerting/notifier/heartbeat";
+import { notifierFromEnv } from "../../components/alerting/notifier/handler";
 import { startLocalServer } from "../../components/alerting/notifier/local-server";
 import { createLogger } from "../../components/alerting/notifier/log";
 import { createNotifier, type NotifierDeps } from "../../components/alerting/notifier/notifier";
@@ -637,6 +638,16 @@ describe("notifier: bundle", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("notifier: production wiring", () => {
+    it("builds from the environment and rejects bad settings with the variable's name", () => {
+        const env = { AWS_REGION: "eu-west-1", SLACK_WEBHOOK_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf", DEDUPE_TABLE: "t", STACK_NAME: "prod" };
+        const n = notifierFromEnv(env);
+        assert.equal(typeof n.handle, "function");
+        assert.throws(() => notifierFromEnv({ ...env, DEDUPE_TTL_SECONDS: "soon" }), /env `DEDUPE_TTL_SECONDS` must be a non-negative number/);
+        assert.throws(() => notifierFromEnv({ AWS_REGION: "eu-west-1" }), /env `SLACK_WEBHOOK_SECRET_ARN` is required/);
     });
 });
 
