@@ -624,7 +624,6 @@ describe("notifier: bundle", () => {
             const file = path.join(dir, "index.js");
             fs.writeFileSync(file, code);
             // Load outside the repo so nothing resolves from our node_modules: the bundle must be self-contained.
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
             const mod = require(file) as { handler?: unknown };
             assert.equal(typeof mod.handler, "function");
             const saved = process.env["SLACK_WEBHOOK_SECRET_ARN"];
