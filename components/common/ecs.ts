@@ -1,0 +1,148 @@
+/**
+ * One way to run a service on the cluster: log group, task definition, ECS service and (optionally)
+ * a Cloud Map registration, with the platform's defaults: private subnets, no public IP, deployment
+ * circuit breaker with rollback, least-privilege roles, secrets only through ECS `secrets`.
+ * Every ECS service in the platform (web server, data stores, monitoring) is made here.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awslogs, containerDefinitions, hardened, type ContainerDefinition } from "./containers";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam";
+
+export interface EcsPlacement {
+    readonly clusterArn: pulumi.Input<string>;
+    readonly region: string;
+    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** KMS key for the log group. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
+    /** Cloud Map namespace to register into when `discoveryName` is set. */
+    readonly namespaceId?: pulumi.Input<string>;
+    /** Its DNS name, e.g. `dev.koronet.internal`. */
+    readonly namespaceName?: string;
+}
+
+export interface EcsServiceArgs {
+    readonly placement: EcsPlacement;
+    /** Containers; each gets the hardened defaults and the service's log group. */
+    readonly containers: readonly ContainerDefinition[];
+    /** Task size (Fargate) or reservation (EC2). */
+    readonly cpu: number;
+    readonly memory: number;
+    readonly securityGroupIds: pulumi.Input<string>[];
+    /** `FARGATE` (default) or an EC2 capacity provider name (for host-level needs). */
+    readonly launch?: { readonly kind: "fargate" } | { readonly kind: "ec2"; readonly capacityProvider: pulumi.Input<string>; readonly networkMode: "awsvpc" | "host" };
+    /** `REPLICA` (default) or `DAEMON` (one task per container instance, EC2 only). */
+    readonly schedulingStrategy?: "REPLICA" | "DAEMON";
+    /** @default 1 */
+    readonly desiredCount?: number;
+    /** Deployment bounds; single-writer services (PostgreSQL) use 0/100 so two never overlap. @default 100/200 */
+    readonly deployment?: { readonly minimumHealthyPercent: number; readonly maximumPercent: number };
+    /** Register the tasks in Cloud Map as `<discoveryName>.<namespace>` (A records). */
+    readonly discoveryName?: string;
+    /** Load balancer target group to register the given container port with. */
+    readonly loadBalancer?: { readonly targetGroupArn: pulumi.Input<string>; readonly containerName: string; readonly containerPort: number };
+    readonly healthCheckGracePeriodSeconds?: number;
+    /** Statements for the task role (what the containers' code may call). */
+    readonly taskRoleStatements?: readonly PolicyStatement[];
+    /** Secrets the execution role must read to inject `secrets` (ARNs, without JSON-key suffixes). */
+    readonly secretArns?: readonly pulumi.Input<string>[];
+    /** Task volumes (EFS, host bind mounts, ephemeral). */
+    readonly volumes?: aws.types.input.ecs.TaskDefinitionVolume[];
+    /** Resources the service waits for (e.g. a listener before target registration). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export interface EcsServiceResult {
+    readonly service: aws.ecs.Service;
+    readonly taskDefinition: aws.ecs.TaskDefinition;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly taskRole: aws.iam.Role;
+    readonly executionRole: aws.iam.Role;
+    readonly discovery?: aws.servicediscovery.Service;
+}
+
+/** Creates the resources of one ECS service as children of `parent`, named `${name}-*`. */
+export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Resource): EcsServiceResult {
+    const opts = { parent };
+    const p = args.placement;
+    const launch = args.launch ?? { kind: "fargate" as const };
+    const networkMode = launch.kind === "fargate" ? "awsvpc" : launch.networkMode;
+
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+        retentionInDays: p.logRetentionDays,
+        kmsKeyId: p.kmsKeyArn,
+    }, opts);
+
+    const executionStatements: PolicyStatement[] = [
+        { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
+        // GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+        { Sid: "EcrAuth", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        { Sid: "EcrPull", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: "arn:aws:ecr:*:*:repository/*" },
+    ];
+    if ((args.secretArns ?? []).length > 0) {
+        executionStatements.push({ Sid: "InjectSecrets", Action: "secretsmanager:GetSecretValue", Resource: [...(args.secretArns ?? [])] });
+        executionStatements.push({ Sid: "DecryptSecrets", Action: "kms:Decrypt", Resource: p.kmsKeyArn });
+    }
+    const executionRole = new aws.iam.Role(`${name}-execution`, {
+        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+        inlinePolicies: [{ name: "execution", policy: policyDocument(executionStatements) }],
+    }, opts);
+    const taskRole = new aws.iam.Role(`${name}-task`, {
+        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+        inlinePolicies: (args.taskRoleStatements ?? []).length > 0 ? [{ name: "task", policy: policyDocument(args.taskRoleStatements ?? []) }] : [],
+    }, opts);
+
+    const containers = args.containers.map((c) => hardened({ ...c, logConfiguration: c.logConfiguration ?? awslogs(logGroup.name, p.region, c.name) }));
+    const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
+        family: name,
+        networkMode,
+        requiresCompatibilities: [launch.kind === "fargate" ? "FARGATE" : "EC2"],
+        cpu: String(args.cpu),
+        memory: String(args.memory),
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        runtimePlatform: launch.kind === "fargate" ? { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" } : undefined,
+        containerDefinitions: containerDefinitions(containers),
+        volumes: args.volumes,
+    }, opts);
+
+    const discovery = args.discoveryName && p.namespaceId
+        ? new aws.servicediscovery.Service(`${name}-discovery`, {
+            name: args.discoveryName,
+            dnsConfig: {
+                namespaceId: p.namespaceId,
+                dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
+                routingPolicy: "MULTIVALUE",
+            },
+            healthCheckCustomConfig: { failureThreshold: 1 },
+        }, opts)
+        : undefined;
+
+    const strategy = args.schedulingStrategy ?? "REPLICA";
+    const port = args.containers.flatMap((c) => c.portMappings ?? [])[0];
+    const service = new aws.ecs.Service(`${name}-svc`, {
+        cluster: p.clusterArn,
+        taskDefinition: taskDefinition.arn,
+        schedulingStrategy: strategy,
+        desiredCount: strategy === "DAEMON" ? undefined : (args.desiredCount ?? 1),
+        capacityProviderStrategies: strategy === "DAEMON" ? undefined : [{ capacityProvider: launch.kind === "fargate" ? "FARGATE" : launch.capacityProvider, weight: 1, base: 0 }],
+        launchType: strategy === "DAEMON" ? "EC2" : undefined,
+        networkConfiguration: networkMode === "awsvpc" ? { subnets: p.privateSubnetIds, securityGroups: args.securityGroupIds, assignPublicIp: false } : undefined,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: args.deployment?.minimumHealthyPercent ?? (strategy === "DAEMON" ? 0 : 100),
+        deploymentMaximumPercent: args.deployment?.maximumPercent ?? (strategy === "DAEMON" ? 100 : 200),
+        loadBalancers: args.loadBalancer ? [{ targetGroupArn: args.loadBalancer.targetGroupArn, containerName: args.loadBalancer.containerName, containerPort: args.loadBalancer.containerPort }] : undefined,
+        healthCheckGracePeriodSeconds: args.loadBalancer ? (args.healthCheckGracePeriodSeconds ?? 30) : undefined,
+        serviceRegistries: discovery
+            ? (networkMode === "awsvpc"
+                ? { registryArn: discovery.arn }
+                : { registryArn: discovery.arn, containerName: args.containers[0]?.name, containerPort: port?.containerPort })
+            : undefined,
+        propagateTags: "SERVICE",
+        enableEcsManagedTags: true,
+        waitForSteadyState: false,
+    }, { parent, dependsOn: args.dependsOn, ignoreChanges: strategy === "REPLICA" && args.loadBalancer ? ["desiredCount"] : [] });
+
+    return { service, taskDefinition, logGroup, taskRole, executionRole, discovery };
+}

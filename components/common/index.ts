@@ -1,0 +1,5 @@
+export * from "./naming";
+export * from "./iam";
+export * from "./kms";
+export * from "./containers";
+export * from "./ecs";

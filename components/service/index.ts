@@ -1,0 +1,233 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../common";
+import { ecsService } from "../common";
+import type { PostgresConnection, RedisConnection } from "../datastores";
+
+/** TLS policy for the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, no legacy ciphers. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+export interface MonitoredServiceArgs {
+    readonly placement: EcsPlacement;
+    readonly vpcId: pulumi.Input<string>;
+    readonly publicSubnetIds: pulumi.Input<string[]>;
+    /** Image reference (digest-pinned when built here). */
+    readonly image: pulumi.Input<string>;
+    /** Container port (architecture: 3000). */
+    readonly port: number;
+    readonly cpu: number;
+    readonly memory: number;
+    readonly desiredCount: number;
+    readonly minCount: number;
+    readonly maxCount: number;
+    /** Target-tracking autoscaling on average CPU, percent. */
+    readonly targetCpuPercent: number;
+    /** Readiness path the load balancer checks. */
+    readonly healthCheckPath: string;
+    /** HTTPS listener with this ACM certificate; HTTP then only redirects. */
+    readonly certificateArn?: string;
+    /** CIDRs allowed to reach the load balancer's listeners. */
+    readonly allowedCidrs: readonly string[];
+    readonly deletionProtection: boolean;
+    readonly postgres: PostgresConnection;
+    readonly redis: RedisConnection;
+    /** Secrets the tasks need injected (data-store credentials). */
+    readonly secretArns: readonly pulumi.Input<string>[];
+    /** Sidecar containers (CloudWatch agent, app-metrics) from the monitoring layer. @default none */
+    readonly sidecars?: readonly ContainerDefinition[];
+    /** Extra task volumes the sidecars need (shared log directory). @default none */
+    readonly sidecarVolumes?: readonly string[];
+    /** Task-role statements the sidecars need (PutMetricData, logs). @default none */
+    readonly sidecarTaskRoleStatements?: readonly PolicyStatement[];
+    /** Extra environment for the web server. @default none */
+    readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The Koronet web server on Fargate behind an Application Load Balancer: health-checked target
+ * group, deployment circuit breaker with rollback, target-tracking autoscaling, its own log group,
+ * least-privilege roles. Credentials reach the container only as ECS `secrets`.
+ */
+export class MonitoredService extends pulumi.ComponentResource {
+    public readonly url: pulumi.Output<string>;
+    public readonly dnsName: pulumi.Output<string>;
+    public readonly loadBalancerArn: pulumi.Output<string>;
+    public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+    public readonly targetGroupArnSuffix: pulumi.Output<string>;
+    /** The listener clients use (HTTPS when a certificate is set); other rules attach here. */
+    public readonly listenerArn: pulumi.Output<string>;
+    public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
+    /** Security group of the web server tasks. */
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("koronet:service:MonitoredService", name, {}, opts);
+        validateServiceArgs(args);
+        const parent = { parent: this };
+        const https = args.certificateArn !== undefined;
+
+        const albSg = new aws.ec2.SecurityGroup(`${name}-alb`, {
+            vpcId: args.vpcId,
+            description: "Koronet load balancer: HTTP/HTTPS from the allowed CIDRs",
+            ingress: [80, ...(https ? [443] : [])].flatMap((port) =>
+                args.allowedCidrs.map((cidr) => ({ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [cidr], description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}` })),
+            ),
+        }, parent);
+        const taskSg = new aws.ec2.SecurityGroup(`${name}-tasks`, {
+            vpcId: args.vpcId,
+            description: `Koronet web server tasks: ${args.port} from the load balancer only`,
+            ingress: [{ protocol: "tcp", fromPort: args.port, toPort: args.port, securityGroups: [albSg.id], description: "web server from the load balancer" }],
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
+        }, parent);
+        new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-tasks`, {
+            securityGroupId: albSg.id,
+            referencedSecurityGroupId: taskSg.id,
+            ipProtocol: "tcp",
+            fromPort: args.port,
+            toPort: args.port,
+            description: "load balancer to web server tasks",
+        }, parent);
+
+        const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
+            loadBalancerType: "application",
+            internal: false,
+            subnets: args.publicSubnetIds,
+            securityGroups: [albSg.id],
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: args.deletionProtection,
+            idleTimeout: 60,
+        }, parent);
+        const targetGroup = new aws.lb.TargetGroup(`${name}-targets`, {
+            vpcId: args.vpcId,
+            targetType: "ip",
+            port: args.port,
+            protocol: "HTTP",
+            // The web server drains in-flight requests on SIGTERM; give it the time to.
+            deregistrationDelay: 30,
+            healthCheck: { path: args.healthCheckPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+        }, parent);
+
+        const httpListener = new aws.lb.Listener(`${name}-http`, {
+            loadBalancerArn: alb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [https
+                ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }
+                : { type: "forward", targetGroupArn: targetGroup.arn }],
+        }, parent);
+        const listener = https
+            ? new aws.lb.Listener(`${name}-https`, {
+                loadBalancerArn: alb.arn,
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: TLS_POLICY,
+                certificateArn: args.certificateArn,
+                defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            }, parent)
+            : httpListener;
+
+        const pg = args.postgres;
+        const redis = args.redis;
+        const web = ecsService(name, {
+            placement: args.placement,
+            cpu: args.cpu,
+            memory: args.memory,
+            desiredCount: args.desiredCount,
+            securityGroupIds: [taskSg.id],
+            discoveryName: "koronet",
+            loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "web", containerPort: args.port },
+            healthCheckGracePeriodSeconds: 30,
+            dependsOn: [listener],
+            secretArns: args.secretArns,
+            taskRoleStatements: args.sidecarTaskRoleStatements ?? [],
+            volumes: [{ name: "tmp" }, ...(args.sidecarVolumes ?? []).map((v) => ({ name: v }))],
+            containers: [
+                {
+                    name: "web",
+                    image: args.image,
+                    // The image's `node` user; enforced here too so a careless image cannot run as root.
+                    user: "1000:1000",
+                    portMappings: [{ containerPort: args.port, name: "http" }],
+                    environment: [
+                        { name: "PORT", value: String(args.port) },
+                        { name: "NODE_ENV", value: "production" },
+                        { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${pg.username}@${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
+                        { name: "REDIS_URL", value: pulumi.interpolate`${redis.tls ? "rediss" : "redis"}://${redis.host}:${redis.port}` },
+                        ...Object.entries(args.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
+                    ],
+                    secrets: [
+                        { name: "DATABASE_PASSWORD", valueFrom: pg.passwordValueFrom },
+                        { name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom },
+                    ],
+                    mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp" }],
+                    healthCheck: {
+                        command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${args.port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+                        interval: 15,
+                        timeout: 5,
+                        retries: 3,
+                        startPeriod: 20,
+                    },
+                    stopTimeout: 30,
+                },
+                ...(args.sidecars ?? []),
+            ],
+        }, this);
+
+        const scaling = new aws.appautoscaling.Target(`${name}-scaling`, {
+            serviceNamespace: "ecs",
+            scalableDimension: "ecs:service:DesiredCount",
+            resourceId: pulumi.interpolate`service/${clusterNameFromArn(args.placement.clusterArn)}/${web.service.name}`,
+            minCapacity: args.minCount,
+            maxCapacity: args.maxCount,
+        }, parent);
+        new aws.appautoscaling.Policy(`${name}-cpu-target`, {
+            policyType: "TargetTrackingScaling",
+            serviceNamespace: scaling.serviceNamespace,
+            scalableDimension: scaling.scalableDimension,
+            resourceId: scaling.resourceId,
+            targetTrackingScalingPolicyConfiguration: {
+                targetValue: args.targetCpuPercent,
+                predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                scaleInCooldown: 300,
+                scaleOutCooldown: 60,
+            },
+        }, parent);
+
+        this.dnsName = alb.dnsName;
+        this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
+        this.loadBalancerArn = alb.arn;
+        this.loadBalancerArnSuffix = alb.arnSuffix;
+        this.targetGroupArnSuffix = targetGroup.arnSuffix;
+        this.listenerArn = listener.arn;
+        this.loadBalancerSecurityGroupId = albSg.id;
+        this.securityGroupId = taskSg.id;
+        this.serviceName = web.service.name;
+        this.logGroupName = web.logGroup.name;
+        this.registerOutputs({
+            url: this.url,
+            dnsName: this.dnsName,
+            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+            targetGroupArnSuffix: this.targetGroupArnSuffix,
+            listenerArn: this.listenerArn,
+            securityGroupId: this.securityGroupId,
+            serviceName: this.serviceName,
+            logGroupName: this.logGroupName,
+        });
+    }
+}
+
+/** Pure checks of the component's arguments; errors name the argument. */
+export function validateServiceArgs(args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port">): void {
+    if (args.minCount > args.desiredCount || args.desiredCount > args.maxCount) {
+        throw new Error(`MonitoredService: \`desiredCount\` (${args.desiredCount}) must lie within \`minCount\`..\`maxCount\` (${args.minCount}..${args.maxCount})`);
+    }
+    if (args.allowedCidrs.length === 0) throw new Error("MonitoredService: `allowedCidrs` must name who may reach the load balancer");
+    if (args.port === 80 || args.port === 443) throw new Error("MonitoredService: `port` must not clash with the load balancer's listeners (80, 443)");
+}
+
+/** `arn:aws:ecs:region:acct:cluster/NAME` → `NAME` (what Application Auto Scaling's resource ID wants). */
+export function clusterNameFromArn(arn: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.output(arn).apply((a) => a.split("/").pop() ?? a);
+}

@@ -1,0 +1,131 @@
+/**
+ * Per-environment defaults. A stack file sets only what differs from its environment's defaults.
+ *
+ * `dev` is cost-lean (2 AZs, one NAT gateway, containers for the data stores);
+ * `prod` is resilient (3 AZs, a NAT gateway per AZ, RDS Multi-AZ and ElastiCache with failover).
+ */
+import type { Environment } from "./index";
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Raw (pre-validation) shape of the concerns with defaults. */
+export interface RawConcerns {
+    network: Record<string, unknown>;
+    cluster: Record<string, unknown>;
+    service: Record<string, unknown>;
+    dataStores: Record<string, unknown>;
+    monitoring: Record<string, unknown>;
+    alerting: Record<string, unknown>;
+}
+
+const base: RawConcerns = {
+    network: { cidrBlock: "10.40.0.0/16", availabilityZones: 2, natGateways: "single" },
+    cluster: {
+        containerInsights: "enhanced",
+        ec2: { instanceType: "t3.medium", minSize: 1, maxSize: 2, rootVolumeGiB: 40 },
+    },
+    service: {
+        image: { source: "build", context: "app", platform: "linux/amd64" },
+        port: 3000,
+        size: { cpu: 256, memory: 512 },
+        desiredCount: 1,
+        minCount: 1,
+        maxCount: 2,
+        targetCpuPercent: 60,
+        healthCheckPath: "/readyz",
+        allowedCidrs: ["0.0.0.0/0"],
+        logRetentionDays: 14,
+        deletionProtection: false,
+    },
+    dataStores: {
+        mode: "ecs",
+        postgres: {
+            databaseName: "koronet",
+            username: "koronet",
+            version: "15",
+            ecs: { cpu: 512, memory: 1024 },
+            managed: {
+                instanceClass: "db.t4g.medium",
+                allocatedStorageGiB: 20,
+                maxAllocatedStorageGiB: 100,
+                multiAz: false,
+                backupRetentionDays: 1,
+                deletionProtection: false,
+            },
+        },
+        redis: {
+            ecs: { cpu: 256, memory: 512 },
+            managed: { nodeType: "cache.t4g.small", nodes: 1, engineVersion: "7.1" },
+        },
+    },
+    monitoring: {
+        enabled: true,
+        prometheus: { retentionDays: 7, scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, remoteWrite: false },
+        grafana: { allowedCidrs: ["10.0.0.0/8"] },
+    },
+    alerting: {
+        runbookBaseUrl: "https://github.com/koronet/koronet-platform/blob/main/runbooks",
+        notifications: {
+            slack: { mode: "lambda", channel: "#koronet-alerts", webhookUrlFrom: "external" },
+            email: { critical: [], warning: [] },
+            pagerduty: { enabled: false, routingKeyFrom: "external" },
+        },
+    },
+};
+
+const overrides: Record<Environment, DeepPartial<RawConcerns>> = {
+    dev: {},
+    prod: {
+        network: { cidrBlock: "10.50.0.0/16", availabilityZones: 3, natGateways: "onePerAz" },
+        cluster: { ec2: { instanceType: "t3.large", minSize: 2, maxSize: 4, rootVolumeGiB: 100 } },
+        service: {
+            size: { cpu: 512, memory: 1024 },
+            desiredCount: 3,
+            minCount: 3,
+            maxCount: 12,
+            logRetentionDays: 90,
+            deletionProtection: true,
+        },
+        dataStores: {
+            mode: "managed",
+            postgres: {
+                managed: {
+                    instanceClass: "db.r6g.large",
+                    allocatedStorageGiB: 100,
+                    maxAllocatedStorageGiB: 500,
+                    multiAz: true,
+                    backupRetentionDays: 14,
+                    deletionProtection: true,
+                },
+            },
+            redis: { managed: { nodeType: "cache.r7g.large", nodes: 2 } },
+        },
+        monitoring: { prometheus: { retentionDays: 30, remoteWrite: true } },
+        alerting: { notifications: { pagerduty: { enabled: true } } },
+    },
+};
+
+/** The defaults of one environment, as a fresh object the caller may mutate. */
+export function defaultsFor(environment: Environment): RawConcerns {
+    return deepMerge(structuredClone(base), structuredClone(overrides[environment])) as RawConcerns;
+}
+
+/**
+ * Merges `patch` into `target`: objects merge key by key, arrays and scalars replace.
+ * Shared with the offline runner, which layers test overrides over a stack file the same way.
+ */
+export function deepMerge(target: unknown, patch: unknown): unknown {
+    if (!isPlainObject(target) || !isPlainObject(patch)) return patch === undefined ? target : patch;
+    // A tagged union (e.g. `image: { source: "ref", ref }`) switching its tag replaces the default
+    // whole: the other variant's keys would otherwise be merged in and rejected as unknown.
+    if (DISCRIMINANT in patch && patch[DISCRIMINANT] !== target[DISCRIMINANT]) return patch;
+    const out: Record<string, unknown> = { ...target };
+    for (const [k, v] of Object.entries(patch)) out[k] = deepMerge(out[k], v);
+    return out;
+}
+
+const DISCRIMINANT = "source";
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,73 @@
+/**
+ * `npm run plan -- --stack <dev|prod> [--json]`: what the stack would deploy, computed offline by
+ * running the real program under mocks with the stack's real config file. No cloud account, no
+ * Pulumi CLI, no network. `--json` prints exactly a JSON array, one object per resource:
+ * `{ type, name, parent, inputs }`.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../config";
+import { runOffline, type OfflineRun, type PlannedResource } from "./offline/run";
+
+export interface PlanSection {
+    /** Extra readable sections other parts of the platform add to the tree view. */
+    (run: OfflineRun): string | undefined;
+}
+
+export function renderTree(run: OfflineRun, sections: readonly PlanSection[] = []): string {
+    const children = new Map<string | null, PlannedResource[]>();
+    for (const r of run.resources) {
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines: string[] = [`Stack ${run.stack}: ${run.resources.length} resources`];
+    const walk = (parent: string | null, indent: string) => {
+        const list = children.get(parent) ?? [];
+        list.forEach((r, i) => {
+            const last = i === list.length - 1;
+            lines.push(`${indent}${last ? "└─" : "├─"} ${r.type} ${r.name}${summary(r)}`);
+            walk(`${r.type}::${r.name}`, indent + (last ? "   " : "│  "));
+        });
+    };
+    walk(null, "");
+    lines.push("", "Outputs:");
+    for (const [k, v] of Object.entries(run.outputs)) lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    for (const section of sections) {
+        const text = section(run);
+        if (text) lines.push("", text);
+    }
+    return lines.join("\n");
+}
+
+/** A few inputs worth seeing at a glance, per type. */
+function summary(r: PlannedResource): string {
+    const i = r.inputs;
+    const pick = (keys: string[]) => keys.filter((k) => i[k] !== undefined).map((k) => `${k}=${typeof i[k] === "object" ? JSON.stringify(i[k]) : String(i[k])}`);
+    const byType: Record<string, string[]> = {
+        "aws:ecs/service:Service": ["schedulingStrategy", "desiredCount"],
+        "aws:ecs/taskDefinition:TaskDefinition": ["cpu", "memory", "networkMode"],
+        "aws:rds/instance:Instance": ["engine", "engineVersion", "instanceClass", "multiAz"],
+        "aws:elasticache/replicationGroup:ReplicationGroup": ["nodeType", "numCacheClusters", "automaticFailoverEnabled"],
+        "aws:cloudwatch/logGroup:LogGroup": ["retentionInDays"],
+        "aws:lb/listener:Listener": ["port", "protocol"],
+        "aws:lb/targetGroup:TargetGroup": ["port", "targetType"],
+        "awsx:ec2:Vpc": ["cidrBlock", "numberOfAvailabilityZones"],
+        "aws:autoscaling/group:Group": ["minSize", "maxSize"],
+    };
+    const parts = pick(byType[r.type] ?? []);
+    return parts.length ? `  (${parts.join(", ")})` : "";
+}
+
+async function cli(): Promise<void> {
+    const { values } = parseArgs({ options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
+    if (!values.stack) throw new Error("usage: npm run plan -- --stack <dev|prod> [--json]");
+    const run = await runOffline(values.stack);
+    process.stdout.write(values.json ? `${JSON.stringify(run.resources, null, 2)}\n` : `${renderTree(run)}\n`);
+}
+
+if (require.main === module) {
+    cli().catch((err: unknown) => {
+        process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exit(1);
+    });
+}

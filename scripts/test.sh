@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): installs what it needs, then runs every suite.
+#   1. system packages (Debian): installed with apt-get when run as root, else named and required
+#   2. npm dependencies (root and app/), from the committed lockfiles
+#   3. type checks (tsc --noEmit), separate from the fast test runner
+#   4. unit and mock tests (mocha + tsx), including real-tool checks (promtool, amtool)
+#   5. web server integration tests against real PostgreSQL and Redis on 127.0.0.1
+# Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian package → a binary it provides.
+declare -A PACKAGES=(
+  [prometheus]=promtool
+  [prometheus-alertmanager]=amtool
+  [prometheus-node-exporter]=prometheus-node-exporter
+  [prometheus-redis-exporter]=prometheus-redis-exporter
+  [prometheus-postgres-exporter]=prometheus-postgres-exporter
+  [postgresql]=pg_ctlcluster
+  [redis-server]=redis-server
+)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+missing=()
+for pkg in "${!PACKAGES[@]}"; do
+  command -v "${PACKAGES[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    step "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing Debian packages: ${missing[*]}" >&2
+    echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+step "npm dependencies"
+if [[ "${CI:-}" == "true" || ! -d node_modules ]]; then npm ci --no-audit --no-fund; fi
+if [[ "${CI:-}" == "true" || ! -d app/node_modules ]]; then npm ci --prefix app --no-audit --no-fund; fi
+
+step "type check"
+npx tsc --noEmit
+npx tsc --noEmit -p app
+
+passed=0
+failed=0
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+# Runs a mocha suite with the JSON summary captured, counting its results.
+suite() {
+  local name=$1; shift
+  step "$name"
+  local status=0
+  "$@" --reporter spec 2>&1 | tee "$results/$name.log" || status=$?
+  local p f
+  p=$(grep -Eo '^ +[0-9]+ passing' "$results/$name.log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  f=$(grep -Eo '^ +[0-9]+ failing' "$results/$name.log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+  if [[ $status -ne 0 && $f -eq 0 ]]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+suite unit npx mocha
+suite app npm --prefix app test --
+
+echo
+echo "Summary: ${passed} passed, ${failed} failed"
+[[ $failed -eq 0 ]]
