@@ -1,0 +1,166 @@
+/**
+ * Schema of `koronet:alerting` → `alerts`: a stack's tuning of the alert catalog
+ * (components/alerting/catalog.ts). Self-contained: embed `alertOverridesSchema` under
+ * `alerting.alerts` in the stack schema. Strict: an unknown alert id or key is rejected; every
+ * message names what was given and what is allowed, e.g.
+ * `alerting.alerts.HighCpuUsage.threshold: 150 is out of range; allowed 1..100 (percent)`.
+ *
+ * ```yaml
+ * koronet:alerting:
+ *   alerts:
+ *     HighCpuUsage: { threshold: 85, for: 5m }
+ *     UnusualTraffic: { enabled: false }
+ *     HighErrorRate: { severity: warning, cloudwatch: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 } }
+ * ```
+ */
+import { z } from "zod";
+import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, type AlertDefinition, type AlertId } from "../components/alerting/catalog";
+
+/** Where the section sits in the stack config; prefixes messages. */
+export const ALERTS_CONFIG_PATH = "alerting.alerts";
+
+const promDuration = z.string({ error: (iss) => `${JSON.stringify(iss.input)} is not a Prometheus duration; allowed e.g. 30s, 5m, 1h` }).check((ctx) => {
+    if (!PROM_DURATION.test(ctx.value)) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: `${JSON.stringify(ctx.value)} is not a Prometheus duration; allowed e.g. 30s, 5m, 1h` });
+    }
+});
+
+const positiveInt = (what: string, max: number) =>
+    z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a number; allowed ${what} 1..${max}` }).check((ctx) => {
+        if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > max) {
+            ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed; allowed ${what} 1..${max}` });
+        }
+    });
+
+const cloudwatchSchema = z
+    .strictObject(
+        {
+            /** Seconds per datapoint: 10, 30 (high-resolution metrics only) or a multiple of 60. @default per severity (60) */
+            periodSeconds: z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a number; allowed 10, 30 or a multiple of 60` }).check((ctx) => {
+                if (!isValidCloudWatchPeriod(ctx.value) || ctx.value > 86400) {
+                    ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed; allowed 10, 30 or a multiple of 60 up to 86400` });
+                }
+            }),
+            /** N datapoints evaluated. @default critical 1, warning 3 */
+            evaluationPeriods: positiveInt("whole numbers", 1440),
+            /** M of N breaching datapoints that raise the alarm. @default critical 1, warning 2 */
+            datapointsToAlarm: positiveInt("whole numbers", 1440),
+        },
+        { error: unknownKeys("periodSeconds, evaluationPeriods, datapointsToAlarm") },
+    )
+    .partial()
+    .check((ctx) => {
+        const { evaluationPeriods: n, datapointsToAlarm: m } = ctx.value;
+        if (n !== undefined && m !== undefined && m > n) {
+            ctx.issues.push({ code: "custom", input: m, path: ["datapointsToAlarm"], message: `${m} is more than evaluationPeriods (${n}); allowed 1..${n}` });
+        }
+    });
+
+function unknownKeys(allowed: string) {
+    return (iss: { code?: string; keys?: string[] }) =>
+        iss.code === "unrecognized_keys" ? `unknown key${(iss.keys?.length ?? 0) > 1 ? "s" : ""} ${iss.keys?.map((k) => JSON.stringify(k)).join(", ")}; allowed: ${allowed}` : undefined;
+}
+
+/** The override schema of one alert: only the keys that make sense for it. */
+function alertSchema(def: AlertDefinition) {
+    const t = def.threshold;
+    const full = {
+        /** `false` removes the alert's Prometheus rule and CloudWatch alarms. @default true */
+        enabled: z.boolean({ error: (iss) => `${JSON.stringify(iss.input)} is not allowed; allowed true or false` }),
+        /** In the alert's unit, within its allowed range. @default the catalog's */
+        threshold: z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a number; allowed ${t?.min}..${t?.max} (${t?.unit})` }).check((ctx) => {
+            if (t !== undefined && (!Number.isFinite(ctx.value) || ctx.value < t.min || ctx.value > t.max)) {
+                ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is out of range; allowed ${t.min}..${t.max} (${t.unit})` });
+            }
+        }),
+        /** Prometheus `for` (production profile). @default per severity/alert in the catalog */
+        for: promDuration,
+        /** Range of rate()/increase() (production profile). @default 1m */
+        window: promDuration,
+        /** Routing: critical pages, warning does not. @default the catalog's */
+        severity: z.enum(["critical", "warning"], { error: (iss) => `${JSON.stringify(iss.input)} is not allowed; allowed critical or warning` }),
+        /** CloudWatch alarm timing. @default per severity in the catalog */
+        cloudwatch: cloudwatchSchema,
+    };
+    // Only the keys that mean something for this alert: no threshold on a binary alert, no
+    // severity on the Watchdog, no CloudWatch timing where there is no alarm.
+    const keys = (Object.keys(full) as (keyof typeof full)[]).filter(
+        (k) =>
+            (k !== "threshold" || t !== undefined) &&
+            ((k !== "for" && k !== "window") || def.prometheus !== undefined) &&
+            (k !== "severity" || def.severity !== "none") &&
+            (k !== "cloudwatch" || def.cloudwatch !== undefined),
+    );
+    const shape = Object.fromEntries(keys.map((k) => [k, full[k]])) as typeof full;
+    return z.strictObject(shape, { error: unknownKeys(keys.join(", ")) }).partial();
+}
+
+const perAlert = Object.fromEntries(ALERT_IDS.map((id) => [id, alertSchema(ALERT_CATALOG[id]).optional()])) as {
+    [K in AlertId]: z.ZodOptional<ReturnType<typeof alertSchema>>;
+};
+
+/** `koronet:alerting` → `alerts`: per-alert overrides keyed by alert id. */
+export const alertOverridesSchema = z.strictObject(perAlert, {
+    error: (iss) =>
+        iss.code === "unrecognized_keys"
+            ? `unknown alert id${(iss.keys?.length ?? 0) > 1 ? "s" : ""} ${iss.keys?.map((k: string) => JSON.stringify(k)).join(", ")}; allowed: ${ALERT_IDS.join(", ")}`
+            : undefined,
+});
+
+/** One alert's override, as validated. */
+export interface AlertOverride {
+    /** `false` removes the alert's rule and alarms. @default true */
+    readonly enabled?: boolean;
+    /** In the alert's unit. @default the catalog's */
+    readonly threshold?: number;
+    /** Prometheus `for` (production profile). @default the catalog's */
+    readonly for?: string;
+    /** Prometheus rate window (production profile). @default the catalog's */
+    readonly window?: string;
+    /** Routing severity. @default the catalog's */
+    readonly severity?: "critical" | "warning";
+    /** CloudWatch timing. @default per severity in the catalog */
+    readonly cloudwatch?: { readonly periodSeconds?: number; readonly evaluationPeriods?: number; readonly datapointsToAlarm?: number };
+}
+
+/** The whole `alerts` section. */
+export type AlertOverrides = Partial<Readonly<Record<AlertId, AlertOverride>>>;
+
+// Compile-time proof that the schema's output fits the hand-written type the catalog reads.
+const _schemaFitsType: (x: z.infer<typeof alertOverridesSchema>) => AlertOverrides = (x) => x;
+void _schemaFitsType;
+
+/**
+ * Per-environment defaults, merged under the stack's own `alerts` (stack wins, per key).
+ * dev: UnusualTraffic off — a dev stack has no steady traffic to learn a band from, so it would
+ * only report that nobody is testing right now.
+ */
+export const ALERT_DEFAULTS: Readonly<Record<"dev" | "prod", AlertOverrides>> = {
+    dev: { UnusualTraffic: { enabled: false } },
+    prod: {},
+};
+
+/** The environment's defaults with the stack's overrides on top (per alert, per key; `cloudwatch` merged too). */
+export function withAlertDefaults(environment: "dev" | "prod", stack: AlertOverrides = {}): AlertOverrides {
+    const out: Partial<Record<AlertId, AlertOverride>> = {};
+    for (const id of ALERT_IDS) {
+        const d = ALERT_DEFAULTS[environment][id];
+        const s = stack[id];
+        if (d === undefined && s === undefined) continue;
+        const cloudwatch = d?.cloudwatch !== undefined || s?.cloudwatch !== undefined ? { ...d?.cloudwatch, ...s?.cloudwatch } : undefined;
+        out[id] = { ...d, ...s, ...(cloudwatch !== undefined ? { cloudwatch } : {}) };
+    }
+    return out;
+}
+
+/** Formats a zod error of this schema as `alerting.alerts.<path>: <message>` lines. */
+export function formatAlertIssues(error: z.ZodError, prefix: string = ALERTS_CONFIG_PATH): string[] {
+    return error.issues.map((i) => `${[prefix, ...i.path.map(String)].join(".")}: ${i.message}`);
+}
+
+/** Validates a raw `alerts` section; throws one Error listing every problem. */
+export function parseAlertOverrides(raw: unknown): AlertOverrides {
+    const r = alertOverridesSchema.safeParse(raw ?? {});
+    if (!r.success) throw new Error(`Invalid alert configuration:\n${formatAlertIssues(r.error).map((l) => `  - ${l}`).join("\n")}`);
+    return r.data;
+}
