@@ -350,7 +350,7 @@ export interface AlertDefinition {
     readonly id: AlertId;
     /** Default severity; a stack may change it (severity decides routing). */
     readonly severity: AlertSeverity;
-    /** One line a tired person understands. */
+    /** One line a tired person understands; `{threshold}` is replaced by the effective threshold. */
     readonly summary: string;
     /** What it means and what to look at first (shown under the summary). */
     readonly description: string;
@@ -410,7 +410,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     KoronetDown: {
         id: "KoronetDown",
         severity: "critical",
-        summary: "Koronet web server is down: fewer running/scrapable instances than required",
+        summary: "Koronet web server is down: fewer than {threshold} instance(s) up",
         description:
             "No (or too few) Koronet web server instances answer. Users get errors or nothing. Check the ECS service events and the task logs first.",
         threshold: { default: 1, min: 1, max: 50, unit: "instances", direction: "below" },
@@ -438,7 +438,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     NoHealthyTargets: {
         id: "NoHealthyTargets",
         severity: "critical",
-        summary: "Load balancer has no healthy Koronet target: every request fails",
+        summary: "Load balancer has fewer than {threshold} healthy Koronet target(s): requests fail",
         description:
             "The ALB target group has fewer healthy targets than required, so the ALB answers 502/503 itself. Check target health reasons (health check path, port, security groups) and the service's tasks.",
         threshold: { default: 1, min: 1, max: 50, unit: "healthy targets", direction: "below" },
@@ -459,7 +459,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     HighErrorRate: {
         id: "HighErrorRate",
         severity: "critical",
-        summary: "More than the allowed share of requests fail with HTTP 5xx",
+        summary: "More than {threshold}% of requests fail with HTTP 5xx",
         description:
             "The share of requests answered with a 5xx status is above the threshold (only judged above a minimum traffic). Look at the error logs and recent deploys; check the database and Redis alerts, which often explain it.",
         threshold: { default: 5, min: 0.1, max: 100, unit: "percent", direction: "above" },
@@ -516,7 +516,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     DatabaseConnectionFailures: {
         id: "DatabaseConnectionFailures",
         severity: "critical",
-        summary: "The web server cannot reach its data stores: connection failures to PostgreSQL or Redis",
+        summary: "Web server cannot reach its data stores: over {threshold} PostgreSQL/Redis failures per minute",
         description:
             "The app reports failed PostgreSQL connection attempts / lost connections and failed Redis commands above the threshold, or a managed data store stopped answering. Check PostgresDown/RedisDown, security groups, credentials (secret rotation) and max_connections.",
         threshold: { default: 5, min: 1, max: 10000, unit: "failures per minute", direction: "above" },
@@ -527,7 +527,8 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                 const perMinute = num(60 / c.windowSeconds);
                 const db = orZero(`sum(increase(${sel("koronet_db_connection_errors_total", job(JOBS.koronet))}[${c.window}]))`);
                 const redis = orZero(`sum(increase(${sel("koronet_redis_errors_total", job(JOBS.koronet))}[${c.window}]))`);
-                return `(${db} + ${redis}) * ${perMinute} > ${num(c.threshold as number)}`;
+                const scale = perMinute === "1" ? "" : ` * ${perMinute}`;
+                return `(${db} + ${redis})${scale} > ${num(c.threshold as number)}`;
             },
             resultLabels: [],
         },
@@ -613,7 +614,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     HighMemoryUsage: {
         id: "HighMemoryUsage",
         severity: "critical",
-        summary: "Memory use above the limit: processes are about to be OOM-killed",
+        summary: "Memory use above {threshold}%: processes are about to be OOM-killed",
         description:
             "A host (node_exporter), a container against its memory limit (cAdvisor), the web server service (ECS), or a managed data store uses more memory than the threshold. Find the consumer, look for leaks after a deploy, scale up if it is real load.",
         threshold: { default: 90, min: 1, max: 100, unit: "percent", direction: "above" },
@@ -681,7 +682,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     DiskSpaceLow: {
         id: "DiskSpaceLow",
         severity: "critical",
-        summary: "Disk almost full: less free space than the minimum",
+        summary: "Disk almost full: less than {threshold}% free",
         description:
             "A host filesystem, the web server tasks' Fargate ephemeral storage, or the RDS volume has less free space than the threshold. Writes will fail soon. Find what grows (logs, temp files, WAL), clean up or grow the volume.",
         threshold: { default: 10, min: 1, max: 50, unit: "percent free", direction: "below" },
@@ -739,7 +740,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     HighResponseTime: {
         id: "HighResponseTime",
         severity: "warning",
-        summary: "Slow responses: p99 latency above the limit",
+        summary: "Slow responses: p99 latency above {threshold} s",
         description:
             "The 99th percentile of request duration is above the threshold. Check slow queries and the database pool (waiting clients), Redis latency, CPU, and which routes are slow on the service dashboard.",
         threshold: { default: 2, min: 0.05, max: 60, unit: "seconds", direction: "above" },
@@ -775,7 +776,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     CacheMissRateHigh: {
         id: "CacheMissRateHigh",
         severity: "warning",
-        summary: "Cache is not helping: more than the allowed share of look-ups miss",
+        summary: "Cache is not helping: over {threshold}% of look-ups miss",
         description:
             "The web server's read-through cache misses more often than the threshold (judged above a minimum look-up rate), so the database takes the load. Normal for a few minutes after a Redis restart or flush; otherwise check evictions, Redis memory and TTLs.",
         threshold: { default: 50, min: 1, max: 100, unit: "percent", direction: "above" },
@@ -827,7 +828,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     HighCpuUsage: {
         id: "HighCpuUsage",
         severity: "warning",
-        summary: "CPU busy above the limit for minutes: requests will queue",
+        summary: "CPU above {threshold}% for minutes: requests will queue",
         description:
             "Host CPU (node_exporter), the web server service's CPU (ECS) or a managed data store's CPU is above the threshold for several minutes. Short spikes (process start-up, deploys) are ignored on purpose. Scale out, or find the hot path.",
         threshold: { default: 80, min: 1, max: 100, unit: "percent", direction: "above" },
@@ -891,7 +892,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     UnusualTraffic: {
         id: "UnusualTraffic",
         severity: "warning",
-        summary: "Traffic is unusual: request rate far outside its normal band",
+        summary: "Unusual traffic: request rate more than {threshold} standard deviations from normal",
         description:
             "The request rate left its learned band (more than the threshold in standard deviations from the last hour, and by at least 25%). A drop can mean clients cannot reach us (DNS, certificates, upstream); a surge can be a campaign, a retry storm or abuse. Compare with the status-code and endpoint panels.",
         threshold: { default: 3, min: 1, max: 10, unit: "standard deviations", direction: "above" },
@@ -958,7 +959,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     ContainerRestarting: {
         id: "ContainerRestarting",
         severity: "warning",
-        summary: "A container keeps restarting: more restarts in the window than allowed",
+        summary: "A container keeps restarting: more than {threshold} restarts in the window",
         description:
             "cAdvisor saw the ECS container {{ $labels.container_label_com_amazonaws_ecs_container_name }} (task family {{ $labels.container_label_com_amazonaws_ecs_task_definition_family }}) start more often than the threshold within the window. Look at the stopped tasks' stop reasons (OOM, failed health checks, essential container exit) and the logs.",
         threshold: { default: 2, min: 0, max: 100, unit: "restarts", direction: "above" },
@@ -984,7 +985,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     PostgresConnectionsNearExhaustion: {
         id: "PostgresConnectionsNearExhaustion",
         severity: "warning",
-        summary: "PostgreSQL connections close to max_connections",
+        summary: "PostgreSQL connections above {threshold}% of max_connections",
         description:
             "Open connections are above the threshold share of max_connections; new connections will soon be refused. Check pool sizes × task count, idle-in-transaction sessions and leaks.",
         threshold: { default: 80, min: 1, max: 100, unit: "percent of max_connections", direction: "above" },
@@ -1170,7 +1171,7 @@ export function resolveAlerts(settings: ResolveSettings = {}): ResolvedAlert[] {
             id,
             enabled: o.enabled ?? true,
             severity,
-            summary: def.summary,
+            summary: def.summary.replace("{threshold}", threshold === undefined ? "" : num(threshold)),
             description: def.description,
             runbookUrl: runbookUrl(id, settings.runbookBaseUrl),
             ...(threshold !== undefined ? { threshold } : {}),
