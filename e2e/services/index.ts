@@ -1,0 +1,26 @@
+/**
+ * Real local services on 127.0.0.1 for tests and benchmarks, using node builtins only.
+ * One module per service; `LocalStack` tears them down in reverse order, and process-exit hooks clean
+ * up anything left if a run crashes. Add a new service (an exporter, Prometheus, Alertmanager) as a
+ * module exporting a class implementing `LocalService`, built on `startProcess`.
+ */
+export { MissingBinaryError, findOnPath, findPostgresBinDir } from "./binaries";
+export { freePort, probeHttp, probeTcp } from "./net";
+export { PostgresService, startPostgres, type PostgresOptions } from "./postgres";
+export {
+    cleanupAllSync,
+    isPidAlive,
+    makeTempDir,
+    removeTempDir,
+    runCommand,
+    sleep,
+    startProcess,
+    stopPid,
+    waitForPidExit,
+    type ExitInfo,
+    type ManagedProcess,
+    type StartProcessOptions,
+    type StopPidOptions,
+} from "./process";
+export { RedisService, startRedis, type RedisOptions } from "./redis";
+export { LocalStack, type LocalService } from "./stack";
