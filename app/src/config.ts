@@ -1,0 +1,133 @@
+/** Runtime configuration, read once from the environment. See README "Configuration". */
+export interface AppConfig {
+    /** HTTP port. @default 3000 */
+    readonly port: number;
+    /** Listen address. @default "0.0.0.0" */
+    readonly host: string;
+    /** PostgreSQL connection URL, including the password when `DATABASE_PASSWORD` is set. Never log it: use {@link redactUrl}. */
+    readonly databaseUrl: string;
+    /** Redis connection URL, including the password when `REDIS_PASSWORD` is set. Never log it: use {@link redactUrl}. */
+    readonly redisUrl: string;
+    /** Queries slower than this count in `koronet_db_slow_queries_total`. @default 500 */
+    readonly slowQueryMs: number;
+    /** pino level. @default "info" */
+    readonly logLevel: LogLevel;
+    /** Collect metrics and serve `/metrics`. @default true */
+    readonly metricsEnabled: boolean;
+    /** Serve `/api/faults/...` (chosen 5xx, added latency) for alert tests. @default false */
+    readonly faultInjection: boolean;
+    /** PostgreSQL pool size. @default 10 */
+    readonly dbPoolMax: number;
+    /** Longest wait for a pooled connection before answering 503. @default 5000 */
+    readonly dbAcquireTimeoutMs: number;
+    /** Server-side statement timeout. @default 15000 */
+    readonly dbStatementTimeoutMs: number;
+    /** Lifetime of a signed-in session. @default 3600 */
+    readonly sessionTtlSeconds: number;
+    /** Lifetime of a cached item. @default 60 */
+    readonly cacheTtlSeconds: number;
+    /** Longest wait for in-flight requests on SIGTERM before exiting anyway (with code 1). @default 25000 */
+    readonly shutdownTimeoutMs: number;
+}
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** A bad environment variable; the message names it in backticks. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function str(env: Env, name: string): string | undefined {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+    const raw = str(env, name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) throw new ConfigError(`\`${name}\` must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`\`${name}\` must be between ${min} and ${max}, got ${n}`);
+    return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+    const raw = str(env, name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (["0", "false", "no", "off"].includes(raw)) return false;
+    throw new ConfigError(`\`${name}\` must be true or false, got "${raw}"`);
+}
+
+/**
+ * Put a separately supplied password into a connection URL. On ECS the password arrives as a secret
+ * env var and the URL carries none; a password given both ways must agree to avoid a silent choice.
+ */
+export function withPassword(url: string, password: string | undefined, urlVar: string, passwordVar: string): string {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        throw new ConfigError(`\`${urlVar}\` is not a valid URL`);
+    }
+    if (password === undefined) return url;
+    if (parsed.password !== "" && decodeURIComponent(parsed.password) !== password) {
+        throw new ConfigError(`\`${urlVar}\` contains a password that differs from \`${passwordVar}\`; set only one`);
+    }
+    // The URL setter leaves "%" alone, so encode first: the driver percent-decodes the password.
+    parsed.password = encodeURIComponent(password);
+    return parsed.toString();
+}
+
+/** The URL with any password replaced by `***`, safe to log. */
+export function redactUrl(url: string): string {
+    try {
+        const parsed = new URL(url);
+        if (parsed.password !== "") parsed.password = "***";
+        return parsed.toString();
+    } catch {
+        return "(unparseable URL)";
+    }
+}
+
+/** Read and validate the configuration; throws {@link ConfigError} naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+    const databaseUrl = str(env, "DATABASE_URL");
+    if (databaseUrl === undefined) throw new ConfigError("`DATABASE_URL` is required, e.g. postgres://user@host:5432/koronet");
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("`DATABASE_URL` must start with postgres:// or postgresql://");
+    const redisUrl = str(env, "REDIS_URL");
+    if (redisUrl === undefined) throw new ConfigError("`REDIS_URL` is required, e.g. redis://host:6379");
+    if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError("`REDIS_URL` must start with redis:// or rediss://");
+    const logLevel = (str(env, "LOG_LEVEL") ?? "info").toLowerCase();
+    if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+        throw new ConfigError(`\`LOG_LEVEL\` must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+    }
+    return {
+        port: int(env, "PORT", 3000, 0, 65535),
+        host: str(env, "HOST") ?? "0.0.0.0",
+        // Not trimmed: a password may legitimately start or end with whitespace.
+        databaseUrl: withPassword(databaseUrl, env.DATABASE_PASSWORD || undefined, "DATABASE_URL", "DATABASE_PASSWORD"),
+        redisUrl: withPassword(redisUrl, env.REDIS_PASSWORD || undefined, "REDIS_URL", "REDIS_PASSWORD"),
+        slowQueryMs: int(env, "SLOW_QUERY_MS", 500, 1, 3_600_000),
+        logLevel: logLevel as LogLevel,
+        metricsEnabled: bool(env, "METRICS_ENABLED", true),
+        faultInjection: bool(env, "FAULT_INJECTION", false),
+        dbPoolMax: int(env, "DB_POOL_MAX", 10, 1, 1000),
+        dbAcquireTimeoutMs: int(env, "DB_ACQUIRE_TIMEOUT_MS", 5_000, 1, 600_000),
+        dbStatementTimeoutMs: int(env, "DB_STATEMENT_TIMEOUT_MS", 15_000, 1, 3_600_000),
+        sessionTtlSeconds: int(env, "SESSION_TTL_SECONDS", 3_600, 1, 30 * 86_400),
+        cacheTtlSeconds: int(env, "CACHE_TTL_SECONDS", 60, 1, 86_400),
+        shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 25_000, 0, 600_000),
+    };
+}
+
+/** The configuration with secrets redacted, for the startup log line. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+    return { ...config, databaseUrl: redactUrl(config.databaseUrl), redisUrl: redactUrl(config.redisUrl) };
+}

@@ -1,0 +1,267 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * Everything the server measures. Names, types and labels are the contract in docs/CONTRACTS.md,
+ * shared with the Prometheus rules, dashboards, CloudWatch alarms and e2e tests: add, never rename.
+ * `createMetrics(false)` returns a no-op implementation so METRICS_ENABLED=false costs nothing.
+ */
+export interface AppMetrics {
+    readonly enabled: boolean;
+    /** Prometheus text exposition of every metric. */
+    render(): Promise<string>;
+    readonly contentType: string;
+    httpStarted(): void;
+    /** In-flight request done, finished or aborted. Safe to pass as a bare callback. */
+    readonly httpEnded: () => void;
+    /** Count and time a completed request. */
+    httpFinished(method: string, route: string, statusCode: number, seconds: number): void;
+    dbQuery(operation: DbOperation, seconds: number, slow: boolean): void;
+    dbConnectionError(): void;
+    cacheHit(cache: CacheName): void;
+    cacheMiss(cache: CacheName): void;
+    redisError(command: RedisCommand): void;
+    endpointCall(endpoint: string): void;
+    /** Sources read at scrape time. */
+    bindPool(pool: PoolStats): void;
+    bindRedis(isConnected: () => boolean, activeSessions: () => Promise<number | undefined>): void;
+}
+
+/** `operation` label values of the PostgreSQL metrics: one per statement the server runs. */
+export const DB_OPERATIONS = [
+    "ping",
+    "user_insert",
+    "user_select",
+    "item_select",
+    "item_list",
+    "item_insert",
+    "item_update",
+    "item_delete",
+    "item_exists",
+    "slow_sleep",
+] as const;
+export type DbOperation = (typeof DB_OPERATIONS)[number];
+
+/** `command` label values of `koronet_redis_errors_total`. */
+export const REDIS_COMMANDS = [
+    "ping",
+    "cache_get",
+    "cache_set",
+    "cache_del",
+    "session_create",
+    "session_get",
+    "session_delete",
+    "session_count",
+] as const;
+export type RedisCommand = (typeof REDIS_COMMANDS)[number];
+
+/** `cache` label values of the cache hit and miss counters. */
+export const CACHES = ["items"] as const;
+export type CacheName = (typeof CACHES)[number];
+
+/** What the pool gauges read (pg's Pool has these fields). */
+export interface PoolStats {
+    readonly totalCount: number;
+    readonly idleCount: number;
+    readonly waitingCount: number;
+    readonly options: { readonly max?: number };
+}
+
+/** Histogram buckets in seconds; 2 s is a boundary because the latency alert fires above it. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10];
+export const DB_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+
+class PromMetrics implements AppMetrics {
+    readonly enabled = true;
+    readonly registry = new Registry();
+    private pool: PoolStats | undefined;
+    private redisConnected: () => boolean = () => false;
+    private activeSessions: () => Promise<number | undefined> = async () => undefined;
+
+    private readonly httpRequests = new Counter({
+        name: "koronet_http_requests_total",
+        help: "HTTP requests by method, route template and status code",
+        labelNames: ["method", "route", "status_code"] as const,
+        registers: [this.registry],
+    });
+    private readonly httpDuration = new Histogram({
+        name: "koronet_http_request_duration_seconds",
+        help: "HTTP request duration in seconds",
+        labelNames: ["method", "route", "status_code"] as const,
+        buckets: HTTP_DURATION_BUCKETS,
+        registers: [this.registry],
+    });
+    private readonly httpInFlight = new Gauge({
+        name: "koronet_http_requests_in_flight",
+        help: "HTTP requests being served",
+        registers: [this.registry],
+    });
+    private readonly dbQueryDuration = new Histogram({
+        name: "koronet_db_query_duration_seconds",
+        help: "PostgreSQL query duration in seconds (excluding the wait for a pooled connection)",
+        labelNames: ["operation"] as const,
+        buckets: DB_DURATION_BUCKETS,
+        registers: [this.registry],
+    });
+    private readonly dbSlowQueries = new Counter({
+        name: "koronet_db_slow_queries_total",
+        help: "PostgreSQL queries slower than SLOW_QUERY_MS",
+        labelNames: ["operation"] as const,
+        registers: [this.registry],
+    });
+    private readonly dbConnectionErrors = new Counter({
+        name: "koronet_db_connection_errors_total",
+        help: "Failed PostgreSQL connection attempts and lost connections",
+        registers: [this.registry],
+    });
+    private readonly cacheHits = new Counter({
+        name: "koronet_cache_hits_total",
+        help: "Redis read-through cache hits",
+        labelNames: ["cache"] as const,
+        registers: [this.registry],
+    });
+    private readonly cacheMisses = new Counter({
+        name: "koronet_cache_misses_total",
+        help: "Redis read-through cache misses",
+        labelNames: ["cache"] as const,
+        registers: [this.registry],
+    });
+    private readonly redisErrors = new Counter({
+        name: "koronet_redis_errors_total",
+        help: "Failed Redis commands",
+        labelNames: ["command"] as const,
+        registers: [this.registry],
+    });
+    private readonly endpointCalls = new Counter({
+        name: "koronet_api_endpoint_calls_total",
+        help: "Business API calls per endpoint",
+        labelNames: ["endpoint"] as const,
+        registers: [this.registry],
+    });
+
+    constructor() {
+        collectDefaultMetrics({ register: this.registry });
+        // Series exist at 0 from the first scrape, so rate() and absent() behave before the first event.
+        for (const operation of DB_OPERATIONS) this.dbSlowQueries.labels({ operation }).inc(0);
+        for (const cache of CACHES) {
+            this.cacheHits.labels({ cache }).inc(0);
+            this.cacheMisses.labels({ cache }).inc(0);
+        }
+        for (const command of REDIS_COMMANDS) this.redisErrors.labels({ command }).inc(0);
+        // Each gauge reads its source at scrape time, so it is never stale.
+        const self = this;
+        const poolGauge = (name: string, help: string, read: (p: PoolStats) => number): void => {
+            new Gauge({
+                name,
+                help,
+                registers: [this.registry],
+                collect() {
+                    if (self.pool) this.set(read(self.pool));
+                },
+            });
+        };
+        poolGauge("koronet_db_pool_max_connections", "Configured PostgreSQL pool size", (p) => p.options.max ?? 10);
+        poolGauge("koronet_db_pool_total_connections", "Open PostgreSQL connections", (p) => p.totalCount);
+        poolGauge("koronet_db_pool_idle_connections", "Idle PostgreSQL connections", (p) => p.idleCount);
+        poolGauge("koronet_db_pool_waiting_clients", "Queries waiting for a PostgreSQL connection", (p) => p.waitingCount);
+        new Gauge({
+            name: "koronet_redis_connected",
+            help: "1 when the Redis client is ready, else 0",
+            registers: [this.registry],
+            collect() {
+                this.set(self.redisConnected() ? 1 : 0);
+            },
+        });
+        new Gauge({
+            name: "koronet_active_sessions",
+            help: "Signed-in sessions alive in Redis (global across replicas: aggregate with max, not sum)",
+            registers: [this.registry],
+            async collect() {
+                // Keeps the last known value while Redis is unreachable.
+                const n = await self.activeSessions();
+                if (n !== undefined) this.set(n);
+            },
+        });
+    }
+
+    get contentType(): string {
+        return this.registry.contentType;
+    }
+
+    render(): Promise<string> {
+        return this.registry.metrics();
+    }
+
+    httpStarted(): void {
+        this.httpInFlight.inc();
+    }
+
+    readonly httpEnded = (): void => {
+        this.httpInFlight.dec();
+    };
+
+    httpFinished(method: string, route: string, statusCode: number, seconds: number): void {
+        const labels = { method, route, status_code: String(statusCode) };
+        this.httpRequests.inc(labels);
+        this.httpDuration.observe(labels, seconds);
+    }
+
+    dbQuery(operation: DbOperation, seconds: number, slow: boolean): void {
+        this.dbQueryDuration.observe({ operation }, seconds);
+        if (slow) this.dbSlowQueries.inc({ operation });
+    }
+
+    dbConnectionError(): void {
+        this.dbConnectionErrors.inc();
+    }
+
+    cacheHit(cache: CacheName): void {
+        this.cacheHits.inc({ cache });
+    }
+
+    cacheMiss(cache: CacheName): void {
+        this.cacheMisses.inc({ cache });
+    }
+
+    redisError(command: RedisCommand): void {
+        this.redisErrors.inc({ command });
+    }
+
+    endpointCall(endpoint: string): void {
+        this.endpointCalls.inc({ endpoint });
+    }
+
+    bindPool(pool: PoolStats): void {
+        this.pool = pool;
+    }
+
+    bindRedis(isConnected: () => boolean, activeSessions: () => Promise<number | undefined>): void {
+        this.redisConnected = isConnected;
+        this.activeSessions = activeSessions;
+    }
+}
+
+const noop = (): void => undefined;
+
+class NoopMetrics implements AppMetrics {
+    readonly enabled = false;
+    readonly contentType = "text/plain";
+    render(): Promise<string> {
+        return Promise.resolve("");
+    }
+    httpStarted = noop;
+    httpEnded = noop;
+    httpFinished = noop;
+    dbQuery = noop;
+    dbConnectionError = noop;
+    cacheHit = noop;
+    cacheMiss = noop;
+    redisError = noop;
+    endpointCall = noop;
+    bindPool = noop;
+    bindRedis = noop;
+}
+
+/** A fresh registry per call (tests run several servers in one process). */
+export function createMetrics(enabled: boolean): AppMetrics {
+    return enabled ? new PromMetrics() : new NoopMetrics();
+}

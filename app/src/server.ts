@@ -1,0 +1,81 @@
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+
+import { buildApp } from "./app";
+import { type AppConfig, describeConfig } from "./config";
+import { Database } from "./db";
+import { Items } from "./items";
+import { createMetrics, type AppMetrics } from "./metrics";
+import { migrate } from "./migrations";
+import { RedisStore } from "./redis";
+import { Sessions } from "./sessions";
+
+export interface RunningServer {
+    readonly app: FastifyInstance;
+    readonly metrics: AppMetrics;
+    /** Base URL it listens on, e.g. http://127.0.0.1:3000. */
+    readonly url: string;
+    /** Resolves once schema migrations are applied (they retry until PostgreSQL answers). */
+    readonly migrated: Promise<void>;
+    /** Stop accepting, let in-flight requests finish, then close the pools. */
+    close(): Promise<void>;
+}
+
+/**
+ * Start the server. It listens at once (so liveness passes while PostgreSQL or Redis are still
+ * unreachable) and applies migrations in the background; readiness and the API wait for them.
+ */
+export async function startServer(config: AppConfig, log: Logger): Promise<RunningServer> {
+    log.info({ config: describeConfig(config) }, "starting koronet web server");
+    const metrics = createMetrics(config.metricsEnabled);
+    const db = new Database(
+        {
+            url: config.databaseUrl,
+            poolMax: config.dbPoolMax,
+            acquireTimeoutMs: config.dbAcquireTimeoutMs,
+            statementTimeoutMs: config.dbStatementTimeoutMs,
+            slowQueryMs: config.slowQueryMs,
+        },
+        metrics,
+        log,
+    );
+    const redis = new RedisStore(config.redisUrl, metrics, log);
+    const sessions = new Sessions(db, redis, config.sessionTtlSeconds);
+    const items = new Items(db, redis, metrics, config.cacheTtlSeconds, log);
+    metrics.bindRedis(
+        () => redis.connected,
+        () => sessions.countActive().catch(() => undefined),
+    );
+
+    let migratedFlag = false;
+    let closing = false;
+    const migrated = (async () => {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                await migrate(db.pool, log);
+                migratedFlag = true;
+                return;
+            } catch (err) {
+                if (closing) throw new Error("server closed before migrations completed");
+                log.warn({ attempt, err: { message: (err as Error).message } }, "schema migrations failed; retrying");
+                await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 5_000)));
+            }
+        }
+    })();
+    migrated.catch(() => undefined);
+
+    const app = buildApp({ config, log, metrics, db, redis, items, sessions, isMigrated: () => migratedFlag });
+    app.addHook("onClose", async () => {
+        closing = true;
+        await Promise.allSettled([db.close(), redis.close()]);
+    });
+    await app.listen({ port: config.port, host: config.host });
+    const { port } = app.server.address() as { port: number };
+    return {
+        app,
+        metrics,
+        url: `http://127.0.0.1:${port}`,
+        migrated,
+        close: () => app.close(),
+    };
+}
