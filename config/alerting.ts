@@ -27,22 +27,6 @@ export const alertingSchema = z.strictObject({
         email: z.strictObject({
             critical: z.array(email),
             warning: z.array(email),
-            /**
-             * Amazon SES SMTP for Alertmanager's email (CloudWatch alarms email through SNS and need
-             * none of this). The SMTP password lives in a Secrets Manager secret the program creates
-             * empty (`alertmanagerSmtpPasswordSecretArn` output); operators put the SES SMTP password.
-             * Required when either list is non-empty and the monitoring layer runs Alertmanager.
-             */
-            smtp: z
-                .strictObject({
-                    /** `host:port`, e.g. `email-smtp.eu-west-1.amazonaws.com:587` (STARTTLS). */
-                    smarthost: z.string().regex(/^[a-z0-9.-]+:(25|587|2587)$/, { message: "must be host:port with port 25, 587 or 2587 (STARTTLS), e.g. email-smtp.eu-west-1.amazonaws.com:587" }),
-                    /** Sender address, verified in SES. */
-                    from: email,
-                    /** SES SMTP user name (an access key id: not a secret; the password is). */
-                    username: z.string().regex(/^[A-Z0-9]{16,128}$/, { message: "must be an SES SMTP user name (an access key id such as AKIA...)" }),
-                })
-                .optional(),
         }),
         pagerduty: z.strictObject({
             /** Page for critical alerts. */
@@ -69,9 +53,5 @@ export function validateAlertingSecrets(alerting: AlertingConfig, present: Reado
         problems.push({ key: "koronet:alerting.notifications.slack.chatbot", message: "missing; `mode: chatbot` needs workspaceId and channelId" });
     }
     if (pagerduty.enabled && pagerduty.routingKeyFrom === "config") require("pagerdutyRoutingKey", "koronet:alerting.notifications.pagerduty.routingKeyFrom is `config`");
-    const { email: mail } = alerting.notifications;
-    if ((mail.critical.length > 0 || mail.warning.length > 0) && mail.smtp === undefined) {
-        problems.push({ key: "koronet:alerting.notifications.email.smtp", message: "missing; email recipients are set, so Alertmanager needs SES SMTP settings (smarthost, from, username)" });
-    }
     return problems;
 }
