@@ -8,6 +8,8 @@
  * unknown during a real preview is `undefined`: rules then say nothing rather than guess.
  */
 
+import { HOST_ACCESS_CONTAINERS as HOST_ACCESS } from "../components/monitoring/images";
+
 export type Environment = "dev" | "prod";
 
 export interface PolicyResource {
@@ -41,12 +43,12 @@ export interface Rule {
     check(ctx: PolicyContext): { resource: PolicyResource; message: string }[];
 }
 
+
 /**
- * Containers allowed to read the host: the two host-level exporters, which run as DAEMON services
- * on the EC2 capacity and must see /proc, /sys and the container runtime. Everything else is held
- * to the container rules without exception.
+ * Containers allowed to read the host (read-only): the two host-level exporters, defined and
+ * documented by the monitoring layer. Everything else is held to the container rules.
  */
-export const HOST_ACCESS_CONTAINERS: readonly string[] = ["node-exporter", "cadvisor"];
+export const HOST_ACCESS_CONTAINERS: readonly string[] = HOST_ACCESS;
 
 /**
  * Actions AWS cannot scope to a resource, so their statements must say `Resource: "*"`.
