@@ -1,0 +1,257 @@
+/**
+ * alertmanager.yml, rendered from the stack's alerting settings. Pure: plain data in, YAML out.
+ *
+ * Route tree (first match wins):
+ *   alertname="Watchdog"   → `heartbeat` (the notifier's heartbeat, or an SNS heartbeat topic);
+ *                            short repeat_interval, never to people
+ *   severity="critical"    → `critical`: Slack (notifier or Chatbot), email (SNS), PagerDuty
+ *   anything else          → `warning` (root receiver): Slack, email — an alert with a missing or
+ *                            unknown severity still reaches people rather than vanishing
+ * Inhibition: a firing critical alert suppresses the warning alert with the same alertname and
+ * instance (its "twin", e.g. a stack that tunes one alert into two severities).
+ *
+ * Secrets are never in this file: the bearer token and the PagerDuty routing key are read from
+ * files (`credentials_file`, `routing_key_file`) that the container's entrypoint writes from
+ * ECS-injected secrets at start (see image/entrypoint.sh). Email goes through the SNS topics with
+ * the task role (SigV4), so there are no SMTP credentials at all.
+ */
+import { stringify } from "yaml";
+import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
+import { WATCHDOG_ALERT_NAME as WATCHDOG } from "../notifier/convention";
+
+/** Where the container keeps its runtime files (an ephemeral task volume, not the read-only root). */
+export const ALERTMANAGER_PATHS = {
+    /** Rendered config, written by the entrypoint from `ALERTMANAGER_CONFIG`. */
+    config: "/run/alertmanager/alertmanager.yml",
+    /** Secret files, mode 0600, written by the entrypoint from ECS `secrets`. */
+    secretsDir: "/run/alertmanager/secrets",
+    /** nflog and silences. */
+    storage: "/alertmanager",
+} as const;
+
+/** Secret files the entrypoint writes, by the environment variable ECS injects them as. */
+export const ALERTMANAGER_SECRET_FILES = {
+    /** Bearer token for the notifier's Function URL. */
+    NOTIFIER_TOKEN: `${ALERTMANAGER_PATHS.secretsDir}/notifier-token`,
+    /** PagerDuty Events API v2 routing key. */
+    PAGERDUTY_ROUTING_KEY: `${ALERTMANAGER_PATHS.secretsDir}/pagerduty-routing-key`,
+} as const;
+
+/** Alertmanager's listen port (architecture: 9093). */
+export const ALERTMANAGER_PORT = 9093;
+
+/** Grouping and repeat timings of one profile. */
+export interface AlertmanagerTimings {
+    readonly groupWait: string;
+    readonly groupInterval: string;
+    /**
+     * Re-notification of a still-firing, unchanged group. Must exceed the notifier's 1 h dedupe TTL
+     * (otherwise the notifier's dedupe would swallow some repeats and not others).
+     */
+    readonly repeatInterval: string;
+    /** Watchdog route: how often the heartbeat is re-sent (it never changes, so repeat drives it). */
+    readonly heartbeatGroupInterval: string;
+    readonly heartbeatRepeatInterval: string;
+}
+
+/**
+ * group_wait / group_interval come from the catalog's pipeline timings, which the time-to-notify
+ * math (and the 60 s critical / 2 min resolved targets) were computed with: production 10 s / 30 s,
+ * test 0 s / 1 s. Production heartbeat: re-sent every 60–75 s (repeat 1 m checked at 15 s group
+ * ticks), so each 1-minute CloudWatch period sees at least one heartbeat in two.
+ */
+export const ALERTMANAGER_TIMINGS: Readonly<Record<TimingProfile, AlertmanagerTimings>> = {
+    production: {
+        groupWait: formatPromDuration(PIPELINE_TIMINGS.production.groupWaitSeconds),
+        groupInterval: formatPromDuration(PIPELINE_TIMINGS.production.groupIntervalSeconds),
+        repeatInterval: "4h",
+        heartbeatGroupInterval: "15s",
+        heartbeatRepeatInterval: "1m",
+    },
+    test: {
+        groupWait: formatPromDuration(PIPELINE_TIMINGS.test.groupWaitSeconds),
+        groupInterval: formatPromDuration(PIPELINE_TIMINGS.test.groupIntervalSeconds),
+        repeatInterval: "4h",
+        heartbeatGroupInterval: "1s",
+        heartbeatRepeatInterval: "5s",
+    },
+};
+
+/** Labels alerts are grouped by: one notification per alert name and severity. */
+export const GROUP_BY = ["alertname", "severity"] as const;
+/** Labels that must match for a critical alert to inhibit its warning twin. */
+export const INHIBIT_EQUAL = ["alertname", "instance"] as const;
+
+/** A webhook with a bearer token read from a file. */
+export interface TokenWebhook {
+    /** URL Alertmanager POSTs to (the notifier's Function URL, or a local receiver in e2e). */
+    readonly url: string;
+    /** File holding the bearer token. */
+    readonly tokenFile: string;
+}
+
+/** SNS topics per severity, published to with the task role (SigV4). */
+export interface SnsTopics {
+    readonly region: string;
+    readonly topicArns: Readonly<Record<Severity, string>>;
+}
+
+export interface AlertmanagerReceivers {
+    /** Slack through the notifier Lambda's Function URL. */
+    readonly notifier?: TokenWebhook;
+    /** Slack through AWS Chatbot: a custom-notification JSON message on the severity topics. */
+    readonly chatbot?: SnsTopics;
+    /** Email through the severity topics' email subscriptions (plain-text message). */
+    readonly email?: SnsTopics;
+    /** PagerDuty Events API v2, critical only. */
+    readonly pagerduty?: {
+        /** File holding the routing (integration) key. */
+        readonly routingKeyFile: string;
+        /** Events API endpoint. @default "https://events.pagerduty.com/v2/enqueue" */
+        readonly url?: string;
+    };
+    /** Where the Watchdog goes: the notifier's heartbeat (webhook) or an SNS topic whose publish count is the heartbeat. */
+    readonly heartbeat: ({ readonly kind: "webhook" } & TokenWebhook) | { readonly kind: "sns"; readonly region: string; readonly topicArn: string };
+}
+
+export interface AlertmanagerConfigInput {
+    /** Timing profile. @default "production" */
+    readonly profile?: TimingProfile;
+    readonly receivers: AlertmanagerReceivers;
+    /** Per-profile timing overrides (tests). @default ALERTMANAGER_TIMINGS[profile] */
+    readonly timings?: Partial<AlertmanagerTimings>;
+}
+
+/** SNS message attribute marking Alertmanager's messages; CloudWatch-only subscribers filter them out. */
+export const SNS_SOURCE_ATTRIBUTE = { name: "source", email: "alertmanager", chatbot: "alertmanager-chatbot" } as const;
+
+/** Validates the input; returns problems naming the field (pure, exported for tests). */
+export function validateAlertmanagerInput(input: AlertmanagerConfigInput): string[] {
+    const problems: string[] = [];
+    const url = (v: string, field: string) => {
+        if (!/^https?:\/\/[^\s]+$/.test(v)) problems.push(`\`${field}\` must be an http(s) URL, got ${JSON.stringify(v)}`);
+    };
+    const file = (v: string, field: string) => {
+        if (!v.startsWith("/")) problems.push(`\`${field}\` must be an absolute file path, got ${JSON.stringify(v)}`);
+    };
+    const r = input.receivers;
+    if (r.notifier !== undefined && r.chatbot !== undefined) problems.push("`receivers.notifier` and `receivers.chatbot` are exclusive: Slack goes through one of them");
+    if (r.notifier) {
+        url(r.notifier.url, "receivers.notifier.url");
+        file(r.notifier.tokenFile, "receivers.notifier.tokenFile");
+    }
+    if (r.pagerduty) {
+        file(r.pagerduty.routingKeyFile, "receivers.pagerduty.routingKeyFile");
+        if (r.pagerduty.url !== undefined) url(r.pagerduty.url, "receivers.pagerduty.url");
+    }
+    if (r.heartbeat.kind === "webhook") {
+        url(r.heartbeat.url, "receivers.heartbeat.url");
+        file(r.heartbeat.tokenFile, "receivers.heartbeat.tokenFile");
+    }
+    return problems;
+}
+
+function bearer(tokenFile: string) {
+    return { authorization: { type: "Bearer", credentials_file: tokenFile } };
+}
+
+// Alertmanager templates have no JSON escaping; strip what would break the JSON string.
+// A Go raw string (backticks): the regexp class is backslash, double quote, newline, CR, tab.
+const JSON_UNSAFE = "`[\\\\\"\\n\\r\\t]`";
+const jsonSafe = (expr: string) => `{{ ${expr} | reReplaceAll ${JSON_UNSAFE} " " }}`;
+
+/** AWS Chatbot custom notification (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). */
+const CHATBOT_MESSAGE =
+    `{"version":"1.0","source":"custom","content":{"textType":"client-markdown",` +
+    `"title":"${jsonSafe(`printf "%s [%s] %s" (.Status | toUpper) (.CommonLabels.severity | toUpper) .CommonLabels.alertname`)}",` +
+    `"description":"{{ range .Alerts }}${jsonSafe(`printf "%s: %s" (.Status | toUpper) .Annotations.summary`)} ${jsonSafe(".Annotations.runbook_url")} · {{ end }}"}}`;
+
+const EMAIL_SUBJECT = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity | toUpper }} {{ .CommonLabels.alertname }}`;
+const EMAIL_MESSAGE = [
+    `{{ range .Alerts }}{{ .Status | toUpper }} {{ .Labels.alertname }} ({{ .Labels.severity }})`,
+    `Summary: {{ .Annotations.summary }}`,
+    `{{ .Annotations.description }}`,
+    `Runbook: {{ .Annotations.runbook_url }}`,
+    `Labels: {{ range .Labels.SortedPairs }}{{ .Name }}={{ .Value }} {{ end }}`,
+    `Started: {{ .StartsAt }}{{ if eq .Status "resolved" }} · Resolved: {{ .EndsAt }}{{ end }}`,
+    `Source: {{ .GeneratorURL }}`,
+    ``,
+    `{{ end }}`,
+].join("\n");
+
+function snsConfig(region: string, topicArn: string, kind: "email" | "chatbot") {
+    return {
+        send_resolved: true,
+        sigv4: { region },
+        topic_arn: topicArn,
+        subject: EMAIL_SUBJECT,
+        message: kind === "email" ? EMAIL_MESSAGE : CHATBOT_MESSAGE,
+        attributes: { [SNS_SOURCE_ATTRIBUTE.name]: SNS_SOURCE_ATTRIBUTE[kind] },
+    };
+}
+
+/** The config as an object (what `renderAlertmanagerConfig` serialises). Throws on invalid input. */
+export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<string, unknown> {
+    const problems = validateAlertmanagerInput(input);
+    if (problems.length > 0) throw new Error(`Invalid Alertmanager config input:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const t = { ...ALERTMANAGER_TIMINGS[input.profile ?? "production"], ...input.timings };
+    const r = input.receivers;
+
+    const receiver = (severity: Severity) => {
+        const out: Record<string, unknown> = { name: severity };
+        if (r.notifier) out.webhook_configs = [{ url: r.notifier.url, send_resolved: true, max_alerts: 0, http_config: bearer(r.notifier.tokenFile) }];
+        const sns = [
+            ...(r.chatbot ? [snsConfig(r.chatbot.region, r.chatbot.topicArns[severity], "chatbot")] : []),
+            ...(r.email ? [snsConfig(r.email.region, r.email.topicArns[severity], "email")] : []),
+        ];
+        if (sns.length > 0) out.sns_configs = sns;
+        if (severity === "critical" && r.pagerduty) {
+            out.pagerduty_configs = [
+                {
+                    send_resolved: true,
+                    routing_key_file: r.pagerduty.routingKeyFile,
+                    ...(r.pagerduty.url !== undefined ? { url: r.pagerduty.url } : {}),
+                    severity: "critical",
+                    description: `{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}`,
+                    details: { firing: `{{ .Alerts.Firing | len }}`, resolved: `{{ .Alerts.Resolved | len }}`, runbook: `{{ .CommonAnnotations.runbook_url }}` },
+                },
+            ];
+        }
+        return out;
+    };
+
+    const hb = r.heartbeat;
+    const heartbeat =
+        hb.kind === "webhook"
+            ? { name: "heartbeat", webhook_configs: [{ url: hb.url, send_resolved: false, http_config: bearer(hb.tokenFile) }] }
+            : { name: "heartbeat", sns_configs: [{ send_resolved: false, sigv4: { region: hb.region }, topic_arn: hb.topicArn, subject: "Watchdog heartbeat", message: "Watchdog heartbeat" }] };
+
+    return {
+        route: {
+            receiver: "warning",
+            group_by: [...GROUP_BY],
+            group_wait: t.groupWait,
+            group_interval: t.groupInterval,
+            repeat_interval: t.repeatInterval,
+            routes: [
+                {
+                    receiver: "heartbeat",
+                    matchers: [`alertname="${WATCHDOG}"`],
+                    group_wait: "0s",
+                    group_interval: t.heartbeatGroupInterval,
+                    repeat_interval: t.heartbeatRepeatInterval,
+                },
+                { receiver: "critical", matchers: ['severity="critical"'] },
+                { receiver: "warning", matchers: ['severity="warning"'] },
+            ],
+        },
+        inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: [...INHIBIT_EQUAL] }],
+        receivers: [receiver("critical"), receiver("warning"), heartbeat],
+    };
+}
+
+/** alertmanager.yml text. */
+export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string {
+    const header = `# Rendered by components/alerting/alertmanager/config.ts (profile: ${input.profile ?? "production"}). Do not edit.\n# Secrets are read from files at send time; none are in this file.\n`;
+    return header + stringify(alertmanagerConfig(input), { lineWidth: 0 });
+}
