@@ -1,0 +1,80 @@
+/**
+ * CloudWatch alarm notification (SNS) → PagerDuty Events API v2 event. Pure, no SDK imports.
+ * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
+ */
+import { parseAlarmDescription } from "../notifier/convention";
+
+/** The Events API v2 endpoint. */
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
+
+/** Environment of the forwarder Lambda. */
+export const PAGERDUTY_ENV = {
+    /** Secrets Manager ARN of the routing (integration) key. Required. */
+    routingKeySecretArn: "PAGERDUTY_ROUTING_KEY_SECRET_ARN",
+    /** Events API URL. @default PAGERDUTY_EVENTS_URL */
+    eventsUrl: "PAGERDUTY_EVENTS_URL",
+} as const;
+
+export interface PagerDutyEvent {
+    readonly routing_key: string;
+    readonly event_action: "trigger" | "resolve";
+    readonly dedup_key: string;
+    readonly payload?: {
+        readonly summary: string;
+        readonly source: string;
+        readonly severity: "critical" | "error" | "warning" | "info";
+        readonly timestamp?: string;
+        readonly component?: string;
+        readonly custom_details?: Record<string, unknown>;
+    };
+    readonly links?: readonly { readonly href: string; readonly text: string }[];
+}
+
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * The event for one SNS message body. ALARM triggers, OK resolves (same dedup key: the alarm ARN,
+ * so a trigger and its resolution meet in one incident); INSUFFICIENT_DATA returns undefined (the
+ * alarm's own treatMissingData decides whether missing data is an outage, which then arrives as
+ * ALARM). A body that is not a CloudWatch alarm still pages: losing a critical alert is worse than
+ * an ugly incident.
+ */
+export function pagerDutyEventFor(snsMessage: string, routingKey: string, snsMessageId: string): PagerDutyEvent | undefined {
+    let alarm: Record<string, unknown> | undefined;
+    try {
+        const parsed: unknown = JSON.parse(snsMessage);
+        if (typeof parsed === "object" && parsed !== null && typeof (parsed as Record<string, unknown>).AlarmName === "string") alarm = parsed as Record<string, unknown>;
+    } catch {
+        alarm = undefined;
+    }
+    if (alarm === undefined) {
+        return {
+            routing_key: routingKey,
+            event_action: "trigger",
+            dedup_key: `sns-${snsMessageId}`,
+            payload: { summary: cut(`Unreadable critical notification: ${snsMessage.replace(/\s+/g, " ")}`, 1024), source: "koronet-alerting", severity: "critical", custom_details: { raw: cut(snsMessage, 4000) } },
+        };
+    }
+    const state = String(alarm.NewStateValue ?? "");
+    if (state !== "ALARM" && state !== "OK") return undefined;
+    const name = String(alarm.AlarmName);
+    const arn = typeof alarm.AlarmArn === "string" ? alarm.AlarmArn : name;
+    const dedup = cut(arn, 255);
+    if (state === "OK") return { routing_key: routingKey, event_action: "resolve", dedup_key: dedup };
+    const desc = parseAlarmDescription(typeof alarm.AlarmDescription === "string" ? alarm.AlarmDescription : undefined);
+    const links = desc.runbookUrl !== undefined && /^https?:\/\//.test(desc.runbookUrl) ? [{ href: desc.runbookUrl, text: "Runbook" }] : [];
+    return {
+        routing_key: routingKey,
+        event_action: "trigger",
+        dedup_key: dedup,
+        payload: {
+            summary: cut(`${name}: ${desc.summary ?? String(alarm.NewStateReason ?? "in ALARM")}`, 1024),
+            source: arn,
+            severity: "critical",
+            ...(typeof alarm.StateChangeTime === "string" ? { timestamp: new Date(alarm.StateChangeTime).toISOString() } : {}),
+            component: name,
+            custom_details: { reason: alarm.NewStateReason, details: desc.details, region: alarm.Region, previous_state: alarm.OldStateValue },
+        },
+        ...(links.length > 0 ? { links } : {}),
+    };
+}
