@@ -2,11 +2,12 @@
  * `npm run plan -- --stack <dev|prod> [--json]`: what the stack would deploy, computed offline by
  * running the real program under mocks with the stack's real config file. No cloud account, no
  * Pulumi CLI, no network. `--json` prints exactly a JSON array, one object per resource:
- * `{ type, name, parent, inputs }`.
+ * `{ type, name, parent, inputs }`. `--cost` prints the monthly cost estimate instead (scripts/cost.ts).
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { runOffline, type OfflineRun, type PlannedResource } from "./offline/run";
+import { estimateCost, loadPrices, regionOf, renderCost } from "./cost";
 
 export interface PlanSection {
     /** Extra readable sections other parts of the platform add to the tree view. */
@@ -59,9 +60,15 @@ function summary(r: PlannedResource): string {
 }
 
 async function cli(): Promise<void> {
-    const { values } = parseArgs({ options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
-    if (!values.stack) throw new Error("usage: npm run plan -- --stack <dev|prod> [--json]");
+    const { values } = parseArgs({ options: { stack: { type: "string" }, json: { type: "boolean", default: false }, cost: { type: "boolean", default: false } }, strict: true });
+    if (!values.stack) throw new Error("usage: npm run plan -- --stack <dev|prod> [--json] [--cost]");
     const run = await runOffline(values.stack);
+    if (values.cost) {
+        // `--cost` prints the estimate alone (`--json`: the report as JSON), so it can be piped.
+        const report = estimateCost(run.resources, loadPrices(regionOf(run.resources)));
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderCost(run.stack, report)}\n`);
+        return;
+    }
     process.stdout.write(values.json ? `${JSON.stringify(run.resources, null, 2)}\n` : `${renderTree(run)}\n`);
 }
 
