@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { resolveAlerts, type AlertOverrides, type CloudWatchTargets } from "../../components/alerting/catalog";
+import { resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
+import type { AlertOverrides } from "../../config/alerts";
 import { SERVICE_UNHEALTHY, buildCloudWatchAlarms, type CloudWatchAlarmDefinition } from "../../components/alerting/cloudwatch-alarms";
 
 const ecsTargets: CloudWatchTargets = {
