@@ -1,0 +1,168 @@
+/**
+ * Alertmanager on ECS (Fargate, one task), registered in Cloud Map as `alertmanager.<namespace>`
+ * so Prometheus finds it at `alertmanager.<namespace>:9093`. The image is the pinned upstream one
+ * plus an entrypoint (image/entrypoint.sh) that writes ECS-injected secrets to 0600 files on an
+ * ephemeral task volume; the rendered config arrives in `ALERTMANAGER_CONFIG` (it holds no secret).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ecsService, type ContainerSecret, type EcsPlacement, type PolicyStatement } from "../../common";
+import { ContainerImage } from "../../image";
+import type { Severity } from "../catalog";
+import { ALERTMANAGER_PATHS, ALERTMANAGER_PORT, ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+
+export * from "./config";
+export { renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./stack";
+
+/** Build context of the image, relative to the project root (where Pulumi runs the program). */
+export const ALERTMANAGER_IMAGE_CONTEXT = "components/alerting/alertmanager/image";
+
+export interface AlertmanagerArgs {
+    readonly placement: EcsPlacement;
+    readonly vpcId: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly region: string;
+    /** @default "linux/amd64" */
+    readonly platform?: "linux/amd64" | "linux/arm64";
+    /** Slack and heartbeat through the notifier's Function URL, with the bearer token secret. */
+    readonly notifier?: { readonly url: pulumi.Input<string>; readonly tokenSecretArn: pulumi.Input<string> };
+    /** Slack through AWS Chatbot: publish to these severity topics. */
+    readonly chatbotTopicArns?: Readonly<Record<Severity, pulumi.Input<string>>>;
+    /** Email through these severity topics' email subscriptions. */
+    readonly emailTopicArns?: Readonly<Record<Severity, pulumi.Input<string>>>;
+    /** PagerDuty for critical, with the routing key secret. */
+    readonly pagerdutyRoutingKeySecretArn?: pulumi.Input<string>;
+    /** Heartbeat topic when there is no notifier. One of `notifier` / `heartbeatTopicArn` is required. */
+    readonly heartbeatTopicArn?: pulumi.Input<string>;
+    /** Task size. @default 256 CPU units, 512 MiB */
+    readonly cpu?: number;
+    readonly memory?: number;
+}
+
+/** Pure validation; errors name the argument. */
+export function validateAlertmanagerArgs(args: Pick<AlertmanagerArgs, "notifier" | "heartbeatTopicArn" | "chatbotTopicArns" | "placement">): string[] {
+    const problems: string[] = [];
+    if ((args.notifier === undefined) === (args.heartbeatTopicArn === undefined)) problems.push("exactly one of `notifier` and `heartbeatTopicArn` carries the Watchdog heartbeat");
+    if (args.notifier !== undefined && args.chatbotTopicArns !== undefined) problems.push("`notifier` and `chatbotTopicArns` are exclusive: Slack goes through one of them");
+    if (args.placement.namespaceId === undefined || args.placement.namespaceName === undefined) problems.push("`placement.namespaceId` and `placement.namespaceName` are required: Prometheus finds Alertmanager through Cloud Map");
+    return problems;
+}
+
+export class Alertmanager extends pulumi.ComponentResource {
+    /** `alertmanager.<namespace>:9093`. */
+    public readonly address: string;
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+    /** The rendered alertmanager.yml as deployed. */
+    public readonly renderedConfig: pulumi.Output<string>;
+
+    private readonly name: string;
+    private readonly snsTargets: ReadonlySet<string>;
+
+    constructor(name: string, args: AlertmanagerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("koronet:alerting:Alertmanager", name, {}, opts);
+        const problems = validateAlertmanagerArgs(args);
+        if (problems.length > 0) throw new Error(`Invalid Alertmanager arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = name;
+        const parent = { parent: this };
+        const p = args.placement;
+
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+            vpcId: args.vpcId,
+            description: `Alertmanager ${ALERTMANAGER_PORT}: only from Prometheus; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`,
+            egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs, the notifier Function URL and PagerDuty" }],
+        }, parent);
+
+        const image = new ContainerImage(`${name}-image`, { context: ALERTMANAGER_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: args.kmsKeyArn }, parent);
+
+        const topicsUsed: { key: string; arn: pulumi.Input<string> }[] = [
+            ...Object.entries(args.chatbotTopicArns ?? {}).map(([k, arn]) => ({ key: k, arn })),
+            ...Object.entries(args.emailTopicArns ?? {}).map(([k, arn]) => ({ key: k, arn })),
+            ...(args.heartbeatTopicArn !== undefined ? [{ key: "heartbeat", arn: args.heartbeatTopicArn }] : []),
+        ];
+        this.snsTargets = new Set(topicsUsed.map((t) => t.key));
+
+        const secrets: ContainerSecret[] = [];
+        const secretArns: pulumi.Input<string>[] = [];
+        if (args.notifier !== undefined) {
+            secrets.push({ name: "NOTIFIER_TOKEN", valueFrom: args.notifier.tokenSecretArn });
+            secretArns.push(args.notifier.tokenSecretArn);
+        }
+        if (args.pagerdutyRoutingKeySecretArn !== undefined) {
+            secrets.push({ name: "PAGERDUTY_ROUTING_KEY", valueFrom: args.pagerdutyRoutingKeySecretArn });
+            secretArns.push(args.pagerdutyRoutingKeySecretArn);
+        }
+
+        const all = <T>(r: Readonly<Record<Severity, pulumi.Input<T>>> | undefined) => (r === undefined ? pulumi.output(undefined) : pulumi.all([r.critical, r.warning]).apply(([critical, warning]) => ({ critical, warning })));
+        this.renderedConfig = pulumi
+            .all([args.notifier?.url, all<string>(args.chatbotTopicArns), all<string>(args.emailTopicArns), args.heartbeatTopicArn])
+            .apply(([notifierUrl, chatbot, email, heartbeatTopic]) => {
+                const receivers: AlertmanagerReceivers = {
+                    ...(notifierUrl !== undefined ? { notifier: { url: notifierUrl, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
+                    ...(chatbot !== undefined ? { chatbot: { region: args.region, topicArns: chatbot } } : {}),
+                    ...(email !== undefined ? { email: { region: args.region, topicArns: email } } : {}),
+                    ...(args.pagerdutyRoutingKeySecretArn !== undefined ? { pagerduty: { routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
+                    heartbeat: notifierUrl !== undefined
+                        ? { kind: "webhook", url: notifierUrl, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN }
+                        : { kind: "sns", region: args.region, topicArn: heartbeatTopic as string },
+                };
+                return renderAlertmanagerConfig({ profile: "production", receivers });
+            });
+
+        const taskRoleStatements: PolicyStatement[] = topicsUsed.length > 0
+            ? [
+                { Sid: "PublishNotifications", Action: "sns:Publish", Resource: topicsUsed.map((t) => t.arn) },
+                // The topics are KMS-encrypted: publishing needs a data key.
+                { Sid: "EncryptForTopics", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
+            ]
+            : [];
+
+        const svc = ecsService(name, {
+            placement: p,
+            cpu: args.cpu ?? 256,
+            memory: args.memory ?? 512,
+            securityGroupIds: [sg.id],
+            discoveryName: "alertmanager",
+            secretArns,
+            taskRoleStatements,
+            volumes: [{ name: "run" }, { name: "data" }],
+            containers: [{
+                name: "alertmanager",
+                image: image.imageRef,
+                portMappings: [{ containerPort: ALERTMANAGER_PORT, protocol: "tcp", name: "alertmanager" }],
+                environment: [{ name: "ALERTMANAGER_CONFIG", value: this.renderedConfig }],
+                secrets,
+                mountPoints: [
+                    { sourceVolume: "run", containerPath: "/run/alertmanager" },
+                    { sourceVolume: "data", containerPath: ALERTMANAGER_PATHS.storage },
+                ],
+                healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ALERTMANAGER_PORT}/-/healthy`], interval: 15, timeout: 5, retries: 3, startPeriod: 15 },
+                stopTimeout: 30,
+            }],
+        }, this);
+
+        this.address = `alertmanager.${p.namespaceName as string}:${ALERTMANAGER_PORT}`;
+        this.securityGroupId = sg.id;
+        this.serviceName = svc.service.name;
+        this.taskRoleArn = svc.taskRole.arn;
+        this.registerOutputs({ address: this.address, securityGroupId: this.securityGroupId, serviceName: this.serviceName, taskRoleArn: this.taskRoleArn, renderedConfig: this.renderedConfig });
+    }
+
+    /** Whether Alertmanager publishes to the topic with this key (`critical`, `warning`, `heartbeat`). */
+    publishesTo(topicKey: string): boolean {
+        return this.snsTargets.has(topicKey);
+    }
+
+    /** Admits a client (Prometheus) on 9093. */
+    allowClient(clientName: string, securityGroupId: pulumi.Input<string>): void {
+        new aws.vpc.SecurityGroupIngressRule(`${this.name}-from-${clientName}`, {
+            securityGroupId: this.securityGroupId,
+            referencedSecurityGroupId: securityGroupId,
+            ipProtocol: "tcp",
+            fromPort: ALERTMANAGER_PORT,
+            toPort: ALERTMANAGER_PORT,
+            description: `Alertmanager from ${clientName}`,
+        }, { parent: this });
+    }
+}

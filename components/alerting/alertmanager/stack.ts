@@ -1,0 +1,47 @@
+/**
+ * A stack's alertmanager.yml without deploying it: the same receivers the Alerting component wires,
+ * with placeholders for values only a deployment knows (the notifier's Function URL, the account
+ * in topic ARNs). For `npm run render` (rendered/<stack>/alertmanager/alertmanager.yml) and the
+ * amtool checks; the deployed file differs only in those values.
+ */
+import type { AlertingConfig } from "../../../config/alerting";
+import type { TimingProfile } from "../catalog";
+import { ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+
+/** Account id used in placeholder ARNs. */
+export const PLACEHOLDER_ACCOUNT = "000000000000";
+
+export interface StackRenderInput {
+    /** `${project}-${stack}`. */
+    readonly namePrefix: string;
+    readonly region: string;
+    readonly alerting: AlertingConfig;
+    /** @default "production" */
+    readonly profile?: TimingProfile;
+    /** The notifier's Function URL. @default a placeholder `https://<prefix>-notifier.lambda-url.<region>.on.aws/` */
+    readonly notifierUrl?: string;
+    /** @default PLACEHOLDER_ACCOUNT */
+    readonly accountId?: string;
+}
+
+/** The receivers the Alerting component gives Alertmanager for this config. */
+export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerReceivers {
+    const n = i.alerting.notifications;
+    const account = i.accountId ?? PLACEHOLDER_ACCOUNT;
+    const topic = (k: string) => `arn:aws:sns:${i.region}:${account}:${i.namePrefix}-alerting-${k}`;
+    const severityTopics = { region: i.region, topicArns: { critical: topic("critical"), warning: topic("warning") } };
+    const url = i.notifierUrl ?? `https://${i.namePrefix}-notifier.lambda-url.${i.region}.on.aws/`;
+    const lambda = n.slack.mode === "lambda";
+    return {
+        ...(lambda ? { notifier: { url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
+        ...(n.slack.mode === "chatbot" ? { chatbot: severityTopics } : {}),
+        ...(n.email.critical.length + n.email.warning.length > 0 ? { email: severityTopics } : {}),
+        ...(n.pagerduty.enabled ? { pagerduty: { routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
+        heartbeat: lambda ? { kind: "webhook", url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } : { kind: "sns", region: i.region, topicArn: topic("heartbeat") },
+    };
+}
+
+/** alertmanager.yml of a stack (placeholders for deployment-only values). */
+export function renderStackAlertmanagerConfig(i: StackRenderInput): string {
+    return renderAlertmanagerConfig({ profile: i.profile ?? "production", receivers: stackAlertmanagerReceivers(i) });
+}

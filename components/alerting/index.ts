@@ -1,0 +1,481 @@
+/**
+ * The alerting pipeline: SNS topics per severity (KMS), email / Slack (notifier Lambda or AWS
+ * Chatbot) / PagerDuty routing, every catalog alert as a CloudWatch alarm, Alertmanager on ECS, and
+ * the alarms that watch the pipeline itself. See docs/alerting.md for the routing diagram.
+ *
+ * Topics:
+ *   critical  ← catalog critical alarms, heartbeat, Prometheus/Alertmanager task counts
+ *               → Slack, email (critical list), PagerDuty
+ *   warning   ← catalog warning alarms → Slack, email (warning list)
+ *   pipeline  ← the notification path's own failures (notifier errors/5xx, PagerDuty forwarder
+ *               errors, on-failure queue depth) → email (critical list), PagerDuty; never Slack,
+ *               because Slack delivery may be what is broken.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHash } from "node:crypto";
+import type { AlertingConfig } from "../../config/alerting";
+import type { AlertOverrides } from "../../config/alerts";
+import type { SecretKey } from "../../config";
+import { assumeRolePolicy, policyDocument, type EcsPlacement, type PolicyStatement } from "../common";
+import { resolveAlerts, SEVERITIES, type CloudWatchTargets, type ResolvedAlert, type Severity } from "./catalog";
+import { buildCloudWatchAlarms, type CloudWatchAlarmDefinition, type CompositeAlarmDefinition } from "./cloudwatch-alarms";
+import { Alertmanager } from "./alertmanager";
+import { SNS_SOURCE_ATTRIBUTE } from "./alertmanager/config";
+import { bundleNotifier, DEDUPE_TABLE_SCHEMA, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME } from "./notifier";
+import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
+
+export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
+export { renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
+export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
+
+/** Topics: one per severity, plus `pipeline` for the notification path's own failures. */
+export const TOPICS = [...SEVERITIES, "pipeline"] as const;
+export type TopicKey = (typeof TOPICS)[number];
+
+/** SNS filter: only messages without the Alertmanager `source` attribute (CloudWatch alarms). */
+export const CLOUDWATCH_ONLY_FILTER = JSON.stringify({ [SNS_SOURCE_ATTRIBUTE.name]: [{ exists: false }] });
+/** SNS filter for email: CloudWatch alarms and Alertmanager's plain-text email messages. */
+export const EMAIL_FILTER = JSON.stringify({ [SNS_SOURCE_ATTRIBUTE.name]: [{ exists: false }, SNS_SOURCE_ATTRIBUTE.email] });
+
+/** An ECS service whose running task count is alarmed on (Container Insights). */
+export interface WatchedService {
+    /** ECS service name (dimension `ServiceName`). */
+    readonly serviceName: pulumi.Input<string>;
+    /** Alarm when fewer tasks run. @default 1 */
+    readonly minimum?: number;
+    /** What it is, for the alarm's summary. */
+    readonly description: string;
+}
+
+export interface AlertingArgs {
+    /** Validated `koronet:alerting`. */
+    readonly config: AlertingConfig;
+    /**
+     * The catalog overrides in force (the environment's defaults merged with the stack's, e.g.
+     * `withAlertDefaults(environment, config.alerts)`). @default config.alerts
+     */
+    readonly alerts?: AlertOverrides;
+    /** Physical-name prefix `${project}-${stack}`: alarms `<prefix>-<AlertId>`, topics `<prefix>-alerting-<topic>`. */
+    readonly namePrefix: string;
+    readonly region: string;
+    /** Customer-managed KMS key for topics, queues, table, secrets and logs. Its policy must let cloudwatch.amazonaws.com use it (platformKey does). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Secret config values (`LoadedConfig.secrets`). */
+    readonly secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+    /** Where the catalog's CloudWatch alarms look (ALB, ECS service, data stores). */
+    readonly targets: CloudWatchTargets;
+    /** ECS cluster name, for the running-task alarms. */
+    readonly clusterName: pulumi.Input<string>;
+    /** Cluster Container Insights setting: the task-count alarms read its `RunningTaskCount`. */
+    readonly containerInsights: "enhanced" | "enabled" | "disabled";
+    /** Log retention of the Lambdas' log groups, days. */
+    readonly logRetentionDays: number;
+    /** Run Alertmanager on ECS (the monitoring layer's Prometheus sends to it). Omit when there is no Prometheus. */
+    readonly alertmanager?: {
+        readonly placement: EcsPlacement;
+        readonly vpcId: pulumi.Input<string>;
+        /** Image platform. @default "linux/amd64" */
+        readonly platform?: "linux/amd64" | "linux/arm64";
+    };
+    /** Self-hosted services whose running task count pages through SNS (e.g. Prometheus). @default {} */
+    readonly watchedServices?: Readonly<Record<string, WatchedService>>;
+    /** Tags on alarms. @default {} */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Pure validation of the arguments; errors name the argument. */
+export function validateAlertingArgs(args: Pick<AlertingArgs, "config" | "containerInsights" | "alertmanager" | "watchedServices">): string[] {
+    const problems: string[] = [];
+    const watches = Object.keys(args.watchedServices ?? {}).length > 0 || args.alertmanager !== undefined;
+    if (watches && args.containerInsights === "disabled") {
+        problems.push("`containerInsights` is disabled, but the running-task alarms (and KoronetDown) read ECS/ContainerInsights RunningTaskCount; enable it (koronet:cluster.containerInsights)");
+    }
+    if (args.config.notifications.slack.mode === "chatbot" && args.config.notifications.slack.chatbot === undefined) {
+        problems.push("`config.notifications.slack.chatbot` is required with mode `chatbot`");
+    }
+    for (const key of Object.keys(args.watchedServices ?? {})) {
+        if (!/^[a-z][a-z0-9-]*$/.test(key)) problems.push(`\`watchedServices.${key}\` must be a lower-case key such as \`prometheus\``);
+    }
+    return problems;
+}
+
+/** Who gets told when the notification path itself fails. Empty means nobody: say so loudly. */
+export function pipelineAudience(config: AlertingConfig): string[] {
+    return [...config.notifications.email.critical.map((e) => `email ${e}`), ...(config.notifications.pagerduty.enabled ? ["PagerDuty"] : [])];
+}
+
+const shortHash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 8);
+
+export class Alerting extends pulumi.ComponentResource {
+    /** SNS topic ARNs: `critical`, `warning`, `pipeline`. */
+    public readonly topicArns: Record<TopicKey, pulumi.Output<string>>;
+    /** The notifier Lambda's name (`slack.mode: lambda`). */
+    public readonly notifierFunctionName?: pulumi.Output<string>;
+    /** The notifier's Function URL (Alertmanager's Slack and heartbeat webhook). */
+    public readonly notifierUrl?: pulumi.Output<string>;
+    /** `alertmanager.<namespace>:9093`, what Prometheus targets. */
+    public readonly alertmanagerAddress?: string;
+    /** Alertmanager's security group: allow Prometheus in with `allowAlertmanagerClient`. */
+    public readonly alertmanagerSecurityGroupId?: pulumi.Output<string>;
+    /** Secrets Manager secrets operators must fill (`external` mode), by purpose. */
+    public readonly secretsToFill: Record<string, pulumi.Output<string>>;
+    /** Names of every CloudWatch alarm and composite this component created, by key. */
+    public readonly alarmNames: Record<string, pulumi.Output<string>>;
+
+    private readonly alertmanagerService?: Alertmanager;
+
+    constructor(name: string, args: AlertingArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("koronet:alerting:Alerting", name, {}, opts);
+        // 1 validate
+        const problems = validateAlertingArgs(args);
+        if (problems.length > 0) throw new Error(`Invalid Alerting arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        // 2 defaults
+        const cfg = args.config;
+        const n = cfg.notifications;
+        const prefix = args.namePrefix;
+        const parent = { parent: this };
+        const watched = args.watchedServices ?? {};
+        const tags = args.tags ?? {};
+        const identity = aws.getCallerIdentityOutput({}, parent);
+        const partition = aws.getPartitionOutput({}, parent);
+        const alarmArnPattern = pulumi.interpolate`arn:${partition.partition}:cloudwatch:${args.region}:${identity.accountId}:alarm:${prefix}-*`;
+        const topicName = (k: string) => `${prefix}-alerting-${k}`;
+        const alarmName = (k: string) => `${prefix}-alerting-${k}`;
+        this.secretsToFill = {};
+
+        // 3 children
+        // ── Topics ────────────────────────────────────────────────────────────────────────────
+        const topics = Object.fromEntries(
+            TOPICS.map((k) => [k, new aws.sns.Topic(`${name}-${k}`, { name: topicName(k), kmsMasterKeyId: args.kmsKeyArn, tags: { ...tags, Severity: k } }, parent)]),
+        ) as Record<TopicKey, aws.sns.Topic>;
+        const needsHeartbeatTopic = args.alertmanager !== undefined && n.slack.mode !== "lambda";
+        const heartbeatTopic = needsHeartbeatTopic ? new aws.sns.Topic(`${name}-heartbeat`, { name: topicName("heartbeat"), kmsMasterKeyId: args.kmsKeyArn, tags }, parent) : undefined;
+
+        // ── Secrets ───────────────────────────────────────────────────────────────────────────
+        const secret = (key: string, description: string, from: "config" | "external" | "generated", value?: pulumi.Output<string>) => {
+            const s = new aws.secretsmanager.Secret(`${name}-${key}`, { name: `${prefix}/alerting/${key}`, description, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7 }, parent);
+            if (from !== "external" && value !== undefined) new aws.secretsmanager.SecretVersion(`${name}-${key}`, { secretId: s.id, secretString: value }, parent);
+            if (from === "external") this.secretsToFill[key] = s.arn;
+            return s;
+        };
+
+        const lambdaMode = n.slack.mode === "lambda";
+        const slackSecret = lambdaMode
+            ? secret("slack-webhook", "Slack incoming-webhook URL the notifier posts to", n.slack.webhookUrlFrom, n.slack.webhookUrlFrom === "config" ? args.secrets.slackWebhookUrl : undefined)
+            : undefined;
+        // Generated, so it exists in the (encrypted) state; it only authorises posting to our own notifier.
+        const tokenSecret = lambdaMode
+            ? secret("alertmanager-token", "Bearer token Alertmanager presents to the notifier Function URL", "generated", new random.RandomPassword(`${name}-alertmanager-token`, { length: 48, special: false }, parent).result)
+            : undefined;
+        const pagerdutySecret = n.pagerduty.enabled
+            ? secret("pagerduty-routing-key", "PagerDuty Events API v2 routing (integration) key", n.pagerduty.routingKeyFrom, n.pagerduty.routingKeyFrom === "config" ? args.secrets.pagerdutyRoutingKey : undefined)
+            : undefined;
+
+        // ── Failure queue for both Lambdas (Lambda on-failure destination) ───────────────────
+        const lambdas = lambdaMode || n.pagerduty.enabled;
+        const failedQueue = lambdas
+            ? new aws.sqs.Queue(`${name}-failed`, { name: `${prefix}-alerting-failed-notifications`, kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 1209600, tags }, parent)
+            : undefined;
+
+        // ── Lambdas ──────────────────────────────────────────────────────────────────────────
+        const fn = (key: string, spec: { code: string; handler: string; runtime: string; env: Record<string, pulumi.Input<string>>; statements: PolicyStatement[]; timeout: number; concurrency: number }) => {
+            const functionName = `${prefix}-alerting-${key}`;
+            const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags }, parent);
+            const statements: PolicyStatement[] = [
+                { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
+                { Sid: "OnFailureDestination", Action: "sqs:SendMessage", Resource: (failedQueue as aws.sqs.Queue).arn },
+                // Secrets and the failure queue are encrypted with the platform key.
+                { Sid: "UseKey", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
+                ...spec.statements,
+            ];
+            const role = new aws.iam.Role(`${name}-${key}-role`, {
+                assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+                inlinePolicies: [{ name: "least-privilege", policy: policyDocument(statements) }],
+                tags,
+            }, parent);
+            const f = new aws.lambda.Function(`${name}-${key}`, {
+                name: functionName,
+                role: role.arn,
+                runtime: spec.runtime,
+                handler: spec.handler,
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
+                timeout: spec.timeout,
+                memorySize: 256,
+                reservedConcurrentExecutions: spec.concurrency,
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                environment: { variables: spec.env },
+                tags,
+            }, { parent: this, dependsOn: [logGroup] });
+            // SNS invokes asynchronously: Lambda retries twice, then hands the event to the queue.
+            new aws.lambda.FunctionEventInvokeConfig(`${name}-${key}-async`, {
+                functionName: f.name,
+                maximumRetryAttempts: 2,
+                maximumEventAgeInSeconds: 21600,
+                destinationConfig: { onFailure: { destination: (failedQueue as aws.sqs.Queue).arn } },
+            }, parent);
+            return f;
+        };
+
+        const subscribeLambda = (key: string, f: aws.lambda.Function, topicKeys: readonly TopicKey[]) => {
+            for (const t of topicKeys) {
+                const permission = new aws.lambda.Permission(`${name}-${key}-from-${t}`, { action: "lambda:InvokeFunction", function: f.name, principal: "sns.amazonaws.com", sourceArn: topics[t].arn }, parent);
+                new aws.sns.TopicSubscription(`${name}-${key}-${t}`, { topic: topics[t].arn, protocol: "lambda", endpoint: f.arn, filterPolicy: CLOUDWATCH_ONLY_FILTER }, { parent: this, dependsOn: [permission] });
+            }
+        };
+
+        const pipelineAlarm = (key: string, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">) =>
+            new aws.cloudwatch.MetricAlarm(`${name}-${key}`, {
+                name: alarmName(key),
+                alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md` }),
+                actionsEnabled: true,
+                alarmActions: [topics.pipeline.arn],
+                okActions: [topics.pipeline.arn],
+                tags: { ...tags, Severity: "critical", Path: "pipeline" },
+                ...a,
+            }, parent);
+
+        let notifier: aws.lambda.Function | undefined;
+        let notifierUrl: aws.lambda.FunctionUrl | undefined;
+        let dedupe: aws.dynamodb.Table | undefined;
+        if (lambdaMode) {
+            dedupe = new aws.dynamodb.Table(`${name}-dedupe`, {
+                name: `${prefix}-alerting-notifier-dedupe`,
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: DEDUPE_TABLE_SCHEMA.hashKey,
+                attributes: [{ name: DEDUPE_TABLE_SCHEMA.hashKey, type: DEDUPE_TABLE_SCHEMA.hashKeyType }],
+                ttl: { attributeName: DEDUPE_TABLE_SCHEMA.ttlAttribute, enabled: true },
+                serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
+                pointInTimeRecovery: { enabled: true },
+                tags,
+            }, parent);
+            notifier = fn("notifier", {
+                code: bundleNotifier(),
+                handler: NOTIFIER_HANDLER,
+                runtime: NOTIFIER_RUNTIME,
+                timeout: 60,
+                // One container: Slack allows about one message per second per channel, and the notifier paces posts within a container.
+                concurrency: 1,
+                env: {
+                    [NOTIFIER_ENV.slackWebhookSecretArn]: (slackSecret as aws.secretsmanager.Secret).arn,
+                    [NOTIFIER_ENV.alertmanagerTokenSecretArn]: (tokenSecret as aws.secretsmanager.Secret).arn,
+                    [NOTIFIER_ENV.dedupeTable]: dedupe.name,
+                    [NOTIFIER_ENV.stackName]: prefix,
+                },
+                statements: [
+                    { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [(slackSecret as aws.secretsmanager.Secret).arn, (tokenSecret as aws.secretsmanager.Secret).arn] },
+                    { Sid: "Dedupe", Action: [...NOTIFIER_IAM_ACTIONS.dedupe], Resource: dedupe.arn },
+                    // PutMetricData has no resource-level permissions; the namespace condition is the restriction.
+                    { Sid: "Heartbeat", Action: [...NOTIFIER_IAM_ACTIONS.heartbeat], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": HEARTBEAT_NAMESPACE } } },
+                ],
+            });
+            subscribeLambda("notifier", notifier, SEVERITIES);
+            // Alertmanager has no SigV4 for webhooks, so the URL is public and the notifier checks a bearer token.
+            notifierUrl = new aws.lambda.FunctionUrl(`${name}-notifier-url`, { functionName: notifier.name, authorizationType: "NONE" }, parent);
+            new aws.lambda.Permission(`${name}-notifier-url-public`, { action: "lambda:InvokeFunctionUrl", function: notifier.name, principal: "*", functionUrlAuthType: "NONE" }, parent);
+            new aws.lambda.Permission(`${name}-notifier-url-invoke`, { action: "lambda:InvokeFunction", function: notifier.name, principal: "*", invokedViaFunctionUrl: true }, parent);
+
+            const lambdaDims = { FunctionName: notifier.name };
+            pipelineAlarm("notifier-errors", "Slack notifier failing: CloudWatch alarms may not reach Slack", "AWS/Lambda Errors (Sum) of the notifier ≥ 1 in 2 of 5 minutes. SNS deliveries that fail are retried and then parked in the failed-notifications queue. Email and PagerDuty still work.", {
+                namespace: "AWS/Lambda", metricName: "Errors", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
+                comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
+            });
+            pipelineAlarm("notifier-url-5xx", "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack", "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.", {
+                namespace: "AWS/Lambda", metricName: "Url5xxCount", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
+                comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
+            });
+        }
+
+        if (n.slack.mode === "chatbot") {
+            const chat = n.slack.chatbot as NonNullable<typeof n.slack.chatbot>;
+            const role = new aws.iam.Role(`${name}-chatbot-role`, {
+                assumeRolePolicy: assumeRolePolicy("chatbot.amazonaws.com"),
+                // Read-only CloudWatch access so Chatbot can render alarm details and graphs.
+                inlinePolicies: [{ name: "notifications", policy: policyDocument([{ Sid: "ReadAlarms", Action: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"], Resource: "*" }]) }],
+                tags,
+            }, parent);
+            new aws.chatbot.SlackChannelConfiguration(`${name}-chatbot`, {
+                configurationName: `${prefix}-alerts`,
+                iamRoleArn: role.arn,
+                slackTeamId: chat.workspaceId,
+                slackChannelId: chat.channelId,
+                snsTopicArns: SEVERITIES.map((s) => topics[s].arn),
+                guardrailPolicyArns: [pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/CloudWatchReadOnlyAccess`],
+                loggingLevel: "ERROR",
+                tags,
+            }, parent);
+        }
+
+        if (n.pagerduty.enabled) {
+            const pd = fn("pagerduty", {
+                code: bundlePagerDutyForwarder(),
+                handler: PAGERDUTY_HANDLER,
+                runtime: PAGERDUTY_RUNTIME,
+                timeout: 60,
+                concurrency: 2,
+                env: { [PAGERDUTY_ENV.routingKeySecretArn]: (pagerdutySecret as aws.secretsmanager.Secret).arn },
+                statements: [{ Sid: "ReadRoutingKey", Action: "secretsmanager:GetSecretValue", Resource: (pagerdutySecret as aws.secretsmanager.Secret).arn }],
+            });
+            subscribeLambda("pagerduty", pd, ["critical", "pipeline"]);
+            pipelineAlarm("pagerduty-errors", "PagerDuty forwarder failing: critical CloudWatch alarms may not page", "AWS/Lambda Errors (Sum) of the PagerDuty forwarder ≥ 1 in 2 of 5 minutes (empty or wrong routing key, PagerDuty unreachable). Email still works.", {
+                namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: pd.name }, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
+                comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
+            });
+        }
+
+        if (failedQueue !== undefined) {
+            pipelineAlarm("failed-notifications", "Notifications were given up on: messages in the failed-notifications queue", "AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) > 0: an alarm notification could not be delivered after Lambda's retries. Read the message, fix the cause, and redrive it.", {
+                namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: failedQueue.name }, statistic: "Maximum", period: 60, evaluationPeriods: 1, datapointsToAlarm: 1,
+                comparisonOperator: "GreaterThanThreshold", threshold: 0, treatMissingData: "notBreaching",
+            });
+        }
+
+        // ── Email ────────────────────────────────────────────────────────────────────────────
+        const emailSubscribe = (t: TopicKey, addresses: readonly string[]) => {
+            for (const address of addresses) {
+                // Keyed by a hash of the address: adding or removing one never replaces the others.
+                new aws.sns.TopicSubscription(`${name}-email-${t}-${shortHash(address)}`, { topic: topics[t].arn, protocol: "email", endpoint: address, filterPolicy: EMAIL_FILTER }, parent);
+            }
+        };
+        emailSubscribe("critical", n.email.critical);
+        emailSubscribe("warning", n.email.warning);
+        emailSubscribe("pipeline", n.email.critical);
+        if (pipelineAudience(cfg).length === 0) {
+            pulumi.log.warn(`alerting: nobody hears about failures of the notification path itself (no critical email, PagerDuty off); set koronet:alerting.notifications.email.critical`, this);
+        }
+
+        // ── Alertmanager on ECS ──────────────────────────────────────────────────────────────
+        if (args.alertmanager !== undefined) {
+            this.alertmanagerService = new Alertmanager(`${name}-alertmanager`, {
+                placement: args.alertmanager.placement,
+                vpcId: args.alertmanager.vpcId,
+                platform: args.alertmanager.platform,
+                kmsKeyArn: args.kmsKeyArn,
+                region: args.region,
+                notifier: notifierUrl !== undefined && tokenSecret !== undefined ? { url: notifierUrl.functionUrl, tokenSecretArn: tokenSecret.arn } : undefined,
+                chatbotTopicArns: n.slack.mode === "chatbot" ? { critical: topics.critical.arn, warning: topics.warning.arn } : undefined,
+                emailTopicArns: n.email.critical.length + n.email.warning.length > 0 ? { critical: topics.critical.arn, warning: topics.warning.arn } : undefined,
+                pagerdutyRoutingKeySecretArn: pagerdutySecret?.arn,
+                heartbeatTopicArn: heartbeatTopic?.arn,
+            }, parent);
+            this.alertmanagerAddress = this.alertmanagerService.address;
+            this.alertmanagerSecurityGroupId = this.alertmanagerService.securityGroupId;
+        }
+
+        // ── Topic policies: only CloudWatch alarms of this stack, and Alertmanager's task role ─
+        const publishers = (t: TopicKey | "heartbeat", topicArn: pulumi.Output<string>, cloudwatch: boolean) => {
+            const statements: Record<string, unknown>[] = [];
+            if (cloudwatch) {
+                statements.push({
+                    Sid: "CloudWatchAlarmsOfThisStack",
+                    Effect: "Allow",
+                    Principal: { Service: "cloudwatch.amazonaws.com" },
+                    Action: "sns:Publish",
+                    Resource: topicArn,
+                    Condition: { StringEquals: { "aws:SourceAccount": identity.accountId }, ArnLike: { "aws:SourceArn": alarmArnPattern } },
+                });
+            }
+            const am = this.alertmanagerService;
+            if (am !== undefined && am.publishesTo(t)) {
+                statements.push({ Sid: "AlertmanagerTaskRole", Effect: "Allow", Principal: { AWS: am.taskRoleArn }, Action: "sns:Publish", Resource: topicArn });
+            }
+            statements.push({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": "false" } } });
+            return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+        };
+        for (const t of TOPICS) new aws.sns.TopicPolicy(`${name}-${t}-policy`, { arn: topics[t].arn, policy: publishers(t, topics[t].arn, true) }, parent);
+        if (heartbeatTopic !== undefined) new aws.sns.TopicPolicy(`${name}-heartbeat-policy`, { arn: heartbeatTopic.arn, policy: publishers("heartbeat", heartbeatTopic.arn, false) }, parent);
+
+        // ── Catalog alarms ───────────────────────────────────────────────────────────────────
+        const resolved: ResolvedAlert[] = resolveAlerts({ alerts: args.alerts ?? cfg.alerts ?? {}, runbookBaseUrl: cfg.runbookBaseUrl });
+        const built = buildCloudWatchAlarms({ namePrefix: prefix, targets: args.targets, alerts: resolved, runbookBaseUrl: cfg.runbookBaseUrl, tags: { ...tags } });
+        this.alarmNames = {};
+        const metricAlarms = new Map<string, aws.cloudwatch.MetricAlarm>();
+        for (const d of built.alarms) {
+            const actions = alarmActionsFor(d, topics);
+            const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${d.key}`, { ...d.args, alarmActions: actions, okActions: actions, insufficientDataActions: [] }, parent);
+            metricAlarms.set(d.key, alarm);
+            this.alarmNames[d.key] = alarm.name;
+        }
+        const composites = new Map<string, aws.cloudwatch.CompositeAlarm>();
+        // ServiceUnhealthy first: the wrappers name it as their actions suppressor.
+        const ordered = [...built.composites].sort((a, b) => Number(a.suppresses.length === 0) - Number(b.suppresses.length === 0));
+        for (const c of ordered) {
+            const actions = compositeActionsFor(c, topics);
+            // The rule names alarms by string: depend on them explicitly, or CloudWatch rejects the rule.
+            const dependsOn: pulumi.Resource[] = [
+                ...c.ruleAlarmKeys.map((k) => metricAlarms.get(k)).filter((a): a is aws.cloudwatch.MetricAlarm => a !== undefined),
+                ...[...composites.values()],
+            ];
+            const composite = new aws.cloudwatch.CompositeAlarm(`${name}-${c.key}`, { ...c.args, alarmActions: actions, okActions: actions }, { parent: this, dependsOn });
+            composites.set(c.key, composite);
+            this.alarmNames[c.key] = composite.alarmName;
+        }
+
+        // ── Who watches the watchers ─────────────────────────────────────────────────────────
+        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">) => {
+            const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${key}`, {
+                name: alarmName(key),
+                alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md` }),
+                actionsEnabled: true,
+                alarmActions: [topics[topic].arn],
+                okActions: [topics[topic].arn],
+                tags: { ...tags, Severity: "critical", Path: "watchdog" },
+                ...a,
+            }, parent);
+            this.alarmNames[key] = alarm.name;
+        };
+        if (this.alertmanagerService !== undefined) {
+            const hb: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; source: string } = heartbeatTopic === undefined
+                ? { namespace: HEARTBEAT_NAMESPACE, metricName: HEARTBEAT_METRIC, dimensions: { [HEARTBEAT_DIMENSION]: prefix }, source: "the notifier's WatchdogHeartbeat metric" }
+                : { namespace: "AWS/SNS", metricName: "NumberOfMessagesPublished", dimensions: { TopicName: heartbeatTopic.name }, source: "messages Alertmanager publishes to the heartbeat topic" };
+            routedAlarm("watchdog-heartbeat", "critical", "Alerting heartbeat lost: Prometheus, Alertmanager or the notifier is broken — Prometheus alerts are not being delivered",
+                `No Watchdog heartbeat (${hb.source}) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.`, {
+                    namespace: hb.namespace, metricName: hb.metricName, dimensions: hb.dimensions, statistic: "Sum", period: 60, evaluationPeriods: 3, datapointsToAlarm: 3,
+                    comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching",
+                });
+            watchTasks("alertmanager", { serviceName: this.alertmanagerService.serviceName, description: "Alertmanager" });
+        }
+        for (const [key, w] of Object.entries(watched)) watchTasks(key, w);
+        function watchTasks(this: void, key: string, w: WatchedService) {
+            const minimum = w.minimum ?? 1;
+            routedAlarm(`${key}-tasks`, "critical", `${w.description} is not running: fewer than ${minimum} task(s)`,
+                `ECS/ContainerInsights RunningTaskCount (Minimum) < ${minimum} for 2 minutes. Missing data is breaching (a service with no task may stop reporting). Prometheus alerts depend on it.`, {
+                    namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: args.clusterName, ServiceName: w.serviceName }, statistic: "Minimum", period: 60, evaluationPeriods: 2, datapointsToAlarm: 2,
+                    comparisonOperator: "LessThanThreshold", threshold: minimum, treatMissingData: "breaching",
+                });
+        }
+
+        // 4 fields
+        this.topicArns = Object.fromEntries(TOPICS.map((k) => [k, topics[k].arn])) as Record<TopicKey, pulumi.Output<string>>;
+        this.notifierFunctionName = notifier?.name;
+        this.notifierUrl = notifierUrl?.functionUrl;
+        void dedupe;
+        // 5 register
+        this.registerOutputs({
+            topicArns: this.topicArns,
+            notifierFunctionName: this.notifierFunctionName,
+            notifierUrl: this.notifierUrl,
+            alertmanagerAddress: this.alertmanagerAddress,
+            alertmanagerSecurityGroupId: this.alertmanagerSecurityGroupId,
+            secretsToFill: this.secretsToFill,
+            alarmNames: this.alarmNames,
+        });
+    }
+
+    /** Lets a client (Prometheus) reach Alertmanager on 9093. */
+    allowAlertmanagerClient(clientName: string, securityGroupId: pulumi.Input<string>): void {
+        if (this.alertmanagerService === undefined) throw new Error("`allowAlertmanagerClient`: this Alerting has no Alertmanager (pass `alertmanager`)");
+        this.alertmanagerService.allowClient(clientName, securityGroupId);
+    }
+}
+
+/** Actions of a catalog metric alarm: its severity's topic, unless it notifies through a wrapper composite. */
+export function alarmActionsFor(d: Pick<CloudWatchAlarmDefinition, "notifyVia" | "severity">, topics: Record<TopicKey, { arn: pulumi.Output<string> }>): pulumi.Output<string>[] {
+    return d.notifyVia === "direct" ? [topics[d.severity].arn] : [];
+}
+
+/** Actions of a catalog composite: its severity's topic when it notifies (ServiceUnhealthy does not). */
+export function compositeActionsFor(c: Pick<CompositeAlarmDefinition, "notify" | "severity">, topics: Record<TopicKey, { arn: pulumi.Output<string> }>): pulumi.Output<string>[] {
+    return c.notify ? [topics[c.severity as Severity].arn] : [];
+}
