@@ -5,6 +5,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
+import { withAlertDefaults } from "../config/alerts";
+import { Alerting, managedDataStoreTargets } from "../components/alerting";
 import { Cluster } from "../components/cluster";
 import { physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
 import { DataStores } from "../components/datastores";
@@ -84,6 +86,36 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     }, opts);
     dataStores.allowClient("web", service.securityGroupId);
 
+    const pg = cfg.dataStores.postgres.managed;
+    const alerting = new Alerting("alerting", {
+        config: cfg.alerting,
+        alerts: withAlertDefaults(cfg.environment, cfg.alerting.alerts),
+        namePrefix: prefix,
+        region: cfg.region,
+        kmsKeyArn: key.arn,
+        secrets: cfg.secrets,
+        targets: {
+            loadBalancerArnSuffix: service.loadBalancerArnSuffix,
+            targetGroupArnSuffix: service.targetGroupArnSuffix,
+            clusterName: cluster.clusterName,
+            serviceName: service.serviceName,
+            dataStores: cfg.dataStores.mode === "managed"
+                ? managedDataStoreTargets({
+                    rdsInstanceId: dataStores.rdsInstanceId as pulumi.Output<string>,
+                    instanceClass: pg.instanceClass,
+                    allocatedStorageGiB: pg.allocatedStorageGiB,
+                    replicationGroupId: dataStores.replicationGroupId as pulumi.Output<string>,
+                    cacheNodes: cfg.dataStores.redis.managed.nodes,
+                }, pulumi.interpolate)
+                : { mode: "ecs" },
+        },
+        clusterName: cluster.clusterName,
+        containerInsights: cfg.cluster.containerInsights,
+        logRetentionDays: cfg.service.logRetentionDays,
+        // Alertmanager exists for Prometheus; without the monitoring layer there is nothing to route.
+        alertmanager: cfg.monitoring.enabled ? { placement, vpcId: network.vpcId } : undefined,
+    }, opts);
+
     return {
         outputs: {
             appUrl: service.url,
@@ -94,6 +126,10 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             postgresHost: dataStores.postgres.host,
             redisHost: dataStores.redis.host,
             kmsKeyArn: key.arn,
+            alertTopicArns: alerting.topicArns,
+            notifierFunctionName: alerting.notifierFunctionName,
+            alertmanagerAddress: alerting.alertmanagerAddress,
+            alertingSecretsToFill: alerting.secretsToFill,
         },
     };
 }
