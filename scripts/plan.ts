@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { runOffline, type OfflineRun, type PlannedResource } from "./offline/run";
+import { alertingSections } from "./offline/alerting-sections";
 import { estimateCost, loadPrices, regionOf, renderCost } from "./cost";
 
 export interface PlanSection {
@@ -69,7 +70,7 @@ async function cli(): Promise<void> {
         process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderCost(run.stack, report)}\n`);
         return;
     }
-    process.stdout.write(values.json ? `${JSON.stringify(run.resources, null, 2)}\n` : `${renderTree(run)}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(run.resources, null, 2)}\n` : `${renderTree(run, alertingSections)}\n`);
 }
 
 if (require.main === module) {
