@@ -65,6 +65,13 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
     migrated.catch(() => undefined);
 
     const app = buildApp({ config, log, metrics, db, redis, items, sessions, isMigrated: () => migratedFlag });
+    // Keep-alive sockets would hold close() open until they time out: once draining, every response
+    // says "Connection: close", and sockets that are idle already are swept until close() returns.
+    let draining = false;
+    app.addHook("onSend", (_request, reply, payload, done) => {
+        if (draining) reply.header("connection", "close");
+        done(null, payload);
+    });
     app.addHook("onClose", async () => {
         closing = true;
         await Promise.allSettled([db.close(), redis.close()]);
@@ -76,6 +83,14 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
         metrics,
         url: `http://127.0.0.1:${port}`,
         migrated,
-        close: () => app.close(),
+        close: async () => {
+            draining = true;
+            const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+            try {
+                await app.close();
+            } finally {
+                clearInterval(sweep);
+            }
+        },
     };
 }
