@@ -1,0 +1,164 @@
+/**
+ * The stack's CloudWatch dashboard: the Grafana headline figures from CloudWatch's own metrics
+ * (AWS/ApplicationELB, AWS/ECS, ECS/ContainerInsights, AWS/RDS, AWS/ElastiCache) and the app's
+ * custom metrics (`Koronet/App`, docs/CONTRACTS.md). It works when the self-hosted Prometheus and
+ * Grafana do not, which is the point of having it.
+ *
+ * Pure: plain values in, the dashboard body (JSON object) out. `npm run render` renders it with
+ * symbolic placeholders (`{{clusterName}}`) since resource names exist only after deployment.
+ */
+import { APP_NAMESPACE } from "../../alerting/catalog";
+
+export type CloudWatchDataStores =
+    | { readonly mode: "ecs"; readonly postgresServiceName: string; readonly redisServiceName: string }
+    | { readonly mode: "managed"; readonly rdsInstanceId: string; readonly replicationGroupId: string };
+
+export interface CloudWatchDashboardInput {
+    readonly region: string;
+    readonly clusterName: string;
+    /** ECS service of the web server. */
+    readonly serviceName: string;
+    /** `app/<name>/<id>` */
+    readonly loadBalancerArnSuffix: string;
+    /** `targetgroup/<name>/<id>` */
+    readonly targetGroupArnSuffix: string;
+    readonly dataStores: CloudWatchDataStores;
+    /** ECS services of the monitoring layer (Prometheus, Grafana), for their running-task counts. */
+    readonly monitoringServiceNames: readonly string[];
+}
+
+type Metric = (string | Record<string, unknown>)[];
+
+interface Widget {
+    type: "metric" | "text";
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    properties: Record<string, unknown>;
+}
+
+const PERIOD = 60;
+
+/** The dashboard body object (`JSON.stringify` it for `aws.cloudwatch.Dashboard.dashboardBody`). */
+export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widgets: Widget[] } {
+    const widgets: Widget[] = [];
+    let x = 0;
+    let y = 0;
+    const place = (width: number, height: number) => {
+        if (x + width > 24) {
+            x = 0;
+            y += 6;
+        }
+        const pos = { x, y, width, height };
+        x += width;
+        return pos;
+    };
+    const text = (markdown: string) => {
+        if (x !== 0) {
+            x = 0;
+            y += 6;
+        }
+        widgets.push({ type: "text", x: 0, y, width: 24, height: 1, properties: { markdown } });
+        y += 1;
+    };
+    const metric = (title: string, metrics: Metric[], opts: { stat?: string; unit?: string; width?: number; yMin?: number } = {}) => {
+        widgets.push({
+            type: "metric",
+            ...place(opts.width ?? 8, 6),
+            properties: {
+                title,
+                region: input.region,
+                view: "timeSeries",
+                stacked: false,
+                period: PERIOD,
+                stat: opts.stat ?? "Average",
+                metrics,
+                ...(opts.yMin !== undefined ? { yAxis: { left: { min: opts.yMin } } } : {}),
+            },
+        });
+    };
+
+    const alb = ["LoadBalancer", input.loadBalancerArnSuffix];
+    const tg = [...alb, "TargetGroup", input.targetGroupArnSuffix];
+    const svc = ["ClusterName", input.clusterName, "ServiceName", input.serviceName];
+
+    text(`## Koronet web server (${input.serviceName})`);
+    metric("Requests / min", [["AWS/ApplicationELB", "RequestCount", ...alb, { stat: "Sum", label: "requests" }]], { stat: "Sum" });
+    metric("5xx error rate (%)", [
+        ["AWS/ApplicationELB", "RequestCount", ...alb, { id: "req", stat: "Sum", visible: false }],
+        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { id: "t5", stat: "Sum", visible: false }],
+        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...alb, { id: "e5", stat: "Sum", visible: false }],
+        [{ expression: "100 * (FILL(t5, 0) + FILL(e5, 0)) / req", label: "5xx %", id: "pct" }],
+    ], { yMin: 0 });
+    metric("Latency p50 / p95 / p99 (s)", [
+        ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: "p50", label: "p50" }],
+        ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: "p95", label: "p95" }],
+        ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: "p99", label: "p99" }],
+    ]);
+    metric("Status codes / min", [
+        ["AWS/ApplicationELB", "HTTPCode_Target_2XX_Count", ...alb, { stat: "Sum", label: "2xx" }],
+        ["AWS/ApplicationELB", "HTTPCode_Target_3XX_Count", ...alb, { stat: "Sum", label: "3xx" }],
+        ["AWS/ApplicationELB", "HTTPCode_Target_4XX_Count", ...alb, { stat: "Sum", label: "4xx" }],
+        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { stat: "Sum", label: "5xx" }],
+    ], { stat: "Sum" });
+    metric("Healthy / unhealthy targets", [
+        ["AWS/ApplicationELB", "HealthyHostCount", ...tg, { stat: "Minimum", label: "healthy" }],
+        ["AWS/ApplicationELB", "UnHealthyHostCount", ...tg, { stat: "Maximum", label: "unhealthy" }],
+    ]);
+    metric("In-flight requests (app)", [[APP_NAMESPACE, "koronet_http_requests_in_flight", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
+    metric("CPU / memory (%)", [
+        ["AWS/ECS", "CPUUtilization", ...svc, { label: "CPU" }],
+        ["AWS/ECS", "MemoryUtilization", ...svc, { label: "memory" }],
+    ], { yMin: 0 });
+    metric("Running tasks and restarts", [
+        ["ECS/ContainerInsights", "RunningTaskCount", ...svc, { stat: "Minimum", label: "running tasks" }],
+        ["ECS/ContainerInsights", "DesiredTaskCount", ...svc, { stat: "Maximum", label: "desired tasks" }],
+    ]);
+    metric("Ephemeral storage used (GB)", [["ECS/ContainerInsights", "EphemeralStorageUtilized", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
+
+    text("## Data stores and cache");
+    metric("App: DB connection errors, slow queries, Redis errors", [
+        [APP_NAMESPACE, "koronet_db_connection_errors_total", ...svc, { stat: "Sum", label: "DB connection errors" }],
+        [APP_NAMESPACE, "koronet_db_slow_queries_total", ...svc, { stat: "Sum", label: "slow queries" }],
+        [APP_NAMESPACE, "koronet_redis_errors_total", ...svc, { stat: "Sum", label: "Redis errors" }],
+    ], { stat: "Sum" });
+    metric("App: pool connections and waiting clients", [
+        [APP_NAMESPACE, "koronet_db_pool_total_connections", ...svc, { stat: "Maximum", label: "open" }],
+        [APP_NAMESPACE, "koronet_db_pool_waiting_clients", ...svc, { stat: "Maximum", label: "waiting" }],
+    ], { stat: "Maximum" });
+    metric("App: cache hit ratio (%)", [
+        [APP_NAMESPACE, "koronet_cache_hits_total", ...svc, { id: "h", stat: "Sum", visible: false }],
+        [APP_NAMESPACE, "koronet_cache_misses_total", ...svc, { id: "m", stat: "Sum", visible: false }],
+        [{ expression: "100 * FILL(h, 0) / (FILL(h, 0) + FILL(m, 0))", label: "hit %", id: "ratio" }],
+    ], { yMin: 0 });
+    if (input.dataStores.mode === "managed") {
+        const db = ["DBInstanceIdentifier", input.dataStores.rdsInstanceId];
+        const rg = input.dataStores.replicationGroupId;
+        const cache = (name: string, stat: string) => ({ expression: `SEARCH('{AWS/ElastiCache,CacheClusterId} MetricName="${name}" CacheClusterId="${rg}"', '${stat}', ${PERIOD})`, label: name });
+        metric("RDS connections", [["AWS/RDS", "DatabaseConnections", ...db, { stat: "Maximum" }]], { stat: "Maximum" });
+        metric("RDS CPU (%) and free memory", [["AWS/RDS", "CPUUtilization", ...db], ["AWS/RDS", "FreeableMemory", ...db, { yAxis: "right" }]]);
+        metric("RDS read / write latency (s)", [["AWS/RDS", "ReadLatency", ...db], ["AWS/RDS", "WriteLatency", ...db]]);
+        metric("RDS free storage (bytes)", [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }]], { stat: "Minimum" });
+        metric("RDS deadlocks", [["AWS/RDS", "Deadlocks", ...db, { stat: "Sum" }]], { stat: "Sum" });
+        metric("ElastiCache hit rate (%)", [[cache("CacheHitRate", "Average")]]);
+        metric("ElastiCache memory used (%)", [[cache("DatabaseMemoryUsagePercentage", "Maximum")]]);
+        metric("ElastiCache clients", [[cache("CurrConnections", "Maximum")]]);
+        metric("ElastiCache evictions", [[cache("Evictions", "Sum")]]);
+    } else {
+        for (const [label, name] of [["PostgreSQL", input.dataStores.postgresServiceName], ["Redis", input.dataStores.redisServiceName]] as const) {
+            const dims = ["ClusterName", input.clusterName, "ServiceName", name];
+            metric(`${label} task CPU / memory (%)`, [["AWS/ECS", "CPUUtilization", ...dims, { label: "CPU" }], ["AWS/ECS", "MemoryUtilization", ...dims, { label: "memory" }]], { yMin: 0 });
+        }
+    }
+
+    text("## Business and monitoring");
+    metric("Active sessions", [[APP_NAMESPACE, "koronet_active_sessions", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
+    metric("API endpoint calls / min", [[APP_NAMESPACE, "koronet_api_endpoint_calls_total", ...svc, { stat: "Sum" }]], { stat: "Sum" });
+    metric(
+        "Monitoring tasks running",
+        input.monitoringServiceNames.map((s) => ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", input.clusterName, "ServiceName", s, { stat: "Minimum", label: s }]),
+        { stat: "Minimum" },
+    );
+    return { widgets };
+}

@@ -1,0 +1,58 @@
+/**
+ * Grafana provisioning files: the Prometheus datasource and a file provider that loads the
+ * generated dashboards. Baked into the Grafana image, so dashboards are code, not click-ops
+ * (`allowUiUpdates: false`; edits in the UI cannot be saved over them).
+ *
+ * Pure: returns YAML text.
+ */
+import { stringify } from "yaml";
+import { PORTS } from "../images";
+import { PROMETHEUS_DATASOURCE_UID } from "./dashboards";
+
+/** Where the image puts the dashboards JSON (the provider reads this folder). */
+export const DASHBOARDS_DIR = "/var/lib/grafana-dashboards";
+/** Folder under which Grafana shows them. */
+export const DASHBOARD_FOLDER = "Koronet";
+
+export interface GrafanaProvisioningInput {
+    /** Prometheus base URL, e.g. `http://prometheus.dev.koronet.internal:9090`. */
+    readonly prometheusUrl: string;
+    /** Prometheus scrape interval in seconds (Grafana's minimum step, and `$__rate_interval`'s base). */
+    readonly scrapeIntervalSeconds: number;
+}
+
+/** Prometheus URL of a Cloud Map namespace. */
+export function prometheusUrl(namespace: string): string {
+    return `http://prometheus.${namespace}:${PORTS.prometheus}`;
+}
+
+export function renderDatasources(input: GrafanaProvisioningInput): string {
+    return stringify({
+        apiVersion: 1,
+        datasources: [{
+            name: "Prometheus",
+            uid: PROMETHEUS_DATASOURCE_UID,
+            type: "prometheus",
+            access: "proxy",
+            url: input.prometheusUrl,
+            isDefault: true,
+            editable: false,
+            jsonData: { timeInterval: `${input.scrapeIntervalSeconds}s`, httpMethod: "POST" },
+        }],
+    }, { lineWidth: 0 });
+}
+
+export function renderDashboardProviders(): string {
+    return stringify({
+        apiVersion: 1,
+        providers: [{
+            name: "koronet",
+            folder: DASHBOARD_FOLDER,
+            type: "file",
+            disableDeletion: true,
+            allowUiUpdates: false,
+            updateIntervalSeconds: 60,
+            options: { path: DASHBOARDS_DIR },
+        }],
+    }, { lineWidth: 0 });
+}

@@ -1,0 +1,177 @@
+/**
+ * prometheus.yml, rendered from plain data. Pure: no resources, no I/O.
+ *
+ * Targets come from Cloud Map DNS (`dns_sd_configs`), which ECS registers tasks into: Prometheus has
+ * no ECS discovery of its own, and DNS needs no AWS credentials or hand-kept IP lists. The same
+ * renderer takes static `127.0.0.1` targets so the end-to-end tests run the configuration the stacks
+ * deploy with only the addresses changed.
+ *
+ * Jobs and their `job` labels are the contract of docs/CONTRACTS.md (`koronet`, `postgres`, `redis`,
+ * `node`, `cadvisor`, `prometheus`, `alertmanager`).
+ */
+import { stringify } from "yaml";
+import { PIPELINE_TIMINGS, formatPromDuration, type TimingProfile } from "../../alerting/catalog";
+import { PORTS } from "../images";
+
+/** Scrape jobs, by their `job` label (docs/CONTRACTS.md). */
+export const SCRAPE_JOBS = ["koronet", "postgres", "redis", "node", "cadvisor", "prometheus", "alertmanager"] as const;
+export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
+
+/** Cloud Map service names (`<name>.<namespace>`) and ports of each job. */
+export const DISCOVERY: Readonly<Record<Exclude<ScrapeJob, "prometheus">, { readonly name: string; readonly port: number; readonly record: "A" | "SRV" }>> = {
+    // The web server registers as `koronet` (components/service); A records, awsvpc.
+    koronet: { name: "koronet", port: 3000, record: "A" },
+    postgres: { name: "postgres-exporter", port: PORTS.postgresExporter, record: "A" },
+    redis: { name: "redis-exporter", port: PORTS.redisExporter, record: "A" },
+    // Host-network DAEMON services register SRV records (ECS: host mode needs container name + port).
+    node: { name: "node-exporter", port: PORTS.nodeExporter, record: "SRV" },
+    cadvisor: { name: "cadvisor", port: PORTS.cadvisor, record: "SRV" },
+    alertmanager: { name: "alertmanager", port: PORTS.alertmanager, record: "A" },
+};
+
+/** Where the rule files live relative to prometheus.yml (also inside the image). */
+export const RULES_DIR = "rules";
+/** Path of prometheus.yml inside the image; rule files resolve relative to it. */
+export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
+
+/** Token in the rendered remote_write URL that the image's entrypoint replaces with the workspace ID. */
+export const AMP_WORKSPACE_PLACEHOLDER = "AMP_WORKSPACE_ID";
+
+export type PrometheusTargets =
+    /** Cloud Map: `<service>.<namespace>` for each job. */
+    | { readonly kind: "cloudMap"; readonly namespace: string }
+    /** Fixed addresses (end-to-end tests on 127.0.0.1). Jobs left out are not scraped. */
+    | { readonly kind: "static"; readonly addresses: Readonly<Partial<Record<ScrapeJob, readonly string[]>>> };
+
+export interface PrometheusConfigInput {
+    /** Timing profile: `production` (what stacks deploy) or `test` (1 s everywhere). @default "production" */
+    readonly profile?: TimingProfile;
+    /** Scrape interval for the production profile. @default the catalog's production scrape interval (15 s) */
+    readonly scrapeIntervalSeconds?: number;
+    /** Global evaluation interval for the production profile (the rule group sets its own). @default 15 */
+    readonly evaluationIntervalSeconds?: number;
+    readonly targets: PrometheusTargets;
+    /**
+     * What `instance` means for the data-store exporters: the store they watch, not the exporter's
+     * address (an alert "PostgresDown on 10.0.3.7:9187" helps nobody).
+     * @default the exporter's address
+     */
+    readonly dataStoreInstances?: { readonly postgres?: string; readonly redis?: string };
+    /** Rule files, relative to the folder holding prometheus.yml. @default none */
+    readonly ruleFiles?: readonly string[];
+    /** Labels added to every series and alert leaving this Prometheus (`stack`, `environment`). @default none */
+    readonly externalLabels?: Readonly<Record<string, string>>;
+    /** remote_write to Amazon Managed Service for Prometheus with SigV4 (task role credentials). @default off */
+    readonly remoteWrite?: { readonly region: string; readonly workspaceId: string };
+}
+
+/** Pure checks; errors name the field. */
+export function validatePrometheusConfigInput(input: PrometheusConfigInput): void {
+    if (input.targets.kind === "cloudMap" && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(input.targets.namespace)) {
+        throw new Error(`prometheus config: \`targets.namespace\` must be a DNS name such as dev.koronet.internal, got "${input.targets.namespace}"`);
+    }
+    for (const [field, v] of [["scrapeIntervalSeconds", input.scrapeIntervalSeconds], ["evaluationIntervalSeconds", input.evaluationIntervalSeconds]] as const) {
+        if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`prometheus config: \`${field}\` must be a whole number of seconds ≥ 1, got ${v}`);
+    }
+    if (input.targets.kind === "static") {
+        for (const [job, addrs] of Object.entries(input.targets.addresses)) {
+            if (!(SCRAPE_JOBS as readonly string[]).includes(job)) throw new Error(`prometheus config: \`targets.addresses.${job}\` is not a job; jobs: ${SCRAPE_JOBS.join(", ")}`);
+            for (const a of addrs ?? []) if (!/^[^\s:]+:\d+$/.test(a)) throw new Error(`prometheus config: \`targets.addresses.${job}\` entry "${a}" must be host:port`);
+        }
+    }
+}
+
+interface ScrapeConfig {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; type: "A" | "SRV"; port?: number; refresh_interval: string }[];
+    relabel_configs?: Record<string, unknown>[];
+}
+
+/** The prometheus.yml document as an object. */
+export function prometheusConfig(input: PrometheusConfigInput): Record<string, unknown> {
+    validatePrometheusConfigInput(input);
+    const profile = input.profile ?? "production";
+    const t = PIPELINE_TIMINGS[profile];
+    const scrape = profile === "test" ? t.scrapeIntervalSeconds : (input.scrapeIntervalSeconds ?? t.scrapeIntervalSeconds);
+    const evaluation = profile === "test" ? t.evaluationIntervalSeconds : (input.evaluationIntervalSeconds ?? 15);
+    // Scrapes must finish before the next one starts; 10 s is Prometheus' own default cap.
+    const timeout = Math.min(scrape, 10);
+    const refresh = formatPromDuration(profile === "test" ? 5 : 30);
+
+    const targetsOf = (job: ScrapeJob): Pick<ScrapeConfig, "static_configs" | "dns_sd_configs" | "relabel_configs"> | undefined => {
+        if (input.targets.kind === "static") {
+            const addrs = input.targets.addresses[job];
+            return addrs && addrs.length > 0 ? { static_configs: [{ targets: [...addrs] }] } : undefined;
+        }
+        if (job === "prometheus") return { static_configs: [{ targets: [`localhost:${PORTS.prometheus}`] }] };
+        const d = DISCOVERY[job];
+        const name = `${d.name}.${input.targets.namespace}`;
+        return d.record === "A"
+            ? { dns_sd_configs: [{ names: [name], type: "A", port: d.port, refresh_interval: refresh }] }
+            : {
+                dns_sd_configs: [{ names: [name], type: "SRV", refresh_interval: refresh }],
+                // SRV targets are `<task id>.<service>.<namespace>`: name the host by its task, not its IP.
+                relabel_configs: [{
+                    source_labels: ["__meta_dns_srv_record_target"],
+                    regex: `([^.]+)\\..*`,
+                    target_label: "instance",
+                    replacement: `$1:${d.port}`,
+                }],
+            };
+    };
+
+    const storeInstance = (job: "postgres" | "redis"): Record<string, unknown>[] => {
+        const v = input.dataStoreInstances?.[job];
+        return v === undefined ? [] : [{ target_label: "instance", replacement: v }];
+    };
+
+    const scrapeConfigs: ScrapeConfig[] = [];
+    for (const job of SCRAPE_JOBS) {
+        const targets = targetsOf(job);
+        if (targets === undefined) continue;
+        const relabel = [...(targets.relabel_configs ?? []), ...(job === "postgres" || job === "redis" ? storeInstance(job) : [])];
+        scrapeConfigs.push({
+            job_name: job,
+            ...(job === "koronet" ? { metrics_path: "/metrics" } : {}),
+            ...(targets.static_configs ? { static_configs: targets.static_configs } : {}),
+            ...(targets.dns_sd_configs ? { dns_sd_configs: targets.dns_sd_configs } : {}),
+            ...(relabel.length > 0 ? { relabel_configs: relabel } : {}),
+        });
+    }
+
+    const am = input.targets.kind === "static"
+        ? (input.targets.addresses.alertmanager ?? []).length > 0 ? { static_configs: [{ targets: [...(input.targets.addresses.alertmanager ?? [])] }] } : undefined
+        : { dns_sd_configs: [{ names: [`${DISCOVERY.alertmanager.name}.${input.targets.namespace}`], type: "A", port: DISCOVERY.alertmanager.port, refresh_interval: refresh }] };
+
+    return {
+        global: {
+            scrape_interval: formatPromDuration(scrape),
+            scrape_timeout: formatPromDuration(timeout),
+            evaluation_interval: formatPromDuration(evaluation),
+            ...(input.externalLabels && Object.keys(input.externalLabels).length > 0 ? { external_labels: { ...input.externalLabels } } : {}),
+        },
+        ...(am ? { alerting: { alertmanagers: [{ api_version: "v2", timeout: "10s", ...am }] } } : {}),
+        ...((input.ruleFiles ?? []).length > 0 ? { rule_files: [...(input.ruleFiles ?? [])] } : {}),
+        scrape_configs: scrapeConfigs,
+        ...(input.remoteWrite
+            ? {
+                remote_write: [{
+                    url: `https://aps-workspaces.${input.remoteWrite.region}.amazonaws.com/workspaces/${input.remoteWrite.workspaceId}/api/v1/remote_write`,
+                    sigv4: { region: input.remoteWrite.region },
+                    // AMP's documented recommendations: bigger batches, bounded shards.
+                    queue_config: { max_samples_per_send: 1000, max_shards: 200, capacity: 2500 },
+                }],
+            }
+            : {}),
+    };
+}
+
+/** prometheus.yml text with a header saying where it comes from. */
+export function renderPrometheusConfig(input: PrometheusConfigInput): string {
+    const header =
+        `# Generated by components/monitoring/prometheus/config.ts (timing profile: ${input.profile ?? "production"}).\n` +
+        `# Do not edit: change the renderer or the stack's koronet:monitoring, then run \`npm run render\`.\n`;
+    return header + stringify(prometheusConfig(input), { lineWidth: 0 });
+}

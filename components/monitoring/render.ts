@@ -1,0 +1,127 @@
+/**
+ * What `npm run render` writes for the monitoring layer, per stack, under `rendered/<stack>/`:
+ * each folder is also the build context of the image that carries it, so what is reviewed is what
+ * is deployed. Renderers are plain data → files; the script owns the writing.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { StackConfig } from "../../config";
+import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
+import { buildDashboards } from "./grafana/dashboards";
+import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
+import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
+import { AMP_WORKSPACE_PLACEHOLDER, RULES_DIR, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
+import { renderPrometheusRules } from "./prometheus/rules";
+
+/** The repository folder holding the rendered files. */
+export const RENDERED_ROOT = "rendered";
+
+/** What a renderer knows about a stack. */
+export interface RenderContext {
+    readonly project: string;
+    readonly stack: string;
+    readonly config: StackConfig;
+}
+
+/** One file, relative to `rendered/<stack>/`. */
+export interface RenderedFile {
+    readonly path: string;
+    readonly content: string;
+}
+
+export interface Renderer {
+    readonly name: string;
+    render(ctx: RenderContext): RenderedFile[];
+}
+
+/** Folder of one stack's rendered files, relative to the project root. */
+export function renderedDir(stack: string, ...parts: string[]): string {
+    return path.posix.join(RENDERED_ROOT, stack, ...parts);
+}
+
+/** The stack's Cloud Map namespace (stacks/environment.ts builds the same name). */
+export function namespaceOf(ctx: Pick<RenderContext, "project" | "stack">): string {
+    return `${ctx.stack}.${ctx.project}.internal`;
+}
+
+/** prometheus.yml input the stacks deploy (production profile, Cloud Map targets). */
+export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput {
+    const m = ctx.config.monitoring.prometheus;
+    const ns = namespaceOf(ctx);
+    const managed = ctx.config.dataStores.mode === "managed";
+    const prefix = `${ctx.project}-${ctx.stack}`;
+    return {
+        profile: "production",
+        scrapeIntervalSeconds: m.scrapeIntervalSeconds,
+        evaluationIntervalSeconds: m.evaluationIntervalSeconds,
+        targets: { kind: "cloudMap", namespace: ns },
+        // The store each exporter watches: RDS/ElastiCache identifiers (components/datastores names
+        // them `<project>-<stack>-postgres|redis`) or the in-cluster Cloud Map name.
+        dataStoreInstances: managed
+            ? { postgres: `${prefix}-postgres`, redis: `${prefix}-redis` }
+            : { postgres: `postgres.${ns}:5432`, redis: `redis.${ns}:6379` },
+        ruleFiles: [`${RULES_DIR}/*.yml`],
+        externalLabels: { stack: ctx.stack, environment: ctx.config.environment },
+        ...(m.remoteWrite ? { remoteWrite: { region: ctx.config.region, workspaceId: AMP_WORKSPACE_PLACEHOLDER } } : {}),
+    };
+}
+
+const asset = (...p: string[]) => readFileSync(path.join(__dirname, ...p), "utf8");
+
+export const prometheusRenderer: Renderer = {
+    name: "prometheus",
+    render: (ctx) => {
+        const rules = renderPrometheusRules({ profile: "production", alerts: ctx.config.alerting.alerts, runbookBaseUrl: ctx.config.alerting.runbookBaseUrl });
+        return [
+            { path: "prometheus/Dockerfile", content: asset("prometheus", "image.Dockerfile") },
+            { path: "prometheus/entrypoint.sh", content: asset("prometheus", "image", "entrypoint.sh") },
+            { path: "prometheus/prometheus.yml", content: renderPrometheusConfig(stackPrometheusInput(ctx)) },
+            { path: `prometheus/${RULES_DIR}/${rules.fileName}`, content: rules.content },
+        ];
+    },
+};
+
+export const grafanaRenderer: Renderer = {
+    name: "grafana",
+    render: (ctx) => [
+        { path: "grafana/Dockerfile", content: asset("grafana", "image.Dockerfile") },
+        {
+            path: "grafana/provisioning/datasources/prometheus.yml",
+            content: renderDatasources({ prometheusUrl: prometheusUrl(namespaceOf(ctx)), scrapeIntervalSeconds: ctx.config.monitoring.prometheus.scrapeIntervalSeconds }),
+        },
+        { path: "grafana/provisioning/dashboards/koronet.yml", content: renderDashboardProviders() },
+        ...Object.entries(buildDashboards()).map(([uid, d]) => ({ path: `grafana/dashboards/${uid}.json`, content: `${JSON.stringify(d, null, 2)}\n` })),
+    ],
+};
+
+export const postgresExporterRenderer: Renderer = {
+    name: "postgres-exporter",
+    render: () => [
+        { path: "postgres-exporter/Dockerfile", content: asset("postgres-exporter", "image.Dockerfile") },
+        { path: `postgres-exporter/${QUERIES_FILE_NAME}`, content: renderPostgresQueries() },
+    ],
+};
+
+/** Placeholders for values that exist only after deployment. */
+const DEPLOY_TIME = (name: string) => `{{${name}}}`;
+
+export const cloudwatchRenderer: Renderer = {
+    name: "cloudwatch",
+    render: (ctx) => {
+        const body = cloudwatchDashboardBody({
+            region: ctx.config.region,
+            clusterName: DEPLOY_TIME("clusterName"),
+            serviceName: DEPLOY_TIME("serviceName"),
+            loadBalancerArnSuffix: DEPLOY_TIME("loadBalancerArnSuffix"),
+            targetGroupArnSuffix: DEPLOY_TIME("targetGroupArnSuffix"),
+            dataStores: ctx.config.dataStores.mode === "managed"
+                ? { mode: "managed", rdsInstanceId: `${ctx.project}-${ctx.stack}-postgres`, replicationGroupId: `${ctx.project}-${ctx.stack}-redis` }
+                : { mode: "ecs", postgresServiceName: DEPLOY_TIME("postgresServiceName"), redisServiceName: DEPLOY_TIME("redisServiceName") },
+            monitoringServiceNames: [DEPLOY_TIME("prometheusServiceName"), DEPLOY_TIME("grafanaServiceName")],
+        });
+        return [{ path: "cloudwatch/dashboard.json", content: `${JSON.stringify(body, null, 2)}\n` }];
+    },
+};
+
+/** The monitoring layer's renderers, in order. */
+export const MONITORING_RENDERERS: readonly Renderer[] = [prometheusRenderer, grafanaRenderer, postgresExporterRenderer, cloudwatchRenderer];
