@@ -169,6 +169,7 @@ const NO_DIRECT_CHARGE = new Set([
     "aws:lambda/permission:Permission",
     "aws:lambda/functionUrl:FunctionUrl",
     "aws:lambda/eventSourceMapping:EventSourceMapping",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:sqs/queuePolicy:QueuePolicy",
@@ -499,13 +500,18 @@ export function estimateCost(resources: readonly CostResource[], prices: PriceTa
         region: prices.region,
         currency: prices.currency,
         pricesTakenOn: prices.pricesTakenOn,
-        lines: lines.map((l) => ({ ...l, monthly: money(l.monthly) })),
-        notPriced: missing,
+        // Sorted, so the report does not depend on registration order (live plan vs snapshot file).
+        lines: lines.map((l) => ({ ...l, monthly: money(l.monthly) })).sort((x, y) => cmp(x.category, y.category) || cmp(x.type, y.type) || cmp(x.name, y.name) || cmp(x.detail, y.detail)),
+        notPriced: missing.sort((x, y) => cmp(x.type, y.type) || cmp(x.name, y.name) || cmp(x.reason, y.reason)),
         free,
         byCategory,
         total,
         assumptions,
     };
+}
+
+function cmp(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function formatUsd(n: number): string {
