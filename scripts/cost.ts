@@ -412,6 +412,7 @@ const ESTIMATORS: Record<string, Estimator> = {
     "aws:rds/instance:Instance": rdsInstance,
     "aws:elasticache/replicationGroup:ReplicationGroup": elasticache,
     "aws:elasticache/cluster:Cluster": elasticache,
+    "aws:efs/backupPolicy:BackupPolicy": (r) => notPriced(r, "AWS Backup of the file system: usage-based backup storage"),
     "aws:efs/fileSystem:FileSystem": (r, ctx) => [line(r, "EFS", `${ctx.a("efsStoredGb")} GB Standard`, ctx.a("efsStoredGb") * ctx.prices.efsStandardGbMonth)],
     "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": fixed("CloudWatch alarms", (p) => p.cloudwatch.compositeAlarmMonth, "composite alarm"),
