@@ -61,7 +61,7 @@ const base: RawConcerns = {
     monitoring: {
         enabled: true,
         prometheus: { retentionDays: 7, scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, remoteWrite: false },
-        grafana: { allowedCidrs: ["10.0.0.0/8"] },
+        grafana: { allowedCidrs: ["10.0.0.0/8"], replicas: 1 },
     },
     alerting: {
         runbookBaseUrl: "https://github.com/koronet/koronet-platform/blob/main/runbooks",
@@ -100,7 +100,7 @@ const overrides: Record<Environment, DeepPartial<RawConcerns>> = {
             },
             redis: { managed: { nodeType: "cache.r7g.large", nodes: 2 } },
         },
-        monitoring: { prometheus: { retentionDays: 30, remoteWrite: true } },
+        monitoring: { prometheus: { retentionDays: 30, remoteWrite: true }, grafana: { replicas: 2 } },
         alerting: { notifications: { pagerduty: { enabled: true } } },
     },
 };

@@ -16,6 +16,8 @@ export const monitoringSchema = z.strictObject({
     grafana: z.strictObject({
         /** CIDRs allowed to reach Grafana through the load balancer; no open default. */
         allowedCidrs: z.array(cidr).min(1),
+        /** Grafana tasks behind the load balancer (sticky sessions); prod runs 2 so one can fail. */
+        replicas: z.number().int().min(1).max(4),
     }),
 });
 

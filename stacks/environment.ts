@@ -13,6 +13,7 @@ import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
 import { Network } from "../components/network";
 import { MonitoredService } from "../components/service";
+import { MonitoringLayer, WebTelemetry, pinServiceName, renderedDir } from "../components/monitoring";
 
 export interface Environment {
     readonly outputs: Record<string, pulumi.Input<unknown>>;
@@ -64,6 +65,12 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         }, opts).imageRef
         : pulumi.output(cfg.service.image.ref);
 
+    // The web server's ECS service gets a fixed physical name: the app-metrics sidecar labels metrics with it.
+    const webServiceName = "web-svc";
+    const telemetry = cfg.monitoring.enabled
+        ? new WebTelemetry("web-telemetry", { placement, clusterName: cluster.clusterName, serviceName: webServiceName, appPort: cfg.service.port }, opts)
+        : undefined;
+
     const service = new MonitoredService("web", {
         placement,
         vpcId: network.vpcId,
@@ -83,8 +90,51 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         postgres: dataStores.postgres,
         redis: dataStores.redis,
         secretArns: dataStores.secretArns,
-    }, opts);
+        sidecars: telemetry?.sidecars,
+        sidecarVolumes: telemetry?.sidecarVolumes,
+        sidecarTaskRoleStatements: telemetry?.sidecarTaskRoleStatements,
+        environment: telemetry?.environment,
+    }, { ...opts, transformations: telemetry ? [pinServiceName(webServiceName, webServiceName)] : [] });
     dataStores.allowClient("web", service.securityGroupId);
+
+    const monitoring = cfg.monitoring.enabled
+        ? new MonitoringLayer("monitoring", {
+            config: cfg.monitoring,
+            placement: { ...placement, namespaceName: cluster.namespaceName },
+            vpcId: network.vpcId,
+            clusterName: cluster.clusterName,
+            ec2CapacityProviderName: cluster.ec2CapacityProviderName,
+            instanceSecurityGroupId: cluster.instanceSecurityGroupId,
+            renderedDir: renderedDir(cfg.stack),
+            namePrefix: prefix,
+            // A TSDB cap well below the instance volume, so a full TSDB cannot fill the host.
+            prometheusRetentionSizeGb: Math.floor(cfg.cluster.ec2.rootVolumeGiB / 4),
+            dataStores: {
+                postgres: dataStores.postgres,
+                redis: dataStores.redis,
+                secretArns: dataStores.secretArns,
+                cloudwatch: cfg.dataStores.mode === "managed"
+                    ? pulumi.all([dataStores.rdsInstanceId as pulumi.Output<string>, dataStores.replicationGroupId as pulumi.Output<string>])
+                        .apply(([rdsInstanceId, replicationGroupId]) => ({ mode: "managed" as const, rdsInstanceId, replicationGroupId }))
+                    : pulumi.all([dataStores.postgresServiceName as pulumi.Output<string>, dataStores.redisServiceName as pulumi.Output<string>])
+                        .apply(([postgresServiceName, redisServiceName]) => ({ mode: "ecs" as const, postgresServiceName, redisServiceName })),
+            },
+            web: {
+                url: service.url,
+                listenerArn: service.listenerArn,
+                listenerPort: cfg.service.certificateArn === undefined ? 80 : 443,
+                loadBalancerSecurityGroupId: service.loadBalancerSecurityGroupId,
+                loadBalancerAllowedCidrs: cfg.service.allowedCidrs,
+                serviceName: service.serviceName,
+                loadBalancerArnSuffix: service.loadBalancerArnSuffix,
+                targetGroupArnSuffix: service.targetGroupArnSuffix,
+            },
+        }, opts)
+        : undefined;
+    if (monitoring) {
+        dataStores.allowClient("postgres-exporter", monitoring.postgresExporterSecurityGroupId, ["postgres"]);
+        dataStores.allowClient("redis-exporter", monitoring.redisExporterSecurityGroupId, ["redis"]);
+    }
 
     const pg = cfg.dataStores.postgres.managed;
     const alerting = new Alerting("alerting", {
@@ -130,6 +180,14 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             notifierFunctionName: alerting.notifierFunctionName,
             alertmanagerAddress: alerting.alertmanagerAddress,
             alertingSecretsToFill: alerting.secretsToFill,
+            ...(monitoring && telemetry
+                ? {
+                    grafanaUrl: monitoring.grafanaUrl,
+                    prometheusAddress: monitoring.prometheusAddress,
+                    cloudwatchDashboardUrl: monitoring.cloudwatchDashboardUrl,
+                    monitoringLogGroups: { ...monitoring.logGroupNames, ...telemetry.logGroupNames },
+                }
+                : {}),
         },
     };
 }
