@@ -11,6 +11,7 @@ export {
     cleanupAllSync,
     isPidAlive,
     makeTempDir,
+    onPidTracking,
     removeTempDir,
     runCommand,
     sleep,
@@ -19,8 +20,23 @@ export {
     waitForPidExit,
     type ExitInfo,
     type ManagedProcess,
+    type PidListener,
     type StartProcessOptions,
     type StopPidOptions,
 } from "./process";
 export { RedisService, startRedis, type RedisOptions } from "./redis";
 export { LocalStack, type LocalService } from "./stack";
+export { AlertmanagerService, startAlertmanager, type AlertmanagerOptions } from "./alertmanager";
+export {
+    ExporterService,
+    startNodeExporter,
+    startPostgresExporter,
+    startRedisExporter,
+    type NodeExporterOptions,
+    type PostgresExporterOptions,
+    type RedisExporterOptions,
+} from "./exporters";
+export { RunGuard, RUNS_ROOT, processStartTime, sweepStaleRuns } from "./guard";
+export { PrometheusService, startPrometheus, type PromSample, type PrometheusOptions } from "./prometheus";
+export { FakePagerDuty, FakeSlack, parseSlackNotice, type PagerDutyEvent, type Received, type SlackBody, type SlackNotice } from "./receivers";
+export { APP_DIR, WebServerService, startWebServer, type WebServerOptions } from "./webserver";

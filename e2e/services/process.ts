@@ -16,14 +16,26 @@ const trackedPids = new Map<number, TrackedPid>();
 const trackedDirs = new Set<string>();
 let hooksInstalled = false;
 
+/** Told about every tracked/untracked PID (the orphan guard mirrors them to a file, see guard.ts). */
+export type PidListener = (event: "track" | "untrack", pid: number, info?: { readonly name: string; readonly emergencySignal: NodeJS.Signals }) => void;
+const pidListeners = new Set<PidListener>();
+
+/** Subscribe to PID tracking changes; returns the unsubscribe function. */
+export function onPidTracking(listener: PidListener): () => void {
+    pidListeners.add(listener);
+    return () => void pidListeners.delete(listener);
+}
+
 /** Register a PID for cleanup at process exit. Call {@link untrackPid} once it is stopped. */
 export function trackPid(pid: number, name: string, emergencySignal: NodeJS.Signals = "SIGKILL"): void {
     installExitHooks();
     trackedPids.set(pid, { name, emergencySignal });
+    for (const l of pidListeners) l("track", pid, { name, emergencySignal });
 }
 
 export function untrackPid(pid: number): void {
-    trackedPids.delete(pid);
+    if (!trackedPids.delete(pid)) return;
+    for (const l of pidListeners) l("untrack", pid);
 }
 
 /** Create a temp dir (mode 700) that is removed at process exit unless {@link removeTempDir} ran first. */

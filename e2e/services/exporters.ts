@@ -1,0 +1,165 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { findOnPath } from "./binaries";
+import { freePort, probeHttp } from "./net";
+import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "./process";
+import type { LocalService } from "./stack";
+
+/** A Prometheus exporter on 127.0.0.1: one process, restartable on its port. */
+export class ExporterService implements LocalService {
+    readonly name: string;
+    private proc: ManagedProcess | undefined;
+    private disposed = false;
+
+    constructor(
+        /** Short kind, e.g. `node_exporter`. */
+        readonly kind: string,
+        private readonly binary: string,
+        readonly port: number,
+        /** The exporter's own folder (log, config files). */
+        readonly dir: string,
+        private readonly args: (port: number) => readonly string[],
+        private readonly env: NodeJS.ProcessEnv = {},
+        private readonly timeoutMs = 15_000,
+    ) {
+        this.name = `${kind}:${port}`;
+    }
+
+    /** `127.0.0.1:<port>`, as a Prometheus static target. */
+    get target(): string {
+        return `127.0.0.1:${this.port}`;
+    }
+
+    get pid(): number | undefined {
+        return this.proc?.isAlive() ? this.proc.pid : undefined;
+    }
+
+    get running(): boolean {
+        return this.proc?.isAlive() ?? false;
+    }
+
+    /** Log of the exporter (stdout and stderr). */
+    logTail(maxBytes?: number): string {
+        return this.proc?.logTail(maxBytes) ?? "";
+    }
+
+    /** (Re)start; ready once `/metrics` answers 200. No-op when running. */
+    async start(): Promise<void> {
+        if (this.disposed) throw new Error(`${this.name} is disposed`);
+        if (this.running) return;
+        this.proc = await startProcess(this.binary, this.args(this.port), {
+            name: this.name,
+            logFile: path.join(this.dir, `${this.kind}.log`),
+            env: { PATH: process.env["PATH"], ...this.env },
+            timeoutMs: this.timeoutMs,
+            readyCheck: () => probeHttp(this.port, "/metrics", [200], 3_000),
+        });
+    }
+
+    async stop(): Promise<void> {
+        const proc = this.proc;
+        this.proc = undefined;
+        if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 5_000 });
+    }
+
+    async dispose(): Promise<void> {
+        if (this.disposed) return;
+        this.disposed = true;
+        try {
+            await this.stop();
+        } finally {
+            removeTempDir(this.dir);
+        }
+    }
+}
+
+async function startExporter(
+    kind: string,
+    binaryName: string,
+    debianPackage: string,
+    args: (port: number, dir: string) => readonly string[],
+    env: NodeJS.ProcessEnv = {},
+    port?: number,
+    prepare?: (dir: string) => void,
+): Promise<ExporterService> {
+    const binary = findOnPath(binaryName, debianPackage);
+    const p = port ?? (await freePort());
+    const dir = makeTempDir(`koronet-${kind}-${p}`);
+    prepare?.(dir);
+    const service = new ExporterService(kind, binary, p, dir, (q) => args(q, dir), env);
+    try {
+        await service.start();
+    } catch (err) {
+        await service.dispose().catch(() => undefined);
+        throw err;
+    }
+    return service;
+}
+
+export interface NodeExporterOptions {
+    readonly port?: number;
+    /** Extra flags (the deployed container's). */
+    readonly args?: readonly string[];
+}
+
+/** node_exporter (Debian `prometheus-node-exporter`). */
+export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<ExporterService> {
+    return startExporter(
+        "node_exporter",
+        "prometheus-node-exporter",
+        "prometheus-node-exporter",
+        (port) => [`--web.listen-address=127.0.0.1:${port}`, ...(opts.args ?? [])],
+        {},
+        opts.port,
+    );
+}
+
+export interface RedisExporterOptions {
+    /** `redis://[:password@]host:port` of the Redis to watch. */
+    readonly redisUrl: string;
+    readonly port?: number;
+    readonly args?: readonly string[];
+}
+
+/** redis_exporter (Debian `prometheus-redis-exporter`). It keeps serving, with `redis_up 0`, while Redis is down. */
+export function startRedisExporter(opts: RedisExporterOptions): Promise<ExporterService> {
+    return startExporter(
+        "redis_exporter",
+        "prometheus-redis-exporter",
+        "prometheus-redis-exporter",
+        (port) => [`-web.listen-address=127.0.0.1:${port}`, `-redis.addr=${opts.redisUrl}`, ...(opts.args ?? [])],
+        {},
+        opts.port,
+    );
+}
+
+export interface PostgresExporterOptions {
+    /** `postgresql://user:password@host:port/db` (sslmode=disable is added). */
+    readonly dataSourceName: string;
+    /** Content of a custom queries file (`--extend.query-path`), e.g. pg_stat_statements queries. */
+    readonly queriesYaml?: string;
+    readonly port?: number;
+    readonly args?: readonly string[];
+}
+
+/** postgres_exporter (Debian `prometheus-postgres-exporter`). It keeps serving, with `pg_up 0`, while PostgreSQL is down. */
+export function startPostgresExporter(opts: PostgresExporterOptions): Promise<ExporterService> {
+    const dsn = opts.dataSourceName.includes("sslmode=") ? opts.dataSourceName : `${opts.dataSourceName}${opts.dataSourceName.includes("?") ? "&" : "?"}sslmode=disable`;
+    return startExporter(
+        "postgres_exporter",
+        "prometheus-postgres-exporter",
+        "prometheus-postgres-exporter",
+        (port, dir) => [
+            `--web.listen-address=127.0.0.1:${port}`,
+            ...(opts.queriesYaml !== undefined ? [`--extend.query-path=${path.join(dir, "queries.yaml")}`] : []),
+            ...(opts.args ?? []),
+        ],
+        // The DSN carries the password: environment, never argv (visible in ps).
+        { DATA_SOURCE_NAME: dsn },
+        opts.port,
+        (dir) => {
+            if (opts.queriesYaml !== undefined) fs.writeFileSync(path.join(dir, "queries.yaml"), opts.queriesYaml, { mode: 0o600 });
+        },
+    );
+}

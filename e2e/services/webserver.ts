@@ -1,0 +1,137 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { freePort, probeHttp } from "./net";
+import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "./process";
+import type { LocalService } from "./stack";
+
+/** The web server's package folder (`app/` at the repository root). */
+export const APP_DIR = path.resolve(__dirname, "..", "..", "app");
+
+export interface WebServerOptions {
+    /** PostgreSQL URL without the password (the password goes in `DATABASE_PASSWORD`, as on ECS). */
+    readonly databaseUrl: string;
+    readonly databasePassword: string;
+    readonly redisUrl: string;
+    readonly port?: number;
+    /** Extra environment (`FAULT_INJECTION`, `SLOW_QUERY_MS`, `DB_POOL_MAX`, ...). */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Temp dir for the runtime's caches (tsx compiles into it). @default the process's */
+    readonly cacheTmpdir?: string;
+    /** @default 60000 (a cold tsx compile on 2 busy cores takes a while) */
+    readonly timeoutMs?: number;
+}
+
+/**
+ * The Koronet web server as its own process (`node --import tsx app/src/main.ts`, the source the
+ * image is built from), on 127.0.0.1. Ready when `/readyz` answers 200 (migrations applied, both
+ * data stores reachable). Can be killed (`kill(SIGKILL)`) and restarted on the same port.
+ */
+export class WebServerService implements LocalService {
+    readonly name: string;
+    private proc: ManagedProcess | undefined;
+    private disposed = false;
+
+    private constructor(
+        readonly port: number,
+        readonly dir: string,
+        private readonly opts: WebServerOptions,
+    ) {
+        this.name = `koronet:${port}`;
+    }
+
+    static async start(opts: WebServerOptions): Promise<WebServerService> {
+        const tsx = path.join(APP_DIR, "node_modules", "tsx");
+        if (!fs.existsSync(tsx)) {
+            throw new Error(`the web server's dependencies are not installed (${tsx} is missing): run npm ci --prefix app`);
+        }
+        const port = opts.port ?? (await freePort());
+        const service = new WebServerService(port, makeTempDir(`koronet-web-${port}`), opts);
+        try {
+            await service.start();
+        } catch (err) {
+            await service.dispose().catch(() => undefined);
+            throw err;
+        }
+        return service;
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    get target(): string {
+        return `127.0.0.1:${this.port}`;
+    }
+
+    get pid(): number | undefined {
+        return this.proc?.isAlive() ? this.proc.pid : undefined;
+    }
+
+    get running(): boolean {
+        return this.proc?.isAlive() ?? false;
+    }
+
+    logTail(maxBytes?: number): string {
+        return this.proc?.logTail(maxBytes) ?? "";
+    }
+
+    /** (Re)start on the same port; resolves once `/readyz` is 200. No-op when running. */
+    async start(): Promise<void> {
+        if (this.disposed) throw new Error(`${this.name} is disposed`);
+        if (this.running) return;
+        this.proc = await startProcess(process.execPath, ["--import", "tsx", path.join("src", "main.ts")], {
+            name: this.name,
+            cwd: APP_DIR,
+            logFile: path.join(this.dir, "web.log"),
+            env: {
+                PATH: process.env["PATH"],
+                ...(this.opts.cacheTmpdir !== undefined ? { TMPDIR: this.opts.cacheTmpdir } : {}),
+                NODE_ENV: "production",
+                PORT: String(this.port),
+                HOST: "127.0.0.1",
+                DATABASE_URL: this.opts.databaseUrl,
+                DATABASE_PASSWORD: this.opts.databasePassword,
+                REDIS_URL: this.opts.redisUrl,
+                LOG_LEVEL: "warn",
+                ...this.opts.env,
+            },
+            timeoutMs: this.opts.timeoutMs ?? 60_000,
+            pollMs: 200,
+            readyCheck: () => probeHttp(this.port, "/readyz", [200], 2_000),
+        });
+    }
+
+    /** Send a signal without waiting (SIGKILL: the "web server killed" fault). */
+    kill(sig: NodeJS.Signals = "SIGKILL"): void {
+        this.proc?.kill(sig);
+    }
+
+    /** Kill with SIGKILL and wait until it is gone (not a zombie). */
+    async crash(): Promise<void> {
+        const proc = this.proc;
+        this.proc = undefined;
+        if (proc) await proc.stop({ signal: "SIGKILL", timeoutMs: 5_000 });
+    }
+
+    async stop(): Promise<void> {
+        const proc = this.proc;
+        this.proc = undefined;
+        if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 10_000 });
+    }
+
+    async dispose(): Promise<void> {
+        if (this.disposed) return;
+        this.disposed = true;
+        try {
+            await this.stop();
+        } finally {
+            removeTempDir(this.dir);
+        }
+    }
+}
+
+/** Start the web server. See {@link WebServerService}. */
+export function startWebServer(opts: WebServerOptions): Promise<WebServerService> {
+    return WebServerService.start(opts);
+}
