@@ -25,6 +25,13 @@ export interface AppDeps {
     readonly isMigrated: () => boolean;
 }
 
+declare module "fastify" {
+    interface FastifyRequest {
+        /** Set once the request has been counted in the HTTP metrics. */
+        metricsDone: boolean;
+    }
+}
+
 /** Route label for requests that matched no route, so scanners cannot blow up label cardinality. */
 export const UNMATCHED_ROUTE = "unmatched";
 const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -88,19 +95,35 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         ajv: { customOptions: { allErrors: true, coerceTypes: true, removeAdditional: false } },
     });
 
-    app.addHook("onRequest", (request, reply, done) => {
-        reply.header("x-request-id", request.id);
-        done();
-    });
     if (metrics.enabled) {
-        app.addHook("onRequest", (_request, reply, done) => {
+        // One hook each way keeps the per-request cost of metrics small (see bench/app-overhead.ts).
+        // A declared decoration keeps request objects one shape; it guards against counting twice.
+        app.decorateRequest("metricsDone", false);
+        app.addHook("onRequest", (request, reply, done) => {
+            reply.header("x-request-id", request.id);
             metrics.httpStarted();
-            // "close" fires for finished and aborted responses alike, so the gauge always comes down.
-            reply.raw.once("close", metrics.httpEnded);
             done();
         });
         app.addHook("onResponse", (request, reply, done) => {
-            metrics.httpFinished(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+            if (!request.metricsDone) {
+                request.metricsDone = true;
+                metrics.httpEnded();
+                metrics.httpFinished(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+            }
+            done();
+        });
+        // A client that hangs up gets no onResponse: count it as 499 (nginx's "client closed request").
+        app.addHook("onRequestAbort", (request, done) => {
+            if (!request.metricsDone) {
+                request.metricsDone = true;
+                metrics.httpEnded();
+                metrics.httpAborted(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE);
+            }
+            done();
+        });
+    } else {
+        app.addHook("onRequest", (request, reply, done) => {
+            reply.header("x-request-id", request.id);
             done();
         });
     }

@@ -11,8 +11,10 @@ export interface AppMetrics {
     render(): Promise<string>;
     readonly contentType: string;
     httpStarted(): void;
-    /** In-flight request done, finished or aborted. Safe to pass as a bare callback. */
-    readonly httpEnded: () => void;
+    /** In-flight request done, finished or aborted. */
+    httpEnded(): void;
+    /** Count a request the client abandoned (status 499), without timing it. */
+    httpAborted(method: string, route: string): void;
     /** Count and time a completed request. */
     httpFinished(method: string, route: string, statusCode: number, seconds: number): void;
     dbQuery(operation: DbOperation, seconds: number, slow: boolean): void;
@@ -77,11 +79,28 @@ class PromMetrics implements AppMetrics {
     private redisConnected: () => boolean = () => false;
     private activeSessions: () => Promise<number | undefined> = async () => undefined;
 
+    /**
+     * Hot-path counters are summed in plain maps and handed to prom-client at scrape time (each
+     * counter's collect()): a labelled inc() costs a label hash per call, which showed up as several
+     * percent of throughput in bench/app-overhead.ts. Label sets are bounded (route templates, fixed names).
+     */
+    private readonly httpSeries = new Map<string, { readonly labels: Record<"method" | "route" | "status_code", string>; pending: number }>();
+    private readonly pendingEndpointCalls = new Map<string, number>();
+    private readonly pendingCacheHits = new Map<CacheName, number>();
+    private readonly pendingCacheMisses = new Map<CacheName, number>();
+
     private readonly httpRequests = new Counter({
         name: "koronet_http_requests_total",
         help: "HTTP requests by method, route template and status code",
         labelNames: ["method", "route", "status_code"] as const,
         registers: [this.registry],
+        collect: () => {
+            for (const series of this.httpSeries.values()) {
+                if (series.pending === 0) continue;
+                this.httpRequests.inc(series.labels, series.pending);
+                series.pending = 0;
+            }
+        },
     });
     private readonly httpDuration = new Histogram({
         name: "koronet_http_request_duration_seconds",
@@ -118,12 +137,14 @@ class PromMetrics implements AppMetrics {
         help: "Redis read-through cache hits",
         labelNames: ["cache"] as const,
         registers: [this.registry],
+        collect: () => flush(this.pendingCacheHits, (key, n) => this.cacheHits.inc({ cache: key }, n)),
     });
     private readonly cacheMisses = new Counter({
         name: "koronet_cache_misses_total",
         help: "Redis read-through cache misses",
         labelNames: ["cache"] as const,
         registers: [this.registry],
+        collect: () => flush(this.pendingCacheMisses, (key, n) => this.cacheMisses.inc({ cache: key }, n)),
     });
     private readonly redisErrors = new Counter({
         name: "koronet_redis_errors_total",
@@ -136,6 +157,7 @@ class PromMetrics implements AppMetrics {
         help: "Business API calls per endpoint",
         labelNames: ["endpoint"] as const,
         registers: [this.registry],
+        collect: () => flush(this.pendingEndpointCalls, (key, n) => this.endpointCalls.inc({ endpoint: key }, n)),
     });
 
     constructor() {
@@ -195,14 +217,23 @@ class PromMetrics implements AppMetrics {
         this.httpInFlight.inc();
     }
 
-    readonly httpEnded = (): void => {
+    httpEnded(): void {
         this.httpInFlight.dec();
-    };
+    }
+
+    httpAborted(method: string, route: string): void {
+        this.httpRequests.inc({ method, route, status_code: "499" });
+    }
 
     httpFinished(method: string, route: string, statusCode: number, seconds: number): void {
-        const labels = { method, route, status_code: String(statusCode) };
-        this.httpRequests.inc(labels);
-        this.httpDuration.observe(labels, seconds);
+        const key = `${method} ${route} ${statusCode}`;
+        let series = this.httpSeries.get(key);
+        if (series === undefined) {
+            series = { labels: { method, route, status_code: String(statusCode) }, pending: 0 };
+            this.httpSeries.set(key, series);
+        }
+        series.pending++;
+        this.httpDuration.observe(series.labels, seconds);
     }
 
     dbQuery(operation: DbOperation, seconds: number, slow: boolean): void {
@@ -215,11 +246,11 @@ class PromMetrics implements AppMetrics {
     }
 
     cacheHit(cache: CacheName): void {
-        this.cacheHits.inc({ cache });
+        this.pendingCacheHits.set(cache, (this.pendingCacheHits.get(cache) ?? 0) + 1);
     }
 
     cacheMiss(cache: CacheName): void {
-        this.cacheMisses.inc({ cache });
+        this.pendingCacheMisses.set(cache, (this.pendingCacheMisses.get(cache) ?? 0) + 1);
     }
 
     redisError(command: RedisCommand): void {
@@ -227,7 +258,7 @@ class PromMetrics implements AppMetrics {
     }
 
     endpointCall(endpoint: string): void {
-        this.endpointCalls.inc({ endpoint });
+        this.pendingEndpointCalls.set(endpoint, (this.pendingEndpointCalls.get(endpoint) ?? 0) + 1);
     }
 
     bindPool(pool: PoolStats): void {
@@ -240,6 +271,12 @@ class PromMetrics implements AppMetrics {
     }
 }
 
+/** Hand locally summed increments to prom-client and clear them. */
+function flush<K>(pending: Map<K, number>, inc: (key: K, n: number) => void): void {
+    for (const [key, n] of pending) if (n > 0) inc(key, n);
+    pending.clear();
+}
+
 const noop = (): void => undefined;
 
 class NoopMetrics implements AppMetrics {
@@ -250,6 +287,7 @@ class NoopMetrics implements AppMetrics {
     }
     httpStarted = noop;
     httpEnded = noop;
+    httpAborted = noop;
     httpFinished = noop;
     dbQuery = noop;
     dbConnectionError = noop;

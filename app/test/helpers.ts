@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 
-import type { PostgresService, RedisService } from "../../e2e/services";
+import type { PostgresService } from "../../e2e/services/postgres";
+import type { RedisService } from "../../e2e/services/redis";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
 import { startServer, type RunningServer } from "../src/server";

@@ -93,6 +93,18 @@ describe("metrics", () => {
         assert.equal(await metric(server.url, "koronet_http_requests_in_flight"), 1);
     });
 
+    it("counts a request the client abandons as 499 and takes it off the in-flight gauge", async () => {
+        const server = await startTestServer({ FAULT_INJECTION: "true" });
+        const abort = new AbortController();
+        const abandoned = fetch(`${server.url}/api/faults/latency/1000`, { signal: abort.signal }).catch(() => "aborted");
+        await waitFor("the request to be in flight", async () => (await metric(server.url, "koronet_http_requests_in_flight")) === 2);
+        abort.abort();
+        assert.equal(await abandoned, "aborted");
+        const labels = { route: "/api/faults/latency/:ms", status_code: "499" };
+        await waitFor("the abandoned request to be counted", async () => (await metric(server.url, "koronet_http_requests_total", labels)) === 1);
+        assert.equal(await metric(server.url, "koronet_http_requests_in_flight"), 1);
+    });
+
     it("counts slow queries above SLOW_QUERY_MS and times every query", async () => {
         const server = await startTestServer({ SLOW_QUERY_MS: "200" });
         const before = await scrape(server.url);

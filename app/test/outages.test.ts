@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
-import { startPostgres, startRedis, type PostgresService, type RedisService } from "../../e2e/services";
+import { startPostgres, type PostgresService } from "../../e2e/services/postgres";
+import { startRedis, type RedisService } from "../../e2e/services/redis";
 import { call, metric, scrape, signedInUser, startTestServer, stopAllServers, valueOf, waitFor, type TestServer } from "./helpers";
 import { services } from "./setup";
 

@@ -2,7 +2,9 @@
  * Root hooks: one real PostgreSQL and one real Redis on 127.0.0.1 for the whole run, started through
  * e2e/services. A missing binary fails the run with the Debian package to install; nothing is skipped.
  */
-import { LocalStack, startPostgres, startRedis, type PostgresService, type RedisService } from "../../e2e/services";
+import { startPostgres, type PostgresService } from "../../e2e/services/postgres";
+import { startRedis, type RedisService } from "../../e2e/services/redis";
+import { LocalStack } from "../../e2e/services/stack";
 
 export interface SharedServices {
     readonly pg: PostgresService;

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 
-import { freePort, probeHttp, startProcess, type ManagedProcess } from "../../e2e/services";
+import { freePort, probeHttp } from "../../e2e/services/net";
+import { startProcess, type ManagedProcess } from "../../e2e/services/process";
 import { call, metric, waitFor } from "./helpers";
 import { services } from "./setup";
 

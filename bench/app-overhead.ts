@@ -1,0 +1,148 @@
+/**
+ * `npm run bench:app`: what collecting Prometheus metrics costs the Koronet web server.
+ *
+ * Two server processes with identical settings except METRICS_ENABLED (true / false) run side by side
+ * against one real PostgreSQL and Redis on 127.0.0.1. A loopback load generator (autocannon) drives
+ * them in alternating order (on-off, off-on, ...) so drift in machine load hits both equally. Prints
+ * throughput and p99 latency per run, the medians, and the throughput overhead against a 5 % target.
+ *
+ * Knobs (env): BENCH_PAIRS (default 3), BENCH_DURATION_S (per run, default 8), BENCH_CONNECTIONS
+ * (default 32). The whole run is bounded (default 170 s) and leaves no processes behind.
+ */
+import * as path from "node:path";
+
+import autocannon from "autocannon";
+
+import { freePort, probeHttp } from "../e2e/services/net";
+import { startPostgres } from "../e2e/services/postgres";
+import { startProcess, type ManagedProcess } from "../e2e/services/process";
+import { startRedis } from "../e2e/services/redis";
+import { LocalStack } from "../e2e/services/stack";
+
+const APP_DIR = path.join(__dirname, "..", "app");
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WARMUP_S = 3;
+const HARD_LIMIT_MS = Number(process.env.BENCH_TIME_LIMIT_MS ?? 170_000);
+const TARGET_OVERHEAD = 0.05;
+
+type Mode = "on" | "off";
+
+interface Run {
+    readonly mode: Mode;
+    readonly rps: number;
+    readonly p99Ms: number;
+}
+
+const median = (xs: readonly number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function startServer(mode: Mode, env: Record<string, string>): Promise<{ proc: ManagedProcess; base: string }> {
+    const port = await freePort();
+    const proc = await startProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        name: `koronet-web-metrics-${mode}`,
+        cwd: APP_DIR,
+        env: {
+            PATH: process.env.PATH,
+            ...env,
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            // Same for both: per-request info logs would dominate what we measure.
+            LOG_LEVEL: "warn",
+            METRICS_ENABLED: mode === "on" ? "true" : "false",
+        },
+        readyCheck: () => probeHttp(port, "/readyz"),
+        timeoutMs: 30_000,
+    });
+    return { proc, base: `http://127.0.0.1:${port}` };
+}
+
+async function json(base: string, method: string, urlPath: string, body: unknown, token?: string): Promise<any> {
+    const res = await fetch(base + urlPath, {
+        method,
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${urlPath}: ${res.status} ${await res.text()}`);
+    return res.json();
+}
+
+async function load(url: string, seconds: number): Promise<autocannon.Result> {
+    const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
+    if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
+        throw new Error(`invalid run against ${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
+    }
+    return result;
+}
+
+async function main(): Promise<void> {
+    const stack = new LocalStack();
+    const hardLimit = setTimeout(() => {
+        console.error(`bench:app exceeded ${HARD_LIMIT_MS} ms; stopping`);
+        process.exit(1); // the exit hooks of e2e/services kill every process started
+    }, HARD_LIMIT_MS);
+    hardLimit.unref();
+    try {
+        const pg = stack.add(await startPostgres());
+        const redis = stack.add(await startRedis());
+        const env = { DATABASE_URL: pg.urlWithoutPassword, DATABASE_PASSWORD: pg.password, REDIS_URL: redis.url };
+        const servers = {} as Record<Mode, { proc: ManagedProcess; base: string }>;
+        for (const mode of ["on", "off"] as const) {
+            servers[mode] = await startServer(mode, env);
+            stack.add({ name: servers[mode].proc.name, dispose: async () => void (await servers[mode].proc.stop()) });
+        }
+
+        // One item, read through the Redis cache: the service's hot path (routing, validation, a Redis
+        // GET, JSON) with every per-request metric touched (HTTP counter, histogram, in-flight gauge,
+        // cache hit, endpoint counter).
+        const base = servers.on.base;
+        await json(base, "POST", "/api/users", { username: "bench", password: "benchmark password" });
+        const { token } = await json(base, "POST", "/api/sessions", { username: "bench", password: "benchmark password" });
+        const item = await json(base, "POST", "/api/items", { name: "benchmark item", description: "x".repeat(200) }, token);
+        const target = `/api/items/${item.id}`;
+
+        console.log(`node ${process.version}, ${CONNECTIONS} connections, ${PAIRS} pairs x ${DURATION_S} s, GET ${target} (cache hit)`);
+        for (const mode of ["on", "off"] as const) await load(servers[mode].base + target, WARMUP_S);
+
+        const runs: Run[] = [];
+        for (let pair = 0; pair < PAIRS; pair++) {
+            const order: Mode[] = pair % 2 === 0 ? ["on", "off"] : ["off", "on"];
+            for (const mode of order) {
+                const r = await load(servers[mode].base + target, DURATION_S);
+                runs.push({ mode, rps: r.requests.average, p99Ms: r.latency.p99 });
+                console.log(`  pair ${pair + 1} metrics ${mode.padEnd(3)}  ${r.requests.average.toFixed(0).padStart(7)} req/s   p99 ${r.latency.p99.toFixed(1)} ms`);
+            }
+        }
+
+        // The "on" server really collected: its counter saw every request the load generator sent.
+        const metricsText = await (await fetch(`${servers.on.base}/metrics`)).text();
+        const counted = /koronet_http_requests_total\{method="GET",route="\/api\/items\/:id",status_code="200"\} (\d+)/.exec(metricsText)?.[1];
+        if (!counted || Number(counted) === 0) throw new Error("the metrics-on server did not count the benchmark requests");
+        if ((await fetch(`${servers.off.base}/metrics`)).status !== 404) throw new Error("the metrics-off server serves /metrics");
+
+        const stat = (mode: Mode) => ({
+            rps: median(runs.filter((r) => r.mode === mode).map((r) => r.rps)),
+            p99: median(runs.filter((r) => r.mode === mode).map((r) => r.p99Ms)),
+        });
+        const on = stat("on");
+        const off = stat("off");
+        const overhead = 1 - on.rps / off.rps;
+        console.log("");
+        console.log(`metrics on : ${on.rps.toFixed(0)} req/s (median), p99 ${on.p99.toFixed(1)} ms (median)`);
+        console.log(`metrics off: ${off.rps.toFixed(0)} req/s (median), p99 ${off.p99.toFixed(1)} ms (median)`);
+        console.log(`throughput ratio on/off: ${(on.rps / off.rps).toFixed(3)}  ->  overhead ${(overhead * 100).toFixed(1)} % (target < ${TARGET_OVERHEAD * 100} %: ${overhead < TARGET_OVERHEAD ? "met" : "NOT met"})`);
+        console.log(`p99 ratio on/off: ${(on.p99 / off.p99).toFixed(3)}; requests counted by the on server: ${counted}`);
+    } finally {
+        await stack.stopAll();
+        clearTimeout(hardLimit);
+    }
+}
+
+main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+});
