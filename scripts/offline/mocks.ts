@@ -116,7 +116,7 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
                 return { result: "offline-generated-password" };
             case "docker:index/image:Image":
                 return { repoDigest: `${String(i.imageName).split(":")[0]}@sha256:${"0".repeat(64)}` };
-            case "aws:prometheus/workspace:Workspace":
+            case "aws:amp/workspace:Workspace":
                 return { prometheusEndpoint: `https://aps-workspaces.${r}.amazonaws.com/workspaces/ws-${args.name}/` };
             default:
                 return {};
