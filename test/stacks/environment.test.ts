@@ -39,7 +39,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepEqual(svc.inputs.loadBalancers, [{ targetGroupArn: (svc.inputs.loadBalancers as { targetGroupArn: string }[])[0]?.targetGroupArn, containerName: "web", containerPort: 3000 }]);
             const web = g.containers(g.taskDefinitionOf(svc)).find((c) => c.name === "web");
             assert.deepEqual(web?.portMappings, [{ containerPort: 3000, name: "http" }]);
-            const tg = g.one(aws.lb.TargetGroup);
+            const tg = g.one(aws.lb.TargetGroup, "web-targets");
             assert.equal(tg.inputs.port, 3000);
             assert.equal(tg.inputs.targetType, "ip");
             assert.equal((tg.inputs.healthCheck as { path: string }).path, "/readyz");
@@ -109,13 +109,13 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it("lets only the web server reach PostgreSQL 5432 and Redis 6379", () => {
+        it("lets only the web server and its exporter reach PostgreSQL 5432 and Redis 6379", () => {
             const rules = g.ofType(aws.vpc.SecurityGroupIngressRule).filter((r) => r.name.startsWith("data-"));
             const webSg = "web-tasks-id";
             const pg = rules.filter((r) => r.inputs.securityGroupId === "data-postgres-id");
             const redis = rules.filter((r) => r.inputs.securityGroupId === "data-redis-id");
-            assert.deepEqual(pg.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[5432, webSg]]);
-            assert.deepEqual(redis.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[6379, webSg]]);
+            assert.deepEqual(pg.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[5432, webSg], [5432, "monitoring-postgres-exporter-id"]]);
+            assert.deepEqual(redis.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[6379, webSg], [6379, "monitoring-redis-exporter-id"]]);
             for (const name of ["data-postgres", "data-redis"]) {
                 assert.equal(g.one(aws.ec2.SecurityGroup, name).inputs.ingress, undefined, `${name} has no inline ingress`);
             }
@@ -164,7 +164,7 @@ describe("dev vs prod", () => {
         const redis = g.one(aws.ecs.Service, "data-redis-svc");
         assert.deepEqual(g.containers(g.taskDefinitionOf(pg))[0]?.portMappings, [{ containerPort: 5432, name: "postgres" }]);
         assert.deepEqual(g.containers(g.taskDefinitionOf(redis))[0]?.portMappings, [{ containerPort: 6379, name: "redis" }]);
-        assert.deepEqual(g.ofType(aws.servicediscovery.Service).map((s) => s.inputs.name).sort(), ["koronet", "postgres", "redis"]);
+        assert.deepEqual(g.ofType(aws.servicediscovery.Service).map((s) => s.inputs.name).filter((n) => n !== "alertmanager").sort(), ["cadvisor", "koronet", "node-exporter", "postgres", "postgres-exporter", "prometheus", "redis", "redis-exporter"]);
         const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
         const env = Object.fromEntries((web?.environment ?? []).map((e) => [e.name, e.value]));
         assert.equal(env.DATABASE_URL, "postgres://koronet@postgres.dev.koronet.internal:5432/koronet?sslmode=disable");
