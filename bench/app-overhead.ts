@@ -6,9 +6,10 @@
  * them in alternating order (on-off, off-on, ...) so drift in machine load hits both equally. Prints
  * throughput and p99 latency per run, the medians, and the throughput overhead against a 5 % target.
  *
- * Knobs (env): BENCH_PAIRS (default 3), BENCH_DURATION_S (per run, default 8), BENCH_CONNECTIONS
+ * Knobs (env): BENCH_PAIRS (default 5), BENCH_DURATION_S (per run, default 6), BENCH_CONNECTIONS
  * (default 32). The whole run is bounded (default 170 s) and leaves no processes behind.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import autocannon from "autocannon";
@@ -20,10 +21,10 @@ import { startRedis } from "../e2e/services/redis";
 import { LocalStack } from "../e2e/services/stack";
 
 const APP_DIR = path.join(__dirname, "..", "app");
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const WARMUP_S = 3;
+const WARMUP_S = 5;
 const HARD_LIMIT_MS = Number(process.env.BENCH_TIME_LIMIT_MS ?? 170_000);
 const TARGET_OVERHEAD = 0.05;
 
@@ -33,6 +34,15 @@ interface Run {
     readonly mode: Mode;
     readonly rps: number;
     readonly p99Ms: number;
+    /** Server CPU time (user + system) per request served, in microseconds. */
+    readonly cpuUsPerReq: number;
+}
+
+/** utime + stime of a process in seconds, from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -112,9 +122,13 @@ async function main(): Promise<void> {
         for (let pair = 0; pair < PAIRS; pair++) {
             const order: Mode[] = pair % 2 === 0 ? ["on", "off"] : ["off", "on"];
             for (const mode of order) {
+                const cpuBefore = cpuSeconds(servers[mode].proc.pid);
                 const r = await load(servers[mode].base + target, DURATION_S);
-                runs.push({ mode, rps: r.requests.average, p99Ms: r.latency.p99 });
-                console.log(`  pair ${pair + 1} metrics ${mode.padEnd(3)}  ${r.requests.average.toFixed(0).padStart(7)} req/s   p99 ${r.latency.p99.toFixed(1)} ms`);
+                const cpuUsPerReq = ((cpuSeconds(servers[mode].proc.pid) - cpuBefore) * 1e6) / r.requests.total;
+                runs.push({ mode, rps: r.requests.average, p99Ms: r.latency.p99, cpuUsPerReq });
+                console.log(
+                    `  pair ${pair + 1} metrics ${mode.padEnd(3)}  ${r.requests.average.toFixed(0).padStart(7)} req/s   p99 ${r.latency.p99.toFixed(1).padStart(5)} ms   server CPU ${cpuUsPerReq.toFixed(1)} us/req`,
+                );
             }
         }
 
@@ -124,18 +138,26 @@ async function main(): Promise<void> {
         if (!counted || Number(counted) === 0) throw new Error("the metrics-on server did not count the benchmark requests");
         if ((await fetch(`${servers.off.base}/metrics`)).status !== 404) throw new Error("the metrics-off server serves /metrics");
 
-        const stat = (mode: Mode) => ({
-            rps: median(runs.filter((r) => r.mode === mode).map((r) => r.rps)),
-            p99: median(runs.filter((r) => r.mode === mode).map((r) => r.p99Ms)),
-        });
-        const on = stat("on");
-        const off = stat("off");
-        const overhead = 1 - on.rps / off.rps;
+        const of = (mode: Mode, f: (r: Run) => number): number => median(runs.filter((r) => r.mode === mode).map(f));
+        // Per-pair ratios cancel drift in machine load between pairs (other work shares these cores).
+        const pairs = Array.from({ length: PAIRS }, (_, i) => runs.slice(2 * i, 2 * i + 2));
+        const pairRatio = (f: (r: Run) => number): number =>
+            median(pairs.map((p) => f(p.find((r) => r.mode === "on")!) / f(p.find((r) => r.mode === "off")!)));
+        const rpsRatio = pairRatio((r) => r.rps);
+        const cpuRatio = pairRatio((r) => r.cpuUsPerReq);
+        const overhead = 1 - rpsRatio;
+        const line = (mode: Mode): string =>
+            `metrics ${mode.padEnd(3)}: ${of(mode, (r) => r.rps).toFixed(0)} req/s, p99 ${of(mode, (r) => r.p99Ms).toFixed(1)} ms, server CPU ${of(mode, (r) => r.cpuUsPerReq).toFixed(1)} us/req (medians)`;
         console.log("");
-        console.log(`metrics on : ${on.rps.toFixed(0)} req/s (median), p99 ${on.p99.toFixed(1)} ms (median)`);
-        console.log(`metrics off: ${off.rps.toFixed(0)} req/s (median), p99 ${off.p99.toFixed(1)} ms (median)`);
-        console.log(`throughput ratio on/off: ${(on.rps / off.rps).toFixed(3)}  ->  overhead ${(overhead * 100).toFixed(1)} % (target < ${TARGET_OVERHEAD * 100} %: ${overhead < TARGET_OVERHEAD ? "met" : "NOT met"})`);
-        console.log(`p99 ratio on/off: ${(on.p99 / off.p99).toFixed(3)}; requests counted by the on server: ${counted}`);
+        console.log(line("on"));
+        console.log(line("off"));
+        console.log(`p99 ratio on/off (median of pairs): ${pairRatio((r) => r.p99Ms).toFixed(3)}`);
+        console.log(`server CPU per request on/off (median of pairs): ${cpuRatio.toFixed(3)} -> ${((cpuRatio - 1) * 100).toFixed(1)} % more CPU per request`);
+        console.log(
+            `throughput ratio on/off (median of pairs): ${rpsRatio.toFixed(3)} -> overhead ${(overhead * 100).toFixed(1)} % ` +
+                `(target < ${TARGET_OVERHEAD * 100} %: ${overhead < TARGET_OVERHEAD ? "met" : "NOT met"})`,
+        );
+        console.log(`requests counted by the metrics-on server: ${counted}; load average now: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     } finally {
         await stack.stopAll();
         clearTimeout(hardLimit);
