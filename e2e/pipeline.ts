@@ -1,0 +1,338 @@
+/**
+ * The whole monitoring and alerting pipeline on 127.0.0.1, from Debian packages and this repository:
+ *
+ *   PostgreSQL, Redis ← Koronet web server (app/) ← load
+ *        ↑                  ↑
+ *   postgres_exporter, redis_exporter, node_exporter, web server /metrics
+ *        ↑ scrape
+ *   Prometheus (prometheus.yml + rules rendered by components/monitoring, timing profile `test`)
+ *        ↓ alerts
+ *   Alertmanager (alertmanager.yml rendered by components/alerting/alertmanager)
+ *        ↓ webhook + bearer token            ↓ Events API v2 (critical)
+ *   notifier local server (the real handler) → fake Slack        fake PagerDuty
+ *        ↓ Watchdog
+ *   heartbeat recorder
+ *
+ * Only addresses (static 127.0.0.1 targets, receiver URLs, secret file paths) differ from what the
+ * stacks deploy. Everything lives under one run folder (see services/guard.ts) and is stopped in
+ * reverse order by {@link Pipeline.stop}.
+ */
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+
+import { renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
+import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
+import { startLocalServer, type LocalServer } from "../components/alerting/notifier/local-server";
+import type { Logger } from "../components/alerting/notifier/log";
+import { renderPostgresQueries } from "../components/monitoring/postgres-exporter/queries";
+import { RULES_DIR, renderPrometheusConfig } from "../components/monitoring/prometheus/config";
+import { renderPrometheusRules } from "../components/monitoring/prometheus/rules";
+import {
+    type AlertmanagerService,
+    type ExporterService,
+    FakePagerDuty,
+    FakeSlack,
+    LocalStack,
+    type PostgresService,
+    type PrometheusService,
+    type RedisService,
+    RunGuard,
+    sleep,
+    startAlertmanager,
+    startNodeExporter,
+    startPostgres,
+    startPostgresExporter,
+    startPrometheus,
+    startRedis,
+    startRedisExporter,
+    startWebServer,
+    type WebServerService,
+} from "./services";
+import { APP_DIR } from "./services/webserver";
+
+/** The slice of node-postgres the pipeline uses (loaded from app/node_modules, the app's own driver). */
+export interface PgClient {
+    connect(): Promise<void>;
+    query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+    end(): Promise<void>;
+    on(event: "error", listener: (err: Error) => void): void;
+}
+type PgClientCtor = new (config: { connectionString: string; application_name?: string }) => PgClient;
+const pg = createRequire(path.join(APP_DIR, "package.json"))("pg") as { Client: PgClientCtor };
+
+/** PostgreSQL `max_connections` of the run: low, so "connections exhausted" is cheap to cause. */
+export const PG_MAX_CONNECTIONS = 20;
+/** Items seeded for the cache scenarios: ids 1..HOT_ITEMS are the hot set, the rest are cold. */
+export const SEEDED_ITEMS = 5000;
+export const HOT_ITEMS = 20;
+const LOAD_USER = { username: "e2e-load", password: "e2e-load-password-1" };
+
+export interface PipelineOptions {
+    /** @default "test" */
+    readonly profile?: TimingProfile;
+    /** Progress lines (startup steps). @default silent */
+    readonly log?: (line: string) => void;
+}
+
+/** A notifier logger writing JSON lines to a file (keeps test output readable). */
+function fileLogger(file: string): Logger {
+    const write = (level: string, msg: string, fields?: Record<string, unknown>) =>
+        fs.appendFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+    return { info: (m, f) => write("info", m, f), warn: (m, f) => write("warn", m, f), error: (m, f) => write("error", m, f) };
+}
+
+export class Pipeline {
+    /** Heartbeats the notifier published (Watchdog), as `Date.now()` values. */
+    readonly heartbeats: number[] = [];
+    /** When the pipeline was fully started (Prometheus ready). */
+    startedAt = 0;
+    /** Credentials of the load's signed-in user. */
+    sessionToken = "";
+
+    private constructor(
+        readonly profile: TimingProfile,
+        readonly guard: RunGuard,
+        readonly stack: LocalStack,
+    ) {}
+
+    pg!: PostgresService;
+    redis!: RedisService;
+    web!: WebServerService;
+    postgresExporter!: ExporterService;
+    redisExporter!: ExporterService;
+    nodeExporter!: ExporterService;
+    slack!: FakeSlack;
+    pagerduty!: FakePagerDuty;
+    notifier!: LocalServer;
+    alertmanager!: AlertmanagerService;
+    prometheus!: PrometheusService;
+    notifierLogFile = "";
+
+    /** Start everything; on failure, whatever started is stopped again before the error propagates. */
+    static async start(opts: PipelineOptions = {}): Promise<Pipeline> {
+        const profile = opts.profile ?? "test";
+        const log = opts.log ?? (() => undefined);
+        const guard = RunGuard.start();
+        if (guard.swept.length > 0) log(`cleaned up after earlier runs: ${guard.swept.join("; ")}`);
+        const p = new Pipeline(profile, guard, new LocalStack());
+        try {
+            await p.startAll(log);
+        } catch (err) {
+            await p.stop().catch(() => undefined);
+            throw err;
+        }
+        return p;
+    }
+
+    private async startAll(log: (line: string) => void): Promise<void> {
+        const s = this.stack;
+        const t0 = Date.now();
+        const step = (what: string) => log(`${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
+
+        // Data stores. pg_stat_statements as both data-store modes configure it (exporter queries read it).
+        [this.pg, this.redis] = await Promise.all([
+            startPostgres({ settings: { shared_preload_libraries: "'pg_stat_statements'", max_connections: String(PG_MAX_CONNECTIONS) } }).then((x) => s.add(x)),
+            startRedis().then((x) => s.add(x)),
+        ]);
+        await this.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        step(`postgres :${this.pg.port}, redis :${this.redis.port}`);
+
+        this.web = s.add(
+            await startWebServer({
+                databaseUrl: this.pg.urlWithoutPassword,
+                databasePassword: this.pg.password,
+                redisUrl: this.redis.url,
+                cacheTmpdir: this.guard.systemTmpdir,
+                env: { FAULT_INJECTION: "true" },
+            }),
+        );
+        step(`web server :${this.web.port}`);
+        await this.seed();
+
+        const dsn = `postgresql://postgres:${encodeURIComponent(this.pg.password)}@127.0.0.1:${this.pg.port}/${this.pg.database}`;
+        [this.postgresExporter, this.redisExporter, this.nodeExporter] = await Promise.all([
+            startPostgresExporter({ dataSourceName: dsn, queriesYaml: renderPostgresQueries() }).then((x) => s.add(x)),
+            startRedisExporter({ redisUrl: this.redis.url }).then((x) => s.add(x)),
+            startNodeExporter().then((x) => s.add(x)),
+        ]);
+        step("exporters");
+
+        this.slack = s.add(await FakeSlack.start());
+        this.pagerduty = s.add(await FakePagerDuty.start());
+        const token = `e2e-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+        this.notifierLogFile = path.join(this.guard.dir, "notifier.log");
+        const notifier = await startLocalServer({
+            slackWebhookUrl: this.slack.webhookUrl,
+            token,
+            heartbeat: { publish: async () => void this.heartbeats.push(Date.now()) },
+            log: fileLogger(this.notifierLogFile),
+        });
+        this.notifier = notifier;
+        s.add({ name: "notifier", dispose: () => notifier.close() });
+        step("fake Slack, fake PagerDuty, notifier");
+
+        // The receivers the Alerting component gives Alertmanager in `slack.mode: lambda` with
+        // PagerDuty on (components/alerting/alertmanager/stack.ts), with local URLs and files.
+        this.alertmanager = s.add(
+            await startAlertmanager({
+                secrets: { "notifier-token": token, "pagerduty-routing-key": "e2e0000000000000000000000000000e" },
+                config: ({ secretsDir }) =>
+                    renderAlertmanagerConfig({
+                        profile: this.profile,
+                        receivers: {
+                            notifier: { url: notifier.url, tokenFile: path.join(secretsDir, "notifier-token") },
+                            pagerduty: { routingKeyFile: path.join(secretsDir, "pagerduty-routing-key"), url: this.pagerduty.eventsUrl },
+                            heartbeat: { kind: "webhook", url: notifier.url, tokenFile: path.join(secretsDir, "notifier-token") },
+                        },
+                    }),
+            }),
+        );
+        step(`alertmanager :${this.alertmanager.port}`);
+
+        const rules = renderPrometheusRules({ profile: this.profile });
+        this.prometheus = s.add(
+            await startPrometheus({
+                // Alerts evaluated before Prometheus discovers Alertmanager (~5 s after start) are
+                // dropped and re-sent only after the resend delay; the image keeps the default 1 m,
+                // the test profile re-sends at its evaluation interval.
+                resendDelay: this.profile === "test" ? `${PIPELINE_TIMINGS.test.evaluationIntervalSeconds}s` : "1m",
+                files: { [`${RULES_DIR}/${rules.fileName}`]: rules.content },
+                config: ({ port }) =>
+                    renderPrometheusConfig({
+                        profile: this.profile,
+                        targets: {
+                            kind: "static",
+                            addresses: {
+                                koronet: [this.web.target],
+                                postgres: [this.postgresExporter.target],
+                                redis: [this.redisExporter.target],
+                                node: [this.nodeExporter.target],
+                                prometheus: [`127.0.0.1:${port}`],
+                                alertmanager: [this.alertmanager.target],
+                            },
+                        },
+                        dataStoreInstances: { postgres: `127.0.0.1:${this.pg.port}`, redis: `127.0.0.1:${this.redis.port}` },
+                        ruleFiles: [`${RULES_DIR}/*.yml`],
+                        externalLabels: { stack: "e2e", environment: "e2e" },
+                    }),
+            }),
+        );
+        this.startedAt = Date.now();
+        step(`prometheus :${this.prometheus.port}`);
+    }
+
+    /** Pipeline timings of the profile (scrape, evaluation, group_wait, ...). */
+    get timings() {
+        return PIPELINE_TIMINGS[this.profile];
+    }
+
+    /** A new connection to the run's database (caller ends it). */
+    async pgClient(applicationName = "koronet-e2e"): Promise<PgClient> {
+        const client = new pg.Client({ connectionString: this.pg.url, application_name: applicationName });
+        client.on("error", () => undefined);
+        await client.connect();
+        return client;
+    }
+
+    /** Run one statement on a short-lived connection. */
+    async sql(statement: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+        const client = await this.pgClient();
+        try {
+            return (await client.query(statement, params)).rows;
+        } finally {
+            await client.end().catch(() => undefined);
+        }
+    }
+
+    /** A user, a session for the load, and SEEDED_ITEMS items (hot set first). */
+    private async seed(): Promise<void> {
+        const creds = LOAD_USER;
+        const post = async (p: string, body: unknown) => {
+            const res = await fetch(`${this.web.url}${p}`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(body),
+                signal: AbortSignal.timeout(10_000),
+            });
+            const json = (await res.json()) as Record<string, unknown>;
+            if (res.status >= 300) throw new Error(`seeding: POST ${p} answered ${res.status} ${JSON.stringify(json)}`);
+            return json;
+        };
+        const user = await post("/api/users", creds);
+        await this.signIn();
+        await this.sql(
+            "INSERT INTO items (name, description, owner_id) SELECT 'item ' || g, 'seeded by e2e', $1 FROM generate_series(1, $2) AS g",
+            [user["id"], SEEDED_ITEMS],
+        );
+    }
+
+    /**
+     * Sign the load's user in again (Redis restarts lose sessions); updates {@link sessionToken}.
+     * Retries while the web server reconnects to its data stores, up to `timeoutMs`.
+     */
+    async signIn(timeoutMs = 30_000): Promise<string> {
+        const deadline = Date.now() + timeoutMs;
+        let last = "";
+        do {
+            try {
+                const res = await fetch(`${this.web.url}/api/sessions`, {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify(LOAD_USER),
+                    signal: AbortSignal.timeout(10_000),
+                });
+                const json = (await res.json()) as Record<string, unknown>;
+                if (res.status === 201) {
+                    this.sessionToken = String(json["token"]);
+                    return this.sessionToken;
+                }
+                last = `${res.status} ${JSON.stringify(json)}`;
+            } catch (err) {
+                last = (err as Error).message;
+            }
+            await sleep(250);
+        } while (Date.now() < deadline);
+        throw new Error(`sign-in did not succeed within ${timeoutMs} ms: ${last}`);
+    }
+
+    /**
+     * Wait (bounded) until Prometheus has scraped every target once, and return when that was.
+     * Prometheus applies discovered targets on a 5 s tick, so this is ~5 s + one scrape interval
+     * after its start; rules are evaluated from the start, before any sample exists.
+     */
+    async waitForFirstScrapes(timeoutMs = 60_000): Promise<number> {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            const data = await this.prometheus.api<{ activeTargets: Array<{ lastScrape: string; health: string }> }>("/api/v1/targets", { state: "active" });
+            const scraped = data.activeTargets.filter((t) => t.health !== "unknown" && !t.lastScrape.startsWith("0001-"));
+            if (data.activeTargets.length > 0 && scraped.length === data.activeTargets.length) return Date.now();
+            await sleep(200);
+        }
+        throw new Error(`Prometheus did not scrape every target within ${timeoutMs} ms`);
+    }
+
+    /** Wait until the first Watchdog heartbeat arrived: Prometheus has discovered Alertmanager. */
+    async waitForHeartbeat(timeoutMs: number): Promise<boolean> {
+        const deadline = Date.now() + timeoutMs;
+        while (this.heartbeats.length === 0 && Date.now() < deadline) await sleep(200);
+        return this.heartbeats.length > 0;
+    }
+
+    /** Alerts Prometheus holds now (pending or firing), Watchdog excluded. */
+    async activeAlerts(): Promise<Array<{ alertname: string; state: string; labels: Record<string, string> }>> {
+        const data = await this.prometheus.api<{ alerts: Array<{ labels: Record<string, string>; state: string }> }>("/api/v1/alerts");
+        return data.alerts
+            .filter((a) => a.labels["alertname"] !== "Watchdog")
+            .map((a) => ({ alertname: a.labels["alertname"] ?? "", state: a.state, labels: a.labels }));
+    }
+
+    /** Stop everything in reverse order and delete the run folder. */
+    async stop(): Promise<void> {
+        try {
+            await this.stack.stopAll();
+        } finally {
+            this.guard.close();
+        }
+    }
+}
