@@ -402,18 +402,42 @@ export const RULES: readonly Rule[] = [
             return cb?.enable === true && cb.rollback === true ? undefined : "deploymentCircuitBreaker must enable rollback";
         },
     }),
-    resourceRule({
+    {
         id: "alarms-have-actions",
-        reason: "An alarm nobody hears is not an alarm: every alarm notifies on ALARM and on recovery.",
+        reason: "An alarm nobody hears is not an alarm: every alarm notifies on ALARM and on recovery, itself or through a composite.",
         securityHub: "CloudWatch.15",
-        types: ["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"],
-        test: (r) => {
-            if (r.inputs.actionsEnabled === false) return "actionsEnabled must not be false";
-            if (list(r.inputs.alarmActions as string[] | undefined).length === 0) return "alarmActions must not be empty";
-            if (list(r.inputs.okActions as string[] | undefined).length === 0) return "okActions must not be empty (recoveries are announced)";
-            return undefined;
+        check: (ctx) => {
+            const alarms = ofType(ctx, "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm");
+            // MetricAlarm calls its name `name`, CompositeAlarm `alarmName`.
+            const nameOf = (a: PolicyResource) => String(a.inputs.alarmName ?? a.inputs.name ?? a.name);
+            const byName = new Map(alarms.map((a) => [nameOf(a), a]));
+            const childrenOf = (a: PolicyResource) => [...String(a.inputs.alarmRule ?? "").matchAll(/ALARM\("([^"]+)"\)/g)].map((m) => byName.get(m[1] as string)).filter((c): c is PolicyResource => c !== undefined);
+            const hasOwnActions = (a: PolicyResource) => a.inputs.actionsEnabled !== false && list(a.inputs.alarmActions as string[] | undefined).length > 0 && list(a.inputs.okActions as string[] | undefined).length > 0;
+            // Heard: own actions (ALARM and OK), or watched by a heard composite (CloudWatch can only
+            // suppress composites, so symptom alarms notify through suppressible wrappers), or a
+            // composite without actions whose every cause is heard (a suppressor that explains them).
+            const memo = new Map<PolicyResource, boolean>();
+            const heard = (a: PolicyResource, seen: Set<PolicyResource>): boolean => {
+                const known = memo.get(a);
+                if (known !== undefined) return known;
+                if (seen.has(a)) return false;
+                seen.add(a);
+                const name = nameOf(a);
+                const result = hasOwnActions(a)
+                    || alarms.some((c) => c !== a && childrenOf(c).includes(a) && hasOwnActions(c))
+                    || (a.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm" && childrenOf(a).length > 0 && childrenOf(a).every((c) => heard(c, seen))
+                        && alarms.some((c) => (c.inputs.actionsSuppressor as { alarm?: string } | undefined)?.alarm === name));
+                memo.set(a, result);
+                return result;
+            };
+            return alarms.filter((a) => !heard(a, new Set())).map((resource) => ({
+                resource,
+                message: list(resource.inputs.alarmActions as string[] | undefined).length === 0
+                    ? "alarmActions is empty and no composite with actions watches this alarm"
+                    : "okActions must not be empty (recoveries are announced)",
+            }));
         },
-    }),
+    },
     resourceRule({
         id: "prod-rds-resilient",
         reason: "prod's database survives an AZ loss, accidental deletion and bad data (Multi-AZ, protection, 7+ days of backups).",

@@ -104,6 +104,17 @@ describe("guardrails", () => {
         assert.deepEqual(evaluate({ environment: "dev", resources }).filter((v) => v.rule.startsWith("prod-")), []);
     });
 
+    it("a symptom alarm heard only through its suppressible wrapper composite goes silent when the wrapper loses its actions", async () => {
+        const g = await stackGraph("dev");
+        const wrapper = g.resources.find((r) => r.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm" && r.inputs.actionsSuppressor !== undefined);
+        assert.ok(wrapper, "the dev graph has a suppressible wrapper composite");
+        const { resources } = mutate(g.resources, wrapper.type, (i) => { i.alarmActions = []; }, wrapper.name);
+        const silent = evaluate({ environment: "dev", resources }).filter((v) => v.rule === "alarms-have-actions").map((v) => v.resource);
+        const symptom = /ALARM\("([^"]+)"\)/.exec(String(wrapper.inputs.alarmRule))?.[1];
+        assert.ok(silent.includes(`${wrapper.type}::${wrapper.name}`));
+        assert.ok(silent.some((r) => r.startsWith("aws:cloudwatch/metricAlarm:MetricAlarm::") && g.resources.find((x) => `${x.type}::${x.name}` === r)?.inputs.name === symptom), `the symptom ${symptom} is reported silent: ${silent.join(", ")}`);
+    });
+
     it("the host exporters are the only containers allowed to be privileged", async () => {
         const g = await stackGraph("dev");
         const { resources } = mutate(g.resources, TD, (i) => editContainers(i, (c) => { c[0]!.name = "cadvisor"; c[0]!.privileged = true; }), "web-task");
