@@ -109,8 +109,8 @@ export function pipelineAudience(config: AlertingConfig): string[] {
 const shortHash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 8);
 
 export class Alerting extends pulumi.ComponentResource {
-    /** SNS topic ARNs: `critical`, `warning`, `pipeline`. */
-    public readonly topicArns: Record<TopicKey, pulumi.Output<string>>;
+    /** SNS topic ARNs: `critical`, `warning`, `pipeline` (and `heartbeat` when Alertmanager publishes the Watchdog to SNS). */
+    public readonly topicArns: Record<TopicKey, pulumi.Output<string>> & { heartbeat?: pulumi.Output<string> };
     /** The notifier Lambda's name (`slack.mode: lambda`). */
     public readonly notifierFunctionName?: pulumi.Output<string>;
     /** The notifier's Function URL (Alertmanager's Slack and heartbeat webhook). */
@@ -121,6 +121,8 @@ export class Alerting extends pulumi.ComponentResource {
     public readonly alertmanagerSecurityGroupId?: pulumi.Output<string>;
     /** Secrets Manager secrets operators must fill (`external` mode), by purpose. */
     public readonly secretsToFill: Record<string, pulumi.Output<string>>;
+    /** Log groups of the Lambdas and Alertmanager, by what logs there. */
+    public readonly logGroupNames: Record<string, pulumi.Output<string>>;
     /** Names of every CloudWatch alarm and composite this component created, by key. */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
 
@@ -144,6 +146,7 @@ export class Alerting extends pulumi.ComponentResource {
         const topicName = (k: string) => `${prefix}-alerting-${k}`;
         const alarmName = (k: string) => `${prefix}-alerting-${k}`;
         this.secretsToFill = {};
+        this.logGroupNames = {};
 
         // 3 children
         // ── Topics ────────────────────────────────────────────────────────────────────────────
@@ -183,6 +186,7 @@ export class Alerting extends pulumi.ComponentResource {
         const fn = (key: string, spec: { code: string; handler: string; runtime: string; env: Record<string, pulumi.Input<string>>; statements: PolicyStatement[]; timeout: number; concurrency: number }) => {
             const functionName = `${prefix}-alerting-${key}`;
             const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags }, parent);
+            this.logGroupNames[key] = logGroup.name;
             const statements: PolicyStatement[] = [
                 { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
                 { Sid: "OnFailureDestination", Action: "sqs:SendMessage", Resource: (failedQueue as aws.sqs.Queue).arn },
@@ -361,6 +365,7 @@ export class Alerting extends pulumi.ComponentResource {
             }, parent);
             this.alertmanagerAddress = this.alertmanagerService.address;
             this.alertmanagerSecurityGroupId = this.alertmanagerService.securityGroupId;
+            this.logGroupNames.alertmanager = this.alertmanagerService.logGroupName;
         }
 
         // ── Topic policies: only CloudWatch alarms of this stack, and Alertmanager's task role ─
@@ -393,7 +398,10 @@ export class Alerting extends pulumi.ComponentResource {
         const metricAlarms = new Map<string, aws.cloudwatch.MetricAlarm>();
         for (const d of built.alarms) {
             const actions = alarmActionsFor(d, topics);
-            const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${d.key}`, { ...d.args, alarmActions: actions, okActions: actions, insufficientDataActions: [] }, parent);
+            // CloudWatch can only suppress a composite's actions: a symptom notifies through its wrapper
+            // composite, and says so in a tag for whoever wonders why it has no actions of its own.
+            const viaTag: Record<string, string> = d.notifyVia === "composite" ? { NotifiesVia: `${String(d.args.name)}-notify` } : {};
+            const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${d.key}`, { ...d.args, tags: { ...(d.args.tags as Record<string, string> | undefined), ...viaTag }, alarmActions: actions, okActions: actions, insufficientDataActions: [] }, parent);
             metricAlarms.set(d.key, alarm);
             this.alarmNames[d.key] = alarm.name;
         }
@@ -407,7 +415,8 @@ export class Alerting extends pulumi.ComponentResource {
                 ...c.ruleAlarmKeys.map((k) => metricAlarms.get(k)).filter((a): a is aws.cloudwatch.MetricAlarm => a !== undefined),
                 ...[...composites.values()],
             ];
-            const composite = new aws.cloudwatch.CompositeAlarm(`${name}-${c.key}`, { ...c.args, alarmActions: actions, okActions: actions }, { parent: this, dependsOn });
+            const roleTag: Record<string, string> = c.notify ? {} : { NotifiesVia: "none: actions suppressor; its causes notify" };
+            const composite = new aws.cloudwatch.CompositeAlarm(`${name}-${c.key}`, { ...c.args, tags: { ...(c.args.tags as Record<string, string> | undefined), ...roleTag }, alarmActions: actions, okActions: actions }, { parent: this, dependsOn });
             composites.set(c.key, composite);
             this.alarmNames[c.key] = composite.alarmName;
         }
@@ -448,6 +457,7 @@ export class Alerting extends pulumi.ComponentResource {
 
         // 4 fields
         this.topicArns = Object.fromEntries(TOPICS.map((k) => [k, topics[k].arn])) as Record<TopicKey, pulumi.Output<string>>;
+        if (heartbeatTopic !== undefined) this.topicArns.heartbeat = heartbeatTopic.arn;
         this.notifierFunctionName = notifier?.name;
         this.notifierUrl = notifierUrl?.functionUrl;
         void dedupe;
@@ -459,6 +469,7 @@ export class Alerting extends pulumi.ComponentResource {
             alertmanagerAddress: this.alertmanagerAddress,
             alertmanagerSecurityGroupId: this.alertmanagerSecurityGroupId,
             secretsToFill: this.secretsToFill,
+            logGroupNames: this.logGroupNames,
             alarmNames: this.alarmNames,
         });
     }

@@ -54,6 +54,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
     /** The rendered alertmanager.yml as deployed. */
     public readonly renderedConfig: pulumi.Output<string>;
 
@@ -130,6 +131,8 @@ export class Alertmanager extends pulumi.ComponentResource {
             containers: [{
                 name: "alertmanager",
                 image: image.imageRef,
+                // The upstream image's user (nobody); stated here so the task definition shows it.
+                user: "65534:65534",
                 portMappings: [{ containerPort: ALERTMANAGER_PORT, protocol: "tcp", name: "alertmanager" }],
                 environment: [{ name: "ALERTMANAGER_CONFIG", value: this.renderedConfig }],
                 secrets,
@@ -146,7 +149,8 @@ export class Alertmanager extends pulumi.ComponentResource {
         this.securityGroupId = sg.id;
         this.serviceName = svc.service.name;
         this.taskRoleArn = svc.taskRole.arn;
-        this.registerOutputs({ address: this.address, securityGroupId: this.securityGroupId, serviceName: this.serviceName, taskRoleArn: this.taskRoleArn, renderedConfig: this.renderedConfig });
+        this.logGroupName = svc.logGroup.name;
+        this.registerOutputs({ logGroupName: this.logGroupName, address: this.address, securityGroupId: this.securityGroupId, serviceName: this.serviceName, taskRoleArn: this.taskRoleArn, renderedConfig: this.renderedConfig });
     }
 
     /** Whether Alertmanager publishes to the topic with this key (`critical`, `warning`, `heartbeat`). */
