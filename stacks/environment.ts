@@ -163,8 +163,10 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         containerInsights: cfg.cluster.containerInsights,
         logRetentionDays: cfg.service.logRetentionDays,
         // Alertmanager exists for Prometheus; without the monitoring layer there is nothing to route.
-        alertmanager: cfg.monitoring.enabled ? { placement, vpcId: network.vpcId } : undefined,
+        alertmanager: monitoring ? { placement, vpcId: network.vpcId } : undefined,
+        watchedServices: monitoring ? { prometheus: { serviceName: monitoring.serviceNames.prometheus, description: "Prometheus" } } : {},
     }, opts);
+    if (monitoring) alerting.allowAlertmanagerClient("prometheus", monitoring.prometheusSecurityGroupId);
 
     return {
         outputs: {
@@ -180,6 +182,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             notifierFunctionName: alerting.notifierFunctionName,
             alertmanagerAddress: alerting.alertmanagerAddress,
             alertingSecretsToFill: alerting.secretsToFill,
+            alertingLogGroups: alerting.logGroupNames,
             ...(monitoring && telemetry
                 ? {
                     grafanaUrl: monitoring.grafanaUrl,
