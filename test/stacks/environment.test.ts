@@ -222,16 +222,16 @@ describe("dev vs prod", () => {
     it("deploys a ready image reference from config instead of building", async () => {
         const ref = "public.ecr.aws/koronet/web:1.4.2";
         const g = await graphWith("dev", { overrides: { "koronet:service": { image: { source: "ref", ref } } } });
-        assert.equal(g.ofType("docker:index/image:Image").length, 0);
+        assert.equal(g.ofType("docker:index/image:Image").filter((i) => i.name.startsWith("web-")).length, 0);
         assert.equal(g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web")?.image, ref);
     });
 
     it("builds the image from app/ into an ECR repository that scans on push with immutable tags", async () => {
         const g = await stackGraph("dev");
-        const repo = g.one(aws.ecr.Repository).inputs;
+        const repo = g.one(aws.ecr.Repository, "web-image-repo").inputs;
         assert.equal(repo.imageTagMutability, "IMMUTABLE");
         assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
-        const image = g.one("docker:index/image:Image").inputs;
+        const image = g.one("docker:index/image:Image", "web-image-image").inputs;
         assert.deepEqual((image.build as { context: string }).context, "app");
         assert.match(String(image.imageName), /:[0-9a-f]{16}$/);
         const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
