@@ -1,0 +1,354 @@
+import { strict as assert } from "node:assert";
+import { parse } from "yaml";
+import { stackGraph, graphWith, parseJson, type Graph } from "../harness";
+import type { PlannedResource } from "../../scripts/offline/run";
+import { readStackConfig } from "../../scripts/offline/stack-file";
+import { parseStackConfig } from "../../config";
+import { withAlertDefaults } from "../../config/alerts";
+import { resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
+import { buildCloudWatchAlarms } from "../../components/alerting/cloudwatch-alarms";
+import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
+import { CLOUDWATCH_ONLY_FILTER, EMAIL_FILTER, pipelineAudience, validateAlertingArgs } from "../../components/alerting";
+
+const T = {
+    topic: "aws:sns/topic:Topic",
+    sub: "aws:sns/topicSubscription:TopicSubscription",
+    topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    composite: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+    fn: "aws:lambda/function:Function",
+    url: "aws:lambda/functionUrl:FunctionUrl",
+    chatbot: "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+    key: "aws:kms/key:Key",
+    taskDef: "aws:ecs/taskDefinition:TaskDefinition",
+};
+
+const topicArn = (stack: string, k: string) => `arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-${k}`;
+const subsOf = (g: Graph, stack: string, k: string) => g.ofType(T.sub).filter((s) => s.inputs.topic === topicArn(stack, k));
+const fnArn = (stack: string, k: string) => `arn:aws:lambda:eu-west-1:123456789012:function:koronet-${stack}-alerting-${k}`;
+const alarmsNamed = (g: Graph) => new Map(g.ofType(T.alarm).map((a) => [String(a.inputs.name), a]));
+
+function stackConfig(stack: string) {
+    return parseStackConfig(readStackConfig(stack)).config;
+}
+
+/** The definitions the catalog produces for a stack, with the graph's dimension values irrelevant to names and thresholds. */
+function expectedAlarms(stack: string) {
+    const c = stackConfig(stack);
+    const targets: CloudWatchTargets = {
+        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x",
+        dataStores: c.dataStores.mode === "managed"
+            ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 }, elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) } }
+            : { mode: "ecs" },
+    };
+    const alerts = resolveAlerts({ alerts: withAlertDefaults(c.environment, c.alerting.alerts), runbookBaseUrl: c.alerting.runbookBaseUrl });
+    return { alerts, built: buildCloudWatchAlarms({ namePrefix: `koronet-${stack}`, targets, alerts }) };
+}
+
+function alertmanagerYaml(g: Graph): Record<string, any> {
+    const td = g.one(T.taskDef, "alerting-alertmanager-task");
+    const [c] = g.containers(td);
+    const env = (c?.environment ?? []).find((e) => e.name === "ALERTMANAGER_CONFIG");
+    assert.ok(env, "ALERTMANAGER_CONFIG is set");
+    return parse(String(env.value)) as Record<string, any>;
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`alerting pipeline (${stack})`, () => {
+        let g: Graph;
+        before(async () => {
+            g = await stackGraph(stack);
+        });
+
+        it("creates every catalog alert as a CloudWatch alarm with the stack's thresholds and timing", () => {
+            const { built } = expectedAlarms(stack);
+            const byName = alarmsNamed(g);
+            assert.ok(built.alarms.length >= 8);
+            for (const d of built.alarms) {
+                const a = byName.get(String(d.args.name));
+                assert.ok(a, `alarm ${String(d.args.name)} exists`);
+                assert.equal(a.inputs.threshold, d.args.threshold, `${d.key} threshold`);
+                assert.equal(a.inputs.evaluationPeriods, d.evaluationPeriods, `${d.key} evaluationPeriods`);
+                assert.equal(a.inputs.datapointsToAlarm, d.datapointsToAlarm, `${d.key} datapointsToAlarm`);
+                assert.equal(a.inputs.treatMissingData, d.treatMissingData, `${d.key} treatMissingData`);
+                assert.equal(a.inputs.comparisonOperator, d.args.comparisonOperator);
+                assert.match(String(a.inputs.alarmDescription), /^\[(critical|warning)\] .+\n[\s\S]*Runbook: https:\/\/\S+\.md$/);
+            }
+            const composites = g.ofType(T.composite).map((c) => String(c.inputs.alarmName)).sort();
+            assert.deepEqual(composites, built.composites.map((c) => String(c.args.alarmName)).sort());
+        });
+
+        it("gives every enabled catalog alert a CloudWatch alarm or a Prometheus rule, as the catalog defines it", () => {
+            const { alerts, built } = expectedAlarms(stack);
+            const rules = parse(renderPrometheusRules({ alerts: withAlertDefaults(stackConfig(stack).environment, stackConfig(stack).alerting.alerts), profile: "production" }).content) as { groups: { rules: { alert?: string }[] }[] };
+            const ruleNames = new Set(rules.groups.flatMap((grp) => grp.rules.map((r) => r.alert)).filter(Boolean));
+            for (const a of alerts.filter((x) => x.enabled)) {
+                if (a.prometheus !== undefined) assert.ok(ruleNames.has(a.id), `${a.id} has a Prometheus rule`);
+                if (a.cloudwatch !== undefined && a.severity !== "none" && a.cloudwatch.alarms(expectedTargets(stack)).length > 0) {
+                    assert.ok(built.alarms.some((d) => d.alertId === a.id), `${a.id} has a CloudWatch alarm`);
+                }
+                assert.ok(a.prometheus !== undefined || a.cloudwatch !== undefined, `${a.id} is watched somewhere`);
+            }
+        });
+
+        it("encrypts every topic with the platform key, whose policy lets CloudWatch alarms use it", () => {
+            const topics = g.ofType(T.topic);
+            assert.ok(topics.length >= 3);
+            const key = g.one(T.key, "platform-key");
+            for (const t of topics) assert.equal(t.inputs.kmsMasterKeyId, "arn:aws:kms:eu-west-1:123456789012:key/platform-key", `${t.name} KMS`);
+            const policy = parseJson<{ Statement: { Principal?: { Service?: string }; Action: string[]; Condition?: Record<string, Record<string, string>> }[] }>(key.inputs.policy);
+            const cw = policy.Statement.find((s) => s.Principal?.Service === "cloudwatch.amazonaws.com");
+            assert.ok(cw, "key policy grants cloudwatch.amazonaws.com");
+            assert.ok(cw.Action.includes("kms:Decrypt") && cw.Action.some((a) => a.startsWith("kms:GenerateDataKey")));
+            assert.equal(cw.Condition?.StringEquals?.["aws:SourceAccount"], "123456789012");
+        });
+
+        it("lets only this stack's CloudWatch alarms and Alertmanager's task role publish, over TLS", () => {
+            for (const p of g.ofType(T.topicPolicy)) {
+                const doc = parseJson<{ Statement: { Sid: string; Effect: string; Principal: any; Action: string; Condition?: any }[] }>(p.inputs.policy);
+                const allows = doc.Statement.filter((s) => s.Effect === "Allow");
+                for (const s of allows) {
+                    assert.equal(s.Action, "sns:Publish");
+                    assert.ok(s.Principal.Service === "cloudwatch.amazonaws.com" || String(s.Principal.AWS).includes(":role/"), `${p.name}: unexpected principal ${JSON.stringify(s.Principal)}`);
+                    if (s.Principal.Service !== undefined) {
+                        assert.equal(s.Condition.StringEquals["aws:SourceAccount"], "123456789012");
+                        assert.equal(s.Condition.ArnLike["aws:SourceArn"], `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:koronet-${stack}-*`);
+                    }
+                }
+                assert.ok(doc.Statement.some((s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"), `${p.name} denies plain HTTP`);
+            }
+        });
+
+        it("routes critical to Slack, email and (where enabled) PagerDuty, and warning to Slack and email only", () => {
+            const c = stackConfig(stack);
+            const crit = subsOf(g, stack, "critical");
+            const warn = subsOf(g, stack, "warning");
+            assert.ok(crit.some((s) => s.inputs.protocol === "lambda" && s.inputs.endpoint === fnArn(stack, "notifier")), "critical → notifier");
+            assert.ok(warn.some((s) => s.inputs.protocol === "lambda" && s.inputs.endpoint === fnArn(stack, "notifier")), "warning → notifier");
+            assert.deepEqual(crit.filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint).sort(), [...c.alerting.notifications.email.critical].sort());
+            assert.deepEqual(warn.filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint).sort(), [...c.alerting.notifications.email.warning].sort());
+            assert.equal(crit.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")), c.alerting.notifications.pagerduty.enabled);
+            assert.ok(!warn.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")), "warning never pages");
+            // Lambdas take only CloudWatch alarms; email also takes Alertmanager's plain-text messages.
+            for (const s of [...crit, ...warn]) assert.equal(s.inputs.filterPolicy, s.inputs.protocol === "email" ? EMAIL_FILTER : CLOUDWATCH_ONLY_FILTER);
+
+            const am = alertmanagerYaml(g);
+            const receiver = (n: string) => (am.receivers as any[]).find((r) => r.name === n);
+            assert.ok(receiver("critical").webhook_configs?.length === 1 && receiver("warning").webhook_configs?.length === 1, "Alertmanager → notifier for both");
+            assert.equal(receiver("critical").pagerduty_configs !== undefined, c.alerting.notifications.pagerduty.enabled);
+            assert.equal(receiver("warning").pagerduty_configs, undefined);
+            assert.equal(receiver("critical").sns_configs[0].topic_arn, topicArn(stack, "critical"));
+            assert.equal(receiver("warning").sns_configs[0].topic_arn, topicArn(stack, "warning"));
+        });
+
+        it("gives every catalog alarm alarm and OK actions on its severity's topic, or a wrapper composite that has them", () => {
+            const { built } = expectedAlarms(stack);
+            const byName = alarmsNamed(g);
+            const composites = new Map(g.ofType(T.composite).map((c) => [String(c.inputs.alarmName), c]));
+            for (const d of built.alarms) {
+                const a = byName.get(String(d.args.name)) as PlannedResource;
+                if (d.notifyVia === "direct") {
+                    assert.deepEqual(a.inputs.alarmActions, [topicArn(stack, d.severity)], `${d.key} alarmActions`);
+                    assert.deepEqual(a.inputs.okActions, [topicArn(stack, d.severity)], `${d.key} okActions`);
+                } else {
+                    const w = composites.get(`koronet-${stack}-${d.key}-notify`);
+                    assert.ok(w, `${d.key} has a wrapper composite`);
+                    assert.deepEqual(w.inputs.alarmActions, [topicArn(stack, d.severity)]);
+                    assert.deepEqual(w.inputs.okActions, [topicArn(stack, d.severity)]);
+                    assert.equal((w.inputs.actionsSuppressor as { alarm: string }).alarm, `koronet-${stack}-ServiceUnhealthy`);
+                }
+            }
+            for (const a of g.ofType(T.alarm)) {
+                assert.ok((a.inputs.alarmActions as unknown[] | undefined)?.length || built.alarms.some((d) => d.args.name === a.inputs.name && d.notifyVia === "composite"), `${String(a.inputs.name)} has actions`);
+                if ((a.inputs.alarmActions as unknown[] | undefined)?.length) assert.deepEqual(a.inputs.okActions, a.inputs.alarmActions, `${String(a.inputs.name)} announces recovery`);
+            }
+        });
+
+        it("makes the symptom wrappers wait for ServiceUnhealthy, which exists before them", () => {
+            const unhealthy = g.one(T.composite, "alerting-ServiceUnhealthy");
+            assert.match(String(unhealthy.inputs.alarmRule), /ALARM\("koronet-\w+-KoronetDown"\) OR ALARM\("koronet-\w+-NoHealthyTargets"\)/);
+            assert.deepEqual(unhealthy.inputs.alarmActions, [], "ServiceUnhealthy explains, its causes notify");
+        });
+
+        it("routes the notifier's and forwarder's own failures around Slack", () => {
+            const pipeline = topicArn(stack, "pipeline");
+            assert.ok(!subsOf(g, stack, "pipeline").some((s) => s.inputs.endpoint === fnArn(stack, "notifier")), "no Slack on the pipeline topic");
+            const byName = alarmsNamed(g);
+            for (const k of ["notifier-errors", "notifier-url-5xx", "failed-notifications"]) {
+                const a = byName.get(`koronet-${stack}-alerting-${k}`);
+                assert.ok(a, k);
+                assert.deepEqual(a.inputs.alarmActions, [pipeline]);
+                assert.deepEqual(a.inputs.okActions, [pipeline]);
+            }
+            assert.equal(byName.get(`koronet-${stack}-alerting-notifier-url-5xx`)?.inputs.metricName, "Url5xxCount");
+            assert.equal(byName.get(`koronet-${stack}-alerting-notifier-errors`)?.inputs.metricName, "Errors");
+            assert.ok(pipelineAudience(stackConfig(stack).alerting).length > 0, "someone hears about pipeline failures");
+            assert.ok(subsOf(g, stack, "pipeline").length > 0);
+        });
+
+        it("watches the watchers: heartbeat (missing = breaching) and Alertmanager's task count go straight to SNS", () => {
+            const byName = alarmsNamed(g);
+            const hb = byName.get(`koronet-${stack}-alerting-watchdog-heartbeat`);
+            assert.ok(hb);
+            assert.equal(hb.inputs.namespace, "Koronet/Alerting");
+            assert.equal(hb.inputs.metricName, "WatchdogHeartbeat");
+            assert.deepEqual(hb.inputs.dimensions, { Stack: `koronet-${stack}` });
+            assert.equal(hb.inputs.treatMissingData, "breaching");
+            assert.deepEqual(hb.inputs.alarmActions, [topicArn(stack, "critical")]);
+            const tasks = byName.get(`koronet-${stack}-alerting-alertmanager-tasks`);
+            assert.ok(tasks);
+            assert.equal(tasks.inputs.namespace, "ECS/ContainerInsights");
+            assert.equal(tasks.inputs.metricName, "RunningTaskCount");
+            assert.equal(tasks.inputs.treatMissingData, "breaching");
+            assert.deepEqual(tasks.inputs.alarmActions, [topicArn(stack, "critical")]);
+        });
+
+        it("deploys the notifier as the README asks: bundled, one container, 60 s, on-failure queue, dedupe table, token-protected URL", () => {
+            const f = g.one(T.fn, "alerting-notifier");
+            assert.equal(f.inputs.runtime, "nodejs20.x");
+            assert.equal(f.inputs.handler, "index.handler");
+            assert.equal(f.inputs.reservedConcurrentExecutions, 1);
+            assert.equal(f.inputs.timeout, 60);
+            assert.deepEqual((f.inputs.code as { entries: string[] }).entries, ["index.js"]);
+            const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
+            assert.deepEqual(Object.keys(env).sort(), ["ALERTMANAGER_TOKEN_SECRET_ARN", "DEDUPE_TABLE", "SLACK_WEBHOOK_SECRET_ARN", "STACK_NAME"]);
+            const inv = g.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "alerting-notifier-async");
+            assert.equal((inv.inputs.destinationConfig as any).onFailure.destination, `arn:aws:sqs:eu-west-1:123456789012:koronet-${stack}-alerting-failed-notifications`);
+            const q = g.one("aws:sqs/queue:Queue", "alerting-failed");
+            assert.ok(q.inputs.kmsMasterKeyId);
+            const table = g.one("aws:dynamodb/table:Table", "alerting-dedupe");
+            assert.deepEqual(table.inputs.ttl, { attributeName: "expiresAt", enabled: true });
+            assert.equal((table.inputs.serverSideEncryption as { enabled: boolean }).enabled, true);
+            assert.equal(g.one(T.url, "alerting-notifier-url").inputs.authorizationType, "NONE");
+            const logs = g.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs");
+            assert.equal(logs.inputs.name, `/aws/lambda/koronet-${stack}-alerting-notifier`);
+            assert.ok(logs.inputs.kmsKeyId && logs.inputs.retentionInDays);
+            const role = g.one("aws:iam/role:Role", "alerting-notifier-role");
+            const policy = parseJson<{ Statement: { Action: string | string[]; Resource: string | string[]; Condition?: any }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy);
+            for (const s of policy.Statement) {
+                const res = ([] as string[]).concat(s.Resource);
+                if (res.includes("*")) {
+                    assert.deepEqual(s.Action, ["cloudwatch:PutMetricData"]);
+                    assert.equal(s.Condition.StringEquals["cloudwatch:namespace"], "Koronet/Alerting");
+                }
+            }
+        });
+
+        it("keeps Alertmanager's secrets in ECS secrets and files, never in its config or environment", () => {
+            const td = g.one(T.taskDef, "alerting-alertmanager-task");
+            const [c] = g.containers(td);
+            assert.ok(c);
+            const names = (c.secrets ?? []).map((s) => s.name).sort();
+            assert.deepEqual(names, stackConfig(stack).alerting.notifications.pagerduty.enabled ? ["NOTIFIER_TOKEN", "PAGERDUTY_ROUTING_KEY"] : ["NOTIFIER_TOKEN"]);
+            assert.deepEqual((c.environment ?? []).map((e) => e.name), ["ALERTMANAGER_CONFIG"]);
+            const am = alertmanagerYaml(g);
+            assert.equal(am.receivers[0].webhook_configs[0].http_config.authorization.credentials_file, "/run/alertmanager/secrets/notifier-token");
+            if (am.receivers[0].pagerduty_configs) assert.equal(am.receivers[0].pagerduty_configs[0].routing_key_file, "/run/alertmanager/secrets/pagerduty-routing-key");
+            assert.equal(c.readonlyRootFilesystem, true);
+        });
+
+        it("registers Alertmanager in Cloud Map as alertmanager.<namespace>:9093 and exports the addresses operators need", () => {
+            assert.equal(g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.name, "alertmanager");
+            assert.equal(g.outputs.alertmanagerAddress, `alertmanager.${stack}.koronet.internal:9093`);
+            assert.deepEqual(Object.keys(g.outputs.alertTopicArns as object).sort(), ["critical", "pipeline", "warning"]);
+            assert.equal(g.outputs.notifierFunctionName, `koronet-${stack}-alerting-notifier`);
+            assert.ok(Object.keys(g.outputs.alertingSecretsToFill as object).includes("slack-webhook"), "external Slack webhook secret is listed to fill");
+        });
+    });
+}
+
+function expectedTargets(stack: string): CloudWatchTargets {
+    const c = stackConfig(stack);
+    return {
+        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x",
+        dataStores: c.dataStores.mode === "managed" ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 }, elasticache: { cacheClusterIds: ["x"] } } : { mode: "ecs" },
+    };
+}
+
+describe("alerting pipeline: dev and prod differ by config only", () => {
+    it("pages in prod, not in dev; prod watches RDS and ElastiCache and learns traffic; retention follows the stack", async () => {
+        const [dev, prod] = await Promise.all([stackGraph("dev"), stackGraph("prod")]);
+        assert.equal(dev.find(T.fn, "alerting-pagerduty"), undefined);
+        assert.ok(prod.find(T.fn, "alerting-pagerduty"));
+        const names = (g: Graph) => [...alarmsNamed(g).keys()];
+        assert.ok(!names(dev).some((n) => /-rds|-elasticache/.test(n)));
+        assert.ok(names(prod).some((n) => n.endsWith("DiskSpaceLow-rds")) && names(prod).some((n) => n.includes("elasticache-node2")));
+        assert.ok(!names(dev).includes("koronet-dev-UnusualTraffic"));
+        const ut = alarmsNamed(prod).get("koronet-prod-UnusualTraffic");
+        assert.equal(ut?.inputs.comparisonOperator, "LessThanLowerOrGreaterThanUpperThreshold");
+        assert.notEqual(dev.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs").inputs.retentionInDays, prod.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs").inputs.retentionInDays);
+    });
+
+    it("applies a stack's threshold override to the alarm", async () => {
+        const g = await graphWith("dev", { overrides: { "koronet:alerting": { alerts: { HighCpuUsage: { threshold: 90 }, CacheMissRateHigh: { enabled: false } } } } });
+        const cpu = alarmsNamed(g).get("koronet-dev-HighCpuUsage-service");
+        assert.equal(cpu?.inputs.threshold, 90);
+        assert.equal(alarmsNamed(g).get("koronet-dev-CacheMissRateHigh"), undefined);
+    });
+});
+
+describe("alerting pipeline: Chatbot mode", () => {
+    let g: Graph;
+    before(async () => {
+        g = await graphWith("dev", { overrides: { "koronet:alerting": { notifications: { slack: { mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } } } });
+    });
+
+    it("swaps the notifier Lambda for AWS Chatbot on the severity topics", () => {
+        assert.equal(g.find(T.fn, "alerting-notifier"), undefined);
+        assert.equal(g.ofType(T.url).length, 0);
+        const chat = g.one(T.chatbot);
+        assert.deepEqual(chat.inputs.snsTopicArns, [topicArn("dev", "critical"), topicArn("dev", "warning")]);
+        assert.equal(chat.inputs.slackTeamId, "T0123456789");
+        assert.equal(chat.inputs.slackChannelId, "C0123456789");
+    });
+
+    it("keeps the heartbeat without the notifier: Alertmanager publishes the Watchdog to a topic whose publish count is alarmed", () => {
+        const hb = alarmsNamed(g).get("koronet-dev-alerting-watchdog-heartbeat");
+        assert.equal(hb?.inputs.namespace, "AWS/SNS");
+        assert.equal(hb?.inputs.metricName, "NumberOfMessagesPublished");
+        assert.deepEqual(hb?.inputs.dimensions, { TopicName: "koronet-dev-alerting-heartbeat" });
+        assert.equal(hb?.inputs.treatMissingData, "breaching");
+        const am = alertmanagerYaml(g);
+        const heartbeat = (am.receivers as any[]).find((r) => r.name === "heartbeat");
+        assert.equal(heartbeat.sns_configs[0].topic_arn, topicArn("dev", "heartbeat"));
+        const critical = (am.receivers as any[]).find((r) => r.name === "critical");
+        assert.ok(critical.sns_configs.some((s: any) => s.attributes.source === "alertmanager-chatbot"));
+        // The task role may publish to exactly the topics it uses.
+        const policy = parseJson<{ Statement: { Principal: any }[] }>(g.one(T.topicPolicy, "alerting-heartbeat-policy").inputs.policy);
+        assert.ok(policy.Statement.some((s) => String(s.Principal?.AWS ?? "").includes("alerting-alertmanager-task")));
+    });
+});
+
+describe("alerting pipeline: secrets", () => {
+    const webhook = "https://hooks.slack.com/services/T00000000/B00000000/testOnlyWebhookSecret123";
+    const routingKey = "abcdefabcdefabcdefabcdefSECRET99";
+
+    it("never lets a secret value reach the plan in plain text (config-sourced secrets go only into Secrets Manager)", async () => {
+        const g = await graphWith("prod", {
+            overrides: { "koronet:alerting": { notifications: { slack: { webhookUrlFrom: "config" }, pagerduty: { enabled: true, routingKeyFrom: "config" } } } },
+            secrets: { "koronet:slackWebhookUrl": webhook, "koronet:pagerdutyRoutingKey": routingKey },
+        });
+        const json = JSON.stringify({ resources: g.resources, outputs: g.outputs });
+        for (const v of [webhook, routingKey, "offline-generated-password"]) assert.ok(!json.includes(v), `plain-text secret ${v.slice(0, 20)}… in the plan`);
+        const versions = g.ofType("aws:secretsmanager/secretVersion:SecretVersion").filter((v) => String(v.name).startsWith("alerting-"));
+        assert.deepEqual(versions.map((v) => v.name).sort(), ["alerting-alertmanager-token", "alerting-pagerduty-routing-key", "alerting-slack-webhook"]);
+        for (const v of versions) assert.equal(v.inputs.secretString, "[secret]");
+        assert.deepEqual(g.outputs.alertingSecretsToFill, {}, "nothing left to fill in config mode");
+    });
+
+    it("in external mode creates the secrets empty and lists them for operators", async () => {
+        const g = await stackGraph("prod");
+        assert.ok(!g.ofType("aws:secretsmanager/secretVersion:SecretVersion").some((v) => ["alerting-slack-webhook", "alerting-pagerduty-routing-key"].includes(v.name)));
+        assert.deepEqual(Object.keys(g.outputs.alertingSecretsToFill as object).sort(), ["pagerduty-routing-key", "slack-webhook"]);
+    });
+});
+
+describe("validateAlertingArgs", () => {
+    const config = parseStackConfig(readStackConfig("dev")).config.alerting;
+    it("rejects task-count alarms without Container Insights, naming the argument", () => {
+        assert.deepEqual(validateAlertingArgs({ config, containerInsights: "disabled", watchedServices: { prometheus: { serviceName: "p", description: "Prometheus" } } }), [
+            "`containerInsights` is disabled, but the running-task alarms (and KoronetDown) read ECS/ContainerInsights RunningTaskCount; enable it (koronet:cluster.containerInsights)",
+        ]);
+        assert.deepEqual(validateAlertingArgs({ config, containerInsights: "enhanced" }), []);
+    });
+});
