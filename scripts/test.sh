@@ -67,6 +67,8 @@ suite() {
 
 suite unit npx mocha
 suite app npm --prefix app test --
+# 6. the alerting pipeline end to end on 127.0.0.1 (e2e/: real services, faults, alerts at a fake Slack)
+suite e2e npx mocha --config e2e/.mocharc.json
 
 echo
 echo "Summary: ${passed} passed, ${failed} failed"
