@@ -1,0 +1,119 @@
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { parseStackConfig } from "../../config";
+import { readStackConfig } from "../../scripts/offline/stack-file";
+import { findOnPath, MissingBinaryError } from "../../e2e/services";
+import { ALERTMANAGER_TIMINGS, alertmanagerConfig, renderAlertmanagerConfig, renderStackAlertmanagerConfig, validateAlertmanagerInput, type AlertmanagerConfigInput } from "../../components/alerting/alertmanager";
+import { PIPELINE_TIMINGS, parsePromDuration } from "../../components/alerting/catalog";
+
+const AMTOOL_PACKAGE = "prometheus-alertmanager";
+
+/** amtool, or a failure naming the Debian package. */
+function amtool(): string {
+    return findOnPath("amtool", AMTOOL_PACKAGE);
+}
+
+/** The e2e shape: local receivers, test profile. */
+const local: AlertmanagerConfigInput = {
+    profile: "test",
+    receivers: {
+        notifier: { url: "http://127.0.0.1:18080/alertmanager", tokenFile: "/tmp/koronet-e2e/notifier-token" },
+        pagerduty: { routingKeyFile: "/tmp/koronet-e2e/pagerduty-key", url: "http://127.0.0.1:18081/v2/enqueue" },
+        heartbeat: { kind: "webhook", url: "http://127.0.0.1:18080/alertmanager", tokenFile: "/tmp/koronet-e2e/notifier-token" },
+    },
+};
+
+describe("alertmanager.yml (real amtool)", () => {
+    let dir: string;
+    before(() => {
+        dir = mkdtempSync(path.join(tmpdir(), "koronet-am-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    const files: Record<string, () => string> = {};
+    for (const stack of ["dev", "prod"]) {
+        const c = parseStackConfig(readStackConfig(stack)).config;
+        files[`${stack} (production)`] = () => renderStackAlertmanagerConfig({ namePrefix: `koronet-${stack}`, region: c.region, alerting: c.alerting });
+        files[`${stack} (chatbot mode)`] = () =>
+            renderStackAlertmanagerConfig({ namePrefix: `koronet-${stack}`, region: c.region, alerting: { ...c.alerting, notifications: { ...c.alerting.notifications, slack: { ...c.alerting.notifications.slack, mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } } });
+    }
+    files["local receivers (test profile)"] = () => renderAlertmanagerConfig(local);
+
+    const write = (name: string, text: string) => {
+        const f = path.join(dir, `${name.replace(/\W+/g, "-")}.yml`);
+        writeFileSync(f, text);
+        return f;
+    };
+    const route = (file: string, labels: string[]) =>
+        execFileSync(amtool(), ["config", "routes", "test", `--config.file=${file}`, ...labels], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+
+    for (const [name, render] of Object.entries(files)) {
+        it(`passes amtool check-config: ${name}`, () => {
+            const out = execFileSync(amtool(), ["check-config", write(name, render())], { encoding: "utf8" });
+            assert.match(out, /SUCCESS/);
+        });
+
+        it(`routes critical, warning, Watchdog and unlabelled alerts as designed: ${name}`, () => {
+            const f = write(name, render());
+            assert.equal(route(f, ["alertname=HighErrorRate", "severity=critical"]), "critical");
+            assert.equal(route(f, ["alertname=HighCpuUsage", "severity=warning"]), "warning");
+            assert.equal(route(f, ["alertname=Watchdog", "severity=none"]), "heartbeat");
+            assert.equal(route(f, ["alertname=Something"]), "warning", "an alert without severity still reaches people");
+            // --verify.receivers exits non-zero on a mismatch: the same assertion through amtool's own check.
+            execFileSync(amtool(), ["config", "routes", "test", `--config.file=${f}`, "--verify.receivers=critical", "severity=critical", "alertname=RedisDown"], { stdio: ["ignore", "pipe", "pipe"] });
+        });
+    }
+
+    it("fails naming the Debian package when amtool is missing", () => {
+        const saved = process.env.PATH;
+        process.env.PATH = dir;
+        try {
+            assert.throws(() => findOnPath("amtool-definitely-missing", AMTOOL_PACKAGE), (e: unknown) => e instanceof MissingBinaryError && /prometheus-alertmanager/.test(e.message));
+        } finally {
+            process.env.PATH = saved;
+        }
+    });
+});
+
+describe("alertmanager.yml content", () => {
+    it("sends critical to Slack (notifier, bearer file), PagerDuty (key file); warning to Slack only; Watchdog to the heartbeat", () => {
+        const c = alertmanagerConfig(local) as any;
+        const r = (n: string) => c.receivers.find((x: any) => x.name === n);
+        assert.equal(r("critical").webhook_configs[0].http_config.authorization.credentials_file, "/tmp/koronet-e2e/notifier-token");
+        assert.equal(r("critical").pagerduty_configs[0].routing_key_file, "/tmp/koronet-e2e/pagerduty-key");
+        assert.equal(r("critical").pagerduty_configs[0].url, "http://127.0.0.1:18081/v2/enqueue");
+        assert.equal(r("warning").pagerduty_configs, undefined);
+        assert.equal(r("heartbeat").webhook_configs[0].send_resolved, false);
+        assert.deepEqual(c.inhibit_rules, [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "instance"] }]);
+    });
+
+    it("uses the catalog's grouping timings and repeats beyond the notifier's 1 h dedupe", () => {
+        for (const profile of ["production", "test"] as const) {
+            const c = parse(renderAlertmanagerConfig({ ...local, profile })) as any;
+            assert.equal(parsePromDuration(c.route.group_wait), PIPELINE_TIMINGS[profile].groupWaitSeconds);
+            assert.equal(parsePromDuration(c.route.group_interval), PIPELINE_TIMINGS[profile].groupIntervalSeconds);
+            assert.ok(parsePromDuration(c.route.repeat_interval) > 3600);
+            const wd = c.route.routes[0];
+            assert.equal(wd.receiver, "heartbeat");
+            assert.equal(wd.repeat_interval, ALERTMANAGER_TIMINGS[profile].heartbeatRepeatInterval);
+        }
+        // Production: critical within 60 s needs group_wait small; resolved within 2 min needs group_interval well under it.
+        assert.ok(parsePromDuration(ALERTMANAGER_TIMINGS.production.groupInterval) <= 60);
+    });
+
+    it("contains no secret values, only file paths", () => {
+        const text = renderAlertmanagerConfig(local);
+        assert.ok(!/routing_key:|service_key:|api_url:|credentials:|auth_password:/.test(text));
+    });
+
+    it("rejects bad input naming the field", () => {
+        assert.deepEqual(validateAlertmanagerInput({ receivers: { notifier: { url: "ftp://x", tokenFile: "token" }, heartbeat: { kind: "sns", region: "eu-west-1", topicArn: "arn" } } }), [
+            '`receivers.notifier.url` must be an http(s) URL, got "ftp://x"',
+            '`receivers.notifier.tokenFile` must be an absolute file path, got "token"',
+        ]);
+    });
+});
