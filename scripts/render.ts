@@ -11,11 +11,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import * as path from "node:path";
 import { PROJECT, parseStackConfig } from "../config";
 import { MONITORING_RENDERERS, RENDERED_ROOT, type RenderedFile, type Renderer } from "../components/monitoring/render";
+import { ALERTMANAGER_RENDERER } from "../components/alerting/alertmanager/stack";
 import { PROJECT_ROOT, readStackConfig } from "./offline/stack-file";
 
 /** Every renderer whose files `npm run render` writes. */
 export const RENDERERS: readonly Renderer[] = [
     ...MONITORING_RENDERERS,
+    ALERTMANAGER_RENDERER,
 ];
 
 /** Stacks: one per `Pulumi.<stack>.yaml`. */

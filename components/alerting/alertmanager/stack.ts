@@ -45,3 +45,11 @@ export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerRec
 export function renderStackAlertmanagerConfig(i: StackRenderInput): string {
     return renderAlertmanagerConfig({ profile: i.profile ?? "production", receivers: stackAlertmanagerReceivers(i) });
 }
+
+/** `npm run render` renderer: writes `rendered/<stack>/alertmanager/alertmanager.yml` (placeholders for deployment-only values). */
+export const ALERTMANAGER_RENDERER = {
+    name: "alertmanager",
+    render(ctx: { readonly project: string; readonly stack: string; readonly config: { readonly region: string; readonly alerting: AlertingConfig } }): { path: string; content: string }[] {
+        return [{ path: "alertmanager/alertmanager.yml", content: renderStackAlertmanagerConfig({ namePrefix: `${ctx.project}-${ctx.stack}`, region: ctx.config.region, alerting: ctx.config.alerting }) }];
+    },
+};
