@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { SeriesHistogram, type HistogramSeries } from "./series-histogram";
 
 /**
  * Everything the server measures. Names, types and labels are the contract in docs/CONTRACTS.md,
@@ -84,7 +85,9 @@ class PromMetrics implements AppMetrics {
      * counter's collect()): a labelled inc() costs a label hash per call, which showed up as several
      * percent of throughput in bench/app-overhead.ts. Label sets are bounded (route templates, fixed names).
      */
-    private readonly httpSeries = new Map<string, { readonly labels: Record<"method" | "route" | "status_code", string>; pending: number }>();
+    private readonly httpSeries = new Map<string, { readonly labels: Record<"method" | "route" | "status_code", string>; pending: number; readonly duration: HistogramSeries }>();
+    /** Requests being served; read by the gauge at scrape time (a plain number costs nothing per request). */
+    private inFlight = 0;
     private readonly pendingEndpointCalls = new Map<string, number>();
     private readonly pendingCacheHits = new Map<CacheName, number>();
     private readonly pendingCacheMisses = new Map<CacheName, number>();
@@ -102,17 +105,12 @@ class PromMetrics implements AppMetrics {
             }
         },
     });
-    private readonly httpDuration = new Histogram({
-        name: "koronet_http_request_duration_seconds",
-        help: "HTTP request duration in seconds",
-        labelNames: ["method", "route", "status_code"] as const,
-        buckets: HTTP_DURATION_BUCKETS,
-        registers: [this.registry],
-    });
-    private readonly httpInFlight = new Gauge({
+    private readonly httpDuration = new SeriesHistogram("koronet_http_request_duration_seconds", "HTTP request duration in seconds", HTTP_DURATION_BUCKETS, this.registry);
+    private readonly httpInFlight: Gauge = new Gauge({
         name: "koronet_http_requests_in_flight",
         help: "HTTP requests being served",
         registers: [this.registry],
+        collect: (): void => this.httpInFlight.set(this.inFlight),
     });
     private readonly dbQueryDuration = new Histogram({
         name: "koronet_db_query_duration_seconds",
@@ -214,11 +212,11 @@ class PromMetrics implements AppMetrics {
     }
 
     httpStarted(): void {
-        this.httpInFlight.inc();
+        this.inFlight++;
     }
 
     httpEnded(): void {
-        this.httpInFlight.dec();
+        this.inFlight--;
     }
 
     httpAborted(method: string, route: string): void {
@@ -229,11 +227,12 @@ class PromMetrics implements AppMetrics {
         const key = `${method} ${route} ${statusCode}`;
         let series = this.httpSeries.get(key);
         if (series === undefined) {
-            series = { labels: { method, route, status_code: String(statusCode) }, pending: 0 };
+            const labels = { method, route, status_code: String(statusCode) };
+            series = { labels, pending: 0, duration: this.httpDuration.series(labels) };
             this.httpSeries.set(key, series);
         }
         series.pending++;
-        this.httpDuration.observe(series.labels, seconds);
+        this.httpDuration.observe(series.duration, seconds);
     }
 
     dbQuery(operation: DbOperation, seconds: number, slow: boolean): void {
