@@ -8,8 +8,8 @@ import type { AlertingConfig } from "../../../config/alerting";
 import type { TimingProfile } from "../catalog";
 import { ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
 
-/** Account id used in placeholder ARNs. */
-export const PLACEHOLDER_ACCOUNT = "000000000000";
+/** Stands in for the account id in placeholder ARNs (a deployment-only value; visibly not a real account). */
+export const PLACEHOLDER_ACCOUNT = "ACCOUNT_ID";
 
 export interface StackRenderInput {
     /** `${project}-${stack}`. */
