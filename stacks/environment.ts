@@ -177,6 +177,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             dataStoreMode: cfg.dataStores.mode,
             postgresHost: dataStores.postgres.host,
             redisHost: dataStores.redis.host,
+            dataStoreLogGroups: dataStores.logGroupNames,
             kmsKeyArn: key.arn,
             alertTopicArns: alerting.topicArns,
             notifierFunctionName: alerting.notifierFunctionName,

@@ -6,7 +6,15 @@ import { ConfigError } from "../config";
 import { runOffline, type OfflineRun, type PlannedResource, type RunOptions } from "../scripts/offline/run";
 import type { ContainerDefinition } from "../components/common";
 
-type TypeRef = string | { readonly __pulumiType: string };
+/** A type token, or a resource class (whose token the SDK keeps in its static `__pulumiType`). */
+type TypeRef = string | { isInstance(obj: unknown): boolean };
+
+function tokenOf(type: TypeRef): string {
+    if (typeof type === "string") return type;
+    const token = (type as unknown as { __pulumiType?: unknown }).__pulumiType;
+    if (typeof token !== "string") throw new Error("not a Pulumi resource class (no __pulumiType)");
+    return token;
+}
 
 export class Graph {
     constructor(readonly run: OfflineRun) {}
@@ -20,7 +28,7 @@ export class Graph {
     }
 
     ofType(type: TypeRef): PlannedResource[] {
-        const token = typeof type === "string" ? type : type.__pulumiType;
+        const token = tokenOf(type);
         return this.run.resources.filter((r) => r.type === token);
     }
 
@@ -28,7 +36,7 @@ export class Graph {
     one(type: TypeRef, name?: string): PlannedResource {
         const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
         if (found.length !== 1) {
-            const token = typeof type === "string" ? type : type.__pulumiType;
+            const token = tokenOf(type);
             throw new Error(`expected exactly one ${token}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
         }
         return found[0] as PlannedResource;

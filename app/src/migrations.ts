@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 
 /** Ordered schema changes. Append only: never edit or reorder one that has shipped. */
 export const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly name: string; readonly sql: string }> = [
@@ -55,6 +55,7 @@ export async function migrate(pool: Pool, log: Logger): Promise<number[]> {
             await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
             applied.push(m.version);
         }
+        await enableQueryStatistics(client, log);
         await client.query("COMMIT");
         if (applied.length > 0) log.info({ applied }, "schema migrations applied");
         return applied;
@@ -63,5 +64,25 @@ export async function migrate(pool: Pool, log: Logger): Promise<number[]> {
         throw err;
     } finally {
         client.release();
+    }
+}
+
+/**
+ * Best effort, inside the migration transaction (under its lock, behind a savepoint): the
+ * slow-query dashboards and postgres_exporter's custom queries read `pg_stat_statements`, which
+ * both deployment modes preload (shared_preload_libraries). Creating it needs a superuser (ECS mode)
+ * or rds_superuser (RDS); where the app's role lacks that, the schema still migrates and the app
+ * runs without query statistics.
+ */
+export async function enableQueryStatistics(client: Pick<PoolClient, "query">, log: Pick<Logger, "warn">): Promise<boolean> {
+    await client.query("SAVEPOINT query_statistics");
+    try {
+        await client.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await client.query("RELEASE SAVEPOINT query_statistics");
+        return true;
+    } catch (err) {
+        await client.query("ROLLBACK TO SAVEPOINT query_statistics");
+        log.warn({ err: (err as Error).message }, "pg_stat_statements not enabled: slow-query statistics unavailable");
+        return false;
     }
 }

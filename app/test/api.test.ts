@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { Client } from "pg";
 
 import { createLogger } from "../src/logger";
-import { migrate, MIGRATIONS } from "../src/migrations";
+import { enableQueryStatistics, migrate, MIGRATIONS } from "../src/migrations";
 import { call, metric, scrape, signedInUser, startTestServer, stopAllServers, uniqueName, valueOf, type TestServer } from "./helpers";
 import { services } from "./setup";
 
@@ -221,6 +221,21 @@ describe("API", () => {
     });
 
     describe("schema migrations", () => {
+        it("keep going without query statistics when the role may not create extensions", async () => {
+            const statements: string[] = [];
+            const client = {
+                query: async (sql: string) => {
+                    statements.push(sql);
+                    if (sql.startsWith("CREATE EXTENSION")) throw new Error("permission denied to create extension");
+                    return { rows: [] };
+                },
+            } as unknown as import("pg").PoolClient;
+            const warnings: unknown[] = [];
+            assert.equal(await enableQueryStatistics(client, { warn: (...args: unknown[]) => warnings.push(args) } as never), false);
+            assert.equal(warnings.length, 1);
+            assert.equal(statements.at(-1), "ROLLBACK TO SAVEPOINT query_statistics", "the migration transaction stays usable");
+        });
+
         it("apply each migration exactly once when several replicas start together", async () => {
             const { pg } = services();
             const dbName = uniqueName("migrations");
@@ -238,6 +253,8 @@ describe("API", () => {
                     assert.deepEqual(await migrate(pools[0]!, log), [], "a second run applies nothing");
                     const { rows } = await pools[0]!.query("SELECT count(*)::int AS n FROM schema_migrations");
                     assert.equal(rows[0].n, MIGRATIONS.length);
+                    const ext = await pools[0]!.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");
+                    assert.equal(ext.rowCount, 1, "pg_stat_statements is enabled for the slow-query statistics");
                 } finally {
                     await Promise.all(pools.map((p) => p.end()));
                 }

@@ -71,6 +71,8 @@ export class DataStores extends pulumi.ComponentResource {
     public readonly rdsInstanceId?: pulumi.Output<string>;
     /** ElastiCache replication group ID (`managed`). */
     public readonly replicationGroupId?: pulumi.Output<string>;
+    /** Log groups operators read: the data-store tasks' (`ecs`) or the Redis slow log (`managed`). */
+    public readonly logGroupNames: Record<string, pulumi.Output<string>>;
     /** ECS service names (`ecs`). */
     public readonly postgresServiceName?: pulumi.Output<string>;
     public readonly redisServiceName?: pulumi.Output<string>;
@@ -103,6 +105,8 @@ export class DataStores extends pulumi.ComponentResource {
             this.secretArns = [m.postgresSecretArn, redisSecret.arn];
             this.rdsInstanceId = m.rdsInstanceId;
             this.replicationGroupId = m.replicationGroupId;
+            // RDS creates /aws/rds/instance/<id>/postgresql itself when the log export is on.
+            this.logGroupNames = { redisSlowLog: m.redisSlowLogGroupName, postgres: pulumi.interpolate`/aws/rds/instance/${m.rdsInstanceId}/postgresql` };
         } else {
             const pgPassword = new random.RandomPassword(`${name}-postgres-password`, { length: 32, special: false }, parent);
             const pgSecret = this.secret("postgres-password", "PostgreSQL password", pgPassword.result, args);
@@ -119,6 +123,7 @@ export class DataStores extends pulumi.ComponentResource {
             this.secretArns = [pgSecret.arn, redisSecret.arn];
             this.postgresServiceName = e.postgresServiceName;
             this.redisServiceName = e.redisServiceName;
+            this.logGroupNames = { postgres: e.postgresLogGroupName, redis: e.redisLogGroupName };
         }
 
         this.registerOutputs({
@@ -251,6 +256,7 @@ export class DataStores extends pulumi.ComponentResource {
             postgresSecretArn,
             rdsInstanceId: db.identifier,
             replicationGroupId: group.replicationGroupId,
+            redisSlowLogGroupName: slowLog.name,
         };
     }
 
@@ -355,6 +361,8 @@ export class DataStores extends pulumi.ComponentResource {
             namespace: args.placement.namespaceName ?? "",
             postgresServiceName: postgres.service.name,
             redisServiceName: redis.service.name,
+            postgresLogGroupName: postgres.logGroup.name,
+            redisLogGroupName: redis.logGroup.name,
         };
     }
 }
