@@ -21,10 +21,15 @@ import {
 import type { Clock } from "./clock";
 import type { AlertmanagerPayload } from "./events";
 
-export type ClaimResult = "claimed" | "duplicate";
+/**
+ * `duplicate`: delivered already. `in-flight`: another attempt holds a live claim and may still fail,
+ * so the caller must not report success (a 2xx would make Alertmanager drop its retry and lose the
+ * alert if that attempt then fails).
+ */
+export type ClaimResult = "claimed" | "duplicate" | "in-flight";
 
 export interface DedupeStore {
-    /** Claims `key`; `"duplicate"` when it was delivered, or is being delivered, already. */
+    /** Claims `key`; `"duplicate"` when it was delivered already, `"in-flight"` while another attempt holds a live claim. */
     claim(key: string): Promise<ClaimResult>;
     /** Marks a claimed key delivered. */
     complete(key: string): Promise<void>;
@@ -85,6 +90,7 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                             expiresAt: { N: String(nowSec() + timings.ttlSeconds) },
                         },
                         ConditionExpression: "attribute_not_exists(pk) OR expiresAt < :nowSec OR (#state = :pending AND leaseUntil < :nowMs)",
+                        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
                         ExpressionAttributeNames: { "#state": "state" },
                         ExpressionAttributeValues: {
                             ":nowSec": { N: String(nowSec()) },
@@ -95,7 +101,10 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 );
                 return "claimed";
             } catch (e) {
-                if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") return "duplicate";
+                if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") {
+                    const old = (e as { Item?: Record<string, { S?: string }> }).Item;
+                    return old?.["state"]?.S === "pending" ? "in-flight" : "duplicate";
+                }
                 throw e;
             }
         },
@@ -136,7 +145,7 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
             const now = clock.now();
             const item = items.get(key);
             const free = item === undefined || item.expiresAt < now || (item.state === "pending" && item.leaseUntil < now);
-            if (!free) return "duplicate";
+            if (!free) return item.state === "pending" ? "in-flight" : "duplicate";
             items.set(key, { state: "pending", leaseUntil: now + timings.leaseMs, expiresAt: now + timings.ttlSeconds * 1000 });
             return "claimed";
         },

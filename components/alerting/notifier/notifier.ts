@@ -103,17 +103,23 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     /** Posts once per key. Dedupe-store failures never block delivery: a double post beats a lost alert. */
     const deliver = async (key: string | undefined, message: SlackMessage, deadline: number, meta: Record<string, unknown>): Promise<"posted" | "duplicate"> => {
         let claimed = false;
+        let inFlight = false;
         if (key !== undefined && deps.dedupe !== undefined) {
             try {
-                if ((await deps.dedupe.claim(key)) === "duplicate") {
+                const claim = await deps.dedupe.claim(key);
+                if (claim === "duplicate") {
                     log.info("duplicate delivery skipped", { ...meta, dedupeKey: key });
                     return "duplicate";
                 }
-                claimed = true;
+                if (claim === "in-flight") inFlight = true;
+                else claimed = true;
             } catch (e) {
                 log.warn("dedupe store unavailable; posting without dedupe", { ...meta, ...errorFields(e) });
             }
         }
+        // Another attempt is delivering this message and may still fail: fail this one (5xx / throw)
+        // so the sender retries, instead of acknowledging a delivery that has not happened.
+        if (inFlight) throw new Error(`delivery of ${key} is in progress in another attempt; retry later`);
         try {
             await slack.post(message, deadline);
         } catch (e) {
