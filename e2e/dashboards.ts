@@ -5,6 +5,7 @@
  */
 import { dashboardPanelQueries, type DashboardPanelQuery } from "../components/monitoring/grafana/dashboards";
 import type { Pipeline } from "./pipeline";
+import { sleep } from "./services";
 
 /**
  * Container metrics cAdvisor documents (google/cadvisor docs/storage/prometheus.md, "Prometheus
@@ -95,10 +96,25 @@ export function metricNames(expr: string): string[] {
     return [...new Set([...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1] as string))];
 }
 
-/** Run every panel query (rate window `rateInterval`, ≥ 4 scrape intervals). */
-export async function checkPanelQueries(p: Pipeline, rateInterval = "1m"): Promise<PanelQueryResult[]> {
+/**
+ * Run every panel query (rate window `rateInterval`, ≥ 4 scrape intervals). Queries without data
+ * are retried until `settleMs` has passed: right after a fault is healed, a restarted exporter's
+ * counters need two scrapes before `rate()` has anything to say.
+ */
+export async function checkPanelQueries(p: Pipeline, rateInterval = "1m", settleMs = 30_000): Promise<PanelQueryResult[]> {
+    const deadline = Date.now() + settleMs;
+    let results = await checkOnce(p, dashboardPanelQueries({ rateInterval }));
+    while (results.some((r) => r.outcome === "no data") && Date.now() < deadline) {
+        await sleep(1_000);
+        const retried = await checkOnce(p, results.filter((r) => r.outcome === "no data").map((r) => r.query));
+        results = results.map((r) => (r.outcome === "no data" ? (retried.shift() as PanelQueryResult) : r));
+    }
+    return results;
+}
+
+async function checkOnce(p: Pipeline, queries: readonly DashboardPanelQuery[]): Promise<PanelQueryResult[]> {
     const results: PanelQueryResult[] = [];
-    for (const query of dashboardPanelQueries({ rateInterval })) {
+    for (const query of queries) {
         if (query.jobs.includes("cadvisor")) {
             const names = metricNames(query.expr).filter((n) => n.startsWith("container_"));
             const unknown = names.filter((n) => !CADVISOR_CONTAINER_METRICS.has(n));
