@@ -32,7 +32,10 @@ const base: RawConcerns = {
         minCount: 1,
         maxCount: 2,
         targetCpuPercent: 60,
-        healthCheckPath: "/readyz",
+        // Liveness, not readiness: ECS replaces tasks the load balancer calls unhealthy, so a
+        // dependency check here would turn a Redis or PostgreSQL outage into every web task being
+        // killed and restarted into the same outage. Dependency failures are alarms, not restarts.
+        healthCheckPath: "/healthz",
         allowedCidrs: ["0.0.0.0/0"],
         logRetentionDays: 14,
         deletionProtection: false,

@@ -122,8 +122,8 @@ export const serviceSchema = z
         maxCount: z.number().int().min(1).max(100),
         /** Target-tracking autoscaling on average CPU, percent. */
         targetCpuPercent: z.number().int().min(10).max(90),
-        /** Readiness path the load balancer checks. */
-        healthCheckPath: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, { message: "must be an absolute URL path such as /readyz" }),
+        /** Path the load balancer checks; ECS replaces tasks that fail it. */
+        healthCheckPath: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, { message: "must be an absolute URL path such as /healthz" }),
         /** HTTPS listener with this certificate; without it the ALB serves HTTP only. */
         certificateArn: acmCertificateArn.optional(),
         /** Who may reach the load balancer. Explicit: there is no open default in code. */

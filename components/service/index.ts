@@ -22,7 +22,7 @@ export interface MonitoredServiceArgs {
     readonly maxCount: number;
     /** Target-tracking autoscaling on average CPU, percent. */
     readonly targetCpuPercent: number;
-    /** Readiness path the load balancer checks. */
+    /** Path the load balancer checks; ECS replaces tasks that fail it, so keep it shallow (liveness). */
     readonly healthCheckPath: string;
     /** HTTPS listener with this ACM certificate; HTTP then only redirects. */
     readonly certificateArn?: string;

@@ -42,7 +42,8 @@ for (const stack of ["dev", "prod"] as const) {
             const tg = g.one(aws.lb.TargetGroup, "web-targets");
             assert.equal(tg.inputs.port, 3000);
             assert.equal(tg.inputs.targetType, "ip");
-            assert.equal((tg.inputs.healthCheck as { path: string }).path, "/readyz");
+            // Liveness: a dependency outage must not make ECS replace every task (see config/defaults.ts).
+            assert.equal((tg.inputs.healthCheck as { path: string }).path, "/healthz");
             const alb = g.one(aws.lb.LoadBalancer);
             assert.equal(alb.inputs.internal, false);
             assert.ok((alb.inputs.subnets as string[]).every((s) => s.includes("public")));
