@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
-import { renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
+import { notifierHttpBudgetMs, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
 import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
 import { startLocalServer, type LocalServer } from "../components/alerting/notifier/local-server";
 import type { Logger } from "../components/alerting/notifier/log";
@@ -167,6 +167,8 @@ export class Pipeline {
             token,
             heartbeat: { publish: async () => void this.heartbeats.push(Date.now()) },
             log: fileLogger(this.notifierLogFile),
+            // As deployed: the notifier answers Alertmanager before Alertmanager's notify timeout.
+            notifier: { httpDeliveryBudgetMs: notifierHttpBudgetMs(this.profile) },
         });
         this.notifier = notifier;
         s.add({ name: "notifier", dispose: () => notifier.close() });

@@ -22,7 +22,7 @@ import { assumeRolePolicy, policyDocument, type EcsPlacement, type PolicyStateme
 import { resolveAlerts, SEVERITIES, type CloudWatchTargets, type ResolvedAlert, type Severity } from "./catalog";
 import { buildCloudWatchAlarms, type CloudWatchAlarmDefinition, type CompositeAlarmDefinition } from "./cloudwatch-alarms";
 import { Alertmanager } from "./alertmanager";
-import { SNS_SOURCE_ATTRIBUTE } from "./alertmanager/config";
+import { SNS_SOURCE_ATTRIBUTE, notifierHttpBudgetMs } from "./alertmanager/config";
 import { bundleNotifier, DEDUPE_TABLE_SCHEMA, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME } from "./notifier";
 import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
 
@@ -266,6 +266,8 @@ export class Alerting extends pulumi.ComponentResource {
                     [NOTIFIER_ENV.alertmanagerTokenSecretArn]: (tokenSecret as aws.secretsmanager.Secret).arn,
                     [NOTIFIER_ENV.dedupeTable]: dedupe.name,
                     [NOTIFIER_ENV.stackName]: prefix,
+                    // Answer Alertmanager before it cancels the attempt (alertmanager/config.ts).
+                    [NOTIFIER_ENV.httpDeliveryBudgetMs]: String(notifierHttpBudgetMs("production")),
                 },
                 statements: [
                     { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [(slackSecret as aws.secretsmanager.Secret).arn, (tokenSecret as aws.secretsmanager.Secret).arn] },

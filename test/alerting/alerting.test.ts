@@ -211,7 +211,9 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(f.inputs.timeout, 60);
             assert.deepEqual((f.inputs.code as { entries: string[] }).entries, ["index.js"]);
             const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
-            assert.deepEqual(Object.keys(env).sort(), ["ALERTMANAGER_TOKEN_SECRET_ARN", "DEDUPE_TABLE", "SLACK_WEBHOOK_SECRET_ARN", "STACK_NAME"]);
+            assert.deepEqual(Object.keys(env).sort(), ["ALERTMANAGER_TOKEN_SECRET_ARN", "DEDUPE_TABLE", "HTTP_DELIVERY_BUDGET_MS", "SLACK_WEBHOOK_SECRET_ARN", "STACK_NAME"]);
+            // Answers Alertmanager (30 s per attempt at production settings) with time to spare.
+            assert.equal(env["HTTP_DELIVERY_BUDGET_MS"], "25000");
             const inv = g.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "alerting-notifier-async");
             assert.equal((inv.inputs.destinationConfig as any).onFailure.destination, `arn:aws:sqs:eu-west-1:123456789012:koronet-${stack}-alerting-failed-notifications`);
             const q = g.one("aws:sqs/queue:Queue", "alerting-failed");

@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { parseStackConfig } from "../../config";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { findOnPath, MissingBinaryError } from "../../e2e/services";
-import { ALERTMANAGER_TIMINGS, alertmanagerConfig, renderAlertmanagerConfig, renderStackAlertmanagerConfig, validateAlertmanagerInput, type AlertmanagerConfigInput } from "../../components/alerting/alertmanager";
+import { ALERTMANAGER_TIMINGS, NOTIFIER_ANSWER_MARGIN_SECONDS, alertmanagerConfig, alertmanagerNotifyTimeoutSeconds, notifierHttpBudgetMs, renderAlertmanagerConfig, renderStackAlertmanagerConfig, validateAlertmanagerInput, type AlertmanagerConfigInput } from "../../components/alerting/alertmanager";
 import { PIPELINE_TIMINGS, parsePromDuration } from "../../components/alerting/catalog";
 
 const AMTOOL_PACKAGE = "prometheus-alertmanager";
@@ -103,6 +103,19 @@ describe("alertmanager.yml content", () => {
         }
         // Production: critical within 60 s needs group_wait small; resolved within 2 min needs group_interval well under it.
         assert.ok(parsePromDuration(ALERTMANAGER_TIMINGS.production.groupInterval) <= 60);
+    });
+
+    it("gives the notifier less time per request than Alertmanager waits for it, so a delivered message is recorded as sent", () => {
+        // Otherwise Alertmanager cancels, the notifier posts anyway, Alertmanager's nflog never holds
+        // the alert, and a recovery before the next retry is never announced.
+        assert.equal(notifierHttpBudgetMs("production"), 25_000);
+        assert.equal(notifierHttpBudgetMs("test"), 5_000);
+        for (const profile of ["production", "test"] as const) {
+            const c = parse(renderAlertmanagerConfig({ ...local, profile })) as any;
+            const timeout = Math.max(parsePromDuration(c.route.group_interval), 10);
+            assert.equal(alertmanagerNotifyTimeoutSeconds(profile), timeout);
+            assert.ok(notifierHttpBudgetMs(profile) / 1000 + NOTIFIER_ANSWER_MARGIN_SECONDS <= timeout, profile);
+        }
     });
 
     it("contains no secret values, only file paths", () => {

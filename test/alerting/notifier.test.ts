@@ -395,6 +395,22 @@ describe("notifier: delivery to Slack", () => {
         const res = await notifier.handle(urlEvent(fixture("alertmanager-firing.json")));
         assert.equal(res?.statusCode, 503);
     });
+
+    it("answers Alertmanager within the HTTP budget while SNS deliveries keep the full budget", async () => {
+        // Slack down for a long while: each path retries until its own budget runs out.
+        const spent = async (path: "http" | "sns") => {
+            const { notifier, slack, clock } = await setup({ deliveryBudgetMs: 25_000, httpDeliveryBudgetMs: 5_000, delivery: { maxAttempts: 50 } });
+            slack.reply(...Array.from({ length: 50 }, () => ({ status: 500 })));
+            const start = clock.now();
+            if (path === "http") assert.equal((await notifier.handle(urlEvent(fixture("alertmanager-firing.json"))))?.statusCode, 503);
+            else await assert.rejects(notifier.handle(fixture("cloudwatch-metric-math-alarm.json")));
+            return clock.now() - start;
+        };
+        const http = await spent("http");
+        const sns = await spent("sns");
+        assert.ok(http <= 5_000, `Alertmanager request took ${http} ms of fake time, budget 5000`);
+        assert.ok(sns > 5_000 && sns <= 25_000, `SNS delivery took ${sns} ms of fake time, budget 25000`);
+    });
 });
 
 describe("notifier: idempotency", () => {

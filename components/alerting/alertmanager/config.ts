@@ -18,6 +18,7 @@
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
 import { WATCHDOG_ALERT_NAME as WATCHDOG } from "../notifier/convention";
+import { DEFAULT_DELIVERY_BUDGET_MS } from "../notifier/notifier";
 
 /** Where the container keeps its runtime files (an ephemeral task volume, not the read-only root). */
 export const ALERTMANAGER_PATHS = {
@@ -76,6 +77,33 @@ export const ALERTMANAGER_TIMINGS: Readonly<Record<TimingProfile, AlertmanagerTi
         heartbeatRepeatInterval: "5s",
     },
 };
+
+/**
+ * Alertmanager gives each notification attempt of a group max(group_interval, 10 s) (its
+ * `notify.MinTimeout`; single instance, no peer wait), then cancels the request and retries at the
+ * next flush.
+ */
+export const ALERTMANAGER_MIN_NOTIFY_TIMEOUT_SECONDS = 10;
+
+/** Seconds Alertmanager waits for one attempt on the Slack routes (critical, warning) of a profile. */
+export function alertmanagerNotifyTimeoutSeconds(profile: TimingProfile): number {
+    return Math.max(PIPELINE_TIMINGS[profile].groupIntervalSeconds, ALERTMANAGER_MIN_NOTIFY_TIMEOUT_SECONDS);
+}
+
+/** Kept between the notifier's answer and Alertmanager's deadline (cold start, secret fetch, network). */
+export const NOTIFIER_ANSWER_MARGIN_SECONDS = 5;
+
+/**
+ * The notifier's budget for one Alertmanager request. It must answer before Alertmanager cancels:
+ * a message posted after that is at Slack, but Alertmanager never records it as sent, and if the
+ * alert resolves before the next retry, no RESOLVED message ever follows (seen in the e2e Slack
+ * outage scenario with a 25 s budget against the test profile's 10 s timeout). Answering 503 in
+ * time lets Alertmanager's own retry deliver and record it. Production: 25 s (timeout 30 s);
+ * test: 5 s (timeout 10 s).
+ */
+export function notifierHttpBudgetMs(profile: TimingProfile): number {
+    return Math.min(DEFAULT_DELIVERY_BUDGET_MS, (alertmanagerNotifyTimeoutSeconds(profile) - NOTIFIER_ANSWER_MARGIN_SECONDS) * 1000);
+}
 
 /** Labels alerts are grouped by: one notification per alert name and severity. */
 export const GROUP_BY = ["alertname", "severity"] as const;

@@ -32,6 +32,8 @@ export const NOTIFIER_ENV = {
     dedupeTtlSeconds: "DEDUPE_TTL_SECONDS",
     /** Upper bound on the time spent delivering one event to Slack, in ms. @default 25000 */
     deliveryBudgetMs: "DELIVERY_BUDGET_MS",
+    /** Upper bound for one Alertmanager request, in ms; below Alertmanager's notify timeout. @default DELIVERY_BUDGET_MS */
+    httpDeliveryBudgetMs: "HTTP_DELIVERY_BUDGET_MS",
 } as const;
 
 /** DynamoDB dedupe table schema the notifier expects. */

@@ -37,6 +37,7 @@ export function notifierFromEnv(env: NodeJS.ProcessEnv = process.env): Notifier 
     const table = env[NOTIFIER_ENV.dedupeTable];
     const stack = env[NOTIFIER_ENV.stackName];
     if (table === undefined || table === "") log.warn(`env ${NOTIFIER_ENV.dedupeTable} not set: deliveries are not deduplicated`);
+    const budgetMs = numberEnv(env, NOTIFIER_ENV.deliveryBudgetMs, DEFAULT_DELIVERY_BUDGET_MS);
     return createNotifier({
         getSlackWebhookUrl: cachedSecret(secretsManagerSource(secrets, webhookArn), secretOpts),
         getAlertmanagerToken: tokenArn ? cachedSecret(secretsManagerSource(secrets, tokenArn), secretOpts) : undefined,
@@ -49,7 +50,8 @@ export function notifierFromEnv(env: NodeJS.ProcessEnv = process.env): Notifier 
         heartbeat: stack ? cloudWatchHeartbeat(new CloudWatchClient(aws), stack) : undefined,
         clock,
         log,
-        deliveryBudgetMs: numberEnv(env, NOTIFIER_ENV.deliveryBudgetMs, DEFAULT_DELIVERY_BUDGET_MS),
+        deliveryBudgetMs: budgetMs,
+        httpDeliveryBudgetMs: numberEnv(env, NOTIFIER_ENV.httpDeliveryBudgetMs, budgetMs),
     });
 }
 

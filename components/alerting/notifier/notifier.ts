@@ -50,6 +50,13 @@ export interface NotifierDeps {
     readonly delivery?: Partial<DeliveryOptions>;
     /** Longest time spent on one event's delivery. @default 25000 ms */
     readonly deliveryBudgetMs?: number;
+    /**
+     * Budget of one Alertmanager (HTTP) request, which must answer before Alertmanager gives up on
+     * the attempt: a message posted after Alertmanager cancelled is at Slack, but Alertmanager never
+     * records it as sent and so never announces its recovery. See `notifierHttpBudgetMs`.
+     * @default deliveryBudgetMs
+     */
+    readonly httpDeliveryBudgetMs?: number;
     /** Time kept back from the Lambda's remaining time so we fail cleanly before the timeout. @default 3000 ms */
     readonly timeoutReserveMs?: number;
 }
@@ -85,6 +92,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const log = deps.log ?? createLogger();
     const redact = (text: string) => (isRedacting(log) ? log.redact(text) : text);
     const budgetMs = deps.deliveryBudgetMs ?? DEFAULT_DELIVERY_BUDGET_MS;
+    const httpBudgetMs = Math.min(budgetMs, deps.httpDeliveryBudgetMs ?? budgetMs);
     const reserveMs = deps.timeoutReserveMs ?? 3000;
     const slack = createSlackPoster({
         getWebhookUrl: deps.getSlackWebhookUrl,
@@ -94,9 +102,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         options: deps.delivery,
     });
 
-    const deadlineFor = (context?: LambdaContextLike): number => {
+    const deadlineFor = (context?: LambdaContextLike, limitMs = budgetMs): number => {
         const remaining = context?.getRemainingTimeInMillis?.();
-        const budget = remaining !== undefined ? Math.min(budgetMs, remaining - reserveMs) : budgetMs;
+        const budget = remaining !== undefined ? Math.min(limitMs, remaining - reserveMs) : limitMs;
         return clock.now() + Math.max(budget, 0);
     };
 
@@ -221,7 +229,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (event.requestContext.http.method.toUpperCase() !== "POST") return json(405, { error: "method not allowed" }, { allow: "POST" });
         const denied = await authenticate(event);
         if (denied) return denied;
-        const deadline = deadlineFor(context);
+        const deadline = deadlineFor(context, httpBudgetMs);
         const body = requestBody(event);
         const parsed = parseAlertmanagerPayload(body);
         if (parsed.ok) return handleAlertmanager(parsed.value, deadline);
