@@ -195,10 +195,8 @@ export class Pipeline {
         const rules = renderPrometheusRules({ profile: this.profile });
         this.prometheus = s.add(
             await startPrometheus({
-                // Alerts evaluated before Prometheus discovers Alertmanager (~5 s after start) are
-                // dropped and re-sent only after the resend delay; the image keeps the default 1 m,
-                // the test profile re-sends at its evaluation interval.
-                resendDelay: this.profile === "test" ? `${PIPELINE_TIMINGS.test.evaluationIntervalSeconds}s` : "1m",
+                // As deployed (--rules.alert.resend-delay from the profile's pipeline timings).
+                resendDelay: `${PIPELINE_TIMINGS[this.profile].resendDelaySeconds}s`,
                 files: { [`${RULES_DIR}/${rules.fileName}`]: rules.content },
                 config: ({ port }) =>
                     renderPrometheusConfig({

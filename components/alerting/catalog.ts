@@ -131,6 +131,14 @@ export interface PrometheusPathTimings {
     readonly groupIntervalSeconds: number;
     /** Alertmanager → receiver (notifier/Slack) delivery. */
     readonly deliverySeconds: number;
+    /**
+     * Prometheus `--rules.alert.resend-delay`: how often a firing alert is re-sent to Alertmanager.
+     * Each send is valid for 4 × max(resend delay, evaluation interval), so this also bounds how
+     * long Alertmanager keeps an alert (the Watchdog included) after Prometheus dies or hangs, and
+     * how soon alerts dropped while Prometheus had not yet discovered Alertmanager are re-sent.
+     * Production 15 s (Prometheus's default, 1 m, keeps a dead Prometheus's Watchdog alive for 4 min).
+     */
+    readonly resendDelaySeconds: number;
 }
 
 /**
@@ -142,8 +150,8 @@ export interface PrometheusPathTimings {
  * Alertmanager default, would delay "resolved" by up to 5 min). Test: 1 s everywhere.
  */
 export const PIPELINE_TIMINGS: Readonly<Record<TimingProfile, PrometheusPathTimings>> = {
-    production: { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, groupWaitSeconds: 10, groupIntervalSeconds: 30, deliverySeconds: 5 },
-    test: { scrapeIntervalSeconds: 1, evaluationIntervalSeconds: 1, groupWaitSeconds: 0, groupIntervalSeconds: 1, deliverySeconds: 1 },
+    production: { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, groupWaitSeconds: 10, groupIntervalSeconds: 30, deliverySeconds: 5, resendDelaySeconds: 15 },
+    test: { scrapeIntervalSeconds: 1, evaluationIntervalSeconds: 1, groupWaitSeconds: 0, groupIntervalSeconds: 1, deliverySeconds: 1, resendDelaySeconds: 1 },
 };
 
 /** Prometheus `for` and rate window of an alert in one profile. */

@@ -134,6 +134,9 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         deploymentMaximumPercent: args.deployment?.maximumPercent ?? (strategy === "DAEMON" ? 100 : 200),
         loadBalancers: args.loadBalancer ? [{ targetGroupArn: args.loadBalancer.targetGroupArn, containerName: args.loadBalancer.containerName, containerPort: args.loadBalancer.containerPort }] : undefined,
         healthCheckGracePeriodSeconds: args.loadBalancer ? (args.healthCheckGracePeriodSeconds ?? 30) : undefined,
+        // After an AZ outage, ECS moves tasks back so they are spread again (explicit: an existing
+        // service that never set it is treated as DISABLED on update).
+        availabilityZoneRebalancing: strategy === "REPLICA" && args.loadBalancer ? "ENABLED" : undefined,
         serviceRegistries: discovery
             ? (networkMode === "awsvpc"
                 ? { registryArn: discovery.arn }

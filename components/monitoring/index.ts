@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { MonitoringConfig } from "../../config/monitoring";
+import { PIPELINE_TIMINGS } from "../alerting/catalog";
 import { ecsService, type EcsPlacement, type EcsServiceResult, type PolicyStatement, type ContainerDefinition } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 import { ContainerImage } from "../image";
@@ -274,6 +275,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                     `--storage.tsdb.retention.time=${cfg.prometheus.retentionDays}d`,
                     `--storage.tsdb.retention.size=${args.prometheusRetentionSizeGb ?? 10}GB`,
                     `--web.listen-address=:${PORTS.prometheus}`,
+                    `--rules.alert.resend-delay=${PIPELINE_TIMINGS.production.resendDelaySeconds}s`,
                 ],
                 mountPoints: [{ sourceVolume: "tsdb", containerPath: "/prometheus" }, { sourceVolume: "run", containerPath: "/run/prometheus" }],
                 healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`], interval: 15, timeout: 5, retries: 3, startPeriod: 60 },

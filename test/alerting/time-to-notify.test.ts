@@ -17,12 +17,12 @@ describe("time to notify", () => {
         const redis = byId(resolveAlerts(), "RedisDown");
 
         it("instant signal: scrape + evaluation + for + group_wait + delivery; resolved: scrape + evaluation + group_interval + delivery", () => {
-            const t = { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, groupWaitSeconds: 10, groupIntervalSeconds: 30, deliverySeconds: 5 };
+            const t = { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, groupWaitSeconds: 10, groupIntervalSeconds: 30, deliverySeconds: 5, resendDelaySeconds: 15 };
             assert.deepEqual(prometheusPathSeconds(redis, t), { notifySeconds: 15 + 5 + 20 + 10 + 5, resolvedSeconds: 15 + 5 + 30 + 5 });
         });
 
         it("bounds the measured RedisDown figures of typical defaults (103 s to fire, up to ~5.5 min to resolve)", () => {
-            const typical = { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, groupWaitSeconds: 30, groupIntervalSeconds: 300, deliverySeconds: 0 };
+            const typical = { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, groupWaitSeconds: 30, groupIntervalSeconds: 300, deliverySeconds: 0, resendDelaySeconds: 60 };
             const withForOneMinute = { ...redis, prometheus: { ...(redis.prometheus as NonNullable<ResolvedAlert["prometheus"]>), for: "1m", forSeconds: 60 } };
             const s = prometheusPathSeconds(withForOneMinute, typical);
             assert.ok(s !== undefined && s.notifySeconds >= 103 && s.notifySeconds <= 130, `${s?.notifySeconds}`);

@@ -82,6 +82,12 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepEqual(g.one(SVC, "monitoring-prometheus-svc").inputs.deploymentMinimumHealthyPercent, 0);
         });
 
+        it("re-sends firing alerts every 15 s, so a dead Prometheus's Watchdog expires from Alertmanager within a minute", () => {
+            // Each send is valid for 4 × max(resend delay, evaluation interval); the default 1 m would keep it 4 min.
+            const c = containerOf("monitoring-prometheus-svc", "prometheus");
+            assert.ok(c.command?.includes("--rules.alert.resend-delay=15s"), String(c.command));
+        });
+
         it("lets only Prometheus reach exporter ports (incl. 9100/8080 on the instances)", () => {
             const prom = "monitoring-prometheus-id";
             for (const name of ["monitoring-postgres-exporter", "monitoring-redis-exporter"]) {
