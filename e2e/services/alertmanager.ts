@@ -108,6 +108,13 @@ export class AlertmanagerService implements LocalService {
         if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 10_000 });
     }
 
+    /** Dies without shutting down (SIGKILL): what an out-of-memory kill or a lost host does. */
+    async crash(): Promise<void> {
+        const proc = this.proc;
+        this.proc = undefined;
+        if (proc) await proc.stop({ signal: "SIGKILL", timeoutMs: 5_000 });
+    }
+
     async dispose(): Promise<void> {
         if (this.disposed) return;
         this.disposed = true;

@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { checkPanelQueries } from "../dashboards";
 import { LoadGenerator } from "../load";
 import { Pipeline } from "../pipeline";
+import { runAlertmanagerKilled, runPrometheusKilled, watchdogAfterPrometheusDiesSeconds, type PartOutageResult } from "../pipeline-faults";
 import { SCENARIOS, heartbeatGapBoundSeconds, heartbeatSummary, runScenario, runSteady, type ScenarioResult, type SteadyResult } from "../scenarios";
 
 /** Length of the steady run after Prometheus's first scrape round. @default 150 */
@@ -18,6 +19,7 @@ describe("alerting pipeline end to end (real services on 127.0.0.1, test timing 
     let p: Pipeline | undefined;
     let load: LoadGenerator | undefined;
     const results: ScenarioResult[] = [];
+    const partResults: PartOutageResult[] = [];
     const pipeline = (): Pipeline => {
         if (p === undefined) throw new Error("the pipeline did not start (see the before-all hook)");
         return p;
@@ -34,6 +36,7 @@ describe("alerting pipeline end to end (real services on 127.0.0.1, test timing 
         this.timeout(120_000);
         await load?.stop();
         await p?.stop();
+        for (const r of partResults) console.log(`      ${r.id}: ${JSON.stringify({ ...r, id: undefined, title: undefined, problems: undefined })}`);
         for (const r of results) {
             const t = [r.primary, ...r.also].map((a) => `${a.alert} firing ${a.firingSeconds ?? "—"} s, resolved ${a.resolvedSeconds ?? "—"} s`).join("; ");
             console.log(`      ${r.id}: ${t}${r.sideAlerts.length > 0 ? ` (also notified: ${r.sideAlerts.join(", ")})` : ""}`);
@@ -99,6 +102,26 @@ describe("alerting pipeline end to end (real services on 127.0.0.1, test timing 
                 failed.map((c) => `${c.query.dashboard} / ${c.query.panel} (${c.query.legend}): ${c.outcome} — ${c.detail} — ${c.query.expr}`),
                 [],
             );
+        });
+    });
+
+    // After "after the faults": these silence the heartbeat on purpose.
+    describe("the pipeline's own parts dying (the signals of the CloudWatch watchers)", function () {
+        it("Prometheus killed [F3]: the Watchdog heartbeat stops within the expiry of its last send, then resumes after a restart", async function () {
+            this.timeout(180_000);
+            const r = await runPrometheusKilled({ pipeline: pipeline(), load: load as LoadGenerator });
+            partResults.push(r);
+            assert.deepEqual(r.problems, []);
+            assert.ok(r.silenceSeconds >= heartbeatGapBoundSeconds(pipeline().profile), `silent only ${r.silenceSeconds} s`);
+            assert.ok((r.lastHeartbeatAfterSeconds ?? 0) <= watchdogAfterPrometheusDiesSeconds(pipeline().profile) + 2);
+        });
+
+        it("Alertmanager killed [F4]: heartbeat stops at once; an alert that fired meanwhile reaches Slack and PagerDuty after the restart, then RESOLVED", async function () {
+            this.timeout(240_000);
+            const r = await runAlertmanagerKilled({ pipeline: pipeline(), load: load as LoadGenerator });
+            partResults.push(r);
+            assert.deepEqual(r.problems, []);
+            assert.ok(r.deliveredAfterRestartSeconds !== undefined && r.pagedAfterRestartSeconds !== undefined && r.resolvedSeconds !== undefined);
         });
     });
 });
