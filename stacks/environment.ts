@@ -180,7 +180,8 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             dataStoreLogGroups: dataStores.logGroupNames,
             kmsKeyArn: key.arn,
             alertTopicArns: alerting.topicArns,
-            notifierFunctionName: alerting.notifierFunctionName,
+            // Chatbot mode has no notifier Lambda.
+            ...(alerting.notifierFunctionName ? { notifierFunctionName: alerting.notifierFunctionName } : {}),
             alertmanagerAddress: alerting.alertmanagerAddress,
             alertingSecretsToFill: alerting.secretsToFill,
             alertingLogGroups: alerting.logGroupNames,

@@ -466,8 +466,7 @@ export class Alerting extends pulumi.ComponentResource {
         // 5 register
         this.registerOutputs({
             topicArns: this.topicArns,
-            notifierFunctionName: this.notifierFunctionName,
-            notifierUrl: this.notifierUrl,
+            ...(notifier ? { notifierFunctionName: this.notifierFunctionName, notifierUrl: this.notifierUrl } : {}),
             alertmanagerAddress: this.alertmanagerAddress,
             alertmanagerSecurityGroupId: this.alertmanagerSecurityGroupId,
             secretsToFill: this.secretsToFill,
