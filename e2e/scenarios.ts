@@ -44,6 +44,8 @@ export interface ExpectedAlert {
 export interface Scenario {
     readonly id: string;
     readonly title: string;
+    /** Row of the README's fault table this scenario backs, e.g. "F8". */
+    readonly faultRow?: string;
     /** The alert measured; `also` are further alerts the fault must raise. */
     readonly expect: ExpectedAlert;
     readonly also?: readonly ExpectedAlert[];
@@ -207,6 +209,7 @@ export const SCENARIOS: readonly Scenario[] = [
     {
         id: "redis-stopped",
         title: "Redis stopped",
+        faultRow: "F8",
         expect: { alert: "RedisDown" },
         inject: async ({ pipeline }) => pipeline.redis.stop(),
         heal: async ({ pipeline, load }) => {
@@ -220,6 +223,7 @@ export const SCENARIOS: readonly Scenario[] = [
     {
         id: "postgres-stopped",
         title: "PostgreSQL stopped",
+        faultRow: "F8",
         expect: { alert: "PostgresDown" },
         inject: async ({ pipeline }) => pipeline.pg.stop(),
         heal: async ({ pipeline }) => pipeline.pg.start(),
@@ -264,6 +268,7 @@ export const SCENARIOS: readonly Scenario[] = [
     {
         id: "web-killed",
         title: "Web server killed (target down)",
+        faultRow: "F10",
         expect: { alert: "KoronetDown" },
         also: [{ alert: "TargetDown", mentions: ["job=koronet"] }],
         inject: async ({ pipeline }) => pipeline.web.crash(),
@@ -272,6 +277,7 @@ export const SCENARIOS: readonly Scenario[] = [
     {
         id: "slack-failing",
         title: `Slack answering 500 for ${SLACK_OUTAGE_SECONDS} s (Redis stopped meanwhile)`,
+        faultRow: "F1",
         expect: { alert: "RedisDown" },
         extraNotifySeconds: SLACK_OUTAGE_SECONDS,
         inject: async ({ pipeline }) => {

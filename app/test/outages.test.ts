@@ -64,7 +64,7 @@ describe("dependency outages", () => {
             assert.equal(write.headers.get("retry-after"), "1");
         });
 
-        it("recovers by itself once Redis is back: ready, connected, caching again", async () => {
+        it("[F8] recovers by itself once Redis is back: ready, connected, caching again", async () => {
             await redis.start();
             await waitFor("readiness after Redis restart", async () => (await call(server.url, "GET", "/readyz")).status === 200);
             assert.equal(await metric(server.url, "koronet_redis_connected"), 1);
@@ -110,7 +110,7 @@ describe("dependency outages", () => {
             assert.equal(res.body.name, "survivor");
         });
 
-        it("recovers by itself once PostgreSQL is back", async () => {
+        it("[F8] recovers by itself once PostgreSQL is back", async () => {
             await pg.start();
             await waitFor("readiness after PostgreSQL restart", async () => (await call(server.url, "GET", "/readyz")).status === 200);
             const res = await call(server.url, "GET", "/api/items");

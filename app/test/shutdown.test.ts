@@ -60,7 +60,7 @@ describe("graceful shutdown (separate process)", () => {
         for (const line of log.trim().split("\n")) assert.doesNotThrow(() => JSON.parse(line), `not a JSON log line: ${line}`);
     });
 
-    it("exits with code 2 and names the variable when the configuration is invalid", async () => {
+    it("[F5] exits with code 2 and names the variable when the configuration is invalid", async () => {
         await assert.rejects(startAppProcess({ SLOW_QUERY_MS: "soon" }), /exited \(code 2[\s\S]*`SLOW_QUERY_MS` must be a whole number/);
     });
 });

@@ -69,7 +69,7 @@ describe("alerting pipeline end to end (real services on 127.0.0.1, test timing 
     describe("faults: alert at Slack (and PagerDuty when critical) with its severity and route, then RESOLVED", function () {
         for (const sc of SCENARIOS) {
             const names = [sc.expect, ...(sc.also ?? [])].map((e) => e.alert).join(" + ");
-            it(`${sc.title} → ${names}`, async function () {
+            it(`${sc.faultRow ? `[${sc.faultRow}] ` : ""}${sc.title} → ${names}`, async function () {
                 this.timeout(300_000);
                 const r = await runScenario({ pipeline: pipeline(), load: load as LoadGenerator }, sc);
                 results.push(r);
@@ -107,7 +107,7 @@ describe("alerting pipeline end to end (real services on 127.0.0.1, test timing 
 
     // After "after the faults": these silence the heartbeat on purpose.
     describe("the pipeline's own parts dying (the signals of the CloudWatch watchers)", function () {
-        it("Prometheus killed [F3]: the Watchdog heartbeat stops within the expiry of its last send, then resumes after a restart", async function () {
+        it("[F3] Prometheus killed: the Watchdog heartbeat stops within the expiry of its last send, then resumes after a restart", async function () {
             this.timeout(180_000);
             const r = await runPrometheusKilled({ pipeline: pipeline(), load: load as LoadGenerator });
             partResults.push(r);
@@ -116,7 +116,7 @@ describe("alerting pipeline end to end (real services on 127.0.0.1, test timing 
             assert.ok((r.lastHeartbeatAfterSeconds ?? 0) <= watchdogAfterPrometheusDiesSeconds(pipeline().profile) + 2);
         });
 
-        it("Alertmanager killed [F4]: heartbeat stops at once; an alert that fired meanwhile reaches Slack and PagerDuty after the restart, then RESOLVED", async function () {
+        it("[F4] Alertmanager killed: heartbeat stops at once; an alert that fired meanwhile reaches Slack and PagerDuty after the restart, then RESOLVED", async function () {
             this.timeout(240_000);
             const r = await runAlertmanagerKilled({ pipeline: pipeline(), load: load as LoadGenerator });
             partResults.push(r);

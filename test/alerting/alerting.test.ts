@@ -91,7 +91,7 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it("encrypts every topic with the platform key, whose policy lets CloudWatch alarms use it", () => {
+        it("[F9] encrypts every topic with the platform key, whose policy lets CloudWatch alarms use it", () => {
             const topics = g.ofType(T.topic);
             assert.ok(topics.length >= 3);
             const key = g.one(T.key, "platform-key");
@@ -170,7 +170,7 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(unhealthy.inputs.alarmActions, [], "ServiceUnhealthy explains, its causes notify");
         });
 
-        it("routes the notifier's and forwarder's own failures around Slack", () => {
+        it("[F1/F2/F7] routes the notifier's and forwarder's own failures around Slack", () => {
             const pipeline = topicArn(stack, "pipeline");
             assert.ok(!subsOf(g, stack, "pipeline").some((s) => s.inputs.endpoint === fnArn(stack, "notifier")), "no Slack on the pipeline topic");
             const byName = alarmsNamed(g);
@@ -186,7 +186,7 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(subsOf(g, stack, "pipeline").length > 0);
         });
 
-        it("watches the watchers: heartbeat (missing = breaching) and Alertmanager's task count go straight to SNS", () => {
+        it("[F2/F3/F4] watches the watchers: heartbeat (missing = breaching) and Alertmanager's task count go straight to SNS", () => {
             const byName = alarmsNamed(g);
             const hb = byName.get(`koronet-${stack}-alerting-watchdog-heartbeat`);
             assert.ok(hb);
@@ -203,7 +203,7 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(tasks.inputs.alarmActions, [topicArn(stack, "critical")]);
         });
 
-        it("deploys the notifier as the README asks: bundled, one container, 60 s, on-failure queue, dedupe table, token-protected URL", () => {
+        it("[F2] deploys the notifier as the README asks: bundled, one container, 60 s, on-failure queue, dedupe table, token-protected URL", () => {
             const f = g.one(T.fn, "alerting-notifier");
             assert.equal(f.inputs.runtime, "nodejs20.x");
             assert.equal(f.inputs.handler, "index.handler");

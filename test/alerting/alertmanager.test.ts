@@ -105,7 +105,7 @@ describe("alertmanager.yml content", () => {
         assert.ok(parsePromDuration(ALERTMANAGER_TIMINGS.production.groupInterval) <= 60);
     });
 
-    it("gives the notifier less time per request than Alertmanager waits for it, so a delivered message is recorded as sent", () => {
+    it("[F1] gives the notifier less time per request than Alertmanager waits for it, so a delivered message is recorded as sent", () => {
         // Otherwise Alertmanager cancels, the notifier posts anyway, Alertmanager's nflog never holds
         // the alert, and a recovery before the next retry is never announced.
         assert.equal(notifierHttpBudgetMs("production"), 25_000);

@@ -212,7 +212,7 @@ describe("CloudWatch alarm definitions", () => {
             assert.match(unhealthy.args.alarmDescription as string, /^\[critical\] .*\n[\s\S]*Runbook: .*\/ServiceUnhealthy\.md$/);
         });
 
-        it("names the symptoms it explains and suppresses them through wrapper composites", () => {
+        it("[F10] names the symptoms it explains and suppresses them through wrapper composites", () => {
             assert.deepEqual([...(unhealthy?.suppresses ?? [])], ["HighErrorRate", "HighResponseTime", "UnusualTraffic"]);
             for (const key of unhealthy?.suppresses ?? []) {
                 assert.equal(one(alarms, key).notifyVia, "composite");

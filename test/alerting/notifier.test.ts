@@ -305,7 +305,7 @@ describe("notifier: Alertmanager messages", () => {
 });
 
 describe("notifier: delivery to Slack", () => {
-    it("retries a 500 with exponential backoff and jitter, then succeeds", async () => {
+    it("[F1] retries a 500 with exponential backoff and jitter, then succeeds", async () => {
         const { notifier, slack, clock } = await setup();
         slack.reply({ status: 500, body: "internal_error" }, { status: 503 });
         await notifier.handle(fixture("cloudwatch-metric-math-alarm.json"));
@@ -316,7 +316,7 @@ describe("notifier: delivery to Slack", () => {
         assert.deepEqual(slack.received[2]!.body, slack.received[0]!.body);
     });
 
-    it("honours Retry-After on 429", async () => {
+    it("[F1] honours Retry-After on 429", async () => {
         const { notifier, slack, clock } = await setup();
         slack.reply({ status: 429, body: "rate_limited", headers: { "retry-after": "7" } });
         const start = clock.now();
@@ -326,7 +326,7 @@ describe("notifier: delivery to Slack", () => {
         assert.ok(clock.now() - start >= 7000);
     });
 
-    it("gives up after maxAttempts and throws, so the async invocation goes to the on-failure destination", async () => {
+    it("[F2] gives up after maxAttempts and throws, so the async invocation goes to the on-failure destination", async () => {
         const { notifier, slack, logs } = await setup({ delivery: { maxAttempts: 4 } });
         slack.reply(...Array.from({ length: 10 }, () => ({ status: 500 })));
         await assert.rejects(notifier.handle(fixture("cloudwatch-metric-math-alarm.json")), /Slack delivery failed for 1 of 1 SNS record/);
@@ -389,14 +389,14 @@ describe("notifier: delivery to Slack", () => {
         assert.deepEqual(clock.sleeps, [1000]);
     });
 
-    it("answers 503 on the Function URL path when delivery fails, so Alertmanager retries", async () => {
+    it("[F1] answers 503 on the Function URL path when delivery fails, so Alertmanager retries", async () => {
         const { notifier, slack } = await setup({ delivery: { maxAttempts: 2 } });
         slack.reply({ status: 500 }, { status: 500 });
         const res = await notifier.handle(urlEvent(fixture("alertmanager-firing.json")));
         assert.equal(res?.statusCode, 503);
     });
 
-    it("answers Alertmanager within the HTTP budget while SNS deliveries keep the full budget", async () => {
+    it("[F1] answers Alertmanager within the HTTP budget while SNS deliveries keep the full budget", async () => {
         // Slack down for a long while: each path retries until its own budget runs out.
         const spent = async (path: "http" | "sns") => {
             const { notifier, slack, clock } = await setup({ deliveryBudgetMs: 25_000, httpDeliveryBudgetMs: 5_000, delivery: { maxAttempts: 50 } });

@@ -32,7 +32,7 @@ describe("PagerDuty forwarder", () => {
         assert.equal(pagerDutyEventFor(JSON.stringify({ ...msg, NewStateValue: "INSUFFICIENT_DATA" }), KEY, "m3"), undefined);
     });
 
-    it("still pages for an unreadable message rather than dropping it", () => {
+    it("[F7] still pages for an unreadable message rather than dropping it", () => {
         const e = pagerDutyEventFor("not json {", KEY, "m4");
         assert.equal(e?.event_action, "trigger");
         assert.equal(e?.dedup_key, "sns-m4");
@@ -62,14 +62,14 @@ describe("PagerDuty forwarder", () => {
             bodies = [];
         });
 
-        it("retries 5xx and 429, then succeeds", async function () {
+        it("[F7] retries 5xx and 429, then succeeds", async function () {
             this.timeout(10_000);
             answers = [500, 429, 202];
             await sendEvent({ routing_key: KEY, event_action: "resolve", dedup_key: "k" }, url);
             assert.equal(bodies.length, 3);
         });
 
-        it("does not retry a 400 and throws (Lambda retries, then the on-failure queue)", async () => {
+        it("[F7] does not retry a 400 and throws (Lambda retries, then the on-failure queue)", async () => {
             answers = [400];
             await assert.rejects(sendEvent({ routing_key: KEY, event_action: "resolve", dedup_key: "k" }, url), /rejected the event \(HTTP 400\)/);
             assert.equal(bodies.length, 1);

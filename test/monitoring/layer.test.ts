@@ -82,7 +82,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepEqual(g.one(SVC, "monitoring-prometheus-svc").inputs.deploymentMinimumHealthyPercent, 0);
         });
 
-        it("re-sends firing alerts every 15 s, so a dead Prometheus's Watchdog expires from Alertmanager within a minute", () => {
+        it("[F3] re-sends firing alerts every 15 s, so a dead Prometheus's Watchdog expires from Alertmanager within a minute", () => {
             // Each send is valid for 4 × max(resend delay, evaluation interval); the default 1 m would keep it 4 min.
             const c = containerOf("monitoring-prometheus-svc", "prometheus");
             assert.ok(c.command?.includes("--rules.alert.resend-delay=15s"), String(c.command));

@@ -50,7 +50,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(alb.inputs.dropInvalidHeaderFields, true);
         });
 
-        it("deploys with a circuit breaker that rolls back, on every ECS service", () => {
+        it("[F5] deploys with a circuit breaker that rolls back, on every ECS service", () => {
             for (const svc of g.ofType(aws.ecs.Service)) {
                 assert.deepEqual(svc.inputs.deploymentCircuitBreaker, { enable: true, rollback: true }, svc.name);
             }
