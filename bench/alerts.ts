@@ -1,6 +1,6 @@
 /**
  * `npm run bench:alerts`: runs the e2e pipeline (test timing profile) with the steady run and every
- * fault scenario, and prints per alert the measured seconds from fault to the fake Slack's first
+ * fault scenario (then Prometheus and Alertmanager killed), and prints per alert the measured seconds from fault to the fake Slack's first
  * message and from heal to the resolved message, next to the computed worst case at production
  * settings on the Prometheus and CloudWatch paths, judged against the targets (critical ≤ 60 s
  * Prometheus / ≤ 180 s CloudWatch, warnings ≤ 300 s, resolved ≤ 120 s, zero false positives).
@@ -15,6 +15,7 @@ import { NOTIFY_TARGETS, timeToNotifyTable, type TimeToNotifyRow } from "../comp
 import { checkPanelQueries } from "../e2e/dashboards";
 import { LoadGenerator } from "../e2e/load";
 import { Pipeline } from "../e2e/pipeline";
+import { runAlertmanagerKilled, runPrometheusKilled, watchdogAfterPrometheusDiesSeconds, type PartOutageResult } from "../e2e/pipeline-faults";
 import { SCENARIOS, runScenario, runSteady, type AlertTiming, type ScenarioResult, type SteadyResult } from "../e2e/scenarios";
 
 function arg(name: string): string | undefined {
@@ -100,13 +101,28 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
     ].join("\n");
 }
 
+/** The pipeline's own parts killed: test-profile measurements and what they imply at production settings. */
+function partsReport(parts: readonly PartOutageResult[]): string {
+    const s = (x: number | undefined) => (x === undefined ? "—" : String(x));
+    const lines = ["", "Pipeline parts killed (test profile; in AWS the CloudWatch watchers turn the silence into an alarm):"];
+    for (const r of parts) {
+        lines.push(
+            `  ${r.title}: heartbeat silent ${r.silenceSeconds}s, back ${s(r.heartbeatBackSeconds)}s after the restart` +
+                (r.id === "alertmanager-killed" ? `; RedisDown (fired meanwhile) at Slack ${s(r.deliveredAfterRestartSeconds)}s and PagerDuty ${s(r.pagedAfterRestartSeconds)}s after the restart, RESOLVED ${s(r.resolvedSeconds)}s after the heal` : "") +
+                (r.problems.length > 0 ? ` — problems: ${r.problems.join("; ")}` : ""),
+        );
+    }
+    lines.push(`  production: Alertmanager keeps a dead Prometheus's Watchdog ${watchdogAfterPrometheusDiesSeconds("production")}s (4 × resend delay + one heartbeat tick), then the heartbeat alarm needs 3 missing minutes`);
+    return lines.join("\n");
+}
+
 async function main(): Promise<void> {
     const steadySeconds = Number(arg("steady") ?? 150);
     const t0 = Date.now();
     const log = (l: string) => console.error(`[bench] ${l}`);
     const p = await Pipeline.start({ log });
     const load = new LoadGenerator(p.web.url, p.sessionToken);
-    let out: { steady: SteadyResult; scenarios: ScenarioResult[]; panels: { total: number; failed: string[] } } | undefined;
+    let out: { steady: SteadyResult; scenarios: ScenarioResult[]; parts: PartOutageResult[]; panels: { total: number; failed: string[] } } | undefined;
     try {
         load.start();
         log(`steady run: ${steadySeconds}s`);
@@ -116,19 +132,25 @@ async function main(): Promise<void> {
             log(`scenario ${sc.id}`);
             scenarios.push(await runScenario({ pipeline: p, load }, sc));
         }
+        const parts: PartOutageResult[] = [];
+        for (const run of [runPrometheusKilled, runAlertmanagerKilled]) {
+            log(`pipeline part outage ${run.name}`);
+            parts.push(await run({ pipeline: p, load }));
+        }
         const panels = await checkPanelQueries(p);
         const failed = panels.filter((c) => c.outcome !== "data" && c.outcome !== "documented").map((c) => `${c.query.dashboard} / ${c.query.panel}: ${c.outcome}`);
-        out = { steady, scenarios, panels: { total: panels.length, failed } };
+        out = { steady, scenarios, parts, panels: { total: panels.length, failed } };
     } finally {
         await load.stop();
         await p.stop();
     }
     const total = (Date.now() - t0) / 1000;
     console.log(report(out.steady, out.scenarios, total));
+    console.log(partsReport(out.parts));
     console.log(`Dashboard panel queries: ${out.panels.total - out.panels.failed.length}/${out.panels.total} return data or use documented cAdvisor metrics${out.panels.failed.length > 0 ? `; failing: ${out.panels.failed.join("; ")}` : ""}`);
     const json = arg("json");
     if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ ...out, totalSeconds: total }, null, 2)}\n`);
-    const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.panels.failed.length > 0;
+    const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.parts.some((r) => r.problems.length > 0) || out.panels.failed.length > 0;
     process.exitCode = failedAny ? 1 : 0;
 }
 
