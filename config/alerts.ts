@@ -14,7 +14,8 @@
  * ```
  */
 import { z } from "zod";
-import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, type AlertDefinition, type AlertId } from "../components/alerting/catalog";
+import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, resolveAlerts, type AlertDefinition, type AlertId } from "../components/alerting/catalog";
+import type { ConfigProblem } from "./index";
 
 /** Where the section sits in the stack config; prefixes messages. */
 export const ALERTS_CONFIG_PATH = "alerting.alerts";
@@ -163,4 +164,20 @@ export function parseAlertOverrides(raw: unknown): AlertOverrides {
     const r = alertOverridesSchema.safeParse(raw ?? {});
     if (!r.success) throw new Error(`Invalid alert configuration:\n${formatAlertIssues(r.error).map((l) => `  - ${l}`).join("\n")}`);
     return r.data;
+}
+
+/**
+ * What only the catalog can judge (e.g. a rate window holding fewer than two scrapes), as config
+ * problems, so the program stops before registering any resource rather than when the alerting
+ * component is built.
+ */
+export function validateAlertCatalog(environment: "dev" | "prod", alerts: AlertOverrides | undefined): ConfigProblem[] {
+    try {
+        resolveAlerts({ alerts: withAlertDefaults(environment, alerts) });
+        return [];
+    } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        const m = /^(alerting\.alerts\.[\w.]+): ([\s\S]*)$/.exec(message);
+        return [m ? { key: `koronet:${m[1]}`, message: m[2] as string } : { key: "koronet:alerting.alerts", message }];
+    }
 }

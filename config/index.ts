@@ -10,6 +10,7 @@ import { defaultsFor, deepMerge, isPlainObject, type RawConcerns } from "./defau
 import { clusterSchema, dataStoresSchema, networkSchema, serviceSchema } from "./schema";
 import { monitoringSchema } from "./monitoring";
 import { alertingSchema, validateAlertingSecrets } from "./alerting";
+import { validateAlertCatalog } from "./alerts";
 
 export const PROJECT = "koronet";
 export const ENVIRONMENTS = ["dev", "prod"] as const;
@@ -162,6 +163,7 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
         throw new ConfigError(raw.stack, problems);
     }
     for (const p of validateAlertingSecrets(result.data.alerting, new Set(Object.keys(secretValues)))) problems.push(p);
+    for (const p of validateAlertCatalog(result.data.environment, result.data.alerting.alerts)) problems.push(p);
     if (problems.length > 0) throw new ConfigError(raw.stack, problems);
     return { config: result.data, secretValues };
 }
@@ -173,6 +175,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>):
     if (issue.code === "unrecognized_keys") {
         const known = Object.keys(getAt(input, path) ?? {}).filter((k) => !issue.keys.includes(k));
         const keys = issue.keys.map((k) => `${key}.${k}`).join(", ");
+        // A schema with its own message for unknown keys (e.g. alert ids) names what is allowed itself.
+        if (!issue.message.startsWith("Unrecognized key")) return { key: keys, message: issue.message };
         return { key: keys, message: `unknown key${issue.keys.length > 1 ? "s" : ""}; allowed here: ${known.join(", ") || "(none)"}` };
     }
     const value = getAt(input, path);

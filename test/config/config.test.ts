@@ -65,6 +65,10 @@ describe("stack configuration", () => {
             { name: "invalid region", stack: "dev", overrides: { "aws:region": "europe" }, expect: /aws:region: got "europe"; must be an AWS region/ },
             { name: "unknown environment", stack: "dev", overrides: { "koronet:environment": "staging" }, expect: /koronet:environment: got "staging"; allowed: dev, prod/ },
             { name: "prod database without Multi-AZ", stack: "prod", overrides: { "koronet:dataStores": { postgres: { managed: { multiAz: false } } } }, expect: /koronet:dataStores\.postgres\.managed\.multiAz: got false; prod needs a Multi-AZ database/ },
+            { name: "alert threshold out of range", stack: "dev", overrides: { "koronet:alerting": { alerts: { HighErrorRate: { threshold: 150 } } } }, expect: /koronet:alerting\.alerts\.HighErrorRate\.threshold: got 150; 150 is out of range; allowed 0\.1\.\.100 \(percent\)/ },
+            { name: "alert threshold of the wrong type", stack: "dev", overrides: { "koronet:alerting": { alerts: { HighCpuUsage: { threshold: "80" } } } }, expect: /koronet:alerting\.alerts\.HighCpuUsage\.threshold: got "80"; "80" is not a number; allowed 1\.\.100/ },
+            { name: "unknown alert id", stack: "dev", overrides: { "koronet:alerting": { alerts: { HighErorRate: { threshold: 5 } } } }, expect: /koronet:alerting\.alerts\.HighErorRate: unknown alert id "HighErorRate"; allowed: KoronetDown, .*HighErrorRate/ },
+            { name: "alert window shorter than two scrapes", stack: "prod", overrides: { "koronet:alerting": { alerts: { HighCpuUsage: { window: "10s" } } } }, expect: /koronet:alerting\.alerts\.HighCpuUsage\.window: 10s holds fewer than 2 scrapes \(scrape interval 15s\); allowed ≥ 30s/ },
             { name: "a concern that is not a mapping", stack: "dev", overrides: { "koronet:network": "10.0.0.0/16" }, expect: /koronet:network: got "10\.0\.0\.0\/16"; must be an object/ },
         ];
         for (const c of cases) {
@@ -90,6 +94,12 @@ describe("stack configuration", () => {
         it("prod with one AZ registers nothing", async () => {
             const { error, registered } = await configErrorOf("prod", { overrides: { "koronet:network": { availabilityZones: 1 } } });
             assert.match(error.message, /Invalid configuration for stack "prod"/);
+            assert.equal(registered, 0);
+        });
+
+        it("an alert window only the catalog can judge registers nothing", async () => {
+            const { error, registered } = await configErrorOf("dev", { overrides: { "koronet:alerting": { alerts: { HighCpuUsage: { window: "10s" } } } } });
+            assert.match(error.message, /koronet:alerting\.alerts\.HighCpuUsage\.window/);
             assert.equal(registered, 0);
         });
 
