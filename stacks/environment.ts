@@ -19,7 +19,17 @@ export interface Environment {
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
 
+/** What is valid but worth telling whoever deploys (printed as Pulumi warnings on every run). */
+export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "service">): string[] {
+    const warnings: string[] = [];
+    if (cfg.environment === "prod" && cfg.service.certificateArn === undefined) {
+        warnings.push("prod serves plain HTTP (the app and Grafana's sign-in): set koronet:service.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
+    }
+    return warnings;
+}
+
 export function deployEnvironment(cfg: LoadedConfig): Environment {
+    for (const w of environmentWarnings(cfg)) void pulumi.log.warn(w);
     const ctx = { project: cfg.project, stack: cfg.stack, environment: cfg.environment };
     const prefix = physicalName(ctx);
     const provider = new aws.Provider("aws", { region: cfg.region as aws.Region, defaultTags: { tags: standardTags(ctx) } });

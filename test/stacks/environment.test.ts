@@ -1,6 +1,9 @@
 import * as aws from "@pulumi/aws";
 import { strict as assert } from "node:assert";
 import { graphWith, parseJson, stackGraph, type Graph } from "../harness";
+import { parseStackConfig } from "../../config";
+import { readStackConfig } from "../../scripts/offline/stack-file";
+import { environmentWarnings } from "../../stacks/environment";
 
 const CLUSTER = "aws:ecs/cluster:Cluster";
 
@@ -206,6 +209,13 @@ describe("dev vs prod", () => {
         assert.ok(Number(rg.numCacheClusters) >= 2);
         const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
         assert.match(String(web?.secrets?.find((s) => s.name === "DATABASE_PASSWORD")?.valueFrom), /:secret:rds!.*:password::$/);
+    });
+
+    it("warns on every prod deploy that still serves plain HTTP, and not once a certificate is set", () => {
+        const prod = parseStackConfig(readStackConfig("prod")).config;
+        assert.match(environmentWarnings(prod).join("\n"), /prod serves plain HTTP .*koronet:service\.certificateArn/);
+        assert.deepEqual(environmentWarnings({ ...prod, service: { ...prod.service, certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234" } }), []);
+        assert.deepEqual(environmentWarnings(parseStackConfig(readStackConfig("dev")).config), []);
     });
 
     it("serves HTTPS with a modern TLS policy when a certificate is configured, and redirects HTTP", async () => {
