@@ -3,27 +3,23 @@ import * as path from "node:path";
 
 import { findOnPath } from "./binaries";
 import { freePort, probeHttp } from "./net";
-import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "./process";
-import type { LocalService } from "./stack";
+import { type ManagedProcess, makeTempDir, startProcess } from "./process";
+import { ProcessService } from "./process-service";
 
 /** A Prometheus exporter on 127.0.0.1: one process, restartable on its port. */
-export class ExporterService implements LocalService {
-    readonly name: string;
-    private proc: ManagedProcess | undefined;
-    private disposed = false;
-
+export class ExporterService extends ProcessService {
     constructor(
         /** Short kind, e.g. `node_exporter`. */
         readonly kind: string,
         private readonly binary: string,
         readonly port: number,
         /** The exporter's own folder (log, config files). */
-        readonly dir: string,
+        dir: string,
         private readonly args: (port: number) => readonly string[],
         private readonly env: NodeJS.ProcessEnv = {},
         private readonly timeoutMs = 15_000,
     ) {
-        this.name = `${kind}:${port}`;
+        super(`${kind}:${port}`, dir, 5_000);
     }
 
     /** `127.0.0.1:<port>`, as a Prometheus static target. */
@@ -31,24 +27,9 @@ export class ExporterService implements LocalService {
         return `127.0.0.1:${this.port}`;
     }
 
-    get pid(): number | undefined {
-        return this.proc?.isAlive() ? this.proc.pid : undefined;
-    }
-
-    get running(): boolean {
-        return this.proc?.isAlive() ?? false;
-    }
-
-    /** Log of the exporter (stdout and stderr). */
-    logTail(maxBytes?: number): string {
-        return this.proc?.logTail(maxBytes) ?? "";
-    }
-
-    /** (Re)start; ready once `/metrics` answers 200. No-op when running. */
-    async start(): Promise<void> {
-        if (this.disposed) throw new Error(`${this.name} is disposed`);
-        if (this.running) return;
-        this.proc = await startProcess(this.binary, this.args(this.port), {
+    /** Ready once `/metrics` answers 200. */
+    protected launch(): Promise<ManagedProcess> {
+        return startProcess(this.binary, this.args(this.port), {
             name: this.name,
             logFile: path.join(this.dir, `${this.kind}.log`),
             env: { PATH: process.env["PATH"], ...this.env },
@@ -57,21 +38,6 @@ export class ExporterService implements LocalService {
         });
     }
 
-    async stop(): Promise<void> {
-        const proc = this.proc;
-        this.proc = undefined;
-        if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 5_000 });
-    }
-
-    async dispose(): Promise<void> {
-        if (this.disposed) return;
-        this.disposed = true;
-        try {
-            await this.stop();
-        } finally {
-            removeTempDir(this.dir);
-        }
-    }
 }
 
 async function startExporter(

@@ -1,8 +1,8 @@
 /**
  * Real local services on 127.0.0.1 for tests and benchmarks, using node builtins only.
  * One module per service; `LocalStack` tears them down in reverse order, and process-exit hooks clean
- * up anything left if a run crashes. Add a new service (an exporter, Prometheus, Alertmanager) as a
- * module exporting a class implementing `LocalService`, built on `startProcess`.
+ * up anything left if a run crashes. Add a new single-process service as a module
+ * exporting a subclass of `ProcessService` (it only says how to launch the process, with `startProcess`).
  */
 export { MissingBinaryError, findOnPath, findPostgresBinDir } from "./binaries";
 export { freePort, probeHttp, probeTcp } from "./net";
@@ -26,6 +26,7 @@ export {
 } from "./process";
 export { RedisService, startRedis, type RedisOptions } from "./redis";
 export { LocalStack, type LocalService } from "./stack";
+export { ProcessService } from "./process-service";
 export { AlertmanagerService, startAlertmanager, type AlertmanagerOptions } from "./alertmanager";
 export {
     ExporterService,

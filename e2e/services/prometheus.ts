@@ -3,8 +3,8 @@ import * as path from "node:path";
 
 import { findOnPath } from "./binaries";
 import { freePort, probeHttp } from "./net";
-import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "./process";
-import type { LocalService } from "./stack";
+import { type ManagedProcess, makeTempDir, startProcess } from "./process";
+import { ProcessService } from "./process-service";
 
 export interface PrometheusOptions {
     /**
@@ -33,18 +33,14 @@ export interface PromSample {
 }
 
 /** Prometheus (Debian `prometheus`) with its own TSDB under a temp folder. */
-export class PrometheusService implements LocalService {
-    readonly name: string;
-    private proc: ManagedProcess | undefined;
-    private disposed = false;
-
+export class PrometheusService extends ProcessService {
     private constructor(
         private readonly binary: string,
         readonly port: number,
-        readonly dir: string,
+        dir: string,
         private readonly opts: PrometheusOptions,
     ) {
-        this.name = `prometheus:${port}`;
+        super(`prometheus:${port}`, dir);
     }
 
     static async start(opts: PrometheusOptions): Promise<PrometheusService> {
@@ -80,18 +76,8 @@ export class PrometheusService implements LocalService {
         return path.join(this.dir, "prometheus.yml");
     }
 
-    get pid(): number | undefined {
-        return this.proc?.isAlive() ? this.proc.pid : undefined;
-    }
-
-    logTail(maxBytes?: number): string {
-        return this.proc?.logTail(maxBytes) ?? "";
-    }
-
-    async start(): Promise<void> {
-        if (this.disposed) throw new Error(`${this.name} is disposed`);
-        if (this.proc?.isAlive()) return;
-        this.proc = await startProcess(
+    protected launch(): Promise<ManagedProcess> {
+        return startProcess(
             this.binary,
             [
                 `--config.file=${this.configFile}`,
@@ -109,29 +95,6 @@ export class PrometheusService implements LocalService {
                 readyCheck: () => probeHttp(this.port, "/-/ready", [200], 3_000),
             },
         );
-    }
-
-    async stop(): Promise<void> {
-        const proc = this.proc;
-        this.proc = undefined;
-        if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 10_000 });
-    }
-
-    /** Dies without shutting down (SIGKILL): what an out-of-memory kill or a lost host does. */
-    async crash(): Promise<void> {
-        const proc = this.proc;
-        this.proc = undefined;
-        if (proc) await proc.stop({ signal: "SIGKILL", timeoutMs: 5_000 });
-    }
-
-    async dispose(): Promise<void> {
-        if (this.disposed) return;
-        this.disposed = true;
-        try {
-            await this.stop();
-        } finally {
-            removeTempDir(this.dir);
-        }
     }
 
     /** GET an API path (`/api/v1/...`) and return `data`; throws on an error status. */

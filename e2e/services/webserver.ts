@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { freePort, probeHttp } from "./net";
-import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "./process";
-import type { LocalService } from "./stack";
+import { type ManagedProcess, makeTempDir, startProcess } from "./process";
+import { ProcessService } from "./process-service";
 
 /** The web server's package folder (`app/` at the repository root). */
 export const APP_DIR = path.resolve(__dirname, "..", "..", "app");
@@ -27,17 +27,13 @@ export interface WebServerOptions {
  * image is built from), on 127.0.0.1. Ready when `/readyz` answers 200 (migrations applied, both
  * data stores reachable). Can be killed (`kill(SIGKILL)`) and restarted on the same port.
  */
-export class WebServerService implements LocalService {
-    readonly name: string;
-    private proc: ManagedProcess | undefined;
-    private disposed = false;
-
+export class WebServerService extends ProcessService {
     private constructor(
         readonly port: number,
-        readonly dir: string,
+        dir: string,
         private readonly opts: WebServerOptions,
     ) {
-        this.name = `koronet:${port}`;
+        super(`koronet:${port}`, dir);
     }
 
     static async start(opts: WebServerOptions): Promise<WebServerService> {
@@ -64,23 +60,9 @@ export class WebServerService implements LocalService {
         return `127.0.0.1:${this.port}`;
     }
 
-    get pid(): number | undefined {
-        return this.proc?.isAlive() ? this.proc.pid : undefined;
-    }
-
-    get running(): boolean {
-        return this.proc?.isAlive() ?? false;
-    }
-
-    logTail(maxBytes?: number): string {
-        return this.proc?.logTail(maxBytes) ?? "";
-    }
-
-    /** (Re)start on the same port; resolves once `/readyz` is 200. No-op when running. */
-    async start(): Promise<void> {
-        if (this.disposed) throw new Error(`${this.name} is disposed`);
-        if (this.running) return;
-        this.proc = await startProcess(process.execPath, ["--import", "tsx", path.join("src", "main.ts")], {
+    /** Ready once `/readyz` is 200 (restartable on the same port). */
+    protected launch(): Promise<ManagedProcess> {
+        return startProcess(process.execPath, ["--import", "tsx", path.join("src", "main.ts")], {
             name: this.name,
             cwd: APP_DIR,
             logFile: path.join(this.dir, "web.log"),
@@ -100,34 +82,6 @@ export class WebServerService implements LocalService {
             pollMs: 200,
             readyCheck: () => probeHttp(this.port, "/readyz", [200], 2_000),
         });
-    }
-
-    /** Send a signal without waiting (SIGKILL: the "web server killed" fault). */
-    kill(sig: NodeJS.Signals = "SIGKILL"): void {
-        this.proc?.kill(sig);
-    }
-
-    /** Kill with SIGKILL and wait until it is gone (not a zombie). */
-    async crash(): Promise<void> {
-        const proc = this.proc;
-        this.proc = undefined;
-        if (proc) await proc.stop({ signal: "SIGKILL", timeoutMs: 5_000 });
-    }
-
-    async stop(): Promise<void> {
-        const proc = this.proc;
-        this.proc = undefined;
-        if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 10_000 });
-    }
-
-    async dispose(): Promise<void> {
-        if (this.disposed) return;
-        this.disposed = true;
-        try {
-            await this.stop();
-        } finally {
-            removeTempDir(this.dir);
-        }
     }
 }
 
