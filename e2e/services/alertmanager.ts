@@ -39,17 +39,12 @@ export class AlertmanagerService extends ProcessService {
         const port = opts.port ?? (await freePort());
         const dir = makeTempDir(`koronet-alertmanager-${port}`);
         const service = new AlertmanagerService(binary, port, dir, opts);
-        try {
+        return ProcessService.started(service, () => {
             fs.mkdirSync(service.secretsDir, { mode: 0o700 });
             for (const [name, content] of Object.entries(opts.secrets ?? {})) fs.writeFileSync(path.join(service.secretsDir, name), content, { mode: 0o600 });
             const config = typeof opts.config === "function" ? opts.config({ port, secretsDir: service.secretsDir }) : opts.config;
             fs.writeFileSync(service.configFile, config);
-            await service.start();
-        } catch (err) {
-            await service.dispose().catch(() => undefined);
-            throw err;
-        }
-        return service;
+        });
     }
 
     get url(): string {

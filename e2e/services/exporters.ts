@@ -52,15 +52,7 @@ async function startExporter(
     const binary = findOnPath(binaryName, debianPackage);
     const p = port ?? (await freePort());
     const dir = makeTempDir(`koronet-${kind}-${p}`);
-    prepare?.(dir);
-    const service = new ExporterService(kind, binary, p, dir, (q) => args(q, dir), env);
-    try {
-        await service.start();
-    } catch (err) {
-        await service.dispose().catch(() => undefined);
-        throw err;
-    }
-    return service;
+    return ProcessService.started(new ExporterService(kind, binary, p, dir, (q) => args(q, dir), env), prepare && (() => prepare(dir)));
 }
 
 export interface NodeExporterOptions {

@@ -18,6 +18,21 @@ export abstract class ProcessService implements LocalService {
         private readonly stopTimeoutMs = 10_000,
     ) {}
 
+    /**
+     * Prepares a new service (writes its files) and starts it; on any failure disposes it (its
+     * folder included) and rethrows, so a failed start leaves nothing behind.
+     */
+    static async started<T extends ProcessService>(service: T, prepare?: () => void): Promise<T> {
+        try {
+            prepare?.();
+            await service.start();
+        } catch (err) {
+            await service.dispose().catch(() => undefined);
+            throw err;
+        }
+        return service;
+    }
+
     /** Starts the process; resolves once it is ready. */
     protected abstract launch(): Promise<ManagedProcess>;
 

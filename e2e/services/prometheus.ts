@@ -48,7 +48,7 @@ export class PrometheusService extends ProcessService {
         const port = opts.port ?? (await freePort());
         const dir = makeTempDir(`koronet-prometheus-${port}`);
         const service = new PrometheusService(binary, port, dir, opts);
-        try {
+        return ProcessService.started(service, () => {
             for (const [name, content] of Object.entries(opts.files ?? {})) {
                 const file = path.join(dir, name);
                 fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -56,12 +56,7 @@ export class PrometheusService extends ProcessService {
             }
             const config = typeof opts.config === "function" ? opts.config({ port, dir }) : opts.config;
             fs.writeFileSync(service.configFile, config);
-            await service.start();
-        } catch (err) {
-            await service.dispose().catch(() => undefined);
-            throw err;
-        }
-        return service;
+        });
     }
 
     get url(): string {

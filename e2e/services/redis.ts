@@ -2,8 +2,8 @@ import * as path from "node:path";
 
 import { findOnPath } from "./binaries";
 import { freePort, probeTcp } from "./net";
-import { type ManagedProcess, makeTempDir, removeTempDir, startProcess } from "./process";
-import type { LocalService } from "./stack";
+import { type ManagedProcess, makeTempDir, startProcess } from "./process";
+import { ProcessService } from "./process-service";
 
 export interface RedisOptions {
     /** TCP port on 127.0.0.1. @default a free port */
@@ -17,32 +17,21 @@ export interface RedisOptions {
 }
 
 /** A throw-away `redis-server` on 127.0.0.1 without persistence; can be stopped and restarted on its port. */
-export class RedisService implements LocalService {
-    readonly name: string;
-    private proc: ManagedProcess | undefined;
-    private disposed = false;
-
+export class RedisService extends ProcessService {
     private constructor(
         private readonly binary: string,
         readonly port: number,
-        private readonly dir: string,
+        dir: string,
         private readonly opts: RedisOptions,
     ) {
-        this.name = `redis:${port}`;
+        super(`redis:${port}`, dir);
     }
 
     /** Start a new Redis; throws naming the Debian package `redis-server` when it is not installed. */
     static async start(opts: RedisOptions = {}): Promise<RedisService> {
         const binary = findOnPath("redis-server", "redis-server");
         const port = opts.port ?? (await freePort());
-        const service = new RedisService(binary, port, makeTempDir(`koronet-redis-${port}`), opts);
-        try {
-            await service.start();
-        } catch (err) {
-            await service.dispose();
-            throw err;
-        }
-        return service;
+        return ProcessService.started(new RedisService(binary, port, makeTempDir(`koronet-redis-${port}`), opts));
     }
 
     /** `redis://[:password@]127.0.0.1:port`. */
@@ -51,18 +40,8 @@ export class RedisService implements LocalService {
         return `redis://${auth}127.0.0.1:${this.port}`;
     }
 
-    get pid(): number | undefined {
-        return this.proc?.isAlive() ? this.proc.pid : undefined;
-    }
-
-    get running(): boolean {
-        return this.proc?.isAlive() ?? false;
-    }
-
-    /** (Re)start on the same port. No-op when running. */
-    async start(): Promise<void> {
-        if (this.disposed) throw new Error(`${this.name} is disposed`);
-        if (this.running) return;
+    /** Ready once it answers PING; restartable on the same port, without persistence (data is lost on stop). */
+    protected launch(): Promise<ManagedProcess> {
         const settings: Record<string, string> = {
             port: String(this.port),
             bind: "127.0.0.1",
@@ -77,29 +56,12 @@ export class RedisService implements LocalService {
         };
         const args = Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]);
         const auth = this.opts.password === undefined ? "" : `AUTH ${this.opts.password}\r\n`;
-        this.proc = await startProcess(this.binary, args, {
+        return startProcess(this.binary, args, {
             name: this.name,
             logFile: path.join(this.dir, "redis.log"),
             timeoutMs: this.opts.timeoutMs ?? 15_000,
             readyCheck: () => probeTcp(this.port, { send: `${auth}PING\r\n`, expect: "+PONG" }),
         });
-    }
-
-    /** Stop the server (a clean SHUTDOWN via SIGTERM, SIGKILL if it hangs). Data is lost. */
-    async stop(): Promise<void> {
-        const proc = this.proc;
-        this.proc = undefined;
-        if (proc) await proc.stop({ signal: "SIGTERM", timeoutMs: 10_000 });
-    }
-
-    async dispose(): Promise<void> {
-        if (this.disposed) return;
-        this.disposed = true;
-        try {
-            await this.stop();
-        } finally {
-            removeTempDir(this.dir);
-        }
     }
 }
 

@@ -42,14 +42,7 @@ export class WebServerService extends ProcessService {
             throw new Error(`the web server's dependencies are not installed (${tsx} is missing): run npm ci --prefix app`);
         }
         const port = opts.port ?? (await freePort());
-        const service = new WebServerService(port, makeTempDir(`koronet-web-${port}`), opts);
-        try {
-            await service.start();
-        } catch (err) {
-            await service.dispose().catch(() => undefined);
-            throw err;
-        }
-        return service;
+        return ProcessService.started(new WebServerService(port, makeTempDir(`koronet-web-${port}`), opts));
     }
 
     get url(): string {
