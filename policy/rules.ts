@@ -9,40 +9,15 @@
  */
 
 import { HOST_ACCESS_CONTAINERS as HOST_ACCESS } from "../components/monitoring/images";
+import { containersOf, key, list, ofType, policiesOf, requireTrue, resourceRule, safeJson, statementsOf, type Environment, type PolicyContext, type PolicyResource, type Rule, type Violation } from "./model";
+import { FILESYSTEM_RULES } from "./filesystems";
+import { KEY_RULES } from "./keys";
+import { MESSAGE_RULES } from "./messages";
+import { ORDER_RULES } from "./order";
+import { REACHABILITY_RULES } from "./reachability";
+import { RUNTIME_RULES } from "./runtimes";
 
-export type Environment = "dev" | "prod";
-
-export interface PolicyResource {
-    readonly type: string;
-    readonly name: string;
-    readonly inputs: Record<string, unknown>;
-}
-
-export interface PolicyContext {
-    readonly environment: Environment;
-    readonly resources: readonly PolicyResource[];
-}
-
-export interface Violation {
-    readonly rule: string;
-    /** `type::name` of the offending resource. */
-    readonly resource: string;
-    readonly message: string;
-}
-
-export interface Rule {
-    /** Stable identifier, kebab-case. */
-    readonly id: string;
-    /** One line: why the rule exists. */
-    readonly reason: string;
-    /** The AWS Security Hub (AWS Foundational Security Best Practices) control it matches, if any. */
-    readonly securityHub?: string;
-    /** Environments it applies to. @default all */
-    readonly environments?: readonly Environment[];
-    /** Returns one message per problem found in the stack. */
-    check(ctx: PolicyContext): { resource: PolicyResource; message: string }[];
-}
-
+export type { Environment, PolicyContext, PolicyResource, Rule, Violation } from "./model";
 
 /**
  * Containers allowed to read the host (read-only): the two host-level exporters, defined and
@@ -82,73 +57,6 @@ const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|WEBHOOK|
 /** `scheme://user:password@host` */
 const URL_WITH_PASSWORD = /:\/\/[^/\s:@]+:[^/\s@]+@/;
 
-interface Container {
-    name?: string;
-    privileged?: boolean;
-    readonlyRootFilesystem?: boolean;
-    user?: string;
-    environment?: { name: string; value?: string }[];
-    mountPoints?: { sourceVolume: string; containerPath: string; readOnly?: boolean }[];
-}
-
-function key(r: PolicyResource): string {
-    return `${r.type}::${r.name}`;
-}
-
-function ofType(ctx: PolicyContext, ...types: string[]): PolicyResource[] {
-    return ctx.resources.filter((r) => types.includes(r.type));
-}
-
-function containersOf(td: PolicyResource): Container[] | undefined {
-    const raw = td.inputs.containerDefinitions;
-    if (typeof raw !== "string") return undefined;
-    try {
-        return JSON.parse(raw) as Container[];
-    } catch {
-        return undefined;
-    }
-}
-
-/** A per-resource rule: `test` returns a message when the resource breaks the rule. */
-function resourceRule(spec: Omit<Rule, "check"> & { types: readonly string[]; test(r: PolicyResource, ctx: PolicyContext): string | undefined }): Rule {
-    const { types, test, ...rest } = spec;
-    return {
-        ...rest,
-        check: (ctx) => ofType(ctx, ...types).flatMap((resource) => {
-            const message = test(resource, ctx);
-            return message ? [{ resource, message }] : [];
-        }),
-    };
-}
-
-/** `inputs[field] === true`, with `undefined` (unknown in a preview) accepted only when `unknownOk`. */
-function requireTrue(field: string, message: string) {
-    return (r: PolicyResource) => (r.inputs[field] === true || r.inputs[field] === "true" ? undefined : message);
-}
-
-interface Statement { Effect?: string; Action?: string | string[]; NotAction?: unknown; Resource?: string | string[] }
-
-function statementsOf(doc: unknown): Statement[] {
-    const parsed = typeof doc === "string" ? safeJson(doc) : doc;
-    const st = (parsed as { Statement?: Statement | Statement[] } | undefined)?.Statement;
-    return st === undefined ? [] : Array.isArray(st) ? st : [st];
-}
-
-function safeJson(s: string): unknown {
-    try {
-        return JSON.parse(s);
-    } catch {
-        return undefined;
-    }
-}
-
-function policiesOf(r: PolicyResource): unknown[] {
-    if (r.type === "aws:iam/role:Role") return ((r.inputs.inlinePolicies as { policy?: unknown }[] | undefined) ?? []).map((p) => p.policy);
-    return [r.inputs.policy];
-}
-
-const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
 interface IngressLike { cidr: string[]; from: number; to: number }
 
 function openIngress(r: PolicyResource): IngressLike[] {
@@ -168,7 +76,8 @@ function openIngress(r: PolicyResource): IngressLike[] {
 
 const WORLD = ["0.0.0.0/0", "::/0"];
 
-export const RULES: readonly Rule[] = [
+/** The platform's own guardrails (security and reliability); the AWS-behaviour families are added below. */
+const CORE_RULES: readonly Rule[] = [
     // ── Encryption at rest ───────────────────────────────────────────────────────────────────
     resourceRule({
         id: "rds-encrypted",
@@ -492,6 +401,17 @@ export const RULES: readonly Rule[] = [
             return undefined;
         },
     }),
+];
+
+/** Every rule: the core guardrails and the families that model AWS's own rules. */
+export const RULES: readonly Rule[] = [
+    ...CORE_RULES,
+    ...REACHABILITY_RULES,
+    ...KEY_RULES,
+    ...ORDER_RULES,
+    ...FILESYSTEM_RULES,
+    ...RUNTIME_RULES,
+    ...MESSAGE_RULES,
 ];
 
 /** Evaluates every rule that applies to the context's environment. */

@@ -1,33 +1,19 @@
 import { strict as assert } from "node:assert";
-import { environmentOf, evaluate, RULES, type PolicyResource } from "../../policy/rules";
+import { environmentOf, evaluate, RULES } from "../../policy/rules";
 import { stackGraph } from "../harness";
-
-type Resources = PolicyResource[];
-
-/** Returns a deep copy of `resources` with the first resource matching `type` (and `name`) changed. */
-function mutate(resources: readonly PolicyResource[], type: string, change: (inputs: Record<string, unknown>) => void, name?: string): { resources: Resources; target: string } {
-    const copy = structuredClone(resources) as Resources;
-    const target = copy.find((r) => r.type === type && (name === undefined || r.name === name));
-    if (!target) throw new Error(`no ${type}${name ? ` ${name}` : ""} to break`);
-    change(target.inputs as Record<string, unknown>);
-    return { resources: copy, target: `${target.type}::${target.name}` };
-}
-
-function withResource(resources: readonly PolicyResource[], extra: PolicyResource): { resources: Resources; target: string } {
-    return { resources: [...structuredClone(resources) as Resources, extra], target: `${extra.type}::${extra.name}` };
-}
-
-function editContainers(inputs: Record<string, unknown>, edit: (c: Record<string, unknown>[]) => void): void {
-    const defs = JSON.parse(String(inputs.containerDefinitions)) as Record<string, unknown>[];
-    edit(defs);
-    inputs.containerDefinitions = JSON.stringify(defs);
-}
+import { editContainers, mutate, withResource, type Breaks } from "./mutate";
+import { FILESYSTEM_BREAKS } from "./filesystems.breaks";
+import { KEY_BREAKS } from "./keys.breaks";
+import { MESSAGE_BREAKS } from "./messages.breaks";
+import { ORDER_BREAKS } from "./order.breaks";
+import { REACHABILITY_BREAKS } from "./reachability.breaks";
+import { RUNTIME_BREAKS } from "./runtimes.breaks";
 
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 const ROLE = "aws:iam/role:Role";
 
 /** One deliberately broken resource per rule: each rule must catch its case. */
-const BREAKS: Record<string, { stack: "dev" | "prod"; breakIt(r: readonly PolicyResource[]): { resources: Resources; target: string } }> = {
+const CORE_BREAKS: Breaks = {
     "rds-encrypted": { stack: "prod", breakIt: (r) => mutate(r, "aws:rds/instance:Instance", (i) => { i.storageEncrypted = false; }) },
     "elasticache-encrypted-at-rest": { stack: "prod", breakIt: (r) => mutate(r, "aws:elasticache/replicationGroup:ReplicationGroup", (i) => { delete i.atRestEncryptionEnabled; }) },
     "efs-encrypted": { stack: "dev", breakIt: (r) => mutate(r, "aws:efs/fileSystem:FileSystem", (i) => { i.encrypted = false; }) },
@@ -68,6 +54,9 @@ const BREAKS: Record<string, { stack: "dev" | "prod"; breakIt(r: readonly Policy
     "prod-alb-deletion-protection": { stack: "prod", breakIt: (r) => mutate(r, "aws:lb/loadBalancer:LoadBalancer", (i) => { i.enableDeletionProtection = false; }) },
     "prod-two-tasks": { stack: "prod", breakIt: (r) => mutate(r, "aws:ecs/service:Service", (i) => { i.desiredCount = 1; }, "web-svc") },
 };
+
+/** Every rule family brings its own broken cases (test/policy/<family>.breaks.ts). */
+const BREAKS: Breaks = { ...CORE_BREAKS, ...REACHABILITY_BREAKS, ...KEY_BREAKS, ...ORDER_BREAKS, ...FILESYSTEM_BREAKS, ...RUNTIME_BREAKS, ...MESSAGE_BREAKS };
 
 describe("guardrails", () => {
     for (const stack of ["dev", "prod"] as const) {
