@@ -11,7 +11,13 @@ const policies: StackValidationPolicy[] = RULES.map((rule) => ({
     description: `${rule.reason}${rule.securityHub ? ` (Security Hub ${rule.securityHub})` : ""}`,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const resources: PolicyResource[] = args.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.props }));
+        const resources: PolicyResource[] = args.resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            inputs: r.props,
+            // The engine's dependencies are the same list the offline plan records as dependsOn.
+            dependsOn: r.dependencies === undefined ? undefined : [...new Set(r.dependencies.map((d) => `${d.type}::${d.name}`))].sort(),
+        }));
         const environment = environmentOf(resources);
         if (environment === undefined) {
             reportViolation("cannot tell the stack's environment: the aws provider must carry an Environment default tag (dev|prod)");
