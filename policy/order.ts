@@ -242,7 +242,7 @@ const listener = orderRule({
         return (lbs as { targetGroupArn?: unknown }[]).map((lb) => str(lb.targetGroupArn)).filter((t): t is string => t !== undefined).map((tg) => {
             const candidates = forwardersTo(ctx, tg);
             // A target group made elsewhere may be attached elsewhere: only one made here must be attached here.
-            return { what: `a listener or listener rule forwarding to ${shortName(tg)}`, candidates: candidates.length === 0 && !ownsTargetGroup ? undefined : candidates };
+            return { what: `a listener or listener rule forwarding to ${/:targetgroup\/([^/]+)/.exec(tg)?.[1] ?? tg}`, candidates: candidates.length === 0 && !ownsTargetGroup ? undefined : candidates };
         });
     },
 });
