@@ -230,7 +230,7 @@ const listener = orderRule({
     // with targetGroupArn ... does not have an associated load balancer" (the target group is attached
     // to a load balancer only through a listener or rule): widely reported, e.g.
     // https://github.com/hashicorp/terraform/issues/32908 (a GitHub issue; ECS documents the
-    // listener-first order in https://docs.aws.amazon.com/AmazonECS/latest/developerguide/create-application-load-balancer.html).
+    // load balancer, target group and listener as prerequisites in https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html).
     id: "ecs-service-waits-for-listener",
     reason: "A load-balanced service is created after a listener or listener rule forwards to its target group.",
     types: [SERVICE],
