@@ -11,6 +11,12 @@ export interface PolicyResource {
     readonly type: string;
     readonly name: string;
     readonly inputs: Record<string, unknown>;
+    /**
+     * `type::name` of every resource it waits for before it is created (explicit `dependsOn` and
+     * those behind its inputs; the offline plan's field, CrossGuard's `dependencies`). Undefined when
+     * unknown: rules that read it then say nothing.
+     */
+    readonly dependsOn?: readonly string[];
 }
 
 export interface PolicyContext {

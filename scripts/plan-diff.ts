@@ -31,6 +31,12 @@ export interface ResourceChange {
     readonly changes: readonly InputChange[];
     /** The parent changed (without an alias, Pulumi replaces the resource). */
     readonly parentChanged?: { readonly before: string | null; readonly after: string | null };
+    /**
+     * What it waits for changed: `type::name`s it now waits for, and no longer waits for. Compared
+     * as sets (order means nothing), and only when both snapshots record `dependsOn`: a base written
+     * before the field existed says nothing about creation order, so it is not read as "waited for nothing".
+     */
+    readonly dependsOnChanged?: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
 export interface StackDiff {
@@ -63,11 +69,24 @@ export function diffSnapshots(base: Snapshot | undefined, head: Snapshot): Stack
         }
         const changes = diffValues(old.inputs, r.inputs);
         const parentChanged = old.parent !== r.parent ? { before: old.parent, after: r.parent } : undefined;
-        if (changes.length || parentChanged) changed.push({ id, changes, ...(parentChanged ? { parentChanged } : {}) });
+        const dependsOnChanged = diffDependsOn(old.dependsOn, r.dependsOn);
+        if (changes.length || parentChanged || dependsOnChanged) changed.push({ id, changes, ...(parentChanged ? { parentChanged } : {}), ...(dependsOnChanged ? { dependsOnChanged } : {}) });
         else unchanged++;
     }
     for (const [id, r] of Object.entries(before)) if (!after[id]) removed.push(r);
     return { stack: head.stack, newStack: base === undefined, added, removed, changed, outputs: diffValues(base?.outputs ?? {}, head.outputs), unchanged };
+}
+
+function diffDependsOn(before: readonly string[] | undefined, after: readonly string[] | undefined): ResourceChange["dependsOnChanged"] {
+    if (before === undefined || after === undefined) return undefined;
+    const added = after.filter((d) => !before.includes(d));
+    const removed = before.filter((d) => !after.includes(d));
+    return added.length || removed.length ? { added, removed } : undefined;
+}
+
+/** One line per dependency gained or lost: `waits for + aws:...::name`. */
+function dependsOnLines(c: ResourceChange): string[] {
+    return [...(c.dependsOnChanged?.added ?? []).map((d) => `waits for + ${d}`), ...(c.dependsOnChanged?.removed ?? []).map((d) => `waits for - ${d}`)];
 }
 
 /** Leaf-level differences between two normalised values. */
@@ -119,6 +138,7 @@ export function renderDiffText(d: StackDiff): string {
     for (const c of d.changed) {
         lines.push(`  ~ ${c.id.replace("::", " ")}`);
         if (c.parentChanged) lines.push(`      parent: ${c.parentChanged.before} → ${c.parentChanged.after}`);
+        for (const d of dependsOnLines(c)) lines.push(`      ${d}`);
         for (const ch of c.changes.slice(0, 20)) lines.push(`      ${changeLine(ch)}`);
         if (c.changes.length > 20) lines.push(`      … ${c.changes.length - 20} more`);
     }
@@ -155,6 +175,7 @@ export function renderDiffMarkdown(reports: readonly StackReport[], meta: { base
                 const [type, name] = c.id.split("::");
                 md.push(`- \`${type}\` **${name}**`);
                 if (c.parentChanged) md.push(`  - parent: \`${c.parentChanged.before}\` → \`${c.parentChanged.after}\` (replaced unless aliased)`);
+                for (const d of dependsOnLines(c)) md.push(`  - ${mdCode(d)}`);
                 for (const ch of c.changes.slice(0, 25)) md.push(`  - ${mdCode(changeLine(ch))}`);
                 if (c.changes.length > 25) md.push(`  - … ${c.changes.length - 25} more`);
             }

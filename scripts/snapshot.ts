@@ -1,7 +1,7 @@
 /**
  * Offline plan snapshots: `plan-snapshots/<stack>.yaml`, a committed, reviewable summary of what each
- * stack deploys (every resource's type, name, parent and inputs, keys sorted, stable order), so an
- * infrastructure change shows up in a pull request as a readable diff.
+ * stack deploys (every resource's type, name, parent, what it waits for, and inputs, keys sorted,
+ * stable order), so an infrastructure change shows up in a pull request as a readable diff.
  *
  *   npm run plan:update               rewrite every stack's snapshot
  *   npm run plan:update -- --check    exit 1 (with the diff) when a snapshot is stale
@@ -36,6 +36,8 @@ export interface SnapshotResource {
     readonly name: string;
     /** Parent's `type::name`, or null under the stack. */
     readonly parent: string | null;
+    /** `type::name` of what it waits for (sorted); absent in snapshots written before the field existed. */
+    readonly dependsOn?: readonly string[];
     readonly inputs: Readonly<Record<string, unknown>>;
 }
 
@@ -68,7 +70,7 @@ export function toSnapshot(run: OfflineRun): Snapshot {
         for (const r of children) {
             const id = resourceId(r);
             if (resources[id]) throw new Error(`two resources share the id ${id}`);
-            resources[id] = { type: r.type, name: r.name, parent: r.parent, inputs: normaliseObject(r.inputs, r.type) };
+            resources[id] = snapshotResource(r);
             visit(id);
         }
     };
@@ -76,11 +78,15 @@ export function toSnapshot(run: OfflineRun): Snapshot {
     // Resources whose parent is not in the plan (should not happen) still appear, never silently dropped.
     for (const r of run.resources) {
         const id = resourceId(r);
-        if (!resources[id]) resources[id] = { type: r.type, name: r.name, parent: r.parent, inputs: normaliseObject(r.inputs, r.type) };
+        if (!resources[id]) resources[id] = snapshotResource(r);
     }
     const snapshot: Snapshot = { stack: run.stack, resources, outputs: normaliseObject(run.outputs, "outputs") };
     assertNoSecrets(snapshot);
     return snapshot;
+}
+
+function snapshotResource(r: PlannedResource): SnapshotResource {
+    return { type: r.type, name: r.name, parent: r.parent, dependsOn: [...r.dependsOn].sort(compare), inputs: normaliseObject(r.inputs, r.type) };
 }
 
 export function resourceId(r: { type: string; name: string }): string {
@@ -90,23 +96,24 @@ export function resourceId(r: { type: string; name: string }): string {
 /** The snapshot file's text: a header saying how to refresh it, then YAML with sorted keys. */
 export function renderSnapshot(s: Snapshot): string {
     const header = [
-        `# Offline plan of stack "${s.stack}": every resource's type, name, parent and inputs (secrets and`,
-        `# build-dependent values normalised). Generated; do not edit. Refresh with: ${UPDATE_COMMAND}`,
+        `# Offline plan of stack "${s.stack}": every resource's type, name, parent, what it waits for (dependsOn)`,
+        `# and inputs (secrets and build-dependent values normalised). Generated; do not edit. Refresh with: ${UPDATE_COMMAND}`,
     ].join("\n");
     // The key already says type and name; the file stores only parent and inputs under it.
-    const resources = Object.fromEntries(Object.entries(s.resources).map(([id, r]) => [id, { parent: r.parent, inputs: r.inputs }]));
+    const resources = Object.fromEntries(Object.entries(s.resources).map(([id, r]) => [id, { parent: r.parent, ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}), inputs: r.inputs }]));
     const body = stringify({ stack: s.stack, resources, outputs: s.outputs }, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false });
     return `${header}\n${body}`;
 }
 
 export function parseSnapshot(text: string): Snapshot {
-    const doc = (parse(text) ?? {}) as { stack?: unknown; resources?: Record<string, { parent?: string | null; inputs?: Record<string, unknown> }> | null; outputs?: Record<string, unknown> };
+    const doc = (parse(text) ?? {}) as { stack?: unknown; resources?: Record<string, { parent?: string | null; dependsOn?: unknown; inputs?: Record<string, unknown> }> | null; outputs?: Record<string, unknown> };
     if (typeof doc.stack !== "string" || typeof doc.resources !== "object" || doc.resources === null) throw new Error("not a plan snapshot (expected `stack` and `resources`)");
     const resources: Record<string, SnapshotResource> = {};
     for (const [id, r] of Object.entries(doc.resources)) {
         const at = id.indexOf("::");
         if (at < 0) throw new Error(`snapshot resource key ${id} is not type::name`);
-        resources[id] = { type: id.slice(0, at), name: id.slice(at + 2), parent: r.parent ?? null, inputs: r.inputs ?? {} };
+        if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((d) => typeof d === "string"))) throw new Error(`snapshot resource ${id}: dependsOn must be a list of type::name`);
+        resources[id] = { type: id.slice(0, at), name: id.slice(at + 2), parent: r.parent ?? null, ...(r.dependsOn ? { dependsOn: r.dependsOn as string[] } : {}), inputs: r.inputs ?? {} };
     }
     return { stack: doc.stack, resources, outputs: doc.outputs ?? {} };
 }

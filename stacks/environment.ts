@@ -49,6 +49,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
 
     const placement: EcsPlacement = {
         clusterArn: cluster.clusterArn,
+        capacityProviders: cluster.capacityProviders,
         region: cfg.region,
         privateSubnetIds: network.privateSubnetIds,
         kmsKeyArn: key.arn,

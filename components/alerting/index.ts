@@ -159,9 +159,10 @@ export class Alerting extends pulumi.ComponentResource {
         // ── Secrets ───────────────────────────────────────────────────────────────────────────
         const secret = (key: string, description: string, from: "config" | "external" | "generated", value?: pulumi.Output<string>) => {
             const s = new aws.secretsmanager.Secret(`${name}-${key}`, { name: `${prefix}/alerting/${key}`, description, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7 }, parent);
-            if (from !== "external" && value !== undefined) new aws.secretsmanager.SecretVersion(`${name}-${key}`, { secretId: s.id, secretString: value }, parent);
+            const version = from !== "external" && value !== undefined ? new aws.secretsmanager.SecretVersion(`${name}-${key}`, { secretId: s.id, secretString: value }, parent) : undefined;
             if (from === "external") this.secretsToFill[key] = s.arn;
-            return s;
+            // Handed out through the version (the secret's ARN once it has a value): whoever injects it waits for the value.
+            return { arn: version?.secretArn ?? s.arn };
         };
 
         const lambdaMode = n.slack.mode === "lambda";

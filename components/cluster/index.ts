@@ -32,6 +32,12 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly namespaceId: pulumi.Output<string>;
     public readonly namespaceName: string;
     public readonly autoScalingGroupName: pulumi.Output<string>;
+    /**
+     * The cluster's capacity-provider association (FARGATE, FARGATE_SPOT, the EC2 provider, the
+     * default strategy). A service with a capacity provider strategy must wait for it: CreateService
+     * fails for a provider not yet associated with the cluster.
+     */
+    public readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
 
     constructor(name: string, args: ClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:cluster:Cluster", name, {}, opts);
@@ -101,7 +107,7 @@ export class Cluster extends pulumi.ComponentResource {
             },
         }, parent);
 
-        new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
+        this.capacityProviders = new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
             clusterName: cluster.name,
             capacityProviders: ["FARGATE", "FARGATE_SPOT", capacityProvider.name],
             defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
@@ -127,6 +133,7 @@ export class Cluster extends pulumi.ComponentResource {
             instanceSecurityGroupId: this.instanceSecurityGroupId,
             namespaceId: this.namespaceId,
             autoScalingGroupName: this.autoScalingGroupName,
+            capacityProviders: this.capacityProviders,
         });
     }
 }

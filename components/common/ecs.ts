@@ -11,6 +11,13 @@ import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam";
 
 export interface EcsPlacement {
     readonly clusterArn: pulumi.Input<string>;
+    /**
+     * The cluster's capacity-provider association. Every service placed by a capacity provider
+     * strategy waits for it: "A capacity provider must be associated with a cluster before being
+     * specified in a capacity provider strategy"
+     * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-capacity-providers.html).
+     */
+    readonly capacityProviders: pulumi.Resource;
     readonly region: string;
     readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** KMS key for the log group. */
@@ -145,7 +152,12 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
         waitForSteadyState: false,
-    }, { parent, dependsOn: args.dependsOn, ignoreChanges: strategy === "REPLICA" && args.loadBalancer ? ["desiredCount"] : [] });
+    }, {
+        parent,
+        // DAEMON services use the EC2 launch type, which needs no association.
+        dependsOn: [...(args.dependsOn ?? []), ...(strategy === "DAEMON" ? [] : [p.capacityProviders])],
+        ignoreChanges: strategy === "REPLICA" && args.loadBalancer ? ["desiredCount"] : [],
+    });
 
     return { service, taskDefinition, logGroup, taskRole, executionRole, discovery };
 }

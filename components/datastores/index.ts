@@ -148,15 +148,20 @@ export class DataStores extends pulumi.ComponentResource {
         }
     }
 
-    private secret(key: string, description: string, value: pulumi.Input<string>, args: DataStoresArgs): aws.secretsmanager.Secret {
+    /**
+     * A secret and its value. Its ARN is handed out through the version (`secretArn`, the secret's
+     * ARN once a value exists), so whatever injects it waits for the value: a task whose secret has
+     * no AWSCURRENT version cannot start.
+     */
+    private secret(key: string, description: string, value: pulumi.Input<string>, args: DataStoresArgs): { readonly arn: pulumi.Output<string> } {
         const secret = new aws.secretsmanager.Secret(`${this.name}-${key}`, {
             name: `${args.namePrefix}/${key}`,
             description,
             kmsKeyId: args.placement.kmsKeyArn,
             recoveryWindowInDays: 7,
         }, { parent: this });
-        new aws.secretsmanager.SecretVersion(`${this.name}-${key}`, { secretId: secret.id, secretString: value }, { parent: this });
-        return secret;
+        const version = new aws.secretsmanager.SecretVersion(`${this.name}-${key}`, { secretId: secret.id, secretString: value }, { parent: this });
+        return { arn: version.secretArn };
     }
 
     private managed(name: string, args: DataStoresArgs, pgSg: aws.ec2.SecurityGroup, redisSg: aws.ec2.SecurityGroup, authToken: pulumi.Output<string>) {
@@ -277,13 +282,11 @@ export class DataStores extends pulumi.ComponentResource {
             performanceMode: "generalPurpose",
             throughputMode: "elastic",
         }, parent);
-        for (let i = 0; i < args.subnetCount; i++) {
-            new aws.efs.MountTarget(`${name}-pgdata-${i}`, {
-                fileSystemId: fs.id,
-                subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i] as string),
-                securityGroups: [efsSg.id],
-            }, parent);
-        }
+        const mountTargets = Array.from({ length: args.subnetCount }, (_, i) => new aws.efs.MountTarget(`${name}-pgdata-${i}`, {
+            fileSystemId: fs.id,
+            subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i] as string),
+            securityGroups: [efsSg.id],
+        }, parent));
         new aws.efs.BackupPolicy(`${name}-pgdata`, { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } }, parent);
         const accessPoint = new aws.efs.AccessPoint(`${name}-pgdata`, {
             fileSystemId: fs.id,
@@ -300,6 +303,8 @@ export class DataStores extends pulumi.ComponentResource {
             desiredCount: 1,
             deployment: { minimumHealthyPercent: 0, maximumPercent: 100 },
             secretArns: [pgSecretArn],
+            // A task mounts EFS through the mount target in its Availability Zone: none may be missing when tasks start.
+            dependsOn: mountTargets,
             taskRoleStatements: [{
                 Sid: "MountPgData",
                 Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],

@@ -291,7 +291,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             kmsKeyId: p.kmsKeyArn,
             recoveryWindowInDays: 7,
         }, parent);
-        new aws.secretsmanager.SecretVersion(`${name}-grafana-admin`, { secretId: adminSecret.id, secretString: adminPassword.result }, parent);
+        // Injected through the version's secretArn (the secret's ARN once it has a value), so Grafana waits for the value.
+        const adminSecretArn = new aws.secretsmanager.SecretVersion(`${name}-grafana-admin`, { secretId: adminSecret.id, secretString: adminPassword.result }, parent).secretArn;
         const grafanaTg = new aws.lb.TargetGroup(`${name}-grafana`, {
             vpcId: args.vpcId,
             targetType: "ip",
@@ -321,7 +322,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             loadBalancer: { targetGroupArn: grafanaTg.arn, containerName: "grafana", containerPort: PORTS.grafana },
             healthCheckGracePeriodSeconds: 60,
             dependsOn: [rule],
-            secretArns: [adminSecret.arn],
+            secretArns: [adminSecretArn],
             volumes: [{ name: "data" }, { name: "tmp" }],
             containers: [{
                 name: "grafana",
@@ -340,7 +341,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                     { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
                     { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
                 ],
-                secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: adminSecret.arn }],
+                secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: adminSecretArn }],
                 mountPoints: [{ sourceVolume: "data", containerPath: "/var/lib/grafana" }, { sourceVolume: "tmp", containerPath: "/tmp" }],
             }],
         }, this);

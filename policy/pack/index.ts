@@ -1,17 +1,18 @@
 /**
  * CrossGuard policy pack: the guardrails of `policy/rules.ts` for real previews,
  * `pulumi preview --stack prod --policy-pack policy/pack`. One source of truth: each rule becomes
- * one mandatory stack policy here, evaluated over the same `{ type, name, inputs }` view.
+ * one mandatory stack policy here, evaluated over the same `{ type, name, inputs, dependsOn }` view.
  */
 import { PolicyPack, type StackValidationPolicy } from "@pulumi/policy";
-import { environmentOf, RULES, type PolicyResource } from "../rules";
+import { environmentOf, RULES } from "../rules";
+import { fromPack } from "./resources";
 
 const policies: StackValidationPolicy[] = RULES.map((rule) => ({
     name: rule.id,
     description: `${rule.reason}${rule.securityHub ? ` (Security Hub ${rule.securityHub})` : ""}`,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const resources: PolicyResource[] = args.resources.map((r) => ({ type: r.type, name: r.name, inputs: r.props }));
+        const resources = fromPack(args.resources);
         const environment = environmentOf(resources);
         if (environment === undefined) {
             reportViolation("cannot tell the stack's environment: the aws provider must carry an Environment default tag (dev|prod)");

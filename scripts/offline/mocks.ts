@@ -13,8 +13,9 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const physical = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
-        const id = `${args.name}-id`;
         const arn = this.arnFor(args.type, physical);
+        // A secret's ID is its ARN, as the provider reports it (`pulumi import` takes the ARN).
+        const id = args.type === "aws:secretsmanager/secret:Secret" ? arn : `${args.name}-id`;
         const state: Record<string, unknown> = { ...args.inputs, name: physical, arn, ...this.extra(args, physical) };
         return { id, state };
     }
@@ -106,6 +107,9 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
                 return { keyId: `key-${args.name}` };
             case "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":
                 return { hostedZone: `Z${args.name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
+            case "aws:secretsmanager/secretVersion:SecretVersion":
+                // `secretArn` (and the deprecated `arn`) is the ARN of the secret it versions.
+                return typeof i.secretId === "string" && i.secretId.startsWith("arn:") ? { secretArn: i.secretId, arn: i.secretId } : {};
             case "aws:efs/fileSystem:FileSystem":
                 return { dnsName: `fs-${args.name}.efs.${r}.amazonaws.com` };
             case "aws:lambda/function:Function":

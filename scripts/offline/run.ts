@@ -1,7 +1,8 @@
 /**
  * Runs the real program for one stack under Pulumi mocks and captures the resource graph:
- * every resource's type token, logical name, parent and resolved inputs (secrets redacted).
- * Used by `npm run plan`, the tests and the policy checks; no cloud, CLI or network needed.
+ * every resource's type token, logical name, parent, resolved inputs (secrets redacted) and the
+ * resources it waits for. Used by `npm run plan`, the tests and the policy checks; no cloud, CLI or
+ * network needed.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { OfflineMocks } from "./mocks";
@@ -23,6 +24,12 @@ export interface PlannedResource {
     readonly parent: string | null;
     /** Resolved inputs; secret values replaced by "[secret]". */
     readonly inputs: Record<string, unknown>;
+    /**
+     * `type::name` of every resource this one waits for before it is created: its explicit
+     * `dependsOn` and the resources behind every Output in its inputs, a component standing for its
+     * custom children (what the engine orders creation by). Sorted, unique, never itself.
+     */
+    readonly dependsOn: readonly string[];
 }
 
 export interface OfflineRun {
@@ -54,6 +61,7 @@ export async function runOffline(stack: string, opts: RunOptions = {}): Promise<
     const region = raw.values["aws:region"] ?? "eu-west-1";
     await pulumi.runtime.setMocks(new OfflineMocks(region), PROJECT, stack, false);
     pulumi.runtime.setAllConfig({ ...raw.values }, [...raw.secretKeys]);
+    const registrations = recordRegistrations();
 
     const captured: Captured[] = [];
     const program = opts.program ?? main;
@@ -75,14 +83,66 @@ export async function runOffline(stack: string, opts: RunOptions = {}): Promise<
     for (const c of captured) names.set(c.resource, `${c.type}::${c.name}`);
     const resources: PlannedResource[] = [];
     for (const c of captured) {
-        resources.push({
-            type: c.type,
-            name: c.name,
-            parent: c.parent ? (names.get(c.parent) ?? null) : null,
-            inputs: (await resolve(c.props, names)) as Record<string, unknown>,
-        });
+        const key = `${c.type}::${c.name}`;
+        const inputs = (await resolve(c.props, names)) as Record<string, unknown>;
+        // The URN resolves once the registration (and so its dependency list) has reached the monitor.
+        await valueOf(c.resource.urn);
+        const urns = registrations.get(key);
+        if (urns === undefined) throw new Error(`offline plan: ${key} never reached the resource monitor, so what it waits for is unknown (see recordRegistrations in scripts/offline/run.ts)`);
+        const dependsOn = [...new Set(urns.map(keyOfUrn))].filter((d) => d !== key).sort();
+        resources.push({ type: c.type, name: c.name, parent: c.parent ? (names.get(c.parent) ?? null) : null, inputs, dependsOn });
     }
     return { stack, resources, outputs: (await resolve(outputs ?? {}, names)) as Record<string, unknown> };
+}
+
+interface RegistrationRequest {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+}
+type MonitorCall = (request: RegistrationRequest, callback: (...args: unknown[]) => void) => void;
+
+/**
+ * What each resource waits for, as the SDK tells the engine. For every registration the SDK
+ * gathers the resource's explicit `dependsOn` and the resources behind every Output (and resource
+ * reference) in its inputs, expands components into their custom children, drops the resource
+ * itself, and sends the URNs as the request's `dependencies`: exactly what `pulumi up` orders
+ * creation by, and what CrossGuard later hands policies as `dependencies`.
+ *
+ * Why here and not from the Outputs: the SDK's accessors for an Output's resources
+ * (`Output.resources()`, `getAllResources`) are marked internal, and the component expansion uses
+ * `__childResources`. The monitor is public (`pulumi.runtime.getMonitor()`) and the request's
+ * accessors are the engine protocol's generated code (pulumi/proto, resource.proto). Wrapping the
+ * monitor object's methods is the one step no API promises; test/offline/dependencies.test.ts fails
+ * if an SDK stops routing registrations through them, and runOffline throws if a resource is missing.
+ */
+function recordRegistrations(): Map<string, readonly string[]> {
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, MonitorCall> | undefined;
+    const recorded = new Map<string, readonly string[]>();
+    for (const method of ["registerResource", "readResource"]) {
+        const original = monitor?.[method];
+        if (!monitor || typeof original !== "function") throw new Error(`offline plan: the Pulumi SDK's resource monitor has no ${method}; cannot record what resources wait for (scripts/offline/run.ts)`);
+        monitor[method] = (request, callback) => {
+            recorded.set(`${request.getType()}::${request.getName()}`, request.getDependenciesList());
+            original.call(monitor, request, callback);
+        };
+    }
+    return recorded;
+}
+
+/**
+ * `type::name` of a URN, `urn:pulumi:<stack>::<project>::<parent types$type>::<name>`
+ * (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns).
+ */
+export function keyOfUrn(urn: string): string {
+    const parts = urn.split("::");
+    if (parts.length < 4 || !parts[0]?.startsWith("urn:pulumi:")) throw new Error(`not a Pulumi URN: ${urn}`);
+    const type = (parts[2] ?? "").split("$").pop() ?? "";
+    return `${type}::${parts.slice(3).join("::")}`;
+}
+
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise<T>((res) => output.apply((v) => { res(v); return v; }));
 }
 
 /** Resolves Outputs and promises deeply; secret Outputs become "[secret]". */

@@ -40,6 +40,18 @@ describe("offline plan diff (npm run plan:diff)", function () {
         assert.match(text, /~ aws:ecs\/service:Service web-svc\n {6}desiredCount: 2 → 3/);
     });
 
+    it("shows what a resource gained or lost waiting for, as a set, and ignores a base that predates dependsOn", () => {
+        const web = (dependsOn?: string[]) => snap({ "aws:ecs/service:Service::web-svc": { ...svc(2), ...(dependsOn ? { dependsOn } : {}) } });
+        const listener = "aws:lb/listener:Listener::web-http";
+        const association = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders::cluster-capacity";
+        const d = diffSnapshots(web([listener, "aws:ecs/cluster:Cluster::c"]), web([association, listener]));
+        assert.deepEqual(d.changed.map((c) => c.dependsOnChanged), [{ added: [association], removed: ["aws:ecs/cluster:Cluster::c"] }]);
+        assert.match(renderDiffText(d), new RegExp(`~ aws:ecs/service:Service web-svc\n {6}waits for \\+ ${association}\n {6}waits for - aws:ecs/cluster:Cluster::c`));
+        assert.match(renderDiffMarkdown([{ diff: d, headCost: estimateCost([], loadPrices()) }], { base: "main", head: "pr" }), new RegExp(`- \`waits for \\+ ${association}\``));
+        assert.equal(renderDiffText(diffSnapshots(web([listener, association]), web([association, listener]))), "stack prod: no changes", "order means nothing");
+        assert.equal(renderDiffText(diffSnapshots(web(), web([association]))), "stack prod: no changes", "an old base says nothing about order");
+    });
+
     it("reports no changes between identical snapshots", () => {
         const s = snap({ "aws:ecs/service:Service::web-svc": svc(2) });
         assert.equal(renderDiffText(diffSnapshots(s, s)), "stack prod: no changes");

@@ -44,9 +44,9 @@ describe("offline plan snapshots (plan-snapshots/)", function () {
         const run = (inputs: Record<string, unknown>, extra: Partial<OfflineRun> = {}): OfflineRun => ({
             stack: "t",
             resources: [
-                { type: "koronet:x:Thing", name: "b", parent: null, inputs: {} },
-                { type: "aws:x/y:Z", name: "child", parent: "koronet:x:Thing::b", inputs },
-                { type: "aws:a/a:A", name: "a", parent: null, inputs: {} },
+                { type: "koronet:x:Thing", name: "b", parent: null, inputs: {}, dependsOn: [] },
+                { type: "aws:x/y:Z", name: "child", parent: "koronet:x:Thing::b", inputs, dependsOn: ["aws:a/a:A::a"] },
+                { type: "aws:a/a:A", name: "a", parent: null, inputs: {}, dependsOn: [] },
             ],
             outputs: {},
             ...extra,
@@ -82,6 +82,14 @@ describe("offline plan snapshots (plan-snapshots/)", function () {
             const b = toSnapshot({ ...reversed, resources: [...reversed.resources].reverse() });
             assert.deepEqual(Object.keys(a.resources), ["aws:a/a:A::a", "koronet:x:Thing::b", "aws:x/y:Z::child"]);
             assert.equal(renderSnapshot(a), renderSnapshot(b));
+        });
+
+        it("records what each resource waits for, and reads a snapshot written before dependsOn existed as unknown", () => {
+            const text = renderSnapshot(toSnapshot(run({})));
+            assert.match(text, /aws:x\/y:Z::child:\n {4}parent: koronet:x:Thing::b\n {4}dependsOn:\n {6}- aws:a\/a:A::a\n/);
+            const old = parseSnapshot(text.replace(/ {4}dependsOn:(\n {6}- .*)*\n| {4}dependsOn: \[\]\n/g, ""));
+            assert.equal(old.resources["aws:x/y:Z::child"]?.dependsOn, undefined);
+            assert.throws(() => parseSnapshot(text.replace("- aws:a/a:A::a", "- { a: 1 }")), /dependsOn must be a list of type::name/);
         });
 
         it("refuses a snapshot that would contain a secret stand-in", () => {

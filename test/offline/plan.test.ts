@@ -20,16 +20,22 @@ describe("offline plan (npm run plan)", function () {
     this.timeout(60_000);
 
     for (const stack of ["dev", "prod"]) {
-        it(`--stack ${stack} --json prints exactly a JSON array of {type, name, parent, inputs}`, () => {
+        it(`--stack ${stack} --json prints exactly a JSON array of {type, name, parent, inputs, dependsOn}`, () => {
             const { stdout, status } = plan(["--stack", stack, "--json"]);
             assert.equal(status, 0);
             const resources = JSON.parse(stdout) as PlannedResource[];
             assert.ok(Array.isArray(resources) && resources.length > 20);
-            for (const r of resources) assert.deepEqual(Object.keys(r), ["type", "name", "parent", "inputs"]);
+            for (const r of resources) assert.deepEqual(Object.keys(r), ["type", "name", "parent", "inputs", "dependsOn"]);
             const types = new Set(resources.map((r) => r.type));
             for (const t of ["aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer", "aws:cloudwatch/logGroup:LogGroup"]) assert.ok(types.has(t), t);
             const parents = new Set(resources.map((r) => `${r.type}::${r.name}`));
             for (const r of resources) assert.ok(r.parent === null || parents.has(r.parent), `${r.name}'s parent ${r.parent} is in the plan`);
+            for (const r of resources) {
+                const self = `${r.type}::${r.name}`;
+                assert.deepEqual(r.dependsOn, [...new Set(r.dependsOn)].sort(), `${self}: dependsOn sorted and unique`);
+                assert.ok(!r.dependsOn.includes(self), `${self} does not wait for itself`);
+                for (const d of r.dependsOn) assert.ok(parents.has(d), `${self} waits for ${d}, which is in the plan`);
+            }
             assert.ok(!stdout.includes("offline-generated-password"), "generated secrets are redacted");
             assert.ok(stdout.includes('"[secret]"'));
         });
