@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
 import { withAlertDefaults } from "../config/alerts";
 import { Alerting, managedDataStoreTargets } from "../components/alerting";
-import { Cluster } from "../components/cluster";
+import { Cluster, autoScalingServiceLinkedRole } from "../components/cluster";
 import { physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
 import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
@@ -35,7 +35,13 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     const provider = new aws.Provider("aws", { region: cfg.region as aws.Region, defaultTags: { tags: standardTags(ctx) } });
     const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 
-    const { key } = platformKey("platform-key", { aliasName: `${prefix}-platform`, region: cfg.region }, undefined, { provider });
+    // Created before the key, whose policy names it (a key policy naming a missing principal is rejected).
+    const asgServiceRole = autoScalingServiceLinkedRole("asg-service-role", prefix, { provider });
+    const { key } = platformKey("platform-key", {
+        aliasName: `${prefix}-platform`,
+        region: cfg.region,
+        autoScalingServiceRoleArns: [asgServiceRole.arn],
+    }, undefined, { provider });
 
     const network = new Network("network", cfg.network, opts);
     const cluster = new Cluster("cluster", {
@@ -45,6 +51,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         ec2: cfg.cluster.ec2,
         namespace: `${cfg.stack}.${cfg.project}.internal`,
         kmsKeyArn: key.arn,
+        autoScalingServiceRoleArn: asgServiceRole.arn,
     }, opts);
 
     const placement: EcsPlacement = {
