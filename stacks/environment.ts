@@ -20,10 +20,13 @@ export interface Environment {
 }
 
 /** What is valid but worth telling whoever deploys (printed as Pulumi warnings on every run). */
-export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "service">): string[] {
+export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "service" | "monitoring">): string[] {
     const warnings: string[] = [];
     if (cfg.environment === "prod" && cfg.service.certificateArn === undefined) {
-        warnings.push("prod serves plain HTTP (the app and Grafana's sign-in): set koronet:service.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
+        warnings.push("prod serves the app over plain HTTP: set koronet:service.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
+    }
+    if (cfg.environment === "prod" && cfg.monitoring.enabled && cfg.monitoring.grafana.certificateArn === undefined) {
+        warnings.push("prod serves Grafana's sign-in over plain HTTP: set koronet:monitoring.grafana.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
     }
     return warnings;
 }
@@ -136,12 +139,9 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
                     : pulumi.all([dataStores.postgresServiceName as pulumi.Output<string>, dataStores.redisServiceName as pulumi.Output<string>])
                         .apply(([postgresServiceName, redisServiceName]) => ({ mode: "ecs" as const, postgresServiceName, redisServiceName })),
             },
+            publicSubnetIds: network.publicSubnetIds,
+            loadBalancerDeletionProtection: cfg.service.deletionProtection,
             web: {
-                url: service.url,
-                listenerArn: service.listenerArn,
-                listenerPort: cfg.service.certificateArn === undefined ? 80 : 443,
-                loadBalancerSecurityGroupId: service.loadBalancerSecurityGroupId,
-                loadBalancerAllowedCidrs: cfg.service.allowedCidrs,
                 serviceName: service.serviceName,
                 loadBalancerArnSuffix: service.loadBalancerArnSuffix,
                 targetGroupArnSuffix: service.targetGroupArnSuffix,
@@ -149,6 +149,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         }, opts)
         : undefined;
     if (monitoring) {
+        service.allowMetricsScraper("prometheus", monitoring.prometheusSecurityGroupId, monitoring.appScrapePort);
         dataStores.allowClient("postgres-exporter", monitoring.postgresExporterSecurityGroupId, ["postgres"]);
         dataStores.allowClient("redis-exporter", monitoring.redisExporterSecurityGroupId, ["redis"]);
     }
