@@ -562,6 +562,24 @@ function listenersOf(ctx: PolicyContext, lb: PolicyResource): PolicyResource[] {
 
 export const REACHABILITY_RULES: readonly Rule[] = [
     {
+        // The provider doc forbids inline rules next to rule resources (they overwrite each other).
+        // Per direction it holds: an inline direction the config sets is authoritative and removes
+        // standalone rules of that direction on the next update, an unset one is left alone (this
+        // codebase relies on that: inline egress with standalone ingress, and the reverse).
+        // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group
+        id: "reach-one-rule-style-per-direction",
+        reason: "A security group's rules in one direction are all inline or all standalone, or the provider removes the standalone ones on the next update.",
+        check: (ctx) => ofType(ctx, T.sg).flatMap((g) => (["ingress", "egress"] as const).flatMap((dir) => {
+            const inline = g.inputs[dir];
+            if (!Array.isArray(inline) || inline.length === 0) return [];
+            const standalone = [
+                ...ofType(ctx, dir === "ingress" ? T.ingress : T.egress),
+                ...ofType(ctx, T.sgRule).filter((r) => (r.inputs.type === "egress" ? "egress" : "ingress") === dir),
+            ].filter((r) => resolveRef(ctx, r.inputs.securityGroupId, T.sg) === g);
+            return standalone.length > 0 ? [{ resource: g, message: `inline ${dir} rules next to standalone ${dir} rule(s) ${standalone.map((r) => r.name).join(", ")}: the provider would remove those` }] : [];
+        })),
+    },
+    {
         id: "reach-lb-to-targets",
         reason: "Every load balancer reaches the targets of each target group it forwards to, on their port and health-check port.",
         check: (ctx) => checkRequired(model(ctx).net, model(ctx).req.lb),

@@ -17,6 +17,11 @@ export function without(resources: readonly PolicyResource[], type: string, name
 }
 
 export const REACHABILITY_BREAKS: Breaks = {
+    // A standalone rule on the app load balancer's group, whose ingress is inline.
+    "reach-one-rule-style-per-direction": { stack: "dev", breakIt: (r) => {
+        const { resources } = withResource(r, { type: INGRESS, name: "web-alb-from-office", inputs: { securityGroupId: "web-alb-id", cidrIpv4: "203.0.113.0/24", ipProtocol: "tcp", fromPort: 80, toPort: 80 } });
+        return { resources, target: `${SG}::web-alb` };
+    } },
     // The load balancer's tasks lose their ingress from it.
     "reach-lb-to-targets": { stack: "dev", breakIt: (r) => without(r, INGRESS, "web-tasks-from-alb", `${SERVICE}::web-svc`) },
     // Today's defect 6: the web tasks admit only the load balancer, so Prometheus cannot scrape them.
