@@ -134,9 +134,10 @@ export function validateMonitoringArgs(args: Pick<MonitoringLayerArgs, "rendered
 
 /**
  * Prometheus (EC2, local TSDB on a per-instance Docker volume, optional remote_write to Amazon
- * Managed Prometheus), Grafana (Fargate, behind its own internet-facing load balancer, admitting
- * `grafana.allowedCidrs`, behind Grafana's own login), Node Exporter and cAdvisor (DAEMON on the EC2 capacity, read-only host
- * mounts), Redis and Postgres exporters (Fargate, credentials as ECS secrets) and the stack's
+ * Managed Prometheus), Grafana (Fargate, behind its own internet-facing load balancer admitting
+ * `grafana.allowedCidrs`, and behind Grafana's login), Node Exporter and cAdvisor (DAEMON on the
+ * EC2 capacity, read-only host mounts), Redis and Postgres exporters (Fargate, credentials as ECS
+ * secrets) and the stack's
  * CloudWatch dashboard. Only Prometheus reaches exporter ports; only Grafana is reachable from
  * outside, through its load balancer. Grafana has a load balancer of its own rather than a rule on
  * the app's: its security group and listeners are its own (the app's may stay open to the world
