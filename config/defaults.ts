@@ -64,7 +64,9 @@ const base: RawConcerns = {
     monitoring: {
         enabled: true,
         prometheus: { retentionDays: 7, scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, remoteWrite: false },
-        grafana: { allowedCidrs: ["10.0.0.0/8"], replicas: 1 },
+        // Grafana's own internet-facing load balancer sees only public source addresses; its login
+        // guards it. Stacks narrow this to their office or VPN egress addresses.
+        grafana: { allowedCidrs: ["0.0.0.0/0"], replicas: 1 },
     },
     alerting: {
         runbookBaseUrl: "https://github.com/koronet/koronet-platform/blob/main/runbooks",

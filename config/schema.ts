@@ -176,4 +176,4 @@ export type ImageConfig = z.infer<typeof imageSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type DataStoresConfig = z.infer<typeof dataStoresSchema>;
 export type FargateSize = z.infer<typeof fargateSize>;
-export { fargateSize, cidr, logRetention, imageReference };
+export { fargateSize, cidr, logRetention, imageReference, acmCertificateArn };

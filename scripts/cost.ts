@@ -124,6 +124,7 @@ const NO_DIRECT_CHARGE = new Set([
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:iam/instanceProfile:InstanceProfile",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole",
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     "aws:ec2/securityGroup:SecurityGroup",
     "aws:ec2/securityGroupRule:SecurityGroupRule",

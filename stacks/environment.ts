@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
 import { withAlertDefaults } from "../config/alerts";
 import { Alerting, managedDataStoreTargets } from "../components/alerting";
-import { Cluster } from "../components/cluster";
+import { Cluster, autoScalingServiceLinkedRole } from "../components/cluster";
 import { physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
 import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
@@ -20,10 +20,13 @@ export interface Environment {
 }
 
 /** What is valid but worth telling whoever deploys (printed as Pulumi warnings on every run). */
-export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "service">): string[] {
+export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "service" | "monitoring">): string[] {
     const warnings: string[] = [];
     if (cfg.environment === "prod" && cfg.service.certificateArn === undefined) {
-        warnings.push("prod serves plain HTTP (the app and Grafana's sign-in): set koronet:service.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
+        warnings.push("prod serves the app over plain HTTP: set koronet:service.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
+    }
+    if (cfg.environment === "prod" && cfg.monitoring.enabled && cfg.monitoring.grafana.certificateArn === undefined) {
+        warnings.push("prod serves Grafana's sign-in over plain HTTP: set koronet:monitoring.grafana.certificateArn to an ACM certificate to serve HTTPS and redirect HTTP");
     }
     return warnings;
 }
@@ -35,7 +38,13 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     const provider = new aws.Provider("aws", { region: cfg.region as aws.Region, defaultTags: { tags: standardTags(ctx) } });
     const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 
-    const { key } = platformKey("platform-key", { aliasName: `${prefix}-platform`, region: cfg.region }, undefined, { provider });
+    // Created before the key, whose policy names it (a key policy naming a missing principal is rejected).
+    const asgServiceRole = autoScalingServiceLinkedRole("asg-service-role", prefix, { provider });
+    const { key } = platformKey("platform-key", {
+        aliasName: `${prefix}-platform`,
+        region: cfg.region,
+        autoScalingServiceRoleArns: [asgServiceRole.arn],
+    }, undefined, { provider });
 
     const network = new Network("network", cfg.network, opts);
     const cluster = new Cluster("cluster", {
@@ -45,6 +54,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         ec2: cfg.cluster.ec2,
         namespace: `${cfg.stack}.${cfg.project}.internal`,
         kmsKeyArn: key.arn,
+        autoScalingServiceRoleArn: asgServiceRole.arn,
     }, opts);
 
     const placement: EcsPlacement = {
@@ -130,12 +140,9 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
                     : pulumi.all([dataStores.postgresServiceName as pulumi.Output<string>, dataStores.redisServiceName as pulumi.Output<string>])
                         .apply(([postgresServiceName, redisServiceName]) => ({ mode: "ecs" as const, postgresServiceName, redisServiceName })),
             },
+            publicSubnetIds: network.publicSubnetIds,
+            loadBalancerDeletionProtection: cfg.service.deletionProtection,
             web: {
-                url: service.url,
-                listenerArn: service.listenerArn,
-                listenerPort: cfg.service.certificateArn === undefined ? 80 : 443,
-                loadBalancerSecurityGroupId: service.loadBalancerSecurityGroupId,
-                loadBalancerAllowedCidrs: cfg.service.allowedCidrs,
                 serviceName: service.serviceName,
                 loadBalancerArnSuffix: service.loadBalancerArnSuffix,
                 targetGroupArnSuffix: service.targetGroupArnSuffix,
@@ -143,6 +150,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         }, opts)
         : undefined;
     if (monitoring) {
+        service.allowMetricsScraper("prometheus", monitoring.prometheusSecurityGroupId, monitoring.appScrapePort);
         dataStores.allowClient("postgres-exporter", monitoring.postgresExporterSecurityGroupId, ["postgres"]);
         dataStores.allowClient("redis-exporter", monitoring.redisExporterSecurityGroupId, ["redis"]);
     }

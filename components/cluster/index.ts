@@ -11,8 +11,41 @@ export interface ClusterArgs {
     readonly ec2: { readonly instanceType: string; readonly minSize: number; readonly maxSize: number; readonly rootVolumeGiB: number };
     /** Private DNS namespace for Cloud Map service discovery, e.g. `dev.koronet.internal`. */
     readonly namespace: string;
-    /** KMS key encrypting instance volumes. */
+    /** KMS key encrypting instance volumes. Its policy must let `autoScalingServiceRoleArn` use it (`platformKey` does). */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /**
+     * The EC2 Auto Scaling service-linked role the instance group launches with
+     * (`autoScalingServiceLinkedRole`): the principal that creates the encrypted volumes.
+     */
+    readonly autoScalingServiceRoleArn: pulumi.Input<string>;
+}
+
+/** EC2 Auto Scaling's service principal; its service-linked roles live under this path. */
+export const AUTOSCALING_SERVICE = "autoscaling.amazonaws.com";
+
+/**
+ * A service-linked role for EC2 Auto Scaling with a custom suffix
+ * (`AWSServiceRoleForAutoScaling_<suffix>`), for the stack's instance group to launch with.
+ *
+ * Why not the account's default `AWSServiceRoleForAutoScaling`: EC2 Auto Scaling launches encrypted
+ * volumes as its service-linked role, which can use a customer-managed key only when the key policy
+ * (or a grant) names it, and KMS rejects a key policy whose principal does not exist yet
+ * (MalformedPolicyDocumentException). The default role is created by Auto Scaling on first use, so
+ * in a fresh account it does not exist when the key is created, while creating it ourselves fails
+ * in an account where it already exists. A suffixed role is ours: created here, named by the key
+ * policy after it exists (the policy takes its ARN as an input), used by the group through
+ * `serviceLinkedRoleArn`. Same permissions as the default role.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+ */
+export function autoScalingServiceLinkedRole(name: string, suffix: string, opts: pulumi.CustomResourceOptions = {}): aws.iam.ServiceLinkedRole {
+    // IAM role names end at 64 characters; the service prefix `AWSServiceRoleForAutoScaling_` takes 29.
+    if (!/^[\w+=,.@-]{1,35}$/.test(suffix)) throw new Error(`autoScalingServiceLinkedRole: \`suffix\` "${suffix}" must be 1-35 of [A-Za-z0-9_+=,.@-] (the role name is at most 64 characters)`);
+    return new aws.iam.ServiceLinkedRole(name, {
+        awsServiceName: AUTOSCALING_SERVICE,
+        customSuffix: suffix,
+        description: `EC2 Auto Scaling for ${suffix}: launches the ECS container instances with volumes encrypted by the stack's key`,
+    }, opts);
 }
 
 /** The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch (no AMI IDs kept in code). */
@@ -95,6 +128,8 @@ export class Cluster extends pulumi.ComponentResource {
             // Managed termination protection needs scale-in protection on the group.
             protectFromScaleIn: true,
             healthCheckType: "EC2",
+            // The role that creates the instances' encrypted volumes; the key policy names it.
+            serviceLinkedRoleArn: args.autoScalingServiceRoleArn,
             tags: [{ key: "AmazonECSManaged", value: "true", propagateAtLaunch: true }],
         }, { parent: this, ignoreChanges: ["desiredCapacity"] });
 

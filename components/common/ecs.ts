@@ -151,7 +151,16 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
             : undefined,
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
-        waitForSteadyState: false,
+        // `pulumi up` fails unless the service becomes healthy: the provider waits until the new
+        // deployment completes (its ECS service deployment turns SUCCESSFUL, or running == desired
+        // with one deployment) and fails on a deployment that stops or rolls back, or when the
+        // create/update timeout (20 min) runs out. Without it a first deployment that never starts
+        // (the circuit breaker has nothing to roll back to) reports success at zero tasks.
+        // Provider doc (`wait_for_steady_state`, Timeouts):
+        // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service
+        // Behaviour on failure read from the provider source (GitHub, not a doc):
+        // https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/ecs/service.go (statusServiceWaitForStable, findDeploymentStatus)
+        waitForSteadyState: true,
     }, {
         parent,
         // DAEMON services use the EC2 launch type, which needs no association.

@@ -149,6 +149,39 @@ export class DataStores extends pulumi.ComponentResource {
     }
 
     /**
+     * Egress of a data-store task's security group. The AWS provider removes the default allow-all
+     * egress rule of every security group it creates, so a group without egress rules lets its tasks
+     * send nothing: no image pull, no secret, no log line, no EFS mount.
+     * https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group
+     * (NOTE on Egress rules). The tasks need HTTPS to the internet (Docker Hub, Secrets Manager,
+     * CloudWatch Logs: this VPC has no interface endpoints) and whatever `extra` names; nothing wider.
+     * DNS needs no rule: security groups do not filter traffic to the Amazon DNS server.
+     * https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html
+     * Standalone rules (the group has no inline egress), so the EFS rule can reference a group
+     * created after this one.
+     */
+    private allowTaskEgress(name: string, store: "postgres" | "redis", sg: aws.ec2.SecurityGroup, extra: readonly { key: string; port: number; to: pulumi.Input<string>; description: string }[]): void {
+        new aws.vpc.SecurityGroupEgressRule(`${name}-${store}-to-https`, {
+            securityGroupId: sg.id,
+            cidrIpv4: "0.0.0.0/0",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "HTTPS: image registry, Secrets Manager, CloudWatch Logs",
+        }, { parent: this });
+        for (const e of extra) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-${store}-to-${e.key}`, {
+                securityGroupId: sg.id,
+                referencedSecurityGroupId: e.to,
+                ipProtocol: "tcp",
+                fromPort: e.port,
+                toPort: e.port,
+                description: e.description,
+            }, { parent: this });
+        }
+    }
+
+    /**
      * A secret and its value. Its ARN is handed out through the version (`secretArn`, the secret's
      * ARN once a value exists), so whatever injects it waits for the value: a task whose secret has
      * no AWSCURRENT version cannot start.
@@ -276,6 +309,8 @@ export class DataStores extends pulumi.ComponentResource {
             description: "PostgreSQL data (EFS): NFS only from the PostgreSQL task",
             ingress: [{ protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: [pgSg.id], description: "NFS from PostgreSQL" }],
         }, parent);
+        this.allowTaskEgress(name, "postgres", pgSg, [{ key: "nfs", port: 2049, to: efsSg.id, description: "NFS to the data file system (EFS mount targets)" }]);
+        this.allowTaskEgress(name, "redis", redisSg, []);
         const fs = new aws.efs.FileSystem(`${name}-pgdata`, {
             encrypted: true,
             kmsKeyId: args.placement.kmsKeyArn,

@@ -17,19 +17,13 @@ import { IMAGES, PORTS } from "./images";
 import { QUERIES_PATH } from "./postgres-exporter/queries";
 import { DISCOVERY } from "./prometheus/config";
 import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
+import { TLS_POLICY } from "../service";
 
 export { IMAGES, PORTS, HOST_ACCESS_CONTAINERS } from "./images";
 export { renderPrometheusConfig, prometheusConfig, SCRAPE_JOBS, type PrometheusConfigInput, type PrometheusTargets } from "./prometheus/config";
 export { renderPrometheusRules, RULES_FILE_NAME } from "./prometheus/rules";
 export { dashboardPanelQueries, buildDashboards, DASHBOARDS, type DashboardPanelQuery } from "./grafana/dashboards";
 export { MONITORING_RENDERERS, stackPrometheusInput, renderedDir, type Renderer, type RenderContext, type RenderedFile } from "./render";
-
-/** Path prefix Grafana is served under on the load balancer. */
-export const GRAFANA_PATH = "/grafana";
-/** ALB allows 5 condition values per rule; the path pattern uses 2. */
-export const MAX_GRAFANA_CIDRS = 3;
-/** Priority of Grafana's listener rule (the app is the listener's default action). */
-export const GRAFANA_RULE_PRIORITY = 10;
 
 // ---------------------------------------------------------------------------------------------
 // Web server sidecars
@@ -115,15 +109,12 @@ export interface MonitoringLayerArgs {
         /** For the CloudWatch dashboard. */
         readonly cloudwatch: pulumi.Input<CloudWatchDataStores>;
     };
-    /** The web server behind the load balancer Grafana shares. */
+    /** Public subnets for Grafana's own internet-facing load balancer. */
+    readonly publicSubnetIds: pulumi.Input<string[]>;
+    /** Deletion protection of Grafana's load balancer (as the app's). */
+    readonly loadBalancerDeletionProtection: boolean;
+    /** The web server, for the CloudWatch dashboard. */
     readonly web: {
-        readonly url: pulumi.Input<string>;
-        readonly listenerArn: pulumi.Input<string>;
-        /** 80 or 443: where the load balancer's security group admits clients. */
-        readonly listenerPort: number;
-        readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
-        /** CIDRs the load balancer's security group admits (the web server's `allowedCidrs`). */
-        readonly loadBalancerAllowedCidrs: readonly string[];
         readonly serviceName: pulumi.Input<string>;
         readonly loadBalancerArnSuffix: pulumi.Input<string>;
         readonly targetGroupArnSuffix: pulumi.Input<string>;
@@ -137,43 +128,28 @@ export interface MonitoringLayerArgs {
 }
 
 /** Pure checks of the arguments; errors name the setting. */
-export function validateMonitoringArgs(args: Pick<MonitoringLayerArgs, "config" | "web" | "renderedDir">): void {
-    const cidrs = args.config.grafana.allowedCidrs;
-    if (cidrs.length > MAX_GRAFANA_CIDRS) {
-        throw new Error(`MonitoringLayer: \`grafana.allowedCidrs\` has ${cidrs.length} entries; an ALB listener rule takes at most ${MAX_GRAFANA_CIDRS} next to its path pattern (aggregate them into fewer CIDRs)`);
-    }
-    for (const c of cidrs) {
-        if (!args.web.loadBalancerAllowedCidrs.some((outer) => cidrContains(outer, c))) {
-            throw new Error(`MonitoringLayer: \`grafana.allowedCidrs\` entry ${c} is not inside the load balancer's allowed CIDRs (${args.web.loadBalancerAllowedCidrs.join(", ")}); its security group would drop that traffic before the Grafana rule sees it`);
-        }
-    }
+export function validateMonitoringArgs(args: Pick<MonitoringLayerArgs, "renderedDir">): void {
     if (!/^rendered\/[a-z0-9-]+$/.test(args.renderedDir)) throw new Error(`MonitoringLayer: \`renderedDir\` must be rendered/<stack>, got "${args.renderedDir}"`);
-}
-
-/** Whether IPv4 CIDR `outer` contains `inner`. */
-export function cidrContains(outer: string, inner: string): boolean {
-    const parse = (c: string) => {
-        const [ip, bits] = c.split("/");
-        const n = (ip ?? "").split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-        return { n, bits: Number(bits) };
-    };
-    const o = parse(outer);
-    const i = parse(inner);
-    if (i.bits < o.bits) return false;
-    const size = 2 ** (32 - o.bits);
-    return Math.floor(o.n / size) === Math.floor(i.n / size);
 }
 
 /**
  * Prometheus (EC2, local TSDB on a per-instance Docker volume, optional remote_write to Amazon
- * Managed Prometheus), Grafana (Fargate, behind the web server's load balancer on `/grafana`,
- * restricted by source IP), Node Exporter and cAdvisor (DAEMON on the EC2 capacity, read-only host
- * mounts), Redis and Postgres exporters (Fargate, credentials as ECS secrets) and the stack's
+ * Managed Prometheus), Grafana (Fargate, behind its own internet-facing load balancer admitting
+ * `grafana.allowedCidrs`, and behind Grafana's login), Node Exporter and cAdvisor (DAEMON on the
+ * EC2 capacity, read-only host mounts), Redis and Postgres exporters (Fargate, credentials as ECS
+ * secrets) and the stack's
  * CloudWatch dashboard. Only Prometheus reaches exporter ports; only Grafana is reachable from
- * outside, through the load balancer.
+ * outside, through its load balancer. Grafana has a load balancer of its own rather than a rule on
+ * the app's: its security group and listeners are its own (the app's may stay open to the world
+ * while Grafana's is narrowed), its traffic stays out of the app's load-balancer metrics
+ * (`HTTPCode_ELB_5XX_Count`, `RequestCount`), and it is served at the root of its own host.
  */
 export class MonitoringLayer extends pulumi.ComponentResource {
     public readonly grafanaUrl: pulumi.Output<string>;
+    /** Grafana's load balancer (CloudWatch `LoadBalancer` dimension). */
+    public readonly grafanaLoadBalancerArnSuffix: pulumi.Output<string>;
+    /** The port Prometheus scrapes the web server's metrics on (its rendered scrape config). */
+    public readonly appScrapePort: number = DISCOVERY.koronet.port;
     /** In-VPC address of Prometheus (Cloud Map). */
     public readonly prometheusAddress: string;
     public readonly prometheusSecurityGroupId: pulumi.Output<string>;
@@ -200,11 +176,29 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         const image = (key: string) => new ContainerImage(`${name}-${key}-image`, { context: `${args.renderedDir}/${key}`, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
 
         // ── Security groups ──────────────────────────────────────────────────────────────────
+        const grafanaHttps = cfg.grafana.certificateArn !== undefined;
+        const grafanaPorts = [80, ...(grafanaHttps ? [443] : [])];
+        const grafanaAlbSg = new aws.ec2.SecurityGroup(`${name}-grafana-alb`, {
+            vpcId: args.vpcId,
+            description: "Grafana load balancer: HTTP/HTTPS from grafana.allowedCidrs",
+            ingress: grafanaPorts.flatMap((port) => cfg.grafana.allowedCidrs.map((cidr) => ({
+                protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [cidr], description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
+            }))),
+        }, parent);
         const grafanaSg = new aws.ec2.SecurityGroup(`${name}-grafana`, {
             vpcId: args.vpcId,
             description: `Grafana ${PORTS.grafana}: only from the load balancer`,
-            ingress: [{ protocol: "tcp", fromPort: PORTS.grafana, toPort: PORTS.grafana, securityGroups: [args.web.loadBalancerSecurityGroupId], description: "Grafana from the load balancer" }],
+            ingress: [{ protocol: "tcp", fromPort: PORTS.grafana, toPort: PORTS.grafana, securityGroups: [grafanaAlbSg.id], description: "Grafana from its load balancer" }],
             egress: egressAll,
+        }, parent);
+        // The load balancer's group declares no inline egress (it would be circular with Grafana's).
+        new aws.vpc.SecurityGroupEgressRule(`${name}-grafana-alb-to-grafana`, {
+            securityGroupId: grafanaAlbSg.id,
+            referencedSecurityGroupId: grafanaSg.id,
+            ipProtocol: "tcp",
+            fromPort: PORTS.grafana,
+            toPort: PORTS.grafana,
+            description: "load balancer to Grafana",
         }, parent);
         const promSg = new aws.ec2.SecurityGroup(`${name}-prometheus`, {
             vpcId: args.vpcId,
@@ -231,16 +225,6 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 description: `${key} (host network) from Prometheus`,
             }, parent);
         }
-        // The app's load-balancer security group declares no inline egress: add the path to Grafana.
-        new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-grafana`, {
-            securityGroupId: args.web.loadBalancerSecurityGroupId,
-            referencedSecurityGroupId: grafanaSg.id,
-            ipProtocol: "tcp",
-            fromPort: PORTS.grafana,
-            toPort: PORTS.grafana,
-            description: "load balancer to Grafana",
-        }, parent);
-
         // ── Prometheus ───────────────────────────────────────────────────────────────────────
         let workspace: aws.amp.Workspace | undefined;
         const promStatements: PolicyStatement[] = [];
@@ -293,6 +277,15 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         }, parent);
         // Injected through the version's secretArn (the secret's ARN once it has a value), so Grafana waits for the value.
         const adminSecretArn = new aws.secretsmanager.SecretVersion(`${name}-grafana-admin`, { secretId: adminSecret.id, secretString: adminPassword.result }, parent).secretArn;
+        const grafanaAlb = new aws.lb.LoadBalancer(`${name}-grafana-alb`, {
+            loadBalancerType: "application",
+            internal: false,
+            subnets: args.publicSubnetIds,
+            securityGroups: [grafanaAlbSg.id],
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: args.loadBalancerDeletionProtection,
+            idleTimeout: 60,
+        }, parent);
         const grafanaTg = new aws.lb.TargetGroup(`${name}-grafana`, {
             vpcId: args.vpcId,
             targetType: "ip",
@@ -301,18 +294,27 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             deregistrationDelay: 15,
             // Grafana keeps login sessions per task (no shared database): keep a browser on one task.
             stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
-            healthCheck: { path: `${GRAFANA_PATH}/api/health`, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+            healthCheck: { path: "/api/health", matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
         }, parent);
-        const rule = new aws.lb.ListenerRule(`${name}-grafana`, {
-            listenerArn: args.web.listenerArn,
-            priority: GRAFANA_RULE_PRIORITY,
-            actions: [{ type: "forward", targetGroupArn: grafanaTg.arn }],
-            conditions: [
-                { pathPattern: { values: [GRAFANA_PATH, `${GRAFANA_PATH}/*`] } },
-                { sourceIp: { values: [...cfg.grafana.allowedCidrs] } },
-            ],
+        const grafanaHttp = new aws.lb.Listener(`${name}-grafana-http`, {
+            loadBalancerArn: grafanaAlb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [grafanaHttps
+                ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }
+                : { type: "forward", targetGroupArn: grafanaTg.arn }],
         }, parent);
-        const grafanaRoot = pulumi.interpolate`${args.web.url}${GRAFANA_PATH}/`;
+        const grafanaListener = grafanaHttps
+            ? new aws.lb.Listener(`${name}-grafana-https`, {
+                loadBalancerArn: grafanaAlb.arn,
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: TLS_POLICY,
+                certificateArn: cfg.grafana.certificateArn,
+                defaultActions: [{ type: "forward", targetGroupArn: grafanaTg.arn }],
+            }, parent)
+            : grafanaHttp;
+        const grafanaRoot = pulumi.interpolate`${grafanaHttps ? "https" : "http"}://${grafanaAlb.dnsName}/`;
         const grafana = ecsService(`${name}-grafana`, {
             placement: p,
             cpu: 256,
@@ -321,7 +323,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             securityGroupIds: [grafanaSg.id],
             loadBalancer: { targetGroupArn: grafanaTg.arn, containerName: "grafana", containerPort: PORTS.grafana },
             healthCheckGracePeriodSeconds: 60,
-            dependsOn: [rule],
+            dependsOn: [grafanaListener],
             secretArns: [adminSecretArn],
             volumes: [{ name: "data" }, { name: "tmp" }],
             containers: [{
@@ -331,12 +333,14 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 portMappings: [{ containerPort: PORTS.grafana, name: "http" }],
                 environment: [
                     { name: "GF_SERVER_ROOT_URL", value: grafanaRoot },
-                    { name: "GF_SERVER_SERVE_FROM_SUB_PATH", value: "true" },
+                    // Reachable from the internet (allowedCidrs may be 0.0.0.0/0): the login is the guard.
                     { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
                     { name: "GF_AUTH_DISABLE_LOGIN_FORM", value: "false" },
                     { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+                    // Locks a user out after 5 failed logins in 5 minutes (Grafana's default, stated so it stays on).
+                    { name: "GF_SECURITY_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION", value: "false" },
                     { name: "GF_SECURITY_ADMIN_USER", value: "admin" },
-                    { name: "GF_SECURITY_COOKIE_SECURE", value: String(args.web.listenerPort === 443) },
+                    { name: "GF_SECURITY_COOKIE_SECURE", value: String(grafanaHttps) },
                     { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
                     { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
                     { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
@@ -451,6 +455,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         }, parent);
 
         this.grafanaUrl = grafanaRoot;
+        this.grafanaLoadBalancerArnSuffix = grafanaAlb.arnSuffix;
         this.prometheusAddress = `http://${DISCOVERY_PROMETHEUS}.${ns}:${PORTS.prometheus}`;
         this.prometheusSecurityGroupId = promSg.id;
         this.postgresExporterSecurityGroupId = pgExporterSg.id;
@@ -462,6 +467,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         this.ampWorkspaceArn = workspace?.arn;
         this.registerOutputs({
             grafanaUrl: this.grafanaUrl,
+            grafanaLoadBalancerArnSuffix: this.grafanaLoadBalancerArnSuffix,
             prometheusAddress: this.prometheusAddress,
             prometheusSecurityGroupId: this.prometheusSecurityGroupId,
             postgresExporterSecurityGroupId: this.postgresExporterSecurityGroupId,

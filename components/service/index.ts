@@ -61,10 +61,12 @@ export class MonitoredService extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
+    private readonly name: string;
 
     constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:service:MonitoredService", name, {}, opts);
         validateServiceArgs(args);
+        this.name = name;
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
 
@@ -75,11 +77,21 @@ export class MonitoredService extends pulumi.ComponentResource {
                 args.allowedCidrs.map((cidr) => ({ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [cidr], description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}` })),
             ),
         }, parent);
+        // Ingress as standalone rules only (never inline next to them: the provider would remove the
+        // standalone ones), so clients created later, such as Prometheus, can be admitted with
+        // `allowMetricsScraper`.
         const taskSg = new aws.ec2.SecurityGroup(`${name}-tasks`, {
             vpcId: args.vpcId,
-            description: `Koronet web server tasks: ${args.port} from the load balancer only`,
-            ingress: [{ protocol: "tcp", fromPort: args.port, toPort: args.port, securityGroups: [albSg.id], description: "web server from the load balancer" }],
+            description: `Koronet web server tasks: ${args.port} from the load balancer, metrics from the scrapers admitted by rule`,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
+        }, parent);
+        new aws.vpc.SecurityGroupIngressRule(`${name}-tasks-from-alb`, {
+            securityGroupId: taskSg.id,
+            referencedSecurityGroupId: albSg.id,
+            ipProtocol: "tcp",
+            fromPort: args.port,
+            toPort: args.port,
+            description: "web server from the load balancer",
         }, parent);
         new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-tasks`, {
             securityGroupId: albSg.id,
@@ -215,6 +227,21 @@ export class MonitoredService extends pulumi.ComponentResource {
             serviceName: this.serviceName,
             logGroupName: this.logGroupName,
         });
+    }
+
+    /**
+     * Admits a metrics scraper (Prometheus) to the web server tasks on the port it scrapes. The port
+     * is the scraper's (its rendered scrape config), not assumed to be the app's: the two may part.
+     */
+    allowMetricsScraper(key: string, securityGroupId: pulumi.Input<string>, port: number): void {
+        new aws.vpc.SecurityGroupIngressRule(`${this.name}-tasks-from-${key}`, {
+            securityGroupId: this.securityGroupId,
+            referencedSecurityGroupId: securityGroupId,
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            description: `metrics scrape from ${key}`,
+        }, { parent: this });
     }
 }
 

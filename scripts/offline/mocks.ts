@@ -105,6 +105,14 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
                 };
             case "aws:kms/key:Key":
                 return { keyId: `key-${args.name}` };
+            case "aws:iam/serviceLinkedRole:ServiceLinkedRole": {
+                // IAM names the role after the service, e.g. AWSServiceRoleForAutoScaling_<suffix>,
+                // under the path /aws-service-role/<service>/.
+                const service = String(i.awsServiceName);
+                const base = SERVICE_LINKED_ROLE_NAMES[service] ?? `AWSServiceRoleFor${service.split(".")[0]}`;
+                const roleName = i.customSuffix ? `${base}_${String(i.customSuffix)}` : base;
+                return { name: roleName, path: `/aws-service-role/${service}/`, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/aws-service-role/${service}/${roleName}` };
+            }
             case "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":
                 return { hostedZone: `Z${args.name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
             case "aws:secretsmanager/secretVersion:SecretVersion":
@@ -127,6 +135,11 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
         }
     }
 }
+
+/** Role names IAM gives service-linked roles, by service principal (where not derivable). */
+const SERVICE_LINKED_ROLE_NAMES: Record<string, string> = {
+    "autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling",
+};
 
 function lowerFirst(s: string): string {
     return s.charAt(0).toLowerCase() + s.slice(1);

@@ -2,7 +2,8 @@
 import { strict as assert } from "node:assert";
 import { graphWith, parseJson, stackGraph, type Graph } from "../harness";
 import { HOST_ACCESS_CONTAINERS } from "../../components/monitoring/images";
-import { cidrContains, validateMonitoringArgs } from "../../components/monitoring";
+import { validateMonitoringArgs } from "../../components/monitoring";
+import { TLS_POLICY } from "../../components/service";
 import { PUBLISHED_APP_METRICS } from "../../components/monitoring/sidecars";
 
 const SVC = "aws:ecs/service:Service";
@@ -98,7 +99,7 @@ for (const stack of ["dev", "prod"] as const) {
             const instanceRules = g.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === "cluster-instances-id");
             assert.deepEqual(instanceRules.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]).sort(), [[8080, prom], [9100, prom]]);
             assert.deepEqual((g.one(SG, "monitoring-prometheus").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]), [[9090, ["monitoring-grafana-id"]]]);
-            assert.deepEqual((g.one(SG, "monitoring-grafana").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]), [[3000, ["web-alb-id"]]]);
+            assert.deepEqual((g.one(SG, "monitoring-grafana").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]), [[3000, ["monitoring-grafana-alb-id"]]]);
         });
 
         it("admits the data-store exporters to their store only", () => {
@@ -121,27 +122,40 @@ for (const stack of ["dev", "prod"] as const) {
             for (const c of [pg, redis]) for (const s of c.secrets ?? []) assert.match(String(s.valueFrom), /^arn:aws:secretsmanager:/);
         });
 
-        it("serves Grafana through its own listener rule on /grafana, restricted by source IP, anonymous off", () => {
-            const rule = g.one("aws:lb/listenerRule:ListenerRule", "monitoring-grafana");
-            const conditions = rule.inputs.conditions as { pathPattern?: { values: string[] }; sourceIp?: { values: string[] } }[];
-            assert.deepEqual(conditions.find((c) => c.pathPattern)?.pathPattern?.values, ["/grafana", "/grafana/*"]);
-            assert.deepEqual(conditions.find((c) => c.sourceIp)?.sourceIp?.values, ["10.0.0.0/8"]);
-            assert.equal((rule.inputs.actions as { type: string }[])[0]?.type, "forward");
+        it("[issue 11 #9] serves Grafana from its own internet-facing load balancer, open to grafana.allowedCidrs, behind Grafana's login", () => {
+            const alb = g.one("aws:lb/loadBalancer:LoadBalancer", "monitoring-grafana-alb").inputs;
+            assert.equal(alb.internal, false);
+            assert.deepEqual(alb.subnets, g.one("aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs.subnets, "public subnets, as the app's");
+            assert.deepEqual(alb.securityGroups, ["monitoring-grafana-alb-id"]);
+            assert.equal(alb.dropInvalidHeaderFields, true);
+            assert.equal(alb.enableDeletionProtection, stack === "prod");
+            const ingress = g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[];
+            assert.deepEqual(ingress.map((r) => [r.fromPort, r.toPort, r.cidrBlocks]), [[80, 80, ["0.0.0.0/0"]]]);
+            const egress = g.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === "monitoring-grafana-alb-id");
+            assert.deepEqual(egress.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[3000, "monitoring-grafana-id"]]);
+            const http = g.one("aws:lb/listener:Listener", "monitoring-grafana-http").inputs;
+            assert.equal(http.loadBalancerArn, "arn:aws:lb:eu-west-1:123456789012:loadBalancer/monitoring-grafana-alb");
+            assert.deepEqual(http.defaultActions, [{ type: "forward", targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetGroup/monitoring-grafana" }]);
+            assert.equal(g.ofType("aws:lb/listenerRule:ListenerRule").length, 0, "no rule on the app's listener");
+            assert.equal((g.one("aws:lb/targetGroup:TargetGroup", "monitoring-grafana").inputs.healthCheck as { path: string }).path, "/api/health");
             const c = containerOf("monitoring-grafana-svc", "grafana");
             const env = Object.fromEntries((c.environment ?? []).map((e) => [e.name, String(e.value)]));
             assert.equal(env.GF_AUTH_ANONYMOUS_ENABLED, "false");
-            assert.equal(env.GF_SERVER_SERVE_FROM_SUB_PATH, "true");
-            assert.match(env.GF_SERVER_ROOT_URL ?? "", /^http:\/\/.*elb\.amazonaws\.com\/grafana\/$/);
+            assert.equal(env.GF_USERS_ALLOW_SIGN_UP, "false");
+            assert.equal(env.GF_SECURITY_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION, "false");
+            assert.equal(env.GF_SERVER_SERVE_FROM_SUB_PATH, undefined);
+            assert.match(env.GF_SERVER_ROOT_URL ?? "", /^http:\/\/monitoring-grafana-alb-[^/]+\.elb\.amazonaws\.com\/$/);
             assert.deepEqual(c.secrets?.map((s) => s.name), ["GF_SECURITY_ADMIN_PASSWORD"]);
             const secret = g.one("aws:secretsmanager/secret:Secret", "monitoring-grafana-admin");
             assert.match(String(secret.inputs.kmsKeyId), /^arn:aws:kms:/);
             assert.equal(g.one(SVC, "monitoring-grafana-svc").inputs.desiredCount, stack === "prod" ? 2 : 1);
         });
 
-        it("exposes nothing of the monitoring layer to the world", () => {
-            for (const sg of g.ofType(SG).filter((s) => s.name.startsWith("monitoring-"))) {
+        it("exposes nothing of the monitoring layer to the world but Grafana's load balancer on 80/443", () => {
+            for (const sg of g.ofType(SG).filter((s) => s.name.startsWith("monitoring-") && s.name !== "monitoring-grafana-alb")) {
                 for (const r of (sg.inputs.ingress as SgRule[] | undefined) ?? []) assert.equal(r.cidrBlocks, undefined, sg.name);
             }
+            for (const r of (g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[])) assert.ok([80, 443].includes(r.fromPort) && r.fromPort === r.toPort);
             for (const r of g.ofType(INGRESS).filter((x) => x.name.startsWith("monitoring-"))) assert.equal(r.inputs.cidrIpv4, undefined, r.name);
         });
 
@@ -189,7 +203,7 @@ for (const stack of ["dev", "prod"] as const) {
             const body = JSON.parse(String(d.inputs.dashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] };
             const namespaces = new Set(body.widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m[0])).filter((n) => typeof n === "string"));
             for (const ns of ["AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights", "Koronet/App", ...(stack === "prod" ? ["AWS/RDS"] : [])]) assert.ok(namespaces.has(ns), ns);
-            assert.match(String(g.outputs.grafanaUrl), /\/grafana\/$/);
+            assert.match(String(g.outputs.grafanaUrl), /^http:\/\/monitoring-grafana-alb-[^/]+\.elb\.amazonaws\.com\/$/);
             assert.equal(g.outputs.prometheusAddress, `http://prometheus.${stack}.koronet.internal:9090`);
             assert.match(String(g.outputs.cloudwatchDashboardUrl), new RegExp(`dashboards:name=koronet-${stack}-overview$`));
             assert.ok(Object.keys(g.outputs.monitoringLogGroups as object).includes("prometheus"));
@@ -205,25 +219,29 @@ describe("monitoring layer switched off", () => {
     });
 });
 
+describe("Grafana over HTTPS", () => {
+    it("serves HTTPS with the app's TLS policy when grafana.certificateArn is set, redirects HTTP, and marks cookies secure", async () => {
+        const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/grafana-1234";
+        const g = await graphWith("prod", { overrides: { "koronet:monitoring": { grafana: { certificateArn: cert, allowedCidrs: ["203.0.113.0/24"] } } } });
+        const https = g.one("aws:lb/listener:Listener", "monitoring-grafana-https").inputs;
+        assert.equal(https.port, 443);
+        assert.equal(https.sslPolicy, TLS_POLICY, "the web listener's TLS policy");
+        assert.equal(https.certificateArn, cert);
+        const http = g.one("aws:lb/listener:Listener", "monitoring-grafana-http").inputs;
+        assert.deepEqual((http.defaultActions as { type: string; redirect: { protocol: string } }[])[0]?.redirect.protocol, "HTTPS");
+        const ingress = g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[];
+        assert.deepEqual(ingress.map((r) => [r.fromPort, r.cidrBlocks]), [[80, ["203.0.113.0/24"]], [443, ["203.0.113.0/24"]]]);
+        const c = g.containers(g.taskDefinitionOf(g.one(SVC, "monitoring-grafana-svc"))).find((x) => x.name === "grafana");
+        const env = Object.fromEntries((c?.environment ?? []).map((e) => [e.name, String(e.value)]));
+        assert.equal(env.GF_SECURITY_COOKIE_SECURE, "true");
+        assert.match(env.GF_SERVER_ROOT_URL ?? "", /^https:\/\//);
+        assert.match(String(g.outputs.grafanaUrl), /^https:\/\/monitoring-grafana-alb-/);
+    });
+});
+
 describe("validateMonitoringArgs", () => {
-    const args = (allowedCidrs: string[], lb: string[]) => ({
-        config: { enabled: true, prometheus: { retentionDays: 7, scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, remoteWrite: false }, grafana: { allowedCidrs, replicas: 1 } },
-        web: { loadBalancerAllowedCidrs: lb } as never,
-        renderedDir: "rendered/dev",
-    });
-    it("accepts Grafana CIDRs inside the load balancer's", () => {
-        validateMonitoringArgs(args(["10.1.0.0/16"], ["10.0.0.0/8"]));
-        validateMonitoringArgs(args(["203.0.113.7/32"], ["0.0.0.0/0"]));
-    });
-    it("rejects a CIDR the load balancer's security group would drop", () => {
-        assert.throws(() => validateMonitoringArgs(args(["192.168.0.0/16"], ["10.0.0.0/8"])), /`grafana.allowedCidrs` entry 192\.168\.0\.0\/16 is not inside the load balancer's allowed CIDRs/);
-    });
-    it("rejects more CIDRs than a listener rule takes", () => {
-        assert.throws(() => validateMonitoringArgs(args(["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"], ["10.0.0.0/8"])), /`grafana.allowedCidrs` has 4 entries/);
-    });
-    it("cidrContains", () => {
-        assert.equal(cidrContains("10.0.0.0/8", "10.200.0.0/16"), true);
-        assert.equal(cidrContains("10.0.0.0/16", "10.0.0.0/8"), false);
-        assert.equal(cidrContains("0.0.0.0/0", "1.2.3.4/32"), true);
+    it("rejects a rendered folder that is not rendered/<stack>", () => {
+        validateMonitoringArgs({ renderedDir: "rendered/dev" });
+        assert.throws(() => validateMonitoringArgs({ renderedDir: "/tmp/x" }), /`renderedDir` must be rendered\/<stack>/);
     });
 });

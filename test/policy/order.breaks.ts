@@ -47,6 +47,12 @@ export const ORDER_BREAKS: Breaks = {
     // The function (and its role's policy, which names the group's ARN) no longer wait for the group.
     "lambda-waits-for-its-log-group": { stack: "dev", breakIt: (r) => dropWait(r, [["aws:lambda/function:Function", "alerting-notifier"], [ROLE, "alerting-notifier-role"]], (d) => d.type === "aws:cloudwatch/logGroup:LogGroup") },
     "ecs-service-waits-for-log-groups": { stack: "dev", breakIt: (r) => dropWait(r, [[TD, "web-task"], [ROLE, "web-execution"]], (d) => d.name === "web-logs", [SERVICE, "web-svc"]) },
-    "listener-rule-waits-for-listener": { stack: "dev", breakIt: (r) => dropWait(r, ["aws:lb/listenerRule:ListenerRule", "monitoring-grafana"], (d) => d.type === "aws:lb/listener:Listener") },
+    // No stack adds listener rules today: a rule on the web listener that does not wait for it.
+    "listener-rule-waits-for-listener": { stack: "dev", breakIt: (r) => {
+        const listener = r.find((x) => x.type === "aws:lb/listener:Listener" && x.name === "web-http");
+        if (!listener) throw new Error("no web-http listener");
+        const rule: PolicyResource = { type: "aws:lb/listenerRule:ListenerRule", name: "early-rule", inputs: { listenerArn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/${listener.name}`, priority: 5 }, dependsOn: [] };
+        return { resources: [...(structuredClone(r) as Resources), rule], target: `${rule.type}::${rule.name}` };
+    } },
     "scaling-policy-waits-for-scalable-target": { stack: "dev", breakIt: (r) => dropWait(r, ["aws:appautoscaling/policy:Policy", "web-cpu-target"], (d) => d.type === "aws:appautoscaling/target:Target") },
 };

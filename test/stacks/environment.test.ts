@@ -47,7 +47,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(tg.inputs.targetType, "ip");
             // Liveness: a dependency outage must not make ECS replace every task (see config/defaults.ts).
             assert.equal((tg.inputs.healthCheck as { path: string }).path, "/healthz");
-            const alb = g.one(aws.lb.LoadBalancer);
+            const alb = g.one(aws.lb.LoadBalancer, "web-alb");
             assert.equal(alb.inputs.internal, false);
             assert.ok((alb.inputs.subnets as string[]).every((s) => s.includes("public")));
             assert.equal(alb.inputs.dropInvalidHeaderFields, true);
@@ -102,11 +102,11 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(web?.user, "1000:1000");
         });
 
-        it("admits 0.0.0.0/0 only to the load balancer's 80/443", () => {
+        it("admits 0.0.0.0/0 only to the load balancers' 80/443", () => {
             for (const sg of g.ofType(aws.ec2.SecurityGroup)) {
                 for (const rule of (sg.inputs.ingress as SgRule[] | undefined) ?? []) {
                     if (rule.cidrBlocks?.includes("0.0.0.0/0")) {
-                        assert.equal(sg.name, "web-alb", `${sg.name} is open to the world`);
+                        assert.ok(["web-alb", "monitoring-grafana-alb"].includes(sg.name), `${sg.name} is open to the world`);
                         assert.ok([80, 443].includes(rule.fromPort) && rule.fromPort === rule.toPort, `${sg.name} opens ${rule.fromPort}-${rule.toPort}`);
                     }
                 }
@@ -131,7 +131,7 @@ for (const stack of ["dev", "prod"] as const) {
             for (const sn of g.ofType(aws.ecs.Service).flatMap((s) => (s.inputs.networkConfiguration as { subnets?: string[] } | undefined)?.subnets ?? [])) {
                 assert.match(sn, /^subnet-/);
             }
-            assert.ok((g.one(aws.lb.LoadBalancer).inputs.subnets as string[]).length >= 2);
+            assert.ok((g.one(aws.lb.LoadBalancer, "web-alb").inputs.subnets as string[]).length >= 2);
         });
 
         it("exports what operators need", () => {
@@ -211,10 +211,15 @@ describe("dev vs prod", () => {
         assert.match(String(web?.secrets?.find((s) => s.name === "DATABASE_PASSWORD")?.valueFrom), /:secret:rds!.*:password::$/);
     });
 
-    it("warns on every prod deploy that still serves plain HTTP, and not once a certificate is set", () => {
+    it("warns on every prod deploy that still serves plain HTTP (app or Grafana), and not once certificates are set", () => {
         const prod = parseStackConfig(readStackConfig("prod")).config;
-        assert.match(environmentWarnings(prod).join("\n"), /prod serves plain HTTP .*koronet:service\.certificateArn/);
-        assert.deepEqual(environmentWarnings({ ...prod, service: { ...prod.service, certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234" } }), []);
+        const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234";
+        assert.match(environmentWarnings(prod).join("\n"), /prod serves the app over plain HTTP.*koronet:service\.certificateArn/);
+        assert.match(environmentWarnings(prod).join("\n"), /prod serves Grafana's sign-in over plain HTTP.*koronet:monitoring\.grafana\.certificateArn/);
+        const appTls = { ...prod, service: { ...prod.service, certificateArn: cert } };
+        assert.deepEqual(environmentWarnings(appTls).length, 1);
+        assert.deepEqual(environmentWarnings({ ...appTls, monitoring: { ...prod.monitoring, grafana: { ...prod.monitoring.grafana, certificateArn: cert } } }), []);
+        assert.deepEqual(environmentWarnings({ ...appTls, monitoring: { ...prod.monitoring, enabled: false } }), []);
         assert.deepEqual(environmentWarnings(parseStackConfig(readStackConfig("dev")).config), []);
     });
 

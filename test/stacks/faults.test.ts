@@ -67,7 +67,7 @@ describe("fault behaviour: prod loses an availability zone", () => {
         assert.equal((web.networkConfiguration as { subnets: string[] }).subnets.length, 3);
         assert.equal(web.availabilityZoneRebalancing, "ENABLED");
         assert.ok(Number(g.one(aws.appautoscaling.Target).inputs.minCapacity) >= 2);
-        assert.equal((g.one(aws.lb.LoadBalancer).inputs.subnets as string[]).length, 3);
+        assert.equal((g.one(aws.lb.LoadBalancer, "web-alb").inputs.subnets as string[]).length, 3);
         assert.equal(g.one(aws.rds.Instance).inputs.multiAz, true);
         const rg = g.one(aws.elasticache.ReplicationGroup).inputs;
         assert.equal(rg.automaticFailoverEnabled, true);

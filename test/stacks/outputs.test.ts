@@ -45,8 +45,8 @@ for (const stack of ["dev", "prod"]) {
             assert.match(String(g.outputs.appUrl), /^https?:\/\/web-alb-[^/]+\.elb\.amazonaws\.com\/?$/);
         });
 
-        it("grafanaUrl is served on the app's load balancer under /grafana", () => {
-            assert.match(String(g.outputs.grafanaUrl), /^https?:\/\/web-alb-[^/]+\.elb\.amazonaws\.com\/grafana\/?$/);
+        it("grafanaUrl is the root of Grafana's own load balancer", () => {
+            assert.match(String(g.outputs.grafanaUrl), /^https?:\/\/monitoring-grafana-alb-[^/]+\.elb\.amazonaws\.com\/?$/);
         });
 
         it("prometheusAddress is Prometheus's internal (Cloud Map) address on 9090", () => {
