@@ -12,6 +12,7 @@ import { physicalName, platformKey, standardTags, type EcsPlacement } from "../c
 import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
 import { Network } from "../components/network";
+import { SecretFollower } from "../components/secret-follower";
 import { MonitoredService } from "../components/service";
 import { MonitoringLayer, WebTelemetry, pinServiceName, renderedDir } from "../components/monitoring";
 
@@ -177,6 +178,21 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         watchedServices: monitoring ? { prometheus: { serviceName: monitoring.serviceNames.prometheus, description: "Prometheus" } } : {},
     }, opts);
     if (monitoring) alerting.allowAlertmanagerClient("prometheus", monitoring.prometheusSecurityGroupId);
+
+    // ECS injects secrets only at task start: this redeploys a service when a secret it injects is
+    // filled (`put-secret-value` over a placeholder) or rotated (RDS's managed master password).
+    new SecretFollower("secret-follower", {
+        namePrefix: prefix,
+        region: cfg.region,
+        clusterArn: cluster.clusterArn,
+        clusterName: cluster.clusterName,
+        secretNamePrefix: prefix,
+        secretArns: dataStores.secretArns,
+        kmsKeyArn: key.arn,
+        logRetentionDays: cfg.service.logRetentionDays,
+        alarmTopicArn: alerting.topicArns.pipeline,
+        runbookBaseUrl: cfg.alerting.runbookBaseUrl,
+    }, opts);
 
     return {
         outputs: {
