@@ -183,7 +183,7 @@ export class Alerting extends pulumi.ComponentResource {
             : undefined;
 
         // ── Lambdas ──────────────────────────────────────────────────────────────────────────
-        const fn = (key: string, spec: { code: string; handler: string; runtime: string; env: Record<string, pulumi.Input<string>>; statements: PolicyStatement[]; timeout: number; concurrency: number }) => {
+        const fn = (key: string, spec: { code: string; handler: string; runtime: string; env: Record<string, pulumi.Input<string>>; statements: PolicyStatement[]; timeout: number }) => {
             const functionName = `${prefix}-alerting-${key}`;
             const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags }, parent);
             this.logGroupNames[key] = logGroup.name;
@@ -207,7 +207,15 @@ export class Alerting extends pulumi.ComponentResource {
                 code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
                 timeout: spec.timeout,
                 memorySize: 256,
-                reservedConcurrentExecutions: spec.concurrency,
+                // No reserved concurrency. Lambda keeps at least 100 units unreserved ("You can reserve
+                // up to the Unreserved account concurrency value [...] minus 100",
+                // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new
+                // accounts start with a reduced quota
+                // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): there any
+                // reservation fails the deploy. And one reserved unit shared by SNS's async invokes and
+                // Alertmanager's synchronous Function URL calls answers 429 in bursts.
+                // Several containers may run at once: Slack's 429 + Retry-After and the DynamoDB
+                // dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
                 loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
                 environment: { variables: spec.env },
                 tags,
@@ -259,8 +267,6 @@ export class Alerting extends pulumi.ComponentResource {
                 handler: NOTIFIER_HANDLER,
                 runtime: NOTIFIER_RUNTIME,
                 timeout: 60,
-                // One container: Slack allows about one message per second per channel, and the notifier paces posts within a container.
-                concurrency: 1,
                 env: {
                     [NOTIFIER_ENV.slackWebhookSecretArn]: (slackSecret as aws.secretsmanager.Secret).arn,
                     [NOTIFIER_ENV.alertmanagerTokenSecretArn]: (tokenSecret as aws.secretsmanager.Secret).arn,
@@ -319,7 +325,6 @@ export class Alerting extends pulumi.ComponentResource {
                 handler: PAGERDUTY_HANDLER,
                 runtime: PAGERDUTY_RUNTIME,
                 timeout: 60,
-                concurrency: 2,
                 env: { [PAGERDUTY_ENV.routingKeySecretArn]: (pagerdutySecret as aws.secretsmanager.Secret).arn },
                 statements: [{ Sid: "ReadRoutingKey", Action: "secretsmanager:GetSecretValue", Resource: (pagerdutySecret as aws.secretsmanager.Secret).arn }],
             });

@@ -479,6 +479,48 @@ describe("notifier: idempotency", () => {
     });
 });
 
+describe("notifier: several containers at once (no reserved concurrency)", () => {
+    // Each createNotifier is one Lambda container: its own Slack pacing, the shared DynamoDB dedupe.
+    async function containers(n: number) {
+        const r = await rig();
+        rigs.push(r);
+        return { ...r, notifiers: Array.from({ length: n }, () => createNotifier(r.deps)) };
+    }
+
+    it("[F2] the same SNS message delivered to two containers at once is posted once: the second fails (retried), its retry is a duplicate", async () => {
+        const { notifiers, slack, logs } = await containers(2);
+        const event = fixture("cloudwatch-metric-math-alarm.json");
+        const [a, b] = await Promise.allSettled([notifiers[0]!.handle(event), notifiers[1]!.handle(event)]);
+        assert.equal(a.status, "fulfilled");
+        assert.equal(b.status, "rejected", "an attempt that finds another in flight must not report success");
+        assert.match(String((b as PromiseRejectedResult).reason), /Slack delivery failed for 1 of 1 SNS record/);
+        assert.ok(logs.some((l) => l.includes("is in progress in another attempt")));
+        await notifiers[1]!.handle(event); // Lambda's async retry of the failed invocation
+        assert.equal(slack.received.length, 1);
+        assert.ok(logs.some((l) => l.includes("duplicate delivery skipped")));
+    });
+
+    it("[F1] two containers posting different alerts at once: Slack's 429 with Retry-After is honoured and both arrive once", async () => {
+        const { notifiers, slack, clock } = await containers(2);
+        // Slack rate-limits the second request of the burst (about one message per second per channel).
+        slack.reply({ status: 200, body: "ok" }, { status: 429, body: "rate_limited", headers: { "retry-after": "1" } });
+        await Promise.all([notifiers[0]!.handle(fixture("cloudwatch-metric-math-alarm.json")), notifiers[1]!.handle(urlEvent(fixture("alertmanager-firing.json")))]);
+        assert.equal(slack.received.length, 3);
+        assert.ok(clock.sleeps.includes(1000), `sleeps ${clock.sleeps.join(",")}`);
+        const texts = new Set(slack.received.map((m) => m.body.text));
+        assert.equal(texts.size, 2, "each alert posted, the rate-limited one again after Retry-After");
+    });
+
+    it("[F1] an Alertmanager re-send reaching a second container while the first still posts gets 503, so Alertmanager retries it", async () => {
+        const { notifiers, slack } = await containers(2);
+        const payload = fixture("alertmanager-firing.json");
+        const [a, b] = await Promise.all([notifiers[0]!.handle(urlEvent(payload)), notifiers[1]!.handle(urlEvent(payload))]);
+        assert.deepEqual([a?.statusCode, b?.statusCode], [200, 503]);
+        assert.equal((await notifiers[1]!.handle(urlEvent(payload)))?.statusCode, 200);
+        assert.equal(slack.received.length, 1);
+    });
+});
+
 describe("notifier: malformed events", () => {
     it("posts an unreadable SNS message raw, as a fenced code block under a warning", async () => {
         const { notifier, slack } = await setup();
