@@ -18,7 +18,8 @@ import { notifierFromEnv } from "../../components/alerting/notifier/handler";
 import { startLocalServer } from "../../components/alerting/notifier/local-server";
 import { createLogger } from "../../components/alerting/notifier/log";
 import { createNotifier, type NotifierDeps } from "../../components/alerting/notifier/notifier";
-import { cachedSecret, secretsManagerSource } from "../../components/alerting/notifier/secrets";
+import { cachedSecret, SecretNotFilledError, secretsManagerSource } from "../../components/alerting/notifier/secrets";
+import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
 
 // ---------------------------------------------------------------------------------------------
 // Harness: a fake Slack on 127.0.0.1, a fake clock, captured logs.
@@ -625,6 +626,46 @@ describe("notifier: Watchdog heartbeat", () => {
         assert.equal(rigs[rigs.length - 1]!.heartbeats, 1);
         assert.equal(r.slack.received.length, 1);
         assert.ok(!visible(r.slack.received[0]!).includes("Watchdog"));
+    });
+});
+
+describe("notifier: the Slack webhook secret before and after an operator fills it", () => {
+    it("[F2] fails loudly while the secret holds the placeholder (SNS: throws → Errors alarm; Alertmanager: 503), then uses the value put later without a redeploy", async () => {
+        const slack = await new FakeSlack().start();
+        try {
+            const clock = new FakeClock();
+            let stored = UNSET_SECRET_PLACEHOLDER;
+            let reads = 0;
+            const sm = { send: async () => (reads++, { SecretString: stored }) } as unknown as SecretsManagerClient;
+            const opts = { ttlMs: 300_000, clock };
+            const logs: string[] = [];
+            const notifier = createNotifier({
+                getSlackWebhookUrl: cachedSecret(secretsManagerSource(sm, "arn:webhook"), opts),
+                getAlertmanagerToken: async () => TOKEN,
+                dedupe: inMemoryDedupeStore(clock),
+                clock,
+                log: createLogger((l) => logs.push(l)),
+                delivery: { maxAttempts: 2 },
+            });
+            await assert.rejects(notifier.handle(fixture("cloudwatch-metric-math-alarm.json")), /Slack delivery failed/);
+            assert.ok(logs.some((l) => l.includes("SecretNotFilledError") && l.includes("put-secret-value")), logs.join("\n"));
+            assert.equal((await notifier.handle(urlEvent(fixture("alertmanager-firing.json"))))?.statusCode, 503);
+            assert.equal(slack.received.length, 0, "nothing is posted to the placeholder");
+            // An operator fills the secret: the very next invocation reads it (placeholders are never cached).
+            stored = `${slack.url}${WEBHOOK_SECRET_PATH}`;
+            await notifier.handle(fixture("cloudwatch-metric-math-alarm.json"));
+            assert.equal(slack.received.length, 1);
+            const before = reads;
+            await notifier.handle(fixture("cloudwatch-metric-ok.json"));
+            assert.equal(reads, before, "a real value is cached for the TTL");
+        } finally {
+            await slack.stop();
+        }
+    });
+
+    it("reads an empty secret as not filled too", async () => {
+        const sm = { send: async () => ({ SecretString: "  " }) } as unknown as SecretsManagerClient;
+        await assert.rejects(secretsManagerSource(sm, "arn:x")(), (e: unknown) => e instanceof SecretNotFilledError && /arn:x is not filled/.test(e.message));
     });
 });
 
