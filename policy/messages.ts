@@ -74,12 +74,14 @@ export function alertmanagerMessages(config: string, publisher: string): Publish
         return [];
     }
     return (doc.receivers ?? []).flatMap((r) =>
-        (r.sns_configs ?? []).filter((c) => isSnsArn(c.topic_arn)).map((c): PublishedMessage => {
+        (r.sns_configs ?? []).filter((c) => isSnsArn(c.topic_arn)).flatMap((c): PublishedMessage[] => {
             const message = c.message ?? "";
             const kind: MessageKind = r.name === "heartbeat" ? "alertmanager-heartbeat" : /^\s*\{\s*"/.test(message) ? "alertmanager-chatbot" : "alertmanager-email";
             const attributes = Object.fromEntries(Object.entries(c.attributes ?? {}).map(([k, v]): [string, SnsAttribute] => [k, { Type: "String", Value: String(v) }]));
             // A JSON template is JSON only once rendered: its body cannot be judged here.
-            return { kind, publisher: `${publisher} receiver ${r.name ?? "?"}`, topicArn: c.topic_arn as string, attributes, body: kind === "alertmanager-chatbot" ? undefined : message };
+            const base = { kind, publisher: `${publisher} receiver ${r.name ?? "?"}`, topicArn: c.topic_arn as string, body: kind === "alertmanager-chatbot" ? undefined : message };
+            // Alertmanager 0.25 adds `truncated: "true"` to a message it had to shorten (notify/sns/sns.go).
+            return [{ ...base, attributes }, { ...base, attributes: { ...attributes, truncated: { Type: "String", Value: "true" } } }];
         }),
     );
 }
