@@ -181,7 +181,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
 
     // ECS injects secrets only at task start: this redeploys a service when a secret it injects is
     // filled (`put-secret-value` over a placeholder) or rotated (RDS's managed master password).
-    new SecretFollower("secret-follower", {
+    const secretFollower = new SecretFollower("secret-follower", {
         namePrefix: prefix,
         region: cfg.region,
         clusterArn: cluster.clusterArn,
@@ -205,12 +205,13 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             redisHost: dataStores.redis.host,
             dataStoreLogGroups: dataStores.logGroupNames,
             kmsKeyArn: key.arn,
-            alertTopicArns: alerting.topicArns,
+            // Alarm topics, the heartbeat topic and Alertmanager's email/Chatbot topics.
+            alertTopicArns: { ...alerting.topicArns, ...alerting.audienceTopicArns },
             // Chatbot mode has no notifier Lambda.
             ...(alerting.notifierFunctionName ? { notifierFunctionName: alerting.notifierFunctionName } : {}),
             alertmanagerAddress: alerting.alertmanagerAddress,
             alertingSecretsToFill: alerting.secretsToFill,
-            alertingLogGroups: alerting.logGroupNames,
+            alertingLogGroups: { ...alerting.logGroupNames, secretFollower: secretFollower.logGroupName },
             ...(monitoring && telemetry
                 ? {
                     grafanaUrl: monitoring.grafanaUrl,
