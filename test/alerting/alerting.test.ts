@@ -270,7 +270,9 @@ for (const stack of ["dev", "prod"]) {
         it("registers Alertmanager in Cloud Map as alertmanager.<namespace>:9093 and exports the addresses operators need", () => {
             assert.equal(g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.name, "alertmanager");
             assert.equal(g.outputs.alertmanagerAddress, `alertmanager.${stack}.koronet.internal:9093`);
-            assert.deepEqual(Object.keys(g.outputs.alertTopicArns as object).sort(), ["critical", "pipeline", "warning"]);
+            const c = stackConfig(stack);
+            const emailTopics = (["critical", "warning"] as const).filter((sev) => c.alerting.notifications.email[sev].length > 0).map((sev) => `email-${sev}`);
+            assert.deepEqual(Object.keys(g.outputs.alertTopicArns as object).sort(), ["critical", ...emailTopics, "pipeline", "warning"].sort());
             assert.equal(g.outputs.notifierFunctionName, `koronet-${stack}-alerting-notifier`);
             assert.ok(Object.keys(g.outputs.alertingSecretsToFill as object).includes("slack-webhook"), "external Slack webhook secret is listed to fill");
         });
