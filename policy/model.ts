@@ -22,6 +22,13 @@ export interface PolicyResource {
 export interface PolicyContext {
     readonly environment: Environment;
     readonly resources: readonly PolicyResource[];
+    /** The evaluation date for rules about dated support (retired runtimes, images past end of life). @default the real date */
+    readonly now?: Date;
+}
+
+/** The evaluation date of a context. */
+export function nowOf(ctx: PolicyContext): Date {
+    return ctx.now ?? new Date();
 }
 
 export interface Violation {

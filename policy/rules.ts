@@ -38,6 +38,11 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
     "ec2:DescribeTags",
     "ecs:DescribeTasks",
     "ecs:ListTasks",
+    // No resource type; `ecs:cluster` is its condition key (the secret follower pins it to its cluster).
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+    "ecs:ListServices",
+    // No resource type: task definitions cannot be named in Resource (same page).
+    "ecs:DescribeTaskDefinition",
     "logs:DescribeLogGroups",
     "aps:GetLabels",
     "xray:PutTraceSegments",

@@ -488,10 +488,13 @@ export function estimateCost(resources: readonly CostResource[], prices: PriceTa
     const metrics = customMetrics(resources, ctx);
     if (metrics.count) lines.push({ category: "CloudWatch metrics", type: "(custom metrics)", name: "custom metrics", detail: `${metrics.count} metrics: ${metrics.detail}`, monthly: metrics.count * prices.cloudwatch.customMetricMonth });
 
+    // Summed in a fixed order: floating-point sums depend on it, and a category total that sits on a
+    // half cent would round differently for the live plan and the snapshot (registration order).
+    const ordered = [...lines].sort((x, y) => cmp(x.category, y.category) || cmp(x.type, y.type) || cmp(x.name, y.name) || cmp(x.detail, y.detail));
     const byCategory: Record<string, number> = {};
-    for (const l of lines) byCategory[l.category] = (byCategory[l.category] ?? 0) + l.monthly;
+    for (const l of ordered) byCategory[l.category] = (byCategory[l.category] ?? 0) + l.monthly;
     for (const k of Object.keys(byCategory)) byCategory[k] = money(byCategory[k] ?? 0);
-    const total = money(lines.reduce((s, l) => s + l.monthly, 0));
+    const total = money(ordered.reduce((s, l) => s + l.monthly, 0));
     const assumptions = [
         `${prices.hoursPerMonth} hours a month; ${prices.basis}`,
         "ECS services and Auto Scaling groups at their configured desired count / min size (no autoscaling above it)",
@@ -503,7 +506,7 @@ export function estimateCost(resources: readonly CostResource[], prices: PriceTa
         currency: prices.currency,
         pricesTakenOn: prices.pricesTakenOn,
         // Sorted, so the report does not depend on registration order (live plan vs snapshot file).
-        lines: lines.map((l) => ({ ...l, monthly: money(l.monthly) })).sort((x, y) => cmp(x.category, y.category) || cmp(x.type, y.type) || cmp(x.name, y.name) || cmp(x.detail, y.detail)),
+        lines: ordered.map((l) => ({ ...l, monthly: money(l.monthly) })),
         notPriced: missing.sort((x, y) => cmp(x.type, y.type) || cmp(x.name, y.name) || cmp(x.reason, y.reason)),
         free,
         byCategory,

@@ -12,6 +12,7 @@ import { physicalName, platformKey, standardTags, type EcsPlacement } from "../c
 import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
 import { Network } from "../components/network";
+import { SecretFollower } from "../components/secret-follower";
 import { MonitoredService } from "../components/service";
 import { MonitoringLayer, WebTelemetry, pinServiceName, renderedDir } from "../components/monitoring";
 
@@ -187,6 +188,21 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     }, opts);
     if (monitoring) alerting.allowAlertmanagerClient("prometheus", monitoring.prometheusSecurityGroupId);
 
+    // ECS injects secrets only at task start: this redeploys a service when a secret it injects is
+    // filled (`put-secret-value` over a placeholder) or rotated (RDS's managed master password).
+    const secretFollower = new SecretFollower("secret-follower", {
+        namePrefix: prefix,
+        region: cfg.region,
+        clusterArn: cluster.clusterArn,
+        clusterName: cluster.clusterName,
+        secretNamePrefix: prefix,
+        secretArns: dataStores.secretArns,
+        kmsKeyArn: key.arn,
+        logRetentionDays: cfg.service.logRetentionDays,
+        alarmTopicArn: alerting.topicArns.pipeline,
+        runbookBaseUrl: cfg.alerting.runbookBaseUrl,
+    }, opts);
+
     return {
         outputs: {
             appUrl: service.url,
@@ -198,12 +214,13 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             redisHost: dataStores.redis.host,
             dataStoreLogGroups: dataStores.logGroupNames,
             kmsKeyArn: key.arn,
-            alertTopicArns: alerting.topicArns,
+            // Alarm topics, the heartbeat topic and Alertmanager's email/Chatbot topics.
+            alertTopicArns: { ...alerting.topicArns, ...alerting.audienceTopicArns },
             // Chatbot mode has no notifier Lambda.
             ...(alerting.notifierFunctionName ? { notifierFunctionName: alerting.notifierFunctionName } : {}),
             alertmanagerAddress: alerting.alertmanagerAddress,
             alertingSecretsToFill: alerting.secretsToFill,
-            alertingLogGroups: alerting.logGroupNames,
+            alertingLogGroups: { ...alerting.logGroupNames, secretFollower: secretFollower.logGroupName },
             ...(monitoring && telemetry
                 ? {
                     grafanaUrl: monitoring.grafanaUrl,

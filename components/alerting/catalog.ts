@@ -45,6 +45,7 @@ export const ALERT_IDS = [
     "TargetDown",
     "ContainerRestarting",
     "PostgresConnectionsNearExhaustion",
+    "AlertmanagerNotificationsFailing",
     "Watchdog",
 ] as const;
 export type AlertId = (typeof ALERT_IDS)[number];
@@ -56,6 +57,7 @@ export const JOBS = {
     redis: "redis",
     node: "node",
     cadvisor: "cadvisor",
+    alertmanager: "alertmanager",
 } as const;
 
 /** CloudWatch namespace of the app's custom metrics (docs/CONTRACTS.md). */
@@ -1022,6 +1024,26 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                     },
                 ];
             },
+        },
+    },
+
+    AlertmanagerNotificationsFailing: {
+        id: "AlertmanagerNotificationsFailing",
+        // Critical: a failing PagerDuty integration means pages are lost; this alert itself still
+        // reaches Slack and the critical email list, whose integrations run apart from the failing one.
+        severity: "critical",
+        summary: "Alertmanager cannot deliver to {{ $labels.integration }}: its notifications are being lost",
+        description:
+            "Alertmanager gave up on notifications to {{ $labels.integration }} after its retries (alertmanager_notifications_failed_total rose; pagerduty = PagerDuty, webhook = the Slack notifier, sns = email or Chatbot). The other integrations still deliver: Alertmanager runs each on its own. Right after a deploy, pagerduty failing usually means the routing-key secret still holds the UNSET placeholder: put the key, and the secret follower redeploys Alertmanager within 5 minutes.",
+        prometheus: {
+            signal: "event",
+            // Every failure counts (no threshold): one lost page is one too many. The window only
+            // decides how long the alert stays up after the last failure.
+            timing: { production: { for: "0s", window: "5m" }, test: { for: "0s", window: "30s" } },
+            // Alertmanager 0.25 counts per integration after RetryStage gives up (notify/notify.go),
+            // and initialises every integration's series at 0, so increase() sees the first failure.
+            expr: (c) => `sum by (integration) (increase(${sel("alertmanager_notifications_failed_total", job(JOBS.alertmanager))}[${c.window}])) > 0`,
+            resultLabels: ["integration"],
         },
     },
 

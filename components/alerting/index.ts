@@ -3,13 +3,23 @@
  * Chatbot) / PagerDuty routing, every catalog alert as a CloudWatch alarm, Alertmanager on ECS, and
  * the alarms that watch the pipeline itself. See docs/alerting.md for the routing diagram.
  *
- * Topics:
+ * Topics are routed by who publishes, never filtered: CloudWatch alarm notifications carry no
+ * message attributes, so no attribute filter can tell them from Alertmanager's messages ("exists":
+ * false "only matches if at least one attribute is present",
+ * https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html). Each audience has its own
+ * topic, and every subscriber takes everything its topic receives (policy/messages.ts checks it).
+ *
+ * Alarm topics (only this stack's CloudWatch alarms publish):
  *   critical  ← catalog critical alarms, heartbeat, Prometheus/Alertmanager task counts
- *               → Slack, email (critical list), PagerDuty
+ *               → Slack (notifier or Chatbot), email (critical list), PagerDuty
  *   warning   ← catalog warning alarms → Slack, email (warning list)
  *   pipeline  ← the notification path's own failures (notifier errors/5xx, PagerDuty forwarder
- *               errors, on-failure queue depth) → email (critical list), PagerDuty; never Slack,
- *               because Slack delivery may be what is broken.
+ *               errors, on-failure queue depth, secret follower errors) → email (critical list),
+ *               PagerDuty; never Slack, because Slack delivery may be what is broken.
+ * Alertmanager's topics (only its task role publishes):
+ *   email-<severity>    → the email addresses of that severity (plain-text message)
+ *   chatbot-<severity>  → AWS Chatbot (custom-notification JSON), Chatbot mode only
+ *   heartbeat           → nobody: its publish count is the Watchdog heartbeat (no notifier)
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,22 +32,19 @@ import { assumeRolePolicy, policyDocument, type EcsPlacement, type PolicyStateme
 import { resolveAlerts, SEVERITIES, type CloudWatchTargets, type ResolvedAlert, type Severity } from "./catalog";
 import { buildCloudWatchAlarms, type CloudWatchAlarmDefinition, type CompositeAlarmDefinition } from "./cloudwatch-alarms";
 import { Alertmanager } from "./alertmanager";
-import { SNS_SOURCE_ATTRIBUTE, notifierHttpBudgetMs } from "./alertmanager/config";
-import { bundleNotifier, DEDUPE_TABLE_SCHEMA, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME } from "./notifier";
+import { notifierHttpBudgetMs } from "./alertmanager/config";
+import { audienceTopicKey } from "./alertmanager/stack";
+import { bundleNotifier, DEDUPE_TABLE_SCHEMA, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME, UNSET_SECRET_PLACEHOLDER } from "./notifier";
 import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
 
 export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
-export { renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
+export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
+export { UNSET_SECRET_PLACEHOLDER } from "./notifier/convention";
 export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
 
-/** Topics: one per severity, plus `pipeline` for the notification path's own failures. */
+/** Alarm topics: one per severity, plus `pipeline` for the notification path's own failures. Only CloudWatch alarms publish to them. */
 export const TOPICS = [...SEVERITIES, "pipeline"] as const;
 export type TopicKey = (typeof TOPICS)[number];
-
-/** SNS filter: only messages without the Alertmanager `source` attribute (CloudWatch alarms). */
-export const CLOUDWATCH_ONLY_FILTER = JSON.stringify({ [SNS_SOURCE_ATTRIBUTE.name]: [{ exists: false }] });
-/** SNS filter for email: CloudWatch alarms and Alertmanager's plain-text email messages. */
-export const EMAIL_FILTER = JSON.stringify({ [SNS_SOURCE_ATTRIBUTE.name]: [{ exists: false }, SNS_SOURCE_ATTRIBUTE.email] });
 
 /** An ECS service whose running task count is alarmed on (Container Insights). */
 export interface WatchedService {
@@ -111,6 +118,8 @@ const shortHash = (s: string) => createHash("sha256").update(s).digest("hex").sl
 export class Alerting extends pulumi.ComponentResource {
     /** SNS topic ARNs: `critical`, `warning`, `pipeline` (and `heartbeat` when Alertmanager publishes the Watchdog to SNS). */
     public readonly topicArns: Record<TopicKey, pulumi.Output<string>> & { heartbeat?: pulumi.Output<string> };
+    /** Alertmanager's own topics, by key (`email-critical`, `chatbot-warning`, ...). */
+    public readonly audienceTopicArns: Record<string, pulumi.Output<string>>;
     /** The notifier Lambda's name (`slack.mode: lambda`). */
     public readonly notifierFunctionName?: pulumi.Output<string>;
     /** The notifier's Function URL (Alertmanager's Slack and heartbeat webhook). */
@@ -155,14 +164,29 @@ export class Alerting extends pulumi.ComponentResource {
         ) as Record<TopicKey, aws.sns.Topic>;
         const needsHeartbeatTopic = args.alertmanager !== undefined && n.slack.mode !== "lambda";
         const heartbeatTopic = needsHeartbeatTopic ? new aws.sns.Topic(`${name}-heartbeat`, { name: topicName("heartbeat"), kmsMasterKeyId: args.kmsKeyArn, tags }, parent) : undefined;
+        // Alertmanager's audiences, each on a topic of its own (never the alarm topics).
+        const audienceTopic = (audience: "email" | "chatbot", severity: Severity) => {
+            const key = audienceTopicKey(audience, severity);
+            return new aws.sns.Topic(`${name}-${key}`, { name: topicName(key), kmsMasterKeyId: args.kmsKeyArn, tags: { ...tags, Severity: severity, Audience: audience } }, parent);
+        };
+        const emailTopics: Partial<Record<Severity, aws.sns.Topic>> = args.alertmanager === undefined ? {} : Object.fromEntries(SEVERITIES.filter((sev) => n.email[sev].length > 0).map((sev) => [sev, audienceTopic("email", sev)]));
+        const chatbotTopics: Record<Severity, aws.sns.Topic> | undefined = args.alertmanager !== undefined && n.slack.mode === "chatbot"
+            ? { critical: audienceTopic("chatbot", "critical"), warning: audienceTopic("chatbot", "warning") }
+            : undefined;
 
         // ── Secrets ───────────────────────────────────────────────────────────────────────────
+        // Every secret gets a value at creation. `external` ones get the placeholder: ECS fails a
+        // task whose secret has no AWSCURRENT version (GetSecretValue: ResourceNotFoundException),
+        // and `ignoreChanges` keeps `pulumi up` from reverting what an operator put later.
+        const secretValues = new Map<aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion>();
         const secret = (key: string, description: string, from: "config" | "external" | "generated", value?: pulumi.Output<string>) => {
             const s = new aws.secretsmanager.Secret(`${name}-${key}`, { name: `${prefix}/alerting/${key}`, description, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: 7 }, parent);
-            const version = from !== "external" && value !== undefined ? new aws.secretsmanager.SecretVersion(`${name}-${key}`, { secretId: s.id, secretString: value }, parent) : undefined;
-            if (from === "external") this.secretsToFill[key] = s.arn;
-            // Handed out through the version (the secret's ARN once it has a value): whoever injects it waits for the value.
-            return { arn: version?.secretArn ?? s.arn };
+            const external = from === "external";
+            if (!external && value === undefined) throw new Error(`secret \`${key}\` (${from}) has no value`);
+            const version = new aws.secretsmanager.SecretVersion(`${name}-${key}`, { secretId: s.id, secretString: external ? UNSET_SECRET_PLACEHOLDER : (value as pulumi.Output<string>) }, external ? { parent: this, ignoreChanges: ["secretString"] } : parent);
+            secretValues.set(s, version);
+            if (external) this.secretsToFill[key] = s.arn;
+            return s;
         };
 
         const lambdaMode = n.slack.mode === "lambda";
@@ -184,7 +208,7 @@ export class Alerting extends pulumi.ComponentResource {
             : undefined;
 
         // ── Lambdas ──────────────────────────────────────────────────────────────────────────
-        const fn = (key: string, spec: { code: string; handler: string; runtime: string; env: Record<string, pulumi.Input<string>>; statements: PolicyStatement[]; timeout: number; concurrency: number }) => {
+        const fn = (key: string, spec: { code: string; handler: string; runtime: string; env: Record<string, pulumi.Input<string>>; statements: PolicyStatement[]; timeout: number }) => {
             const functionName = `${prefix}-alerting-${key}`;
             const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags }, parent);
             this.logGroupNames[key] = logGroup.name;
@@ -208,7 +232,15 @@ export class Alerting extends pulumi.ComponentResource {
                 code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
                 timeout: spec.timeout,
                 memorySize: 256,
-                reservedConcurrentExecutions: spec.concurrency,
+                // No reserved concurrency. Lambda keeps at least 100 units unreserved ("You can reserve
+                // up to the Unreserved account concurrency value [...] minus 100",
+                // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new
+                // accounts start with a reduced quota
+                // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): there any
+                // reservation fails the deploy. And one reserved unit shared by SNS's async invokes and
+                // Alertmanager's synchronous Function URL calls answers 429 in bursts.
+                // Several containers may run at once: Slack's 429 + Retry-After and the DynamoDB
+                // dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
                 loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
                 environment: { variables: spec.env },
                 tags,
@@ -226,7 +258,7 @@ export class Alerting extends pulumi.ComponentResource {
         const subscribeLambda = (key: string, f: aws.lambda.Function, topicKeys: readonly TopicKey[]) => {
             for (const t of topicKeys) {
                 const permission = new aws.lambda.Permission(`${name}-${key}-from-${t}`, { action: "lambda:InvokeFunction", function: f.name, principal: "sns.amazonaws.com", sourceArn: topics[t].arn }, parent);
-                new aws.sns.TopicSubscription(`${name}-${key}-${t}`, { topic: topics[t].arn, protocol: "lambda", endpoint: f.arn, filterPolicy: CLOUDWATCH_ONLY_FILTER }, { parent: this, dependsOn: [permission] });
+                new aws.sns.TopicSubscription(`${name}-${key}-${t}`, { topic: topics[t].arn, protocol: "lambda", endpoint: f.arn }, { parent: this, dependsOn: [permission] });
             }
         };
 
@@ -260,8 +292,6 @@ export class Alerting extends pulumi.ComponentResource {
                 handler: NOTIFIER_HANDLER,
                 runtime: NOTIFIER_RUNTIME,
                 timeout: 60,
-                // One container: Slack allows about one message per second per channel, and the notifier paces posts within a container.
-                concurrency: 1,
                 env: {
                     [NOTIFIER_ENV.slackWebhookSecretArn]: (slackSecret as aws.secretsmanager.Secret).arn,
                     [NOTIFIER_ENV.alertmanagerTokenSecretArn]: (tokenSecret as aws.secretsmanager.Secret).arn,
@@ -307,7 +337,8 @@ export class Alerting extends pulumi.ComponentResource {
                 iamRoleArn: role.arn,
                 slackTeamId: chat.workspaceId,
                 slackChannelId: chat.channelId,
-                snsTopicArns: SEVERITIES.map((s) => topics[s].arn),
+                // CloudWatch alarms (alarm topics) and Alertmanager's Chatbot messages (its own topics).
+                snsTopicArns: [...SEVERITIES.map((s) => topics[s].arn), ...SEVERITIES.map((s) => (chatbotTopics as Record<Severity, aws.sns.Topic>)[s].arn)],
                 guardrailPolicyArns: [pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/CloudWatchReadOnlyAccess`],
                 loggingLevel: "ERROR",
                 tags,
@@ -320,7 +351,6 @@ export class Alerting extends pulumi.ComponentResource {
                 handler: PAGERDUTY_HANDLER,
                 runtime: PAGERDUTY_RUNTIME,
                 timeout: 60,
-                concurrency: 2,
                 env: { [PAGERDUTY_ENV.routingKeySecretArn]: (pagerdutySecret as aws.secretsmanager.Secret).arn },
                 statements: [{ Sid: "ReadRoutingKey", Action: "secretsmanager:GetSecretValue", Resource: (pagerdutySecret as aws.secretsmanager.Secret).arn }],
             });
@@ -339,15 +369,20 @@ export class Alerting extends pulumi.ComponentResource {
         }
 
         // ── Email ────────────────────────────────────────────────────────────────────────────
-        const emailSubscribe = (t: TopicKey, addresses: readonly string[]) => {
+        // An address subscribes to each topic its messages come from (and confirms each once).
+        const emailSubscribe = (key: string, topic: aws.sns.Topic, addresses: readonly string[]) => {
             for (const address of addresses) {
                 // Keyed by a hash of the address: adding or removing one never replaces the others.
-                new aws.sns.TopicSubscription(`${name}-email-${t}-${shortHash(address)}`, { topic: topics[t].arn, protocol: "email", endpoint: address, filterPolicy: EMAIL_FILTER }, parent);
+                new aws.sns.TopicSubscription(`${name}-email-${key}-${shortHash(address)}`, { topic: topic.arn, protocol: "email", endpoint: address }, parent);
             }
         };
-        emailSubscribe("critical", n.email.critical);
-        emailSubscribe("warning", n.email.warning);
-        emailSubscribe("pipeline", n.email.critical);
+        emailSubscribe("critical", topics.critical, n.email.critical);
+        emailSubscribe("warning", topics.warning, n.email.warning);
+        emailSubscribe("pipeline", topics.pipeline, n.email.critical);
+        for (const sev of SEVERITIES) {
+            const t = emailTopics[sev];
+            if (t !== undefined) emailSubscribe(audienceTopicKey("email", sev), t, n.email[sev]);
+        }
         if (pipelineAudience(cfg).length === 0) {
             pulumi.log.warn(`alerting: nobody hears about failures of the notification path itself (no critical email, PagerDuty off); set koronet:alerting.notifications.email.critical`, this);
         }
@@ -361,18 +396,20 @@ export class Alerting extends pulumi.ComponentResource {
                 kmsKeyArn: args.kmsKeyArn,
                 region: args.region,
                 notifier: notifierUrl !== undefined && tokenSecret !== undefined ? { url: notifierUrl.functionUrl, tokenSecretArn: tokenSecret.arn } : undefined,
-                chatbotTopicArns: n.slack.mode === "chatbot" ? { critical: topics.critical.arn, warning: topics.warning.arn } : undefined,
-                emailTopicArns: n.email.critical.length + n.email.warning.length > 0 ? { critical: topics.critical.arn, warning: topics.warning.arn } : undefined,
+                chatbotTopicArns: chatbotTopics !== undefined ? { critical: chatbotTopics.critical.arn, warning: chatbotTopics.warning.arn } : undefined,
+                emailTopicArns: Object.keys(emailTopics).length > 0 ? Object.fromEntries(Object.entries(emailTopics).map(([sev, t]) => [sev, t.arn])) : undefined,
                 pagerdutyRoutingKeySecretArn: pagerdutySecret?.arn,
                 heartbeatTopicArn: heartbeatTopic?.arn,
+                // Its task injects these secrets: it starts only once each has a value.
+                secretValues: [tokenSecret, pagerdutySecret].filter((x): x is aws.secretsmanager.Secret => x !== undefined).map((x) => secretValues.get(x) as aws.secretsmanager.SecretVersion),
             }, parent);
             this.alertmanagerAddress = this.alertmanagerService.address;
             this.alertmanagerSecurityGroupId = this.alertmanagerService.securityGroupId;
             this.logGroupNames.alertmanager = this.alertmanagerService.logGroupName;
         }
 
-        // ── Topic policies: only CloudWatch alarms of this stack, and Alertmanager's task role ─
-        const publishers = (t: TopicKey | "heartbeat", topicArn: pulumi.Output<string>, cloudwatch: boolean) => {
+        // ── Topic policies: alarm topics only CloudWatch alarms of this stack; Alertmanager's topics only its task role ─
+        const publishers = (t: string, topicArn: pulumi.Output<string>, cloudwatch: boolean) => {
             const statements: Record<string, unknown>[] = [];
             if (cloudwatch) {
                 statements.push({
@@ -385,14 +422,19 @@ export class Alerting extends pulumi.ComponentResource {
                 });
             }
             const am = this.alertmanagerService;
-            if (am !== undefined && am.publishesTo(t)) {
+            if (!cloudwatch && am !== undefined && am.publishesTo(t)) {
                 statements.push({ Sid: "AlertmanagerTaskRole", Effect: "Allow", Principal: { AWS: am.taskRoleArn }, Action: "sns:Publish", Resource: topicArn });
             }
             statements.push({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": "false" } } });
             return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
         };
         for (const t of TOPICS) new aws.sns.TopicPolicy(`${name}-${t}-policy`, { arn: topics[t].arn, policy: publishers(t, topics[t].arn, true) }, parent);
-        if (heartbeatTopic !== undefined) new aws.sns.TopicPolicy(`${name}-heartbeat-policy`, { arn: heartbeatTopic.arn, policy: publishers("heartbeat", heartbeatTopic.arn, false) }, parent);
+        const alertmanagerTopics: Record<string, aws.sns.Topic> = {
+            ...(heartbeatTopic !== undefined ? { heartbeat: heartbeatTopic } : {}),
+            ...Object.fromEntries(Object.entries(emailTopics).map(([sev, t]) => [audienceTopicKey("email", sev as Severity), t])),
+            ...Object.fromEntries(Object.entries(chatbotTopics ?? {}).map(([sev, t]) => [audienceTopicKey("chatbot", sev as Severity), t])),
+        };
+        for (const [key, t] of Object.entries(alertmanagerTopics)) new aws.sns.TopicPolicy(`${name}-${key}-policy`, { arn: t.arn, policy: publishers(key, t.arn, false) }, parent);
 
         // ── Catalog alarms ───────────────────────────────────────────────────────────────────
         const resolved: ResolvedAlert[] = resolveAlerts({ alerts: args.alerts ?? cfg.alerts ?? {}, runbookBaseUrl: cfg.runbookBaseUrl });
@@ -461,12 +503,14 @@ export class Alerting extends pulumi.ComponentResource {
         // 4 fields
         this.topicArns = Object.fromEntries(TOPICS.map((k) => [k, topics[k].arn])) as Record<TopicKey, pulumi.Output<string>>;
         if (heartbeatTopic !== undefined) this.topicArns.heartbeat = heartbeatTopic.arn;
+        this.audienceTopicArns = Object.fromEntries(Object.entries(alertmanagerTopics).filter(([k]) => k !== "heartbeat").map(([k, t]) => [k, t.arn]));
         this.notifierFunctionName = notifier?.name;
         this.notifierUrl = notifierUrl?.functionUrl;
         void dedupe;
         // 5 register
         this.registerOutputs({
             topicArns: this.topicArns,
+            audienceTopicArns: this.audienceTopicArns,
             ...(notifier ? { notifierFunctionName: this.notifierFunctionName, notifierUrl: this.notifierUrl } : {}),
             alertmanagerAddress: this.alertmanagerAddress,
             alertmanagerSecurityGroupId: this.alertmanagerSecurityGroupId,

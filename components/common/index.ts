@@ -3,3 +3,4 @@ export * from "./iam";
 export * from "./kms";
 export * from "./containers";
 export * from "./ecs";
+export * from "./lambda";

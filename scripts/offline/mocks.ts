@@ -63,6 +63,7 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
             case "secretsmanager":
                 return `arn:aws:secretsmanager:${r}:${a}:secret:${physical}-AbCdEf`;
             case "cloudwatch":
+                if (type.endsWith(":EventRule")) return `arn:aws:events:${r}:${a}:rule/${physical}`;
                 return type.endsWith(":LogGroup") ? `arn:aws:logs:${r}:${a}:log-group:${physical}` : `arn:aws:cloudwatch:${r}:${a}:alarm:${physical}`;
             case "lambda":
                 return `arn:aws:lambda:${r}:${a}:function:${physical}`;

@@ -8,7 +8,9 @@ import { withAlertDefaults } from "../../config/alerts";
 import { resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../../components/alerting/cloudwatch-alarms";
 import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
-import { CLOUDWATCH_ONLY_FILTER, EMAIL_FILTER, pipelineAudience, validateAlertingArgs } from "../../components/alerting";
+import * as pulumi from "@pulumi/pulumi";
+import { pipelineAudience, UNSET_SECRET_PLACEHOLDER, validateAlertingArgs } from "../../components/alerting";
+import { main } from "../../stacks";
 
 const T = {
     topic: "aws:sns/topic:Topic",
@@ -103,8 +105,12 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(cw.Condition?.StringEquals?.["aws:SourceAccount"], "123456789012");
         });
 
-        it("lets only this stack's CloudWatch alarms and Alertmanager's task role publish, over TLS", () => {
+        it("lets only this stack's CloudWatch alarms publish to the alarm topics, and only Alertmanager's task role to its own topics, over TLS", () => {
+            const alarmTopics = ["critical", "warning", "pipeline"].map((k) => topicArn(stack, k));
             for (const p of g.ofType(T.topicPolicy)) {
+                const alarmTopic = alarmTopics.includes(String(p.inputs.arn));
+                const principals = parseJson<{ Statement: { Effect: string; Principal: any }[] }>(p.inputs.policy).Statement.filter((s) => s.Effect === "Allow").map((s) => (s.Principal.Service !== undefined ? "cloudwatch" : "alertmanager"));
+                assert.deepEqual(principals, [alarmTopic ? "cloudwatch" : "alertmanager"], `${p.name}: one kind of publisher`);
                 const doc = parseJson<{ Statement: { Sid: string; Effect: string; Principal: any; Action: string; Condition?: any }[] }>(p.inputs.policy);
                 const allows = doc.Statement.filter((s) => s.Effect === "Allow");
                 for (const s of allows) {
@@ -129,16 +135,26 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(warn.filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint).sort(), [...c.alerting.notifications.email.warning].sort());
             assert.equal(crit.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")), c.alerting.notifications.pagerduty.enabled);
             assert.ok(!warn.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")), "warning never pages");
-            // Lambdas take only CloudWatch alarms; email also takes Alertmanager's plain-text messages.
-            for (const s of [...crit, ...warn]) assert.equal(s.inputs.filterPolicy, s.inputs.protocol === "email" ? EMAIL_FILTER : CLOUDWATCH_ONLY_FILTER);
+            // Routed by topic, never filtered: CloudWatch alarm notifications carry no message
+            // attributes, and `"exists": false` matches only when some attribute is present.
+            for (const s of g.ofType(T.sub)) assert.equal(s.inputs.filterPolicy, undefined, `${s.name} has no filter policy`);
 
             const am = alertmanagerYaml(g);
             const receiver = (n: string) => (am.receivers as any[]).find((r) => r.name === n);
             assert.ok(receiver("critical").webhook_configs?.length === 1 && receiver("warning").webhook_configs?.length === 1, "Alertmanager → notifier for both");
             assert.equal(receiver("critical").pagerduty_configs !== undefined, c.alerting.notifications.pagerduty.enabled);
             assert.equal(receiver("warning").pagerduty_configs, undefined);
-            assert.equal(receiver("critical").sns_configs[0].topic_arn, topicArn(stack, "critical"));
-            assert.equal(receiver("warning").sns_configs[0].topic_arn, topicArn(stack, "warning"));
+            // Alertmanager's email goes to email-only topics, whose only subscribers are that severity's addresses.
+            for (const sev of ["critical", "warning"] as const) {
+                const addresses = c.alerting.notifications.email[sev];
+                const sns = (receiver(sev).sns_configs ?? []) as { topic_arn: string; attributes?: unknown }[];
+                assert.deepEqual(sns.map((x) => x.topic_arn), addresses.length > 0 ? [topicArn(stack, `email-${sev}`)] : [], `${sev}: Alertmanager publishes to email-${sev} only when it has addresses`);
+                assert.ok(sns.every((x) => x.attributes === undefined), "no message attributes: nothing to tell apart");
+                const subs = subsOf(g, stack, `email-${sev}`);
+                assert.deepEqual(subs.map((x) => [x.inputs.protocol, x.inputs.endpoint]).sort(), addresses.map((a) => ["email", a]).sort());
+            }
+            const alarmTopicArns = ["critical", "warning", "pipeline"].map((k) => topicArn(stack, k));
+            assert.ok(!JSON.stringify(am).includes(`${topicArn(stack, "critical")}"`) && !alarmTopicArns.some((a) => (am.receivers as any[]).some((r) => (r.sns_configs ?? []).some((x: any) => x.topic_arn === a))), "Alertmanager never publishes to an alarm topic");
         });
 
         it("gives every catalog alarm alarm and OK actions on its severity's topic, or a wrapper composite that has them", () => {
@@ -203,11 +219,13 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(tasks.inputs.alarmActions, [topicArn(stack, "critical")]);
         });
 
-        it("[F2] deploys the notifier as the README asks: bundled, one container, 60 s, on-failure queue, dedupe table, token-protected URL", () => {
+        it("[F2] deploys the notifier as the README asks: bundled, nodejs24.x, no reserved concurrency, 60 s, on-failure queue, dedupe table, token-protected URL", () => {
             const f = g.one(T.fn, "alerting-notifier");
-            assert.equal(f.inputs.runtime, "nodejs20.x");
+            assert.equal(f.inputs.runtime, "nodejs24.x");
             assert.equal(f.inputs.handler, "index.handler");
-            assert.equal(f.inputs.reservedConcurrentExecutions, 1);
+            // Reserved concurrency fails on accounts with a small quota (Lambda keeps 100 unreserved)
+            // and one unit answers 429 to bursts: no Lambda of the stack reserves any.
+            for (const fn of g.ofType(T.fn)) assert.equal(fn.inputs.reservedConcurrentExecutions, undefined, fn.name);
             assert.equal(f.inputs.timeout, 60);
             assert.deepEqual((f.inputs.code as { entries: string[] }).entries, ["index.js"]);
             const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
@@ -252,7 +270,9 @@ for (const stack of ["dev", "prod"]) {
         it("registers Alertmanager in Cloud Map as alertmanager.<namespace>:9093 and exports the addresses operators need", () => {
             assert.equal(g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.name, "alertmanager");
             assert.equal(g.outputs.alertmanagerAddress, `alertmanager.${stack}.koronet.internal:9093`);
-            assert.deepEqual(Object.keys(g.outputs.alertTopicArns as object).sort(), ["critical", "pipeline", "warning"]);
+            const c = stackConfig(stack);
+            const emailTopics = (["critical", "warning"] as const).filter((sev) => c.alerting.notifications.email[sev].length > 0).map((sev) => `email-${sev}`);
+            assert.deepEqual(Object.keys(g.outputs.alertTopicArns as object).sort(), ["critical", ...emailTopics, "pipeline", "warning"].sort());
             assert.equal(g.outputs.notifierFunctionName, `koronet-${stack}-alerting-notifier`);
             assert.ok(Object.keys(g.outputs.alertingSecretsToFill as object).includes("slack-webhook"), "external Slack webhook secret is listed to fill");
         });
@@ -299,7 +319,9 @@ describe("alerting pipeline: Chatbot mode", () => {
         assert.equal(g.find(T.fn, "alerting-notifier"), undefined);
         assert.equal(g.ofType(T.url).length, 0);
         const chat = g.one(T.chatbot);
-        assert.deepEqual(chat.inputs.snsTopicArns, [topicArn("dev", "critical"), topicArn("dev", "warning")]);
+        // CloudWatch alarms come from the alarm topics, Alertmanager's custom notifications from its Chatbot-only topics.
+        assert.deepEqual(chat.inputs.snsTopicArns, [topicArn("dev", "critical"), topicArn("dev", "warning"), topicArn("dev", "chatbot-critical"), topicArn("dev", "chatbot-warning")]);
+        for (const k of ["chatbot-critical", "chatbot-warning"]) assert.deepEqual(subsOf(g, "dev", k), [], `${k}: Chatbot is its only reader (no SNS subscription)`);
         assert.equal(chat.inputs.slackTeamId, "T0123456789");
         assert.equal(chat.inputs.slackChannelId, "C0123456789");
     });
@@ -314,7 +336,7 @@ describe("alerting pipeline: Chatbot mode", () => {
         const heartbeat = (am.receivers as any[]).find((r) => r.name === "heartbeat");
         assert.equal(heartbeat.sns_configs[0].topic_arn, topicArn("dev", "heartbeat"));
         const critical = (am.receivers as any[]).find((r) => r.name === "critical");
-        assert.ok(critical.sns_configs.some((s: any) => s.attributes.source === "alertmanager-chatbot"));
+        assert.deepEqual(critical.sns_configs.map((s: any) => s.topic_arn), [topicArn("dev", "chatbot-critical"), topicArn("dev", "email-critical")]);
         // The task role may publish to exactly the topics it uses.
         const policy = parseJson<{ Statement: { Principal: any }[] }>(g.one(T.topicPolicy, "alerting-heartbeat-policy").inputs.policy);
         assert.ok(policy.Statement.some((s) => String(s.Principal?.AWS ?? "").includes("alerting-alertmanager-task")));
@@ -338,10 +360,39 @@ describe("alerting pipeline: secrets", () => {
         assert.deepEqual(g.outputs.alertingSecretsToFill, {}, "nothing left to fill in config mode");
     });
 
-    it("in external mode creates the secrets empty and lists them for operators", async () => {
+    it("in external mode gives each secret the placeholder, never reverted by `pulumi up`, and lists them for operators", async () => {
         const g = await stackGraph("prod");
-        assert.ok(!g.ofType("aws:secretsmanager/secretVersion:SecretVersion").some((v) => ["alerting-slack-webhook", "alerting-pagerduty-routing-key"].includes(v.name)));
+        // A version for each (ECS can inject it at the first deploy); its value is checked below.
+        for (const key of ["slack-webhook", "pagerduty-routing-key"]) g.one("aws:secretsmanager/secretVersion:SecretVersion", `alerting-${key}`);
+        assert.equal(UNSET_SECRET_PLACEHOLDER, "UNSET: fill with aws secretsmanager put-secret-value");
         assert.deepEqual(Object.keys(g.outputs.alertingSecretsToFill as object).sort(), ["pagerduty-routing-key", "slack-webhook"]);
+    });
+
+    it("ignores later changes of a placeholder's value, and starts Alertmanager only after its secrets have values", async () => {
+        // Resource options are not in the plan JSON: capture them with a stack transformation.
+        const opts = new Map<string, pulumi.ResourceOptions>();
+        const props = new Map<string, Record<string, unknown>>();
+        const names = new Map<pulumi.Resource, string>();
+        await graphWith("prod", {
+            program: async () => {
+                pulumi.runtime.registerStackTransformation((a) => {
+                    opts.set(`${a.type}::${a.name}`, a.opts);
+                    props.set(`${a.type}::${a.name}`, a.props);
+                    names.set(a.resource, `${a.type}::${a.name}`);
+                    return undefined;
+                });
+                return main();
+            },
+        });
+        const V = "aws:secretsmanager/secretVersion:SecretVersion";
+        const valueOf = (k: string) => new Promise<unknown>((res) => void pulumi.output(props.get(k)?.secretString as pulumi.Input<string>).apply((v) => res(v)));
+        for (const key of ["slack-webhook", "pagerduty-routing-key"]) {
+            assert.equal(await valueOf(`${V}::alerting-${key}`), UNSET_SECRET_PLACEHOLDER, key);
+            assert.deepEqual(opts.get(`${V}::alerting-${key}`)?.ignoreChanges, ["secretString"], key);
+        }
+        assert.equal(opts.get(`${V}::alerting-alertmanager-token`)?.ignoreChanges, undefined, "generated values stay managed");
+        const deps = ([opts.get("aws:ecs/service:Service::alerting-alertmanager-svc")?.dependsOn].flat() as pulumi.Resource[]).map((r) => names.get(r));
+        assert.ok(deps.includes(`${V}::alerting-pagerduty-routing-key`) && deps.includes(`${V}::alerting-alertmanager-token`), `Alertmanager waits for ${deps.join(", ")}`);
     });
 });
 

@@ -20,6 +20,8 @@ const EXPORTER_METRICS = new Set([
     "node_filesystem_avail_bytes", "node_filesystem_size_bytes", "node_filesystem_readonly",
     "redis_up", "pg_up", "pg_stat_activity_count", "pg_settings_max_connections",
     "container_memory_working_set_bytes", "container_spec_memory_limit_bytes", "container_start_time_seconds",
+    // Alertmanager 0.25's own metric (notify/notify.go, label `integration`).
+    "alertmanager_notifications_failed_total",
 ]);
 
 function problems(raw: unknown): string[] {
@@ -33,7 +35,7 @@ describe("alert catalog", () => {
             HighErrorRate: "critical", DatabaseConnectionFailures: "critical", HighMemoryUsage: "critical", DiskSpaceLow: "critical",
             HighResponseTime: "warning", CacheMissRateHigh: "warning", HighCpuUsage: "warning", UnusualTraffic: "warning",
             KoronetDown: "critical", NoHealthyTargets: "critical", TargetDown: "warning", ContainerRestarting: "warning",
-            RedisDown: "critical", PostgresDown: "critical", PostgresConnectionsNearExhaustion: "warning", Watchdog: "none",
+            RedisDown: "critical", PostgresDown: "critical", PostgresConnectionsNearExhaustion: "warning", AlertmanagerNotificationsFailing: "critical", Watchdog: "none",
         };
         assert.deepEqual(Object.fromEntries(ALERT_IDS.map((id) => [id, ALERT_CATALOG[id].severity])), expected);
     });
@@ -87,7 +89,7 @@ describe("alert catalog", () => {
         for (const a of resolveAlerts()) {
             for (const m of [a.prometheus?.expr ?? "", ...(a.prometheus?.recordingRules ?? []).map((r) => r.expr)].join(" ").matchAll(/job="([^"]+)"/g)) jobs.add(m[1] as string);
         }
-        for (const j of jobs) assert.ok(["koronet", "postgres", "redis", "node", "cadvisor"].includes(j), j);
+        for (const j of jobs) assert.ok(["koronet", "postgres", "redis", "node", "cadvisor", "alertmanager"].includes(j), j);
     });
 
     it("builds runbook links from a configurable base, defaulting to the repository path", () => {

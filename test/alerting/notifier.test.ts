@@ -18,7 +18,8 @@ import { notifierFromEnv } from "../../components/alerting/notifier/handler";
 import { startLocalServer } from "../../components/alerting/notifier/local-server";
 import { createLogger } from "../../components/alerting/notifier/log";
 import { createNotifier, type NotifierDeps } from "../../components/alerting/notifier/notifier";
-import { cachedSecret, secretsManagerSource } from "../../components/alerting/notifier/secrets";
+import { cachedSecret, SecretNotFilledError, secretsManagerSource } from "../../components/alerting/notifier/secrets";
+import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
 
 // ---------------------------------------------------------------------------------------------
 // Harness: a fake Slack on 127.0.0.1, a fake clock, captured logs.
@@ -479,6 +480,48 @@ describe("notifier: idempotency", () => {
     });
 });
 
+describe("notifier: several containers at once (no reserved concurrency)", () => {
+    // Each createNotifier is one Lambda container: its own Slack pacing, the shared DynamoDB dedupe.
+    async function containers(n: number) {
+        const r = await rig();
+        rigs.push(r);
+        return { ...r, notifiers: Array.from({ length: n }, () => createNotifier(r.deps)) };
+    }
+
+    it("[F2] the same SNS message delivered to two containers at once is posted once: the second fails (retried), its retry is a duplicate", async () => {
+        const { notifiers, slack, logs } = await containers(2);
+        const event = fixture("cloudwatch-metric-math-alarm.json");
+        const [a, b] = await Promise.allSettled([notifiers[0]!.handle(event), notifiers[1]!.handle(event)]);
+        assert.equal(a.status, "fulfilled");
+        assert.equal(b.status, "rejected", "an attempt that finds another in flight must not report success");
+        assert.match(String((b as PromiseRejectedResult).reason), /Slack delivery failed for 1 of 1 SNS record/);
+        assert.ok(logs.some((l) => l.includes("is in progress in another attempt")));
+        await notifiers[1]!.handle(event); // Lambda's async retry of the failed invocation
+        assert.equal(slack.received.length, 1);
+        assert.ok(logs.some((l) => l.includes("duplicate delivery skipped")));
+    });
+
+    it("[F1] two containers posting different alerts at once: Slack's 429 with Retry-After is honoured and both arrive once", async () => {
+        const { notifiers, slack, clock } = await containers(2);
+        // Slack rate-limits the second request of the burst (about one message per second per channel).
+        slack.reply({ status: 200, body: "ok" }, { status: 429, body: "rate_limited", headers: { "retry-after": "1" } });
+        await Promise.all([notifiers[0]!.handle(fixture("cloudwatch-metric-math-alarm.json")), notifiers[1]!.handle(urlEvent(fixture("alertmanager-firing.json")))]);
+        assert.equal(slack.received.length, 3);
+        assert.ok(clock.sleeps.includes(1000), `sleeps ${clock.sleeps.join(",")}`);
+        const texts = new Set(slack.received.map((m) => m.body.text));
+        assert.equal(texts.size, 2, "each alert posted, the rate-limited one again after Retry-After");
+    });
+
+    it("[F1] an Alertmanager re-send reaching a second container while the first still posts gets 503, so Alertmanager retries it", async () => {
+        const { notifiers, slack } = await containers(2);
+        const payload = fixture("alertmanager-firing.json");
+        const [a, b] = await Promise.all([notifiers[0]!.handle(urlEvent(payload)), notifiers[1]!.handle(urlEvent(payload))]);
+        assert.deepEqual([a?.statusCode, b?.statusCode], [200, 503]);
+        assert.equal((await notifiers[1]!.handle(urlEvent(payload)))?.statusCode, 200);
+        assert.equal(slack.received.length, 1);
+    });
+});
+
 describe("notifier: malformed events", () => {
     it("posts an unreadable SNS message raw, as a fenced code block under a warning", async () => {
         const { notifier, slack } = await setup();
@@ -583,6 +626,46 @@ describe("notifier: Watchdog heartbeat", () => {
         assert.equal(rigs[rigs.length - 1]!.heartbeats, 1);
         assert.equal(r.slack.received.length, 1);
         assert.ok(!visible(r.slack.received[0]!).includes("Watchdog"));
+    });
+});
+
+describe("notifier: the Slack webhook secret before and after an operator fills it", () => {
+    it("[F2] fails loudly while the secret holds the placeholder (SNS: throws → Errors alarm; Alertmanager: 503), then uses the value put later without a redeploy", async () => {
+        const slack = await new FakeSlack().start();
+        try {
+            const clock = new FakeClock();
+            let stored = UNSET_SECRET_PLACEHOLDER;
+            let reads = 0;
+            const sm = { send: async () => (reads++, { SecretString: stored }) } as unknown as SecretsManagerClient;
+            const opts = { ttlMs: 300_000, clock };
+            const logs: string[] = [];
+            const notifier = createNotifier({
+                getSlackWebhookUrl: cachedSecret(secretsManagerSource(sm, "arn:webhook"), opts),
+                getAlertmanagerToken: async () => TOKEN,
+                dedupe: inMemoryDedupeStore(clock),
+                clock,
+                log: createLogger((l) => logs.push(l)),
+                delivery: { maxAttempts: 2 },
+            });
+            await assert.rejects(notifier.handle(fixture("cloudwatch-metric-math-alarm.json")), /Slack delivery failed/);
+            assert.ok(logs.some((l) => l.includes("SecretNotFilledError") && l.includes("put-secret-value")), logs.join("\n"));
+            assert.equal((await notifier.handle(urlEvent(fixture("alertmanager-firing.json"))))?.statusCode, 503);
+            assert.equal(slack.received.length, 0, "nothing is posted to the placeholder");
+            // An operator fills the secret: the very next invocation reads it (placeholders are never cached).
+            stored = `${slack.url}${WEBHOOK_SECRET_PATH}`;
+            await notifier.handle(fixture("cloudwatch-metric-math-alarm.json"));
+            assert.equal(slack.received.length, 1);
+            const before = reads;
+            await notifier.handle(fixture("cloudwatch-metric-ok.json"));
+            assert.equal(reads, before, "a real value is cached for the TTL");
+        } finally {
+            await slack.stop();
+        }
+    });
+
+    it("reads an empty secret as not filled too", async () => {
+        const sm = { send: async () => ({ SecretString: "  " }) } as unknown as SecretsManagerClient;
+        await assert.rejects(secretsManagerSource(sm, "arn:x")(), (e: unknown) => e instanceof SecretNotFilledError && /arn:x is not filled/.test(e.message));
     });
 });
 

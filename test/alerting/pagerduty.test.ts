@@ -4,7 +4,10 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { pagerDutyEventFor } from "../../components/alerting/pagerduty";
-import { sendEvent } from "../../components/alerting/pagerduty/handler";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { createForwarder, sendEvent } from "../../components/alerting/pagerduty/handler";
+import { cachedSecret, secretsManagerSource } from "../../components/alerting/notifier/secrets";
+import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
 
 const fixture = (f: string) => readFileSync(path.join(__dirname, "fixtures", f), "utf8");
 /** The SNS `Message` of a fixture (fixtures hold whole SNS events). */
@@ -36,6 +39,21 @@ describe("PagerDuty forwarder", () => {
         const e = pagerDutyEventFor("not json {", KEY, "m4");
         assert.equal(e?.event_action, "trigger");
         assert.equal(e?.dedup_key, "sns-m4");
+    });
+
+    it("[F7] fails loudly while the routing key holds the placeholder (Errors → pipeline topic), then pages with the key put later", async () => {
+        let stored = UNSET_SECRET_PLACEHOLDER;
+        const sm = { send: async () => ({ SecretString: stored }) } as unknown as SecretsManagerClient;
+        const sent: { routing_key: string }[] = [];
+        const clock = { now: () => 0 };
+        const forward = createForwarder({ getRoutingKey: cachedSecret(secretsManagerSource(sm, "arn:pd-key"), { ttlMs: 300_000, clock }), send: async (e) => void sent.push(e), log: () => undefined });
+        const event = JSON.parse(fixture("cloudwatch-metric-math-alarm.json")) as { Records: { Sns: { MessageId: string; Message: string } }[] };
+        event.Records[0]!.Sns.Message = JSON.stringify({ ...JSON.parse(event.Records[0]!.Sns.Message), NewStateValue: "ALARM" });
+        await assert.rejects(forward(event), /arn:pd-key is not filled .*put-secret-value/);
+        assert.equal(sent.length, 0, "nothing is sent with the placeholder as routing key");
+        stored = KEY;
+        await forward(event);
+        assert.deepEqual(sent.map((e) => e.routing_key), [KEY]);
     });
 
     describe("delivery", () => {

@@ -68,11 +68,16 @@ describe("time to notify", () => {
             }
         });
 
-        it("resolved ≤ 120 s on the Prometheus path, except event counts (ContainerRestarting), which clear after their window", () => {
+        it("resolved ≤ 120 s on the Prometheus path, except event counts (ContainerRestarting, AlertmanagerNotificationsFailing), which clear after their window", () => {
             for (const r of rows) {
                 if (r.prometheus === undefined || r.severity === "none") continue;
                 if (r.alertId === "ContainerRestarting") {
                     assert.equal(r.prometheus.resolvedSeconds, 15 + 900 + 5 + 30 + 5);
+                    assert.match(r.prometheus.resolvedTargetExempt ?? "", /event count/);
+                    continue;
+                }
+                if (r.alertId === "AlertmanagerNotificationsFailing") {
+                    assert.equal(r.prometheus.resolvedSeconds, 15 + 300 + 5 + 30 + 5, "clears 5 min after the last failed notification");
                     assert.match(r.prometheus.resolvedTargetExempt ?? "", /event count/);
                     continue;
                 }

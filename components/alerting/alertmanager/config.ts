@@ -12,8 +12,15 @@
  *
  * Secrets are never in this file: the bearer token and the PagerDuty routing key are read from
  * files (`credentials_file`, `routing_key_file`) that the container's entrypoint writes from
- * ECS-injected secrets at start (see image/entrypoint.sh). Email goes through the SNS topics with
- * the task role (SigV4), so there are no SMTP credentials at all.
+ * ECS-injected secrets at start (see image/entrypoint.sh). Email goes through SNS topics with the
+ * task role (SigV4), so there are no SMTP credentials at all.
+ *
+ * SNS topics: Alertmanager publishes only to topics of its own, one per audience (email per
+ * severity, Chatbot per severity, the heartbeat), never to the CloudWatch alarm topics. Their
+ * subscribers then receive exactly one kind of message and need no filter policy: CloudWatch alarm
+ * notifications carry no message attributes, and an attribute filter that tells the two apart
+ * (`"exists": false`) "only matches if at least one attribute is present"
+ * (https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html), so it drops every alarm.
  */
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
@@ -37,6 +44,9 @@ export const ALERTMANAGER_SECRET_FILES = {
     /** PagerDuty Events API v2 routing key. */
     PAGERDUTY_ROUTING_KEY: `${ALERTMANAGER_PATHS.secretsDir}/pagerduty-routing-key`,
 } as const;
+
+/** Environment variable carrying the rendered config into the container (the entrypoint writes it to a file). */
+export const ALERTMANAGER_CONFIG_ENV = "ALERTMANAGER_CONFIG";
 
 /** Alertmanager's listen port (architecture: 9093). */
 export const ALERTMANAGER_PORT = 9093;
@@ -124,13 +134,19 @@ export interface SnsTopics {
     readonly topicArns: Readonly<Record<Severity, string>>;
 }
 
+/** SNS topics for some severities (a severity without a topic has no audience there). */
+export interface PartialSnsTopics {
+    readonly region: string;
+    readonly topicArns: Readonly<Partial<Record<Severity, string>>>;
+}
+
 export interface AlertmanagerReceivers {
     /** Slack through the notifier Lambda's Function URL. */
     readonly notifier?: TokenWebhook;
-    /** Slack through AWS Chatbot: a custom-notification JSON message on the severity topics. */
+    /** Slack through AWS Chatbot: a custom-notification JSON message on Chatbot-only topics per severity. */
     readonly chatbot?: SnsTopics;
-    /** Email through the severity topics' email subscriptions (plain-text message). */
-    readonly email?: SnsTopics;
+    /** Email: a plain-text message on email-only topics, for the severities that have addresses. */
+    readonly email?: PartialSnsTopics;
     /** PagerDuty Events API v2, critical only. */
     readonly pagerduty?: {
         /** File holding the routing (integration) key. */
@@ -149,9 +165,6 @@ export interface AlertmanagerConfigInput {
     /** Per-profile timing overrides (tests). @default ALERTMANAGER_TIMINGS[profile] */
     readonly timings?: Partial<AlertmanagerTimings>;
 }
-
-/** SNS message attribute marking Alertmanager's messages; CloudWatch-only subscribers filter them out. */
-export const SNS_SOURCE_ATTRIBUTE = { name: "source", email: "alertmanager", chatbot: "alertmanager-chatbot" } as const;
 
 /** Validates the input; returns problems naming the field (pure, exported for tests). */
 export function validateAlertmanagerInput(input: AlertmanagerConfigInput): string[] {
@@ -207,6 +220,7 @@ const EMAIL_MESSAGE = [
     `{{ end }}`,
 ].join("\n");
 
+/** No message attributes: each topic has one audience, so nothing needs telling apart. */
 function snsConfig(region: string, topicArn: string, kind: "email" | "chatbot") {
     return {
         send_resolved: true,
@@ -214,7 +228,6 @@ function snsConfig(region: string, topicArn: string, kind: "email" | "chatbot") 
         topic_arn: topicArn,
         subject: EMAIL_SUBJECT,
         message: kind === "email" ? EMAIL_MESSAGE : CHATBOT_MESSAGE,
-        attributes: { [SNS_SOURCE_ATTRIBUTE.name]: SNS_SOURCE_ATTRIBUTE[kind] },
     };
 }
 
@@ -228,9 +241,10 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
     const receiver = (severity: Severity) => {
         const out: Record<string, unknown> = { name: severity };
         if (r.notifier) out.webhook_configs = [{ url: r.notifier.url, send_resolved: true, max_alerts: 0, http_config: bearer(r.notifier.tokenFile) }];
+        const emailTopic = r.email?.topicArns[severity];
         const sns = [
             ...(r.chatbot ? [snsConfig(r.chatbot.region, r.chatbot.topicArns[severity], "chatbot")] : []),
-            ...(r.email ? [snsConfig(r.email.region, r.email.topicArns[severity], "email")] : []),
+            ...(r.email && emailTopic !== undefined ? [snsConfig(r.email.region, emailTopic, "email")] : []),
         ];
         if (sns.length > 0) out.sns_configs = sns;
         if (severity === "critical" && r.pagerduty) {

@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ecsService, type ContainerSecret, type EcsPlacement, type PolicyStatement } from "../../common";
 import { ContainerImage } from "../../image";
 import type { Severity } from "../catalog";
-import { ALERTMANAGER_PATHS, ALERTMANAGER_PORT, ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+import { ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_PORT, ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+import { audienceTopicKey } from "./stack";
 
 export * from "./config";
 export { renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./stack";
@@ -26,12 +27,17 @@ export interface AlertmanagerArgs {
     readonly platform?: "linux/amd64" | "linux/arm64";
     /** Slack and heartbeat through the notifier's Function URL, with the bearer token secret. */
     readonly notifier?: { readonly url: pulumi.Input<string>; readonly tokenSecretArn: pulumi.Input<string> };
-    /** Slack through AWS Chatbot: publish to these severity topics. */
+    /** Slack through AWS Chatbot: publish to these Chatbot-only topics, one per severity. */
     readonly chatbotTopicArns?: Readonly<Record<Severity, pulumi.Input<string>>>;
-    /** Email through these severity topics' email subscriptions. */
-    readonly emailTopicArns?: Readonly<Record<Severity, pulumi.Input<string>>>;
+    /** Email: publish to these email-only topics (severities without addresses have none). */
+    readonly emailTopicArns?: Readonly<Partial<Record<Severity, pulumi.Input<string>>>>;
     /** PagerDuty for critical, with the routing key secret. */
     readonly pagerdutyRoutingKeySecretArn?: pulumi.Input<string>;
+    /**
+     * Resources that give the injected secrets a value (their SecretVersions). ECS fails a task
+     * whose secret has no AWSCURRENT version, so the service waits for them. @default []
+     */
+    readonly secretValues?: readonly pulumi.Resource[];
     /** Heartbeat topic when there is no notifier. One of `notifier` / `heartbeatTopicArn` is required. */
     readonly heartbeatTopicArn?: pulumi.Input<string>;
     /** Task size. @default 256 CPU units, 512 MiB */
@@ -78,8 +84,8 @@ export class Alertmanager extends pulumi.ComponentResource {
         const image = new ContainerImage(`${name}-image`, { context: ALERTMANAGER_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: args.kmsKeyArn }, parent);
 
         const topicsUsed: { key: string; arn: pulumi.Input<string> }[] = [
-            ...Object.entries(args.chatbotTopicArns ?? {}).map(([k, arn]) => ({ key: k, arn })),
-            ...Object.entries(args.emailTopicArns ?? {}).map(([k, arn]) => ({ key: k, arn })),
+            ...Object.entries(args.chatbotTopicArns ?? {}).map(([k, arn]) => ({ key: audienceTopicKey("chatbot", k as Severity), arn })),
+            ...Object.entries(args.emailTopicArns ?? {}).filter((e): e is [string, pulumi.Input<string>] => e[1] !== undefined).map(([k, arn]) => ({ key: audienceTopicKey("email", k as Severity), arn })),
             ...(args.heartbeatTopicArn !== undefined ? [{ key: "heartbeat", arn: args.heartbeatTopicArn }] : []),
         ];
         this.snsTargets = new Set(topicsUsed.map((t) => t.key));
@@ -95,13 +101,14 @@ export class Alertmanager extends pulumi.ComponentResource {
             secretArns.push(args.pagerdutyRoutingKeySecretArn);
         }
 
-        const all = <T>(r: Readonly<Record<Severity, pulumi.Input<T>>> | undefined) => (r === undefined ? pulumi.output(undefined) : pulumi.all([r.critical, r.warning]).apply(([critical, warning]) => ({ critical, warning })));
+        const all = (r: Readonly<Partial<Record<Severity, pulumi.Input<string>>>> | undefined) =>
+            r === undefined ? pulumi.output(undefined) : pulumi.all([r.critical, r.warning]).apply(([critical, warning]) => ({ ...(critical !== undefined ? { critical } : {}), ...(warning !== undefined ? { warning } : {}) }));
         this.renderedConfig = pulumi
-            .all([args.notifier?.url, all<string>(args.chatbotTopicArns), all<string>(args.emailTopicArns), args.heartbeatTopicArn])
+            .all([args.notifier?.url, all(args.chatbotTopicArns), all(args.emailTopicArns), args.heartbeatTopicArn])
             .apply(([notifierUrl, chatbot, email, heartbeatTopic]) => {
                 const receivers: AlertmanagerReceivers = {
                     ...(notifierUrl !== undefined ? { notifier: { url: notifierUrl, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
-                    ...(chatbot !== undefined ? { chatbot: { region: args.region, topicArns: chatbot } } : {}),
+                    ...(chatbot !== undefined ? { chatbot: { region: args.region, topicArns: chatbot as Record<Severity, string> } } : {}),
                     ...(email !== undefined ? { email: { region: args.region, topicArns: email } } : {}),
                     ...(args.pagerdutyRoutingKeySecretArn !== undefined ? { pagerduty: { routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
                     heartbeat: notifierUrl !== undefined
@@ -134,7 +141,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                 // The upstream image's user (nobody); stated here so the task definition shows it.
                 user: "65534:65534",
                 portMappings: [{ containerPort: ALERTMANAGER_PORT, protocol: "tcp", name: "alertmanager" }],
-                environment: [{ name: "ALERTMANAGER_CONFIG", value: this.renderedConfig }],
+                environment: [{ name: ALERTMANAGER_CONFIG_ENV, value: this.renderedConfig }],
                 secrets,
                 mountPoints: [
                     { sourceVolume: "run", containerPath: "/run/alertmanager" },
@@ -143,6 +150,7 @@ export class Alertmanager extends pulumi.ComponentResource {
                 healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ALERTMANAGER_PORT}/-/healthy`], interval: 15, timeout: 5, retries: 3, startPeriod: 15 },
                 stopTimeout: 30,
             }],
+            dependsOn: [...(args.secretValues ?? [])],
         }, this);
 
         this.address = `alertmanager.${p.namespaceName as string}:${ALERTMANAGER_PORT}`;
@@ -153,7 +161,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         this.registerOutputs({ logGroupName: this.logGroupName, address: this.address, securityGroupId: this.securityGroupId, serviceName: this.serviceName, taskRoleArn: this.taskRoleArn, renderedConfig: this.renderedConfig });
     }
 
-    /** Whether Alertmanager publishes to the topic with this key (`critical`, `warning`, `heartbeat`). */
+    /** Whether Alertmanager publishes to the topic with this key (`email-critical`, `chatbot-warning`, `heartbeat`, ...). */
     publishesTo(topicKey: string): boolean {
         return this.snsTargets.has(topicKey);
     }

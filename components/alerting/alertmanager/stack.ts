@@ -5,8 +5,13 @@
  * amtool checks; the deployed file differs only in those values.
  */
 import type { AlertingConfig } from "../../../config/alerting";
-import type { TimingProfile } from "../catalog";
+import { SEVERITIES, type Severity, type TimingProfile } from "../catalog";
 import { ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+
+/** Key of Alertmanager's own topic for one audience and severity: topic `<prefix>-alerting-<key>`. */
+export function audienceTopicKey(audience: "email" | "chatbot", severity: Severity): string {
+    return `${audience}-${severity}`;
+}
 
 /** Stands in for the account id in placeholder ARNs (a deployment-only value; visibly not a real account). */
 export const PLACEHOLDER_ACCOUNT = "ACCOUNT_ID";
@@ -29,13 +34,13 @@ export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerRec
     const n = i.alerting.notifications;
     const account = i.accountId ?? PLACEHOLDER_ACCOUNT;
     const topic = (k: string) => `arn:aws:sns:${i.region}:${account}:${i.namePrefix}-alerting-${k}`;
-    const severityTopics = { region: i.region, topicArns: { critical: topic("critical"), warning: topic("warning") } };
+    const emailTopics = Object.fromEntries(SEVERITIES.filter((s) => n.email[s].length > 0).map((s) => [s, topic(audienceTopicKey("email", s))]));
     const url = i.notifierUrl ?? `https://${i.namePrefix}-notifier.lambda-url.${i.region}.on.aws/`;
     const lambda = n.slack.mode === "lambda";
     return {
         ...(lambda ? { notifier: { url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
-        ...(n.slack.mode === "chatbot" ? { chatbot: severityTopics } : {}),
-        ...(n.email.critical.length + n.email.warning.length > 0 ? { email: severityTopics } : {}),
+        ...(n.slack.mode === "chatbot" ? { chatbot: { region: i.region, topicArns: { critical: topic(audienceTopicKey("chatbot", "critical")), warning: topic(audienceTopicKey("chatbot", "warning")) } } } : {}),
+        ...(Object.keys(emailTopics).length > 0 ? { email: { region: i.region, topicArns: emailTopics } } : {}),
         ...(n.pagerduty.enabled ? { pagerduty: { routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
         heartbeat: lambda ? { kind: "webhook", url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } : { kind: "sns", region: i.region, topicArn: topic("heartbeat") },
     };

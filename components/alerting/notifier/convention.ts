@@ -36,6 +36,21 @@ export const NOTIFIER_ENV = {
     httpDeliveryBudgetMs: "HTTP_DELIVERY_BUDGET_MS",
 } as const;
 
+/**
+ * The value every `external` secret (Slack webhook URL, PagerDuty routing key) is created with.
+ * ECS cannot start a task whose secret has no AWSCURRENT value, so the secret gets this placeholder
+ * at the first deploy (`ignoreChanges: ["secretString"]`: a later `put-secret-value` is never
+ * reverted). Clearly not a secret. Every consumer reads it as "not filled": the notifier and the
+ * PagerDuty forwarder fail loudly (their error alarms reach the pipeline topic), Alertmanager's
+ * entrypoint leaves the routing-key file out (PagerDuty fails, Slack and email still deliver).
+ */
+export const UNSET_SECRET_PLACEHOLDER = "UNSET: fill with aws secretsmanager put-secret-value";
+
+/** Whether a secret value is the placeholder (or empty): not filled yet. */
+export function isUnsetSecret(value: string | undefined): boolean {
+    return value === undefined || value.trim() === "" || value.trim() === UNSET_SECRET_PLACEHOLDER;
+}
+
 /** DynamoDB dedupe table schema the notifier expects. */
 export const DEDUPE_TABLE_SCHEMA = { hashKey: "pk", hashKeyType: "S", ttlAttribute: "expiresAt" } as const;
 

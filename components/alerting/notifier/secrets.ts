@@ -4,6 +4,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Clock } from "./clock";
+import { isUnsetSecret, UNSET_SECRET_PLACEHOLDER } from "./convention";
 
 /** Returns the current secret value. */
 export type SecretGetter = (opts?: { readonly fresh?: boolean }) => Promise<string>;
@@ -28,14 +29,25 @@ export function extractSecretValue(secretString: string): string {
     return trimmed;
 }
 
-/** Reads one secret from Secrets Manager. */
+/** A secret still holding the deploy-time placeholder (or nothing): an operator has not filled it yet. */
+export class SecretNotFilledError extends Error {
+    constructor(readonly secretId: string) {
+        super(`secret ${secretId} is not filled (it holds "${UNSET_SECRET_PLACEHOLDER}"): put the value with aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string ...`);
+        this.name = "SecretNotFilledError";
+    }
+}
+
+/**
+ * Reads one secret from Secrets Manager. The placeholder throws {@link SecretNotFilledError}, and
+ * since {@link cachedSecret} caches only values, the next read asks Secrets Manager again: a value
+ * put later is used from the next invocation on, without a redeploy.
+ */
 export function secretsManagerSource(client: SecretsManagerClient, secretId: string): () => Promise<string> {
     return async () => {
         const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-        if (out.SecretString === undefined || out.SecretString.trim() === "") {
-            throw new Error(`secret ${secretId} has no SecretString`);
-        }
-        return extractSecretValue(out.SecretString);
+        const value = out.SecretString === undefined ? undefined : extractSecretValue(out.SecretString);
+        if (isUnsetSecret(value)) throw new SecretNotFilledError(secretId);
+        return value as string;
     };
 }
 

@@ -3,27 +3,17 @@
  * CloudWatch alarm notifications into Events API v2 trigger/resolve events. The routing key is read
  * from Secrets Manager at run time, so it is never in a resource input or the Pulumi state in
  * `external` mode. Throws when delivery fails, so Lambda retries the async invocation and finally
- * sends it to the on-failure destination (SQS), whose depth alarm goes to email.
+ * sends it to the on-failure destination (SQS), whose depth alarm goes to email. A routing key that
+ * still holds the deploy-time placeholder throws too (its Errors alarm reaches the pipeline topic:
+ * email), and is never cached: a key put later is used from the next invocation on.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { systemClock } from "../notifier/clock";
+import { cachedSecret, secretsManagerSource, type SecretGetter } from "../notifier/secrets";
 import { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
 
 interface SnsEvent {
     readonly Records: readonly { readonly Sns: { readonly MessageId: string; readonly Message: string } }[];
-}
-
-const secrets = new SecretsManagerClient({});
-let cached: { value: string; at: number } | undefined;
-
-async function routingKey(): Promise<string> {
-    if (cached !== undefined && Date.now() - cached.at < 300_000) return cached.value;
-    const arn = process.env[PAGERDUTY_ENV.routingKeySecretArn];
-    if (!arn) throw new Error(`${PAGERDUTY_ENV.routingKeySecretArn} is not set`);
-    const out = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-    const value = (out.SecretString ?? "").trim();
-    if (value === "") throw new Error("the PagerDuty routing key secret is empty; put the integration key into it");
-    cached = { value, at: Date.now() };
-    return value;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,21 +36,52 @@ export async function sendEvent(event: PagerDutyEvent, url: string, attempts = 4
     throw new Error(`PagerDuty delivery failed after ${attempts} attempts: ${last}`);
 }
 
-export async function handler(event: SnsEvent): Promise<void> {
-    const key = await routingKey();
-    const url = process.env[PAGERDUTY_ENV.eventsUrl] || PAGERDUTY_EVENTS_URL;
-    const failures: string[] = [];
-    for (const record of event.Records ?? []) {
-        const pd = pagerDutyEventFor(record.Sns.Message, key, record.Sns.MessageId);
-        if (pd === undefined) continue;
-        try {
-            await sendEvent(pd, url);
-            console.log(JSON.stringify({ level: "info", msg: "sent", action: pd.event_action, dedupKey: pd.dedup_key, messageId: record.Sns.MessageId }));
-        } catch (e) {
-            const msg = e instanceof Error ? e.message : String(e);
-            failures.push(msg);
-            console.error(JSON.stringify({ level: "error", msg: "delivery failed", messageId: record.Sns.MessageId, error: msg.split(key).join("[redacted]") }));
+export interface ForwarderDeps {
+    /** The routing key; rejects while the secret is not filled. */
+    readonly getRoutingKey: SecretGetter;
+    /** Events API URL. @default PAGERDUTY_EVENTS_URL */
+    readonly url?: string;
+    /** @default sendEvent */
+    readonly send?: (event: PagerDutyEvent, url: string) => Promise<void>;
+    /** @default JSON lines on console.log / console.error */
+    readonly log?: (level: "info" | "error", line: Record<string, unknown>) => void;
+}
+
+/** The forwarder's logic with its side effects injected. */
+export function createForwarder(deps: ForwarderDeps): (event: SnsEvent) => Promise<void> {
+    const log = deps.log ?? ((level, line) => (level === "error" ? console.error : console.log)(JSON.stringify({ level, ...line })));
+    const send = deps.send ?? sendEvent;
+    const url = deps.url ?? PAGERDUTY_EVENTS_URL;
+    return async (event) => {
+        const key = await deps.getRoutingKey();
+        const failures: string[] = [];
+        for (const record of event.Records ?? []) {
+            const pd = pagerDutyEventFor(record.Sns.Message, key, record.Sns.MessageId);
+            if (pd === undefined) continue;
+            try {
+                await send(pd, url);
+                log("info", { msg: "sent", action: pd.event_action, dedupKey: pd.dedup_key, messageId: record.Sns.MessageId });
+            } catch (e) {
+                const msg = e instanceof Error ? e.message : String(e);
+                failures.push(msg);
+                log("error", { msg: "delivery failed", messageId: record.Sns.MessageId, error: msg.split(key).join("[redacted]") });
+            }
         }
-    }
-    if (failures.length > 0) throw new Error(`${failures.length} PagerDuty event(s) not delivered`);
+        if (failures.length > 0) throw new Error(`${failures.length} PagerDuty event(s) not delivered`);
+    };
+}
+
+/** The production forwarder from the environment (see {@link PAGERDUTY_ENV}). */
+export function forwarderFromEnv(env: NodeJS.ProcessEnv = process.env): (event: SnsEvent) => Promise<void> {
+    const arn = env[PAGERDUTY_ENV.routingKeySecretArn];
+    if (!arn) throw new Error(`${PAGERDUTY_ENV.routingKeySecretArn} is not set`);
+    const source = secretsManagerSource(new SecretsManagerClient({}), arn);
+    return createForwarder({ getRoutingKey: cachedSecret(source, { ttlMs: 300_000, clock: systemClock }), url: env[PAGERDUTY_ENV.eventsUrl] || PAGERDUTY_EVENTS_URL });
+}
+
+let forward: ((event: SnsEvent) => Promise<void>) | undefined;
+
+export async function handler(event: SnsEvent): Promise<void> {
+    forward ??= forwarderFromEnv();
+    return forward(event);
 }

@@ -1,27 +1,14 @@
 /** PagerDuty forwarder: bundled handler and the pure event mapping. */
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { BUNDLE_HANDLER, bundleLambda, NODE_LAMBDA_RUNTIME } from "../../common/lambda";
 
 export { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
 
-export const PAGERDUTY_HANDLER = "index.handler";
-export const PAGERDUTY_RUNTIME = "nodejs20.x";
+export const PAGERDUTY_ENTRY = path.join(__dirname, "handler.ts");
+export const PAGERDUTY_HANDLER = BUNDLE_HANDLER;
+export const PAGERDUTY_RUNTIME = NODE_LAMBDA_RUNTIME;
 
-/** One CommonJS file for the nodejs20.x runtime (SDK bundled, as for the notifier: pinned by our lockfile). */
+/** One CommonJS file for the platform's Lambda runtime (SDK bundled, as for the notifier: pinned by our lockfile). */
 export function bundlePagerDutyForwarder(): string {
-    const result = buildSync({
-        entryPoints: [path.join(__dirname, "handler.ts")],
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        minify: true,
-        write: false,
-        legalComments: "none",
-        absWorkingDir: path.resolve(__dirname, "..", "..", ".."),
-        logLevel: "silent",
-    });
-    const file = result.outputFiles[0];
-    if (result.errors.length > 0 || file === undefined) throw new Error(`PagerDuty forwarder bundle failed: ${result.errors.map((e) => e.text).join("; ")}`);
-    return file.text;
+    return bundleLambda(PAGERDUTY_ENTRY, "PagerDuty forwarder");
 }

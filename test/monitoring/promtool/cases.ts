@@ -249,6 +249,26 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         }),
         (c) => ({ series: [{ series: lbl("up", { job: "redis", instance: "redisexp:9121" }), values: () => 1 }], checks: [{ at: c.tQuiet, firing: [] }] }),
     ],
+    AlertmanagerNotificationsFailing: [
+        // One notification to PagerDuty fails (e.g. the routing-key file left out for the placeholder): it fires
+        // for that integration only, and clears once the failure leaves the window.
+        (c) => {
+            const am = { job: "alertmanager", instance: "alertmanager.dev.koronet.internal:9093" };
+            return {
+                series: [
+                    { series: lbl("alertmanager_notifications_failed_total", { ...am, integration: "pagerduty" }), values: (i) => (i * c.S >= c.t0 ? 1 : 0) },
+                    { series: lbl("alertmanager_notifications_failed_total", { ...am, integration: "webhook" }), values: () => 0 },
+                ],
+                checks: [
+                    { at: Math.max(c.t0 - c.E, 0), firing: [] },
+                    { at: c.t0 + c.S + 2 * c.E, firing: [{ integration: "pagerduty", severity: "critical" }] },
+                    { at: c.t0 + c.W + c.S + 2 * c.E, firing: [] },
+                ],
+            };
+        },
+        // Old failures only (the counter does not move): quiet.
+        (c) => ({ series: [{ series: lbl("alertmanager_notifications_failed_total", { job: "alertmanager", instance: "am:9093", integration: "pagerduty" }), values: () => 3 }], checks: [{ at: c.tQuiet, firing: [] }] }),
+    ],
     ContainerRestarting: [(c) => restartScenario(c, Math.floor(c.T) + 1, "replace"), (c) => restartScenario(c, Math.floor(c.T), "replace"), (c) => restartScenario(c, Math.floor(c.T) + 1, "in-place")],
     PostgresConnectionsNearExhaustion: [
         (c) => {

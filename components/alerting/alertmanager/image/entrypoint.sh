@@ -10,10 +10,21 @@ bin=${ALERTMANAGER_BIN:-/bin/alertmanager}
 secrets="$dir/secrets"
 mkdir -p "$secrets"
 
-# to_file VAR FILE: write $VAR (if set) to FILE without a trailing newline.
+# The value every `external` secret is created with until an operator fills it
+# (UNSET_SECRET_PLACEHOLDER in components/alerting/notifier/convention.ts; a test holds them equal).
+placeholder='UNSET: fill with aws secretsmanager put-secret-value'
+
+# to_file VAR FILE: write $VAR (if set and filled) to FILE without a trailing newline. A placeholder
+# leaves FILE out: Alertmanager then fails only the integration that reads it (its notify pipeline
+# runs each integration on its own, and counts alertmanager_notifications_failed_total), while
+# Slack and email still deliver. The secret follower redeploys the service once the value is put.
 to_file() {
   eval "value=\${$1-}"
-  if [ -n "$value" ]; then printf '%s' "$value" > "$2"; fi
+  if [ "$value" = "$placeholder" ]; then
+    echo "$1 is not filled yet (placeholder): $2 not written; that integration fails until the secret is put" >&2
+  elif [ -n "$value" ]; then
+    printf '%s' "$value" > "$2"
+  fi
   value=
   unset "$1"
 }
