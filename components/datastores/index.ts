@@ -4,12 +4,11 @@ import * as random from "@pulumi/random";
 import type { DataStoresConfig } from "../../config/schema";
 import type { EcsPlacement } from "../common";
 import { ecsService } from "../common";
+import { ContainerImage } from "../image";
 
-/** Pinned upstream images for `ecs` mode, by PostgreSQL major version. */
-export const POSTGRES_IMAGES = { "15": "postgres:15.10-bookworm", "16": "postgres:16.6-bookworm" } as const;
-export const REDIS_IMAGE = "redis:7.2.6-bookworm";
-/** uid/gid of the `postgres` and `redis` users in the official images. */
-const DATA_UID = "999";
+import { DATA_UID, POSTGRES_IMAGE_CONTEXT, POSTGRES_IMAGES, REDIS_IMAGE } from "./images";
+
+export { POSTGRES_IMAGES, REDIS_IMAGE, POSTGRES_IMAGE_CONTEXT } from "./images";
 
 export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
@@ -24,6 +23,8 @@ export interface DataStoresArgs {
     readonly placement: EcsPlacement;
     /** Readable name prefix (`koronet-dev`) for identifiers people see. */
     readonly namePrefix: string;
+    /** Platform of the PostgreSQL image built for `ecs` mode. @default "linux/amd64" */
+    readonly platform?: "linux/amd64" | "linux/arm64";
 }
 
 /** How a client connects to PostgreSQL. The password reaches containers only as an ECS secret. */
@@ -287,10 +288,17 @@ export class DataStores extends pulumi.ComponentResource {
         new aws.efs.BackupPolicy(`${name}-pgdata`, { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } }, parent);
         const accessPoint = new aws.efs.AccessPoint(`${name}-pgdata`, {
             fileSystemId: fs.id,
-            posixUser: { uid: Number(DATA_UID), gid: Number(DATA_UID) },
-            rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: Number(DATA_UID), ownerGid: Number(DATA_UID), permissions: "700" } },
+            posixUser: { uid: DATA_UID, gid: DATA_UID },
+            rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: DATA_UID, ownerGid: DATA_UID, permissions: "700" } },
         }, parent);
 
+        // The pinned upstream image with its writable directories declared as VOLUMEs (postgres-image/Dockerfile).
+        const image = new ContainerImage(`${name}-postgres-image`, {
+            context: POSTGRES_IMAGE_CONTEXT,
+            platform: args.platform ?? "linux/amd64",
+            kmsKeyArn: args.placement.kmsKeyArn,
+            buildArgs: { POSTGRES_IMAGE: POSTGRES_IMAGES[pg.version] },
+        }, parent);
         const postgres = ecsService(`${name}-postgres`, {
             placement: args.placement,
             cpu: pg.ecs.cpu,
@@ -313,7 +321,7 @@ export class DataStores extends pulumi.ComponentResource {
             ],
             containers: [{
                 name: "postgres",
-                image: POSTGRES_IMAGES[pg.version],
+                image: image.imageRef,
                 user: `${DATA_UID}:${DATA_UID}`,
                 portMappings: [{ containerPort: POSTGRES_PORT, name: "postgres" }],
                 environment: [

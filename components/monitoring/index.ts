@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { MonitoringConfig } from "../../config/monitoring";
 import { PIPELINE_TIMINGS } from "../alerting/catalog";
+import { AGENT_IMAGE_CONTEXT } from "../common/filesystems";
 import { ecsService, type EcsPlacement, type EcsServiceResult, type PolicyStatement, type ContainerDefinition } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 import { ContainerImage } from "../image";
@@ -37,6 +38,8 @@ export const GRAFANA_RULE_PRIORITY = 10;
 
 export interface WebTelemetryArgs {
     readonly placement: EcsPlacement;
+    /** Image platform. @default "linux/amd64" */
+    readonly platform?: "linux/amd64" | "linux/arm64";
     readonly clusterName: pulumi.Input<string>;
     /** Physical name the web server's ECS service gets (see `pinServiceName`): the `ServiceName` dimension. */
     readonly serviceName: string;
@@ -61,7 +64,9 @@ export class WebTelemetry extends pulumi.ComponentResource {
         const group = (suffix: string) => new aws.cloudwatch.LogGroup(`${name}-${suffix}`, { retentionInDays: p.logRetentionDays, kmsKeyId: p.kmsKeyArn }, { parent: this });
         const files = group("file-logs");
         const emf = group("app-metrics");
+        const agentImage = new ContainerImage(`${name}-agent-image`, { context: AGENT_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: p.kmsKeyArn }, { parent: this });
         const s = webSidecars({
+            agentImage: agentImage.imageRef,
             region: p.region,
             clusterName: args.clusterName,
             serviceName: args.serviceName,
@@ -339,6 +344,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                     { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
                     { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
                     { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+                    // Logs to stdout (awslogs) only: the default "console file" also writes
+                    // /var/log/grafana, which is on the read-only root filesystem.
+                    { name: "GF_LOG_MODE", value: "console" },
                 ],
                 secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: adminSecret.arn }],
                 mountPoints: [{ sourceVolume: "data", containerPath: "/var/lib/grafana" }, { sourceVolume: "tmp", containerPath: "/tmp" }],
