@@ -27,17 +27,29 @@ export interface DataStoresArgs {
     readonly platform?: "linux/amd64" | "linux/arm64";
 }
 
-/** How a client connects to PostgreSQL. The password reaches containers only as an ECS secret. */
+/**
+ * How a client connects to PostgreSQL. The password is never in plain config: containers get it as
+ * an ECS secret (`passwordValueFrom`) or, to follow rotation, read it themselves from
+ * `passwordSecretArn` with their task role.
+ */
 export interface PostgresConnection {
     readonly host: pulumi.Output<string>;
     readonly port: number;
     readonly database: string;
     readonly username: string;
-    /** ECS `secrets[].valueFrom` for the password. */
+    /** The password's reference in ECS's `secrets[].valueFrom` form (ARN, with `:password::` for RDS's JSON secret). */
     readonly passwordValueFrom: pulumi.Output<string>;
-    /** `require` for RDS (TLS enforced by `rds.force_ssl`), `disable` inside the VPC in `ecs` mode. */
-    readonly sslMode: "require" | "disable";
+    /** The secret holding it (no JSON key), for IAM. */
+    readonly passwordSecretArn: pulumi.Output<string>;
+    /**
+     * `verify-full` for RDS (TLS enforced by `rds.force_ssl`; certificate from the RDS CA of the
+     * region, named by {@link RDS_CA_CERT_IDENTIFIER}), `disable` inside the VPC in `ecs` mode.
+     */
+    readonly sslMode: "verify-full" | "disable";
 }
+
+/** The CA that signs the RDS instance's certificate (clients trust the region's RDS CA bundle). */
+export const RDS_CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1";
 
 export interface RedisConnection {
     readonly host: pulumi.Output<string>;
@@ -118,6 +130,7 @@ export class DataStores extends pulumi.ComponentResource {
                 database: args.config.postgres.databaseName,
                 username: args.config.postgres.username,
                 passwordValueFrom: pgSecret.arn,
+                passwordSecretArn: pgSecret.arn,
                 sslMode: "disable",
             };
             this.redis = { host: pulumi.output(`redis.${e.namespace}`), port: REDIS_PORT, tls: false, passwordValueFrom: redisSecret.arn };
@@ -210,7 +223,7 @@ export class DataStores extends pulumi.ComponentResource {
             monitoringInterval: 60,
             monitoringRoleArn: monitoringRole.arn,
             enabledCloudwatchLogsExports: ["postgresql"],
-            caCertIdentifier: "rds-ca-rsa2048-g1",
+            caCertIdentifier: RDS_CA_CERT_IDENTIFIER,
         }, { parent: this, protect: pg.managed.deletionProtection });
 
         const r = args.config.redis.managed;
@@ -251,7 +264,8 @@ export class DataStores extends pulumi.ComponentResource {
                 database: pg.databaseName,
                 username: pg.username,
                 passwordValueFrom: pulumi.interpolate`${postgresSecretArn}:password::`,
-                sslMode: "require" as const,
+                passwordSecretArn: postgresSecretArn,
+                sslMode: "verify-full" as const,
             },
             redis: { host: group.primaryEndpointAddress, port: REDIS_PORT, tls: true },
             postgresSecretArn,

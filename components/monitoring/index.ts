@@ -16,6 +16,7 @@ import { ContainerImage } from "../image";
 import { cloudwatchDashboardBody, type CloudWatchDataStores } from "./cloudwatch/dashboard";
 import { IMAGES, PORTS } from "./images";
 import { QUERIES_PATH } from "./postgres-exporter/queries";
+import { RDS_CA_PATH } from "./postgres-exporter/rds-ca";
 import { DISCOVERY } from "./prometheus/config";
 import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
 
@@ -412,9 +413,13 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 user: "65534:65534",
                 portMappings: [{ containerPort: PORTS.postgresExporter, name: "metrics" }],
                 environment: [
-                    { name: "DATA_SOURCE_URI", value: pulumi.interpolate`${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
+                    // verify-full against the region's RDS CAs baked into the image: lib/pq's
+                    // `require` would encrypt without checking whom it talks to.
+                    { name: "DATA_SOURCE_URI", value: pulumi.interpolate`${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}${pg.sslMode === "verify-full" ? `&sslrootcert=${RDS_CA_PATH}` : ""}` },
                     { name: "DATA_SOURCE_USER", value: pg.username },
                 ],
+                // Injected at task start: after RDS rotates the password, the secret follower
+                // redeploys this service (docs/aws-behaviours.md, "Secrets").
                 secrets: [{ name: "DATA_SOURCE_PASS", valueFrom: pg.passwordValueFrom }],
                 command: [`--extend.query-path=${QUERIES_PATH}`, `--web.listen-address=:${PORTS.postgresExporter}`],
             }],
