@@ -106,7 +106,12 @@ function landing(ctx: PolicyContext, td: PolicyResource, c: TaskContainer, image
 
     if (volume.efsVolumeConfiguration) {
         const apId = volume.efsVolumeConfiguration.authorizationConfig?.accessPointId;
-        if (apId === undefined) return { dir: { uid: 0, gid: 0, mode: 0o755 }, where: `EFS ${at} (no access point: the file system's root)` };
+        if (apId === undefined) {
+            // Only the file system's own root is known (root, 0755); a subdirectory's owner is whatever made it.
+            const sub = volume.efsVolumeConfiguration.rootDirectory;
+            if (sub !== undefined && sub !== "/") return undefined;
+            return { dir: { uid: 0, gid: 0, mode: 0o755 }, where: `EFS ${at} (no access point: the file system's root)` };
+        }
         const ap = byId(ctx, ACCESS_POINT, apId);
         const info = (ap?.inputs.rootDirectory as { creationInfo?: { ownerUid?: number; ownerGid?: number; permissions?: string } } | undefined)?.creationInfo;
         if (!ap || info?.ownerUid === undefined || info.ownerGid === undefined || info.permissions === undefined) return undefined;

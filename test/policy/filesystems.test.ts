@@ -64,6 +64,12 @@ describe("container filesystems", () => {
             assert.match(other.join("\n"), /postgres \(uid 1000, gid 1000\) cannot write \/var\/lib\/postgresql\/data\/pgdata .*EFS pgdata .* — owner 999:999, mode 0700/);
             const asRoot = await violations("dev", (r) => mutate(r, TD, container("postgres", (c) => { c.user = "1234:1234"; }), "data-postgres-task"));
             assert.doesNotMatch(asRoot.join("\n"), /pgdata/, "the container's own user does not matter on the access point");
+            const noAccessPoint = await violations("dev", (r) => mutate(r, TD, (i) => {
+                for (const vol of i.volumes as { efsVolumeConfiguration?: { authorizationConfig?: unknown } }[]) {
+                    if (vol.efsVolumeConfiguration) delete vol.efsVolumeConfiguration.authorizationConfig;
+                }
+            }, "data-postgres-task"));
+            assert.match(noAccessPoint.join("\n"), /postgres \(uid 999, gid 999\) cannot write \/var\/lib\/postgresql\/data\/pgdata .*no access point: the file system's root\) — owner 0:0, mode 0755/);
         });
 
         it("EC2 Docker volume: populated from the image's directory, so the TSDB is nobody's (65534), not another user's", async () => {
