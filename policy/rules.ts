@@ -61,6 +61,8 @@ export const MODERN_TLS_POLICIES: readonly string[] = [
 const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|WEBHOOK|ROUTING_?KEY|CREDENTIAL)/i;
 /** `scheme://user:password@host` */
 const URL_WITH_PASSWORD = /:\/\/[^/\s:@]+:[^/\s@]+@/;
+/** A reference to a secret the container reads with its task role (e.g. `DATABASE_PASSWORD_FROM`), not a credential. */
+const SECRET_REFERENCE = /^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret|parameter)[:/]/;
 
 interface IngressLike { cidr: string[]; from: number; to: number }
 
@@ -266,7 +268,7 @@ const CORE_RULES: readonly Rule[] = [
         types: ["aws:ecs/taskDefinition:TaskDefinition"],
         test: (r) => {
             const bad = (containersOf(r) ?? []).flatMap((c) => (c.environment ?? [])
-                .filter((e) => SECRET_ENV.test(e.name) || URL_WITH_PASSWORD.test(String(e.value ?? "")))
+                .filter((e) => (SECRET_ENV.test(e.name) && !SECRET_REFERENCE.test(String(e.value ?? ""))) || URL_WITH_PASSWORD.test(String(e.value ?? "")))
                 .map((e) => `${c.name}:${e.name}`));
             return bad.length ? `credentials in plain environment: ${bad.join(", ")}` : undefined;
         },

@@ -111,7 +111,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         deletionProtection: cfg.service.deletionProtection,
         postgres: dataStores.postgres,
         redis: dataStores.redis,
-        secretArns: dataStores.secretArns,
+        secretArns: [dataStores.redis.passwordValueFrom],
         sidecars: telemetry?.sidecars,
         sidecarVolumes: telemetry?.sidecarVolumes,
         sidecarTaskRoleStatements: telemetry?.sidecarTaskRoleStatements,

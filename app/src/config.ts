@@ -1,3 +1,12 @@
+import { existsSync } from "node:fs";
+import { isAbsolute } from "node:path";
+
+import { parseSecretReference, type SecretReference } from "./secret-password";
+import { amazonRdsCertificates, type DatabaseCa } from "./tls";
+
+/** TLS to PostgreSQL: none, or the server's certificate verified against the CAs and its name against the host. */
+export type DatabaseTls = { readonly mode: "disable" } | { readonly mode: "verify-full"; readonly ca?: DatabaseCa };
+
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface AppConfig {
     /** HTTP port. @default 3000 */
@@ -6,6 +15,12 @@ export interface AppConfig {
     readonly host: string;
     /** PostgreSQL connection URL, including the password when `DATABASE_PASSWORD` is set. Never log it: use {@link redactUrl}. */
     readonly databaseUrl: string;
+    /** From `sslmode` in `DATABASE_URL` (`disable` or `verify-full`) and `DATABASE_CA` (the CAs to trust; @default Node's). */
+    readonly databaseTls: DatabaseTls;
+    /** `DATABASE_PASSWORD_FROM`: read the password from this Secrets Manager secret while running, following rotation. */
+    readonly databasePasswordFrom?: SecretReference;
+    /** How long a password read from Secrets Manager is used before reading it again. @default 60 */
+    readonly databasePasswordCacheSeconds: number;
     /** Redis connection URL, including the password when `REDIS_PASSWORD` is set. Never log it: use {@link redactUrl}. */
     readonly redisUrl: string;
     /** Queries slower than this count in `koronet_db_slow_queries_total`. @default 500 */
@@ -96,6 +111,45 @@ export function redactUrl(url: string): string {
     }
 }
 
+/**
+ * `sslmode` of the database URL. node-postgres reads `require` (and `prefer`, `verify-ca`) as full
+ * verification against Node's trust store
+ * (https://github.com/brianc/node-postgres/tree/master/packages/pg-connection-string#tcp-connections),
+ * which is not what libpq means by them: only the two modes that mean the same everywhere are taken.
+ */
+function databaseTls(url: string, env: Env): DatabaseTls {
+    const params = new URL(url).searchParams;
+    const mode = params.get("sslmode") ?? "disable";
+    if (params.has("ssl") || params.has("sslrootcert") || params.has("uselibpqcompat")) {
+        throw new ConfigError("`DATABASE_URL` takes TLS settings only as sslmode=disable|verify-full (with `DATABASE_CA` for the CAs)");
+    }
+    const caSetting = str(env, "DATABASE_CA");
+    if (mode === "disable") {
+        if (caSetting !== undefined) throw new ConfigError("`DATABASE_CA` needs sslmode=verify-full in `DATABASE_URL`");
+        return { mode };
+    }
+    if (mode !== "verify-full") {
+        throw new ConfigError(`\`DATABASE_URL\` sslmode must be disable or verify-full, got "${mode}" (node-postgres reads require, prefer and verify-ca differently from libpq)`);
+    }
+    if (caSetting === undefined) return { mode };
+    const rds = /^amazon-rds(?::(.+))?$/.exec(caSetting);
+    if (rds) {
+        const region = rds[1];
+        if (region !== undefined) {
+            try {
+                amazonRdsCertificates(region);
+            } catch (err) {
+                throw new ConfigError(`\`DATABASE_CA\`: ${(err as Error).message}`);
+            }
+        }
+        return { mode, ca: { kind: "amazon-rds", ...(region !== undefined ? { region } : {}) } };
+    }
+    if (!isAbsolute(caSetting) || !existsSync(caSetting)) {
+        throw new ConfigError(`\`DATABASE_CA\` must be amazon-rds, amazon-rds:<region> or the absolute path of a PEM file, got "${caSetting}"`);
+    }
+    return { mode, ca: { kind: "file", path: caSetting } };
+}
+
 /** Read and validate the configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
     const databaseUrl = str(env, "DATABASE_URL");
@@ -104,6 +158,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const redisUrl = str(env, "REDIS_URL");
     if (redisUrl === undefined) throw new ConfigError("`REDIS_URL` is required, e.g. redis://host:6379");
     if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError("`REDIS_URL` must start with redis:// or rediss://");
+    const passwordFrom = str(env, "DATABASE_PASSWORD_FROM");
+    let databasePasswordFrom: SecretReference | undefined;
+    if (passwordFrom !== undefined) {
+        const ref = parseSecretReference(passwordFrom);
+        if ("error" in ref) throw new ConfigError(`\`DATABASE_PASSWORD_FROM\` ${ref.error}`);
+        if (env.DATABASE_PASSWORD) throw new ConfigError("`DATABASE_PASSWORD_FROM` and `DATABASE_PASSWORD` are both set; set only one");
+        if (URL.canParse(databaseUrl) && new URL(databaseUrl).password !== "") throw new ConfigError("`DATABASE_URL` contains a password while `DATABASE_PASSWORD_FROM` is set; set only one");
+        databasePasswordFrom = ref;
+    }
     const logLevel = (str(env, "LOG_LEVEL") ?? "info").toLowerCase();
     if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
         throw new ConfigError(`\`LOG_LEVEL\` must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
@@ -113,6 +176,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
         host: str(env, "HOST") ?? "0.0.0.0",
         // Not trimmed: a password may legitimately start or end with whitespace.
         databaseUrl: withPassword(databaseUrl, env.DATABASE_PASSWORD || undefined, "DATABASE_URL", "DATABASE_PASSWORD"),
+        databaseTls: databaseTls(databaseUrl, env),
+        ...(databasePasswordFrom ? { databasePasswordFrom } : {}),
+        databasePasswordCacheSeconds: int(env, "DATABASE_PASSWORD_CACHE_SECONDS", 60, 1, 3_600),
         redisUrl: withPassword(redisUrl, env.REDIS_PASSWORD || undefined, "REDIS_URL", "REDIS_PASSWORD"),
         slowQueryMs: int(env, "SLOW_QUERY_MS", 500, 1, 3_600_000),
         logLevel: logLevel as LogLevel,

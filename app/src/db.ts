@@ -1,11 +1,22 @@
-import type { Logger } from "pino";
-import { Pool, type PoolClient, type QueryResultRow } from "pg";
+import type { ConnectionOptions } from "node:tls";
 
+import type { Logger } from "pino";
+import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from "pg";
+import { parse as parseConnectionString } from "pg-connection-string";
+
+import type { DatabaseTls } from "./config";
 import { DependencyUnavailableError } from "./errors";
 import type { AppMetrics, DbOperation } from "./metrics";
+import type { RotatingPassword } from "./secret-password";
+import { caCertificates } from "./tls";
 
 export interface DatabaseOptions {
+    /** `postgres://user[:password]@host:port/db[?sslmode=...]`; TLS comes from {@link tls}, not from the URL. */
     readonly url: string;
+    /** @default no TLS */
+    readonly tls?: DatabaseTls;
+    /** Reads the password for every new connection (rotation); overrides a password in the URL. */
+    readonly password?: RotatingPassword;
     readonly poolMax: number;
     readonly acquireTimeoutMs: number;
     readonly statementTimeoutMs: number;
@@ -14,6 +25,31 @@ export interface DatabaseOptions {
 
 /** pg-pool's message when a checkout waited in the queue too long: contention, not a broken connection. */
 const QUEUE_TIMEOUT = "timeout exceeded when trying to connect";
+
+/** invalid_password: PostgreSQL refused the password (after a rotation, the one we hold is old). */
+const INVALID_PASSWORD = "28P01";
+
+/**
+ * The pool's connection settings. The URL is parsed here and TLS set explicitly: handed to pg as a
+ * connection string, its `sslmode` would replace the `ssl` options (pg merges the parsed string over
+ * the config), and the CA list with them.
+ */
+export function poolConnection(url: string, tls: DatabaseTls = { mode: "disable" }): PoolConfig {
+    const c = parseConnectionString(url);
+    const ssl: ConnectionOptions | false = tls.mode === "disable"
+        ? false
+        // Node verifies the chain against `ca` (default: its own trust store) and the certificate's
+        // names against the host pg connects to (pg passes `host`, and `servername` unless it is an IP).
+        : { rejectUnauthorized: true, ...(tls.ca ? { ca: caCertificates(tls.ca) } : {}) };
+    return {
+        host: c.host ?? undefined,
+        port: c.port ? Number(c.port) : undefined,
+        database: c.database ?? undefined,
+        user: c.user,
+        password: c.password,
+        ssl,
+    };
+}
 
 /** SQLSTATE classes and socket errors that mean the connection, not the query, failed. */
 function isConnectionFailure(err: unknown): boolean {
@@ -40,8 +76,11 @@ export class Database {
         private readonly metrics: AppMetrics,
         private readonly log: Logger,
     ) {
+        const password = opts.password;
         this.pool = new Pool({
-            connectionString: opts.url,
+            ...poolConnection(opts.url, opts.tls),
+            // pg calls a password function for every new connection (pg/lib/client.js `_getPassword`).
+            ...(password ? { password: () => password.get() } : {}),
             max: opts.poolMax,
             connectionTimeoutMillis: opts.acquireTimeoutMs,
             idleTimeoutMillis: 30_000,
@@ -56,9 +95,26 @@ export class Database {
         metrics.bindPool(this.pool);
     }
 
-    private async acquire(): Promise<PoolClient> {
+    /**
+     * A pooled connection. When PostgreSQL refuses the password (rotated since we read it), the
+     * password is re-read and the connection tried once more, so a rotation costs no request.
+     */
+    async connect(): Promise<PoolClient> {
+        const password = this.opts.password;
+        const generation = password?.generation;
         try {
             return await this.pool.connect();
+        } catch (err) {
+            if (!password || (err as { code?: string }).code !== INVALID_PASSWORD) throw err;
+            // Another connection may have re-read it already; otherwise read it now.
+            if (password.generation === generation && !(await password.refresh())) throw err;
+            return await this.pool.connect();
+        }
+    }
+
+    private async acquire(): Promise<PoolClient> {
+        try {
+            return await this.connect();
         } catch (err) {
             if ((err as Error).message !== QUEUE_TIMEOUT) this.metrics.dbConnectionError();
             throw new DependencyUnavailableError("postgres", err);

@@ -36,7 +36,7 @@ const MIGRATION_LOCK_KEY = 727_001;
  * starting together apply each migration exactly once (the others wait, then find nothing to do).
  * Returns the versions this call applied.
  */
-export async function migrate(pool: Pool, log: Logger): Promise<number[]> {
+export async function migrate(pool: Pick<Pool, "connect">, log: Logger): Promise<number[]> {
     const client = await pool.connect();
     try {
         await client.query("BEGIN");

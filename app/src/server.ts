@@ -8,6 +8,7 @@ import { Items } from "./items";
 import { createMetrics, type AppMetrics } from "./metrics";
 import { migrate } from "./migrations";
 import { RedisStore } from "./redis";
+import { RotatingPassword, secretsManagerReader } from "./secret-password";
 import { Sessions } from "./sessions";
 
 export interface RunningServer {
@@ -28,9 +29,14 @@ export interface RunningServer {
 export async function startServer(config: AppConfig, log: Logger): Promise<RunningServer> {
     log.info({ config: describeConfig(config) }, "starting koronet web server");
     const metrics = createMetrics(config.metricsEnabled);
+    const password = config.databasePasswordFrom
+        ? new RotatingPassword(secretsManagerReader(config.databasePasswordFrom), { cacheMs: config.databasePasswordCacheSeconds * 1000, log })
+        : undefined;
     const db = new Database(
         {
             url: config.databaseUrl,
+            tls: config.databaseTls,
+            password,
             poolMax: config.dbPoolMax,
             acquireTimeoutMs: config.dbAcquireTimeoutMs,
             statementTimeoutMs: config.dbStatementTimeoutMs,
@@ -52,7 +58,7 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
     const migrated = (async () => {
         for (let attempt = 1; ; attempt++) {
             try {
-                await migrate(db.pool, log);
+                await migrate(db, log);
                 migratedFlag = true;
                 return;
             } catch (err) {

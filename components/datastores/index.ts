@@ -4,12 +4,11 @@ import * as random from "@pulumi/random";
 import type { DataStoresConfig } from "../../config/schema";
 import type { EcsPlacement } from "../common";
 import { ecsService } from "../common";
+import { ContainerImage } from "../image";
 
-/** Pinned upstream images for `ecs` mode, by PostgreSQL major version. */
-export const POSTGRES_IMAGES = { "15": "postgres:15.10-bookworm", "16": "postgres:16.6-bookworm" } as const;
-export const REDIS_IMAGE = "redis:7.2.6-bookworm";
-/** uid/gid of the `postgres` and `redis` users in the official images. */
-const DATA_UID = "999";
+import { DATA_UID, POSTGRES_IMAGE_CONTEXT, POSTGRES_IMAGES, REDIS_IMAGE } from "./images";
+
+export { POSTGRES_IMAGES, REDIS_IMAGE, POSTGRES_IMAGE_CONTEXT } from "./images";
 
 export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
@@ -24,19 +23,33 @@ export interface DataStoresArgs {
     readonly placement: EcsPlacement;
     /** Readable name prefix (`koronet-dev`) for identifiers people see. */
     readonly namePrefix: string;
+    /** Platform of the PostgreSQL image built for `ecs` mode. @default "linux/amd64" */
+    readonly platform?: "linux/amd64" | "linux/arm64";
 }
 
-/** How a client connects to PostgreSQL. The password reaches containers only as an ECS secret. */
+/**
+ * How a client connects to PostgreSQL. The password is never in plain config: containers get it as
+ * an ECS secret (`passwordValueFrom`) or, to follow rotation, read it themselves from
+ * `passwordSecretArn` with their task role.
+ */
 export interface PostgresConnection {
     readonly host: pulumi.Output<string>;
     readonly port: number;
     readonly database: string;
     readonly username: string;
-    /** ECS `secrets[].valueFrom` for the password. */
+    /** The password's reference in ECS's `secrets[].valueFrom` form (ARN, with `:password::` for RDS's JSON secret). */
     readonly passwordValueFrom: pulumi.Output<string>;
-    /** `require` for RDS (TLS enforced by `rds.force_ssl`), `disable` inside the VPC in `ecs` mode. */
-    readonly sslMode: "require" | "disable";
+    /** The secret holding it (no JSON key), for IAM. */
+    readonly passwordSecretArn: pulumi.Output<string>;
+    /**
+     * `verify-full` for RDS (TLS enforced by `rds.force_ssl`; certificate from the RDS CA of the
+     * region, named by {@link RDS_CA_CERT_IDENTIFIER}), `disable` inside the VPC in `ecs` mode.
+     */
+    readonly sslMode: "verify-full" | "disable";
 }
+
+/** The CA that signs the RDS instance's certificate (clients trust the region's RDS CA bundle). */
+export const RDS_CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1";
 
 export interface RedisConnection {
     readonly host: pulumi.Output<string>;
@@ -117,6 +130,7 @@ export class DataStores extends pulumi.ComponentResource {
                 database: args.config.postgres.databaseName,
                 username: args.config.postgres.username,
                 passwordValueFrom: pgSecret.arn,
+                passwordSecretArn: pgSecret.arn,
                 sslMode: "disable",
             };
             this.redis = { host: pulumi.output(`redis.${e.namespace}`), port: REDIS_PORT, tls: false, passwordValueFrom: redisSecret.arn };
@@ -247,7 +261,7 @@ export class DataStores extends pulumi.ComponentResource {
             monitoringInterval: 60,
             monitoringRoleArn: monitoringRole.arn,
             enabledCloudwatchLogsExports: ["postgresql"],
-            caCertIdentifier: "rds-ca-rsa2048-g1",
+            caCertIdentifier: RDS_CA_CERT_IDENTIFIER,
         }, { parent: this, protect: pg.managed.deletionProtection });
 
         const r = args.config.redis.managed;
@@ -288,7 +302,8 @@ export class DataStores extends pulumi.ComponentResource {
                 database: pg.databaseName,
                 username: pg.username,
                 passwordValueFrom: pulumi.interpolate`${postgresSecretArn}:password::`,
-                sslMode: "require" as const,
+                passwordSecretArn: postgresSecretArn,
+                sslMode: "verify-full" as const,
             },
             redis: { host: group.primaryEndpointAddress, port: REDIS_PORT, tls: true },
             postgresSecretArn,
@@ -325,10 +340,17 @@ export class DataStores extends pulumi.ComponentResource {
         new aws.efs.BackupPolicy(`${name}-pgdata`, { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } }, parent);
         const accessPoint = new aws.efs.AccessPoint(`${name}-pgdata`, {
             fileSystemId: fs.id,
-            posixUser: { uid: Number(DATA_UID), gid: Number(DATA_UID) },
-            rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: Number(DATA_UID), ownerGid: Number(DATA_UID), permissions: "700" } },
+            posixUser: { uid: DATA_UID, gid: DATA_UID },
+            rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: DATA_UID, ownerGid: DATA_UID, permissions: "700" } },
         }, parent);
 
+        // The pinned upstream image with its writable directories declared as VOLUMEs (postgres-image/Dockerfile).
+        const image = new ContainerImage(`${name}-postgres-image`, {
+            context: POSTGRES_IMAGE_CONTEXT,
+            platform: args.platform ?? "linux/amd64",
+            kmsKeyArn: args.placement.kmsKeyArn,
+            buildArgs: { POSTGRES_IMAGE: POSTGRES_IMAGES[pg.version] },
+        }, parent);
         const postgres = ecsService(`${name}-postgres`, {
             placement: args.placement,
             cpu: pg.ecs.cpu,
@@ -353,7 +375,7 @@ export class DataStores extends pulumi.ComponentResource {
             ],
             containers: [{
                 name: "postgres",
-                image: POSTGRES_IMAGES[pg.version],
+                image: image.imageRef,
                 user: `${DATA_UID}:${DATA_UID}`,
                 portMappings: [{ containerPort: POSTGRES_PORT, name: "postgres" }],
                 environment: [

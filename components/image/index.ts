@@ -14,6 +14,8 @@ export interface ContainerImageArgs {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Untagged/old images kept. @default 20 */
     readonly keepImages?: number;
+    /** Dockerfile `ARG` values (e.g. the pinned base image); part of the tag, so other args are other bits. @default none */
+    readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -44,11 +46,11 @@ export class ContainerImage extends pulumi.ComponentResource {
             }),
         }, { parent: this });
 
-        this.tag = contextHash(args.context);
+        this.tag = contextHash(args.context, args.buildArgs);
         const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
         const image = new docker.Image(`${name}-image`, {
             imageName: pulumi.interpolate`${repo.repositoryUrl}:${this.tag}`,
-            build: { context: args.context, dockerfile: `${args.context}/Dockerfile`, platform: args.platform ?? "linux/amd64" },
+            build: { context: args.context, dockerfile: `${args.context}/Dockerfile`, platform: args.platform ?? "linux/amd64", args: args.buildArgs ? { ...args.buildArgs } : undefined },
             registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
         }, { parent: this });
 
@@ -61,9 +63,10 @@ export class ContainerImage extends pulumi.ComponentResource {
 
 const IGNORED = new Set(["node_modules", ".git", "dist", "coverage"]);
 
-/** Stable hash of a build context's files (names and contents), ignoring build outputs. */
-export function contextHash(dir: string): string {
+/** Stable hash of a build context's files (names and contents) and build args, ignoring build outputs. */
+export function contextHash(dir: string, buildArgs: Readonly<Record<string, string>> = {}): string {
     const hash = createHash("sha256");
+    for (const [k, v] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`ARG ${k}=${v}`).update("\0");
     const walk = (d: string) => {
         for (const entry of readdirSync(d).sort()) {
             if (IGNORED.has(entry)) continue;

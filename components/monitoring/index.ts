@@ -9,12 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { MonitoringConfig } from "../../config/monitoring";
 import { PIPELINE_TIMINGS } from "../alerting/catalog";
+import { AGENT_IMAGE_CONTEXT } from "../common/filesystems";
 import { ecsService, type EcsPlacement, type EcsServiceResult, type PolicyStatement, type ContainerDefinition } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 import { ContainerImage } from "../image";
 import { cloudwatchDashboardBody, type CloudWatchDataStores } from "./cloudwatch/dashboard";
 import { IMAGES, PORTS } from "./images";
 import { QUERIES_PATH } from "./postgres-exporter/queries";
+import { RDS_CA_PATH } from "./postgres-exporter/rds-ca";
 import { DISCOVERY } from "./prometheus/config";
 import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
 import { TLS_POLICY } from "../service";
@@ -31,6 +33,8 @@ export { MONITORING_RENDERERS, stackPrometheusInput, renderedDir, type Renderer,
 
 export interface WebTelemetryArgs {
     readonly placement: EcsPlacement;
+    /** Image platform. @default "linux/amd64" */
+    readonly platform?: "linux/amd64" | "linux/arm64";
     readonly clusterName: pulumi.Input<string>;
     /** Physical name the web server's ECS service gets (see `pinServiceName`): the `ServiceName` dimension. */
     readonly serviceName: string;
@@ -55,7 +59,9 @@ export class WebTelemetry extends pulumi.ComponentResource {
         const group = (suffix: string) => new aws.cloudwatch.LogGroup(`${name}-${suffix}`, { retentionInDays: p.logRetentionDays, kmsKeyId: p.kmsKeyArn }, { parent: this });
         const files = group("file-logs");
         const emf = group("app-metrics");
+        const agentImage = new ContainerImage(`${name}-agent-image`, { context: AGENT_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: p.kmsKeyArn }, { parent: this });
         const s = webSidecars({
+            agentImage: agentImage.imageRef,
             region: p.region,
             clusterName: args.clusterName,
             serviceName: args.serviceName,
@@ -344,6 +350,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                     { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
                     { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
                     { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+                    // Logs to stdout (awslogs) only: the default "console file" also writes
+                    // /var/log/grafana, which is on the read-only root filesystem.
+                    { name: "GF_LOG_MODE", value: "console" },
                 ],
                 secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: adminSecretArn }],
                 mountPoints: [{ sourceVolume: "data", containerPath: "/var/lib/grafana" }, { sourceVolume: "tmp", containerPath: "/tmp" }],
@@ -409,9 +418,13 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 user: "65534:65534",
                 portMappings: [{ containerPort: PORTS.postgresExporter, name: "metrics" }],
                 environment: [
-                    { name: "DATA_SOURCE_URI", value: pulumi.interpolate`${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
+                    // verify-full against the region's RDS CAs baked into the image: lib/pq's
+                    // `require` would encrypt without checking whom it talks to.
+                    { name: "DATA_SOURCE_URI", value: pulumi.interpolate`${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}${pg.sslMode === "verify-full" ? `&sslrootcert=${RDS_CA_PATH}` : ""}` },
                     { name: "DATA_SOURCE_USER", value: pg.username },
                 ],
+                // Injected at task start: after RDS rotates the password, the secret follower
+                // redeploys this service (docs/aws-behaviours.md, "Secrets").
                 secrets: [{ name: "DATA_SOURCE_PASS", valueFrom: pg.passwordValueFrom }],
                 command: [`--extend.query-path=${QUERIES_PATH}`, `--web.listen-address=:${PORTS.postgresExporter}`],
             }],

@@ -10,6 +10,7 @@ import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
 import { buildDashboards } from "./grafana/dashboards";
 import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
+import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
 import { AMP_WORKSPACE_PLACEHOLDER, RULES_DIR, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
 import { renderPrometheusRules } from "./prometheus/rules";
 
@@ -96,9 +97,10 @@ export const grafanaRenderer: Renderer = {
 
 export const postgresExporterRenderer: Renderer = {
     name: "postgres-exporter",
-    render: () => [
+    render: (ctx) => [
         { path: "postgres-exporter/Dockerfile", content: asset("postgres-exporter", "image.Dockerfile") },
         { path: `postgres-exporter/${QUERIES_FILE_NAME}`, content: renderPostgresQueries() },
+        { path: `postgres-exporter/${RDS_CA_FILE_NAME}`, content: renderRdsCaBundle(ctx.config.region) },
     ],
 };
 

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { APP_NAMESPACE } from "../alerting/catalog";
 import type { ContainerDefinition, PolicyStatement } from "../common";
-import { IMAGES } from "./images";
+import { AGENT_PATHS, AGENT_UID, NODE_REPORT_DIR } from "../common/filesystems";
 
 /** Metrics the app-metrics sidecar publishes (docs/CONTRACTS.md, "Published set"). */
 export const PUBLISHED_APP_METRICS = [
@@ -32,15 +32,13 @@ export const PUBLISHED_APP_METRICS = [
     "koronet_api_endpoint_calls_total",
 ] as const;
 
-/** Where the web server writes Node diagnostic reports (inside its `/tmp` volume). */
-export const NODE_REPORT_DIR = "/tmp/node-reports";
+export { NODE_REPORT_DIR } from "../common/filesystems";
 /** Environment for the web server so it writes those reports. */
 export const WEB_DIAGNOSTICS_ENV = { NODE_OPTIONS: `--report-on-fatalerror --report-uncaught-exception --report-directory=${NODE_REPORT_DIR}` } as const;
 
-/** Writable paths of the agent (its root filesystem stays read-only). */
-const AGENT_VOLUMES = { etc: "/opt/aws/amazon-cloudwatch-agent/etc", var: "/opt/aws/amazon-cloudwatch-agent/var", logs: "/opt/aws/amazon-cloudwatch-agent/logs", tmp: "/tmp" } as const;
-
 export interface SidecarArgs {
+    /** The CloudWatch agent image we build (cloudwatch-agent/image: the pinned agent, non-root, with declared VOLUMEs). */
+    readonly agentImage: pulumi.Input<string>;
     readonly region: string;
     readonly clusterName: pulumi.Input<string>;
     /** Physical name of the web server's ECS service (dimension `ServiceName`). */
@@ -135,12 +133,15 @@ const logWrite = (arn: pulumi.Input<string>, sid: string): PolicyStatement => ({
 export function webSidecars(args: SidecarArgs): Sidecars {
     const tmp = args.tmpVolume ?? "tmp";
     const interval = args.scrapeIntervalSeconds ?? 60;
-    const agentMounts = (prefix: string) => Object.entries(AGENT_VOLUMES).map(([k, p]) => ({ sourceVolume: `${prefix}-${k}`, containerPath: p }));
+    const agentMounts = (prefix: string) => Object.entries(AGENT_PATHS).map(([k, p]) => ({ sourceVolume: `${prefix}-${k}`, containerPath: p }));
     const agent = (name: string, env: { name: string; value: pulumi.Input<string> }[], extraMounts: ContainerDefinition["mountPoints"] = []): ContainerDefinition => ({
         name,
-        image: IMAGES.cloudwatchAgent,
-        // The agent image's own non-root user (cwagent, uid 10001).
-        user: "10001:10001",
+        image: args.agentImage,
+        // The user our agent image gives its writable directories to. The upstream image has no
+        // user but root; the agent runs as another user once its directories are that user's
+        // (GitHub issues, not docs: aws/amazon-cloudwatch-agent#276, non-root with a read-only
+        // root on Fargate; aws/aws-app-mesh-roadmap#122, uid 1337 failing only on etc/).
+        user: `${AGENT_UID}:${AGENT_UID}`,
         // A sidecar failing must not take the web server down with it.
         essential: false,
         memoryReservation: 64,
@@ -157,7 +158,7 @@ export function webSidecars(args: SidecarArgs): Sidecars {
     ];
     return {
         containers,
-        volumes: containers.flatMap((c) => Object.keys(AGENT_VOLUMES).map((k) => `${c.name}-${k}`)),
+        volumes: containers.flatMap((c) => Object.keys(AGENT_PATHS).map((k) => `${c.name}-${k}`)),
         taskRoleStatements: [
             logWrite(args.fileLogGroupArn, "SidecarFileLogs"),
             logWrite(args.emfLogGroupArn, "AppMetricsEmf"),

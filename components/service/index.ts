@@ -31,7 +31,7 @@ export interface MonitoredServiceArgs {
     readonly deletionProtection: boolean;
     readonly postgres: PostgresConnection;
     readonly redis: RedisConnection;
-    /** Secrets the tasks need injected (data-store credentials). */
+    /** Secrets ECS injects into the tasks (the Redis AUTH token); the database password the server reads itself. */
     readonly secretArns: readonly pulumi.Input<string>[];
     /** Sidecar containers (CloudWatch agent, app-metrics) from the monitoring layer. @default none */
     readonly sidecars?: readonly ContainerDefinition[];
@@ -142,6 +142,21 @@ export class MonitoredService extends pulumi.ComponentResource {
 
         const pg = args.postgres;
         const redis = args.redis;
+        // The server reads the database password from Secrets Manager itself, in both data-store
+        // modes: RDS rotates its managed password every 7 days, and an ECS-injected secret is read
+        // only when the task starts (docs/aws-behaviours.md, "Secrets"). Dev runs the same path so
+        // a missing permission or a wrong reference shows there first.
+        const databaseSecretStatements: PolicyStatement[] = [
+            { Sid: "ReadDatabasePassword", Action: "secretsmanager:GetSecretValue", Resource: pg.passwordSecretArn },
+            {
+                Sid: "DecryptDatabasePassword",
+                Action: "kms:Decrypt",
+                Resource: args.placement.kmsKeyArn,
+                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.placement.region}.amazonaws.com` } },
+            },
+        ];
+        // verify-full: the chain against the region's RDS CAs (shipped with the app), the name against the host.
+        const tlsEnvironment = pg.sslMode === "verify-full" ? [{ name: "DATABASE_CA", value: `amazon-rds:${args.placement.region}` }] : [];
         const web = ecsService(name, {
             placement: args.placement,
             cpu: args.cpu,
@@ -153,7 +168,7 @@ export class MonitoredService extends pulumi.ComponentResource {
             healthCheckGracePeriodSeconds: 30,
             dependsOn: [listener],
             secretArns: args.secretArns,
-            taskRoleStatements: args.sidecarTaskRoleStatements ?? [],
+            taskRoleStatements: [...databaseSecretStatements, ...(args.sidecarTaskRoleStatements ?? [])],
             volumes: [{ name: "tmp" }, ...(args.sidecarVolumes ?? []).map((v) => ({ name: v }))],
             containers: [
                 {
@@ -166,13 +181,13 @@ export class MonitoredService extends pulumi.ComponentResource {
                         { name: "PORT", value: String(args.port) },
                         { name: "NODE_ENV", value: "production" },
                         { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${pg.username}@${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
+                        ...tlsEnvironment,
+                        // A reference (the secret's ARN and JSON key), not the password.
+                        { name: "DATABASE_PASSWORD_FROM", value: pg.passwordValueFrom },
                         { name: "REDIS_URL", value: pulumi.interpolate`${redis.tls ? "rediss" : "redis"}://${redis.host}:${redis.port}` },
                         ...Object.entries(args.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
                     ],
-                    secrets: [
-                        { name: "DATABASE_PASSWORD", valueFrom: pg.passwordValueFrom },
-                        { name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom },
-                    ],
+                    secrets: [{ name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom }],
                     mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp" }],
                     healthCheck: {
                         command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${args.port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],

