@@ -115,11 +115,16 @@ export function runtimeProblem(runtime: string, now: Date): string | undefined {
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /**
- * The base images a Dockerfile builds FROM, with `ARG` defaults substituted (dockerfile-ast's
- * expansion: the global ARGs before the first FROM), leaving out earlier stages and `scratch`.
+ * The base images a Dockerfile builds FROM, with `ARG` values substituted — the build's `args`
+ * (what `docker build --build-arg` passes; they override an ARG's default) or else the defaults —
+ * by dockerfile-ast's expansion of the global ARGs before the first FROM, leaving out earlier stages
+ * and `scratch`.
  */
-export function baseImagesOf(dockerfile: string): string[] {
-    const parsed = DockerfileParser.parse(dockerfile);
+export function baseImagesOf(dockerfile: string, buildArgs: Readonly<Record<string, unknown>> = {}): string[] {
+    // A build arg replaces the declared ARG's default: rewrite `ARG NAME[=default]` to `ARG NAME=value`.
+    const withArgs = dockerfile.replace(/^(\s*ARG\s+)([A-Za-z_][A-Za-z0-9_]*)(=[^\n]*)?$/gim, (line, head: string, name: string) =>
+        typeof buildArgs[name] === "string" ? `${head}${name}=${String(buildArgs[name])}` : line);
+    const parsed = DockerfileParser.parse(withArgs);
     const stages = new Set<string>();
     const images: string[] = [];
     for (const from of parsed.getFROMs()) {
@@ -132,12 +137,12 @@ export function baseImagesOf(dockerfile: string): string[] {
 }
 
 /** The Dockerfile text of a `docker:index/image:Image`, or undefined when it cannot be read. */
-function dockerfileOf(r: PolicyResource): { file: string; text: string } | undefined {
-    const build = r.inputs.build as { context?: string; dockerfile?: string } | undefined;
+function dockerfileOf(r: PolicyResource): { file: string; text: string; args: Record<string, unknown> } | undefined {
+    const build = r.inputs.build as { context?: string; dockerfile?: string; args?: Record<string, unknown> } | undefined;
     if (build?.context === undefined) return undefined;
     const file = path.resolve(PROJECT_ROOT, build.dockerfile ?? path.join(build.context, "Dockerfile"));
     try {
-        return { file, text: fs.readFileSync(file, "utf8") };
+        return { file, text: fs.readFileSync(file, "utf8"), args: build.args ?? {} };
     } catch {
         return undefined;
     }
@@ -165,7 +170,7 @@ export const RUNTIME_RULES: readonly Rule[] = [
             const built = ofType(ctx, "docker:index/image:Image").flatMap((resource) => {
                 const d = dockerfileOf(resource);
                 if (d === undefined) return [];
-                return baseImagesOf(d.text).flatMap((image) => {
+                return baseImagesOf(d.text, d.args).flatMap((image) => {
                     const problem = imageProblem(image, now);
                     return problem ? [{ resource, message: `${path.relative(PROJECT_ROOT, d.file)} FROM ${problem}` }] : [];
                 });
