@@ -11,8 +11,8 @@ export const IMAGES = {
     prometheus: "prom/prometheus:v2.53.2",
     grafana: "grafana/grafana:11.2.0",
     nodeExporter: "prom/node-exporter:v1.5.0",
-    // ghcr.io from v0.53.0 on (gcr.io has only older releases); the bare tag is published for every
-    // release, the v-prefixed one only since 2026. Why this version: docs/monitoring.md.
+    // New releases are published on ghcr.io only; the bare tag exists for every release, the
+    // v-prefixed one only since 2026. Why this version and registry: docs/monitoring.md.
     cadvisor: "ghcr.io/google/cadvisor:0.60.5",
     redisExporter: "oliver006/redis_exporter:v1.45.0",
     postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.11.1",
