@@ -152,9 +152,11 @@ export class EcsHost implements LocalService {
         return { sizeBytes: s.blocks * s.bsize, availBytes: s.bavail * s.bsize };
     }
 
-    /** Allocate `bytes` more in `instancePath` (fallocate: instant, no data written). */
+    /** Grow `instancePath` by `bytes` of allocated space (fallocate: instant, no data written). */
     async allocate(instancePath: string, bytes: number): Promise<void> {
-        await runCommand(findOnPath("fallocate", "util-linux"), ["-l", String(Math.max(1, Math.floor(bytes))), this.path(instancePath)]);
+        const file = this.path(instancePath);
+        const offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
+        await runCommand(findOnPath("fallocate", "util-linux"), ["-o", String(offset), "-l", String(Math.max(1, Math.floor(bytes))), file]);
     }
 
     /** Allocate until the root volume has `freePercent` of its size left. */
