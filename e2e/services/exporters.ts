@@ -63,7 +63,10 @@ export interface NodeExporterOptions {
     readonly args?: readonly string[];
 }
 
-/** node_exporter (Debian `prometheus-node-exporter`). */
+/**
+ * node_exporter (Debian `prometheus-node-exporter`) as a plain process of this machine: it sees the
+ * machine as a host, not what its ECS container sees. The pipeline uses {@link startNodeExporterOnHost}.
+ */
 export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<ExporterService> {
     return startExporter(
         "node_exporter",
