@@ -4,6 +4,7 @@
  *   PostgreSQL, Redis ← Koronet web server (app/) ← load
  *        ↑                  ↑
  *   postgres_exporter, redis_exporter, node_exporter, web server /metrics
+ *                                       (node_exporter as ECS runs it, on a modelled instance: ecs-host.ts)
  *        ↑ scrape
  *   Prometheus (prometheus.yml + rules rendered by components/monitoring, timing profile `test`)
  *        ↓ alerts
@@ -14,7 +15,9 @@
  *   heartbeat recorder
  *
  * Only addresses (static 127.0.0.1 targets, receiver URLs, secret file paths) differ from what the
- * stacks deploy. Everything lives under one run folder (see services/guard.ts) and is stopped in
+ * stacks deploy. node_exporter runs in the container its task definition describes, on an instance
+ * whose root volume is a small filesystem of fixed size (`ecsHost`), so disk alerts see what they
+ * would see in AWS. Everything lives under one run folder (see services/guard.ts) and is stopped in
  * reverse order by {@link Pipeline.stop}.
  */
 import * as fs from "node:fs";
@@ -30,7 +33,9 @@ import { RULES_DIR, renderPrometheusConfig } from "../components/monitoring/prom
 import { renderPrometheusRules } from "../components/monitoring/prometheus/rules";
 import {
     type AlertmanagerService,
+    EcsHost,
     type ExporterService,
+    type HostContainer,
     FakePagerDuty,
     FakeSlack,
     LocalStack,
@@ -40,7 +45,7 @@ import {
     RunGuard,
     sleep,
     startAlertmanager,
-    startNodeExporter,
+    startNodeExporterOnHost,
     startPostgres,
     startPostgresExporter,
     startPrometheus,
@@ -101,7 +106,9 @@ export class Pipeline {
     web!: WebServerService;
     postgresExporter!: ExporterService;
     redisExporter!: ExporterService;
-    nodeExporter!: ExporterService;
+    /** The modelled ECS instance node_exporter watches (its root volume: `ecsHost.rootVolume()`). */
+    ecsHost!: EcsHost;
+    nodeExporter!: HostContainer;
     slack!: FakeSlack;
     pagerduty!: FakePagerDuty;
     notifier!: LocalServer;
@@ -154,7 +161,10 @@ export class Pipeline {
         [this.postgresExporter, this.redisExporter, this.nodeExporter] = await Promise.all([
             startPostgresExporter({ dataSourceName: dsn, queriesYaml: renderPostgresQueries() }).then((x) => s.add(x)),
             startRedisExporter({ redisUrl: this.redis.url }).then((x) => s.add(x)),
-            startNodeExporter().then((x) => s.add(x)),
+            EcsHost.start().then(async (host) => {
+                this.ecsHost = s.add(host);
+                return s.add(await startNodeExporterOnHost(host));
+            }),
         ]);
         step("exporters");
 

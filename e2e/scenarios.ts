@@ -202,6 +202,16 @@ export async function runScenario(ctx: ScenarioContext, sc: Scenario): Promise<S
 /** Connections held open by the "connections exhausted" scenario. */
 const held: PgClient[] = [];
 
+/** Where the disk scenario writes on the instance: a container log under Docker's data root. */
+const RUNAWAY_LOG = "/var/lib/docker/containers/runaway.log";
+
+/** DiskSpaceLow's threshold (percent free) in a profile. */
+export function diskThresholdPercent(profile: TimingProfile): number {
+    const t = alertsOf(profile).get("DiskSpaceLow")?.threshold;
+    if (typeof t !== "number") throw new Error("DiskSpaceLow has no numeric threshold");
+    return t;
+}
+
 /** Slack's outage in the "Slack failing" scenario. */
 export const SLACK_OUTAGE_SECONDS = 20;
 
@@ -273,6 +283,19 @@ export const SCENARIOS: readonly Scenario[] = [
         also: [{ alert: "TargetDown", mentions: ["job=koronet"] }],
         inject: async ({ pipeline }) => pipeline.web.crash(),
         heal: async ({ pipeline }) => pipeline.web.start(),
+    },
+    {
+        id: "disk-full",
+        title: "Instance root volume filled past the threshold, seen by node_exporter as ECS runs it (pidMode host)",
+        expect: { alert: "DiskSpaceLow", mentions: ["mountpoint=/", "fstype=ext4"] },
+        // Half the threshold left: a runaway container log on the volume that holds /var/lib/docker.
+        inject: async ({ pipeline }) => void (await pipeline.ecsHost.fillTo(diskThresholdPercent(pipeline.profile) / 2, RUNAWAY_LOG)),
+        heal: async ({ pipeline }) => pipeline.ecsHost.remove(RUNAWAY_LOG),
+        verify: async ({ pipeline }) => {
+            const free = pipeline.ecsHost.rootVolume();
+            const percent = (100 * free.availBytes) / free.sizeBytes;
+            return { problems: percent > diskThresholdPercent(pipeline.profile) ? [] : [`the volume still has only ${percent.toFixed(1)} % free after the heal`], notes: [] };
+        },
     },
     {
         id: "slack-failing",

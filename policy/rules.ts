@@ -8,7 +8,7 @@
  * unknown during a real preview is `undefined`: rules then say nothing rather than guess.
  */
 
-import { HOST_ACCESS_CONTAINERS as HOST_ACCESS } from "../components/monitoring/images";
+import { HOST_ACCESS_CONTAINERS as HOST_ACCESS, HOST_PID_CONTAINERS as HOST_PID } from "../components/monitoring/images";
 import { containersOf, key, list, ofType, policiesOf, requireTrue, resourceRule, safeJson, statementsOf, type Environment, type PolicyContext, type PolicyResource, type Rule, type Violation } from "./model";
 import { FILESYSTEM_RULES } from "./filesystems";
 import { KEY_RULES } from "./keys";
@@ -259,6 +259,33 @@ const CORE_RULES: readonly Rule[] = [
                 .filter((m) => !HOST_ACCESS_CONTAINERS.includes(c.name ?? "") || m.readOnly !== true)
                 .map((m) => `${c.name}:${m.containerPath}`));
             return bad.length ? `host paths mounted outside the exception or writable: ${bad.join(", ")}` : undefined;
+        },
+    }),
+    // ECS task definition parameters, pidMode: "host" shares the EC2 instance's process namespace
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_pidmode);
+    // AWS Config ecs-task-definition-pid-mode-check flags it.
+    resourceRule({
+        id: "host-pid-only-node-exporter",
+        reason: "Only the exporter that reads the instance's mount table shares its process namespace.",
+        securityHub: "ECS.3",
+        types: ["aws:ecs/taskDefinition:TaskDefinition"],
+        test: (r) => {
+            if (r.inputs.pidMode !== "host") return undefined;
+            const bad = (containersOf(r) ?? []).filter((c) => !(HOST_PID as readonly string[]).includes(c.name ?? ""));
+            return bad.length ? `pidMode host for containers outside the exception: ${bad.map((c) => c.name).join(", ")}` : undefined;
+        },
+    }),
+    // node_exporter reads mounts from /proc/1/mounts: with --path.rootfs in its own PID namespace it
+    // sees only the container's table, the host root as a read-only bind mount (README, "Docker":
+    // --pid="host", https://github.com/prometheus/node_exporter#docker).
+    resourceRule({
+        id: "host-rootfs-reader-in-host-pid",
+        reason: "An exporter reading the host root (--path.rootfs) runs in the host PID namespace, or it sees no writable volume.",
+        types: ["aws:ecs/taskDefinition:TaskDefinition"],
+        test: (r) => {
+            if (r.inputs.pidMode === "host") return undefined;
+            const readers = (containersOf(r) ?? []).filter((c) => ((c as { command?: unknown }).command as unknown[] | undefined ?? []).some((a) => typeof a === "string" && /^--path\.rootfs=(?!\/?$)/.test(a)));
+            return readers.length ? `${readers.map((c) => c.name).join(", ")} read the host root with --path.rootfs but pidMode is not host` : undefined;
         },
     }),
     resourceRule({

@@ -18,13 +18,16 @@ declare -A PACKAGES=(
   [prometheus-postgres-exporter]=prometheus-postgres-exporter
   [postgresql]=pg_ctlcluster
   [redis-server]=redis-server
+  # e2e's ECS instance model (e2e/services/ecs-host.ts): the root volume is a loop-mounted ext4 image
+  [e2fsprogs]=mkfs.ext4
 )
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 missing=()
 for pkg in "${!PACKAGES[@]}"; do
-  command -v "${PACKAGES[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
+  bin=${PACKAGES[$pkg]}
+  command -v "$bin" >/dev/null 2>&1 || [[ -x /usr/sbin/$bin || -x /sbin/$bin ]] || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then

@@ -41,6 +41,11 @@ export interface EcsServiceArgs {
     readonly launch?: { readonly kind: "fargate" } | { readonly kind: "ec2"; readonly capacityProvider: pulumi.Input<string>; readonly networkMode: "awsvpc" | "host" };
     /** `REPLICA` (default) or `DAEMON` (one task per container instance, EC2 only). */
     readonly schedulingStrategy?: "REPLICA" | "DAEMON";
+    /**
+     * Task `pidMode`: `host` shares the EC2 instance's process namespace (host-level exporters only;
+     * Security Hub ECS.3 flags it). @default each container's own namespace
+     */
+    readonly pidMode?: "host" | "task";
     /** @default 1 */
     readonly desiredCount?: number;
     /** Deployment bounds; single-writer services (PostgreSQL) use 0/100 so two never overlap. @default 100/200 */
@@ -112,6 +117,7 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         runtimePlatform: launch.kind === "fargate" ? { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" } : undefined,
         containerDefinitions: containerDefinitions(containers),
         volumes: args.volumes,
+        pidMode: args.pidMode,
     }, opts);
 
     const discovery = args.discoveryName && p.namespaceId

@@ -11,7 +11,9 @@ export const IMAGES = {
     prometheus: "prom/prometheus:v2.53.2",
     grafana: "grafana/grafana:11.2.0",
     nodeExporter: "prom/node-exporter:v1.5.0",
-    cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
+    // New releases are published on ghcr.io only; the bare tag exists for every release, the
+    // v-prefixed one only since 2026. Why this version and registry: docs/monitoring.md.
+    cadvisor: "ghcr.io/google/cadvisor:0.60.5",
     redisExporter: "oliver006/redis_exporter:v1.45.0",
     postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.11.1",
     cloudwatchAgent: "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300049.1b929",
@@ -36,3 +38,10 @@ export const PORTS = {
  * container with a host mount, or one of these with a writable one, is a violation.
  */
 export const HOST_ACCESS_CONTAINERS = ["node-exporter", "cadvisor"] as const;
+
+/**
+ * The only containers allowed in the EC2 instance's PID namespace (`pidMode: host`, Security Hub
+ * ECS.3): Node Exporter, which reads the instance's mount table from `/proc/1/mounts`
+ * (host-exporters.ts). cAdvisor does not need it (its process metrics are off).
+ */
+export const HOST_PID_CONTAINERS = ["node-exporter"] as const;

@@ -14,6 +14,7 @@ import { ecsService, type EcsPlacement, type EcsServiceResult, type PolicyStatem
 import type { PostgresConnection, RedisConnection } from "../datastores";
 import { ContainerImage } from "../image";
 import { cloudwatchDashboardBody, type CloudWatchDataStores } from "./cloudwatch/dashboard";
+import { CADVISOR, hostDaemonContainer, hostDaemonVolumes, NODE_EXPORTER, type HostDaemon } from "./host-exporters";
 import { IMAGES, PORTS } from "./images";
 import { QUERIES_PATH } from "./postgres-exporter/queries";
 import { RDS_CA_PATH } from "./postgres-exporter/rds-ca";
@@ -22,6 +23,7 @@ import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
 import { TLS_POLICY } from "../service";
 
 export { IMAGES, PORTS, HOST_ACCESS_CONTAINERS } from "./images";
+export { CADVISOR, HOST_DAEMONS, NODE_EXPORTER, hostDaemonContainer, hostDaemonVolumes, type HostDaemon, type HostMount } from "./host-exporters";
 export { renderPrometheusConfig, prometheusConfig, SCRAPE_JOBS, type PrometheusConfigInput, type PrometheusTargets } from "./prometheus/config";
 export { renderPrometheusRules, RULES_FILE_NAME } from "./prometheus/rules";
 export { dashboardPanelQueries, buildDashboards, DASHBOARDS, type DashboardPanelQuery } from "./grafana/dashboards";
@@ -360,47 +362,22 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         }, this);
 
         // ── Host exporters: DAEMON on the EC2 capacity, host network, read-only host mounts ──
-        const daemon = (key: "node-exporter" | "cadvisor", container: ContainerDefinition, volumes: Record<string, string>): EcsServiceResult =>
-            ecsService(`${name}-${key}`, {
+        // Containers, flags, mounts and PID namespace: host-exporters.ts (also what e2e runs).
+        const daemon = (d: HostDaemon): EcsServiceResult =>
+            ecsService(`${name}-${d.key}`, {
                 placement: p,
                 cpu: 128,
-                memory: key === "cadvisor" ? 256 : 128,
+                memory: d.memory,
                 securityGroupIds: [],
                 launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "host" },
                 schedulingStrategy: "DAEMON",
-                discoveryName: DISCOVERY[key === "node-exporter" ? "node" : "cadvisor"].name,
-                volumes: Object.entries(volumes).map(([volume, hostPath]) => ({ name: volume, hostPath })),
-                containers: [{
-                    ...container,
-                    mountPoints: Object.keys(volumes).map((volume) => ({ sourceVolume: volume, containerPath: HOST_MOUNTS[volume] as string, readOnly: true })),
-                }],
+                pidMode: d.pidMode,
+                discoveryName: DISCOVERY[d.discovery].name,
+                volumes: hostDaemonVolumes(d),
+                containers: [hostDaemonContainer(d)],
             }, this);
-        const nodeExporter = daemon("node-exporter", {
-            name: "node-exporter",
-            image: IMAGES.nodeExporter,
-            user: "65534:65534",
-            portMappings: [{ containerPort: PORTS.nodeExporter, hostPort: PORTS.nodeExporter, name: "metrics" }],
-            command: [
-                "--path.rootfs=/host",
-                `--web.listen-address=:${PORTS.nodeExporter}`,
-                "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)",
-            ],
-        }, { hostroot: "/" });
-        const cadvisor = daemon("cadvisor", {
-            name: "cadvisor",
-            image: IMAGES.cadvisor,
-            // Runs as root (the container runtime's state is root-only) but not privileged and with
-            // all capabilities dropped: the named exception in images.ts.
-            portMappings: [{ containerPort: PORTS.cadvisor, hostPort: PORTS.cadvisor, name: "metrics" }],
-            command: [
-                `--port=${PORTS.cadvisor}`,
-                "--docker_only=true",
-                "--housekeeping_interval=15s",
-                "--store_container_labels=false",
-                "--whitelisted_container_labels=com.amazonaws.ecs.cluster,com.amazonaws.ecs.task-definition-family,com.amazonaws.ecs.container-name",
-                "--disable_metrics=percpu,sched,tcp,udp,hugetlb,referenced_memory,cpu_topology,resctrl,advtcp",
-            ],
-        }, { rootfs: "/", varrun: "/var/run", sys: "/sys", docker: "/var/lib/docker", devdisk: "/dev/disk" });
+        const nodeExporter = daemon(NODE_EXPORTER);
+        const cadvisor = daemon(CADVISOR);
 
         // ── Data-store exporters (Fargate), pointed at the stack's data-store mode ──────────
         const pg = args.dataStores.postgres;
@@ -494,16 +471,6 @@ export class MonitoringLayer extends pulumi.ComponentResource {
 }
 
 const DISCOVERY_PROMETHEUS = "prometheus";
-
-/** Container paths of the host volumes (all mounted read-only). */
-const HOST_MOUNTS: Record<string, string> = {
-    hostroot: "/host",
-    rootfs: "/rootfs",
-    varrun: "/var/run",
-    sys: "/sys",
-    docker: "/var/lib/docker",
-    devdisk: "/dev/disk",
-};
 
 function mapValues<K extends string, V, W>(o: Record<K, V>, f: (v: V) => W): Record<K, W> {
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as V)])) as Record<K, W>;

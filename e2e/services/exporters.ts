@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { NODE_EXPORTER, type HostDaemon } from "../../components/monitoring/host-exporters";
 import { findOnPath } from "./binaries";
+import type { EcsHost, HostContainer } from "./ecs-host";
 import { freePort, probeHttp } from "./net";
 import { type ManagedProcess, makeTempDir, startProcess } from "./process";
 import { ProcessService } from "./process-service";
@@ -61,7 +63,10 @@ export interface NodeExporterOptions {
     readonly args?: readonly string[];
 }
 
-/** node_exporter (Debian `prometheus-node-exporter`). */
+/**
+ * node_exporter (Debian `prometheus-node-exporter`) as a plain process of this machine: it sees the
+ * machine as a host, not what its ECS container sees. The pipeline uses {@link startNodeExporterOnHost}.
+ */
 export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<ExporterService> {
     return startExporter(
         "node_exporter",
@@ -71,6 +76,41 @@ export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<Expor
         {},
         opts.port,
     );
+}
+
+/**
+ * The task's flags with `--web.listen-address` pointed at `address`, the one flag a local run must
+ * change (the task listens on the instance's port 9100, taken here by anything). Throws unless the
+ * task sets it exactly once.
+ */
+export function withListenAddress(command: readonly unknown[] | undefined, address: string): string[] {
+    const flags = (command ?? []).map(String);
+    const at = flags.flatMap((f, i) => (f.startsWith("--web.listen-address=") ? [i] : []));
+    if (at.length !== 1) throw new Error(`expected one --web.listen-address flag in the task's command, found ${at.length}: ${flags.join(" ")}`);
+    return flags.map((f, i) => (i === at[0] ? `--web.listen-address=${address}` : f));
+}
+
+export interface NodeExporterOnHostOptions {
+    /** The task as deployed. @default NODE_EXPORTER (components/monitoring/host-exporters.ts) */
+    readonly daemon?: HostDaemon;
+    /** @default the task's container name */
+    readonly name?: string;
+    readonly port?: number;
+}
+
+/**
+ * node_exporter as its ECS task runs it, on a modelled instance: the task's flags, mounts, user and
+ * PID namespace (ecs-host.ts). The binary is Debian's `prometheus-node-exporter` (the version the
+ * task pins), installed at the upstream image's entry point.
+ */
+export function startNodeExporterOnHost(host: EcsHost, opts: NodeExporterOnHostOptions = {}): Promise<HostContainer> {
+    const daemon = opts.daemon ?? NODE_EXPORTER;
+    return host.runDaemon(daemon, {
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        command: (port) => withListenAddress(daemon.container.command, `127.0.0.1:${port}`),
+        entryPoint: { path: "/bin/node_exporter", binary: "prometheus-node-exporter", debianPackage: "prometheus-node-exporter" },
+    });
 }
 
 export interface RedisExporterOptions {

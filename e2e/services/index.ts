@@ -31,12 +31,16 @@ export { AlertmanagerService, startAlertmanager, type AlertmanagerOptions } from
 export {
     ExporterService,
     startNodeExporter,
+    startNodeExporterOnHost,
+    withListenAddress,
     startPostgresExporter,
     startRedisExporter,
+    type NodeExporterOnHostOptions,
     type NodeExporterOptions,
     type PostgresExporterOptions,
     type RedisExporterOptions,
 } from "./exporters";
+export { EcsHost, HostContainer, loopDevicesOf, requireEcsHostSupport, type DaemonOptions, type EcsHostOptions, type VolumeSpace } from "./ecs-host";
 export { RunGuard, RUNS_ROOT, processStartTime, sweepStaleRuns } from "./guard";
 export { PrometheusService, startPrometheus, type PromSample, type PrometheusOptions } from "./prometheus";
 export { FakePagerDuty, FakeSlack, parseSlackNotice, type PagerDutyEvent, type Received, type SlackBody, type SlackNotice } from "./receivers";

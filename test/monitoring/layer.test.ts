@@ -1,6 +1,8 @@
 /** The monitoring layer in both stacks' graphs: services, ports, scheduling, mounts, security groups, secrets. */
 import { strict as assert } from "node:assert";
 import { graphWith, parseJson, stackGraph, type Graph } from "../harness";
+import { hardened } from "../../components/common/containers";
+import { HOST_DAEMONS, NODE_EXPORTER_MOUNT_POINTS_EXCLUDE, hostDaemonContainer, hostDaemonVolumes } from "../../components/monitoring/host-exporters";
 import { HOST_ACCESS_CONTAINERS } from "../../components/monitoring/images";
 import { validateMonitoringArgs } from "../../components/monitoring";
 import { TLS_POLICY } from "../../components/service";
@@ -70,7 +72,47 @@ for (const stack of ["dev", "prod"] as const) {
             const node = containerOf("monitoring-node-exporter-svc", "node-exporter");
             assert.deepEqual(node.mountPoints, [{ sourceVolume: "hostroot", containerPath: "/host", readOnly: true }]);
             assert.ok(node.command?.includes("--path.rootfs=/host"));
-            assert.deepEqual(containerOf("monitoring-cadvisor-svc", "cadvisor").mountPoints?.map((m) => m.containerPath).sort(), ["/dev/disk", "/rootfs", "/sys", "/var/lib/docker", "/var/run"]);
+            assert.deepEqual(containerOf("monitoring-cadvisor-svc", "cadvisor").mountPoints?.map((m) => m.containerPath).sort(), ["/dev/disk", "/rootfs", "/sys", "/sys/fs/cgroup", "/var/lib/docker", "/var/run"]);
+        });
+
+        // node_exporter README, "Docker": --net="host" --pid="host" -v "/:/host:ro,rslave" --path.rootfs=/host
+        // (https://github.com/prometheus/node_exporter#docker); pidMode host on EC2:
+        // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_pidmode
+        it("runs Node Exporter in the instance's PID and network namespaces with the host root read-only at --path.rootfs, as its README's Docker usage", () => {
+            const td = g.taskDefinitionOf(g.one(SVC, "monitoring-node-exporter-svc"));
+            assert.equal(td.inputs.pidMode, "host", "without it /proc/1/mounts is the container's table: the host volume reads readonly=1 and DiskSpaceLow never sees it");
+            assert.equal(td.inputs.networkMode, "host");
+            assert.deepEqual(td.inputs.volumes, [{ name: "hostroot", hostPath: "/" }]);
+            const node = containerOf("monitoring-node-exporter-svc", "node-exporter");
+            assert.equal(node.user, "65534:65534");
+            assert.equal(node.readonlyRootFilesystem, true);
+            assert.deepEqual(node.command, ["--path.rootfs=/host", "--web.listen-address=:9100", `--collector.filesystem.mount-points-exclude=${NODE_EXPORTER_MOUNT_POINTS_EXCLUDE}`]);
+            const excluded = new RegExp(NODE_EXPORTER_MOUNT_POINTS_EXCLUDE);
+            for (const m of ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/proc", "/sys/fs/cgroup", "/run/docker/netns/abc", "/var/lib/docker/overlay2/x/merged", "/dev/shm"]) assert.ok(excluded.test(m), `${m} excluded`);
+            for (const m of ["/", "/var/lib/docker", "/etc", "/etc/hosts.d", "/data"]) assert.ok(!excluded.test(m), `${m} kept`);
+        });
+
+        it("builds both host daemons' task definitions from host-exporters.ts, the description the e2e instance model runs", () => {
+            for (const d of HOST_DAEMONS) {
+                const svc = `monitoring-${d.key}-svc`;
+                const td = g.taskDefinitionOf(g.one(SVC, svc));
+                const { logConfiguration: _logs, ...planned } = containerOf(svc, d.container.name);
+                assert.deepEqual(planned, JSON.parse(JSON.stringify(hardened(hostDaemonContainer(d)))), svc);
+                assert.deepEqual(td.inputs.volumes, hostDaemonVolumes(d), svc);
+                assert.equal(td.inputs.pidMode, d.pidMode, svc);
+            }
+        });
+
+        it("runs cAdvisor from ghcr.io, pinned, with the cgroup v2 hierarchy mounted, without privileges or the host PID namespace", () => {
+            const td = g.taskDefinitionOf(g.one(SVC, "monitoring-cadvisor-svc"));
+            const c = containerOf("monitoring-cadvisor-svc", "cadvisor");
+            assert.match(String(c.image), /^ghcr\.io\/google\/cadvisor:\d+\.\d+\.\d+$/);
+            assert.equal(td.inputs.pidMode, undefined);
+            assert.equal(c.privileged, false);
+            assert.deepEqual(c.linuxParameters?.capabilities?.drop, ["ALL"]);
+            assert.deepEqual(c.mountPoints?.find((m) => m.containerPath === "/sys/fs/cgroup"), { sourceVolume: "cgroup", containerPath: "/sys/fs/cgroup", readOnly: true });
+            assert.ok(c.command?.includes("--enable_metrics=cpu,memory,network,diskIO"));
+            assert.ok(!c.command?.some((f) => String(f).startsWith("--disable_metrics")), "--disable_metrics replaces cAdvisor's default deny-list");
         });
 
         it("keeps Prometheus' TSDB on a local Docker volume, not EFS, with the stack's retention", () => {

@@ -43,6 +43,8 @@ const CORE_BREAKS: Breaks = {
         i.volumes = [...((i.volumes as unknown[]) ?? []), { name: "docker-sock", hostPath: "/var/run/docker.sock" }];
         editContainers(i, (c) => { c[0]!.mountPoints = [{ sourceVolume: "docker-sock", containerPath: "/var/run/docker.sock" }]; });
     }, "web-task") },
+    "host-pid-only-node-exporter": { stack: "dev", breakIt: (r) => mutate(r, TD, (i) => { i.pidMode = "host"; }, "web-task") },
+    "host-rootfs-reader-in-host-pid": { stack: "dev", breakIt: (r) => mutate(r, TD, (i) => { delete i.pidMode; }, "monitoring-node-exporter-task") },
     "secrets-only-via-ecs-secrets": { stack: "dev", breakIt: (r) => mutate(r, TD, (i) => editContainers(i, (c) => { (c[0]!.environment as unknown[]).push({ name: "DATABASE_PASSWORD", value: "hunter2" }); }), "web-task") },
     "iam-no-wildcards": { stack: "dev", breakIt: (r) => mutate(r, ROLE, (i) => { i.inlinePolicies = [{ name: "oops", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) }]; }, "web-task") },
     "log-group-retention": { stack: "dev", breakIt: (r) => mutate(r, "aws:cloudwatch/logGroup:LogGroup", (i) => { delete i.retentionInDays; }) },

@@ -1,0 +1,145 @@
+/**
+ * Node Exporter and cAdvisor as ECS runs them: DAEMON services on the EC2 capacity, host network,
+ * read-only host mounts. This is the one description of their containers, flags, host mounts and
+ * PID namespace: the task definitions (index.ts) are built from it, and the local proof
+ * (e2e/services/ecs-host.ts) runs the exporter from it in Linux namespaces, so what e2e proves
+ * cannot drift from what deploys. docs/monitoring.md, "The host-access exception", says why.
+ */
+import type { ContainerDefinition } from "../common/containers";
+import { IMAGES, PORTS } from "./images";
+
+/** A path of the EC2 instance mounted into a host daemon, always read-only. */
+export interface HostMount {
+    /** Task volume name (stable: renaming it changes the task definition). */
+    readonly volume: string;
+    /** Path on the instance. */
+    readonly hostPath: string;
+    /** Where the container sees it. */
+    readonly containerPath: string;
+}
+
+export interface HostDaemon {
+    /** Logical key: the ECS service is `<layer>-<key>`. */
+    readonly key: "node-exporter" | "cadvisor";
+    /** Scrape job / Cloud Map entry (prometheus/config.ts `DISCOVERY`). */
+    readonly discovery: "node" | "cadvisor";
+    /** Task memory reservation (MiB). */
+    readonly memory: number;
+    /**
+     * ECS `pidMode`. `host` shares the instance's PID namespace, so `/proc/1` is the instance's
+     * init. @default the container's own PID namespace
+     */
+    readonly pidMode?: "host";
+    /** The container, without its mount points (they come from `hostMounts`). */
+    readonly container: ContainerDefinition;
+    readonly hostMounts: readonly HostMount[];
+}
+
+/** Where Node Exporter sees the instance's root filesystem (`--path.rootfs`). */
+export const NODE_EXPORTER_ROOTFS = "/host";
+
+/**
+ * Mount points Node Exporter skips (matched after `--path.rootfs` is stripped): pseudo filesystems,
+ * Docker's per-container mounts, and the `/etc/hosts|hostname|resolv.conf` files Docker bind-mounts
+ * into every container. Those last three are not volumes: they are files on the root volume,
+ * reported read-only when the root filesystem is read-only, and they would repeat the root
+ * volume's figures three times wherever the container's own mount table is read (node_exporter
+ * falls back to `/proc/mounts`, the container's table, when `/proc/1` is hidden by `hidepid`).
+ */
+export const NODE_EXPORTER_MOUNT_POINTS_EXCLUDE = "^/(dev|proc|sys|run|var/lib/docker/.+|etc/(hosts|hostname|resolv\\.conf))($|/)";
+
+/**
+ * Node Exporter per node_exporter's documented Docker usage (README, "Docker":
+ * `--net="host" --pid="host" -v "/:/host:ro,rslave" ... --path.rootfs=/host`,
+ * https://github.com/prometheus/node_exporter#docker). node_exporter reads the mount table from
+ * `/proc/1/mounts`; only in the host's PID namespace is PID 1 the instance's init, whose table
+ * holds the instance's volumes as mounted (writable). In the container's own PID namespace PID 1 is
+ * the container's init and the table is the container's: the host root appears only as the
+ * read-only bind mount at /host, `node_filesystem_readonly` is 1 for it, and the DiskSpaceLow rule
+ * (writable filesystems only) never sees the instance's volume.
+ *
+ * `pidMode: host` is supported for EC2 tasks (ECS task definition parameters, "pidMode":
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_pidmode).
+ * ECS mount points have no propagation setting (`rslave`): only `sourceVolume`, `containerPath`,
+ * `readOnly` (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_MountPoint.html), so
+ * Docker's default, private, applies — filesystems mounted on the instance after this task started
+ * are listed but read through /host as the directory beneath them. The instances have one volume,
+ * the root volume (components/cluster: one block device mapping), mounted at boot.
+ */
+export const NODE_EXPORTER: HostDaemon = {
+    key: "node-exporter",
+    discovery: "node",
+    memory: 128,
+    pidMode: "host",
+    container: {
+        name: "node-exporter",
+        image: IMAGES.nodeExporter,
+        user: "65534:65534",
+        portMappings: [{ containerPort: PORTS.nodeExporter, hostPort: PORTS.nodeExporter, name: "metrics" }],
+        command: [
+            `--path.rootfs=${NODE_EXPORTER_ROOTFS}`,
+            `--web.listen-address=:${PORTS.nodeExporter}`,
+            `--collector.filesystem.mount-points-exclude=${NODE_EXPORTER_MOUNT_POINTS_EXCLUDE}`,
+        ],
+    },
+    hostMounts: [{ volume: "hostroot", hostPath: "/", containerPath: NODE_EXPORTER_ROOTFS }],
+};
+
+/**
+ * cAdvisor metric kinds collected (`--enable_metrics`, an allow-list): what the rules and dashboards
+ * read (cpu, memory) plus network and block I/O. Not `--disable_metrics`: that flag replaces
+ * cAdvisor's default deny-list, which would switch on `process` (needs the host PID namespace) and
+ * `oom_event` (reads /dev/kmsg: needs the device and CAP_SYSLOG, which this task does not get —
+ * cAdvisor would export an OOM counter stuck at 0). ECS itself reports OOM kills (stopped reason).
+ */
+export const CADVISOR_METRIC_KINDS = ["cpu", "memory", "network", "diskIO"] as const;
+
+/**
+ * cAdvisor on the ECS-optimised Amazon Linux 2023 AMI (cgroup v2). Mounts per cAdvisor's
+ * docs/running.md (`/:/rootfs:ro`, `/var/run`, `/sys:/sys:ro`, `/var/lib/docker:ro`, `/dev/disk:ro`)
+ * plus the instance's cgroup v2 hierarchy at /sys/fs/cgroup, as AWS's own cAdvisor-based daemon
+ * (the CloudWatch agent's `cwagent-ecs-instance-metric` task definition) mounts it: cAdvisor decides
+ * cgroup v1 or v2 by the filesystem at /sys/fs/cgroup, and on the v1 path fails with "mountpoint for
+ * cpu not found" (google/cadvisor#3658, v0.49.1 on AL2023 ECS). No `/dev/kmsg` and not privileged:
+ * see `CADVISOR_METRIC_KINDS`. docs/monitoring.md has the version and registry choice.
+ */
+export const CADVISOR: HostDaemon = {
+    key: "cadvisor",
+    discovery: "cadvisor",
+    memory: 256,
+    container: {
+        name: "cadvisor",
+        image: IMAGES.cadvisor,
+        // Runs as root (the container runtime's state is root-only) but not privileged and with
+        // all capabilities dropped: the named exception in images.ts.
+        portMappings: [{ containerPort: PORTS.cadvisor, hostPort: PORTS.cadvisor, name: "metrics" }],
+        command: [
+            `--port=${PORTS.cadvisor}`,
+            "--docker_only=true",
+            "--housekeeping_interval=15s",
+            "--store_container_labels=false",
+            "--whitelisted_container_labels=com.amazonaws.ecs.cluster,com.amazonaws.ecs.task-definition-family,com.amazonaws.ecs.container-name",
+            `--enable_metrics=${CADVISOR_METRIC_KINDS.join(",")}`,
+        ],
+    },
+    hostMounts: [
+        { volume: "rootfs", hostPath: "/", containerPath: "/rootfs" },
+        { volume: "varrun", hostPath: "/var/run", containerPath: "/var/run" },
+        { volume: "sys", hostPath: "/sys", containerPath: "/sys" },
+        { volume: "cgroup", hostPath: "/sys/fs/cgroup", containerPath: "/sys/fs/cgroup" },
+        { volume: "docker", hostPath: "/var/lib/docker", containerPath: "/var/lib/docker" },
+        { volume: "devdisk", hostPath: "/dev/disk", containerPath: "/dev/disk" },
+    ],
+};
+
+export const HOST_DAEMONS: readonly HostDaemon[] = [NODE_EXPORTER, CADVISOR];
+
+/** The daemon's container as the task definition gets it: its host mounts, all read-only. */
+export function hostDaemonContainer(d: HostDaemon): ContainerDefinition {
+    return { ...d.container, mountPoints: d.hostMounts.map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: true })) };
+}
+
+/** The daemon's task volumes (host bind mounts). */
+export function hostDaemonVolumes(d: HostDaemon): { name: string; hostPath: string }[] {
+    return d.hostMounts.map((m) => ({ name: m.volume, hostPath: m.hostPath }));
+}
