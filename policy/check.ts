@@ -2,7 +2,7 @@
  * `npm run policy [-- --stack <name>]`: evaluates the guardrails over each stack's offline graph
  * and prints every violation. Exit status 1 when any rule is broken.
  */
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand } from "../scripts/cli";
 import { runOffline } from "../scripts/offline/run";
 import { environmentOf, evaluate, RULES, type Violation } from "./rules";
 
@@ -13,8 +13,19 @@ export async function checkStack(stack: string): Promise<Violation[]> {
     return evaluate({ environment, resources: run.resources });
 }
 
+const COMMAND = {
+    usage: "npm run policy [-- --stack <name> ...]",
+    help: `
+Evaluates the guardrail rules (policy/rules.ts) over each stack's offline plan and prints every
+violation; exit status 1 when any rule is broken.
+
+  --stack <name>  only this stack (repeatable); default: dev and prod
+  --help          this text`,
+    options: { stack: { type: "string", multiple: true } },
+} as const;
+
 async function cli(): Promise<void> {
-    const { values } = parseArgs({ options: { stack: { type: "string", multiple: true } }, strict: true });
+    const { values } = parseCommand(COMMAND);
     const stacks = values.stack ?? ["dev", "prod"];
     let failed = false;
     for (const stack of stacks) {
@@ -26,9 +37,4 @@ async function cli(): Promise<void> {
     if (failed) process.exit(1);
 }
 
-if (require.main === module) {
-    cli().catch((err: unknown) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
-    });
-}
+if (require.main === module) runCommand(COMMAND.usage, cli);
