@@ -93,8 +93,9 @@ export function crossKeyProblems(c: StackConfig, stack: string): ConfigProblem[]
         const why = reservedIdentifierReason(pg[field], kind);
         if (why !== undefined) add(at("dataStores", "postgres", field), `got ${show(pg[field])}; ${why} (https://www.postgresql.org/docs/current/sql-keywords-appendix.html); choose another name`);
     }
-    if (pg.managed.maxAllocatedStorageGiB < Math.ceil(pg.managed.allocatedStorageGiB * 1.1)) {
-        add(at("dataStores", "postgres", "managed", "maxAllocatedStorageGiB"), `got ${pg.managed.maxAllocatedStorageGiB}; RDS needs the autoscaling ceiling at least 10% above allocatedStorageGiB (${pg.managed.allocatedStorageGiB}), so allowed: ${Math.ceil(pg.managed.allocatedStorageGiB * 1.1)}..65536 (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html)`);
+    const ceiling = Math.ceil((pg.managed.allocatedStorageGiB * 11) / 10);
+    if (pg.managed.maxAllocatedStorageGiB < ceiling) {
+        add(at("dataStores", "postgres", "managed", "maxAllocatedStorageGiB"), `got ${pg.managed.maxAllocatedStorageGiB}; RDS needs the autoscaling ceiling at least 10% above allocatedStorageGiB (${pg.managed.allocatedStorageGiB}), so allowed: ${ceiling}..65536 (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html)`);
     }
 
     // ── Notifications: someone must hear ──────────────────────────────────────────────────────

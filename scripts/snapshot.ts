@@ -8,7 +8,8 @@
  *
  * What never enters a snapshot: secrets (already "[secret]" in the offline plan), and values that
  * change without the infrastructure changing: image tags and digests computed from the app's build
- * context, asset hashes and sizes, source-code hashes. Those are normalised to placeholders.
+ * context, asset hashes and sizes, source-code hashes, the content hash in rendered build-context
+ * folders. Those are normalised to placeholders.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -124,6 +125,8 @@ export async function currentSnapshot(stack: string): Promise<Snapshot> {
 const VOLATILE_KEY = /(^etag$|hash$|^sourceCodeSize$|^sha256$|^bytes$)/i;
 const ECR_TAG = /(\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[^\s:@"',]+):[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/g;
 const DIGEST = /@sha256:[0-9a-f]{64}/g;
+/** Build contexts the program renders (stacks/build-contexts.ts): `.build/<stack>/<content hash>`. */
+const BUILD_DIR = /(\.build\/[a-z0-9-]+\/)[0-9a-f]{12}/g;
 
 function normaliseObject(obj: Readonly<Record<string, unknown>>, context: string): Record<string, unknown> {
     return normalise(obj, context) as Record<string, unknown>;
@@ -161,7 +164,7 @@ function normaliseString(s: string, key: string): unknown {
         const decoded = Buffer.from(s, "base64").toString("utf8");
         if (/^[\x09\x0a\x0d\x20-\x7e]*$/.test(decoded)) return normaliseString(decoded, "userData.decoded");
     }
-    return s.replace(DIGEST, "@sha256:<digest>").replace(ECR_TAG, "$1:<tag>");
+    return s.replace(DIGEST, "@sha256:<digest>").replace(ECR_TAG, "$1:<tag>").replace(BUILD_DIR, "$1<hash>");
 }
 
 function assertNoSecrets(s: Snapshot): void {

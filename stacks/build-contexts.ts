@@ -1,13 +1,14 @@
 /**
  * The files the monitoring images are built from (prometheus.yml and its rules, Grafana
  * provisioning and dashboards, the postgres exporter's queries), rendered from the stack's
- * validated config when the program runs, into `.build/<stack>/` (gitignored). So any stack —
+ * validated config when the program runs, into `.build/<stack>/<hash>/` (gitignored). So any stack —
  * a third environment too — needs nothing but its `Pulumi.<stack>.yaml`.
  *
  * `rendered/<stack>/` stays the committed, reviewed copy of the same renderers' output for the
  * committed stacks (`npm run render`, checked by `npm run render -- --check` and a test).
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { StackConfig } from "../config";
 import { MONITORING_RENDERERS, type RenderContext, type RenderedFile, type Renderer } from "../components/monitoring/render";
@@ -44,7 +45,7 @@ export function writeFiles(dir: string, files: readonly RenderedFile[]): void {
         writeFileSync(tmp, f.content);
         renameSync(tmp, file);
     }
-    for (const f of listFiles(dir)) if (!wanted.has(f) && !f.endsWith(".tmp")) rmSync(path.join(dir, f), { force: true });
+    for (const f of listFiles(dir)) if (!wanted.has(f) && !f.endsWith(".tmp") && !f.startsWith(".")) rmSync(path.join(dir, f), { force: true });
 }
 
 export function listFiles(dir: string): string[] {
@@ -55,9 +56,24 @@ export function listFiles(dir: string): string[] {
     });
 }
 
-/** Renders the stack's build contexts into `.build/<stack>/` and returns that folder (project-relative). */
+/**
+ * Renders the stack's build contexts into `.build/<stack>/<content hash>/` and returns that folder
+ * (project-relative). Content-addressed: a folder never changes once written, so a plan that
+ * points at it keeps reading what it was built from, even when a later run (another config of
+ * the same stack, in the same process or a parallel one) renders different files. Old folders are
+ * a cache: `rm -rf .build` is always safe.
+ */
 export function writeBuildContexts(project: string, stack: string, config: StackConfig): string {
-    const dir = path.posix.join(BUILD_ROOT, stack);
-    writeFiles(dir, renderFiles({ project, stack, config }));
+    const files = renderFiles({ project, stack, config });
+    const hash = createHash("sha256");
+    for (const f of files) hash.update(f.path).update("\0").update(f.content).update("\0");
+    const dir = path.posix.join(BUILD_ROOT, stack, hash.digest("hex").slice(0, 12));
+    if (!existsSync(path.join(dir, COMPLETE))) {
+        writeFiles(dir, files);
+        writeFileSync(path.join(dir, COMPLETE), "");
+    }
     return dir;
 }
+
+/** Marks a build folder whose files are all written. */
+const COMPLETE = ".complete";

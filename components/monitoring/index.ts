@@ -104,7 +104,7 @@ export interface MonitoringLayerArgs {
     /** EC2 capacity (Prometheus, host exporters). */
     readonly ec2CapacityProviderName: pulumi.Input<string>;
     readonly instanceSecurityGroupId: pulumi.Input<string>;
-    /** Folder of this stack's rendered files (`.build/<stack>`, or the committed `rendered/<stack>`), the images' build contexts. */
+    /** Folder of this stack's rendered files (`.build/<stack>/<hash>`, or the committed `rendered/<stack>`), the images' build contexts. */
     readonly renderedDir: string;
     /** `<project>-<stack>`: prefix of names people read (dashboard, secret, workspace alias). */
     readonly namePrefix: string;
@@ -147,7 +147,7 @@ export function validateMonitoringArgs(args: Pick<MonitoringLayerArgs, "config" 
             throw new Error(`MonitoringLayer: \`grafana.allowedCidrs\` entry ${c} is not inside the load balancer's allowed CIDRs (${args.web.loadBalancerAllowedCidrs.join(", ")}); its security group would drop that traffic before the Grafana rule sees it`);
         }
     }
-    if (!/^(rendered|\.build)\/[a-z0-9-]+$/.test(args.renderedDir)) throw new Error(`MonitoringLayer: \`renderedDir\` must be .build/<stack> or rendered/<stack>, got "${args.renderedDir}"`);
+    if (!/^(rendered\/[a-z0-9-]+|\.build\/[a-z0-9-]+\/[0-9a-f]{12})$/.test(args.renderedDir)) throw new Error(`MonitoringLayer: \`renderedDir\` must be .build/<stack>/<hash> or rendered/<stack>, got "${args.renderedDir}"`);
 }
 
 /** Whether IPv4 CIDR `outer` contains `inner`. */
