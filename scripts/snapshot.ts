@@ -125,8 +125,8 @@ export async function currentSnapshot(stack: string): Promise<Snapshot> {
 const VOLATILE_KEY = /(^etag$|hash$|^sourceCodeSize$|^sha256$|^bytes$)/i;
 const ECR_TAG = /(\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[^\s:@"',]+):[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/g;
 const DIGEST = /@sha256:[0-9a-f]{64}/g;
-/** Build contexts the program renders (stacks/build-contexts.ts): `.build/<stack>/<content hash>`. */
-const BUILD_DIR = /(\.build\/[a-z0-9-]+\/)[0-9a-f]{12}/g;
+/** Build contexts the program renders (stacks/build-contexts.ts): `.build/<stack>/<folder>-<content hash>`. */
+const BUILD_DIR = /(\.build\/[a-z0-9-]+\/[a-z0-9-]+-)[0-9a-f]{12}/g;
 
 function normaliseObject(obj: Readonly<Record<string, unknown>>, context: string): Record<string, unknown> {
     return normalise(obj, context) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * The files the monitoring images are built from (prometheus.yml and its rules, Grafana
  * provisioning and dashboards, the postgres exporter's queries), rendered from the stack's
- * validated config when the program runs, into `.build/<stack>/<hash>/` (gitignored). So any stack —
+ * validated config when the program runs, into `.build/<stack>/<folder>-<hash>/` (gitignored). So any stack —
  * a third environment too — needs nothing but its `Pulumi.<stack>.yaml`.
  *
  * `rendered/<stack>/` stays the committed, reviewed copy of the same renderers' output for the
@@ -57,22 +57,35 @@ export function listFiles(dir: string): string[] {
 }
 
 /**
- * Renders the stack's build contexts into `.build/<stack>/<content hash>/` and returns that folder
- * (project-relative). Content-addressed: a folder never changes once written, so a plan that
- * points at it keeps reading what it was built from, even when a later run (another config of
- * the same stack, in the same process or a parallel one) renders different files. Old folders are
- * a cache: `rm -rf .build` is always safe.
+ * Renders the stack's files and writes each top-level folder (one image's build context) to
+ * `.build/<stack>/<folder>-<content hash>/`; returns folder → path (project-relative).
+ *
+ * Content-addressed per folder: a path changes exactly when that image's files change, which is
+ * exactly when its tag (a hash of the same files, components/image) changes. So an unchanged image
+ * keeps identical inputs (no rebuild, no second push of an immutable ECR tag), and a folder never
+ * changes once written: a plan keeps reading what it was built from even when a later run of the
+ * same stack renders different files. Old folders are a cache: `rm -rf .build` is always safe.
  */
-export function writeBuildContexts(project: string, stack: string, config: StackConfig): string {
-    const files = renderFiles({ project, stack, config });
-    const hash = createHash("sha256");
-    for (const f of files) hash.update(f.path).update("\0").update(f.content).update("\0");
-    const dir = path.posix.join(BUILD_ROOT, stack, hash.digest("hex").slice(0, 12));
-    if (!existsSync(path.join(dir, COMPLETE))) {
-        writeFiles(dir, files);
-        writeFileSync(path.join(dir, COMPLETE), "");
+export function writeBuildContexts(project: string, stack: string, config: StackConfig): Readonly<Record<string, string>> {
+    const byFolder = new Map<string, RenderedFile[]>();
+    for (const f of renderFiles({ project, stack, config })) {
+        const [folder, ...rest] = f.path.split("/");
+        const list = byFolder.get(folder as string) ?? [];
+        list.push({ path: rest.join("/"), content: f.content });
+        byFolder.set(folder as string, list);
     }
-    return dir;
+    const out: Record<string, string> = {};
+    for (const [folder, files] of byFolder) {
+        const hash = createHash("sha256");
+        for (const f of files) hash.update(f.path).update("\0").update(f.content).update("\0");
+        const dir = path.posix.join(BUILD_ROOT, stack, `${folder}-${hash.digest("hex").slice(0, 12)}`);
+        if (!existsSync(path.join(dir, COMPLETE))) {
+            writeFiles(dir, files);
+            writeFileSync(path.join(dir, COMPLETE), "");
+        }
+        out[folder] = dir;
+    }
+    return out;
 }
 
 /** Marks a build folder whose files are all written. */

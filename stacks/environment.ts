@@ -118,8 +118,9 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             clusterName: cluster.clusterName,
             ec2CapacityProviderName: cluster.ec2CapacityProviderName,
             instanceSecurityGroupId: cluster.instanceSecurityGroupId,
+            renderedDir: `rendered/${cfg.stack}`,
             // Rendered now, from this stack's config: a new stack needs nothing but its stack file.
-            renderedDir: writeBuildContexts(cfg.project, cfg.stack, cfg),
+            buildContexts: writeBuildContexts(cfg.project, cfg.stack, cfg),
             prometheusSize: HOST_TASKS.prometheus,
             namePrefix: prefix,
             // A TSDB cap well below the instance volume, so a full TSDB cannot fill the host.

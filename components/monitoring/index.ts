@@ -104,8 +104,10 @@ export interface MonitoringLayerArgs {
     /** EC2 capacity (Prometheus, host exporters). */
     readonly ec2CapacityProviderName: pulumi.Input<string>;
     readonly instanceSecurityGroupId: pulumi.Input<string>;
-    /** Folder of this stack's rendered files (`.build/<stack>/<hash>`, or the committed `rendered/<stack>`), the images' build contexts. */
+    /** Folder of this stack's rendered files (`rendered/<stack>`), the images' build contexts unless `buildContexts` names them. */
     readonly renderedDir: string;
+    /** Build context of each image by folder (`prometheus`, `grafana`, `postgres-exporter`), as the program rendered them. @default `${renderedDir}/<folder>` */
+    readonly buildContexts?: Readonly<Record<string, string>>;
     /** `<project>-<stack>`: prefix of names people read (dashboard, secret, workspace alias). */
     readonly namePrefix: string;
     readonly dataStores: {
@@ -147,7 +149,7 @@ export function validateMonitoringArgs(args: Pick<MonitoringLayerArgs, "config" 
             throw new Error(`MonitoringLayer: \`grafana.allowedCidrs\` entry ${c} is not inside the load balancer's allowed CIDRs (${args.web.loadBalancerAllowedCidrs.join(", ")}); its security group would drop that traffic before the Grafana rule sees it`);
         }
     }
-    if (!/^(rendered\/[a-z0-9-]+|\.build\/[a-z0-9-]+\/[0-9a-f]{12})$/.test(args.renderedDir)) throw new Error(`MonitoringLayer: \`renderedDir\` must be .build/<stack>/<hash> or rendered/<stack>, got "${args.renderedDir}"`);
+    if (!/^rendered\/[a-z0-9-]+$/.test(args.renderedDir)) throw new Error(`MonitoringLayer: \`renderedDir\` must be rendered/<stack>, got "${args.renderedDir}"`);
 }
 
 /** Whether IPv4 CIDR `outer` contains `inner`. */
@@ -197,7 +199,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         const platform = args.platform ?? "linux/amd64";
         const promSize = args.prometheusSize ?? { cpu: 512, memory: 1536 };
         const egressAll = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs, image pulls, scrape and data-store traffic" }];
-        const image = (key: string) => new ContainerImage(`${name}-${key}-image`, { context: `${args.renderedDir}/${key}`, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
+        const image = (key: string) => new ContainerImage(`${name}-${key}-image`, { context: args.buildContexts?.[key] ?? `${args.renderedDir}/${key}`, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
 
         // ── Security groups ──────────────────────────────────────────────────────────────────
         const grafanaSg = new aws.ec2.SecurityGroup(`${name}-grafana`, {

@@ -219,7 +219,7 @@ describe("stack configuration", function () {
     describe("made valid by design", () => {
         /** The rendered files the Prometheus image is built from in this plan. */
         function prometheusContext(g: Graph): { config: Record<string, any>; rules: Record<string, any> } {
-            const image = g.ofType("docker:index/image:Image").find((i) => String((i.inputs.build as { context?: string }).context).endsWith("/prometheus"));
+            const image = g.ofType("docker:index/image:Image").find((i) => /\/prometheus(-[0-9a-f]{12})?$/.test(String((i.inputs.build as { context?: string }).context)));
             const dir = path.join(PROJECT_ROOT, String((image?.inputs.build as { context: string }).context));
             return {
                 config: parse(readFileSync(path.join(dir, "prometheus.yml"), "utf8")) as Record<string, any>,
@@ -304,9 +304,9 @@ describe("stack configuration", function () {
             assert.ok(g.resources.length > 100);
             assert.equal(g.one("aws:rds/instance:Instance").inputs.identifier, "koronet-staging-postgres");
             const contexts = g.ofType("docker:index/image:Image").map((i) => String((i.inputs.build as { context: string }).context)).filter((c) => c.startsWith(".build/"));
-            assert.deepEqual(contexts.map((c) => c.replace(/^\.build\/staging\/[0-9a-f]{12}\//, "")).sort(), ["grafana", "postgres-exporter", "prometheus"]);
+            assert.deepEqual(contexts.map((c) => c.replace(/^\.build\/staging\/([a-z-]+)-[0-9a-f]{12}$/, "$1")).sort(), ["grafana", "postgres-exporter", "prometheus"]);
             for (const c of contexts) assert.ok(existsSync(path.join(PROJECT_ROOT, c, "Dockerfile")), `${c}/Dockerfile exists`);
-            const promDir = contexts.find((c) => c.endsWith("/prometheus")) as string;
+            const promDir = contexts.find((c) => /\/prometheus-[0-9a-f]{12}$/.test(c)) as string;
             assert.match(readFileSync(path.join(PROJECT_ROOT, promDir, "prometheus.yml"), "utf8"), /stack: staging/);
         });
     });
