@@ -96,11 +96,15 @@ function leaves(s: Json, p: string[], out: string[]): void {
             for (const [k, child] of Object.entries(props)) {
                 const required = (variant.required as string[] | undefined)?.includes(k) ?? false;
                 const allowed = allowedOf(child);
-                out.push(`- \`${k}\` (${typeOf(child)}${required ? "" : ", optional"}): ${String(child.description ?? "")}${allowed ? ` Allowed: ${allowed}.` : ""}`);
+                const text = String(child.description ?? "").replace(/ @default (.+)$/, " Default: $1.");
+                out.push(`- \`${k}\` (${typeOf(child)}${required ? "" : ", optional"}): ${text}${allowed ? ` Allowed: ${allowed}.` : ""}`);
             }
             out.push("");
         }
-        out.push(`- default: ${defaults(p)}`, `- set: \`${example(key, [...p, "source"], {})}\` (switching the source replaces the default object whole)`, "");
+        const tags = (s.oneOf as Json[]).map((v) => Object.values((v.properties ?? {}) as Record<string, Json>).find((x) => x.const !== undefined)?.const);
+        const tagKey = Object.entries(((s.oneOf as Json[])[0]?.properties ?? {}) as Record<string, Json>).find(([, v]) => v.const !== undefined)?.[0] ?? "source";
+        const other = tags.find((t) => t !== getAt(defaultsFor("dev"), [...p, tagKey]));
+        out.push(`- default: ${defaults(p)}`, `- set: \`${setCommand("<stack>", `${key}.${tagKey}`, other).replace(" --stack <stack>", "")}\` (switching \`${tagKey}\` replaces the default object whole; then set the variant's keys)`, "");
         return;
     }
     const allowed = allowedOf(s);
