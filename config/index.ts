@@ -239,17 +239,62 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
     readNumericEnums(merged);
     const candidate = { environment, region: raw.values["aws:region"], ...merged };
     const result = stackConfigSchema.safeParse(candidate);
-    if (!result.success) {
-        for (const issue of result.error.issues) problems.push(describeIssue(issue, candidate, stack, knownEnvironment));
-        throw new ConfigError(stack, problems);
+    if (result.success) {
+        problems.push(...laterProblems(result.data, stack, knownEnvironment, candidate, secretValues));
+        if (problems.length > 0) throw new ConfigError(stack, problems);
+        return { config: result.data, secretValues };
     }
-    const config = result.data;
-    for (const p of crossKeyProblems(config, stack)) problems.push(withFix(p, stack, knownEnvironment, candidate));
-    for (const p of validateAlertingSecrets(config.alerting, new Set(Object.keys(secretValues)))) problems.push(p);
-    for (const p of unusedSecrets(config, new Set(Object.keys(secretValues)), stack)) problems.push(p);
-    for (const p of validateAlertCatalog(stackAlertSettings(config))) problems.push(withFix(p, stack, knownEnvironment, candidate));
-    if (problems.length > 0) throw new ConfigError(stack, problems);
-    return { config, secretValues };
+    for (const issue of result.error.issues) problems.push(describeIssue(issue, candidate, stack, knownEnvironment));
+    // Every problem at once: with each bad field put back to its default, the checks that need a
+    // whole valid config (prod rules, cross-key checks, secrets, the catalog) still run, and report
+    // what they find about the other keys.
+    const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+    const addNew = (found: readonly ConfigProblem[]) => {
+        const reported = problems.map((p) => p.key);
+        for (const p of found) if (!reported.some((k) => related(k, p.key))) problems.push(p);
+    };
+    // Object-level rules (prod's) run only once the fields parse: repair, then look again.
+    let repaired = repair(candidate, result.error.issues, defaultsFor(knownEnvironment));
+    for (let round = 0; round < 3; round++) {
+        const again = stackConfigSchema.safeParse(repaired);
+        if (again.success) {
+            addNew(laterProblems(again.data, stack, knownEnvironment, candidate, secretValues));
+            break;
+        }
+        addNew(again.error.issues.map((issue) => describeIssue(issue, candidate, stack, knownEnvironment)));
+        repaired = repair(repaired, again.error.issues, defaultsFor(knownEnvironment));
+    }
+    throw new ConfigError(stack, problems);
+}
+
+/** The checks that need a config the schema accepted. */
+function laterProblems(config: StackConfig, stack: string, environment: Environment, candidate: Record<string, unknown>, secretValues: Partial<Record<SecretKey, string>>): ConfigProblem[] {
+    return [
+        ...crossKeyProblems(config, stack).map((p) => withFix(p, stack, environment, candidate)),
+        ...validateAlertingSecrets(config.alerting, new Set(Object.keys(secretValues))),
+        ...unusedSecrets(config, new Set(Object.keys(secretValues)), stack),
+        ...validateAlertCatalog(stackAlertSettings(config)).map((p) => withFix(p, stack, environment, candidate)),
+    ];
+}
+
+/** A copy of `candidate` with every field an issue names set back to the environment default (unknown keys dropped). */
+function repair(candidate: Record<string, unknown>, issues: readonly z.core.$ZodIssue[], defaults: RawConcerns): Record<string, unknown> {
+    const out = structuredClone(candidate);
+    for (const issue of issues) {
+        const path = issue.path.map(String);
+        const parent = path.length === 0 ? out : getAt(out, path.slice(0, -1));
+        if (issue.code === "unrecognized_keys") {
+            const here = getAt(out, path);
+            if (isPlainObject(here)) for (const k of issue.keys) delete here[k];
+            continue;
+        }
+        const last = path[path.length - 1];
+        if (last === undefined || (!isPlainObject(parent) && !Array.isArray(parent))) continue;
+        const fallback = path[0] === "region" ? "eu-west-1" : getAt(defaults, path);
+        if (Array.isArray(parent)) parent.splice(Number(last), 1, fallback);
+        else parent[last] = structuredClone(fallback);
+    }
+    return out;
 }
 
 /** `"2"` → 2, `"true"` → true, like `pulumi config set --path` stores them. */
