@@ -8,6 +8,7 @@
  * Options: `--steady <seconds>` (default 150), `--json <file>` (write the raw results too).
  */
 import * as fs from "node:fs";
+import { parseCommand, runCommand, UsageError } from "../scripts/cli";
 
 import { resolveAlerts, type AlertId, type CloudWatchTargets } from "../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../components/alerting/cloudwatch-alarms";
@@ -18,10 +19,19 @@ import { Pipeline } from "../e2e/pipeline";
 import { runAlertmanagerKilled, runPrometheusKilled, watchdogAfterPrometheusDiesSeconds, type PartOutageResult } from "../e2e/pipeline-faults";
 import { SCENARIOS, runScenario, runSteady, type AlertTiming, type ScenarioResult, type SteadyResult } from "../e2e/scenarios";
 
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const COMMAND = {
+    usage: "npm run bench:alerts [-- --steady <seconds>] [-- --json <file>]",
+    help: `
+Runs the end-to-end alerting pipeline on 127.0.0.1 (real PostgreSQL, Redis, Prometheus,
+Alertmanager, exporters; test timing profile) through a steady run and every fault scenario, and
+prints per alert the measured fault → Slack and heal → resolved seconds next to the computed
+production worst case. Takes about 10 minutes; needs the Debian packages npm test installs.
+
+  --steady <seconds>  length of the steady (no-fault) run; default 150
+  --json <file>       also write the raw results as JSON
+  --help              this text`,
+    options: { steady: { type: "string" }, json: { type: "string" } },
+} as const;
 
 /** Production worst cases with the catalog defaults; managed data stores (the most CloudWatch alarms). */
 function productionRows(): Map<AlertId, TimeToNotifyRow> {
@@ -117,7 +127,9 @@ function partsReport(parts: readonly PartOutageResult[]): string {
 }
 
 async function main(): Promise<void> {
-    const steadySeconds = Number(arg("steady") ?? 150);
+    const { values } = parseCommand(COMMAND);
+    const steadySeconds = Number(values.steady ?? 150);
+    if (!Number.isInteger(steadySeconds) || steadySeconds < 10) throw new UsageError(`--steady must be a whole number of seconds ≥ 10, got ${JSON.stringify(values.steady)}`);
     const t0 = Date.now();
     const log = (l: string) => console.error(`[bench] ${l}`);
     const p = await Pipeline.start({ log });
@@ -148,13 +160,10 @@ async function main(): Promise<void> {
     console.log(report(out.steady, out.scenarios, total));
     console.log(partsReport(out.parts));
     console.log(`Dashboard panel queries: ${out.panels.total - out.panels.failed.length}/${out.panels.total} return data or use documented cAdvisor metrics${out.panels.failed.length > 0 ? `; failing: ${out.panels.failed.join("; ")}` : ""}`);
-    const json = arg("json");
+    const json = values.json;
     if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ ...out, totalSeconds: total }, null, 2)}\n`);
     const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.parts.some((r) => r.problems.length > 0) || out.panels.failed.length > 0;
     process.exitCode = failedAny ? 1 : 0;
 }
 
-main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+runCommand(COMMAND.usage, main);

@@ -45,12 +45,12 @@ export type AlertingConfig = z.infer<typeof alertingSchema>;
 export function validateAlertingSecrets(alerting: AlertingConfig, present: ReadonlySet<string>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const require = (key: SecretKey, because: string) => {
-        if (!present.has(key)) problems.push({ key: `koronet:${key}`, message: `missing; required because ${because} (set it with \`pulumi config set --secret koronet:${key} <value>\`)` });
+        if (!present.has(key)) problems.push({ key: `koronet:${key}`, message: `missing; required because ${because}`, fix: `pulumi config set --secret koronet:${key} <value>` });
     };
     const { slack, pagerduty } = alerting.notifications;
     if (slack.mode === "lambda" && slack.webhookUrlFrom === "config") require("slackWebhookUrl", "koronet:alerting.notifications.slack.webhookUrlFrom is `config`");
     if (slack.mode === "chatbot" && slack.chatbot === undefined) {
-        problems.push({ key: "koronet:alerting.notifications.slack.chatbot", message: "missing; `mode: chatbot` needs workspaceId and channelId" });
+        problems.push({ key: "koronet:alerting.notifications.slack.chatbot", message: "missing; `mode: chatbot` needs workspaceId and channelId", fix: "pulumi config set --path koronet:alerting.notifications.slack.chatbot.workspaceId <T...> && pulumi config set --path koronet:alerting.notifications.slack.chatbot.channelId <C...>" });
     }
     if (pagerduty.enabled && pagerduty.routingKeyFrom === "config") require("pagerdutyRoutingKey", "koronet:alerting.notifications.pagerduty.routingKeyFrom is `config`");
     return problems;

@@ -14,7 +14,7 @@
  * ```
  */
 import { z } from "zod";
-import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, resolveAlerts, type AlertDefinition, type AlertId } from "../components/alerting/catalog";
+import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, resolveAlerts, type AlertDefinition, type AlertId, type CloudWatchTargets, type ResolveSettings } from "../components/alerting/catalog";
 import type { ConfigProblem } from "./index";
 
 /** Where the section sits in the stack config; prefixes messages. */
@@ -36,10 +36,18 @@ const positiveInt = (what: string, max: number) =>
 const cloudwatchSchema = z
     .strictObject(
         {
-            /** Seconds per datapoint: 10, 30 (high-resolution metrics only) or a multiple of 60. @default per severity (60) */
-            periodSeconds: z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a number; allowed 10, 30 or a multiple of 60` }).check((ctx) => {
-                if (!isValidCloudWatchPeriod(ctx.value) || ctx.value > 86400) {
-                    ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed; allowed 10, 30 or a multiple of 60 up to 86400` });
+            /**
+             * Seconds per datapoint: a multiple of 60. CloudWatch takes 10 and 30 only for high-resolution
+             * metrics, and every metric the catalog's alarms read is published at 1-minute resolution
+             * (AWS vended metrics, Container Insights, the app's EMF metrics), so such an alarm would
+             * never have data (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#high-resolution-alarms).
+             * @default per severity (60)
+             */
+            periodSeconds: z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a number; allowed a multiple of 60 up to 86400` }).check((ctx) => {
+                if (ctx.value === 10 || ctx.value === 30) {
+                    ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed: CloudWatch evaluates ${ctx.value}-second periods only on high-resolution metrics, and this alert's metrics have 1-minute resolution, so the alarm would never have data; allowed a multiple of 60 up to 86400` });
+                } else if (!isValidCloudWatchPeriod(ctx.value) || ctx.value > 86400) {
+                    ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed; allowed a multiple of 60 up to 86400` });
                 }
             }),
             /** N datapoints evaluated. @default critical 1, warning 3 */
@@ -131,27 +139,19 @@ export type AlertOverrides = Partial<Readonly<Record<AlertId, AlertOverride>>>;
 const _schemaFitsType: (x: z.infer<typeof alertOverridesSchema>) => AlertOverrides = (x) => x;
 void _schemaFitsType;
 
-/**
- * Per-environment defaults, merged under the stack's own `alerts` (stack wins, per key).
- * dev: UnusualTraffic off — a dev stack has no steady traffic to learn a band from, so it would
- * only report that nobody is testing right now.
- */
-export const ALERT_DEFAULTS: Readonly<Record<"dev" | "prod", AlertOverrides>> = {
-    dev: { UnusualTraffic: { enabled: false } },
-    prod: {},
-};
-
-/** The environment's defaults with the stack's overrides on top (per alert, per key; `cloudwatch` merged too). */
-export function withAlertDefaults(environment: "dev" | "prod", stack: AlertOverrides = {}): AlertOverrides {
-    const out: Partial<Record<AlertId, AlertOverride>> = {};
-    for (const id of ALERT_IDS) {
-        const d = ALERT_DEFAULTS[environment][id];
-        const s = stack[id];
-        if (d === undefined && s === undefined) continue;
-        const cloudwatch = d?.cloudwatch !== undefined || s?.cloudwatch !== undefined ? { ...d?.cloudwatch, ...s?.cloudwatch } : undefined;
-        out[id] = { ...d, ...s, ...(cloudwatch !== undefined ? { cloudwatch } : {}) };
-    }
-    return out;
+/** The catalog settings of a validated stack: its alert overrides (environment defaults already
+ * merged in by `loadConfig`), runbook base and Prometheus intervals. Plan, render, the
+ * time-to-notify report and the alerting component all resolve the catalog with exactly this. */
+export function stackAlertSettings(config: {
+    readonly alerting: { readonly alerts?: AlertOverrides; readonly runbookBaseUrl: string };
+    readonly monitoring: { readonly prometheus: { readonly scrapeIntervalSeconds: number; readonly evaluationIntervalSeconds: number } };
+}): ResolveSettings {
+    const p = config.monitoring.prometheus;
+    return {
+        alerts: config.alerting.alerts ?? {},
+        runbookBaseUrl: config.alerting.runbookBaseUrl,
+        prometheusIntervals: { scrapeIntervalSeconds: p.scrapeIntervalSeconds, evaluationIntervalSeconds: p.evaluationIntervalSeconds },
+    };
 }
 
 /** Formats a zod error of this schema as `alerting.alerts.<path>: <message>` lines. */
@@ -171,13 +171,40 @@ export function parseAlertOverrides(raw: unknown): AlertOverrides {
  * problems, so the program stops before registering any resource rather than when the alerting
  * component is built.
  */
-export function validateAlertCatalog(environment: "dev" | "prod", alerts: AlertOverrides | undefined): ConfigProblem[] {
+export function validateAlertCatalog(settings: ResolveSettings): ConfigProblem[] {
     try {
-        resolveAlerts({ alerts: withAlertDefaults(environment, alerts) });
+        resolveAlerts(settings);
         return [];
     } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         const m = /^(alerting\.alerts\.[\w.]+): ([\s\S]*)$/.exec(message);
         return [m ? { key: `koronet:${m[1]}`, message: m[2] as string } : { key: "koronet:alerting.alerts", message }];
     }
+}
+
+/**
+ * Enabled alerts whose CloudWatch alarms read a metric namespace, for a data-store mode. Alarm
+ * specs do not depend on dimension values, so placeholders stand in for the deployed resources.
+ */
+export function alertsReadingNamespace(settings: ResolveSettings, dataStores: { readonly mode: "ecs" | "managed"; readonly cacheNodes: number }, namespace: string): AlertId[] {
+    const p = "placeholder";
+    const targets: CloudWatchTargets = {
+        loadBalancerArnSuffix: p,
+        targetGroupArnSuffix: p,
+        clusterName: p,
+        serviceName: p,
+        dataStores: dataStores.mode === "managed"
+            ? { mode: "managed", rds: { instanceId: p, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 1024 ** 3 }, elasticache: { cacheClusterIds: Array.from({ length: dataStores.cacheNodes }, (_, i) => `${p}-${i}`) } }
+            : { mode: "ecs" },
+    };
+    let alerts;
+    try {
+        alerts = resolveAlerts(settings);
+    } catch {
+        return []; // validateAlertCatalog reports why
+    }
+    return alerts
+        .filter((a) => a.enabled && a.cloudwatch !== undefined)
+        .filter((a) => (a.cloudwatch?.alarms(targets) ?? []).some((spec) => [spec.metric?.namespace, ...(spec.metricQueries ?? []).map((q) => q.metric?.namespace)].includes(namespace)))
+        .map((a) => a.id);
 }

@@ -1,7 +1,7 @@
 /** Schema of `koronet:monitoring`: the Prometheus/Grafana layer. */
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { acmCertificateArn, cidr, isCidr } from "./schema";
+import { acmCertificateArn, cidr, int, isCidr } from "./schema";
 
 /**
  * Source ranges an internet-facing load balancer never sees: its nodes have public addresses and
@@ -45,14 +45,16 @@ const publicCidr = cidr.refine((c) => nonPublicRangeOf(c) === undefined, {
 
 export const monitoringSchema = z.strictObject({
     /** Deploy the monitoring layer (Prometheus, Grafana, exporters, sidecars). */
-    enabled: z.boolean(),
+    enabled: z.boolean().describe("Deploy the monitoring layer (Prometheus, Grafana, exporters, the web server's metric sidecars). prod requires it; off, the alerts that read the sidecars' metrics must be turned off too."),
     prometheus: z.strictObject({
         /** Local TSDB retention in days. */
-        retentionDays: z.number().int().min(1).max(90),
-        scrapeIntervalSeconds: z.number().int().min(5).max(120),
-        evaluationIntervalSeconds: z.number().int().min(5).max(120),
+        retentionDays: int(1, 90, "days").describe("Local TSDB retention, days."),
+        /** Scrape interval; rate windows and time-to-notify follow it (windows hold at least 4 scrapes). */
+        scrapeIntervalSeconds: int(5, 120, "seconds").describe("Scrape interval, seconds. Alert rate windows follow it: a default window holds at least 4 scrapes, an overridden one at least 2."),
+        /** Rule evaluation interval: the alert rule group's `interval` and prometheus.yml's global one. */
+        evaluationIntervalSeconds: int(5, 120, "seconds").describe("Rule evaluation interval, seconds: the alert rule group's interval and prometheus.yml's global one."),
         /** remote_write to an Amazon Managed Service for Prometheus workspace. */
-        remoteWrite: z.boolean(),
+        remoteWrite: z.boolean().describe("remote_write to an Amazon Managed Service for Prometheus workspace."),
     }),
     grafana: z.strictObject({
         /**

@@ -126,7 +126,8 @@ if (require.main === module) {
         (code) => process.exit(code),
         (err: unknown) => {
             if (err instanceof UsageError) {
-                console.error(err.showUsage ? `${err.message}\n\n${USAGE}` : `${err.message} (npm run policy -- --help for usage)`);
+                // The convention of every command (scripts/cli.ts): "error: ...", then the usage.
+                console.error(err.showUsage ? `error: ${err.message}\n${USAGE}` : `error: ${err.message} (npm run policy -- --help for usage)`);
                 process.exit(2);
             }
             console.error(err instanceof Error ? err.message : err);

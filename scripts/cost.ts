@@ -61,6 +61,8 @@ export interface PriceTable {
     readonly s3StandardGbMonth: number;
     readonly sqsPerMillion: number;
     readonly assumptions: Record<string, Assumption>;
+    /** Set when this table stands in for a region that has none. */
+    readonly approximation?: string;
 }
 
 export interface CostLine {
@@ -80,6 +82,8 @@ export interface NotPriced {
 
 export interface CostReport {
     readonly region: string;
+    /** Set when the prices are another region's (no table for this one): say so with every figure. */
+    readonly approximation?: string;
     readonly currency: string;
     readonly pricesTakenOn: string;
     readonly lines: readonly CostLine[];
@@ -92,10 +96,29 @@ export interface CostReport {
     readonly assumptions: readonly string[];
 }
 
-export function loadPrices(region = "eu-west-1"): PriceTable {
+/** The region whose price table stands in for regions without one. */
+export const FALLBACK_PRICE_REGION = "eu-west-1";
+
+/**
+ * The price table of `region`. A region without `cost/prices-<region>.json` gets the
+ * eu-west-1 table, marked as an approximation (every figure says so), rather than no estimate.
+ */
+export function loadPrices(region = FALLBACK_PRICE_REGION): PriceTable {
     const file = path.join(PROJECT_ROOT, "cost", `prices-${region}.json`);
-    if (!existsSync(file)) throw new Error(`no price table for ${region}: add cost/prices-${region}.json (same shape as cost/prices-eu-west-1.json)`);
-    return JSON.parse(readFileSync(file, "utf8")) as PriceTable;
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as PriceTable;
+    const fallback = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "cost", `prices-${FALLBACK_PRICE_REGION}.json`), "utf8")) as PriceTable;
+    return {
+        ...fallback,
+        approximation: `approximation: there is no price table for ${region} (cost/prices-${region}.json), so ${FALLBACK_PRICE_REGION} list prices stand in; regional prices differ by a few to ~30 %`,
+    };
+}
+
+/** A resource type whose size has no price: the estimate must not silently shrink, so this fails the run. */
+export class MissingPriceError extends Error {
+    constructor(what: string, prices: PriceTable) {
+        super(`no price for ${what} in cost/prices-${prices.region}.json: add it there (the accepted types are in config/aws/), or the estimate would silently leave it out`);
+        this.name = "MissingPriceError";
+    }
 }
 
 /** The region a stack deploys to: its AWS provider's `region` input. */
@@ -253,7 +276,7 @@ function ecsService(r: CostResource, ctx: Context): CostLine[] | NotPriced {
     if (cpu === undefined || memory === undefined) return notPriced(r, "Fargate task definition without task-level cpu/memory");
     const arch = String((td.inputs.runtimePlatform as { cpuArchitecture?: string } | undefined)?.cpuArchitecture ?? "X86_64");
     const rate = prices.fargate[arch];
-    if (!rate) return notPriced(r, `no Fargate price for architecture ${arch}`);
+    if (!rate) throw new MissingPriceError(`Fargate architecture ${arch} (${r.type} ${r.name})`, prices);
     const count = num(r.inputs.desiredCount) ?? 0;
     const vcpu = cpu / 1024;
     const gb = memory / 1024;
@@ -271,7 +294,7 @@ function autoscalingGroup(r: CostResource, ctx: Context): CostLine[] | NotPriced
     const type = String(lt?.inputs.instanceType ?? "");
     if (!lt || !type) return notPriced(r, "instance type not found (launch template not in the plan, or a mixed instances policy)");
     const hourly = prices.ec2InstanceHour[type];
-    if (hourly === undefined) return notPriced(r, `no price for instance type ${type} in cost/prices-${prices.region}.json`);
+    if (hourly === undefined) throw new MissingPriceError(`EC2 instance type ${type} (${r.type} ${r.name})`, prices);
     const lines = [line(r, "EC2 instances", `${count} × ${type} (min size) × ${prices.hoursPerMonth} h`, count * hourly * prices.hoursPerMonth)];
     const volumes = (lt.inputs.blockDeviceMappings as { ebs?: { volumeSize?: unknown; volumeType?: string } }[] | undefined) ?? [];
     for (const v of volumes) {
@@ -313,7 +336,7 @@ function rdsInstance(r: CostResource, ctx: Context): CostLine[] | NotPriced {
     const cls = String(r.inputs.instanceClass ?? "");
     const table = (prices.rds as unknown as Record<string, Record<string, number>>)[engine];
     const hourly = table?.[cls];
-    if (hourly === undefined) return notPriced(r, `no price for ${engine} ${cls}`);
+    if (hourly === undefined) throw new MissingPriceError(`RDS ${engine} instance class ${cls} (${r.type} ${r.name})`, prices);
     const copies = bool(r.inputs.multiAz) ? 2 : 1;
     const az = copies === 2 ? "Multi-AZ ×2" : "Single-AZ";
     const storageType = String(r.inputs.storageType ?? "gp2");
@@ -329,7 +352,7 @@ function elasticache(r: CostResource, ctx: Context): CostLine[] | NotPriced {
     const { prices } = ctx;
     const nodeType = String(r.inputs.nodeType ?? "");
     const hourly = prices.elasticacheNodeHour[nodeType];
-    if (hourly === undefined) return notPriced(r, `no price for node type ${nodeType}`);
+    if (hourly === undefined) throw new MissingPriceError(`ElastiCache node type ${nodeType} (${r.type} ${r.name})`, prices);
     const nodes = r.type.endsWith(":Cluster")
         ? num(r.inputs.numCacheNodes) ?? 1
         : num(r.inputs.numCacheClusters) ?? (num(r.inputs.numNodeGroups) ?? 1) * ((num(r.inputs.replicasPerNodeGroup) ?? 0) + 1);
@@ -502,7 +525,8 @@ export function estimateCost(resources: readonly CostResource[], prices: PriceTa
         "Not included: data transfer out to the internet, backups beyond the free allowance, API requests (KMS, Secrets Manager, CloudWatch GetMetricData), Cloud Map registrations, free tiers",
     ];
     return {
-        region: prices.region,
+        region: regionOf(resources),
+        ...(prices.approximation !== undefined ? { approximation: prices.approximation } : {}),
         currency: prices.currency,
         pricesTakenOn: prices.pricesTakenOn,
         // Sorted, so the report does not depend on registration order (live plan vs snapshot file).
@@ -525,7 +549,11 @@ export function formatUsd(n: number): string {
 
 /** The readable section `npm run plan -- --cost` prints. */
 export function renderCost(stack: string, report: CostReport): string {
-    const out: string[] = [`Estimated monthly cost of stack ${stack}: ${formatUsd(report.total)} (${report.currency}, ${report.region} list prices of ${report.pricesTakenOn})`, ""];
+    const out: string[] = [
+        `Estimated monthly cost of stack ${stack}: ${formatUsd(report.total)} (${report.currency}, ${report.approximation ? `${FALLBACK_PRICE_REGION} list prices of ${report.pricesTakenOn} standing in for ${report.region}` : `${report.region} list prices of ${report.pricesTakenOn}`})`,
+        ...(report.approximation ? [`NOTE: ${report.approximation}`] : []),
+        "",
+    ];
     const cats = Object.keys(report.byCategory).sort((x, y) => (report.byCategory[y] ?? 0) - (report.byCategory[x] ?? 0));
     const width = Math.max(...report.lines.map((l) => `${l.type} ${l.name}`.length), 10);
     for (const c of cats) {

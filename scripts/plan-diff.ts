@@ -3,19 +3,19 @@
  * snapshots with no cloud credentials. Used by the pull-request comment (Markdown) and by the
  * snapshot test's failure message (text).
  *
- *   npm run plan:diff -- --base <git-ref|dir> [--stack dev ...] [--head <dir>] [--out diff.md]
+ *   npm run plan:diff -- [--base <git-ref|dir>] [--stack dev ...] [--head <dir>] [--out diff.md]
  *
- * `--base` is a git ref (its committed `plan-snapshots/`) or a directory holding `<stack>.yaml`
+ * `--base` (default: this working tree's plan-snapshots/) is a git ref (its committed `plan-snapshots/`) or a directory holding `<stack>.yaml`
  * files (or a checkout holding `plan-snapshots/`). The head is, by default, the program in this
  * working tree run offline now; `--head <dir>` reads snapshots from a directory instead.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, UsageError } from "./cli";
 import { estimateCost, formatUsd, loadPrices, regionOf, type CostReport } from "./cost";
 import { PROJECT_ROOT } from "./offline/stack-file";
-import { currentSnapshot, knownStacks, parseSnapshot, snapshotPath, UPDATE_COMMAND, type Snapshot, type SnapshotResource } from "./snapshot";
+import { currentSnapshot, knownStacks, parseSnapshot, SNAPSHOT_DIR, snapshotPath, UPDATE_COMMAND, type Snapshot, type SnapshotResource } from "./snapshot";
 
 export interface InputChange {
     /** Dotted path into the inputs, `[i]` for array items, e.g. `containerDefinitions[0].cpu`. */
@@ -209,6 +209,7 @@ function costDeltaTable(base: CostReport | undefined, head: CostReport): string 
     if (!rows.length) lines.push("| (no change) | | | |");
     lines.push(`| **total** | ${base ? formatUsd(base.total) : "—"} | ${formatUsd(head.total)} | ${signed(head.total - (base?.total ?? 0))} |`);
     if (head.notPriced.length) lines.push("", `Not priced (head): ${head.notPriced.map((n) => `\`${n.type}\` ${n.name}`).join(", ")}`);
+    if (head.approximation) lines.push("", `**Cost ${head.approximation}.**`);
     lines.push("", "</details>");
     return lines.join("\n");
 }
@@ -232,31 +233,42 @@ export function readBaseSnapshot(base: string, stack: string): Snapshot | undefi
     }
 }
 
+const COMMAND = {
+    usage: "npm run plan:diff -- [--base <git-ref|dir>] [--head <dir>] [--stack <name> ...] [--out file.md] [--text]",
+    help: `
+Diffs each stack's resource graph (and its monthly cost) between a base and the program in this
+working tree, offline. Markdown by default (the pull-request comment); --text for a terminal.
+
+  --base <ref|dir>  a git ref (its committed plan-snapshots/) or a folder of <stack>.yaml snapshots;
+                    default: plan-snapshots/ in this working tree (what \`npm run plan:update\` last wrote)
+  --head <dir>      read the head snapshots from a folder instead of running the program
+  --stack <name>    only this stack (repeatable); default: every Pulumi.<stack>.yaml
+  --out <file>      write the result to a file instead of stdout
+  --text            plain text instead of Markdown
+  --help            this text`,
+    options: { base: { type: "string" }, head: { type: "string" }, stack: { type: "string", multiple: true }, out: { type: "string" }, text: { type: "boolean", default: false } },
+} as const;
+
 async function cli(): Promise<void> {
-    const { values } = parseArgs({
-        options: { base: { type: "string" }, head: { type: "string" }, stack: { type: "string", multiple: true }, out: { type: "string" }, text: { type: "boolean", default: false } },
-        strict: true,
-    });
-    if (!values.base) throw new Error("usage: npm run plan:diff -- --base <git-ref|dir> [--head <dir>] [--stack <name> ...] [--out file.md] [--text]");
-    const stacks = values.stack?.length ? values.stack : knownStacks();
+    const { values } = parseCommand(COMMAND);
+    const base = values.base ?? SNAPSHOT_DIR;
+    const baseLabel = values.base ?? "plan-snapshots/ (working tree)";
+    const known = knownStacks();
+    for (const s of values.stack ?? []) if (!known.includes(s)) throw new UsageError(`no stack file Pulumi.${s}.yaml; known stacks: ${known.join(", ")}`);
+    const stacks = values.stack?.length ? values.stack : known;
     const reports: StackReport[] = [];
     for (const stack of stacks) {
-        const base = readBaseSnapshot(values.base, stack);
+        const baseSnapshot = readBaseSnapshot(base, stack);
         const head = values.head ? readBaseSnapshot(values.head, stack) : await currentSnapshot(stack);
-        if (!head) throw new Error(`no snapshot of ${stack} in ${values.head}`);
+        if (!head) throw new UsageError(`no snapshot of ${stack} in ${values.head}`);
         const cost = (s: Snapshot) => estimateCost(Object.values(s.resources), loadPrices(regionOf(Object.values(s.resources))));
-        reports.push({ diff: diffSnapshots(base, head), ...(base ? { baseCost: cost(base) } : {}), headCost: cost(head) });
+        reports.push({ diff: diffSnapshots(baseSnapshot, head), ...(baseSnapshot ? { baseCost: cost(baseSnapshot) } : {}), headCost: cost(head) });
     }
     const out = values.text
         ? `${reports.map((r) => renderDiffText(r.diff)).join("\n")}\n`
-        : renderDiffMarkdown(reports, { base: values.base, head: values.head ?? "working tree" });
+        : renderDiffMarkdown(reports, { base: baseLabel, head: values.head ?? "working tree" });
     if (values.out) writeFileSync(values.out, out);
     else process.stdout.write(out);
 }
 
-if (require.main === module) {
-    cli().catch((err: unknown) => {
-        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exit(1);
-    });
-}
+if (require.main === module) runCommand(COMMAND.usage, cli);

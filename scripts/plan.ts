@@ -4,8 +4,8 @@
  * Pulumi CLI, no network. `--json` prints exactly a JSON array, one object per resource:
  * `{ type, name, parent, inputs }`. `--cost` prints the monthly cost estimate instead (scripts/cost.ts).
  */
-import { parseArgs } from "node:util";
-import { ConfigError } from "../config";
+import { parseCommand, runCommand, UsageError } from "./cli";
+import { stackNames } from "./offline/stack-file";
 import { runOffline, type OfflineRun, type PlannedResource } from "./offline/run";
 import { alertingSections } from "./offline/alerting-sections";
 import { estimateCost, loadPrices, regionOf, renderCost } from "./cost";
@@ -60,9 +60,24 @@ function summary(r: PlannedResource): string {
     return parts.length ? `  (${parts.join(", ")})` : "";
 }
 
+const COMMAND = {
+    usage: "npm run plan -- --stack <name> [--json] [--cost]",
+    help: `
+Runs the real program for one stack offline (Pulumi mocks, the stack's real Pulumi.<stack>.yaml;
+no cloud account, Pulumi CLI or network) and prints what it would deploy.
+
+  --stack <name>  the stack: one of the Pulumi.<stack>.yaml files (dev, prod, ...)
+  --json          print exactly a JSON array, one {type, name, parent, inputs} per resource
+  --cost          print the monthly cost estimate instead (with --json: the report as JSON)
+  --help          this text
+
+Example: npm run plan -- --stack dev --json | jq '.[].type'`,
+    options: { stack: { type: "string" }, json: { type: "boolean", default: false }, cost: { type: "boolean", default: false } },
+} as const;
+
 async function cli(): Promise<void> {
-    const { values } = parseArgs({ options: { stack: { type: "string" }, json: { type: "boolean", default: false }, cost: { type: "boolean", default: false } }, strict: true });
-    if (!values.stack) throw new Error("usage: npm run plan -- --stack <dev|prod> [--json] [--cost]");
+    const { values } = parseCommand(COMMAND);
+    if (!values.stack) throw new UsageError(`--stack is required; known stacks: ${stackNames().join(", ")}`);
     const run = await runOffline(values.stack);
     if (values.cost) {
         // `--cost` prints the estimate alone (`--json`: the report as JSON), so it can be piped.
@@ -73,9 +88,4 @@ async function cli(): Promise<void> {
     process.stdout.write(values.json ? `${JSON.stringify(run.resources, null, 2)}\n` : `${renderTree(run, alertingSections)}\n`);
 }
 
-if (require.main === module) {
-    cli().catch((err: unknown) => {
-        process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exit(1);
-    });
-}
+if (require.main === module) runCommand(COMMAND.usage, cli);

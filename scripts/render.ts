@@ -1,57 +1,48 @@
 /**
  * `npm run render`: writes every stack's rendered configuration (prometheus.yml, rule files,
- * Grafana provisioning and dashboards, the CloudWatch dashboard body, ...) into the committed
- * `rendered/<stack>/` folders. `test/monitoring/rendered.test.ts` fails when they are stale.
- *
- * Add a renderer to RENDERERS to have its files written and checked for staleness too.
- *   npm run render             write all stacks
- *   npm run render -- --check  write nothing; exit 1 listing stale files
+ * Grafana provisioning and dashboards, the CloudWatch dashboard body, alertmanager.yml) into the
+ * committed `rendered/<stack>/` folders, for review. The program renders the same files into
+ * `.build/<stack>/` itself when it runs (stacks/build-contexts.ts); `rendered/` is the reviewed copy.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, existsSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { PROJECT, parseStackConfig } from "../config";
-import { MONITORING_RENDERERS, RENDERED_ROOT, type RenderedFile, type Renderer } from "../components/monitoring/render";
-import { ALERTMANAGER_RENDERER } from "../components/alerting/alertmanager/stack";
-import { PROJECT_ROOT, readStackConfig } from "./offline/stack-file";
+import { RENDERED_ROOT, type RenderedFile, type Renderer } from "../components/monitoring/render";
+import { listFiles, renderFiles, RENDERERS, writeFiles } from "../stacks/build-contexts";
+import { PROJECT_ROOT, readStackConfig, stackNames } from "./offline/stack-file";
+import { parseCommand, runCommand, UsageError } from "./cli";
 
-/** Every renderer whose files `npm run render` writes. */
-export const RENDERERS: readonly Renderer[] = [
-    ...MONITORING_RENDERERS,
-    ALERTMANAGER_RENDERER,
-];
+export { RENDERERS };
+
+const COMMAND = {
+    usage: "npm run render [-- --check] [-- --stack <name> ...]",
+    help: `
+Renders each stack's configuration files (prometheus.yml and rules, Grafana provisioning and
+dashboards, the CloudWatch dashboard body, alertmanager.yml) into the committed rendered/<stack>/.
+
+  --check         write nothing; list stale files and exit 1 when any is stale
+  --stack <name>  only this stack (repeatable); default: every Pulumi.<stack>.yaml
+  --help          this text`,
+    options: { check: { type: "boolean", default: false }, stack: { type: "string", multiple: true } },
+} as const;
 
 /** Stacks: one per `Pulumi.<stack>.yaml`. */
 export function stacks(root = PROJECT_ROOT): string[] {
-    return readdirSync(root).map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
+    return stackNames(root);
 }
 
 /** All files of one stack, paths relative to `rendered/<stack>/`. Throws on two renderers writing one path. */
-export function renderStack(stack: string, renderers: readonly Renderer[] = RENDERERS): RenderedFile[] {
-    const { config } = parseStackConfig(readStackConfig(stack));
-    const files = new Map<string, RenderedFile>();
-    for (const r of renderers) {
-        for (const f of r.render({ project: PROJECT, stack, config })) {
-            if (files.has(f.path)) throw new Error(`renderer ${r.name} writes ${f.path}, which another renderer already wrote`);
-            files.set(f.path, f);
-        }
-    }
-    return [...files.values()].sort((a, b) => a.path.localeCompare(b.path));
-}
-
-function listFiles(dir: string): string[] {
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir).flatMap((e) => {
-        const full = path.join(dir, e);
-        return statSync(full).isDirectory() ? listFiles(full).map((f) => path.posix.join(e, f)) : [e];
-    });
+export function renderStack(stack: string, renderers: readonly Renderer[] = RENDERERS, root = PROJECT_ROOT): RenderedFile[] {
+    const { config } = parseStackConfig(readStackConfig(stack, { root }));
+    return renderFiles({ project: PROJECT, stack, config }, renderers);
 }
 
 /** Differences between what the renderers produce and what is committed: `[stack/path, reason]`. */
-export function staleFiles(root = PROJECT_ROOT, renderers: readonly Renderer[] = RENDERERS): [string, string][] {
+export function staleFiles(root = PROJECT_ROOT, renderers: readonly Renderer[] = RENDERERS, only?: readonly string[]): [string, string][] {
     const out: [string, string][] = [];
-    for (const stack of stacks(root)) {
+    for (const stack of only ?? stacks(root)) {
         const dir = path.join(root, RENDERED_ROOT, stack);
-        const expected = renderStack(stack, renderers);
+        const expected = renderStack(stack, renderers, root);
         const wanted = new Set(expected.map((f) => f.path));
         for (const f of expected) {
             const file = path.join(dir, f.path);
@@ -64,24 +55,24 @@ export function staleFiles(root = PROJECT_ROOT, renderers: readonly Renderer[] =
 }
 
 function main(): void {
-    const check = process.argv.includes("--check");
-    if (check) {
-        const stale = staleFiles();
+    const { values } = parseCommand(COMMAND);
+    const known = stacks();
+    for (const s of values.stack ?? []) if (!known.includes(s)) throw new UsageError(`no stack file Pulumi.${s}.yaml; known stacks: ${known.join(", ")}`);
+    const selected = values.stack?.length ? values.stack : known;
+    if (values.check) {
+        const stale = staleFiles(PROJECT_ROOT, RENDERERS, selected);
         for (const [f, why] of stale) console.log(`stale: ${RENDERED_ROOT}/${f} (${why})`);
+        if (stale.length === 0) console.log(`${RENDERED_ROOT}/: up to date (${selected.join(", ")})`);
         process.exitCode = stale.length > 0 ? 1 : 0;
         return;
     }
-    for (const stack of stacks()) {
+    for (const stack of selected) {
         const dir = path.join(PROJECT_ROOT, RENDERED_ROOT, stack);
-        rmSync(dir, { recursive: true, force: true });
         const files = renderStack(stack);
-        for (const f of files) {
-            const file = path.join(dir, f.path);
-            mkdirSync(path.dirname(file), { recursive: true });
-            writeFileSync(file, f.content);
-        }
+        rmSync(dir, { recursive: true, force: true });
+        writeFiles(dir, files);
         console.log(`${RENDERED_ROOT}/${stack}: ${files.length} files`);
     }
 }
 
-if (require.main === module) main();
+if (require.main === module) runCommand(COMMAND.usage, main);

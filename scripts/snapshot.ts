@@ -8,16 +8,17 @@
  *
  * What never enters a snapshot: secrets (already "[secret]" in the offline plan), and values that
  * change without the infrastructure changing: image tags and digests computed from the app's build
- * context, asset hashes and sizes, source-code hashes. Those are normalised to placeholders.
+ * context, asset hashes and sizes, source-code hashes, the content hash in rendered build-context
+ * folders. Those are normalised to placeholders.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, UsageError } from "./cli";
 import { parse, stringify } from "yaml";
 import { runOffline, type OfflineRun, type PlannedResource } from "./offline/run";
 // plan-diff imports this module too; the cycle is safe because both only call each other at run time.
 import { diffSnapshots, renderDiffText } from "./plan-diff";
-import { PROJECT_ROOT } from "./offline/stack-file";
+import { PROJECT_ROOT, stackNames } from "./offline/stack-file";
 
 export const SNAPSHOT_DIR = path.join(PROJECT_ROOT, "plan-snapshots");
 export const UPDATE_COMMAND = "npm run plan:update";
@@ -46,10 +47,7 @@ export const SECRET_STAND_INS = ["offline-generated-password", "offlineplacehold
 
 /** The stacks this repository defines: one `Pulumi.<stack>.yaml` each. */
 export function knownStacks(root: string = PROJECT_ROOT): string[] {
-    return readdirSync(root)
-        .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
+    return stackNames(root);
 }
 
 export function snapshotPath(stack: string, dir: string = SNAPSHOT_DIR): string {
@@ -134,6 +132,8 @@ export async function currentSnapshot(stack: string): Promise<Snapshot> {
 const VOLATILE_KEY = /(^etag$|hash$|^sourceCodeSize$|^sha256$|^bytes$)/i;
 const ECR_TAG = /(\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[^\s:@"',]+):[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/g;
 const DIGEST = /@sha256:[0-9a-f]{64}/g;
+/** Build contexts the program renders (stacks/build-contexts.ts): `.build/<stack>/<folder>-<content hash>`. */
+const BUILD_DIR = /(\.build\/[a-z0-9-]+\/[a-z0-9-]+-)[0-9a-f]{12}/g;
 
 function normaliseObject(obj: Readonly<Record<string, unknown>>, context: string): Record<string, unknown> {
     return normalise(obj, context) as Record<string, unknown>;
@@ -171,7 +171,7 @@ function normaliseString(s: string, key: string): unknown {
         const decoded = Buffer.from(s, "base64").toString("utf8");
         if (/^[\x09\x0a\x0d\x20-\x7e]*$/.test(decoded)) return normaliseString(decoded, "userData.decoded");
     }
-    return s.replace(DIGEST, "@sha256:<digest>").replace(ECR_TAG, "$1:<tag>");
+    return s.replace(DIGEST, "@sha256:<digest>").replace(ECR_TAG, "$1:<tag>").replace(BUILD_DIR, "$1<hash>");
 }
 
 function assertNoSecrets(s: Snapshot): void {
@@ -187,9 +187,23 @@ function compare(a: string, b: string): number {
 
 // ---- CLI ----------------------------------------------------------------------------------------
 
+const COMMAND = {
+    usage: "npm run plan:update [-- --check] [-- --stack <name> ...]",
+    help: `
+Runs every stack offline and writes its normalised resource graph to plan-snapshots/<stack>.yaml,
+the committed, reviewable summary of what it deploys.
+
+  --check         write nothing; print the diff and exit 1 when a snapshot is stale
+  --stack <name>  only this stack (repeatable); default: every Pulumi.<stack>.yaml
+  --help          this text`,
+    options: { stack: { type: "string", multiple: true }, check: { type: "boolean", default: false } },
+} as const;
+
 async function cli(): Promise<void> {
-    const { values } = parseArgs({ options: { stack: { type: "string", multiple: true }, check: { type: "boolean", default: false } }, strict: true });
-    const stacks = values.stack?.length ? values.stack : knownStacks();
+    const { values } = parseCommand(COMMAND);
+    const known = knownStacks();
+    for (const s of values.stack ?? []) if (!known.includes(s)) throw new UsageError(`no stack file Pulumi.${s}.yaml; known stacks: ${known.join(", ")}`);
+    const stacks = values.stack?.length ? values.stack : known;
     let stale = 0;
     mkdirSync(SNAPSHOT_DIR, { recursive: true });
     for (const stack of stacks) {
@@ -215,9 +229,4 @@ async function cli(): Promise<void> {
     }
 }
 
-if (require.main === module) {
-    cli().catch((err: unknown) => {
-        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exit(1);
-    });
-}
+if (require.main === module) runCommand(COMMAND.usage, cli);

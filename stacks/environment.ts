@@ -5,7 +5,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
-import { withAlertDefaults } from "../config/alerts";
 import { Alerting, managedDataStoreTargets } from "../components/alerting";
 import { Cluster, autoScalingServiceLinkedRole } from "../components/cluster";
 import { physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
@@ -14,7 +13,9 @@ import { ContainerImage } from "../components/image";
 import { Network } from "../components/network";
 import { SecretFollower } from "../components/secret-follower";
 import { MonitoredService } from "../components/service";
-import { MonitoringLayer, WebTelemetry, pinServiceName, renderedDir } from "../components/monitoring";
+import { MonitoringLayer, WebTelemetry, pinServiceName } from "../components/monitoring";
+import { HOST_TASKS } from "../config/host-tasks";
+import { writeBuildContexts } from "./build-contexts";
 
 export interface Environment {
     readonly outputs: Record<string, pulumi.Input<unknown>>;
@@ -116,6 +117,8 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         sidecarVolumes: telemetry?.sidecarVolumes,
         sidecarTaskRoleStatements: telemetry?.sidecarTaskRoleStatements,
         environment: telemetry?.environment,
+        // The tasks run on the CPU the image was built for (Fargate: X86_64 or ARM64); the sidecars' images are multi-arch.
+        architecture: (cfg.service.image.platform ?? "linux/amd64") === "linux/arm64" ? "ARM64" : "X86_64",
     }, { ...opts, transformations: telemetry ? [pinServiceName(webServiceName, webServiceName)] : [] });
     dataStores.allowClient("web", service.securityGroupId);
 
@@ -127,7 +130,10 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             clusterName: cluster.clusterName,
             ec2CapacityProviderName: cluster.ec2CapacityProviderName,
             instanceSecurityGroupId: cluster.instanceSecurityGroupId,
-            renderedDir: renderedDir(cfg.stack),
+            renderedDir: `rendered/${cfg.stack}`,
+            // Rendered now, from this stack's config: a new stack needs nothing but its stack file.
+            buildContexts: writeBuildContexts(cfg.project, cfg.stack, cfg),
+            prometheusSize: HOST_TASKS.prometheus,
             namePrefix: prefix,
             // A TSDB cap well below the instance volume, so a full TSDB cannot fill the host.
             prometheusRetentionSizeGb: Math.floor(cfg.cluster.ec2.rootVolumeGiB / 4),
@@ -159,7 +165,6 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     const pg = cfg.dataStores.postgres.managed;
     const alerting = new Alerting("alerting", {
         config: cfg.alerting,
-        alerts: withAlertDefaults(cfg.environment, cfg.alerting.alerts),
         namePrefix: prefix,
         region: cfg.region,
         kmsKeyArn: key.arn,

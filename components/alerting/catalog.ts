@@ -1097,6 +1097,8 @@ export interface ResolvedAlert {
     readonly threshold?: number;
     readonly thresholdSpec?: ThresholdSpec;
     readonly profile: TimingProfile;
+    /** The Prometheus path's timings this alert was resolved with (scrape and evaluation from the stack). */
+    readonly pipeline: PrometheusPathTimings;
     readonly prometheus?: {
         readonly signal: SignalKind;
         readonly for: string;
@@ -1123,6 +1125,27 @@ export interface ResolveSettings {
      * short timings so end-to-end runs stay fast whatever a stack tunes. @default "production"
      */
     readonly profile?: TimingProfile;
+    /**
+     * The stack's Prometheus scrape and rule evaluation intervals (`koronet:monitoring.prometheus`),
+     * production profile only. Default rate windows follow the scrape interval (they hold at least
+     * `DEFAULT_WINDOW_SCRAPES` scrapes), and time-to-notify is computed with these values.
+     * @default PIPELINE_TIMINGS.production
+     */
+    readonly prometheusIntervals?: { readonly scrapeIntervalSeconds: number; readonly evaluationIntervalSeconds: number };
+}
+
+/**
+ * Scrapes a default rate window holds: four, so one missed or late scrape still leaves the two
+ * samples `rate()` needs (https://www.robustperception.io/what-range-should-i-use-with-rate/).
+ */
+export const DEFAULT_WINDOW_SCRAPES = 4;
+/** Scrapes an explicitly set window must hold: `rate()` needs two samples, or the alert can never fire. */
+export const MIN_WINDOW_SCRAPES = 2;
+
+/** The Prometheus path timings of a profile with a stack's intervals applied. */
+export function pipelineTimings(profile: TimingProfile, intervals?: ResolveSettings["prometheusIntervals"]): PrometheusPathTimings {
+    const base = PIPELINE_TIMINGS[profile];
+    return profile === "production" && intervals !== undefined ? { ...base, ...intervals } : base;
 }
 
 /** A CloudWatch period: 10, 30, or a multiple of 60. */
@@ -1137,7 +1160,7 @@ export function isValidCloudWatchPeriod(seconds: number): boolean {
  */
 export function resolveAlerts(settings: ResolveSettings = {}): ResolvedAlert[] {
     const profile = settings.profile ?? "production";
-    const pipeline = PIPELINE_TIMINGS[profile];
+    const pipeline = pipelineTimings(profile, settings.prometheusIntervals);
     return ALERT_IDS.map((id): ResolvedAlert => {
         const def = ALERT_CATALOG[id];
         const o = settings.alerts?.[id] ?? {};
@@ -1154,10 +1177,14 @@ export function resolveAlerts(settings: ResolveSettings = {}): ResolvedAlert[] {
             const base = PROMETHEUS_TIMING_BY_SEVERITY[severity][profile];
             const own = g.timing?.[profile] ?? {};
             const forD = (profile === "production" ? o.for : undefined) ?? own.for ?? base.for;
-            const window = (profile === "production" ? o.window : undefined) ?? own.window ?? base.window;
+            const explicit = profile === "production" ? o.window : undefined;
+            const S = pipeline.scrapeIntervalSeconds;
+            // A default window follows the scrape interval: never fewer than DEFAULT_WINDOW_SCRAPES scrapes.
+            const defaultWindow = own.window ?? base.window;
+            const window = explicit ?? (g.signal !== "instant" && parsePromDuration(defaultWindow) < DEFAULT_WINDOW_SCRAPES * S ? formatPromDuration(DEFAULT_WINDOW_SCRAPES * S) : defaultWindow);
             const windowSeconds = parsePromDuration(window);
-            if (g.signal !== "instant" && windowSeconds < 2 * pipeline.scrapeIntervalSeconds) {
-                throw new Error(`${path}.window: ${window} holds fewer than 2 scrapes (scrape interval ${pipeline.scrapeIntervalSeconds}s); allowed ≥ ${formatPromDuration(2 * pipeline.scrapeIntervalSeconds)}`);
+            if (g.signal !== "instant" && windowSeconds < MIN_WINDOW_SCRAPES * S) {
+                throw new Error(`${path}.window: ${window} holds fewer than ${MIN_WINDOW_SCRAPES} scrapes (scrape interval ${S}s); allowed ≥ ${formatPromDuration(MIN_WINDOW_SCRAPES * S)}`);
             }
             const ctx: PrometheusContext = { threshold, window, windowSeconds, profile, evaluationIntervalSeconds: pipeline.evaluationIntervalSeconds };
             prometheus = {
@@ -1207,6 +1234,7 @@ export function resolveAlerts(settings: ResolveSettings = {}): ResolvedAlert[] {
             ...(threshold !== undefined ? { threshold } : {}),
             ...(def.threshold !== undefined ? { thresholdSpec: def.threshold } : {}),
             profile,
+            pipeline,
             ...(prometheus !== undefined ? { prometheus } : {}),
             ...(cloudwatch !== undefined ? { cloudwatch } : {}),
         };

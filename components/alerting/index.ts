@@ -59,10 +59,7 @@ export interface WatchedService {
 export interface AlertingArgs {
     /** Validated `koronet:alerting`. */
     readonly config: AlertingConfig;
-    /**
-     * The catalog overrides in force (the environment's defaults merged with the stack's, e.g.
-     * `withAlertDefaults(environment, config.alerts)`). @default config.alerts
-     */
+    /** The catalog overrides in force. @default config.alerts (environment defaults included by loadConfig) */
     readonly alerts?: AlertOverrides;
     /** Physical-name prefix `${project}-${stack}`: alarms `<prefix>-<AlertId>`, topics `<prefix>-alerting-<topic>`. */
     readonly namePrefix: string;

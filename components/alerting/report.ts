@@ -5,15 +5,17 @@
  * so placeholder targets stand in for the deployed resources.
  */
 import type { AlertingConfig } from "../../config/alerting";
-import { withAlertDefaults } from "../../config/alerts";
-import { resolveAlerts, type CloudWatchTargets } from "./catalog";
+import { resolveAlerts, type CloudWatchTargets, type ResolveSettings } from "./catalog";
 import { buildCloudWatchAlarms } from "./cloudwatch-alarms";
 import { formatTimeToNotifyTable, NOTIFY_TARGETS, timeToNotifyTable, type TimeToNotifyRow } from "./time-to-notify";
 
 export interface ReportInput {
-    readonly environment: "dev" | "prod";
     readonly namePrefix: string;
     readonly alerting: AlertingConfig;
+    /** The stack's catalog settings (`stackAlertSettings(config)`: overrides with defaults, Prometheus intervals). */
+    readonly settings: ResolveSettings;
+    /** Whether the monitoring layer (Prometheus, Alertmanager) runs: without it there is no Prometheus path. */
+    readonly monitoringEnabled: boolean;
     /** Data-store mode: decides which CloudWatch alarm variants exist. */
     readonly dataStoreMode: "ecs" | "managed";
     /** Replication group nodes (`managed`). @default 2 */
@@ -24,7 +26,9 @@ const PLACEHOLDER = "placeholder";
 
 /** Time-to-notify rows for a stack's effective alert settings (production profile). */
 export function stackTimeToNotify(i: ReportInput): TimeToNotifyRow[] {
-    const alerts = resolveAlerts({ alerts: withAlertDefaults(i.environment, i.alerting.alerts), runbookBaseUrl: i.alerting.runbookBaseUrl });
+    const resolved = resolveAlerts(i.settings);
+    // Without the monitoring layer there is no Prometheus rule: report the CloudWatch path alone.
+    const alerts = i.monitoringEnabled ? resolved : resolved.map((a) => ({ ...a, prometheus: undefined }));
     const targets: CloudWatchTargets = {
         loadBalancerArnSuffix: PLACEHOLDER,
         targetGroupArnSuffix: PLACEHOLDER,
@@ -40,11 +44,12 @@ export function stackTimeToNotify(i: ReportInput): TimeToNotifyRow[] {
 /** The plan section: a table plus the targets it is judged against. */
 export function timeToNotifySection(i: ReportInput): string {
     const rows = stackTimeToNotify(i);
+    const note = i.monitoringEnabled ? "" : "\nMonitoring is off (koronet:monitoring.enabled: false): no Prometheus rules, so alerts without a CloudWatch alarm (—) are not evaluated at all.";
     const misses = rows.filter((r) => r.prometheus?.meetsNotifyTarget === false || r.prometheus?.meetsResolvedTarget === false || r.cloudwatch?.meetsNotifyTarget === false);
     return [
-        "Alerts: worst-case time to notify (production profile; fault → first notification, fault cleared → resolved)",
+        `Alerts: worst-case time to notify (production profile, scrape ${i.settings.prometheusIntervals?.scrapeIntervalSeconds ?? 15}s, rules every ${i.settings.prometheusIntervals?.evaluationIntervalSeconds ?? 5}s; fault → first notification, fault cleared → resolved)`,
         formatTimeToNotifyTable(rows),
-        `Targets: critical ≤ ${NOTIFY_TARGETS.prometheus.critical}s (Prometheus) / ≤ ${NOTIFY_TARGETS.cloudwatch.critical}s (CloudWatch), warning ≤ ${NOTIFY_TARGETS.prometheus.warning}s, resolved ≤ ${NOTIFY_TARGETS.resolved}s (Prometheus). ${misses.length === 0 ? "All met." : `Missed (✗): ${misses.map((r) => r.alertId).join(", ")}.`}`,
+        `${note ? `${note.trim()}\n` : ""}Targets: critical ≤ ${NOTIFY_TARGETS.prometheus.critical}s (Prometheus) / ≤ ${NOTIFY_TARGETS.cloudwatch.critical}s (CloudWatch), warning ≤ ${NOTIFY_TARGETS.prometheus.warning}s, resolved ≤ ${NOTIFY_TARGETS.resolved}s (Prometheus). ${misses.length === 0 ? "All met." : `Missed (✗): ${misses.map((r) => r.alertId).join(", ")}.`}`,
     ].join("\n");
 }
 

@@ -4,32 +4,18 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ManagedDataStoreTargets } from "./catalog";
+import { RDS_INSTANCE_CLASSES } from "../../config/aws/datastores";
 
 const GiB = 1024 ** 3;
 
 /**
- * Memory of RDS instance classes, GiB (AWS instance type tables). Only the families a Koronet
- * stack may reasonably pick; an unknown class is an error, not a guess.
+ * Memory of an RDS instance class in bytes, from the vocabulary config validates against
+ * (config/aws/datastores.ts), so a class config accepts always has a size here.
  */
-const RDS_MEMORY_GIB: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-    t3: { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, "2xlarge": 32 },
-    t4g: { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, "2xlarge": 32 },
-    m5: { large: 8, xlarge: 16, "2xlarge": 32, "4xlarge": 64, "8xlarge": 128 },
-    m6g: { large: 8, xlarge: 16, "2xlarge": 32, "4xlarge": 64, "8xlarge": 128 },
-    m6i: { large: 8, xlarge: 16, "2xlarge": 32, "4xlarge": 64, "8xlarge": 128 },
-    m7g: { large: 8, xlarge: 16, "2xlarge": 32, "4xlarge": 64, "8xlarge": 128 },
-    r5: { large: 16, xlarge: 32, "2xlarge": 64, "4xlarge": 128, "8xlarge": 256 },
-    r6g: { large: 16, xlarge: 32, "2xlarge": 64, "4xlarge": 128, "8xlarge": 256 },
-    r6i: { large: 16, xlarge: 32, "2xlarge": 64, "4xlarge": 128, "8xlarge": 256 },
-    r7g: { large: 16, xlarge: 32, "2xlarge": 64, "4xlarge": 128, "8xlarge": 256 },
-};
-
-/** Memory of an RDS instance class in bytes; throws naming the class when unknown. */
 export function rdsMemoryBytes(instanceClass: string): number {
-    const m = /^db\.([a-z0-9]+)\.([a-z0-9]+)$/.exec(instanceClass);
-    const gib = m ? RDS_MEMORY_GIB[m[1] as string]?.[m[2] as string] : undefined;
+    const gib = RDS_INSTANCE_CLASSES[instanceClass]?.memoryGiB;
     if (gib === undefined) {
-        throw new Error(`\`instanceClass\` ${JSON.stringify(instanceClass)} has no known memory size for the RDS alarms; known: ${Object.entries(RDS_MEMORY_GIB).flatMap(([f, sizes]) => Object.keys(sizes).map((s) => `db.${f}.${s}`)).join(", ")}`);
+        throw new Error(`\`instanceClass\` ${JSON.stringify(instanceClass)} is not in config/aws/datastores.ts; known: ${Object.keys(RDS_INSTANCE_CLASSES).join(", ")}`);
     }
     return gib * GiB;
 }

@@ -45,7 +45,7 @@
  * alerts (ContainerRestarting) resolve when the window no longer holds the events — by definition
  * after the window, so they are exempt from the resolved target.
  */
-import { PIPELINE_TIMINGS, type AlertId, type AlertSeverity, type PrometheusPathTimings, type ResolvedAlert } from "./catalog";
+import { type AlertId, type AlertSeverity, type PrometheusPathTimings, type ResolvedAlert } from "./catalog";
 import type { CloudWatchAlarmDefinition, CompositeAlarmDefinition } from "./cloudwatch-alarms";
 
 export type { PrometheusPathTimings } from "./catalog";
@@ -78,7 +78,7 @@ export interface PathSeconds {
 const ceilTo = (x: number, step: number): number => (step <= 0 ? x : Math.ceil(x / step) * step);
 
 /** Prometheus-path worst case of one alert; undefined if it has no Prometheus rule. */
-export function prometheusPathSeconds(alert: ResolvedAlert, t: PrometheusPathTimings = PIPELINE_TIMINGS[alert.profile]): PathSeconds | undefined {
+export function prometheusPathSeconds(alert: ResolvedAlert, t: PrometheusPathTimings = alert.pipeline): PathSeconds | undefined {
     const p = alert.prometheus;
     if (p === undefined) return undefined;
     const S = t.scrapeIntervalSeconds;
@@ -125,7 +125,7 @@ export interface TimeToNotifyRow {
 }
 
 export interface TimeToNotifyOptions {
-    /** @default PIPELINE_TIMINGS of the alerts' profile */
+    /** @default the timings each alert was resolved with (the stack's scrape and evaluation intervals) */
     readonly prometheus?: PrometheusPathTimings;
     /** @default DEFAULT_CLOUDWATCH_PATH_TIMINGS */
     readonly cloudwatch?: CloudWatchPathTimings;
@@ -145,7 +145,7 @@ export function timeToNotifyTable(
     return alerts
         .filter((a) => a.enabled)
         .map((a): TimeToNotifyRow => {
-            const prom = prometheusPathSeconds(a, options.prometheus ?? PIPELINE_TIMINGS[a.profile]);
+            const prom = prometheusPathSeconds(a, options.prometheus ?? a.pipeline);
             const promTarget = a.severity === "none" ? undefined : NOTIFY_TARGETS.prometheus[a.severity];
             const exempt = a.prometheus?.signal === "event" ? "event count: clears only when the window no longer holds the events" : a.severity === "none" ? "always firing" : undefined;
 

@@ -63,6 +63,8 @@ export interface EcsServiceArgs {
     readonly volumes?: aws.types.input.ecs.TaskDefinitionVolume[];
     /** Resources the service waits for (e.g. a listener before target registration). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Fargate CPU architecture; must match the images' platform. @default "X86_64" */
+    readonly architecture?: "X86_64" | "ARM64";
 }
 
 export interface EcsServiceResult {
@@ -114,7 +116,7 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         memory: String(args.memory),
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
-        runtimePlatform: launch.kind === "fargate" ? { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" } : undefined,
+        runtimePlatform: launch.kind === "fargate" ? { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture ?? "X86_64" } : undefined,
         containerDefinitions: containerDefinitions(containers),
         volumes: args.volumes,
         pidMode: args.pidMode,

@@ -106,8 +106,10 @@ export interface MonitoringLayerArgs {
     /** EC2 capacity (Prometheus, host exporters). */
     readonly ec2CapacityProviderName: pulumi.Input<string>;
     readonly instanceSecurityGroupId: pulumi.Input<string>;
-    /** Folder of this stack's rendered files (`rendered/<stack>`), the images' build contexts. */
+    /** Folder of this stack's rendered files (`rendered/<stack>`), the images' build contexts unless `buildContexts` names them. */
     readonly renderedDir: string;
+    /** Build context of each image by folder (`prometheus`, `grafana`, `postgres-exporter`), as the program rendered them. @default `${renderedDir}/<folder>` */
+    readonly buildContexts?: Readonly<Record<string, string>>;
     /** `<project>-<stack>`: prefix of names people read (dashboard, secret, workspace alias). */
     readonly namePrefix: string;
     readonly dataStores: {
@@ -181,7 +183,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         const platform = args.platform ?? "linux/amd64";
         const promSize = args.prometheusSize ?? { cpu: 512, memory: 1536 };
         const egressAll = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs, image pulls, scrape and data-store traffic" }];
-        const image = (key: string) => new ContainerImage(`${name}-${key}-image`, { context: `${args.renderedDir}/${key}`, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
+        const image = (key: string) => new ContainerImage(`${name}-${key}-image`, { context: args.buildContexts?.[key] ?? `${args.renderedDir}/${key}`, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
 
         // ── Security groups ──────────────────────────────────────────────────────────────────
         const grafanaHttps = cfg.grafana.certificateArn !== undefined;

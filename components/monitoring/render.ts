@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { StackConfig } from "../../config";
+import { stackAlertSettings } from "../../config/alerts";
 import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
 import { buildDashboards } from "./grafana/dashboards";
 import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
@@ -56,6 +57,8 @@ export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput 
         scrapeIntervalSeconds: m.scrapeIntervalSeconds,
         evaluationIntervalSeconds: m.evaluationIntervalSeconds,
         targets: { kind: "cloudMap", namespace: ns },
+        // The web server's port is configurable: Prometheus scrapes the one the tasks listen on.
+        webPort: ctx.config.service.port,
         // The store each exporter watches: RDS/ElastiCache identifiers (components/datastores names
         // them `<project>-<stack>-postgres|redis`) or the in-cluster Cloud Map name.
         dataStoreInstances: managed
@@ -72,7 +75,8 @@ const asset = (...p: string[]) => readFileSync(path.join(__dirname, ...p), "utf8
 export const prometheusRenderer: Renderer = {
     name: "prometheus",
     render: (ctx) => {
-        const rules = renderPrometheusRules({ profile: "production", alerts: ctx.config.alerting.alerts, runbookBaseUrl: ctx.config.alerting.runbookBaseUrl });
+        // The stack's effective settings: environment alert defaults, scrape and evaluation intervals.
+        const rules = renderPrometheusRules({ ...stackAlertSettings(ctx.config), profile: "production" });
         return [
             { path: "prometheus/Dockerfile", content: asset("prometheus", "image.Dockerfile") },
             { path: "prometheus/entrypoint.sh", content: asset("prometheus", "image", "entrypoint.sh") },

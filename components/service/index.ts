@@ -41,6 +41,8 @@ export interface MonitoredServiceArgs {
     readonly sidecarTaskRoleStatements?: readonly PolicyStatement[];
     /** Extra environment for the web server. @default none */
     readonly environment?: Readonly<Record<string, string>>;
+    /** CPU architecture of the web server's image (and so of its Fargate tasks). @default "X86_64" */
+    readonly architecture?: "X86_64" | "ARM64";
 }
 
 /**
@@ -167,6 +169,7 @@ export class MonitoredService extends pulumi.ComponentResource {
             loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "web", containerPort: args.port },
             healthCheckGracePeriodSeconds: 30,
             dependsOn: [listener],
+            architecture: args.architecture,
             secretArns: args.secretArns,
             taskRoleStatements: [...databaseSecretStatements, ...(args.sidecarTaskRoleStatements ?? [])],
             volumes: [{ name: "tmp" }, ...(args.sidecarVolumes ?? []).map((v) => ({ name: v }))],

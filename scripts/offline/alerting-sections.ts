@@ -1,5 +1,6 @@
 /** Plan sections of the alerting pipeline: routing per severity and each alert's worst-case time to notify. */
 import { parseStackConfig } from "../../config";
+import { stackAlertSettings } from "../../config/alerts";
 import { routingSection, timeToNotifySection } from "../../components/alerting/report";
 import { physicalName } from "../../components/common";
 import { PROJECT } from "../../config";
@@ -15,9 +16,10 @@ export const alertingSections: readonly Section[] = [
     (run) => {
         const c = config(run);
         return timeToNotifySection({
-            environment: c.environment,
             namePrefix: physicalName({ project: PROJECT, stack: run.stack }),
             alerting: c.alerting,
+            settings: stackAlertSettings(c),
+            monitoringEnabled: c.monitoring.enabled,
             dataStoreMode: c.dataStores.mode,
             cacheNodes: c.dataStores.redis.managed.nodes,
         });

@@ -4,7 +4,7 @@ import { stackGraph, graphWith, parseJson, type Graph } from "../harness";
 import type { PlannedResource } from "../../scripts/offline/run";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { parseStackConfig } from "../../config";
-import { withAlertDefaults } from "../../config/alerts";
+import { stackAlertSettings } from "../../config/alerts";
 import { resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../../components/alerting/cloudwatch-alarms";
 import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
@@ -43,7 +43,7 @@ function expectedAlarms(stack: string) {
             ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 }, elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) } }
             : { mode: "ecs" },
     };
-    const alerts = resolveAlerts({ alerts: withAlertDefaults(c.environment, c.alerting.alerts), runbookBaseUrl: c.alerting.runbookBaseUrl });
+    const alerts = resolveAlerts(stackAlertSettings(c));
     return { alerts, built: buildCloudWatchAlarms({ namePrefix: `koronet-${stack}`, targets, alerts }) };
 }
 
@@ -82,7 +82,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("gives every enabled catalog alert a CloudWatch alarm or a Prometheus rule, as the catalog defines it", () => {
             const { alerts, built } = expectedAlarms(stack);
-            const rules = parse(renderPrometheusRules({ alerts: withAlertDefaults(stackConfig(stack).environment, stackConfig(stack).alerting.alerts), profile: "production" }).content) as { groups: { rules: { alert?: string }[] }[] };
+            const rules = parse(renderPrometheusRules({ ...stackAlertSettings(stackConfig(stack)), profile: "production" }).content) as { groups: { rules: { alert?: string }[] }[] };
             const ruleNames = new Set(rules.groups.flatMap((grp) => grp.rules.map((r) => r.alert)).filter(Boolean));
             for (const a of alerts.filter((x) => x.enabled)) {
                 if (a.prometheus !== undefined) assert.ok(ruleNames.has(a.id), `${a.id} has a Prometheus rule`);

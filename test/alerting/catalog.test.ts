@@ -9,7 +9,9 @@ import {
     resolveAlerts,
     runbookUrl,
 } from "../../components/alerting/catalog";
-import { ALERT_DEFAULTS, alertOverridesSchema, formatAlertIssues, parseAlertOverrides, withAlertDefaults } from "../../config/alerts";
+import { alertOverridesSchema, formatAlertIssues, parseAlertOverrides } from "../../config/alerts";
+import { parseStackConfig } from "../../config";
+import { readStackConfig } from "../../scripts/offline/stack-file";
 
 const CONTRACT = readFileSync("docs/CONTRACTS.md", "utf8");
 const APP_METRICS = [...CONTRACT.matchAll(/`(koronet_[a-z_]+)`/g)].map((m) => m[1] as string);
@@ -159,7 +161,8 @@ describe("koronet:alerting.alerts schema", () => {
         assert.deepEqual(problems({ HighCpuUsage: { for: "5 minutes" } }), ['alerting.alerts.HighCpuUsage.for: "5 minutes" is not a Prometheus duration; allowed e.g. 30s, 5m, 1h']);
         assert.deepEqual(problems({ HighCpuUsage: { severity: "page" } }), ['alerting.alerts.HighCpuUsage.severity: "page" is not allowed; allowed critical or warning']);
         assert.deepEqual(problems({ HighCpuUsage: { enabled: "no" } }), ['alerting.alerts.HighCpuUsage.enabled: "no" is not allowed; allowed true or false']);
-        assert.deepEqual(problems({ HighCpuUsage: { cloudwatch: { periodSeconds: 45 } } }), ["alerting.alerts.HighCpuUsage.cloudwatch.periodSeconds: 45 is not allowed; allowed 10, 30 or a multiple of 60 up to 86400"]);
+        assert.deepEqual(problems({ HighCpuUsage: { cloudwatch: { periodSeconds: 45 } } }), ["alerting.alerts.HighCpuUsage.cloudwatch.periodSeconds: 45 is not allowed; allowed a multiple of 60 up to 86400"]);
+        assert.deepEqual(problems({ HighErrorRate: { cloudwatch: { periodSeconds: 10 } } }), ["alerting.alerts.HighErrorRate.cloudwatch.periodSeconds: 10 is not allowed: CloudWatch evaluates 10-second periods only on high-resolution metrics, and this alert's metrics have 1-minute resolution, so the alarm would never have data; allowed a multiple of 60 up to 86400"]);
         assert.deepEqual(problems({ HighCpuUsage: { cloudwatch: { evaluationPeriods: 2, datapointsToAlarm: 3 } } }), ["alerting.alerts.HighCpuUsage.cloudwatch.datapointsToAlarm: 3 is more than evaluationPeriods (2); allowed 1..2"]);
         assert.deepEqual(problems({ HighCpuUsage: { cloudwatch: { evaluationPeriods: 0 } } }), ["alerting.alerts.HighCpuUsage.cloudwatch.evaluationPeriods: 0 is not allowed; allowed whole numbers 1..1440"]);
     });
@@ -179,11 +182,13 @@ describe("koronet:alerting.alerts schema", () => {
         assert.throws(() => parseAlertOverrides({ HighCpuUsage: { threshold: 150 }, DiskSpaceLow: { threshold: 90 } }), (e: Error) => e.message.includes("HighCpuUsage.threshold") && e.message.includes("DiskSpaceLow.threshold"));
     });
 
-    it("has per-environment defaults: dev turns UnusualTraffic off, prod keeps everything; the stack wins per key", () => {
-        assert.deepEqual(ALERT_DEFAULTS.prod, {});
-        assert.deepEqual(withAlertDefaults("dev"), { UnusualTraffic: { enabled: false } });
-        assert.deepEqual(withAlertDefaults("dev", { UnusualTraffic: { enabled: true, threshold: 4 } }), { UnusualTraffic: { enabled: true, threshold: 4 } });
-        assert.equal(resolveAlerts({ alerts: withAlertDefaults("dev") }).find((a) => a.id === "UnusualTraffic")?.enabled, false);
-        assert.equal(resolveAlerts({ alerts: withAlertDefaults("prod") }).find((a) => a.id === "UnusualTraffic")?.enabled, true);
+    it("has per-environment defaults, applied once by loadConfig: dev turns UnusualTraffic off, prod keeps everything; the stack wins per key", () => {
+        const alerts = (stack: string, overrides: Record<string, unknown> = {}) => parseStackConfig(readStackConfig(stack, { overrides })).config.alerting.alerts ?? {};
+        assert.deepEqual(alerts("prod"), {});
+        assert.deepEqual(alerts("dev"), { UnusualTraffic: { enabled: false } });
+        assert.deepEqual(alerts("dev", { "koronet:alerting": { alerts: { UnusualTraffic: { threshold: 4 } } } }), { UnusualTraffic: { enabled: false, threshold: 4 } });
+        assert.deepEqual(alerts("dev", { "koronet:alerting": { alerts: { UnusualTraffic: { enabled: true } } } }), { UnusualTraffic: { enabled: true } });
+        assert.equal(resolveAlerts({ alerts: alerts("dev") }).find((a) => a.id === "UnusualTraffic")?.enabled, false);
+        assert.equal(resolveAlerts({ alerts: alerts("prod") }).find((a) => a.id === "UnusualTraffic")?.enabled, true);
     });
 });

@@ -112,17 +112,16 @@ describe("cost estimate (npm run plan -- --cost)", function () {
             assert.deepEqual(report.notPriced, []);
         });
 
-        it("shows unknown types and unpriced sizes as 'not priced', never as free", () => {
+        it("shows unknown types as 'not priced', never as free; an unpriced size fails the estimate (it would shrink the total)", () => {
             const report = estimateCost([
                 r("aws:opensearch/domain:Domain", "search"),
-                r("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.x2g.16xlarge" }),
                 r("aws:iam/role:Role", "role"),
                 r("koronet:service:MonitoredService", "web"),
             ], prices);
-            assert.deepEqual(report.notPriced.map((n) => `${n.type} ${n.name}`), ["aws:opensearch/domain:Domain search", "aws:rds/instance:Instance db"]);
-            assert.match(report.notPriced[1]?.reason ?? "", /db\.x2g\.16xlarge/);
+            assert.deepEqual(report.notPriced.map((n) => `${n.type} ${n.name}`), ["aws:opensearch/domain:Domain search"]);
             assert.deepEqual(report.free, { "aws:iam/role:Role": 1, "koronet:service:MonitoredService": 1 });
             assert.equal(report.total, 0);
+            assert.throws(() => estimateCost([r("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.x2g.16xlarge" })], prices), /no price for RDS postgres instance class db\.x2g\.16xlarge/);
         });
     });
 

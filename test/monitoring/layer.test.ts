@@ -255,7 +255,8 @@ for (const stack of ["dev", "prod"] as const) {
 
 describe("monitoring layer switched off", () => {
     it("creates no monitoring resources and no sidecars", async () => {
-        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false } } });
+        // The alarms that read the sidecars' Koronet/App metrics must go too (config rejects them otherwise).
+        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false }, "koronet:alerting": { alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false } } } } });
         assert.equal(g.resources.filter((r) => r.name.startsWith("monitoring") || r.name.startsWith("web-telemetry")).length, 0);
         assert.deepEqual(g.containers(g.one(TD, "web-task")).map((c) => c.name), ["web"]);
     });

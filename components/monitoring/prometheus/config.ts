@@ -51,6 +51,8 @@ export interface PrometheusConfigInput {
     /** Global evaluation interval for the production profile (the rule group sets its own). @default 15 */
     readonly evaluationIntervalSeconds?: number;
     readonly targets: PrometheusTargets;
+    /** Port of the web server's tasks (Cloud Map targets). @default DISCOVERY.koronet.port (3000) */
+    readonly webPort?: number;
     /**
      * What `instance` means for the data-store exporters: the store they watch, not the exporter's
      * address (an alert "PostgresDown on 10.0.3.7:9187" helps nobody).
@@ -106,7 +108,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
             return addrs && addrs.length > 0 ? { static_configs: [{ targets: [...addrs] }] } : undefined;
         }
         if (job === "prometheus") return { static_configs: [{ targets: [`localhost:${PORTS.prometheus}`] }] };
-        const d = DISCOVERY[job];
+        const d = job === "koronet" && input.webPort !== undefined ? { ...DISCOVERY.koronet, port: input.webPort } : DISCOVERY[job];
         const name = `${d.name}.${input.targets.namespace}`;
         return d.record === "A"
             ? { dns_sd_configs: [{ names: [name], type: "A", port: d.port, refresh_interval: refresh }] }

@@ -63,7 +63,7 @@ export function buildRuleGroups(alerts: readonly ResolvedAlert[]): RuleGroup[] {
     return [
         {
             name: RULE_GROUP_NAME,
-            interval: formatPromDuration(PIPELINE_TIMINGS[profile].evaluationIntervalSeconds),
+            interval: formatPromDuration((alerts[0]?.pipeline ?? PIPELINE_TIMINGS[profile]).evaluationIntervalSeconds),
             rules: [...recording.values(), ...alerting],
         },
     ];
