@@ -355,6 +355,29 @@ const compositeAlarms = orderRule({
     },
 });
 
+const deploymentAlarms = orderRule({
+    // ECS reads the state of each `deploymentConfiguration.alarms.alarmNames` alarm while a deployment
+    // runs and fails (and rolls back) the deployment when one is in ALARM
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html,
+    // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentAlarms.html). Neither
+    // page says whether CreateService/UpdateService check that the alarms exist; a deployment that
+    // starts before its alarm is created is not guarded by it. So the service waits for every
+    // deployment alarm the stack makes.
+    id: "ecs-service-waits-for-deployment-alarms",
+    reason: "A service is created (and updated) after every CloudWatch alarm it names as a deployment alarm.",
+    types: [SERVICE],
+    consequence: "its first deployment runs before the alarm exists, unguarded by it (or CreateService refuses the name)",
+    requirements: (svc, ctx) => {
+        const cfg = svc.inputs.alarms as { alarmNames?: unknown; enable?: unknown } | undefined;
+        if (cfg === undefined || cfg.enable === false || !Array.isArray(cfg.alarmNames)) return [];
+        return (cfg.alarmNames as unknown[]).map(str).filter((n): n is string => n !== undefined).map((name) => {
+            const alarms = [...ofType(ctx, METRIC_ALARM).filter((a) => namedAs(a, "name", name)), ...ofType(ctx, COMPOSITE_ALARM).filter((a) => namedAs(a, "alarmName", name))];
+            // An alarm the stack does not make may already exist: not ours to judge.
+            return { what: `deployment alarm ${name}`, candidates: alarms.length ? alarms : undefined };
+        });
+    },
+});
+
 interface SecretRef { name?: string; valueFrom?: string }
 
 /**
@@ -487,4 +510,5 @@ export const ORDER_RULES: readonly Rule[] = [
     serviceLogGroups,
     listenerRuleListener,
     scalingPolicyTarget,
+    deploymentAlarms,
 ];

@@ -43,12 +43,35 @@ export interface MonitoredServiceArgs {
     readonly environment?: Readonly<Record<string, string>>;
     /** CPU architecture of the web server's image (and so of its Fargate tasks). @default "X86_64" */
     readonly architecture?: "X86_64" | "ARM64";
+    /**
+     * The ECS service's physical name. Fixed, so alarms and the app-metrics sidecar can name it
+     * (`ServiceName` dimension) before the service exists, and the service can wait for them.
+     */
+    readonly serviceName: string;
+}
+
+export interface WebServiceRunArgs {
+    /**
+     * ECS deployment alarms: a rollout that raises one is failed and rolled back by ECS. Pass the
+     * alarm resources' `name` outputs (the service then waits for them). @default none
+     */
+    readonly deploymentAlarmNames?: readonly pulumi.Input<string>[];
+}
+
+/** What `runService` created. */
+export interface WebServiceRun {
+    readonly serviceName: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+    /** The revision this deployment asks ECS to run. */
+    readonly taskDefinitionArn: pulumi.Output<string>;
 }
 
 /**
  * The Koronet web server on Fargate behind an Application Load Balancer: health-checked target
- * group, deployment circuit breaker with rollback, target-tracking autoscaling, its own log group,
- * least-privilege roles. Credentials reach the container only as ECS `secrets`.
+ * group, deployment circuit breaker with rollback (and deployment alarms when given), target-tracking
+ * autoscaling, its own log group, least-privilege roles. Credentials reach the container only as ECS
+ * `secrets`. Built in two steps: the constructor makes the load-balancer front (security groups,
+ * ALB, target group, listeners), `runService` the ECS service behind it.
  */
 export class MonitoredService extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
@@ -61,14 +84,18 @@ export class MonitoredService extends pulumi.ComponentResource {
     public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
     /** Security group of the web server tasks. */
     public readonly securityGroupId: pulumi.Output<string>;
+    /** The ECS service's physical name (`serviceName`), known before the service exists: alarm dimensions use it. */
     public readonly serviceName: pulumi.Output<string>;
-    public readonly logGroupName: pulumi.Output<string>;
     private readonly name: string;
+    private readonly args: MonitoredServiceArgs;
+    private readonly front: { targetGroupArn: pulumi.Output<string>; listener: aws.lb.Listener; taskSecurityGroupId: pulumi.Output<string> };
+    private running?: WebServiceRun;
 
     constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:service:MonitoredService", name, {}, opts);
         validateServiceArgs(args);
         this.name = name;
+        this.args = args;
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
 
@@ -142,6 +169,41 @@ export class MonitoredService extends pulumi.ComponentResource {
             }, parent)
             : httpListener;
 
+        this.dnsName = alb.dnsName;
+        this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
+        this.loadBalancerArn = alb.arn;
+        this.loadBalancerArnSuffix = alb.arnSuffix;
+        this.targetGroupArnSuffix = targetGroup.arnSuffix;
+        this.listenerArn = listener.arn;
+        this.loadBalancerSecurityGroupId = albSg.id;
+        this.securityGroupId = taskSg.id;
+        this.serviceName = pulumi.output(args.serviceName);
+        this.front = { targetGroupArn: targetGroup.arn, listener, taskSecurityGroupId: taskSg.id };
+        this.registerOutputs({
+            url: this.url,
+            dnsName: this.dnsName,
+            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+            targetGroupArnSuffix: this.targetGroupArnSuffix,
+            listenerArn: this.listenerArn,
+            securityGroupId: this.securityGroupId,
+            serviceName: this.serviceName,
+        });
+    }
+
+    /**
+     * The second half: the web server's task definition, its ECS service and autoscaling, as
+     * children of this component (their logical names and parent never change, so an existing stack
+     * replaces nothing). Separate from the constructor so a stack can create what the service
+     * names, such as its deployment alarms, between the load balancer and the service: alarms on
+     * the load balancer's metrics need its ARN suffixes, and the service needs the alarms to exist.
+     * Call it once.
+     */
+    runService(run: WebServiceRunArgs = {}): WebServiceRun {
+        if (this.running !== undefined) throw new Error(`MonitoredService ${this.name}: \`runService\` was called twice`);
+        const name = this.name;
+        const args = this.args;
+        const parent = { parent: this };
+        const { targetGroupArn, listener, taskSecurityGroupId } = this.front;
         const pg = args.postgres;
         const redis = args.redis;
         // The server reads the database password from Secrets Manager itself, in both data-store
@@ -164,11 +226,13 @@ export class MonitoredService extends pulumi.ComponentResource {
             cpu: args.cpu,
             memory: args.memory,
             desiredCount: args.desiredCount,
-            securityGroupIds: [taskSg.id],
+            securityGroupIds: [taskSecurityGroupId],
             discoveryName: "koronet",
-            loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "web", containerPort: args.port },
+            loadBalancer: { targetGroupArn, containerName: "web", containerPort: args.port },
             healthCheckGracePeriodSeconds: 30,
             dependsOn: [listener],
+            physicalName: args.serviceName,
+            deploymentAlarmNames: run.deploymentAlarmNames,
             architecture: args.architecture,
             secretArns: args.secretArns,
             taskRoleStatements: [...databaseSecretStatements, ...(args.sidecarTaskRoleStatements ?? [])],
@@ -225,26 +289,12 @@ export class MonitoredService extends pulumi.ComponentResource {
             },
         }, parent);
 
-        this.dnsName = alb.dnsName;
-        this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
-        this.loadBalancerArn = alb.arn;
-        this.loadBalancerArnSuffix = alb.arnSuffix;
-        this.targetGroupArnSuffix = targetGroup.arnSuffix;
-        this.listenerArn = listener.arn;
-        this.loadBalancerSecurityGroupId = albSg.id;
-        this.securityGroupId = taskSg.id;
-        this.serviceName = web.service.name;
-        this.logGroupName = web.logGroup.name;
-        this.registerOutputs({
-            url: this.url,
-            dnsName: this.dnsName,
-            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
-            targetGroupArnSuffix: this.targetGroupArnSuffix,
-            listenerArn: this.listenerArn,
-            securityGroupId: this.securityGroupId,
-            serviceName: this.serviceName,
-            logGroupName: this.logGroupName,
-        });
+        this.running = {
+            serviceName: web.service.name,
+            logGroupName: web.logGroup.name,
+            taskDefinitionArn: web.taskDefinition.arn,
+        };
+        return this.running;
     }
 
     /**

@@ -55,4 +55,6 @@ export const ORDER_BREAKS: Breaks = {
         return { resources: [...(structuredClone(r) as Resources), rule], target: `${rule.type}::${rule.name}` };
     } },
     "scaling-policy-waits-for-scalable-target": { stack: "dev", breakIt: (r) => dropWait(r, ["aws:appautoscaling/policy:Policy", "web-cpu-target"], (d) => d.type === "aws:appautoscaling/target:Target") },
+    // The order before this issue: the web service created first, its 5xx alarm after it.
+    "ecs-service-waits-for-deployment-alarms": { stack: "prod", breakIt: (r) => dropWait(r, [SERVICE, "web-svc"], (d) => d.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && d.inputs.name === "koronet-prod-HighErrorRate") },
 };
