@@ -34,7 +34,15 @@ export async function grafanaPassword(secrets: SecretsManagerClient, secretArn: 
     return out.SecretString;
 }
 
-export class GrafanaProxy {
+/** Prometheus's and Alertmanager's HTTP APIs, however they are reached (Grafana's proxy; a stub in tests). */
+export interface DataSources {
+    /** A Prometheus HTTP API call (`/api/v1/...`); returns `data`. */
+    prometheus<T>(path: string, query?: Record<string, string>): Promise<T>;
+    /** An Alertmanager API v2 call (`/api/v2/...`). */
+    alertmanager<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T>;
+}
+
+export class GrafanaProxy implements DataSources {
     constructor(private readonly access: GrafanaAccess) {}
 
     private base(uid: string): string {

@@ -21,7 +21,7 @@ import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import { livenessProbes, type LivenessProbe, type MetricRef } from "../components/alerting/deployment-alarms";
 import type { AwsClients } from "./clients";
-import { GrafanaError, type GrafanaProxy } from "./grafana";
+import { GrafanaError, type DataSources } from "./grafana";
 import type { StackOutputs } from "./outputs";
 import { fail, pass, type CheckResult } from "./report";
 
@@ -44,7 +44,7 @@ export interface VerifyContext {
     readonly outputs: StackOutputs;
     readonly aws: AwsClients;
     /** Grafana's proxy, signed in; undefined when the stack has no monitoring layer. */
-    readonly grafana?: GrafanaProxy | (() => Promise<GrafanaProxy>);
+    readonly grafana?: DataSources | (() => Promise<DataSources>);
 }
 
 /** Runs every check; the caller prints the lines and exits non-zero if any failed. */
@@ -196,7 +196,7 @@ async function crashLoop(ctx: VerifyContext, cluster: string, service: string, o
 
 interface ActiveTarget { labels?: Record<string, string>; scrapePool?: string; health?: string; lastError?: string; scrapeUrl?: string }
 
-async function checkPrometheusTargets(grafana: GrafanaProxy, outputs: StackOutputs): Promise<CheckResult[]> {
+async function checkPrometheusTargets(grafana: DataSources, outputs: StackOutputs): Promise<CheckResult[]> {
     const check = "prometheus targets";
     const jobs = outputs.verification.prometheus?.jobs ?? [];
     const data = await grafana.prometheus<{ activeTargets?: ActiveTarget[] }>("/api/v1/targets", { state: "active" });
@@ -205,7 +205,7 @@ async function checkPrometheusTargets(grafana: GrafanaProxy, outputs: StackOutpu
     const problems: string[] = [];
     for (const job of jobs) if (!targets.some((t) => jobOf(t) === job)) problems.push(`job ${job}: no target discovered`);
     for (const t of targets) {
-        if (t.health !== "up") problems.push(`job ${jobOf(t)}: ${t.labels?.["instance"] ?? t.scrapeUrl ?? "?"} ${t.health ?? "unknown"}${t.lastError ? ` (${t.lastError})` : ""}`);
+        if (t.health !== "up") problems.push(`job ${jobOf(t)}, instance ${t.labels?.["instance"] ?? "?"}: ${t.health ?? "unknown"}${t.scrapeUrl ? ` at ${t.scrapeUrl}` : ""}${t.lastError ? ` (${t.lastError})` : ""}`);
     }
     if (problems.length > 0) return [fail(check, problems.join("; "), "a job without targets: its discovery (Cloud Map registration, ECS service); a target down: its service, its security group (Prometheus must reach its port), its logs")];
     return [pass(check, `${targets.length} targets up in ${jobs.length} jobs (${jobs.join(", ")})`)];
@@ -213,7 +213,7 @@ async function checkPrometheusTargets(grafana: GrafanaProxy, outputs: StackOutpu
 
 interface RuleGroup { name?: string; rules?: { name?: string; type?: string; health?: string; lastError?: string }[] }
 
-async function checkPrometheusRules(grafana: GrafanaProxy, outputs: StackOutputs): Promise<CheckResult[]> {
+async function checkPrometheusRules(grafana: DataSources, outputs: StackOutputs): Promise<CheckResult[]> {
     const check = "prometheus rules";
     const expected = outputs.verification.prometheus?.alertRules ?? [];
     const data = await grafana.prometheus<{ groups?: RuleGroup[] }>("/api/v1/rules", { type: "alert" });
