@@ -19,7 +19,7 @@
  *              read through Prometheus (observed: up to a scrape interval late)
  *   email      SNS NumberOfNotificationsDelivered on the topic (observed, one-minute metric):
  *              SNS has no delivery-status logging for email, so "handed to the email service" is
- *              the most the pipeline can confirm (https://docs.aws.amazon.com/sns/latest/dg/topics-attrib.html)
+ *              the most the pipeline can confirm (delivery status logging covers Firehose, SQS, Lambda, HTTP/S and platform endpoints: https://docs.aws.amazon.com/sns/latest/dg/sns-topic-attributes.html)
  *
  * Never pages without --page: before injecting, it checks that the warning topic has no PagerDuty
  * subscriber and that Alertmanager's first route matching the drill alert is a receiver without

@@ -89,7 +89,7 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
     });
 
     describe("ECS", () => {
-        it("a service ECS rolled back: the PRIMARY deployment is not the deployed revision — names both and says pulumi up --refresh", async () => {
+        it("[F5] a service ECS rolled back: the PRIMARY deployment is not the deployed revision — names both and says pulumi up --refresh", async () => {
             const w = await world();
             const svc = w.aws.service("web-svc");
             w.aws.rollBack("web-svc", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7", "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.");

@@ -20,7 +20,7 @@ for (const stack of ["dev", "prod"]) {
             g = await stackGraph(stack);
         });
 
-        it("the web service fails and rolls back a rollout that raises its 5xx or latency alarm (ECS deployment alarms)", () => {
+        it("[F5] the web service fails and rolls back a rollout that raises its 5xx or latency alarm (ECS deployment alarms)", () => {
             const web = g.one(aws.ecs.Service, "web-svc").inputs;
             assert.deepEqual(web.alarms, { alarmNames: [`koronet-${stack}-HighErrorRate`, `koronet-${stack}-HighResponseTime`], enable: true, rollback: true });
             assert.deepEqual(web.deploymentCircuitBreaker, { enable: true, rollback: true }, "the circuit breaker still judges tasks that never start");
