@@ -1,7 +1,7 @@
 /**
  * `npm run drill`: a fire drill through the real pipeline, marked DRILL wherever it shows.
  *
- * CloudWatch path: the stack's drill alarm of the chosen route (`<prefix>-alerting-drill-warning`,
+ * CloudWatch path: the stack's drill alarm of the chosen route (`<prefix>-alerting-DRILL-warning`,
  * or `-critical` with `--page`) is set to ALARM with SetAlarmState; its notification takes the real
  * path (SNS topic → notifier → Slack, email, and PagerDuty through the forwarder on the critical
  * topic). CloudWatch returns the alarm to OK by itself within seconds (nothing publishes its

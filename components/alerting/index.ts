@@ -529,7 +529,9 @@ export class Alerting extends pulumi.ComponentResource {
         // RESOLVED follows at once. The warning one never pages; `--page` uses the critical one.
         const drill = (sev: Severity) => {
             const alarm = new aws.cloudwatch.MetricAlarm(`${name}-drill-${sev}`, {
-                name: alarmName(`drill-${sev}`),
+                // Upper case on purpose: SNS writes an alarm's email subject from its name
+                // (`ALARM: "<name>" in <region>`), so the subject itself says DRILL.
+                name: alarmName(`DRILL-${sev}`),
                 alarmDescription: formatAlarmDescription({
                     severity: sev,
                     summary: `DRILL of the ${sev} route: a test alert (npm run drill), nobody needs to act`,

@@ -10,10 +10,10 @@ import { stackAlertSettings } from "../../config/alerts";
 import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
 import { buildDashboards } from "./grafana/dashboards";
 import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
+import { PORTS } from "./images";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
 import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
 import { parse } from "yaml";
-import { ALERTMANAGER_PORT } from "../alerting/alertmanager/config";
 import { AMP_WORKSPACE_PLACEHOLDER, RULES_DIR, prometheusConfig, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
 import { renderPrometheusRules } from "./prometheus/rules";
 
@@ -98,7 +98,7 @@ export const grafanaRenderer: Renderer = {
                 prometheusUrl: prometheusUrl(namespaceOf(ctx)),
                 scrapeIntervalSeconds: ctx.config.monitoring.prometheus.scrapeIntervalSeconds,
                 // The stack runs Alertmanager whenever it runs the monitoring layer (stacks/environment.ts).
-                alertmanagerUrl: `http://alertmanager.${namespaceOf(ctx)}:${ALERTMANAGER_PORT}`,
+                alertmanagerUrl: `http://alertmanager.${namespaceOf(ctx)}:${PORTS.alertmanager}`,
             }),
         },
         { path: "grafana/provisioning/dashboards/koronet.yml", content: renderDashboardProviders() },

@@ -165,11 +165,11 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             assert.deepEqual(r.steps.filter((s) => s.outcome === "failed"), []);
             for (const w of ["Slack FIRING", "Slack RESOLVED", "email (SNS)"]) assert.ok(delivered(r, "cloudwatch", w), `${w}: ${JSON.stringify(r.steps)}`);
             assert.deepEqual(x.aws.published.filter((p) => p.at >= since).map((p) => [p.alarmName, p.state, p.topicArn.split(":").pop()]), [
-                ["koronet-prod-alerting-drill-warning", "ALARM", "koronet-prod-alerting-warning"],
-                ["koronet-prod-alerting-drill-warning", "OK", "koronet-prod-alerting-warning"],
+                ["koronet-prod-alerting-DRILL-warning", "ALARM", "koronet-prod-alerting-warning"],
+                ["koronet-prod-alerting-DRILL-warning", "OK", "koronet-prod-alerting-warning"],
             ]);
-            assert.ok(x.emails.some((e) => e.to === "platform-team@koronet.example" && e.message.includes("drill-warning")));
-            const slack = x.pipeline.slack.all.filter((m) => m.at >= since).map((m) => JSON.stringify(m.body)).filter((m) => m.includes("drill-warning"));
+            assert.ok(x.emails.some((e) => e.to === "platform-team@koronet.example" && e.message.includes("DRILL-warning")));
+            const slack = x.pipeline.slack.all.filter((m) => m.at >= since).map((m) => JSON.stringify(m.body)).filter((m) => m.includes("DRILL-warning"));
             assert.ok(slack.length >= 2 && slack.every((m) => /DRILL/.test(m)), "both Slack messages (FIRING, RESOLVED) say DRILL");
             await sleep(3_000);
             assert.deepEqual(drillEvents(x.pipeline.pagerduty, since), []);
@@ -182,9 +182,9 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             drills.push({ title: "cloudwatch --page", report: r });
             assert.deepEqual(r.steps.filter((s) => s.outcome === "failed"), []);
             for (const w of ["Slack FIRING", "PagerDuty trigger", "Slack RESOLVED", "PagerDuty resolve", "email (SNS)"]) assert.ok(delivered(r, "cloudwatch", w), `${w}: ${JSON.stringify(r.steps)}`);
-            const events = x.pipeline.pagerduty.all.filter((e) => e.at >= since && JSON.stringify(e.body).includes("drill-critical"));
+            const events = x.pipeline.pagerduty.all.filter((e) => e.at >= since && JSON.stringify(e.body).includes("DRILL-critical"));
             assert.deepEqual(events.map((e) => e.body.event_action), ["trigger", "resolve"]);
-            assert.match(String(events[0]!.body.payload?.summary), /^koronet-prod-alerting-drill-critical: DRILL/);
+            assert.match(String(events[0]!.body.payload?.summary), /^koronet-prod-alerting-DRILL-critical: DRILL/);
         });
 
         it("refuses, injecting nothing, when the warning route would page (the forwarder subscribed to the warning topic)", async () => {

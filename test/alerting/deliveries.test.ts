@@ -111,7 +111,7 @@ describe("delivery records", () => {
             ddb.on(PutItemCommand).callsFake((input: { Item: Record<string, { S?: string }> }) => void items.set(String(input.Item["pk"]?.S), input.Item));
             ddb.on(GetItemCommand).callsFake((input: { Key: { pk: { S: string } } }) => ({ Item: items.get(input.Key.pk.S) }));
             const log = dynamoDbDeliveryLog(client, "t", clock);
-            const subject = { kind: "cloudwatch" as const, alarmName: "koronet-prod-alerting-drill-warning", state: "ALARM" };
+            const subject = { kind: "cloudwatch" as const, alarmName: "koronet-prod-alerting-DRILL-warning", state: "ALARM" };
             await log.record("slack", [subject]);
             const put = ddb.commandCalls(PutItemCommand)[0]!.args[0].input;
             assert.equal(put.TableName, "t");
@@ -119,10 +119,10 @@ describe("delivery records", () => {
                 pk: { S: deliveryKey("slack", subject) },
                 channel: { S: "slack" },
                 deliveredAt: { N: String(clock.now()) },
-                subject: { S: "koronet-prod-alerting-drill-warning" },
+                subject: { S: "koronet-prod-alerting-DRILL-warning" },
                 expiresAt: { N: String(clock.now() / 1000 + 86_400) },
             });
-            assert.deepEqual(await readDelivery(client, "t", deliveryKey("slack", subject)), { key: deliveryKey("slack", subject), channel: "slack", deliveredAt: clock.now(), subject: "koronet-prod-alerting-drill-warning" });
+            assert.deepEqual(await readDelivery(client, "t", deliveryKey("slack", subject)), { key: deliveryKey("slack", subject), channel: "slack", deliveredAt: clock.now(), subject: "koronet-prod-alerting-DRILL-warning" });
             assert.equal(ddb.commandCalls(GetItemCommand)[0]!.args[0].input.ConsistentRead, true);
             assert.equal(await readDelivery(client, "t", "delivery#slack#cloudwatch#other#ALARM"), undefined);
         });

@@ -45,8 +45,8 @@ describe("npm run drill (mocked AWS SDK clients, the prod stack's plan)", functi
         aws.close();
         assert.equal(r.refused, undefined);
         assert.deepEqual(r.steps.map((s) => [s.what, s.outcome]), [["Slack FIRING", "delivered"], ["PagerDuty", "not paged"], ["Slack RESOLVED", "delivered"], ["email (SNS)", "delivered"]]);
-        assert.deepEqual(aws.published.map((p) => [p.alarmName, p.state]), [["koronet-prod-alerting-drill-warning", "ALARM"], ["koronet-prod-alerting-drill-warning", "OK"]]);
-        assert.match(String(aws.alarms.get("koronet-prod-alerting-drill-warning")?.StateReason), /DRILL d-1|Threshold/);
+        assert.deepEqual(aws.published.map((p) => [p.alarmName, p.state]), [["koronet-prod-alerting-DRILL-warning", "ALARM"], ["koronet-prod-alerting-DRILL-warning", "OK"]]);
+        assert.match(String(aws.alarms.get("koronet-prod-alerting-DRILL-warning")?.StateReason), /DRILL d-1|Threshold/);
         assert.match(r.steps[3]!.detail, /SNS counted 4 deliveries on koronet-prod-alerting-warning for 2 confirmed subscribers × 2 messages/);
     });
 
@@ -64,10 +64,10 @@ describe("npm run drill (mocked AWS SDK clients, the prod stack's plan)", functi
 
     it("refuses before injecting anything when the warning drill alarm would notify another topic, or the warning topic pages", async () => {
         const { outputs, aws } = await world();
-        const alarm = aws.alarms.get("koronet-prod-alerting-drill-warning")!;
+        const alarm = aws.alarms.get("koronet-prod-alerting-DRILL-warning")!;
         alarm.AlarmActions = [...(alarm.AlarmActions ?? []), outputs.alertTopicArns["critical"]!];
         let r = await runDrill({ outputs, aws: aws.clients }, { path: "cloudwatch" });
-        assert.match(r.refused ?? "", /koronet-prod-alerting-drill-warning would also notify arn:aws:sns:eu-west-1:123456789012:koronet-prod-alerting-critical/);
+        assert.match(r.refused ?? "", /koronet-prod-alerting-DRILL-warning would also notify arn:aws:sns:eu-west-1:123456789012:koronet-prod-alerting-critical/);
         alarm.AlarmActions = [outputs.alertTopicArns["warning"]!];
         aws.subscribe({ topicArn: outputs.alertTopicArns["warning"]!, protocol: "lambda", endpoint: "arn:aws:lambda:eu-west-1:123456789012:function:koronet-prod-alerting-pagerduty" });
         r = await runDrill({ outputs, aws: aws.clients }, { path: "cloudwatch" });

@@ -70,7 +70,7 @@ for (const stack of ["dev", "prod"]) {
         it("adds a drill alarm per route: warning to the warning topic only, critical to the critical topic; neither on a metric anyone publishes", () => {
             for (const sev of ["warning", "critical"]) {
                 const a = g.one(METRIC_ALARM, `alerting-drill-${sev}`).inputs;
-                assert.equal(a.name, `koronet-${stack}-alerting-drill-${sev}`);
+                assert.equal(a.name, `koronet-${stack}-alerting-DRILL-${sev}`, "the email subject SNS writes from the name says DRILL");
                 assert.deepEqual(a.alarmActions, [`arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-${sev}`]);
                 assert.deepEqual(a.okActions, a.alarmActions, "the RESOLVED takes the same route");
                 assert.equal(a.namespace, "Koronet/Drill");

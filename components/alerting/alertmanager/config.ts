@@ -213,7 +213,8 @@ const CHATBOT_MESSAGE =
     `"title":"${jsonSafe(`printf "%s [%s] %s" (.Status | toUpper) (.CommonLabels.severity | toUpper) .CommonLabels.alertname`)}",` +
     `"description":"{{ range .Alerts }}${jsonSafe(`printf "%s: %s" (.Status | toUpper) .Annotations.summary`)} ${jsonSafe(".Annotations.runbook_url")} · {{ end }}"}}`;
 
-const EMAIL_SUBJECT = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity | toUpper }} {{ .CommonLabels.alertname }}`;
+// A fire drill says so first: `[DRILL] [FIRING:1] WARNING KoronetDrill`.
+const EMAIL_SUBJECT = `{{ if eq .CommonLabels.${DRILL_LABELS.drill} "true" }}[DRILL] {{ end }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity | toUpper }} {{ .CommonLabels.alertname }}`;
 const EMAIL_MESSAGE = [
     `{{ range .Alerts }}{{ .Status | toUpper }} {{ .Labels.alertname }} ({{ .Labels.severity }})`,
     `Summary: {{ .Annotations.summary }}`,

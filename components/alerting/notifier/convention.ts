@@ -18,7 +18,7 @@ export const WATCHDOG_ALERT_NAME = "Watchdog";
 
 /**
  * Fire drills (`npm run drill`). CloudWatch path: a drill alarm per severity on a metric nothing
- * publishes (`<prefix>-alerting-drill-<severity>`). Prometheus path: an alert posted to Alertmanager
+ * publishes (`<prefix>-alerting-DRILL-<severity>`). Prometheus path: an alert posted to Alertmanager
  * with these labels; Alertmanager's drill route sends it to the `drill` receiver (never PagerDuty)
  * unless it also carries `page="true"`.
  */
