@@ -198,6 +198,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         // Alertmanager exists for Prometheus; without the monitoring layer there is nothing to route.
         alertmanager: monitoring ? { placement, vpcId: network.vpcId } : undefined,
         watchedServices: monitoring ? { prometheus: { serviceName: monitoring.serviceNames.prometheus, description: "Prometheus" } } : {},
+        heartbeatSenders: monitoring ? [monitoring.prometheusService] : [],
     }, opts);
     if (monitoring) {
         alerting.allowAlertmanagerClient("prometheus", monitoring.prometheusSecurityGroupId);

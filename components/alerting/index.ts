@@ -86,6 +86,11 @@ export interface AlertingArgs {
     };
     /** Self-hosted services whose running task count pages through SNS (e.g. Prometheus). @default {} */
     readonly watchedServices?: Readonly<Record<string, WatchedService>>;
+    /**
+     * What makes the Watchdog besides Alertmanager: Prometheus's ECS service. The heartbeat alarm is
+     * created only after these (and Alertmanager's service) run, so a first deploy does not page. @default []
+     */
+    readonly heartbeatSenders?: readonly pulumi.Resource[];
     /** Tags on alarms. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -494,7 +499,7 @@ export class Alerting extends pulumi.ComponentResource {
         }
 
         // ── Who watches the watchers ─────────────────────────────────────────────────────────
-        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">) => {
+        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">, waitsFor: readonly pulumi.Resource[] = []) => {
             const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${key}`, {
                 name: alarmName(key),
                 alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md` }),
@@ -503,7 +508,7 @@ export class Alerting extends pulumi.ComponentResource {
                 okActions: [topics[topic].arn],
                 tags: { ...tags, Severity: "critical", Path: "watchdog" },
                 ...a,
-            }, parent);
+            }, waitsFor.length > 0 ? { parent: this, dependsOn: [...waitsFor] } : parent);
             this.alarmNames[key] = alarm.name;
             if (livenessProbes(definitionMetrics(a)).length > 0) expectingData.push(alarm.name);
         };
@@ -515,7 +520,18 @@ export class Alerting extends pulumi.ComponentResource {
                 `No Watchdog heartbeat (${hb.source}) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.`, {
                     namespace: hb.namespace, metricName: hb.metricName, dimensions: hb.dimensions, statistic: "Sum", period: 60, evaluationPeriods: 3, datapointsToAlarm: 3,
                     comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching",
-                });
+                },
+                // Nothing in its inputs names the senders, so without this it is created at the start of a
+                // first deploy, minutes before they run. A new alarm starts in INSUFFICIENT_DATA; with
+                // missing data breaching, a window with no data point at all is ALARM
+                // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html),
+                // and INSUFFICIENT_DATA → ALARM runs the alarm actions: the critical topic, PagerDuty.
+                // The services wait for steady state (running count = desired count, like `aws ecs wait
+                // services-stable`: https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html),
+                // so the alarm is created once Prometheus and Alertmanager run. Once the metric has been
+                // reported, a replaced alarm reads the data points from before it was created
+                // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+                [this.alertmanagerService.service, ...(args.heartbeatSenders ?? [])]);
             watchTasks("alertmanager", { serviceName: this.alertmanagerService.serviceName, description: "Alertmanager" });
         }
         for (const [key, w] of Object.entries(watched)) watchTasks(key, w);

@@ -177,6 +177,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     /** ECS service names, by component. */
     public readonly serviceNames: Record<"prometheus" | "grafana" | "nodeExporter" | "cadvisor" | "redisExporter" | "postgresExporter", pulumi.Output<string>>;
     public readonly logGroupNames: Record<"prometheus" | "grafana" | "nodeExporter" | "cadvisor" | "redisExporter" | "postgresExporter", pulumi.Output<string>>;
+    /** Prometheus's ECS service: what waits for Prometheus to run (the Watchdog heartbeat alarm) depends on it. */
+    public readonly prometheusService: aws.ecs.Service;
     /** remote_write endpoint (only when `prometheus.remoteWrite`). */
     public readonly ampWorkspaceArn?: pulumi.Output<string>;
 
@@ -464,6 +466,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         this.cloudwatchDashboardUrl = pulumi.output(`https://${p.region}.console.aws.amazon.com/cloudwatch/home?region=${p.region}#dashboards:name=${dashboardName}`);
         const services = { prometheus, grafana, nodeExporter, cadvisor, redisExporter, postgresExporter };
         this.serviceNames = mapValues(services, (s) => s.service.name);
+        this.prometheusService = prometheus.service;
         this.logGroupNames = mapValues(services, (s) => s.logGroup.name);
         this.ampWorkspaceArn = workspace?.arn;
         this.registerOutputs({

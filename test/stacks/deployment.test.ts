@@ -51,6 +51,20 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(web.inputs.name, "web-svc", "the physical name the alarms' ServiceName dimension names");
         });
 
+        // A new alarm starts in INSUFFICIENT_DATA and, with missing data breaching, goes to ALARM on a
+        // window without data, which runs its actions (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html).
+        it("creates the alarms that treat missing data as breaching only after the services that feed them run: the Watchdog heartbeat after Prometheus and Alertmanager, each task-count alarm after its service (a first deploy does not page)", () => {
+            const heartbeat = g.one(METRIC_ALARM, "alerting-watchdog-heartbeat");
+            assert.equal(heartbeat.inputs.treatMissingData, "breaching");
+            for (const svc of ["monitoring-prometheus-svc", "alerting-alertmanager-svc"]) {
+                assert.ok(heartbeat.dependsOn?.includes(key(g.one(aws.ecs.Service, svc))), `the heartbeat alarm waits for ${svc}`);
+                assert.equal(g.one(aws.ecs.Service, svc).inputs.waitForSteadyState, true, `${svc} is created only once it runs its desired count`);
+            }
+            for (const [alarm, svc] of [["alerting-prometheus-tasks", "monitoring-prometheus-svc"], ["alerting-alertmanager-tasks", "alerting-alertmanager-svc"]] as const) {
+                assert.ok(g.one(METRIC_ALARM, alarm).dependsOn?.includes(key(g.one(aws.ecs.Service, svc))), `${alarm} waits for ${svc} (its ServiceName dimension)`);
+            }
+        });
+
         it("gives no other service deployment alarms", () => {
             const others = g.ofType(aws.ecs.Service).filter((s) => s.name !== "web-svc" && s.inputs.alarms !== undefined);
             assert.deepEqual(others.map((s) => s.name), []);
