@@ -94,7 +94,8 @@ export class MonitoredService extends pulumi.ComponentResource {
         // `allowMetricsScraper`.
         const taskSg = new aws.ec2.SecurityGroup(`${name}-tasks`, {
             vpcId: args.vpcId,
-            description: `Koronet web server tasks: ${args.port} from the load balancer, metrics ${args.metricsPort} from the scrapers admitted by rule`,
+            // Unchanged when the metrics port moved off the API port: a new description replaces the group.
+            description: `Koronet web server tasks: ${args.port} from the load balancer, metrics from the scrapers admitted by rule`,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
         }, parent);
         new aws.vpc.SecurityGroupIngressRule(`${name}-tasks-from-alb`, {
