@@ -33,6 +33,11 @@ export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "ser
     return warnings;
 }
 
+function required<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`deployEnvironment: ${what} is missing`);
+    return value;
+}
+
 export function deployEnvironment(cfg: LoadedConfig): Environment {
     for (const w of environmentWarnings(cfg)) void pulumi.log.warn(w);
     const ctx = { project: cfg.project, stack: cfg.stack, environment: cfg.environment };
@@ -95,7 +100,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     // with it, and the alarms that name it (ServiceName dimension) exist before the service does.
     const webServiceName = "web-svc";
     const telemetry = cfg.monitoring.enabled
-        ? new WebTelemetry("web-telemetry", { placement, clusterName: cluster.clusterName, serviceName: webServiceName, appPort: cfg.service.port }, opts)
+        ? new WebTelemetry("web-telemetry", { placement, clusterName: cluster.clusterName, serviceName: webServiceName, metricsPort: cfg.service.metricsPort }, opts)
         : undefined;
 
     const service = new MonitoredService("web", {
@@ -104,6 +109,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         publicSubnetIds: network.publicSubnetIds,
         image,
         port: cfg.service.port,
+        metricsPort: cfg.service.metricsPort,
         cpu: cfg.service.size.cpu,
         memory: cfg.service.size.memory,
         desiredCount: cfg.service.desiredCount,
@@ -133,7 +139,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     const monitoring = cfg.monitoring.enabled
         ? new MonitoringLayer("monitoring", {
             config: cfg.monitoring,
-            placement: { ...placement, namespaceName: cluster.namespaceName },
+            placement: { ...placement, namespaceName: cluster.namespaceName, namespaceArn: cluster.namespaceArn },
             vpcId: network.vpcId,
             clusterName: cluster.clusterName,
             ec2CapacityProviderName: cluster.ec2CapacityProviderName,
@@ -159,6 +165,8 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             loadBalancerDeletionProtection: cfg.service.deletionProtection,
             web: {
                 serviceName: service.serviceName,
+                metricsPort: cfg.service.metricsPort,
+                discoveryServiceArn: required(service.discoveryServiceArn, "the web server's Cloud Map service (the placement names a namespace)"),
                 loadBalancerArnSuffix: service.loadBalancerArnSuffix,
                 targetGroupArnSuffix: service.targetGroupArnSuffix,
             },

@@ -54,6 +54,11 @@ export interface EcsServiceArgs {
     readonly deployment?: { readonly minimumHealthyPercent: number; readonly maximumPercent: number };
     /** Register the tasks in Cloud Map as `<discoveryName>.<namespace>` (A records). */
     readonly discoveryName?: string;
+    /**
+     * The Cloud Map service made beforehand with {@link discoveryService} (same logical name), for a
+     * service whose registry others need before the ECS service exists. @default made here from `discoveryName`
+     */
+    readonly discovery?: aws.servicediscovery.Service;
     /** Load balancer target group to register the given container port with. */
     readonly loadBalancer?: { readonly targetGroupArn: pulumi.Input<string>; readonly containerName: string; readonly containerPort: number };
     readonly healthCheckGracePeriodSeconds?: number;
@@ -88,6 +93,20 @@ export interface EcsServiceResult {
     readonly taskRole: aws.iam.Role;
     readonly executionRole: aws.iam.Role;
     readonly discovery?: aws.servicediscovery.Service;
+}
+
+/** The Cloud Map service `<discoveryName>.<namespace>` of the ECS service `name` (`${name}-discovery`); none without a namespace. */
+export function discoveryService(name: string, p: EcsPlacement, discoveryName: string, networkMode: "awsvpc" | "host", parent: pulumi.Resource): aws.servicediscovery.Service | undefined {
+    if (!p.namespaceId) return undefined;
+    return new aws.servicediscovery.Service(`${name}-discovery`, {
+        name: discoveryName,
+        dnsConfig: {
+            namespaceId: p.namespaceId,
+            dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
+            routingPolicy: "MULTIVALUE",
+        },
+        healthCheckCustomConfig: { failureThreshold: 1 },
+    }, { parent });
 }
 
 /** Creates the resources of one ECS service as children of `parent`, named `${name}-*`. */
@@ -136,17 +155,7 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         pidMode: args.pidMode,
     }, opts);
 
-    const discovery = args.discoveryName && p.namespaceId
-        ? new aws.servicediscovery.Service(`${name}-discovery`, {
-            name: args.discoveryName,
-            dnsConfig: {
-                namespaceId: p.namespaceId,
-                dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
-                routingPolicy: "MULTIVALUE",
-            },
-            healthCheckCustomConfig: { failureThreshold: 1 },
-        }, opts)
-        : undefined;
+    const discovery = args.discovery ?? (args.discoveryName ? discoveryService(name, p, args.discoveryName, networkMode, parent) : undefined);
 
     const strategy = args.schedulingStrategy ?? "REPLICA";
     const port = args.containers.flatMap((c) => c.portMappings ?? [])[0];

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../common";
-import { ecsService } from "../common";
+import { discoveryService, ecsService } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 
 /** TLS policy for the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, no legacy ciphers. */
@@ -13,8 +13,14 @@ export interface MonitoredServiceArgs {
     readonly publicSubnetIds: pulumi.Input<string[]>;
     /** Image reference (digest-pinned when built here). */
     readonly image: pulumi.Input<string>;
-    /** Container port (architecture: 3000). */
+    /** Container port of the API and the probes (architecture: 3000): what the load balancer forwards to. */
     readonly port: number;
+    /**
+     * The web server's metrics port (`METRICS_PORT`: `GET /metrics` only). No target group registers
+     * it and the load balancer's group may not reach it; only scrapers admitted with
+     * `allowMetricsScraper` (and the app-metrics sidecar on localhost) do.
+     */
+    readonly metricsPort: number;
     readonly cpu: number;
     readonly memory: number;
     readonly desiredCount: number;
@@ -86,9 +92,12 @@ export class MonitoredService extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
     /** The ECS service's physical name (`serviceName`), known before the service exists: alarm dimensions use it. */
     public readonly serviceName: pulumi.Output<string>;
+    /** ARN of the Cloud Map service the tasks register in (`koronet.<namespace>`), when a namespace is given; known before the service exists. */
+    public readonly discoveryServiceArn: pulumi.Output<string> | undefined;
     private readonly name: string;
     private readonly args: MonitoredServiceArgs;
-    private readonly front: { targetGroupArn: pulumi.Output<string>; listener: aws.lb.Listener; taskSecurityGroupId: pulumi.Output<string> };
+    private readonly metricsPort: number;
+    private readonly front: { targetGroupArn: pulumi.Output<string>; listener: aws.lb.Listener; taskSecurityGroupId: pulumi.Output<string>; discovery?: aws.servicediscovery.Service };
     private running?: WebServiceRun;
 
     constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -96,6 +105,7 @@ export class MonitoredService extends pulumi.ComponentResource {
         validateServiceArgs(args);
         this.name = name;
         this.args = args;
+        this.metricsPort = args.metricsPort;
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
 
@@ -111,6 +121,7 @@ export class MonitoredService extends pulumi.ComponentResource {
         // `allowMetricsScraper`.
         const taskSg = new aws.ec2.SecurityGroup(`${name}-tasks`, {
             vpcId: args.vpcId,
+            // Unchanged when the metrics port moved off the API port: a new description replaces the group.
             description: `Koronet web server tasks: ${args.port} from the load balancer, metrics from the scrapers admitted by rule`,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
         }, parent);
@@ -178,7 +189,11 @@ export class MonitoredService extends pulumi.ComponentResource {
         this.loadBalancerSecurityGroupId = albSg.id;
         this.securityGroupId = taskSg.id;
         this.serviceName = pulumi.output(args.serviceName);
-        this.front = { targetGroupArn: targetGroup.arn, listener, taskSecurityGroupId: taskSg.id };
+        // Made with the front, not with the ECS service: Prometheus's discovery (monitoring, built
+        // before the service) reads its ARN. Same logical name and parent as ecsService would give it.
+        const discovery = discoveryService(name, args.placement, "koronet", "awsvpc", this);
+        this.discoveryServiceArn = discovery?.arn;
+        this.front = { targetGroupArn: targetGroup.arn, listener, taskSecurityGroupId: taskSg.id, discovery };
         this.registerOutputs({
             url: this.url,
             dnsName: this.dnsName,
@@ -228,6 +243,7 @@ export class MonitoredService extends pulumi.ComponentResource {
             desiredCount: args.desiredCount,
             securityGroupIds: [taskSecurityGroupId],
             discoveryName: "koronet",
+            discovery: this.front.discovery,
             loadBalancer: { targetGroupArn, containerName: "web", containerPort: args.port },
             healthCheckGracePeriodSeconds: 30,
             dependsOn: [listener],
@@ -243,9 +259,12 @@ export class MonitoredService extends pulumi.ComponentResource {
                     image: args.image,
                     // The image's `node` user; enforced here too so a careless image cannot run as root.
                     user: "1000:1000",
-                    portMappings: [{ containerPort: args.port, name: "http" }],
+                    // The metrics port is mapped for the scrapers in the VPC (awsvpc: the task's ENI);
+                    // the service registers only `port` with the target group.
+                    portMappings: [{ containerPort: args.port, name: "http" }, { containerPort: args.metricsPort, name: "metrics" }],
                     environment: [
                         { name: "PORT", value: String(args.port) },
+                        { name: "METRICS_PORT", value: String(args.metricsPort) },
                         { name: "NODE_ENV", value: "production" },
                         { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${pg.username}@${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
                         ...tlsEnvironment,
@@ -298,10 +317,12 @@ export class MonitoredService extends pulumi.ComponentResource {
     }
 
     /**
-     * Admits a metrics scraper (Prometheus) to the web server tasks on the port it scrapes. The port
-     * is the scraper's (its rendered scrape config), not assumed to be the app's: the two may part.
+     * Admits a metrics scraper (Prometheus) to the web server tasks on the port it scrapes (its
+     * rendered scrape config), which must be the metrics port: admitting a scraper on the API port
+     * would mean scrapes count as requests and `/metrics` lives where the load balancer reaches.
      */
     allowMetricsScraper(key: string, securityGroupId: pulumi.Input<string>, port: number): void {
+        if (port !== this.metricsPort) throw new Error(`MonitoredService: \`allowMetricsScraper\` port ${port} is not the metrics port ${this.metricsPort}; scrapers read /metrics there only`);
         new aws.vpc.SecurityGroupIngressRule(`${this.name}-tasks-from-${key}`, {
             securityGroupId: this.securityGroupId,
             referencedSecurityGroupId: securityGroupId,
@@ -314,12 +335,13 @@ export class MonitoredService extends pulumi.ComponentResource {
 }
 
 /** Pure checks of the component's arguments; errors name the argument. */
-export function validateServiceArgs(args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port">): void {
+export function validateServiceArgs(args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port" | "metricsPort">): void {
     if (args.minCount > args.desiredCount || args.desiredCount > args.maxCount) {
         throw new Error(`MonitoredService: \`desiredCount\` (${args.desiredCount}) must lie within \`minCount\`..\`maxCount\` (${args.minCount}..${args.maxCount})`);
     }
     if (args.allowedCidrs.length === 0) throw new Error("MonitoredService: `allowedCidrs` must name who may reach the load balancer");
     if (args.port === 80 || args.port === 443) throw new Error("MonitoredService: `port` must not clash with the load balancer's listeners (80, 443)");
+    if (args.metricsPort === args.port) throw new Error(`MonitoredService: \`metricsPort\` must differ from \`port\` (${args.port}): the metrics port is kept off the load balancer`);
 }
 
 /** `arn:aws:ecs:region:acct:cluster/NAME` → `NAME` (what Application Auto Scaling's resource ID wants). */
