@@ -123,7 +123,8 @@ export class LocalDeployment {
 
             const dims = { ClusterName: outputs.clusterName, ServiceName: String(plan.outputs["serviceName"]) };
             const sidecar = new Ticker(1000, async () => {
-                const res = await fetch(`${pipeline.web.url}/metrics`, { signal: AbortSignal.timeout(2000) });
+                // The sidecar reads the metrics port, as the task's app-metrics container does on localhost.
+                const res = await fetch(`http://${pipeline.web.metricsTarget}/metrics`, { signal: AbortSignal.timeout(2000) });
                 if (!res.ok) return;
                 const sums = new Map<string, number>();
                 for (const line of (await res.text()).split("\n")) {
