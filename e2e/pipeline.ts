@@ -27,6 +27,8 @@ import * as path from "node:path";
 import { notifierHttpBudgetMs, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
 import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
 import { startLocalServer, type LocalServer } from "../components/alerting/notifier/local-server";
+import type { DeliveryLog } from "../components/alerting/notifier/deliveries";
+import type { HeartbeatPublisher } from "../components/alerting/notifier/heartbeat";
 import type { Logger } from "../components/alerting/notifier/log";
 import { renderPostgresQueries } from "../components/monitoring/postgres-exporter/queries";
 import { RULES_DIR, renderPrometheusConfig } from "../components/monitoring/prometheus/config";
@@ -78,6 +80,8 @@ export interface PipelineOptions {
     readonly profile?: TimingProfile;
     /** Progress lines (startup steps). @default silent */
     readonly log?: (line: string) => void;
+    /** More of the notifier as deployed (e2e/verify-drill.ts): delivery records, and a heartbeat published besides the local count. @default none */
+    readonly notifier?: { readonly deliveries?: DeliveryLog; readonly heartbeat?: HeartbeatPublisher };
 }
 
 /** A notifier logger writing JSON lines to a file (keeps test output readable). */
@@ -115,6 +119,7 @@ export class Pipeline {
     alertmanager!: AlertmanagerService;
     prometheus!: PrometheusService;
     notifierLogFile = "";
+    private notifierExtras: NonNullable<PipelineOptions["notifier"]> = {};
 
     /** Start everything; on failure, whatever started is stopped again before the error propagates. */
     static async start(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -123,6 +128,7 @@ export class Pipeline {
         const guard = RunGuard.start();
         if (guard.swept.length > 0) log(`cleaned up after earlier runs: ${guard.swept.join("; ")}`);
         const p = new Pipeline(profile, guard, new LocalStack());
+        p.notifierExtras = opts.notifier ?? {};
         try {
             await p.startAll(log);
         } catch (err) {
@@ -175,7 +181,13 @@ export class Pipeline {
         const notifier = await startLocalServer({
             slackWebhookUrl: this.slack.webhookUrl,
             token,
-            heartbeat: { publish: async () => void this.heartbeats.push(Date.now()) },
+            heartbeat: {
+                publish: async () => {
+                    this.heartbeats.push(Date.now());
+                    await this.notifierExtras.heartbeat?.publish();
+                },
+            },
+            ...(this.notifierExtras.deliveries !== undefined ? { deliveries: this.notifierExtras.deliveries } : {}),
             log: fileLogger(this.notifierLogFile),
             // As deployed: the notifier answers Alertmanager before Alertmanager's notify timeout.
             notifier: { httpDeliveryBudgetMs: notifierHttpBudgetMs(this.profile) },

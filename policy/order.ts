@@ -11,6 +11,7 @@
  * a subject without `dependsOn`, or one that waits through a resource whose `dependsOn` is unknown,
  * is reported only if the requirement could not be met whatever the unknown part holds.
  */
+import { HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../components/alerting/notifier/convention";
 import { containersOf, key, list, ofType, type PolicyContext, type PolicyResource, type Rule } from "./model";
 
 const SERVICE = "aws:ecs/service:Service";
@@ -355,6 +356,68 @@ const compositeAlarms = orderRule({
     },
 });
 
+const deploymentAlarms = orderRule({
+    // ECS reads the state of each `deploymentConfiguration.alarms.alarmNames` alarm while a deployment
+    // runs and fails (and rolls back) the deployment when one is in ALARM
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html,
+    // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentAlarms.html). Neither
+    // page says whether CreateService/UpdateService check that the alarms exist; a deployment that
+    // starts before its alarm is created is not guarded by it. So the service waits for every
+    // deployment alarm the stack makes.
+    id: "ecs-service-waits-for-deployment-alarms",
+    reason: "A service is created (and updated) after every CloudWatch alarm it names as a deployment alarm.",
+    types: [SERVICE],
+    consequence: "its first deployment runs before the alarm exists, unguarded by it (or CreateService refuses the name)",
+    requirements: (svc, ctx) => {
+        const cfg = svc.inputs.alarms as { alarmNames?: unknown; enable?: unknown } | undefined;
+        if (cfg === undefined || cfg.enable === false || !Array.isArray(cfg.alarmNames)) return [];
+        return (cfg.alarmNames as unknown[]).map(str).filter((n): n is string => n !== undefined).map((name) => {
+            const alarms = [...ofType(ctx, METRIC_ALARM).filter((a) => namedAs(a, "name", name)), ...ofType(ctx, COMPOSITE_ALARM).filter((a) => namedAs(a, "alarmName", name))];
+            // An alarm the stack does not make may already exist: not ours to judge.
+            return { what: `deployment alarm ${name}`, candidates: alarms.length ? alarms : undefined };
+        });
+    },
+});
+
+/** The metrics only the Watchdog chain (Prometheus → Alertmanager → notifier or heartbeat topic) makes. */
+function isHeartbeatMetric(alarm: PolicyResource): boolean | undefined {
+    const ns = alarm.inputs.namespace;
+    const metric = alarm.inputs.metricName;
+    if (ns === undefined || metric === undefined) return undefined;
+    if (ns === HEARTBEAT_NAMESPACE && metric === HEARTBEAT_METRIC) return true;
+    // Without a notifier, Alertmanager publishes the Watchdog to a topic nobody reads; its publish count is the heartbeat.
+    const topic = str((alarm.inputs.dimensions as { TopicName?: unknown } | undefined)?.TopicName);
+    return ns === "AWS/SNS" && metric === "NumberOfMessagesPublished" && (topic === undefined || topic.endsWith("-heartbeat")) ? true : false;
+}
+
+/** ECS services whose task definition runs a container named `container`. */
+function servicesRunning(ctx: PolicyContext, g: WaitGraph, container: string): PolicyResource[] {
+    return ofType(ctx, SERVICE).filter((svc) => (taskDefinitionsOf(svc, g) ?? []).some((td) => (containersOf(td) ?? []).some((c) => c.name === container)));
+}
+
+const heartbeatSenders = orderRule({
+    // A new alarm starts in INSUFFICIENT_DATA; with missing data treated as breaching, an evaluation
+    // range without any data point is ALARM, and that transition runs the alarm's actions
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html).
+    // The heartbeat alarm names none of its senders in its inputs: created at the start of a first
+    // deploy, it pages minutes before Prometheus and Alertmanager run. Their services wait for steady
+    // state (`aws ecs wait services-stable`), so waiting for them means both run.
+    id: "heartbeat-alarm-waits-for-its-senders",
+    reason: "An alarm on the Watchdog heartbeat that treats missing data as breaching is created after the Prometheus and Alertmanager services.",
+    types: [METRIC_ALARM],
+    consequence: "on a first deploy it sees no heartbeat before they run, goes to ALARM and pages",
+    requirements: (alarm, ctx, g) => {
+        if (alarm.inputs.treatMissingData !== "breaching" || isHeartbeatMetric(alarm) !== true) return [];
+        const actions = alarm.inputs.alarmActions;
+        if (alarm.inputs.actionsEnabled === false || (Array.isArray(actions) && actions.length === 0)) return [];
+        return ["prometheus", "alertmanager"].map((container) => {
+            const services = servicesRunning(ctx, g, container);
+            // A stack without that service (Amazon Managed Prometheus, an Alertmanager elsewhere) is not ours to judge.
+            return { what: `the ECS service running ${container}`, candidates: services.length ? services : undefined };
+        });
+    },
+});
+
 interface SecretRef { name?: string; valueFrom?: string }
 
 /**
@@ -487,4 +550,6 @@ export const ORDER_RULES: readonly Rule[] = [
     serviceLogGroups,
     listenerRuleListener,
     scalingPolicyTarget,
+    deploymentAlarms,
+    heartbeatSenders,
 ];

@@ -7,13 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
 import { Alerting, managedDataStoreTargets } from "../components/alerting";
 import { Cluster, autoScalingServiceLinkedRole } from "../components/cluster";
-import { physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
+import { DeployedServices, physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
 import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
 import { Network } from "../components/network";
 import { SecretFollower } from "../components/secret-follower";
 import { MonitoredService } from "../components/service";
-import { MonitoringLayer, WebTelemetry, pinServiceName } from "../components/monitoring";
+import { ALERTMANAGER_DATASOURCE_UID, GRAFANA_ADMIN_USER, MonitoringLayer, PROMETHEUS_DATASOURCE_UID, WebTelemetry, expectedPrometheus } from "../components/monitoring";
 import { HOST_TASKS } from "../config/host-tasks";
 import { writeBuildContexts } from "./build-contexts";
 
@@ -64,7 +64,10 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         autoScalingServiceRoleArn: asgServiceRole.arn,
     }, opts);
 
+    // Every ECS service placed below: the `ecsServices` output, what `npm run verify` compares with what ECS runs.
+    const deployed = new DeployedServices();
     const placement: EcsPlacement = {
+        deployed,
         clusterArn: cluster.clusterArn,
         capacityProviders: cluster.capacityProviders,
         region: cfg.region,
@@ -93,7 +96,8 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         }, opts).imageRef
         : pulumi.output(cfg.service.image.ref);
 
-    // The web server's ECS service gets a fixed physical name: the app-metrics sidecar labels metrics with it.
+    // The web server's ECS service gets a fixed physical name: the app-metrics sidecar labels metrics
+    // with it, and the alarms that name it (ServiceName dimension) exist before the service does.
     const webServiceName = "web-svc";
     const telemetry = cfg.monitoring.enabled
         ? new WebTelemetry("web-telemetry", { placement, clusterName: cluster.clusterName, serviceName: webServiceName, metricsPort: cfg.service.metricsPort }, opts)
@@ -125,7 +129,11 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         environment: telemetry?.environment,
         // The tasks run on the CPU the image was built for (Fargate: X86_64 or ARM64); the sidecars' images are multi-arch.
         architecture: (cfg.service.image.platform ?? "linux/amd64") === "linux/arm64" ? "ARM64" : "X86_64",
-    }, { ...opts, transformations: telemetry ? [pinServiceName(webServiceName, webServiceName)] : [] });
+        serviceName: webServiceName,
+    }, opts);
+    // Creation order from here: the web service's load-balancer front (above), then what watches it
+    // (monitoring, alerting: its deployment alarms read the load balancer's metrics), then the ECS
+    // service itself (runService, below), which names those alarms and so waits for them.
     dataStores.allowClient("web", service.securityGroupId);
 
     const monitoring = cfg.monitoring.enabled
@@ -198,8 +206,16 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         // Alertmanager exists for Prometheus; without the monitoring layer there is nothing to route.
         alertmanager: monitoring ? { placement, vpcId: network.vpcId } : undefined,
         watchedServices: monitoring ? { prometheus: { serviceName: monitoring.serviceNames.prometheus, description: "Prometheus" } } : {},
+        heartbeatSenders: monitoring ? [monitoring.prometheusService] : [],
     }, opts);
-    if (monitoring) alerting.allowAlertmanagerClient("prometheus", monitoring.prometheusSecurityGroupId);
+    if (monitoring) {
+        alerting.allowAlertmanagerClient("prometheus", monitoring.prometheusSecurityGroupId);
+        // Operators (and `npm run drill`) reach Alertmanager through Grafana's Alertmanager data source.
+        alerting.allowAlertmanagerClient("grafana", monitoring.grafanaSecurityGroupId);
+    }
+
+    // A rollout that raises the web service's 5xx or latency alarm is failed and rolled back by ECS.
+    const web = service.runService({ deploymentAlarmNames: alerting.deploymentAlarmNames });
 
     // ECS injects secrets only at task start: this redeploys a service when a secret it injects is
     // filled (`put-secret-value` over a placeholder) or rotated (RDS's managed master password).
@@ -220,8 +236,8 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         outputs: {
             appUrl: service.url,
             clusterName: cluster.clusterName,
-            serviceName: service.serviceName,
-            webLogGroup: service.logGroupName,
+            serviceName: web.serviceName,
+            webLogGroup: web.logGroupName,
             dataStoreMode: cfg.dataStores.mode,
             postgresHost: dataStores.postgres.host,
             redisHost: dataStores.redis.host,
@@ -242,6 +258,32 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
                     monitoringLogGroups: { ...monitoring.logGroupNames, ...telemetry.logGroupNames },
                 }
                 : {}),
+            // What `npm run verify` and `npm run drill` read (docs/delivery.md, "After pulumi up").
+            verification: pulumi.output({
+                region: cfg.region,
+                healthCheckPath: cfg.service.healthCheckPath,
+                ecsServices: deployed.output(),
+                deploymentAlarms: { [webServiceName]: alerting.deploymentAlarmNames },
+                alarmNames: alerting.alarmNames,
+                alarmsExpectingData: alerting.alarmsExpectingData,
+                drillAlarms: alerting.drillAlarmNames,
+                notifierFunctionName: alerting.notifierFunctionName,
+                pagerdutyFunctionName: alerting.pagerdutyFunctionName,
+                deliveryTable: alerting.deliveryTableName,
+                failedNotificationsQueue: alerting.failedNotificationsQueueName,
+                ...(monitoring
+                    ? {
+                        grafana: {
+                            url: monitoring.grafanaUrl,
+                            adminUser: GRAFANA_ADMIN_USER,
+                            adminPasswordSecretArn: monitoring.grafanaAdminSecretArn,
+                            prometheusDatasourceUid: PROMETHEUS_DATASOURCE_UID,
+                            alertmanagerDatasourceUid: ALERTMANAGER_DATASOURCE_UID,
+                        },
+                        prometheus: expectedPrometheus({ project: cfg.project, stack: cfg.stack, config: cfg }),
+                    }
+                    : {}),
+            }),
         },
     };
 }

@@ -32,9 +32,10 @@ import { assumeRolePolicy, policyDocument, type EcsPlacement, type PolicyStateme
 import { resolveAlerts, SEVERITIES, type CloudWatchTargets, type ResolvedAlert, type Severity } from "./catalog";
 import { buildCloudWatchAlarms, type CloudWatchAlarmDefinition, type CompositeAlarmDefinition } from "./cloudwatch-alarms";
 import { Alertmanager } from "./alertmanager";
+import { deploymentAlarmKeys, livenessProbes, type MetricRef } from "./deployment-alarms";
 import { notifierHttpBudgetMs } from "./alertmanager/config";
 import { audienceTopicKey } from "./alertmanager/stack";
-import { bundleNotifier, DEDUPE_TABLE_SCHEMA, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME, UNSET_SECRET_PLACEHOLDER } from "./notifier";
+import { bundleNotifier, DEDUPE_TABLE_SCHEMA, DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME, UNSET_SECRET_PLACEHOLDER } from "./notifier";
 import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
 
 export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
@@ -85,6 +86,11 @@ export interface AlertingArgs {
     };
     /** Self-hosted services whose running task count pages through SNS (e.g. Prometheus). @default {} */
     readonly watchedServices?: Readonly<Record<string, WatchedService>>;
+    /**
+     * What makes the Watchdog besides Alertmanager: Prometheus's ECS service. The heartbeat alarm is
+     * created only after these (and Alertmanager's service) run, so a first deploy does not page. @default []
+     */
+    readonly heartbeatSenders?: readonly pulumi.Resource[];
     /** Tags on alarms. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -131,6 +137,22 @@ export class Alerting extends pulumi.ComponentResource {
     public readonly logGroupNames: Record<string, pulumi.Output<string>>;
     /** Names of every CloudWatch alarm and composite this component created, by key. */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
+    /**
+     * The metric alarms that fail and roll back a web deployment (deployment-alarms.ts), as the
+     * alarm resources' outputs: a service given these waits for the alarms. Empty when the stack
+     * turned both alerts off.
+     */
+    public readonly deploymentAlarmNames: pulumi.Output<string>[];
+    /** The fire-drill alarms by the route they take (`npm run drill`): `warning` never pages, `critical` does. */
+    public readonly drillAlarmNames: Record<Severity, pulumi.Output<string>>;
+    /** Alarms whose metrics are published continuously: stuck without data, their publisher is broken (`npm run verify`). */
+    public readonly alarmsExpectingData: pulumi.Output<string>[];
+    /** The PagerDuty forwarder Lambda's name (`pagerduty.enabled`). */
+    public readonly pagerdutyFunctionName?: pulumi.Output<string>;
+    /** The Lambdas' dedupe and delivery-record table (when either Lambda exists). */
+    public readonly deliveryTableName?: pulumi.Output<string>;
+    /** The Lambdas' on-failure queue (when either Lambda exists). */
+    public readonly failedNotificationsQueueName?: pulumi.Output<string>;
 
     private readonly alertmanagerService?: Alertmanager;
 
@@ -272,9 +294,10 @@ export class Alerting extends pulumi.ComponentResource {
 
         let notifier: aws.lambda.Function | undefined;
         let notifierUrl: aws.lambda.FunctionUrl | undefined;
-        let dedupe: aws.dynamodb.Table | undefined;
-        if (lambdaMode) {
-            dedupe = new aws.dynamodb.Table(`${name}-dedupe`, {
+        // The notifier's dedupe claims, and both Lambdas' delivery records (`npm run drill` reads
+        // them: notifier/deliveries.ts). Same logical name as when only the notifier used it.
+        const dedupe = lambdas
+            ? new aws.dynamodb.Table(`${name}-dedupe`, {
                 name: `${prefix}-alerting-notifier-dedupe`,
                 billingMode: "PAY_PER_REQUEST",
                 hashKey: DEDUPE_TABLE_SCHEMA.hashKey,
@@ -283,7 +306,9 @@ export class Alerting extends pulumi.ComponentResource {
                 serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
                 pointInTimeRecovery: { enabled: true },
                 tags,
-            }, parent);
+            }, parent)
+            : undefined;
+        if (lambdaMode && dedupe !== undefined) {
             notifier = fn("notifier", {
                 code: bundleNotifier(),
                 handler: NOTIFIER_HANDLER,
@@ -348,9 +373,16 @@ export class Alerting extends pulumi.ComponentResource {
                 handler: PAGERDUTY_HANDLER,
                 runtime: PAGERDUTY_RUNTIME,
                 timeout: 60,
-                env: { [PAGERDUTY_ENV.routingKeySecretArn]: (pagerdutySecret as aws.secretsmanager.Secret).arn },
-                statements: [{ Sid: "ReadRoutingKey", Action: "secretsmanager:GetSecretValue", Resource: (pagerdutySecret as aws.secretsmanager.Secret).arn }],
+                env: {
+                    [PAGERDUTY_ENV.routingKeySecretArn]: (pagerdutySecret as aws.secretsmanager.Secret).arn,
+                    [PAGERDUTY_ENV.deliveryTable]: (dedupe as aws.dynamodb.Table).name,
+                },
+                statements: [
+                    { Sid: "ReadRoutingKey", Action: "secretsmanager:GetSecretValue", Resource: (pagerdutySecret as aws.secretsmanager.Secret).arn },
+                    { Sid: "DeliveryRecords", Action: "dynamodb:PutItem", Resource: (dedupe as aws.dynamodb.Table).arn },
+                ],
             });
+            this.pagerdutyFunctionName = pd.name;
             subscribeLambda("pagerduty", pd, ["critical", "pipeline"]);
             pipelineAlarm("pagerduty-errors", "PagerDuty forwarder failing: critical CloudWatch alarms may not page", "AWS/Lambda Errors (Sum) of the PagerDuty forwarder ≥ 1 in 2 of 5 minutes (empty or wrong routing key, PagerDuty unreachable). Email still works.", {
                 namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: pd.name }, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
@@ -437,6 +469,7 @@ export class Alerting extends pulumi.ComponentResource {
         const resolved: ResolvedAlert[] = resolveAlerts({ alerts: args.alerts ?? cfg.alerts ?? {}, runbookBaseUrl: cfg.runbookBaseUrl });
         const built = buildCloudWatchAlarms({ namePrefix: prefix, targets: args.targets, alerts: resolved, runbookBaseUrl: cfg.runbookBaseUrl, tags: { ...tags } });
         this.alarmNames = {};
+        const expectingData: pulumi.Output<string>[] = [];
         const metricAlarms = new Map<string, aws.cloudwatch.MetricAlarm>();
         for (const d of built.alarms) {
             const actions = alarmActionsFor(d, topics);
@@ -446,7 +479,9 @@ export class Alerting extends pulumi.ComponentResource {
             const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${d.key}`, { ...d.args, tags: { ...(d.args.tags as Record<string, string> | undefined), ...viaTag }, alarmActions: actions, okActions: actions, insufficientDataActions: [] }, parent);
             metricAlarms.set(d.key, alarm);
             this.alarmNames[d.key] = alarm.name;
+            if (livenessProbes(definitionMetrics(d.args)).length > 0) expectingData.push(alarm.name);
         }
+        this.deploymentAlarmNames = deploymentAlarmKeys(built.alarms).map((k) => (metricAlarms.get(k) as aws.cloudwatch.MetricAlarm).name);
         const composites = new Map<string, aws.cloudwatch.CompositeAlarm>();
         // ServiceUnhealthy first: the wrappers name it as their actions suppressor.
         const ordered = [...built.composites].sort((a, b) => Number(a.suppresses.length === 0) - Number(b.suppresses.length === 0));
@@ -464,7 +499,7 @@ export class Alerting extends pulumi.ComponentResource {
         }
 
         // ── Who watches the watchers ─────────────────────────────────────────────────────────
-        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">) => {
+        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">, waitsFor: readonly pulumi.Resource[] = []) => {
             const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${key}`, {
                 name: alarmName(key),
                 alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md` }),
@@ -473,8 +508,9 @@ export class Alerting extends pulumi.ComponentResource {
                 okActions: [topics[topic].arn],
                 tags: { ...tags, Severity: "critical", Path: "watchdog" },
                 ...a,
-            }, parent);
+            }, waitsFor.length > 0 ? { parent: this, dependsOn: [...waitsFor] } : parent);
             this.alarmNames[key] = alarm.name;
+            if (livenessProbes(definitionMetrics(a)).length > 0) expectingData.push(alarm.name);
         };
         if (this.alertmanagerService !== undefined) {
             const hb: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; source: string } = heartbeatTopic === undefined
@@ -484,10 +520,60 @@ export class Alerting extends pulumi.ComponentResource {
                 `No Watchdog heartbeat (${hb.source}) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.`, {
                     namespace: hb.namespace, metricName: hb.metricName, dimensions: hb.dimensions, statistic: "Sum", period: 60, evaluationPeriods: 3, datapointsToAlarm: 3,
                     comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching",
-                });
+                },
+                // Nothing in its inputs names the senders, so without this it is created at the start of a
+                // first deploy, minutes before they run. A new alarm starts in INSUFFICIENT_DATA; with
+                // missing data breaching, a window with no data point at all is ALARM
+                // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html),
+                // and INSUFFICIENT_DATA → ALARM runs the alarm actions: the critical topic, PagerDuty.
+                // The services wait for steady state (running count = desired count, like `aws ecs wait
+                // services-stable`: https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html),
+                // so the alarm is created once Prometheus and Alertmanager run. Once the metric has been
+                // reported, a replaced alarm reads the data points from before it was created
+                // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+                [this.alertmanagerService.service, ...(args.heartbeatSenders ?? [])]);
             watchTasks("alertmanager", { serviceName: this.alertmanagerService.serviceName, description: "Alertmanager" });
         }
         for (const [key, w] of Object.entries(watched)) watchTasks(key, w);
+
+        // ── Fire drills ──────────────────────────────────────────────────────────────────────
+        // `npm run drill` sets one of these to ALARM with SetAlarmState: its notification takes the
+        // real path of that severity (topic, notifier, email, PagerDuty for critical) and says DRILL
+        // in every place it shows (alarm name, summary). CloudWatch returns an alarm set this way to
+        // its actual state within seconds (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html):
+        // here OK, since nothing publishes the metric and missing data is notBreaching, so the
+        // RESOLVED follows at once. The warning one never pages; `--page` uses the critical one.
+        const drill = (sev: Severity) => {
+            const alarm = new aws.cloudwatch.MetricAlarm(`${name}-drill-${sev}`, {
+                // Upper case on purpose: SNS writes an alarm's email subject from its name
+                // (`ALARM: "<name>" in <region>`), so the subject itself says DRILL.
+                name: alarmName(`DRILL-${sev}`),
+                alarmDescription: formatAlarmDescription({
+                    severity: sev,
+                    summary: `DRILL of the ${sev} route: a test alert (npm run drill), nobody needs to act`,
+                    details: `Set to ALARM by a fire drill (SetAlarmState), then back to OK. It proves the ${sev} notification path end to end${sev === "critical" ? ", PagerDuty included" : "; it never pages"}.`,
+                    runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/FireDrill.md`,
+                }),
+                actionsEnabled: true,
+                alarmActions: [topics[sev].arn],
+                okActions: [topics[sev].arn],
+                namespace: DRILL_METRIC.namespace,
+                metricName: DRILL_METRIC.metricName,
+                dimensions: { [DRILL_METRIC.dimension]: prefix },
+                statistic: "Maximum",
+                period: 60,
+                evaluationPeriods: 1,
+                datapointsToAlarm: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                threshold: 1,
+                treatMissingData: "notBreaching",
+                tags: { ...tags, Severity: sev, Path: "drill" },
+            }, parent);
+            this.alarmNames[`drill-${sev}`] = alarm.name;
+            return alarm.name;
+        };
+        this.drillAlarmNames = { critical: drill("critical"), warning: drill("warning") };
+        this.alarmsExpectingData = expectingData;
         function watchTasks(this: void, key: string, w: WatchedService) {
             const minimum = w.minimum ?? 1;
             routedAlarm(`${key}-tasks`, "critical", `${w.description} is not running: fewer than ${minimum} task(s)`,
@@ -503,7 +589,8 @@ export class Alerting extends pulumi.ComponentResource {
         this.audienceTopicArns = Object.fromEntries(Object.entries(alertmanagerTopics).filter(([k]) => k !== "heartbeat").map(([k, t]) => [k, t.arn]));
         this.notifierFunctionName = notifier?.name;
         this.notifierUrl = notifierUrl?.functionUrl;
-        void dedupe;
+        this.deliveryTableName = dedupe?.name;
+        this.failedNotificationsQueueName = failedQueue?.name;
         // 5 register
         this.registerOutputs({
             topicArns: this.topicArns,
@@ -514,6 +601,12 @@ export class Alerting extends pulumi.ComponentResource {
             secretsToFill: this.secretsToFill,
             logGroupNames: this.logGroupNames,
             alarmNames: this.alarmNames,
+            deploymentAlarmNames: this.deploymentAlarmNames,
+            drillAlarmNames: this.drillAlarmNames,
+            alarmsExpectingData: this.alarmsExpectingData,
+            pagerdutyFunctionName: this.pagerdutyFunctionName,
+            deliveryTableName: this.deliveryTableName,
+            failedNotificationsQueueName: this.failedNotificationsQueueName,
         });
     }
 
@@ -522,6 +615,19 @@ export class Alerting extends pulumi.ComponentResource {
         if (this.alertmanagerService === undefined) throw new Error("`allowAlertmanagerClient`: this Alerting has no Alertmanager (pass `alertmanager`)");
         this.alertmanagerService.allowClient(clientName, securityGroupId);
     }
+}
+
+/** The metrics an alarm's arguments read, where their names and dimensions are plain values (for `livenessProbes`). */
+export function definitionMetrics(a: Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | "dimensions" | "metricQueries">): MetricRef[] {
+    const plain = (d: unknown): Record<string, string> =>
+        Object.fromEntries(Object.entries((d ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === "string" ? v : "<deployed value>"]));
+    const top = typeof a.namespace === "string" && typeof a.metricName === "string" ? [{ namespace: a.namespace, metricName: a.metricName, dimensions: plain(a.dimensions) }] : [];
+    const queries = Array.isArray(a.metricQueries) ? (a.metricQueries as aws.types.input.cloudwatch.MetricAlarmMetricQuery[]) : [];
+    const fromQueries = queries.flatMap((q) => {
+        const m = q.metric as aws.types.input.cloudwatch.MetricAlarmMetricQueryMetric | undefined;
+        return m !== undefined && typeof m.namespace === "string" && typeof m.metricName === "string" ? [{ namespace: m.namespace, metricName: m.metricName, dimensions: plain(m.dimensions) }] : [];
+    });
+    return [...top, ...fromQueries];
 }
 
 /** Actions of a catalog metric alarm: its severity's topic, unless it notifies through a wrapper composite. */

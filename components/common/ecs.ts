@@ -27,6 +27,8 @@ export interface EcsPlacement {
     readonly namespaceId?: pulumi.Input<string>;
     /** Its DNS name, e.g. `dev.koronet.internal`. */
     readonly namespaceName?: string;
+    /** Collects every service placed here, for the stack's outputs (`verify` compares them with what ECS runs). @default none */
+    readonly deployed?: DeployedServices;
 }
 
 export interface EcsServiceArgs {
@@ -52,6 +54,11 @@ export interface EcsServiceArgs {
     readonly deployment?: { readonly minimumHealthyPercent: number; readonly maximumPercent: number };
     /** Register the tasks in Cloud Map as `<discoveryName>.<namespace>` (A records). */
     readonly discoveryName?: string;
+    /**
+     * The Cloud Map service made beforehand with {@link discoveryService} (same logical name), for a
+     * service whose registry others need before the ECS service exists. @default made here from `discoveryName`
+     */
+    readonly discovery?: aws.servicediscovery.Service;
     /** Load balancer target group to register the given container port with. */
     readonly loadBalancer?: { readonly targetGroupArn: pulumi.Input<string>; readonly containerName: string; readonly containerPort: number };
     readonly healthCheckGracePeriodSeconds?: number;
@@ -65,6 +72,18 @@ export interface EcsServiceArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Fargate CPU architecture; must match the images' platform. @default "X86_64" */
     readonly architecture?: "X86_64" | "ARM64";
+    /**
+     * A fixed physical service name (people and alarm dimensions read it). With one, a replacement
+     * deletes the old service first: two services of one cluster cannot share a name.
+     * @default Pulumi's auto-name
+     */
+    readonly physicalName?: string;
+    /**
+     * CloudWatch metric alarms that fail (and roll back) a deployment that raises them: ECS
+     * deployment alarms. Pass the alarm resources' `name` outputs, so the service waits for them.
+     * @default none (the circuit breaker alone judges deployments)
+     */
+    readonly deploymentAlarmNames?: readonly pulumi.Input<string>[];
 }
 
 export interface EcsServiceResult {
@@ -74,6 +93,20 @@ export interface EcsServiceResult {
     readonly taskRole: aws.iam.Role;
     readonly executionRole: aws.iam.Role;
     readonly discovery?: aws.servicediscovery.Service;
+}
+
+/** The Cloud Map service `<discoveryName>.<namespace>` of the ECS service `name` (`${name}-discovery`); none without a namespace. */
+export function discoveryService(name: string, p: EcsPlacement, discoveryName: string, networkMode: "awsvpc" | "host", parent: pulumi.Resource): aws.servicediscovery.Service | undefined {
+    if (!p.namespaceId) return undefined;
+    return new aws.servicediscovery.Service(`${name}-discovery`, {
+        name: discoveryName,
+        dnsConfig: {
+            namespaceId: p.namespaceId,
+            dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
+            routingPolicy: "MULTIVALUE",
+        },
+        healthCheckCustomConfig: { failureThreshold: 1 },
+    }, { parent });
 }
 
 /** Creates the resources of one ECS service as children of `parent`, named `${name}-*`. */
@@ -122,21 +155,13 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         pidMode: args.pidMode,
     }, opts);
 
-    const discovery = args.discoveryName && p.namespaceId
-        ? new aws.servicediscovery.Service(`${name}-discovery`, {
-            name: args.discoveryName,
-            dnsConfig: {
-                namespaceId: p.namespaceId,
-                dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
-                routingPolicy: "MULTIVALUE",
-            },
-            healthCheckCustomConfig: { failureThreshold: 1 },
-        }, opts)
-        : undefined;
+    const discovery = args.discovery ?? (args.discoveryName ? discoveryService(name, p, args.discoveryName, networkMode, parent) : undefined);
 
     const strategy = args.schedulingStrategy ?? "REPLICA";
     const port = args.containers.flatMap((c) => c.portMappings ?? [])[0];
+    const alarmNames = args.deploymentAlarmNames ?? [];
     const service = new aws.ecs.Service(`${name}-svc`, {
+        ...(args.physicalName !== undefined ? { name: args.physicalName } : {}),
         cluster: p.clusterArn,
         taskDefinition: taskDefinition.arn,
         schedulingStrategy: strategy,
@@ -145,6 +170,13 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         launchType: strategy === "DAEMON" ? "EC2" : undefined,
         networkConfiguration: networkMode === "awsvpc" ? { subnets: p.privateSubnetIds, securityGroups: args.securityGroupIds, assignPublicIp: false } : undefined,
         deploymentCircuitBreaker: { enable: true, rollback: true },
+        // ECS watches these alarms from the first new task to the end of a bake time it computes from
+        // the alarms' settings; one in ALARM fails the deployment and rolls it back to the last
+        // COMPLETED one. Metric alarms only (the API names "CloudWatch metric alarms"), rolling
+        // update (ECS deployment controller) only:
+        // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html,
+        // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentAlarms.html.
+        alarms: alarmNames.length > 0 ? { alarmNames: [...alarmNames], enable: true, rollback: true } : undefined,
         deploymentMinimumHealthyPercent: args.deployment?.minimumHealthyPercent ?? (strategy === "DAEMON" ? 0 : 100),
         deploymentMaximumPercent: args.deployment?.maximumPercent ?? (strategy === "DAEMON" ? 100 : 200),
         loadBalancers: args.loadBalancer ? [{ targetGroupArn: args.loadBalancer.targetGroupArn, containerName: args.loadBalancer.containerName, containerPort: args.loadBalancer.containerPort }] : undefined,
@@ -161,9 +193,15 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         enableEcsManagedTags: true,
         // `pulumi up` fails unless the service becomes healthy: the provider waits until the new
         // deployment completes (its ECS service deployment turns SUCCESSFUL, or running == desired
-        // with one deployment) and fails on a deployment that stops or rolls back, or when the
-        // create/update timeout (20 min) runs out. Without it a first deployment that never starts
-        // (the circuit breaker has nothing to roll back to) reports success at zero tasks.
+        // with one deployment) and fails on a deployment that stops or rolls back (STOPPED,
+        // ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED: the circuit breaker's or a deployment alarm's), or
+        // when the create/update timeout (20 min) runs out. Without it a first deployment that never
+        // starts (the circuit breaker has nothing to roll back to) reports success at zero tasks.
+        // But the failed update's inputs stay in the state (terraform-plugin-sdk v2 keeps them when
+        // Update errors: https://github.com/hashicorp/terraform-plugin-sdk/issues/476, a GitHub
+        // issue), so the next `pulumi up` sees no diff and ends green on the rolled-back revision:
+        // `npm run verify` compares the deployed task definition (stack output `ecsServices`) with
+        // the PRIMARY deployment's (docs/delivery.md, "After pulumi up").
         // Provider doc (`wait_for_steady_state`, Timeouts):
         // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service
         // Behaviour on failure read from the provider source (GitHub, not a doc):
@@ -174,7 +212,42 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         // DAEMON services use the EC2 launch type, which needs no association.
         dependsOn: [...(args.dependsOn ?? []), ...(strategy === "DAEMON" ? [] : [p.capacityProviders])],
         ignoreChanges: strategy === "REPLICA" && args.loadBalancer ? ["desiredCount"] : [],
+        ...(args.physicalName !== undefined ? { deleteBeforeReplace: true } : {}),
     });
 
-    return { service, taskDefinition, logGroup, taskRole, executionRole, discovery };
+    const result = { service, taskDefinition, logGroup, taskRole, executionRole, discovery };
+    p.deployed?.add(name, result);
+    return result;
+}
+
+/** What the stack deployed for one ECS service: the name ECS knows it by and the revision it must run. */
+export interface DeployedService {
+    readonly serviceName: string;
+    readonly taskDefinitionArn: string;
+}
+
+/**
+ * Every ECS service of a stack, by the name it was placed under (`web`, `monitoring-prometheus`, ...).
+ * Exported as the `ecsServices` output: after `pulumi up`, each must run exactly that task
+ * definition, or ECS rolled the deployment back (scripts/verify.ts).
+ */
+export class DeployedServices {
+    private readonly services = new Map<string, EcsServiceResult>();
+
+    add(name: string, result: EcsServiceResult): void {
+        if (this.services.has(name)) throw new Error(`DeployedServices: a service named \`${name}\` was placed twice`);
+        this.services.set(name, result);
+    }
+
+    get names(): string[] {
+        return [...this.services.keys()].sort();
+    }
+
+    /** `{ <name>: { serviceName, taskDefinitionArn } }`, sorted by name. */
+    output(): pulumi.Output<Record<string, DeployedService>> {
+        const entries = [...this.services.entries()].sort(([a], [b]) => a.localeCompare(b));
+        return pulumi.all(entries.map(([, r]) => pulumi.all([r.service.name, r.taskDefinition.arn]))).apply((values) =>
+            Object.fromEntries(entries.map(([k], i) => [k, { serviceName: (values[i] as [string, string])[0], taskDefinitionArn: (values[i] as [string, string])[1] }])),
+        );
+    }
 }

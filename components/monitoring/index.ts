@@ -19,6 +19,7 @@ import { IMAGES, PORTS } from "./images";
 import { QUERIES_PATH } from "./postgres-exporter/queries";
 import { RDS_CA_PATH } from "./postgres-exporter/rds-ca";
 import { DISCOVERY } from "./prometheus/config";
+import { GRAFANA_ADMIN_USER } from "./grafana/provisioning";
 import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
 import { TLS_POLICY } from "../service";
 
@@ -28,7 +29,9 @@ export { CADVISOR, HOST_DAEMONS, NODE_EXPORTER, hostDaemonContainer, hostDaemonV
 export { renderPrometheusConfig, prometheusConfig, SCRAPE_JOBS, type PrometheusConfigInput, type PrometheusTargets } from "./prometheus/config";
 export { renderPrometheusRules, RULES_FILE_NAME } from "./prometheus/rules";
 export { dashboardPanelQueries, buildDashboards, DASHBOARDS, type DashboardPanelQuery } from "./grafana/dashboards";
-export { MONITORING_RENDERERS, stackPrometheusInput, renderedDir, type Renderer, type RenderContext, type RenderedFile } from "./render";
+export { MONITORING_RENDERERS, stackPrometheusInput, renderedDir, expectedPrometheus, type ExpectedPrometheus, type Renderer, type RenderContext, type RenderedFile } from "./render";
+export { ALERTMANAGER_DATASOURCE_UID, GRAFANA_ADMIN_USER } from "./grafana/provisioning";
+export { PROMETHEUS_DATASOURCE_UID } from "./grafana/dashboards";
 
 // ---------------------------------------------------------------------------------------------
 // Web server sidecars
@@ -168,6 +171,10 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     /** In-VPC address of Prometheus (Cloud Map). */
     public readonly prometheusAddress: string;
     public readonly prometheusSecurityGroupId: pulumi.Output<string>;
+    /** Grafana's tasks' security group: admit it where Grafana's data sources point (Alertmanager). */
+    public readonly grafanaSecurityGroupId: pulumi.Output<string>;
+    /** Secrets Manager secret holding Grafana's admin password (user `GRAFANA_ADMIN_USER`). */
+    public readonly grafanaAdminSecretArn: pulumi.Output<string>;
     /** Security groups of the data-store exporters; admit them with `DataStores.allowClient`. */
     public readonly postgresExporterSecurityGroupId: pulumi.Output<string>;
     public readonly redisExporterSecurityGroupId: pulumi.Output<string>;
@@ -175,6 +182,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     /** ECS service names, by component. */
     public readonly serviceNames: Record<"prometheus" | "grafana" | "nodeExporter" | "cadvisor" | "redisExporter" | "postgresExporter", pulumi.Output<string>>;
     public readonly logGroupNames: Record<"prometheus" | "grafana" | "nodeExporter" | "cadvisor" | "redisExporter" | "postgresExporter", pulumi.Output<string>>;
+    /** Prometheus's ECS service: what waits for Prometheus to run (the Watchdog heartbeat alarm) depends on it. */
+    public readonly prometheusService: aws.ecs.Service;
     /** remote_write endpoint (only when `prometheus.remoteWrite`). */
     public readonly ampWorkspaceArn?: pulumi.Output<string>;
 
@@ -378,7 +387,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                     { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
                     // Locks a user out after 5 failed logins in 5 minutes (Grafana's default, stated so it stays on).
                     { name: "GF_SECURITY_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION", value: "false" },
-                    { name: "GF_SECURITY_ADMIN_USER", value: "admin" },
+                    { name: "GF_SECURITY_ADMIN_USER", value: GRAFANA_ADMIN_USER },
                     { name: "GF_SECURITY_COOKIE_SECURE", value: String(grafanaHttps) },
                     { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
                     { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
@@ -461,11 +470,14 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         this.grafanaLoadBalancerArnSuffix = grafanaAlb.arnSuffix;
         this.prometheusAddress = `http://${DISCOVERY_PROMETHEUS}.${ns}:${PORTS.prometheus}`;
         this.prometheusSecurityGroupId = promSg.id;
+        this.grafanaSecurityGroupId = grafanaSg.id;
+        this.grafanaAdminSecretArn = adminSecret.arn;
         this.postgresExporterSecurityGroupId = pgExporterSg.id;
         this.redisExporterSecurityGroupId = redisExporterSg.id;
         this.cloudwatchDashboardUrl = pulumi.output(`https://${p.region}.console.aws.amazon.com/cloudwatch/home?region=${p.region}#dashboards:name=${dashboardName}`);
         const services = { prometheus, grafana, nodeExporter, cadvisor, redisExporter, postgresExporter };
         this.serviceNames = mapValues(services, (s) => s.service.name);
+        this.prometheusService = prometheus.service;
         this.logGroupNames = mapValues(services, (s) => s.logGroup.name);
         this.ampWorkspaceArn = workspace?.arn;
         this.registerOutputs({
@@ -473,6 +485,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             grafanaLoadBalancerArnSuffix: this.grafanaLoadBalancerArnSuffix,
             prometheusAddress: this.prometheusAddress,
             prometheusSecurityGroupId: this.prometheusSecurityGroupId,
+            grafanaSecurityGroupId: this.grafanaSecurityGroupId,
+            grafanaAdminSecretArn: this.grafanaAdminSecretArn,
             postgresExporterSecurityGroupId: this.postgresExporterSecurityGroupId,
             redisExporterSecurityGroupId: this.redisExporterSecurityGroupId,
             cloudwatchDashboardUrl: this.cloudwatchDashboardUrl,

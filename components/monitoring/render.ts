@@ -10,9 +10,11 @@ import { stackAlertSettings } from "../../config/alerts";
 import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
 import { buildDashboards } from "./grafana/dashboards";
 import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
+import { PORTS } from "./images";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
 import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
-import { AMP_WORKSPACE_PLACEHOLDER, RULES_DIR, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
+import { parse } from "yaml";
+import { AMP_WORKSPACE_PLACEHOLDER, RULES_DIR, prometheusConfig, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
 import { renderPrometheusRules } from "./prometheus/rules";
 
 /** The repository folder holding the rendered files. */
@@ -92,7 +94,12 @@ export const grafanaRenderer: Renderer = {
         { path: "grafana/Dockerfile", content: asset("grafana", "image.Dockerfile") },
         {
             path: "grafana/provisioning/datasources/prometheus.yml",
-            content: renderDatasources({ prometheusUrl: prometheusUrl(namespaceOf(ctx)), scrapeIntervalSeconds: ctx.config.monitoring.prometheus.scrapeIntervalSeconds }),
+            content: renderDatasources({
+                prometheusUrl: prometheusUrl(namespaceOf(ctx)),
+                scrapeIntervalSeconds: ctx.config.monitoring.prometheus.scrapeIntervalSeconds,
+                // The stack runs Alertmanager whenever it runs the monitoring layer (stacks/environment.ts).
+                alertmanagerUrl: `http://alertmanager.${namespaceOf(ctx)}:${PORTS.alertmanager}`,
+            }),
         },
         { path: "grafana/provisioning/dashboards/koronet.yml", content: renderDashboardProviders() },
         ...Object.entries(buildDashboards()).map(([uid, d]) => ({ path: `grafana/dashboards/${uid}.json`, content: `${JSON.stringify(d, null, 2)}\n` })),
@@ -128,6 +135,22 @@ export const cloudwatchRenderer: Renderer = {
         return [{ path: "cloudwatch/dashboard.json", content: `${JSON.stringify(body, null, 2)}\n` }];
     },
 };
+
+/** What the deployed Prometheus must show (`npm run verify`): its scrape jobs and the alert rules it loads. */
+export interface ExpectedPrometheus {
+    readonly jobs: readonly string[];
+    readonly alertRules: readonly string[];
+}
+
+/** The scrape jobs of the stack's prometheus.yml and the alerts of its rule file, from the same renderers. */
+export function expectedPrometheus(ctx: RenderContext): ExpectedPrometheus {
+    const config = prometheusConfig(stackPrometheusInput(ctx)) as { scrape_configs?: { job_name: string }[] };
+    const rules = parse(renderPrometheusRules({ ...stackAlertSettings(ctx.config), profile: "production" }).content) as { groups?: { rules?: { alert?: string }[] }[] };
+    return {
+        jobs: (config.scrape_configs ?? []).map((c) => c.job_name).sort(),
+        alertRules: [...new Set((rules.groups ?? []).flatMap((g) => (g.rules ?? []).flatMap((r) => (r.alert !== undefined ? [r.alert] : []))))].sort(),
+    };
+}
 
 /** The monitoring layer's renderers, in order. */
 export const MONITORING_RENDERERS: readonly Renderer[] = [prometheusRenderer, grafanaRenderer, postgresExporterRenderer, cloudwatchRenderer];

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../common";
-import { ecsService } from "../common";
+import { discoveryService, ecsService } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 
 /** TLS policy for the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, no legacy ciphers. */
@@ -49,12 +49,35 @@ export interface MonitoredServiceArgs {
     readonly environment?: Readonly<Record<string, string>>;
     /** CPU architecture of the web server's image (and so of its Fargate tasks). @default "X86_64" */
     readonly architecture?: "X86_64" | "ARM64";
+    /**
+     * The ECS service's physical name. Fixed, so alarms and the app-metrics sidecar can name it
+     * (`ServiceName` dimension) before the service exists, and the service can wait for them.
+     */
+    readonly serviceName: string;
+}
+
+export interface WebServiceRunArgs {
+    /**
+     * ECS deployment alarms: a rollout that raises one is failed and rolled back by ECS. Pass the
+     * alarm resources' `name` outputs (the service then waits for them). @default none
+     */
+    readonly deploymentAlarmNames?: readonly pulumi.Input<string>[];
+}
+
+/** What `runService` created. */
+export interface WebServiceRun {
+    readonly serviceName: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+    /** The revision this deployment asks ECS to run. */
+    readonly taskDefinitionArn: pulumi.Output<string>;
 }
 
 /**
  * The Koronet web server on Fargate behind an Application Load Balancer: health-checked target
- * group, deployment circuit breaker with rollback, target-tracking autoscaling, its own log group,
- * least-privilege roles. Credentials reach the container only as ECS `secrets`.
+ * group, deployment circuit breaker with rollback (and deployment alarms when given), target-tracking
+ * autoscaling, its own log group, least-privilege roles. Credentials reach the container only as ECS
+ * `secrets`. Built in two steps: the constructor makes the load-balancer front (security groups,
+ * ALB, target group, listeners), `runService` the ECS service behind it.
  */
 export class MonitoredService extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
@@ -67,17 +90,21 @@ export class MonitoredService extends pulumi.ComponentResource {
     public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
     /** Security group of the web server tasks. */
     public readonly securityGroupId: pulumi.Output<string>;
+    /** The ECS service's physical name (`serviceName`), known before the service exists: alarm dimensions use it. */
     public readonly serviceName: pulumi.Output<string>;
-    public readonly logGroupName: pulumi.Output<string>;
-    /** ARN of the Cloud Map service the tasks register in (`koronet.<namespace>`), when a namespace is given. */
+    /** ARN of the Cloud Map service the tasks register in (`koronet.<namespace>`), when a namespace is given; known before the service exists. */
     public readonly discoveryServiceArn: pulumi.Output<string> | undefined;
     private readonly name: string;
+    private readonly args: MonitoredServiceArgs;
     private readonly metricsPort: number;
+    private readonly front: { targetGroupArn: pulumi.Output<string>; listener: aws.lb.Listener; taskSecurityGroupId: pulumi.Output<string>; discovery?: aws.servicediscovery.Service };
+    private running?: WebServiceRun;
 
     constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:service:MonitoredService", name, {}, opts);
         validateServiceArgs(args);
         this.name = name;
+        this.args = args;
         this.metricsPort = args.metricsPort;
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
@@ -153,6 +180,45 @@ export class MonitoredService extends pulumi.ComponentResource {
             }, parent)
             : httpListener;
 
+        this.dnsName = alb.dnsName;
+        this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
+        this.loadBalancerArn = alb.arn;
+        this.loadBalancerArnSuffix = alb.arnSuffix;
+        this.targetGroupArnSuffix = targetGroup.arnSuffix;
+        this.listenerArn = listener.arn;
+        this.loadBalancerSecurityGroupId = albSg.id;
+        this.securityGroupId = taskSg.id;
+        this.serviceName = pulumi.output(args.serviceName);
+        // Made with the front, not with the ECS service: Prometheus's discovery (monitoring, built
+        // before the service) reads its ARN. Same logical name and parent as ecsService would give it.
+        const discovery = discoveryService(name, args.placement, "koronet", "awsvpc", this);
+        this.discoveryServiceArn = discovery?.arn;
+        this.front = { targetGroupArn: targetGroup.arn, listener, taskSecurityGroupId: taskSg.id, discovery };
+        this.registerOutputs({
+            url: this.url,
+            dnsName: this.dnsName,
+            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+            targetGroupArnSuffix: this.targetGroupArnSuffix,
+            listenerArn: this.listenerArn,
+            securityGroupId: this.securityGroupId,
+            serviceName: this.serviceName,
+        });
+    }
+
+    /**
+     * The second half: the web server's task definition, its ECS service and autoscaling, as
+     * children of this component (their logical names and parent never change, so an existing stack
+     * replaces nothing). Separate from the constructor so a stack can create what the service
+     * names, such as its deployment alarms, between the load balancer and the service: alarms on
+     * the load balancer's metrics need its ARN suffixes, and the service needs the alarms to exist.
+     * Call it once.
+     */
+    runService(run: WebServiceRunArgs = {}): WebServiceRun {
+        if (this.running !== undefined) throw new Error(`MonitoredService ${this.name}: \`runService\` was called twice`);
+        const name = this.name;
+        const args = this.args;
+        const parent = { parent: this };
+        const { targetGroupArn, listener, taskSecurityGroupId } = this.front;
         const pg = args.postgres;
         const redis = args.redis;
         // The server reads the database password from Secrets Manager itself, in both data-store
@@ -175,11 +241,14 @@ export class MonitoredService extends pulumi.ComponentResource {
             cpu: args.cpu,
             memory: args.memory,
             desiredCount: args.desiredCount,
-            securityGroupIds: [taskSg.id],
+            securityGroupIds: [taskSecurityGroupId],
             discoveryName: "koronet",
-            loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "web", containerPort: args.port },
+            discovery: this.front.discovery,
+            loadBalancer: { targetGroupArn, containerName: "web", containerPort: args.port },
             healthCheckGracePeriodSeconds: 30,
             dependsOn: [listener],
+            physicalName: args.serviceName,
+            deploymentAlarmNames: run.deploymentAlarmNames,
             architecture: args.architecture,
             secretArns: args.secretArns,
             taskRoleStatements: [...databaseSecretStatements, ...(args.sidecarTaskRoleStatements ?? [])],
@@ -239,27 +308,12 @@ export class MonitoredService extends pulumi.ComponentResource {
             },
         }, parent);
 
-        this.dnsName = alb.dnsName;
-        this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
-        this.loadBalancerArn = alb.arn;
-        this.loadBalancerArnSuffix = alb.arnSuffix;
-        this.targetGroupArnSuffix = targetGroup.arnSuffix;
-        this.listenerArn = listener.arn;
-        this.loadBalancerSecurityGroupId = albSg.id;
-        this.securityGroupId = taskSg.id;
-        this.serviceName = web.service.name;
-        this.logGroupName = web.logGroup.name;
-        this.discoveryServiceArn = web.discovery?.arn;
-        this.registerOutputs({
-            url: this.url,
-            dnsName: this.dnsName,
-            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
-            targetGroupArnSuffix: this.targetGroupArnSuffix,
-            listenerArn: this.listenerArn,
-            securityGroupId: this.securityGroupId,
-            serviceName: this.serviceName,
-            logGroupName: this.logGroupName,
-        });
+        this.running = {
+            serviceName: web.service.name,
+            logGroupName: web.logGroup.name,
+            taskDefinitionArn: web.taskDefinition.arn,
+        };
+        return this.running;
     }
 
     /**

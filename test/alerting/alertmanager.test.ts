@@ -9,6 +9,9 @@ import { readStackConfig } from "../../scripts/offline/stack-file";
 import { findOnPath, MissingBinaryError } from "../../e2e/services";
 import { ALERTMANAGER_TIMINGS, NOTIFIER_ANSWER_MARGIN_SECONDS, alertmanagerConfig, alertmanagerNotifyTimeoutSeconds, notifierHttpBudgetMs, renderAlertmanagerConfig, renderStackAlertmanagerConfig, validateAlertmanagerInput, type AlertmanagerConfigInput } from "../../components/alerting/alertmanager";
 import { PIPELINE_TIMINGS, parsePromDuration } from "../../components/alerting/catalog";
+import { DRILL_RECEIVER } from "../../components/alerting/alertmanager/config";
+import { DRILL_LABELS } from "../../components/alerting/notifier/convention";
+import { receiversFor } from "../../ops/drill";
 
 const AMTOOL_PACKAGE = "prometheus-alertmanager";
 
@@ -65,6 +68,23 @@ describe("alertmanager.yml (real amtool)", () => {
             assert.equal(route(f, ["alertname=Something"]), "warning", "an alert without severity still reaches people");
             // --verify.receivers exits non-zero on a mismatch: the same assertion through amtool's own check.
             execFileSync(amtool(), ["config", "routes", "test", `--config.file=${f}`, "--verify.receivers=critical", "severity=critical", "alertname=RedisDown"], { stdio: ["ignore", "pipe", "pipe"] });
+        });
+
+        it(`routes a fire drill away from PagerDuty unless it asks to page, whatever its severity: ${name}`, () => {
+            const f = write(name, render());
+            const drill = [`alertname=${DRILL_LABELS.alertname}`, `${DRILL_LABELS.drill}=true`, `${DRILL_LABELS.id}=d1`];
+            assert.equal(route(f, [...drill, "severity=warning"]), DRILL_RECEIVER);
+            assert.equal(route(f, [...drill, "severity=critical"]), DRILL_RECEIVER, "a critical drill without page=true does not page");
+            assert.equal(route(f, [...drill, "severity=critical", `${DRILL_LABELS.page}=true`]), "critical", "--page takes the critical receiver");
+            // The drill receiver is the warning audience: no PagerDuty in it, ever.
+            const receivers = (parse(render()) as { receivers: { name: string; pagerduty_configs?: unknown[]; webhook_configs?: unknown[] }[] }).receivers;
+            const drillReceiver = receivers.find((r) => r.name === DRILL_RECEIVER);
+            const warning = receivers.find((r) => r.name === "warning");
+            assert.equal(drillReceiver?.pagerduty_configs, undefined);
+            assert.deepEqual({ ...drillReceiver, name: "warning" }, warning, "the drill reaches whoever a warning reaches");
+            // ops/drill.ts reads the running config the same way before it injects anything.
+            assert.deepEqual(receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], { alertname: DRILL_LABELS.alertname, drill: "true", severity: "critical" }), [DRILL_RECEIVER]);
+            assert.deepEqual(receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], { alertname: DRILL_LABELS.alertname, drill: "true", severity: "critical", page: "true" }), ["critical"]);
         });
     }
 

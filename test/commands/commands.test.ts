@@ -24,6 +24,8 @@ const COMMANDS: Record<string, string> = {
     app: "scripts/app.ts",
     "bench:app": "bench/app-overhead.ts",
     "bench:alerts": "bench/alerts.ts",
+    verify: "scripts/verify.ts",
+    drill: "scripts/drill.ts",
 };
 
 function run(script: string, args: string[], env: Record<string, string> = {}) {
@@ -58,6 +60,21 @@ describe("commands", function () {
             });
         });
     }
+
+    it("npm run verify and npm run drill: --stack is required; outputs that cannot be read are a usage error naming how to save them", () => {
+        for (const script of [COMMANDS.verify, COMMANDS.drill] as string[]) {
+            let r = run(script, []);
+            assert.equal(r.status, 2);
+            assert.match(r.stderr, /^error: --stack is required/);
+            r = run(script, ["--stack", "dev", "--outputs", "/nonexistent/outputs.json"]);
+            assert.equal(r.status, 2, r.stderr);
+            assert.match(r.stderr, /^error: cannot read --outputs \/nonexistent\/outputs\.json: /);
+            assert.doesNotMatch(r.stderr, NO_TRACE);
+        }
+        const r = run(COMMANDS.drill as string, ["--stack", "dev", "--path", "everywhere"]);
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /^error: --path everywhere: allowed cloudwatch, prometheus, all/);
+    });
 
     it("npm run plan without --stack names the stacks", () => {
         const r = run(COMMANDS.plan as string, []);

@@ -33,8 +33,8 @@ async function lint(text: string, file: string) {
 }
 
 describe("GitHub workflows (.github/workflows)", () => {
-    it("exist: pull request, its comment poster, deploy and the shared test workflow", () => {
-        assert.deepEqual(files, ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "test.yml"]);
+    it("exist: pull request, its comment poster, deploy, the fire drill and the shared test workflow", () => {
+        assert.deepEqual(files, ["deploy.yml", "drill.yml", "pull-request-comment.yml", "pull-request.yml", "test.yml"]);
     });
 
     describe("actionlint, offline", () => {
@@ -71,9 +71,9 @@ describe("GitHub workflows (.github/workflows)", () => {
             });
         }
 
-        it("only the deploy and preview jobs can mint AWS credentials (id-token: write)", () => {
+        it("only the deploy, preview and drill jobs can mint AWS credentials (id-token: write)", () => {
             const minting = files.flatMap((f) => Object.entries(workflow(f).jobs).filter(([, j]) => typeof j.permissions === "object" && j.permissions["id-token"] === "write").map(([id]) => `${f}:${id}`));
-            assert.deepEqual(minting.sort(), ["deploy.yml:preview-prod", "deploy.yml:up-dev", "deploy.yml:up-prod", "pull-request.yml:preview"]);
+            assert.deepEqual(minting.sort(), ["deploy.yml:preview-prod", "deploy.yml:up-dev", "deploy.yml:up-prod", "drill.yml:drill", "pull-request.yml:preview"]);
             for (const f of files) {
                 for (const [id, job] of Object.entries(workflow(f).jobs)) {
                     const aws = action(job, "aws-actions/configure-aws-credentials@");
@@ -150,6 +150,38 @@ describe("GitHub workflows (.github/workflows)", () => {
             assert.equal(typeof up?.environment === "object" ? up.environment.name : up?.environment, "prod");
             assert.equal(action(up, "pulumi/actions@")[0]?.with?.command, "up");
             assert.equal(action(wf.jobs["up-dev"], "pulumi/actions@")[0]?.with?.command, "up");
+        });
+
+        it("verifies each stack right after its pulumi up, in the same job (its role, its environment), reading outputs with the CLI", () => {
+            for (const stack of ["dev", "prod"]) {
+                const s = steps(wf.jobs[`up-${stack}`]);
+                const up = s.findIndex((x) => x.uses?.startsWith("pulumi/actions@") && x.with?.command === "up");
+                const verify = s.findIndex((x) => x.run === `npm run verify -- --stack ${stack} --wait 300`);
+                assert.ok(up >= 0 && verify === up + 1, `${stack}: verify is the step after pulumi up`);
+                assert.match(String(s[verify]?.env?.PULUMI_BACKEND_URL), /secrets\.PULUMI_BACKEND_URL/, "the CLI reads the same state backend");
+            }
+        });
+    });
+
+    describe("drill.yml", () => {
+        const wf = workflow("drill.yml");
+        const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; default: unknown; options?: string[] }> }).inputs;
+
+        it("runs only on demand, and pages only when asked (page defaults to false)", () => {
+            assert.deepEqual(Object.keys(wf.on), ["workflow_dispatch"]);
+            assert.deepEqual(inputs.stack?.options, ["dev", "prod"]);
+            assert.deepEqual(inputs.path?.options, ["all", "cloudwatch", "prometheus"]);
+            assert.deepEqual([inputs.page?.type, inputs.page?.default], ["boolean", false]);
+            const run = steps(wf.jobs.drill).find((x) => x.run?.startsWith("npm run drill"));
+            assert.equal(run?.run, 'npm run drill -- --stack "$STACK" --path "$DRILL_PATH" $PAGE');
+            assert.equal(run?.env?.PAGE, "${{ inputs.page && '--page' || '' }}", "--page only when the box is ticked; inputs reach the shell as environment, not inline");
+        });
+
+        it("runs in the stack's environment (a prod drill waits for prod's reviewers) with that environment's role", () => {
+            const job = wf.jobs.drill;
+            assert.equal(typeof job?.environment === "object" ? job.environment.name : job?.environment, "${{ inputs.stack }}");
+            assert.match(String(action(job, "aws-actions/configure-aws-credentials@")[0]?.with?.["role-to-assume"]), /secrets\.AWS_DEPLOY_ROLE_ARN/);
+            assert.equal(action(job, "pulumi/actions@")[0]?.with?.command, undefined, "the Pulumi action only installs the CLI here");
         });
     });
 });

@@ -57,9 +57,12 @@ describe("rendered configuration", function () {
                 }
             });
 
-            it("points Grafana at this stack's Prometheus", () => {
-                const ds = parse(readFileSync(join(dir, "grafana/provisioning/datasources/prometheus.yml"), "utf8")) as { datasources: { url: string; uid: string }[] };
-                assert.deepEqual(ds.datasources.map((d) => [d.uid, d.url]), [["prometheus", `http://prometheus.${stack}.koronet.internal:9090`]]);
+            it("points Grafana at this stack's Prometheus and Alertmanager (operators and `npm run drill` reach Alertmanager through it)", () => {
+                const ds = parse(readFileSync(join(dir, "grafana/provisioning/datasources/prometheus.yml"), "utf8")) as { datasources: { url: string; uid: string; type: string }[] };
+                assert.deepEqual(ds.datasources.map((d) => [d.uid, d.type, d.url]), [
+                    ["prometheus", "prometheus", `http://prometheus.${stack}.koronet.internal:9090`],
+                    ["alertmanager", "alertmanager", `http://alertmanager.${stack}.koronet.internal:9093`],
+                ]);
             });
         });
     }

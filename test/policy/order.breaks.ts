@@ -55,4 +55,8 @@ export const ORDER_BREAKS: Breaks = {
         return { resources: [...(structuredClone(r) as Resources), rule], target: `${rule.type}::${rule.name}` };
     } },
     "scaling-policy-waits-for-scalable-target": { stack: "dev", breakIt: (r) => dropWait(r, ["aws:appautoscaling/policy:Policy", "web-cpu-target"], (d) => d.type === "aws:appautoscaling/target:Target") },
+    // The order before this issue: the web service created first, its 5xx alarm after it.
+    // The heartbeat alarm as it was: created at the start of a first deploy, before Alertmanager runs.
+    "heartbeat-alarm-waits-for-its-senders": { stack: "prod", breakIt: (r) => dropWait(r, ["aws:cloudwatch/metricAlarm:MetricAlarm", "alerting-watchdog-heartbeat"], (d) => d.type === SERVICE && d.name === "alerting-alertmanager-svc") },
+    "ecs-service-waits-for-deployment-alarms": { stack: "prod", breakIt: (r) => dropWait(r, [SERVICE, "web-svc"], (d) => d.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && d.inputs.name === "koronet-prod-HighErrorRate") },
 };

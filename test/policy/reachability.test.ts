@@ -29,6 +29,7 @@ describe("reachability model", () => {
         assert.deepEqual([...new Set(flows)].sort(), [
             "data-postgres-svc -> data-pgdata:2049",
             "monitoring-grafana-alb -> monitoring-grafana-svc:3000",
+            "monitoring-grafana-svc -> alerting-alertmanager-svc:9093",
             "monitoring-grafana-svc -> monitoring-prometheus-svc:9090",
             "monitoring-postgres-exporter-svc -> data-postgres-svc:5432",
             "monitoring-prometheus-svc -> alerting-alertmanager-svc:9093",
@@ -158,9 +159,10 @@ describe("reachability rules on broken graphs", () => {
     });
 
     it("a CIDR peer proves a flow only when it holds the whole VPC", async () => {
-        const egress = async (cidr: string) => mutate(await dev(), SG, (i) => { i.egress = [{ protocol: "tcp", fromPort: 9090, toPort: 9090, cidrBlocks: [cidr] }, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]; }, "monitoring-grafana").resources;
+        // Grafana's data sources: Prometheus (9090) and Alertmanager (9093); both flows judged by the same CIDR.
+        const egress = async (cidr: string) => mutate(await dev(), SG, (i) => { i.egress = [{ protocol: "tcp", fromPort: 9090, toPort: 9093, cidrBlocks: [cidr] }, { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]; }, "monitoring-grafana").resources;
         assert.deepEqual(violations("dev", await egress("10.40.0.0/16"), "reach-grafana-datasources"), [], "the VPC's CIDR");
-        assert.deepEqual(violations("dev", await egress("10.40.1.0/24"), "reach-grafana-datasources").map((x) => x.resource), [`${SERVICE}::monitoring-grafana-svc`], "one subnet's");
+        assert.deepEqual(violations("dev", await egress("10.40.1.0/24"), "reach-grafana-datasources").map((x) => x.resource), [`${SERVICE}::monitoring-grafana-svc`, `${SERVICE}::monitoring-grafana-svc`], "one subnet's (both data sources)");
     });
 
     it("a group admitting the VPC's CIDR opens a data store to every workload in it", async () => {

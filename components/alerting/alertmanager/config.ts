@@ -4,6 +4,9 @@
  * Route tree (first match wins):
  *   alertname="Watchdog"   → `heartbeat` (the notifier's heartbeat, or an SNS heartbeat topic);
  *                            short repeat_interval, never to people
+ *   drill="true"           → fire drills (`npm run drill`), grouped per drill: `critical` (it pages)
+ *                            only with page="true", otherwise `drill` — Slack and warning email,
+ *                            never PagerDuty, whatever severity label the drill alert carries
  *   severity="critical"    → `critical`: Slack (notifier or Chatbot), email (SNS), PagerDuty
  *   anything else          → `warning` (root receiver): Slack, email — an alert with a missing or
  *                            unknown severity still reaches people rather than vanishing
@@ -24,7 +27,7 @@
  */
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
-import { WATCHDOG_ALERT_NAME as WATCHDOG } from "../notifier/convention";
+import { DRILL_LABELS, WATCHDOG_ALERT_NAME as WATCHDOG } from "../notifier/convention";
 import { DEFAULT_DELIVERY_BUDGET_MS } from "../notifier/notifier";
 
 /** Where the container keeps its runtime files (an ephemeral task volume, not the read-only root). */
@@ -114,6 +117,9 @@ export const NOTIFIER_ANSWER_MARGIN_SECONDS = 5;
 export function notifierHttpBudgetMs(profile: TimingProfile): number {
     return Math.min(DEFAULT_DELIVERY_BUDGET_MS, (alertmanagerNotifyTimeoutSeconds(profile) - NOTIFIER_ANSWER_MARGIN_SECONDS) * 1000);
 }
+
+/** Receiver of fire drills that do not ask to page: the warning audience (Slack, email), never PagerDuty. */
+export const DRILL_RECEIVER = "drill";
 
 /** Labels alerts are grouped by: one notification per alert name and severity. */
 export const GROUP_BY = ["alertname", "severity"] as const;
@@ -207,7 +213,8 @@ const CHATBOT_MESSAGE =
     `"title":"${jsonSafe(`printf "%s [%s] %s" (.Status | toUpper) (.CommonLabels.severity | toUpper) .CommonLabels.alertname`)}",` +
     `"description":"{{ range .Alerts }}${jsonSafe(`printf "%s: %s" (.Status | toUpper) .Annotations.summary`)} ${jsonSafe(".Annotations.runbook_url")} · {{ end }}"}}`;
 
-const EMAIL_SUBJECT = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity | toUpper }} {{ .CommonLabels.alertname }}`;
+// A fire drill says so first: `[DRILL] [FIRING:1] WARNING KoronetDrill`.
+const EMAIL_SUBJECT = `{{ if eq .CommonLabels.${DRILL_LABELS.drill} "true" }}[DRILL] {{ end }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity | toUpper }} {{ .CommonLabels.alertname }}`;
 const EMAIL_MESSAGE = [
     `{{ range .Alerts }}{{ .Status | toUpper }} {{ .Labels.alertname }} ({{ .Labels.severity }})`,
     `Summary: {{ .Annotations.summary }}`,
@@ -283,12 +290,18 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
                     group_interval: t.heartbeatGroupInterval,
                     repeat_interval: t.heartbeatRepeatInterval,
                 },
+                {
+                    receiver: DRILL_RECEIVER,
+                    matchers: [`${DRILL_LABELS.drill}="true"`],
+                    group_by: ["alertname", DRILL_LABELS.id],
+                    routes: [{ receiver: "critical", matchers: [`${DRILL_LABELS.page}="true"`] }],
+                },
                 { receiver: "critical", matchers: ['severity="critical"'] },
                 { receiver: "warning", matchers: ['severity="warning"'] },
             ],
         },
         inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: [...INHIBIT_EQUAL] }],
-        receivers: [receiver("critical"), receiver("warning"), heartbeat],
+        receivers: [receiver("critical"), receiver("warning"), { ...receiver("warning"), name: DRILL_RECEIVER }, heartbeat],
     };
 }
 

@@ -59,6 +59,8 @@ export class Alertmanager extends pulumi.ComponentResource {
     public readonly address: string;
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
+    /** The ECS service itself: what waits for Alertmanager to run (the heartbeat alarm) depends on it. */
+    public readonly service: aws.ecs.Service;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     /** The rendered alertmanager.yml as deployed. */
@@ -156,6 +158,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         this.address = `alertmanager.${p.namespaceName as string}:${ALERTMANAGER_PORT}`;
         this.securityGroupId = sg.id;
         this.serviceName = svc.service.name;
+        this.service = svc.service;
         this.taskRoleArn = svc.taskRole.arn;
         this.logGroupName = svc.logGroup.name;
         this.registerOutputs({ logGroupName: this.logGroupName, address: this.address, securityGroupId: this.securityGroupId, serviceName: this.serviceName, taskRoleArn: this.taskRoleArn, renderedConfig: this.renderedConfig });

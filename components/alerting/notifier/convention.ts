@@ -16,6 +16,24 @@ export const HEARTBEAT_DIMENSION = "Stack";
 /** `alertname` label of the always-firing Prometheus alert that drives the heartbeat. */
 export const WATCHDOG_ALERT_NAME = "Watchdog";
 
+/**
+ * Fire drills (`npm run drill`). CloudWatch path: a drill alarm per severity on a metric nothing
+ * publishes (`<prefix>-alerting-DRILL-<severity>`). Prometheus path: an alert posted to Alertmanager
+ * with these labels; Alertmanager's drill route sends it to the `drill` receiver (never PagerDuty)
+ * unless it also carries `page="true"`.
+ */
+export const DRILL_METRIC = { namespace: "Koronet/Drill", metricName: "DrillSignal", dimension: "Stack" } as const;
+export const DRILL_LABELS = {
+    /** `alertname` of every drill alert. */
+    alertname: "KoronetDrill",
+    /** `drill="true"` routes to the drill route. */
+    drill: "drill",
+    /** `drill_id`: one drill's alert, and its own notification group. */
+    id: "drill_id",
+    /** `page="true"`: the drill asks to page (`--page`). */
+    page: "page",
+} as const;
+
 /** Environment variables the notifier Lambda reads. */
 export const NOTIFIER_ENV = {
     /** Secrets Manager ARN of the Slack incoming-webhook URL (plain string, or JSON `{"url": "..."}`). Required. */

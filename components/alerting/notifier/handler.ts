@@ -8,6 +8,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { systemClock } from "./clock";
 import { NOTIFIER_ENV } from "./convention";
 import { DEFAULT_DEDUPE_TIMINGS, dynamoDbDedupeStore } from "./dedupe";
+import { dynamoDbDeliveryLog } from "./deliveries";
 import type { FunctionUrlResult } from "./events";
 import { cloudWatchHeartbeat } from "./heartbeat";
 import { createLogger } from "./log";
@@ -38,15 +39,17 @@ export function notifierFromEnv(env: NodeJS.ProcessEnv = process.env): Notifier 
     const stack = env[NOTIFIER_ENV.stackName];
     if (table === undefined || table === "") log.warn(`env ${NOTIFIER_ENV.dedupeTable} not set: deliveries are not deduplicated`);
     const budgetMs = numberEnv(env, NOTIFIER_ENV.deliveryBudgetMs, DEFAULT_DELIVERY_BUDGET_MS);
+    const dynamo = table ? new DynamoDBClient(aws) : undefined;
     return createNotifier({
         getSlackWebhookUrl: cachedSecret(secretsManagerSource(secrets, webhookArn), secretOpts),
         getAlertmanagerToken: tokenArn ? cachedSecret(secretsManagerSource(secrets, tokenArn), secretOpts) : undefined,
-        dedupe: table
-            ? dynamoDbDedupeStore(new DynamoDBClient(aws), table, clock, {
+        dedupe: table && dynamo
+            ? dynamoDbDedupeStore(dynamo, table, clock, {
                   ...DEFAULT_DEDUPE_TIMINGS,
                   ttlSeconds: numberEnv(env, NOTIFIER_ENV.dedupeTtlSeconds, DEFAULT_DEDUPE_TIMINGS.ttlSeconds),
               })
             : undefined,
+        deliveries: table && dynamo ? dynamoDbDeliveryLog(dynamo, table, clock, (m, f) => log.warn(m, f)) : undefined,
         heartbeat: stack ? cloudWatchHeartbeat(new CloudWatchClient(aws), stack) : undefined,
         clock,
         log,

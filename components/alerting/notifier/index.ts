@@ -6,6 +6,8 @@
 export { bundleNotifier, NOTIFIER_ENTRY, NOTIFIER_HANDLER, NOTIFIER_RUNTIME, type BundleOptions } from "./bundle";
 export {
     DEDUPE_TABLE_SCHEMA,
+    DRILL_LABELS,
+    DRILL_METRIC,
     formatAlarmDescription,
     HEARTBEAT_DIMENSION,
     HEARTBEAT_METRIC,
@@ -24,6 +26,7 @@ export {
 export { createNotifier, DEFAULT_DELIVERY_BUDGET_MS, type LambdaContextLike, type Notifier, type NotifierDeps } from "./notifier";
 export type { Clock } from "./clock";
 export type { DedupeStore } from "./dedupe";
+export { deliveryKey, inMemoryDeliveryLog, type DeliveryChannel, type DeliveryLog, type DeliveryRecord, type DeliverySubject } from "./deliveries";
 export type { HeartbeatPublisher } from "./heartbeat";
 export type { SecretGetter } from "./secrets";
 export type { DeliveryOptions } from "./slack";

@@ -11,6 +11,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock";
 import { inMemoryDedupeStore, type DedupeStore } from "./dedupe";
+import type { DeliveryLog } from "./deliveries";
 import type { FunctionUrlEvent } from "./events";
 import type { HeartbeatPublisher } from "./heartbeat";
 import { createLogger, type Logger } from "./log";
@@ -29,6 +30,8 @@ export interface LocalServerOptions {
     readonly heartbeat?: HeartbeatPublisher;
     /** @default in-memory */
     readonly dedupe?: DedupeStore;
+    /** Delivery records. @default none */
+    readonly deliveries?: DeliveryLog;
     readonly clock?: Clock;
     readonly log?: Logger;
     /** Any other notifier dependency or knob (e.g. faster delivery pacing for tests). */
@@ -80,6 +83,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
         getAlertmanagerToken: async () => token,
         heartbeat: opts.heartbeat ?? { publish: async () => void beats++ },
         dedupe: opts.dedupe ?? inMemoryDedupeStore(clock),
+        ...(opts.deliveries !== undefined ? { deliveries: opts.deliveries } : {}),
         clock,
         log,
     });

@@ -20,6 +20,7 @@ import {
     type SnsRecord,
 } from "./events";
 import { formatAlertmanager, formatCloudWatchAlarm, formatRaw, type SlackMessage } from "./format";
+import type { DeliveryLog, DeliverySubject } from "./deliveries";
 import type { HeartbeatPublisher } from "./heartbeat";
 import { createLogger, errorFields, type Logger, type RedactingLogger } from "./log";
 import type { SecretGetter } from "./secrets";
@@ -38,6 +39,8 @@ export interface NotifierDeps {
     readonly getAlertmanagerToken?: SecretGetter;
     /** Idempotency store. @default none: every delivery posts */
     readonly dedupe?: DedupeStore;
+    /** Where each delivered alarm state or alert is recorded (`npm run drill` reads it). @default none */
+    readonly deliveries?: DeliveryLog;
     /** Watchdog heartbeat. Without it a Watchdog notification is answered with 500. */
     readonly heartbeat?: HeartbeatPublisher;
     /** @default globalThis.fetch */
@@ -139,13 +142,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         return "posted";
     };
 
-    const messageForSnsRecord = (record: SnsRecord): { message: SlackMessage; meta: Record<string, unknown> } => {
+    const messageForSnsRecord = (record: SnsRecord): { message: SlackMessage; meta: Record<string, unknown>; subject?: DeliverySubject } => {
         const parsed = parseCloudWatchAlarm(record.Sns.Message);
         const base = { source: "sns", messageId: record.Sns.MessageId };
         if (parsed.ok) {
             return {
                 message: formatCloudWatchAlarm(parsed.value),
                 meta: { ...base, alarm: parsed.value.AlarmName, state: parsed.value.NewStateValue },
+                subject: { kind: "cloudwatch", alarmName: parsed.value.AlarmName, state: parsed.value.NewStateValue },
             };
         }
         log.warn("unreadable SNS message; posting raw", { ...base, reason: parsed.error });
@@ -160,9 +164,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         // Every record is attempted even if an earlier one failed; delivered ones are marked, so
         // the retry of the whole event only re-posts what failed.
         for (const record of event.Records) {
-            const { message, meta } = messageForSnsRecord(record);
+            const { message, meta, subject } = messageForSnsRecord(record);
             try {
-                await deliver(snsDedupeKey(record.Sns.MessageId), message, deadline, meta);
+                const result = await deliver(snsDedupeKey(record.Sns.MessageId), message, deadline, meta);
+                if (result === "posted" && subject !== undefined) await deps.deliveries?.record("slack", [subject]);
             } catch (e) {
                 log.error("slack delivery failed", { ...meta, ...errorFields(e) });
                 failures.push(record.Sns.MessageId);
@@ -218,6 +223,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         const rest: AlertmanagerPayload = { ...payload, alerts: others, status: others.some((a) => a.status === "firing") ? "firing" : "resolved" };
         try {
             const result = await deliver(alertmanagerDedupeKey(rest), formatAlertmanager(rest), deadline, meta);
+            if (result === "posted") {
+                await deps.deliveries?.record("slack", rest.alerts.flatMap((a): DeliverySubject[] =>
+                    a.fingerprint ? [{ kind: "alertmanager", fingerprint: a.fingerprint, status: a.status, alertname: a.labels["alertname"] }] : []));
+            }
             return json(200, { status: result });
         } catch (e) {
             log.error("slack delivery failed", { ...meta, ...errorFields(e) });

@@ -13,7 +13,19 @@ export const PAGERDUTY_ENV = {
     routingKeySecretArn: "PAGERDUTY_ROUTING_KEY_SECRET_ARN",
     /** Events API URL. @default PAGERDUTY_EVENTS_URL */
     eventsUrl: "PAGERDUTY_EVENTS_URL",
+    /** DynamoDB table for delivery records (notifier/deliveries.ts). @default none: nothing recorded */
+    deliveryTable: "DELIVERY_TABLE",
 } as const;
+
+/** Alarm name and new state of a CloudWatch alarm notification, or undefined for anything else. */
+export function alarmStateOf(snsMessage: string): { readonly alarmName: string; readonly state: string } | undefined {
+    try {
+        const m = JSON.parse(snsMessage) as Record<string, unknown>;
+        return typeof m.AlarmName === "string" && typeof m.NewStateValue === "string" ? { alarmName: m.AlarmName, state: m.NewStateValue } : undefined;
+    } catch {
+        return undefined;
+    }
+}
 
 export interface PagerDutyEvent {
     readonly routing_key: string;

@@ -7,10 +7,12 @@
  * still holds the deploy-time placeholder throws too (its Errors alarm reaches the pipeline topic:
  * email), and is never cached: a key put later is used from the next invocation on.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { systemClock } from "../notifier/clock";
+import { dynamoDbDeliveryLog, type DeliveryLog } from "../notifier/deliveries";
 import { cachedSecret, secretsManagerSource, type SecretGetter } from "../notifier/secrets";
-import { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
+import { alarmStateOf, PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
 
 interface SnsEvent {
     readonly Records: readonly { readonly Sns: { readonly MessageId: string; readonly Message: string } }[];
@@ -45,6 +47,8 @@ export interface ForwarderDeps {
     readonly send?: (event: PagerDutyEvent, url: string) => Promise<void>;
     /** @default JSON lines on console.log / console.error */
     readonly log?: (level: "info" | "error", line: Record<string, unknown>) => void;
+    /** Where each accepted alarm event is recorded (`npm run drill` reads it). @default none */
+    readonly deliveries?: DeliveryLog;
 }
 
 /** The forwarder's logic with its side effects injected. */
@@ -61,6 +65,8 @@ export function createForwarder(deps: ForwarderDeps): (event: SnsEvent) => Promi
             try {
                 await send(pd, url);
                 log("info", { msg: "sent", action: pd.event_action, dedupKey: pd.dedup_key, messageId: record.Sns.MessageId });
+                const alarm = alarmStateOf(record.Sns.Message);
+                if (alarm !== undefined) await deps.deliveries?.record("pagerduty", [{ kind: "cloudwatch", ...alarm }]);
             } catch (e) {
                 const msg = e instanceof Error ? e.message : String(e);
                 failures.push(msg);
@@ -76,7 +82,13 @@ export function forwarderFromEnv(env: NodeJS.ProcessEnv = process.env): (event: 
     const arn = env[PAGERDUTY_ENV.routingKeySecretArn];
     if (!arn) throw new Error(`${PAGERDUTY_ENV.routingKeySecretArn} is not set`);
     const source = secretsManagerSource(new SecretsManagerClient({}), arn);
-    return createForwarder({ getRoutingKey: cachedSecret(source, { ttlMs: 300_000, clock: systemClock }), url: env[PAGERDUTY_ENV.eventsUrl] || PAGERDUTY_EVENTS_URL });
+    const table = env[PAGERDUTY_ENV.deliveryTable];
+    const warn = (msg: string, fields?: Record<string, unknown>) => console.error(JSON.stringify({ level: "warn", msg, ...fields }));
+    return createForwarder({
+        getRoutingKey: cachedSecret(source, { ttlMs: 300_000, clock: systemClock }),
+        url: env[PAGERDUTY_ENV.eventsUrl] || PAGERDUTY_EVENTS_URL,
+        ...(table ? { deliveries: dynamoDbDeliveryLog(new DynamoDBClient({ maxAttempts: 2 }), table, systemClock, warn) } : {}),
+    });
 }
 
 let forward: ((event: SnsEvent) => Promise<void>) | undefined;

@@ -19,7 +19,18 @@ export interface GrafanaProvisioningInput {
     readonly prometheusUrl: string;
     /** Prometheus scrape interval in seconds (Grafana's minimum step, and `$__rate_interval`'s base). */
     readonly scrapeIntervalSeconds: number;
+    /** Alertmanager base URL, e.g. `http://alertmanager.dev.koronet.internal:9093`. @default no Alertmanager data source */
+    readonly alertmanagerUrl?: string;
 }
+
+/**
+ * UID of the provisioned Alertmanager data source. Operators reach Alertmanager through it (Grafana's
+ * alerting UI, and its data-source proxy: `npm run drill` posts its test alert to
+ * `/api/datasources/proxy/uid/alertmanager/api/v2/alerts`); Alertmanager itself has no public address.
+ */
+export const ALERTMANAGER_DATASOURCE_UID = "alertmanager";
+/** Grafana's admin user (`GF_SECURITY_ADMIN_USER`); its password is in Secrets Manager. */
+export const GRAFANA_ADMIN_USER = "admin";
 
 /** Prometheus URL of a Cloud Map namespace. */
 export function prometheusUrl(namespace: string): string {
@@ -38,7 +49,18 @@ export function renderDatasources(input: GrafanaProvisioningInput): string {
             isDefault: true,
             editable: false,
             jsonData: { timeInterval: `${input.scrapeIntervalSeconds}s`, httpMethod: "POST" },
-        }],
+        }, ...(input.alertmanagerUrl !== undefined
+            ? [{
+                name: "Alertmanager",
+                uid: ALERTMANAGER_DATASOURCE_UID,
+                type: "alertmanager",
+                access: "proxy",
+                url: input.alertmanagerUrl,
+                editable: false,
+                // Prometheus's Alertmanager (not Mimir's): API paths without an `/alertmanager` prefix.
+                jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+            }]
+            : [])],
     }, { lineWidth: 0 });
 }
 
