@@ -4,3 +4,4 @@ export * from "./kms";
 export * from "./containers";
 export * from "./ecs";
 export * from "./lambda";
+export * from "./listeners";

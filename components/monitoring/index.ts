@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import type { MonitoringConfig } from "../../config/monitoring";
 import { PIPELINE_TIMINGS } from "../alerting/catalog";
 import { AGENT_IMAGE_CONTEXT } from "../common/filesystems";
-import { ecsService, type EcsPlacement, type EcsServiceResult, type PolicyStatement, type ContainerDefinition } from "../common";
+import { ecsService, frontListeners, type EcsPlacement, type EcsServiceResult, type PolicyStatement, type ContainerDefinition } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 import { ContainerImage } from "../image";
 import { cloudwatchDashboardBody, type CloudWatchDataStores } from "./cloudwatch/dashboard";
@@ -21,7 +21,6 @@ import { RDS_CA_PATH } from "./postgres-exporter/rds-ca";
 import { DISCOVERY } from "./prometheus/config";
 import { GRAFANA_ADMIN_USER } from "./grafana/provisioning";
 import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
-import { TLS_POLICY } from "../service";
 
 export { IMAGES, PORTS, HOST_ACCESS_CONTAINERS } from "./images";
 export { DISCOVERY, DISCOVERY_SIDECAR_URL, cloudMapSdUrl } from "./prometheus/config";
@@ -344,24 +343,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
             healthCheck: { path: "/api/health", matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
         }, parent);
-        const grafanaHttp = new aws.lb.Listener(`${name}-grafana-http`, {
-            loadBalancerArn: grafanaAlb.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [grafanaHttps
-                ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }
-                : { type: "forward", targetGroupArn: grafanaTg.arn }],
-        }, parent);
-        const grafanaListener = grafanaHttps
-            ? new aws.lb.Listener(`${name}-grafana-https`, {
-                loadBalancerArn: grafanaAlb.arn,
-                port: 443,
-                protocol: "HTTPS",
-                sslPolicy: TLS_POLICY,
-                certificateArn: cfg.grafana.certificateArn,
-                defaultActions: [{ type: "forward", targetGroupArn: grafanaTg.arn }],
-            }, parent)
-            : grafanaHttp;
+        const grafanaListener = frontListeners(`${name}-grafana`, { loadBalancerArn: grafanaAlb.arn, targetGroupArn: grafanaTg.arn, certificateArn: cfg.grafana.certificateArn }, parent);
         const grafanaRoot = pulumi.interpolate`${grafanaHttps ? "https" : "http"}://${grafanaAlb.dnsName}/`;
         const grafana = ecsService(`${name}-grafana`, {
             placement: p,

@@ -1,11 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../common";
-import { discoveryService, ecsService } from "../common";
+import { discoveryService, ecsService, frontListeners } from "../common";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 
-/** TLS policy for the HTTPS listener: TLS 1.3 with TLS 1.2 fallback, no legacy ciphers. */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+export { TLS_POLICY } from "../common";
 
 export interface MonitoredServiceArgs {
     readonly placement: EcsPlacement;
@@ -161,24 +160,7 @@ export class MonitoredService extends pulumi.ComponentResource {
             healthCheck: { path: args.healthCheckPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
         }, parent);
 
-        const httpListener = new aws.lb.Listener(`${name}-http`, {
-            loadBalancerArn: alb.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [https
-                ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }
-                : { type: "forward", targetGroupArn: targetGroup.arn }],
-        }, parent);
-        const listener = https
-            ? new aws.lb.Listener(`${name}-https`, {
-                loadBalancerArn: alb.arn,
-                port: 443,
-                protocol: "HTTPS",
-                sslPolicy: TLS_POLICY,
-                certificateArn: args.certificateArn,
-                defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-            }, parent)
-            : httpListener;
+        const listener = frontListeners(name, { loadBalancerArn: alb.arn, targetGroupArn: targetGroup.arn, certificateArn: args.certificateArn }, parent);
 
         this.dnsName = alb.dnsName;
         this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
