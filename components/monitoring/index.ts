@@ -262,6 +262,9 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 name: "prometheus",
                 image: image("prometheus"),
                 user: "65534:65534",
+                // A hard limit equal to the task's memory: what cAdvisor reads as the container's
+                // limit (0 without one), so HighMemoryUsage judges Prometheus on the Prometheus path.
+                memory: promSize.memory,
                 portMappings: [{ containerPort: PORTS.prometheus, name: "http" }],
                 environment: workspace ? [{ name: "AMP_WORKSPACE_ID", value: workspace.id }] : [],
                 command: [

@@ -50,6 +50,16 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
+        it("[issue 13 #2] gives every EC2 container a hard memory limit equal to its task's memory, the limit cAdvisor reports (0 without one)", () => {
+            const ec2 = g.ofType("aws:ecs/taskDefinition:TaskDefinition").filter((td) => (td.inputs.requiresCompatibilities as string[]).includes("EC2"));
+            assert.deepEqual(ec2.map((td) => td.name).sort(), ["monitoring-cadvisor-task", "monitoring-node-exporter-task", "monitoring-prometheus-task"]);
+            for (const td of ec2) {
+                const containers = g.containers(td);
+                assert.equal(containers.length, 1, td.name);
+                assert.equal(containers[0]?.memory, Number(td.inputs.memory), `${td.name}: container memory = task memory`);
+            }
+        });
+
         it("registers every scrape target in Cloud Map under the names prometheus.yml resolves", () => {
             const names = g.ofType("aws:servicediscovery/service:Service").map((s) => [s.inputs.name, (s.inputs.dnsConfig as { dnsRecords: { type: string }[] }).dnsRecords[0]?.type]);
             for (const [n, type] of [["koronet", "A"], ["prometheus", "A"], ["postgres-exporter", "A"], ["redis-exporter", "A"], ["node-exporter", "SRV"], ["cadvisor", "SRV"]]) {
@@ -256,7 +266,7 @@ for (const stack of ["dev", "prod"] as const) {
 describe("monitoring layer switched off", () => {
     it("creates no monitoring resources and no sidecars", async () => {
         // The alarms that read the sidecars' Koronet/App metrics must go too (config rejects them otherwise).
-        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false }, "koronet:alerting": { alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false } } } } });
+        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false }, "koronet:alerting": { alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false }, RedisDown: { enabled: false } } } } });
         assert.equal(g.resources.filter((r) => r.name.startsWith("monitoring") || r.name.startsWith("web-telemetry")).length, 0);
         assert.deepEqual(g.containers(g.one(TD, "web-task")).map((c) => c.name), ["web"]);
     });
