@@ -81,7 +81,11 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
         }
     }
     const problems = results.flatMap((r) => r.problems.map((p) => `${r.id}: ${p}`));
-    const notes = results.flatMap((r) => [...r.notes.map((n) => `${r.id}: ${n}`), ...(r.sideAlerts.length > 0 ? [`${r.id}: also notified ${r.sideAlerts.join(", ")}`] : [])]);
+    const notes = results.flatMap((r) => [
+        ...r.notes.map((n) => `${r.id}: ${n}`),
+        ...(r.sideAlerts.length > 0 ? [`${r.id}: also notified ${r.sideAlerts.join(", ")}`] : []),
+        ...(r.suppressed ?? []).map((x) => `${r.id}: ${x.alert} held by Alertmanager (inhibited by ${x.inhibitedBy.join(", ") || "—"}) ${x.inhibitedSeconds ?? "—"} s after the fault, never posted while its cause fired`),
+    ]);
     return [
         "Alert timings — measured on 127.0.0.1 (test profile) vs computed worst case at production settings",
         table(
