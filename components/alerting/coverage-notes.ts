@@ -13,7 +13,7 @@ export const ALERT_COVERAGE_NOTES: Readonly<Partial<Record<AlertId, string>>> = 
     PostgresDown: "Prometheus only (postgres_exporter's pg_up). On the CloudWatch path DatabaseConnectionFailures stands in (the app's failures; no traffic, no failures once migrated).",
     RedisDown: "CloudWatch reads each web task's own client state (koronet_redis_connected), published every minute with or without traffic.",
     HighMemoryUsage: "Fargate tasks are seen by CloudWatch only (cAdvisor runs on the EC2 hosts).",
-    DiskSpaceLow: "Fargate ephemeral storage of the web tasks only (other services write nothing that grows); RDS: free bytes below a floor autoscaling keeps, not a % of a volume that grows.",
+    DiskSpaceLow: "Fargate ephemeral storage of the web tasks only (other services write nothing that grows); RDS: free bytes below a floor autoscaling keeps, not a % of a volume that grows — so once maxAllocatedStorage is reached the floor (≤ 5 % of the initial size) is a late warning; RDS-EVENT-0225 (near the ceiling) is not routed: the alarm topics carry CloudWatch alarms only.",
     HighResponseTime: "—",
     CacheMissRateHigh: "Store-side (Redis keyspace, ElastiCache CacheHits/Misses) counts session look-ups too; the app's own counters say whether the read-through cache helps.",
     HighCpuUsage: "Hosts, the web service and the managed stores; other Fargate services' CPU is on dashboards only.",

@@ -7,6 +7,7 @@ import { HOST_ACCESS_CONTAINERS } from "../../components/monitoring/images";
 import { validateMonitoringArgs } from "../../components/monitoring";
 import { TLS_POLICY } from "../../components/service";
 import { PUBLISHED_APP_METRICS } from "../../components/monitoring/sidecars";
+import { RDS_INSTANCE_METRICS } from "../../components/monitoring/cloudwatch/dashboard";
 
 const SVC = "aws:ecs/service:Service";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
@@ -259,6 +260,22 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(g.outputs.prometheusAddress, `http://prometheus.${stack}.koronet.internal:9090`);
             assert.match(String(g.outputs.cloudwatchDashboardUrl), new RegExp(`dashboards:name=koronet-${stack}-overview$`));
             assert.ok(Object.keys(g.outputs.monitoringLogGroups as object).includes("prometheus"));
+        });
+
+        it("graphs only metrics RDS and ElastiCache publish for what the stack creates: RDS instance metrics (no Aurora Deadlocks), ElastiCache per member node", () => {
+            const body = JSON.parse(String(g.one("aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+            const series = body.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m): m is string[] => typeof m[0] === "string");
+            const rds = series.filter((m) => m[0] === "AWS/RDS");
+            const cache = series.filter((m) => m[0] === "AWS/ElastiCache");
+            const groups = g.ofType("aws:elasticache/replicationGroup:ReplicationGroup");
+            assert.equal(rds.length > 0, stack === "prod", "RDS widgets exactly where the stack has RDS");
+            for (const m of rds) assert.ok(RDS_INSTANCE_METRICS.has(String(m[1])), `AWS/RDS ${m[1]} is not an RDS instance metric (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html)`);
+            // Replication group members are <group>-001, -002, …; ElastiCache publishes per member (CacheClusterId).
+            const members = new Set(groups.flatMap((r) => Array.from({ length: Number(r.inputs.numCacheClusters) }, (_, n) => `${String(r.inputs.replicationGroupId)}-${String(n + 1).padStart(3, "0")}`)));
+            assert.equal(cache.length > 0, groups.length > 0);
+            for (const m of cache) assert.deepEqual([m[2], members.has(String(m[3]))], ["CacheClusterId", true], JSON.stringify(m));
+            assert.deepEqual(new Set(cache.map((m) => m[3])), members, "every member node graphed");
+            assert.ok(!body.widgets.some((w) => JSON.stringify(w).includes("SEARCH('{AWS/ElastiCache")), "no SEARCH on the group id");
         });
     });
 }

@@ -50,6 +50,20 @@ interface Widget {
 
 const PERIOD = 60;
 
+/**
+ * The `AWS/RDS` instance-level metrics an RDS (not Aurora) DB instance publishes
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html#rds-cw-metrics-instance).
+ * Aurora's list (`Deadlocks`, `Queries`, `BufferCacheHitRatio`, …) is a different page: a widget on
+ * one of those stays empty on RDS for PostgreSQL.
+ */
+export const RDS_INSTANCE_METRICS: ReadonlySet<string> = new Set([
+    "BinLogDiskUsage", "BurstBalance", "CheckpointLag", "ConnectionAttempts", "CPUUtilization", "CPUCreditUsage", "CPUCreditBalance",
+    "CPUSurplusCreditBalance", "CPUSurplusCreditsCharged", "DatabaseConnections", "DiskQueueDepth", "EBSByteBalance%", "EBSIOBalance%",
+    "FreeableMemory", "FreeLocalStorage", "FreeStorageSpace", "MaximumUsedTransactionIDs", "NetworkReceiveThroughput",
+    "NetworkTransmitThroughput", "OldestReplicationSlotLag", "ReadIOPS", "ReadLatency", "ReadThroughput", "ReplicaLag",
+    "ReplicationSlotDiskUsage", "SwapUsage", "TransactionLogsDiskUsage", "TransactionLogsGeneration", "WriteIOPS", "WriteLatency", "WriteThroughput",
+]);
+
 /** The dashboard body object (`JSON.stringify` it for `aws.cloudwatch.Dashboard.dashboardBody`). */
 export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widgets: Widget[] } {
     const widgets: Widget[] = [];
@@ -144,6 +158,8 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
         [{ expression: "100 * FILL(h, 0) / (FILL(h, 0) + FILL(m, 0))", label: "hit %", id: "ratio" }],
     ], { yMin: 0 });
     if (input.dataStores.mode === "managed") {
+        // RDS for PostgreSQL publishes only the instance metrics of RDS_INSTANCE_METRICS; `Deadlocks` is
+        // Aurora's (deadlocks are on Grafana's PostgreSQL dashboard, from pg_stat_database).
         const db = ["DBInstanceIdentifier", input.dataStores.rdsInstanceId];
         const nodes = input.dataStores.cacheClusterIds;
         const cache = (name: string, stat: string): Metric[] => nodes.map((id) => ["AWS/ElastiCache", name, "CacheClusterId", id, { stat, label: `${name} ${id}` }]);
@@ -151,7 +167,6 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
         metric("RDS CPU (%) and free memory", [["AWS/RDS", "CPUUtilization", ...db], ["AWS/RDS", "FreeableMemory", ...db, { yAxis: "right" }]]);
         metric("RDS read / write latency (s)", [["AWS/RDS", "ReadLatency", ...db], ["AWS/RDS", "WriteLatency", ...db]]);
         metric("RDS free storage (bytes)", [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }]], { stat: "Minimum" });
-        metric("RDS deadlocks", [["AWS/RDS", "Deadlocks", ...db, { stat: "Sum" }]], { stat: "Sum" });
         metric("ElastiCache hit rate (%)", cache("CacheHitRate", "Average"));
         metric("ElastiCache hits / misses", [...cache("CacheHits", "Sum"), ...cache("CacheMisses", "Sum")], { stat: "Sum" });
         metric("ElastiCache memory used (%)", cache("DatabaseMemoryUsagePercentage", "Maximum"), { stat: "Maximum" });
