@@ -225,7 +225,7 @@ export class Pipeline {
                         targets: {
                             kind: "static",
                             addresses: {
-                                koronet: [this.web.target],
+                                koronet: [this.web.metricsTarget],
                                 postgres: [this.postgresExporter.target],
                                 redis: [this.redisExporter.target],
                                 node: [this.nodeExporter.target],
