@@ -709,8 +709,8 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                 {
                     // cAdvisor reports a limit of 0 for a container without one (specMemoryValue,
                     // google/cadvisor metrics/prometheus.go): excluded rather than divided by. Every
-                    // EC2 container of the stack has a hard limit equal to its task's memory
-                    // (monitoring/host-exporters.ts, the Prometheus task), so this covers them all.
+                    // EC2 container of the stack has a hard limit, the limits of a task filling its memory
+                    // (monitoring/host-exporters.ts; Prometheus and its discovery sidecar), so this covers them all.
                     record: CONTAINER_MEMORY_PERCENT,
                     expr: `100 * ${sel("container_memory_working_set_bytes", CADVISOR_ECS)} / (${sel("container_spec_memory_limit_bytes", CADVISOR_ECS)} > 0)`,
                 },

@@ -104,7 +104,7 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
         what: "Memory",
         prometheus: ["node_memory_MemAvailable_bytes", "container_memory_working_set_bytes", "container_spec_memory_limit_bytes"],
         cloudwatch: ["AWS/ECS MemoryUtilization", "AWS/RDS FreeableMemory", "AWS/ElastiCache DatabaseMemoryUsagePercentage"],
-        resources: "EC2 hosts; EC2 containers against their hard limit (= task memory); the fullest task of every ECS service (Fargate and EC2); RDS; ElastiCache nodes",
+        resources: "EC2 hosts; EC2 containers against their hard limit (the limits fill the task memory); the fullest task of every ECS service (Fargate and EC2); RDS; ElastiCache nodes",
         gaps: "Fargate tasks are invisible to cAdvisor: their memory is on the CloudWatch path only.",
     },
     {
