@@ -53,11 +53,15 @@ export function renderPostgresQueries(): string {
         // Per statement: rate(exec time) / rate(calls) is each statement's mean over the window.
         // queryid is NULL for other roles' statements without pg_read_all_stats; the exporter runs as
         // the app's role (AWS) or the superuser (local), which sees the app's statements.
+        // pg_stat_statements keeps one row per database, user, queryid and top-level flag
+        // (https://www.postgresql.org/docs/15/pgstatstatements.html): summed per (datname, queryid),
+        // or the same statement run by two roles gives the exporter two series with one label set,
+        // and it answers the whole scrape with an error.
         pg_stat_statements_by_query: {
             query:
-                "SELECT d.datname, s.queryid::text AS queryid, s.calls::float8 AS calls_total, (s.total_exec_time / 1000)::float8 AS exec_time_seconds_total" +
-                " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE s.queryid IS NOT NULL" +
-                ` ORDER BY s.total_exec_time DESC LIMIT ${PER_STATEMENT_LIMIT}`,
+                "SELECT d.datname, s.queryid::text AS queryid, sum(s.calls)::float8 AS calls_total, (sum(s.total_exec_time) / 1000)::float8 AS exec_time_seconds_total" +
+                " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE s.queryid IS NOT NULL GROUP BY d.datname, s.queryid" +
+                ` ORDER BY sum(s.total_exec_time) DESC LIMIT ${PER_STATEMENT_LIMIT}`,
             master: true,
             metrics: [
                 { datname: { usage: "LABEL", description: "Database" } },
