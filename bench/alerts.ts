@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import { parseCommand, runCommand, UsageError } from "../scripts/cli";
 
-import { resolveAlerts, type AlertId, type CloudWatchTargets } from "../components/alerting/catalog";
+import { resolveAlerts, type AlertId, placeholderTargets } from "../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../components/alerting/cloudwatch-alarms";
 import { NOTIFY_TARGETS, timeToNotifyTable, type TimeToNotifyRow } from "../components/alerting/time-to-notify";
 import { checkPanelQueries } from "../e2e/dashboards";
@@ -37,13 +37,7 @@ production worst case. Takes about 10 minutes; needs the Debian packages npm tes
 function productionRows(): Map<AlertId, TimeToNotifyRow> {
     const alerts = resolveAlerts({ profile: "production" });
     const p = "bench";
-    const targets: CloudWatchTargets = {
-        loadBalancerArnSuffix: p,
-        targetGroupArnSuffix: p,
-        clusterName: p,
-        serviceName: p,
-        dataStores: { mode: "managed", rds: { instanceId: p, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 4 * 1024 ** 3 }, elasticache: { cacheClusterIds: [`${p}-1`, `${p}-2`] } },
-    };
+    const targets = placeholderTargets({ dataStoreMode: "managed", cacheNodes: 2, name: p });
     return new Map(timeToNotifyTable(alerts, buildCloudWatchAlarms({ namePrefix: p, targets, alerts })).map((r) => [r.alertId, r]));
 }
 
@@ -87,7 +81,11 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
         }
     }
     const problems = results.flatMap((r) => r.problems.map((p) => `${r.id}: ${p}`));
-    const notes = results.flatMap((r) => [...r.notes.map((n) => `${r.id}: ${n}`), ...(r.sideAlerts.length > 0 ? [`${r.id}: also notified ${r.sideAlerts.join(", ")}`] : [])]);
+    const notes = results.flatMap((r) => [
+        ...r.notes.map((n) => `${r.id}: ${n}`),
+        ...(r.sideAlerts.length > 0 ? [`${r.id}: also notified ${r.sideAlerts.join(", ")}`] : []),
+        ...(r.suppressed ?? []).map((x) => `${r.id}: ${x.alert} held by Alertmanager (inhibited by ${x.inhibitedBy.join(", ") || "—"}) ${x.inhibitedSeconds ?? "—"} s after the fault, never posted while its cause fired`),
+    ]);
     return [
         "Alert timings — measured on 127.0.0.1 (test profile) vs computed worst case at production settings",
         table(

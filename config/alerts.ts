@@ -14,7 +14,7 @@
  * ```
  */
 import { z } from "zod";
-import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, resolveAlerts, type AlertDefinition, type AlertId, type CloudWatchTargets, type ResolveSettings } from "../components/alerting/catalog";
+import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, resolveAlerts, type AlertDefinition, type AlertId, placeholderTargets, type ResolveSettings } from "../components/alerting/catalog";
 import type { ConfigProblem } from "./index";
 
 /** Where the section sits in the stack config; prefixes messages. */
@@ -187,16 +187,7 @@ export function validateAlertCatalog(settings: ResolveSettings): ConfigProblem[]
  * specs do not depend on dimension values, so placeholders stand in for the deployed resources.
  */
 export function alertsReadingNamespace(settings: ResolveSettings, dataStores: { readonly mode: "ecs" | "managed"; readonly cacheNodes: number }, namespace: string): AlertId[] {
-    const p = "placeholder";
-    const targets: CloudWatchTargets = {
-        loadBalancerArnSuffix: p,
-        targetGroupArnSuffix: p,
-        clusterName: p,
-        serviceName: p,
-        dataStores: dataStores.mode === "managed"
-            ? { mode: "managed", rds: { instanceId: p, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 1024 ** 3 }, elasticache: { cacheClusterIds: Array.from({ length: dataStores.cacheNodes }, (_, i) => `${p}-${i}`) } }
-            : { mode: "ecs" },
-    };
+    const targets = placeholderTargets({ dataStoreMode: dataStores.mode, cacheNodes: dataStores.cacheNodes });
     let alerts;
     try {
         alerts = resolveAlerts(settings);

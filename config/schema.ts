@@ -114,7 +114,7 @@ export const networkSchema = z.strictObject({
 }).describe("The VPC: public subnets for the load balancer, private subnets for everything else.");
 
 export const clusterSchema = z.strictObject({
-    containerInsights: oneOf(["enhanced", "enabled", "disabled"]).describe("ECS Container Insights. The KoronetDown, DiskSpaceLow and task-count alarms read its metrics, so `disabled` is refused while they are on."),
+    containerInsights: oneOf(["enhanced", "enabled", "disabled"]).describe("ECS Container Insights. The KoronetDown, DiskSpaceLow, ServiceTasksMissing and task-count alarms read its metrics, so `disabled` is refused while they are on. `enabled` publishes per cluster and service (ClusterName, ServiceName: what the alarms read); `enhanced` adds per-task and per-container metrics (TaskId, ContainerName)."),
     ec2: z
         .strictObject({
             instanceType: ec2InstanceType.describe("EC2 instance type of the capacity that runs Prometheus, node exporter and cAdvisor (x86_64 only: the ECS-optimised AMI used is x86_64)."),

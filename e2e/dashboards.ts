@@ -41,7 +41,7 @@ export async function checkPanelQueries(p: Pipeline, rateInterval = "1m", settle
 async function checkOnce(p: Pipeline, queries: readonly DashboardPanelQuery[]): Promise<PanelQueryResult[]> {
     const results: PanelQueryResult[] = [];
     for (const query of queries) {
-        if (query.jobs.includes("cadvisor")) {
+        if (query.jobs.includes("cadvisor") && metricNames(query.expr).some((n) => n.startsWith("container_"))) {
             const names = metricNames(query.expr).filter((n) => n.startsWith("container_"));
             const problems = names.flatMap((n) => cadvisorMetricProblem(n, CADVISOR_METRIC_KINDS) ?? []);
             results.push({

@@ -74,6 +74,13 @@ export const PG_MAX_CONNECTIONS = 20;
 export const SEEDED_ITEMS = 5000;
 export const HOT_ITEMS = 20;
 const LOAD_USER = { username: "e2e-load", password: "e2e-load-password-1" };
+/**
+ * The web server's own PostgreSQL role, as in AWS (the stack's `koronet` user), not the superuser:
+ * superusers bypass the connection limits ordinary roles meet (superuser_reserved_connections), and
+ * the faults of issue 13 break only the app's access (its password, its connection slots) while the
+ * exporter's superuser connection keeps PostgresDown quiet.
+ */
+export const APP_DB_ROLE = { user: "koronet_app", password: "koronet-app-password-1" } as const;
 
 export interface PipelineOptions {
     /** @default "test" */
@@ -149,12 +156,16 @@ export class Pipeline {
             startRedis().then((x) => s.add(x)),
         ]);
         await this.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        // The app owns its database (PostgreSQL 15: CREATE on schema public is the owner's), so its
+        // migrations run as they do in AWS.
+        await this.sql(`CREATE ROLE ${APP_DB_ROLE.user} LOGIN PASSWORD '${APP_DB_ROLE.password}'`);
+        await this.sql(`ALTER DATABASE ${this.pg.database} OWNER TO ${APP_DB_ROLE.user}`);
         step(`postgres :${this.pg.port}, redis :${this.redis.port}`);
 
         this.web = s.add(
             await startWebServer({
-                databaseUrl: this.pg.urlWithoutPassword,
-                databasePassword: this.pg.password,
+                databaseUrl: `postgres://${APP_DB_ROLE.user}@127.0.0.1:${this.pg.port}/${this.pg.database}`,
+                databasePassword: APP_DB_ROLE.password,
                 redisUrl: this.redis.url,
                 cacheTmpdir: this.guard.systemTmpdir,
                 env: { FAULT_INJECTION: "true" },

@@ -117,6 +117,25 @@ const DESCRIBE: Record<MessageKind, string> = {
     "alertmanager-heartbeat": "Alertmanager Watchdog heartbeats (text)",
 };
 
+/** Whether a resource policy document lets EventBridge write log events to `logGroupArn`. */
+function admitsEventBridge(policyDocument: unknown, logGroupArn: string): boolean | undefined {
+    if (typeof policyDocument !== "string") return undefined;
+    let doc: { Statement?: Array<{ Effect?: string; Principal?: { Service?: string | string[] }; Action?: string | string[]; Resource?: string | string[] }> };
+    try {
+        doc = JSON.parse(policyDocument) as typeof doc;
+    } catch {
+        return false;
+    }
+    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const matches = (pattern: string) => pattern === "*" || pattern === logGroupArn || pattern === `${logGroupArn}:*` || (pattern.endsWith("*") && logGroupArn.startsWith(pattern.slice(0, -1)));
+    const allowed = new Set<string>();
+    for (const st of doc.Statement ?? []) {
+        if (st.Effect !== "Allow" || !list(st.Principal?.Service).includes("events.amazonaws.com") || !list(st.Resource).some(matches)) continue;
+        for (const a of list(st.Action)) allowed.add(a);
+    }
+    return ["logs:CreateLogStream", "logs:PutLogEvents"].every((a) => allowed.has(a) || allowed.has("logs:*"));
+}
+
 export const MESSAGE_RULES: readonly Rule[] = [
     {
         id: "sns-subscription-accepts-its-messages",
@@ -146,6 +165,24 @@ export const MESSAGE_RULES: readonly Rule[] = [
                 return [...new Set(problems)].map((message) => ({ resource, message }));
             });
         },
+    },
+    {
+        // EventBridge writes to CloudWatch Logs only through the log group's resource policy; a role on
+        // the target is not used, and without the policy every event is dropped (FailedInvocations).
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
+        id: "eventbridge-logs-target-has-resource-policy",
+        reason: "An EventBridge rule targeting a log group needs that group's resource policy to admit events.amazonaws.com; a target role is not used.",
+        check: (ctx) =>
+            ofType(ctx, "aws:cloudwatch/eventTarget:EventTarget").flatMap((resource) => {
+                const arn = resource.inputs.arn;
+                if (typeof arn !== "string" || arn.split(":")[2] !== "logs") return [];
+                if (resource.inputs.roleArn !== undefined) return [{ resource, message: "sets a roleArn on a CloudWatch Logs target; EventBridge uses the log group's resource policy instead" }];
+                const verdicts = ofType(ctx, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+                    .filter((p) => p.inputs.resourceArn === undefined || p.inputs.resourceArn === arn)
+                    .map((p) => admitsEventBridge(p.inputs.policyDocument, arn));
+                if (verdicts.includes(true) || verdicts.includes(undefined)) return [];
+                return [{ resource, message: `targets log group ${arn}, but no CloudWatch Logs resource policy lets events.amazonaws.com create streams and put events there: every event would be dropped` }];
+            }),
     },
     {
         id: "sns-topic-one-message-kind",

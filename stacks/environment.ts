@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
 import { Alerting, managedDataStoreTargets } from "../components/alerting";
+import type { EcsServiceTarget } from "../components/alerting/catalog";
 import { Cluster, autoScalingServiceLinkedRole } from "../components/cluster";
 import { DeployedServices, physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
 import { DataStores } from "../components/datastores";
@@ -157,7 +158,13 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
                 secretArns: dataStores.secretArns,
                 cloudwatch: cfg.dataStores.mode === "managed"
                     ? pulumi.all([dataStores.rdsInstanceId as pulumi.Output<string>, dataStores.replicationGroupId as pulumi.Output<string>])
-                        .apply(([rdsInstanceId, replicationGroupId]) => ({ mode: "managed" as const, rdsInstanceId, replicationGroupId }))
+                        .apply(([rdsInstanceId, replicationGroupId]) => ({
+                            mode: "managed" as const,
+                            rdsInstanceId,
+                            replicationGroupId,
+                            // ElastiCache names a cluster-mode-disabled group's nodes <group>-001, -002, … (targets.ts).
+                            cacheClusterIds: Array.from({ length: cfg.dataStores.redis.managed.nodes }, (_, n) => `${replicationGroupId}-${String(n + 1).padStart(3, "0")}`),
+                        }))
                     : pulumi.all([dataStores.postgresServiceName as pulumi.Output<string>, dataStores.redisServiceName as pulumi.Output<string>])
                         .apply(([postgresServiceName, redisServiceName]) => ({ mode: "ecs" as const, postgresServiceName, redisServiceName })),
             },
@@ -179,6 +186,27 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     }
 
     const pg = cfg.dataStores.postgres.managed;
+    // Every ECS service of the stack, for the per-service alarms (memory, running vs desired, crash
+    // loops); the Alerting component adds its own Alertmanager.
+    const services: EcsServiceTarget[] = [
+        { key: "web", serviceName: service.serviceName, scheduling: "replica", description: "the web server" },
+        ...(cfg.dataStores.mode === "ecs"
+            ? [
+                { key: "postgres", serviceName: dataStores.postgresServiceName as pulumi.Output<string>, scheduling: "replica" as const, description: "PostgreSQL (ECS)" },
+                { key: "redis", serviceName: dataStores.redisServiceName as pulumi.Output<string>, scheduling: "replica" as const, description: "Redis (ECS)" },
+            ]
+            : []),
+        ...(monitoring
+            ? [
+                { key: "prometheus", serviceName: monitoring.serviceNames.prometheus, scheduling: "replica" as const, description: "Prometheus" },
+                { key: "grafana", serviceName: monitoring.serviceNames.grafana, scheduling: "replica" as const, description: "Grafana" },
+                { key: "postgres-exporter", serviceName: monitoring.serviceNames.postgresExporter, scheduling: "replica" as const, description: "the Postgres exporter" },
+                { key: "redis-exporter", serviceName: monitoring.serviceNames.redisExporter, scheduling: "replica" as const, description: "the Redis exporter" },
+                { key: "node-exporter", serviceName: monitoring.serviceNames.nodeExporter, scheduling: "daemon" as const, description: "node exporter (DAEMON)" },
+                { key: "cadvisor", serviceName: monitoring.serviceNames.cadvisor, scheduling: "daemon" as const, description: "cAdvisor (DAEMON)" },
+            ]
+            : []),
+    ];
     const alerting = new Alerting("alerting", {
         config: cfg.alerting,
         namePrefix: prefix,
@@ -190,6 +218,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             targetGroupArnSuffix: service.targetGroupArnSuffix,
             clusterName: cluster.clusterName,
             serviceName: service.serviceName,
+            services,
             dataStores: cfg.dataStores.mode === "managed"
                 ? managedDataStoreTargets({
                     rdsInstanceId: dataStores.rdsInstanceId as pulumi.Output<string>,
@@ -201,6 +230,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
                 : { mode: "ecs" },
         },
         clusterName: cluster.clusterName,
+        clusterArn: cluster.clusterArn,
         containerInsights: cfg.cluster.containerInsights,
         logRetentionDays: cfg.service.logRetentionDays,
         // Alertmanager exists for Prometheus; without the monitoring layer there is nothing to route.

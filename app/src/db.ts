@@ -6,7 +6,7 @@ import { parse as parseConnectionString } from "pg-connection-string";
 
 import type { DatabaseTls } from "./config";
 import { DependencyUnavailableError } from "./errors";
-import type { AppMetrics, DbOperation } from "./metrics";
+import type { AppMetrics, DbFailureReason, DbOperation } from "./metrics";
 import type { RotatingPassword } from "./secret-password";
 import { caCertificates } from "./tls";
 
@@ -51,17 +51,29 @@ export function poolConnection(url: string, tls: DatabaseTls = { mode: "disable"
     };
 }
 
-/** SQLSTATE classes and socket errors that mean the connection, not the query, failed. */
-function isConnectionFailure(err: unknown): boolean {
-    const code = (err as { code?: string }).code ?? "";
-    return (
-        code.startsWith("08") || // connection exception
-        code === "57P01" || // admin_shutdown
-        code === "57P02" || // crash_shutdown
-        code === "57P03" || // cannot_connect_now
-        ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"].includes(code) ||
-        /Connection terminated|connection timeout/i.test((err as Error).message ?? "")
-    );
+/** Socket errors that mean a host could not be reached at all. */
+const NETWORK_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN"]);
+/** Socket errors and SQLSTATEs of a connection that broke once open. */
+const LOST_CODES = new Set(["ECONNRESET", "EPIPE", "57P01", "57P02"]);
+
+/**
+ * Why a connection could not be made or was lost, or undefined when the error is about the query
+ * (a constraint, a syntax error, a statement timeout), not the connection. SQLSTATEs:
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html; pg's own messages: pg/lib/client.js
+ * ("Connection terminated unexpectedly", "timeout expired") and pg-pool/index.js ("Connection
+ * terminated due to connection timeout").
+ */
+export function connectionFailureReason(err: unknown): DbFailureReason | undefined {
+    const code = String((err as { code?: unknown }).code ?? "");
+    const message = String((err as { message?: unknown }).message ?? "");
+    if (code === "28P01" || code === "28000") return "auth";
+    if (code === "53300" || code === "57P03") return "too_many_connections";
+    if (code === "ETIMEDOUT" || /connection timeout|timeout expired/i.test(message)) return "timeout";
+    if (code === "ECONNREFUSED") return "refused";
+    if (NETWORK_CODES.has(code)) return "network";
+    if (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || /does not support SSL/i.test(message)) return "tls";
+    if (LOST_CODES.has(code) || code.startsWith("08") || /Connection terminated/i.test(message)) return "lost";
+    return undefined;
 }
 
 /**
@@ -89,7 +101,7 @@ export class Database {
         });
         // An idle client losing its connection emits here; without a listener the process would crash.
         this.pool.on("error", (err) => {
-            this.metrics.dbConnectionError();
+            this.metrics.dbConnectionError(connectionFailureReason(err) ?? "lost");
             this.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, "idle PostgreSQL connection lost");
         });
         metrics.bindPool(this.pool);
@@ -98,8 +110,20 @@ export class Database {
     /**
      * A pooled connection. When PostgreSQL refuses the password (rotated since we read it), the
      * password is re-read and the connection tried once more, so a rotation costs no request.
+     * Every failure to connect is counted by reason (migrations connect here too, so a database the
+     * app cannot reach is counted from start-up, before any request), except the pool's own queue
+     * timeout: waiting for a busy pool is contention, not a broken connection.
      */
     async connect(): Promise<PoolClient> {
+        try {
+            return await this.connectOnce();
+        } catch (err) {
+            if ((err as Error).message !== QUEUE_TIMEOUT) this.metrics.dbConnectionError(connectionFailureReason(err) ?? "other");
+            throw err;
+        }
+    }
+
+    private async connectOnce(): Promise<PoolClient> {
         const password = this.opts.password;
         const generation = password?.generation;
         try {
@@ -116,7 +140,6 @@ export class Database {
         try {
             return await this.connect();
         } catch (err) {
-            if ((err as Error).message !== QUEUE_TIMEOUT) this.metrics.dbConnectionError();
             throw new DependencyUnavailableError("postgres", err);
         }
     }
@@ -130,9 +153,10 @@ export class Database {
             const result = await client.query<R>(sql, params as unknown[]);
             return result.rows;
         } catch (err) {
-            if (isConnectionFailure(err)) {
+            const reason = connectionFailureReason(err);
+            if (reason !== undefined) {
                 broken = err as Error;
-                this.metrics.dbConnectionError();
+                this.metrics.dbConnectionError(reason);
                 throw new DependencyUnavailableError("postgres", err);
             }
             throw err;

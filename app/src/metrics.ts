@@ -21,7 +21,8 @@ export interface AppMetrics {
     /** Count a probe (`PROBE_ROUTES`): kept out of the request metrics, which measure users. */
     probeFinished(route: string, statusCode: number): void;
     dbQuery(operation: DbOperation, seconds: number, slow: boolean): void;
-    dbConnectionError(): void;
+    /** A PostgreSQL connection that could not be made or was lost, by why (see {@link DB_FAILURE_REASONS}). */
+    dbConnectionError(reason: DbFailureReason): void;
     cacheHit(cache: CacheName): void;
     cacheMiss(cache: CacheName): void;
     redisError(command: RedisCommand): void;
@@ -53,6 +54,24 @@ export const DB_OPERATIONS = [
     "slow_sleep",
 ] as const;
 export type DbOperation = (typeof DB_OPERATIONS)[number];
+
+/**
+ * `reason` label values of `koronet_db_connection_errors_total`: every way the app can fail to get or
+ * keep a PostgreSQL connection, so the counter (and DatabaseConnectionFailures on both paths) sees
+ * bad credentials, a security-group mistake and an exhausted `max_connections` as well as a store
+ * that is down.
+ * - `auth`: the server refused the credentials (SQLSTATE 28P01 invalid_password, 28000).
+ * - `too_many_connections`: the server refused a new connection (53300 too_many_connections,
+ *   57P03 cannot_connect_now while it starts or shuts down).
+ * - `timeout`: no answer within the acquire timeout (a security group or NACL dropping packets).
+ * - `refused`: nothing listens (ECONNREFUSED: stopped, restarting, wrong port).
+ * - `network`: the name does not resolve or the host is unreachable.
+ * - `tls`: the TLS handshake or certificate check failed.
+ * - `lost`: an open connection broke (terminated, reset, admin shutdown, failover).
+ * - `other`: anything else that made a connection fail.
+ */
+export const DB_FAILURE_REASONS = ["auth", "too_many_connections", "timeout", "refused", "network", "tls", "lost", "other"] as const;
+export type DbFailureReason = (typeof DB_FAILURE_REASONS)[number];
 
 /** `command` label values of `koronet_redis_errors_total`. */
 export const REDIS_COMMANDS = [
@@ -143,7 +162,8 @@ class PromMetrics implements AppMetrics {
     });
     private readonly dbConnectionErrors = new Counter({
         name: "koronet_db_connection_errors_total",
-        help: "Failed PostgreSQL connection attempts and lost connections",
+        help: "Failed PostgreSQL connection attempts and lost connections, by reason",
+        labelNames: ["reason"] as const,
         registers: [this.registry],
     });
     private readonly cacheHits = new Counter({
@@ -178,6 +198,7 @@ class PromMetrics implements AppMetrics {
         collectDefaultMetrics({ register: this.registry });
         // Series exist at 0 from the first scrape, so rate() and absent() behave before the first event.
         for (const operation of DB_OPERATIONS) this.dbSlowQueries.labels({ operation }).inc(0);
+        for (const reason of DB_FAILURE_REASONS) this.dbConnectionErrors.labels({ reason }).inc(0);
         for (const cache of CACHES) {
             this.cacheHits.labels({ cache }).inc(0);
             this.cacheMisses.labels({ cache }).inc(0);
@@ -260,8 +281,8 @@ class PromMetrics implements AppMetrics {
         if (slow) this.dbSlowQueries.inc({ operation });
     }
 
-    dbConnectionError(): void {
-        this.dbConnectionErrors.inc();
+    dbConnectionError(reason: DbFailureReason): void {
+        this.dbConnectionErrors.inc({ reason });
     }
 
     cacheHit(cache: CacheName): void {

@@ -43,6 +43,7 @@ export const ALERT_IDS = [
     "HighCpuUsage",
     "UnusualTraffic",
     "TargetDown",
+    "ServiceTasksMissing",
     "ContainerRestarting",
     "PostgresConnectionsNearExhaustion",
     "AlertmanagerNotificationsFailing",
@@ -62,6 +63,31 @@ export const JOBS = {
 
 /** CloudWatch namespace of the app's custom metrics (docs/CONTRACTS.md). */
 export const APP_NAMESPACE = "Koronet/App";
+
+/**
+ * Metrics the stack derives from ECS "ECS Task State Change" events (task-events.ts: EventBridge →
+ * a CloudWatch Logs group → metric filters). ECS replaces a failed task instead of restarting its
+ * containers, so a crash loop is a series of stopped tasks; these count them per service group
+ * (`service:<ECS service name>`, the event's `detail.group`).
+ */
+export const TASK_EVENT_METRICS = {
+    namespace: "Koronet/ECS",
+    /** Every stopped task, dimensions `Group`, `StopCode`. */
+    stopped: "StoppedTasks",
+    /** Tasks stopped because they failed (essential container exited, failed to start, failed health checks), dimension `Group`. */
+    crashed: "CrashedTasks",
+    /** Tasks with a container killed for exceeding its memory (`OutOfMemoryError`), dimension `Group`. */
+    oomKilled: "OomKilledTasks",
+    /** Dimension holding the event's `detail.group`. */
+    groupDimension: "Group",
+} as const;
+
+/** The `Group` dimension value of an ECS service's tasks (`detail.group` of its task events). */
+export function serviceGroup(serviceName: pulumi.Input<string>): pulumi.Input<string> {
+    if (typeof serviceName === "string") return `service:${serviceName}`;
+    if ("apply" in serviceName) return serviceName.apply((n) => `service:${n}`);
+    return Promise.resolve(serviceName).then((n) => `service:${n}`);
+}
 
 /**
  * cAdvisor labels that identify an ECS container: Docker labels set by the ECS agent, exported by
@@ -260,8 +286,26 @@ export interface CloudWatchTargets {
     readonly clusterName: pulumi.Input<string>;
     /** ECS service name of the web server (dimension `ServiceName`). */
     readonly serviceName: pulumi.Input<string>;
+    /**
+     * Every ECS service of the stack (the web server included), for the alarms that watch each one:
+     * its tasks' memory, its running against desired task count, its crash loops. Keys are stable
+     * (they name the alarms); keep the web server's key `web`.
+     */
+    readonly services: readonly EcsServiceTarget[];
     /** Where PostgreSQL and Redis run. */
     readonly dataStores: EcsDataStoreTargets | ManagedDataStoreTargets;
+}
+
+/** One ECS service, as the per-service alarms name it. */
+export interface EcsServiceTarget {
+    /** Stable key, lower-case, e.g. `web`, `prometheus`, `node-exporter`: the alarm-name suffix. */
+    readonly key: string;
+    /** ECS service name (dimension `ServiceName`; task events' group `service:<name>`). */
+    readonly serviceName: pulumi.Input<string>;
+    /** `daemon`: one task per container instance (its desired count is the instance count). */
+    readonly scheduling: "replica" | "daemon";
+    /** What it is, for people: `the web server`, `node exporter`. */
+    readonly description: string;
 }
 
 /** Data stores as ECS services: no AWS data-store metrics; the app's custom metrics stand in. */
@@ -389,6 +433,8 @@ const http5xxPercent = (w: string): string => `koronet:http_5xx_requests:percent
 const httpP99 = (w: string): string => `koronet:http_request_duration_seconds:p99_rate${w}`;
 const cacheLookupRate = (w: string): string => `koronet:cache_lookups:rate${w}`;
 const cacheMissPercent = (w: string): string => `koronet:cache_misses:percent_rate${w}`;
+const redisLookupRate = (w: string): string => `koronet:redis_keyspace_lookups:rate${w}`;
+const redisMissPercent = (w: string): string => `koronet:redis_keyspace_misses:percent_rate${w}`;
 const nodeCpuPercent = (w: string): string => `koronet:node_cpu_used:percent_rate${w}`;
 const NODE_MEMORY_PERCENT = "koronet:node_memory_used:percent";
 const CONTAINER_MEMORY_PERCENT = "koronet:container_memory_used:percent";
@@ -401,7 +447,6 @@ function httpRateRule(w: string): RecordingRule {
 /** Real filesystems only: pseudo and container-layer mounts come and go and are not "the disk". */
 const FS_MATCHERS = `${job(JOBS.node)},fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse.*",mountpoint!~"/(run|proc|sys|dev)($|/.*)"`;
 const CADVISOR_ECS = `${job(JOBS.cadvisor)},container_label_com_amazonaws_ecs_container_name!=""`;
-const CADVISOR_BY = CADVISOR_ECS_LABELS.join(", ");
 
 const albDims = (t: CloudWatchTargets) => ({ LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: t.targetGroupArnSuffix });
 const serviceDims = (t: CloudWatchTargets) => ({ ClusterName: t.clusterName, ServiceName: t.serviceName });
@@ -410,7 +455,42 @@ const managed = (t: CloudWatchTargets): ManagedDataStoreTargets | undefined => (
 const NOT_BREACHING_SYMPTOM =
     "notBreaching: no datapoints means no traffic/no samples, not a fault; a dead service is caught by KoronetDown and NoHealthyTargets, which treat missing data as breaching.";
 const NOT_BREACHING_RESOURCE =
-    "notBreaching: ECS/RDS/ElastiCache stop publishing when the resource is gone; that is an outage caught by the liveness alarms (KoronetDown, DatabaseConnectionFailures unreachable variants), which treat missing data as breaching — this one would only duplicate them.";
+    "notBreaching: ECS/RDS/ElastiCache stop publishing when the resource is gone; that is an outage caught by the liveness alarms (KoronetDown and ServiceTasksMissing, which treat missing data as breaching; RedisDown and DatabaseConnectionFailures from the app's side) — this one would only duplicate them.";
+
+/**
+ * The store-side miss share in prod: ElastiCache CacheHits/CacheMisses ("successful/unsuccessful
+ * read-only key lookups in the main dictionary", per node) summed over the replication group's
+ * nodes — the same INFO stats redis_exporter reads on the Prometheus path.
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html
+ */
+function elastiCacheMissRate(c: CloudWatchContext, minLookups: number): CloudWatchAlarmSpec[] {
+    const m = managed(c.targets);
+    if (m === undefined || m.elasticache.cacheClusterIds.length === 0) return [];
+    const ids = m.elasticache.cacheClusterIds.map((_, i) => i + 1);
+    const sum = (prefix: string) => ids.map((i) => `FILL(${prefix}${i}, 0)`).join(" + ");
+    return [
+        {
+            variant: "elasticache",
+            measures: "100 × AWS/ElastiCache CacheMisses / (CacheHits + CacheMisses), Sum per period over every node of the replication group",
+            metricQueries: [
+                ...m.elasticache.cacheClusterIds.flatMap((id, i): MetricQuerySpec[] => [
+                    { id: `hits${i + 1}`, metric: { namespace: "AWS/ElastiCache", metricName: "CacheHits", dimensions: { CacheClusterId: id }, stat: "Sum" } },
+                    { id: `misses${i + 1}`, metric: { namespace: "AWS/ElastiCache", metricName: "CacheMisses", dimensions: { CacheClusterId: id }, stat: "Sum" } },
+                ]),
+                {
+                    id: "missRate",
+                    label: "ElastiCache miss share (%)",
+                    returnData: true,
+                    expression: `IF((${sum("hits")} + ${sum("misses")}) >= ${num(minLookups)}, 100 * (${sum("misses")}) / (${sum("hits")} + ${sum("misses")}), 0)`,
+                },
+            ],
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: c.threshold,
+            treatMissingData: "notBreaching",
+            treatMissingDataReason: `${NOT_BREACHING_SYMPTOM} ElastiCache publishes per node every minute; FILL and the IF guard keep an idle cache from dividing by zero.`,
+        },
+    ];
+}
 
 // ---------------------------------------------------------------------------------------------
 // The catalog
@@ -528,7 +608,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         severity: "critical",
         summary: "Web server cannot reach its data stores: over {threshold} PostgreSQL/Redis failures per minute",
         description:
-            "The app reports failed PostgreSQL connection attempts / lost connections and failed Redis commands above the threshold, or a managed data store stopped answering. Check PostgresDown/RedisDown, security groups, credentials (secret rotation) and max_connections.",
+            "The app reports failed PostgreSQL connection attempts / lost connections (by reason: auth, too_many_connections, timeout, refused, network, tls, lost) and failed Redis commands above the threshold. It counts from start-up (schema migrations connect the same way), so a wrong password or a security group that drops the traffic shows with no user traffic. Check the reason label, PostgresDown/RedisDown, security groups, credentials (secret rotation) and max_connections.",
         threshold: { default: 5, min: 1, max: 10000, unit: "failures per minute", direction: "above" },
         prometheus: {
             signal: "windowed",
@@ -548,7 +628,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                 const specs: CloudWatchAlarmSpec[] = [
                     {
                         variant: "app",
-                        measures: "Koronet/App koronet_db_connection_errors_total + koronet_redis_errors_total, Sum per minute",
+                        measures: "Koronet/App koronet_db_connection_errors_total (every reason) + koronet_redis_errors_total, Sum per minute",
                         metricQueries: [
                             { id: "dbErrors", metric: { namespace: APP_NAMESPACE, metricName: "koronet_db_connection_errors_total", dimensions: serviceDims(t), stat: "Sum" } },
                             { id: "redisErrors", metric: { namespace: APP_NAMESPACE, metricName: "koronet_redis_errors_total", dimensions: serviceDims(t), stat: "Sum" } },
@@ -565,31 +645,6 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                         treatMissingDataReason: `${NOT_BREACHING_SYMPTOM} The app publishes these counters while it runs.`,
                     },
                 ];
-                const m = managed(t);
-                if (m !== undefined) {
-                    specs.push({
-                        variant: "rds-unreachable",
-                        measures: "AWS/RDS DatabaseConnections (Maximum) stops being published: the instance is unreachable",
-                        metric: { namespace: "AWS/RDS", metricName: "DatabaseConnections", dimensions: { DBInstanceIdentifier: m.rds.instanceId }, statistic: "Maximum" },
-                        // Never true for a real datapoint: this alarm fires on missing data only.
-                        comparisonOperator: "LessThanThreshold",
-                        threshold: 0,
-                        treatMissingData: "breaching",
-                        treatMissingDataReason: "breaching: RDS publishes DatabaseConnections every minute while the instance is available; missing data means stopped, rebooting or failed over too long.",
-                    });
-                    m.elasticache.cacheClusterIds.forEach((id, i) =>
-                        specs.push({
-                            variant: `elasticache-node${i + 1}`,
-                            measures: `AWS/ElastiCache CurrConnections (Minimum) of cache node ${i + 1} drops to 0 or stops being published`,
-                            metric: { namespace: "AWS/ElastiCache", metricName: "CurrConnections", dimensions: { CacheClusterId: id }, statistic: "Minimum" },
-                            // ElastiCache itself holds 2-4 monitoring connections: 0 means unreachable.
-                            comparisonOperator: "LessThanThreshold",
-                            threshold: 1,
-                            treatMissingData: "breaching",
-                            treatMissingDataReason: "breaching: ElastiCache publishes per node every minute; a node that stops reporting is down.",
-                        }),
-                    );
-                }
                 return specs;
             },
         },
@@ -613,11 +668,27 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         severity: "critical",
         summary: "Redis is down or unreachable from its exporter",
         description:
-            "redis_exporter cannot reach Redis (redis_up is 0) or no exporter reports at all. Sessions and the cache are unavailable. Check the Redis task/node, its memory and logs.",
+            "redis_exporter cannot reach Redis (redis_up is 0) or no exporter reports at all, or (CloudWatch) a web server task has lost its Redis connection. Sessions and the cache are unavailable. Check the Redis task/node, its memory and logs.",
         prometheus: {
             signal: "instant",
             expr: () => `${orZero(`max(${sel("redis_up", job(JOBS.redis))})`)} < 1`,
             resultLabels: [],
+        },
+        cloudwatch: {
+            alarms: (c) => [
+                {
+                    variant: "app",
+                    // The app's client state, read at every scrape: it needs no traffic, and it is what
+                    // users depend on. Replaces ElastiCache `CurrConnections < 1`, which could not
+                    // breach: ElastiCache keeps its own connections to every node.
+                    measures: "Koronet/App koronet_redis_connected (Minimum over the web server's tasks) < 1: a task has lost Redis",
+                    metric: { namespace: APP_NAMESPACE, metricName: "koronet_redis_connected", dimensions: serviceDims(c.targets), statistic: "Minimum" },
+                    comparisonOperator: "LessThanThreshold",
+                    threshold: 1,
+                    treatMissingData: "notBreaching",
+                    treatMissingDataReason: "notBreaching: the app publishes the gauge every minute while it runs; no web task at all is KoronetDown's (missing data breaching).",
+                },
+            ],
         },
     },
 
@@ -626,7 +697,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         severity: "critical",
         summary: "Memory use above {threshold}%: processes are about to be OOM-killed",
         description:
-            "A host (node_exporter), a container against its memory limit (cAdvisor), the web server service (ECS), or a managed data store uses more memory than the threshold. Find the consumer, look for leaks after a deploy, scale up if it is real load.",
+            "A host (node_exporter), an EC2 container against its memory limit (cAdvisor), the fullest task of an ECS service against its task memory (every service: web, Grafana, Alertmanager, exporters, Prometheus, the host daemons, dev's PostgreSQL/Redis), or a managed data store uses more memory than the threshold. Find the consumer, look for leaks after a deploy, scale up if it is real load.",
         threshold: { default: 90, min: 1, max: 100, unit: "percent", direction: "above" },
         prometheus: {
             signal: "instant",
@@ -636,7 +707,10 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                     expr: `100 * (1 - ${sel("node_memory_MemAvailable_bytes", job(JOBS.node))} / ${sel("node_memory_MemTotal_bytes", job(JOBS.node))})`,
                 },
                 {
-                    // Limit 0 means "no limit": excluded rather than divided by.
+                    // cAdvisor reports a limit of 0 for a container without one (specMemoryValue,
+                    // google/cadvisor metrics/prometheus.go): excluded rather than divided by. Every
+                    // EC2 container of the stack has a hard limit, the limits of a task filling its memory
+                    // (monitoring/host-exporters.ts; Prometheus and its discovery sidecar), so this covers them all.
                     record: CONTAINER_MEMORY_PERCENT,
                     expr: `100 * ${sel("container_memory_working_set_bytes", CADVISOR_ECS)} / (${sel("container_spec_memory_limit_bytes", CADVISOR_ECS)} > 0)`,
                 },
@@ -647,17 +721,20 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         cloudwatch: {
             alarms: (c) => {
                 const t = c.targets;
-                const specs: CloudWatchAlarmSpec[] = [
-                    {
-                        variant: "service",
-                        measures: "AWS/ECS MemoryUtilization (Maximum) of the web server service",
-                        metric: { namespace: "AWS/ECS", metricName: "MemoryUtilization", dimensions: serviceDims(t), statistic: "Maximum" },
-                        comparisonOperator: "GreaterThanThreshold",
-                        threshold: c.threshold,
-                        treatMissingData: "notBreaching",
-                        treatMissingDataReason: NOT_BREACHING_RESOURCE,
-                    },
-                ];
+                // Every ECS service, Fargate and EC2 alike. The task is the unit ECS sizes, enforces
+                // and reports: the service's MemoryUtilization Maximum is "the utilization of the
+                // task with the highest resource usage ... compared to what was specified in the task
+                // definition" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_utilization.html),
+                // published without Container Insights.
+                const specs: CloudWatchAlarmSpec[] = t.services.map((svc) => ({
+                    variant: `task-${svc.key}`,
+                    measures: `AWS/ECS MemoryUtilization (Maximum: the fullest task against its task memory) of ${svc.description}`,
+                    metric: { namespace: "AWS/ECS", metricName: "MemoryUtilization", dimensions: { ClusterName: t.clusterName, ServiceName: svc.serviceName }, statistic: "Maximum" },
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: c.threshold,
+                    treatMissingData: "notBreaching",
+                    treatMissingDataReason: NOT_BREACHING_RESOURCE,
+                }));
                 const m = managed(t);
                 if (m !== undefined) {
                     specs.push({
@@ -729,15 +806,15 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                 ];
                 const m = managed(t);
                 if (m !== undefined) {
+                    const floor = rdsFreeStorageFloor(m.rds.allocatedStorageGiB, c.threshold as number);
                     specs.push({
                         variant: "rds",
-                        measures: "100 × AWS/RDS FreeStorageSpace (Minimum) / allocated storage",
-                        metricQueries: [
-                            { id: "free", metric: { namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: { DBInstanceIdentifier: m.rds.instanceId }, stat: "Minimum" } },
-                            { id: "freePercent", label: "RDS storage free (%)", returnData: true, expression: `100 * free / ${num(m.rds.allocatedStorageGiB * 1024 ** 3)}` },
-                        ],
+                        measures:
+                            `AWS/RDS FreeStorageSpace (Minimum) below ${num(floor.gib)} GiB (${num(floor.percent)} % of the ${m.rds.allocatedStorageGiB} GiB the instance started with): ` +
+                            "storage autoscaling keeps more free than that until it reaches maxAllocatedStorage, so this means it has stopped keeping up (ceiling reached, or growth faster than its 6-hour cooldown)",
+                        metric: { namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: { DBInstanceIdentifier: m.rds.instanceId }, statistic: "Minimum" },
                         comparisonOperator: "LessThanThreshold",
-                        threshold: c.threshold,
+                        threshold: floor.bytes,
                         treatMissingData: "notBreaching",
                         treatMissingDataReason: NOT_BREACHING_RESOURCE,
                     });
@@ -788,7 +865,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         severity: "warning",
         summary: "Cache is not helping: over {threshold}% of look-ups miss",
         description:
-            "The web server's read-through cache misses more often than the threshold (judged above a minimum look-up rate), so the database takes the load. Normal for a few minutes after a Redis restart or flush; otherwise check evictions, Redis memory and TTLs.",
+            "The web server's read-through cache (source=app: its own hit/miss counters), or Redis itself (source=redis: keyspace hits/misses of every key look-up, sessions included; ElastiCache CacheHits/CacheMisses in prod), misses more often than the threshold (judged above a minimum look-up rate), so the database takes the load. Normal for a few minutes after a Redis restart or flush; otherwise check evictions, Redis memory and TTLs.",
         threshold: { default: 50, min: 1, max: 100, unit: "percent", direction: "above" },
         prometheus: {
             signal: "windowed",
@@ -796,14 +873,25 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
             recordingRules: (c) => {
                 const hits = orZero(`sum(rate(${sel("koronet_cache_hits_total", job(JOBS.koronet))}[${c.window}]))`);
                 const misses = `sum(rate(${sel("koronet_cache_misses_total", job(JOBS.koronet))}[${c.window}]))`;
+                // The store-side signal: redis_exporter's keyspace_hits/keyspace_misses (Redis INFO
+                // stats: successful and failed key look-ups, every client and key).
+                const rHits = orZero(`sum(rate(${sel("redis_keyspace_hits_total", job(JOBS.redis))}[${c.window}]))`);
+                const rMisses = `sum(rate(${sel("redis_keyspace_misses_total", job(JOBS.redis))}[${c.window}]))`;
                 return [
                     { record: cacheLookupRate(c.window), expr: `${hits} + ${orZero(misses)}` },
                     { record: cacheMissPercent(c.window), expr: `100 * ${misses} / ${cacheLookupRate(c.window)}` },
+                    { record: redisLookupRate(c.window), expr: `${rHits} + ${orZero(rMisses)}` },
+                    { record: redisMissPercent(c.window), expr: `100 * ${rMisses} / ${redisLookupRate(c.window)}` },
                 ];
             },
-            expr: (c) =>
-                `${cacheMissPercent(c.window)} > ${num(c.threshold as number)} and on() ${cacheLookupRate(c.window)} >= ${num(MIN_TRAFFIC.cacheLookupsPerSecond)}`,
-            resultLabels: [],
+            expr: (c) => {
+                const t = num(c.threshold as number);
+                const min = num(MIN_TRAFFIC.cacheLookupsPerSecond);
+                const app = `${cacheMissPercent(c.window)} > ${t} and on() ${cacheLookupRate(c.window)} >= ${min}`;
+                const store = `${redisMissPercent(c.window)} > ${t} and on() ${redisLookupRate(c.window)} >= ${min}`;
+                return `label_replace(${app}, "source", "app", "", "") or label_replace(${store}, "source", "redis", "", "")`;
+            },
+            resultLabels: ["source"],
         },
         cloudwatch: {
             alarms: (c) => {
@@ -830,6 +918,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                         treatMissingData: "notBreaching",
                         treatMissingDataReason: NOT_BREACHING_SYMPTOM,
                     },
+                    ...elastiCacheMissRate(c, minLookups),
                 ];
             },
         },
@@ -904,7 +993,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         severity: "warning",
         summary: "Unusual traffic: request rate more than {threshold} standard deviations from normal",
         description:
-            "The request rate left its learned band (more than the threshold in standard deviations from the last hour, and by at least 25%). A drop can mean clients cannot reach us (DNS, certificates, upstream); a surge can be a campaign, a retry storm or abuse. Compare with the status-code and endpoint panels.",
+            "The request rate left its learned band (more than the threshold in standard deviations from the last hour, and by at least 25%), or it dropped to zero while the last hour never had a quiet minute. A drop can mean clients cannot reach us (DNS, certificates, upstream); a surge can be a campaign, a retry storm or abuse. Compare with the status-code and endpoint panels.",
         threshold: { default: 3, min: 1, max: 10, unit: "standard deviations", direction: "above" },
         prometheus: {
             signal: "windowed",
@@ -917,6 +1006,7 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                     { record: `${r}:avg_baseline`, expr: `avg_over_time(${r}[${b.range}] offset ${b.offset})` },
                     { record: `${r}:stddev_baseline`, expr: `stddev_over_time(${r}[${b.range}] offset ${b.offset})` },
                     { record: `${r}:samples_baseline`, expr: `count_over_time(${r}[${b.range}] offset ${b.offset})` },
+                    { record: `${r}:min_baseline`, expr: `min_over_time(${r}[${b.range}] offset ${b.offset})` },
                 ];
             },
             expr: (c) => {
@@ -927,26 +1017,43 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
                 // Three conditions: far in standard deviations; far in absolute terms (≥ 25% of normal,
                 // ≥ 0.5 req/s), so a flat baseline with zero spread does not alarm on noise; and a
                 // baseline that covers at least half its range (new stacks, restarts).
-                return (
+                const band =
                     `${dev} > ${num(c.threshold as number)} * ${r}:stddev_baseline` +
                     ` and ${dev} > clamp_min(0.25 * ${r}:avg_baseline, 0.5)` +
-                    ` and ${r}:samples_baseline >= ${minSamples}`
-                );
+                    ` and ${r}:samples_baseline >= ${minSamples}`;
+                // Traffic gone: the rate is 0, or absent (tasks replaced since the last request have
+                // no request series yet, and sum() of nothing is nothing, not 0). Only when the
+                // baseline was clearly above zero the whole time — never a quiet minute, at least
+                // 0.5 req/s on average — so a low-traffic stack's normal lulls stay quiet.
+                const gone =
+                    `${orZero(r)} == 0` +
+                    ` and on() ${r}:min_baseline > 0 and on() ${r}:avg_baseline >= ${num(MIN_TRAFFIC.errorRateRps)}` +
+                    ` and on() ${r}:samples_baseline >= ${minSamples}`;
+                return `(${band}) or (${gone})`;
             },
             resultLabels: [],
         },
         cloudwatch: {
             alarms: (c) => [
                 {
-                    measures: "AWS/ApplicationELB RequestCount (Sum) outside ANOMALY_DETECTION_BAND(requests, threshold)",
+                    // FILL(requests, 0): the ALB publishes no RequestCount in a minute without
+                    // requests, so without it traffic dropping to zero is missing data, never below
+                    // the band. The band is learned on the filled series, whose lower edge is above
+                    // zero only when traffic has been clearly above zero: a low-traffic stack whose
+                    // quiet minutes are in its history is not paged for the next one. Anomaly
+                    // detection on a metric-math expression: "You also can create anomaly detection
+                    // alarms on single metrics and the outputs of metric math expressions"
+                    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html).
+                    measures: "FILL(AWS/ApplicationELB RequestCount (Sum), 0) outside ANOMALY_DETECTION_BAND(requestsOrZero, threshold)",
                     metricQueries: [
-                        { id: "requests", label: "requests", returnData: true, metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: albDims(c.targets), stat: "Sum" } },
-                        { id: "band", label: "expected band", returnData: true, expression: `ANOMALY_DETECTION_BAND(requests, ${num(c.threshold as number)})` },
+                        { id: "requests", label: "requests", metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: albDims(c.targets), stat: "Sum" } },
+                        { id: "requestsOrZero", label: "requests (0 when none)", returnData: true, expression: "FILL(requests, 0)" },
+                        { id: "band", label: "expected band", returnData: true, expression: `ANOMALY_DETECTION_BAND(requestsOrZero, ${num(c.threshold as number)})` },
                     ],
                     comparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
                     thresholdMetricId: "band",
                     treatMissingData: "notBreaching",
-                    treatMissingDataReason: `${NOT_BREACHING_SYMPTOM} Breaching would also alarm every quiet night on a low-traffic stack.`,
+                    treatMissingDataReason: `${NOT_BREACHING_SYMPTOM} With FILL a minute without requests is a 0, judged against the band; only a minute CloudWatch has no data at all for is missing.`,
                 },
             ],
         },
@@ -966,29 +1073,84 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
         },
     },
 
+    ServiceTasksMissing: {
+        id: "ServiceTasksMissing",
+        severity: "warning",
+        summary: "An ECS service runs fewer tasks than it should",
+        description:
+            "ECS reports fewer running tasks than desired for minutes (CloudWatch, every service), or Prometheus scrapes node exporter on a different number of hosts than cAdvisor (a host daemon missing on some instance). A DAEMON service's desired count is the number of container instances, so a node exporter or cAdvisor that never comes up, or keeps failing on one host, shows here. Look at the service's events and stopped tasks (stop reason, exit code), and placement (memory left on the instance).",
+        prometheus: {
+            signal: "instant",
+            timing: { production: { for: "3m" }, test: { for: "5s" } },
+            // The host daemons run one task per instance: each job has as many targets as there are
+            // instances. A daemon that never started on one host has no Cloud Map record there, so
+            // it is not a target that is down (TargetDown) but one that is missing. Compared with
+            // each other; a job with no target at all compares as nothing (CloudWatch's count says
+            // that case, and a stack without cAdvisor, like the local pipeline, stays quiet).
+            expr: () => `count(${sel("up", job(JOBS.node))}) != count(${sel("up", job(JOBS.cadvisor))})`,
+            resultLabels: [],
+        },
+        cloudwatch: {
+            // 3 of 3 minutes: a deployment or a new instance brings a missing task in well within that.
+            timing: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 },
+            alarms: (c) =>
+                c.targets.services.map((svc): CloudWatchAlarmSpec => {
+                    const dims = { ClusterName: c.targets.clusterName, ServiceName: svc.serviceName };
+                    return {
+                        variant: svc.key,
+                        measures: `ECS/ContainerInsights DesiredTaskCount (Maximum) − RunningTaskCount (Minimum) of ${svc.description}${svc.scheduling === "daemon" ? " (a DAEMON service: desired = container instances)" : ""}`,
+                        metricQueries: [
+                            { id: "desired", metric: { namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", dimensions: dims, stat: "Maximum" } },
+                            { id: "running", metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: dims, stat: "Minimum" } },
+                            { id: "missing", label: "tasks missing", returnData: true, expression: "desired - FILL(running, 0)" },
+                        ],
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: 0,
+                        treatMissingData: "breaching",
+                        treatMissingDataReason: "breaching: Container Insights reports every service's task counts each minute; a service that reports nothing has no task to report from.",
+                    };
+                }),
+        },
+    },
+
     ContainerRestarting: {
         id: "ContainerRestarting",
         severity: "warning",
-        summary: "A container keeps restarting: more than {threshold} restarts in the window",
+        summary: "A service keeps crashing: more than {threshold} task restarts in the window",
         description:
-            "cAdvisor saw the ECS container {{ $labels.container_label_com_amazonaws_ecs_container_name }} (task family {{ $labels.container_label_com_amazonaws_ecs_task_definition_family }}) start more often than the threshold within the window. Look at the stopped tasks' stop reasons (OOM, failed health checks, essential container exit) and the logs.",
+            "Tasks of one service (Prometheus: its `job`; CloudWatch: the service the alarm names) keep failing and being replaced (a crash loop): more than the threshold within the window. ECS replaces a failed task rather than restarting its containers, so this counts stopped tasks that failed (CloudWatch: ECS task state change events — essential container exited, failed to start, failed health checks, OOM kills) and scraped processes that started and disappeared within the window (Prometheus). Deployments' normal replacements are not counted. Look at the stopped tasks' stop code, exit code and reason (runbook: the events log group query) and the task logs.",
         threshold: { default: 2, min: 0, max: 100, unit: "restarts", direction: "above" },
         prometheus: {
             signal: "event",
             timing: { production: { for: "0s", window: "15m" }, test: { for: "0s", window: "30s" } },
-            // cAdvisor has no restart counter. A restart is either a new start time of the same
-            // container (in-place restart: changes()) or a container of the same ECS name that
-            // disappeared within the window (replaced task: series seen in the window − series now).
+            // Every scraped process exports process_start_time_seconds (client libraries' process
+            // collector). A restart is a process that started within the window and is gone now: a
+            // replaced task is a new target (new address), so its old series ended; a process
+            // restarted in place (same target) changes the value. A deployment replaces tasks that
+            // started long before the window, and its new tasks stay: neither counts.
             expr: (c) => {
-                const s = sel("container_start_time_seconds", CADVISOR_ECS);
-                const seen = `count by (${CADVISOR_BY}) (max_over_time(${s}[${c.window}]))`;
-                const now = `count by (${CADVISOR_BY}) (${s})`;
-                return (
-                    `(sum by (${CADVISOR_BY}) (changes(${s}[${c.window}]))` +
-                    ` + (${seen} - (${now} or ${seen} * 0))) > ${num(c.threshold as number)}`
-                );
+                const p = `process_start_time_seconds{job!=""}`;
+                const inPlace = `sum by (job) (changes(${p}[${c.window}]))`;
+                const shortLived = `count by (job) ((max_over_time(${p}[${c.window}]) > (time() - ${c.windowSeconds})) unless ${p})`;
+                return `(${inPlace} + (${shortLived} or ${inPlace} * 0)) > ${num(c.threshold as number)}`;
             },
-            resultLabels: [...CADVISOR_ECS_LABELS],
+            resultLabels: ["job"],
+        },
+        cloudwatch: {
+            // Per minute: did a task of the service crash? 3 such minutes out of 15 (the threshold + 1
+            // at the default) is a crash loop; a single failed deploy attempt is not. ECS events are
+            // counted by metric filters (task-events.ts), published only when a task stops.
+            timing: { periodSeconds: 60, evaluationPeriods: 15, datapointsToAlarm: 3 },
+            alarms: (c) =>
+                c.targets.services.map((svc): CloudWatchAlarmSpec => ({
+                    variant: svc.key,
+                    measures: `${TASK_EVENT_METRICS.namespace} ${TASK_EVENT_METRICS.crashed} (Sum) of ${svc.description}, from ECS task state change events; minutes with a crash`,
+                    metric: { namespace: TASK_EVENT_METRICS.namespace, metricName: TASK_EVENT_METRICS.crashed, dimensions: { [TASK_EVENT_METRICS.groupDimension]: serviceGroup(svc.serviceName) }, statistic: "Sum" },
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: 0,
+                    treatMissingData: "notBreaching",
+                    treatMissingDataReason: "notBreaching: the metric filter publishes only when a task stops; no datapoint means no crash.",
+                })),
         },
     },
 
@@ -1061,11 +1223,57 @@ export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = {
     },
 };
 
+/**
+ * RDS storage autoscaling starts when "free available space is less than or equal to 10 percent of
+ * the allocated storage" for five minutes, at least six hours after the last storage change, and
+ * grows the volume up to maxAllocatedStorage
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
+ */
+export const RDS_AUTOSCALING_TRIGGER_PERCENT = 10;
+
+/**
+ * The free-space floor DiskSpaceLow watches on RDS. A percentage of the *current* allocation cannot
+ * be computed (RDS publishes FreeStorageSpace, not the allocated size, and autoscaling changes it);
+ * dividing by the allocation the stack created it with, as before, claimed a percentage it was not.
+ * What is honest: free bytes below a floor autoscaling never lets the volume reach while it works.
+ * Storage never shrinks, so the current allocation is at least the initial one, and autoscaling keeps
+ * at least 10 % of it free; half of that (or the stack's threshold, if lower) of the initial size is
+ * below its own trigger, so its five-minute wait is never paged. Below the floor, autoscaling has
+ * stopped helping: maxAllocatedStorage reached, or growth faster than its cooldown allows.
+ */
+export function rdsFreeStorageFloor(allocatedStorageGiB: number, thresholdPercent: number): { readonly percent: number; readonly gib: number; readonly bytes: number } {
+    const percent = Math.min(thresholdPercent, RDS_AUTOSCALING_TRIGGER_PERCENT / 2);
+    const gib = (allocatedStorageGiB * percent) / 100;
+    return { percent, gib, bytes: Math.round(gib * 1024 ** 3) };
+}
+
 /** Baseline of UnusualTraffic: the last `range`, ending `offset` ago so an anomaly does not dilute its own baseline. */
 export const UNUSUAL_TRAFFIC_BASELINE: Readonly<Record<TimingProfile, { readonly range: string; readonly offset: string }>> = {
     production: { range: "1h", offset: "10m" },
     test: { range: "2m", offset: "30s" },
 };
+
+/**
+ * Targets with placeholder names, for what depends only on the alarms' shape (timings, namespaces,
+ * counts): the plan report, config checks, the benchmark. One service of each scheduling kind.
+ */
+export function placeholderTargets(i: { readonly dataStoreMode: "ecs" | "managed"; readonly cacheNodes?: number; readonly name?: string }): CloudWatchTargets {
+    const p = i.name ?? "placeholder";
+    const services: EcsServiceTarget[] = [
+        { key: "web", serviceName: p, scheduling: "replica", description: "the web server" },
+        { key: "node-exporter", serviceName: `${p}-node-exporter`, scheduling: "daemon", description: "node exporter" },
+    ];
+    return {
+        loadBalancerArnSuffix: p,
+        targetGroupArnSuffix: p,
+        clusterName: p,
+        serviceName: p,
+        services,
+        dataStores: i.dataStoreMode === "managed"
+            ? { mode: "managed", rds: { instanceId: p, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 4 * 1024 ** 3 }, elasticache: { cacheClusterIds: Array.from({ length: i.cacheNodes ?? 2 }, (_, n) => `${p}-${String(n + 1).padStart(3, "0")}`) } }
+            : { mode: "ecs" },
+    };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Runbooks

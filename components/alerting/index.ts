@@ -37,11 +37,13 @@ import { notifierHttpBudgetMs } from "./alertmanager/config";
 import { audienceTopicKey } from "./alertmanager/stack";
 import { bundleNotifier, DEDUPE_TABLE_SCHEMA, DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME, UNSET_SECRET_PLACEHOLDER } from "./notifier";
 import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
+import { TaskEvents } from "./task-events";
 
 export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
 export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
 export { UNSET_SECRET_PLACEHOLDER } from "./notifier/convention";
 export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
+export { TaskEvents, taskEventFilters, taskStoppedEventPattern, MAX_CONTAINERS_PER_TASK } from "./task-events";
 
 /** Alarm topics: one per severity, plus `pipeline` for the notification path's own failures. Only CloudWatch alarms publish to them. */
 export const TOPICS = [...SEVERITIES, "pipeline"] as const;
@@ -73,6 +75,8 @@ export interface AlertingArgs {
     readonly targets: CloudWatchTargets;
     /** ECS cluster name, for the running-task alarms. */
     readonly clusterName: pulumi.Input<string>;
+    /** ECS cluster ARN: its tasks' state-change events feed the ContainerRestarting alarms (task-events.ts). */
+    readonly clusterArn: pulumi.Input<string>;
     /** Cluster Container Insights setting: the task-count alarms read its `RunningTaskCount`. */
     readonly containerInsights: "enhanced" | "enabled" | "disabled";
     /** Log retention of the Lambdas' log groups, days. */
@@ -133,7 +137,7 @@ export class Alerting extends pulumi.ComponentResource {
     public readonly alertmanagerSecurityGroupId?: pulumi.Output<string>;
     /** Secrets Manager secrets operators must fill (`external` mode), by purpose. */
     public readonly secretsToFill: Record<string, pulumi.Output<string>>;
-    /** Log groups of the Lambdas and Alertmanager, by what logs there. */
+    /** Log groups of the Lambdas, Alertmanager and the ECS task events, by what logs there. */
     public readonly logGroupNames: Record<string, pulumi.Output<string>>;
     /** Names of every CloudWatch alarm and composite this component created, by key. */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
@@ -465,9 +469,17 @@ export class Alerting extends pulumi.ComponentResource {
         };
         for (const [key, t] of Object.entries(alertmanagerTopics)) new aws.sns.TopicPolicy(`${name}-${key}-policy`, { arn: t.arn, policy: publishers(key, t.arn, false) }, parent);
 
+        // ── ECS task events: stopped tasks counted per service (ContainerRestarting) ─────────
+        const taskEvents = new TaskEvents(`${name}-task-events`, { namePrefix: prefix, clusterArn: args.clusterArn, kmsKeyArn: args.kmsKeyArn, logRetentionDays: args.logRetentionDays }, parent);
+        this.logGroupNames.taskEvents = taskEvents.logGroupName;
+
         // ── Catalog alarms ───────────────────────────────────────────────────────────────────
         const resolved: ResolvedAlert[] = resolveAlerts({ alerts: args.alerts ?? cfg.alerts ?? {}, runbookBaseUrl: cfg.runbookBaseUrl });
-        const built = buildCloudWatchAlarms({ namePrefix: prefix, targets: args.targets, alerts: resolved, runbookBaseUrl: cfg.runbookBaseUrl, tags: { ...tags } });
+        // Alertmanager is an ECS service of the stack too: its own per-service alarms.
+        const targets: CloudWatchTargets = this.alertmanagerService === undefined
+            ? args.targets
+            : { ...args.targets, services: [...args.targets.services, { key: "alertmanager", serviceName: this.alertmanagerService.serviceName, scheduling: "replica", description: "Alertmanager" }] };
+        const built = buildCloudWatchAlarms({ namePrefix: prefix, targets, alerts: resolved, runbookBaseUrl: cfg.runbookBaseUrl, tags: { ...tags } });
         this.alarmNames = {};
         const expectingData: pulumi.Output<string>[] = [];
         const metricAlarms = new Map<string, aws.cloudwatch.MetricAlarm>();

@@ -5,7 +5,7 @@
  * so placeholder targets stand in for the deployed resources.
  */
 import type { AlertingConfig } from "../../config/alerting";
-import { resolveAlerts, type CloudWatchTargets, type ResolveSettings } from "./catalog";
+import { resolveAlerts, placeholderTargets, type ResolveSettings } from "./catalog";
 import { buildCloudWatchAlarms } from "./cloudwatch-alarms";
 import { formatTimeToNotifyTable, NOTIFY_TARGETS, timeToNotifyTable, type TimeToNotifyRow } from "./time-to-notify";
 
@@ -29,15 +29,7 @@ export function stackTimeToNotify(i: ReportInput): TimeToNotifyRow[] {
     const resolved = resolveAlerts(i.settings);
     // Without the monitoring layer there is no Prometheus rule: report the CloudWatch path alone.
     const alerts = i.monitoringEnabled ? resolved : resolved.map((a) => ({ ...a, prometheus: undefined }));
-    const targets: CloudWatchTargets = {
-        loadBalancerArnSuffix: PLACEHOLDER,
-        targetGroupArnSuffix: PLACEHOLDER,
-        clusterName: PLACEHOLDER,
-        serviceName: PLACEHOLDER,
-        dataStores: i.dataStoreMode === "managed"
-            ? { mode: "managed", rds: { instanceId: PLACEHOLDER, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 4 * 1024 ** 3 }, elasticache: { cacheClusterIds: Array.from({ length: i.cacheNodes ?? 2 }, (_, n) => `${PLACEHOLDER}-${n}`) } }
-            : { mode: "ecs" },
-    };
+    const targets = placeholderTargets({ dataStoreMode: i.dataStoreMode, cacheNodes: i.cacheNodes ?? 2, name: PLACEHOLDER });
     return timeToNotifyTable(alerts, buildCloudWatchAlarms({ namePrefix: i.namePrefix, targets, alerts, runbookBaseUrl: i.alerting.runbookBaseUrl }));
 }
 

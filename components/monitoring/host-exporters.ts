@@ -134,9 +134,14 @@ export const CADVISOR: HostDaemon = {
 
 export const HOST_DAEMONS: readonly HostDaemon[] = [NODE_EXPORTER, CADVISOR];
 
-/** The daemon's container as the task definition gets it: its host mounts, all read-only. */
+/**
+ * The daemon's container as the task definition gets it: its host mounts, all read-only, and a
+ * container-level hard memory limit equal to the task's memory. cAdvisor reports the limit of a
+ * container without one as 0 (`specMemoryValue`, google/cadvisor metrics/prometheus.go), so the
+ * container memory rule could never judge it; with the limit it reads the same figure ECS enforces.
+ */
 export function hostDaemonContainer(d: HostDaemon): ContainerDefinition {
-    return { ...d.container, mountPoints: d.hostMounts.map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: true })) };
+    return { ...d.container, memory: d.memory, mountPoints: d.hostMounts.map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: true })) };
 }
 
 /** The daemon's task volumes (host bind mounts). */

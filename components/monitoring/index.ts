@@ -299,6 +299,11 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 name: "prometheus",
                 image: image("prometheus"),
                 user: "65534:65534",
+                // A hard limit: what cAdvisor reads as the container's limit (0 without one), so
+                // HighMemoryUsage judges Prometheus on the Prometheus path. The task's memory less the
+                // discovery sidecar's: ECS requires the containers' hard limits to fit in the task's memory
+                // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory).
+                memory: promSize.memory - CLOUDMAP_SD_MEMORY_MIB,
                 portMappings: [{ containerPort: PORTS.prometheus, name: "http" }],
                 environment: workspace ? [{ name: "AMP_WORKSPACE_ID", value: workspace.id }] : [],
                 command: [
@@ -502,6 +507,9 @@ export function discoverInstancesStatement(namespaceArn: pulumi.Input<string>, s
  * ECS restarts it in place (container restart policy,
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html).
  */
+/** The discovery sidecar's hard memory limit, MiB (Node.js and one HTTP server; ~50 MiB resident). */
+export const CLOUDMAP_SD_MEMORY_MIB = 128;
+
 export function cloudMapSdContainer(a: { image: pulumi.Input<string>; namespace: string; region: string }): ContainerDefinition {
     return {
         name: "cloudmap-sd",
@@ -509,6 +517,8 @@ export function cloudMapSdContainer(a: { image: pulumi.Input<string>; namespace:
         // The image's `node` user; it writes nothing (read-only root, no volume).
         user: "1000:1000",
         essential: false,
+        // Hard, so cAdvisor reports a limit and HighMemoryUsage covers it (issue 13 item 2).
+        memory: CLOUDMAP_SD_MEMORY_MIB,
         memoryReservation: 64,
         restartPolicy: { enabled: true, restartAttemptPeriod: 60 },
         environment: [

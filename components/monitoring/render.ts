@@ -128,7 +128,7 @@ export const cloudwatchRenderer: Renderer = {
             loadBalancerArnSuffix: DEPLOY_TIME("loadBalancerArnSuffix"),
             targetGroupArnSuffix: DEPLOY_TIME("targetGroupArnSuffix"),
             dataStores: ctx.config.dataStores.mode === "managed"
-                ? { mode: "managed", rdsInstanceId: `${ctx.project}-${ctx.stack}-postgres`, replicationGroupId: `${ctx.project}-${ctx.stack}-redis` }
+                ? { mode: "managed", rdsInstanceId: `${ctx.project}-${ctx.stack}-postgres`, replicationGroupId: `${ctx.project}-${ctx.stack}-redis`, cacheClusterIds: Array.from({ length: ctx.config.dataStores.redis.managed.nodes }, (_, n) => `${ctx.project}-${ctx.stack}-redis-${String(n + 1).padStart(3, "0")}`) }
                 : { mode: "ecs", postgresServiceName: DEPLOY_TIME("postgresServiceName"), redisServiceName: DEPLOY_TIME("redisServiceName") },
             monitoringServiceNames: [DEPLOY_TIME("prometheusServiceName"), DEPLOY_TIME("grafanaServiceName")],
         });

@@ -28,6 +28,7 @@ export const PUBLISHED_APP_METRICS = [
     "koronet_cache_hits_total",
     "koronet_cache_misses_total",
     "koronet_redis_errors_total",
+    "koronet_redis_connected",
     "koronet_active_sessions",
     "koronet_api_endpoint_calls_total",
 ] as const;
@@ -113,7 +114,11 @@ export function logsAgentConfig(fileLogGroupName: string): Record<string, unknow
                     collect_list: [{
                         file_path: `/var/log/koronet${NODE_REPORT_DIR.replace("/tmp", "")}/*.json`,
                         log_group_name: fileLogGroupName,
-                        log_stream_name: "diagnostic-reports/{instance_id}",
+                        // {local_hostname} is the task's own host name (os.Hostname()). {instance_id} comes
+                        // from EC2 instance metadata, which a Fargate task has none of: the agent writes
+                        // "i-UNKNOWN" for every task, all in one stream (aws/amazon-cloudwatch-agent
+                        // translator/util/placeholderUtil.go, source, not a doc).
+                        log_stream_name: "diagnostic-reports/{local_hostname}",
                         multi_line_start_pattern: "^\\{",
                         retention_in_days: -1,
                     }],

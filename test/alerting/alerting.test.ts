@@ -5,7 +5,7 @@ import type { PlannedResource } from "../../scripts/offline/run";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { parseStackConfig } from "../../config";
 import { stackAlertSettings } from "../../config/alerts";
-import { resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
+import { resolveAlerts, type CloudWatchTargets, type EcsServiceTarget } from "../../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../../components/alerting/cloudwatch-alarms";
 import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,6 +30,12 @@ const subsOf = (g: Graph, stack: string, k: string) => g.ofType(T.sub).filter((s
 const fnArn = (stack: string, k: string) => `arn:aws:lambda:eu-west-1:123456789012:function:koronet-${stack}-alerting-${k}`;
 const alarmsNamed = (g: Graph) => new Map(g.ofType(T.alarm).map((a) => [String(a.inputs.name), a]));
 
+/** The stack's ECS services as stacks/environment.ts lists them (names are placeholders). */
+function stackServices(c: ReturnType<typeof stackConfig>): EcsServiceTarget[] {
+    const keys = ["web", ...(c.dataStores.mode === "ecs" ? ["postgres", "redis"] : []), ...(c.monitoring.enabled ? ["prometheus", "grafana", "postgres-exporter", "redis-exporter", "node-exporter", "cadvisor", "alertmanager"] : [])];
+    return keys.map((key) => ({ key, serviceName: "x", scheduling: key === "node-exporter" || key === "cadvisor" ? "daemon" : "replica", description: key }));
+}
+
 function stackConfig(stack: string) {
     return parseStackConfig(readStackConfig(stack)).config;
 }
@@ -38,9 +44,9 @@ function stackConfig(stack: string) {
 function expectedAlarms(stack: string) {
     const c = stackConfig(stack);
     const targets: CloudWatchTargets = {
-        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x",
+        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x", services: stackServices(c),
         dataStores: c.dataStores.mode === "managed"
-            ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 }, elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) } }
+            ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: c.dataStores.postgres.managed.allocatedStorageGiB, memoryBytes: 1 }, elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) } }
             : { mode: "ecs" },
     };
     const alerts = resolveAlerts(stackAlertSettings(c));
@@ -282,7 +288,7 @@ for (const stack of ["dev", "prod"]) {
 function expectedTargets(stack: string): CloudWatchTargets {
     const c = stackConfig(stack);
     return {
-        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x",
+        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x", services: stackServices(c),
         dataStores: c.dataStores.mode === "managed" ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 }, elasticache: { cacheClusterIds: ["x"] } } : { mode: "ecs" },
     };
 }

@@ -21,6 +21,10 @@ const EXPORTER_METRICS = new Set([
     "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes",
     "node_filesystem_avail_bytes", "node_filesystem_size_bytes", "node_filesystem_readonly",
     "redis_up", "pg_up", "pg_stat_activity_count", "pg_settings_max_connections",
+    // redis_exporter 1.45: Redis INFO keyspace_hits / keyspace_misses.
+    "redis_keyspace_hits_total", "redis_keyspace_misses_total",
+    // Every Prometheus client library's process collector (prom-client, client_golang).
+    "process_start_time_seconds",
     "container_memory_working_set_bytes", "container_spec_memory_limit_bytes", "container_start_time_seconds",
     // Alertmanager 0.25's own metric (notify/notify.go, label `integration`).
     "alertmanager_notifications_failed_total",
@@ -36,7 +40,7 @@ describe("alert catalog", () => {
         const expected: Record<string, string> = {
             HighErrorRate: "critical", DatabaseConnectionFailures: "critical", HighMemoryUsage: "critical", DiskSpaceLow: "critical",
             HighResponseTime: "warning", CacheMissRateHigh: "warning", HighCpuUsage: "warning", UnusualTraffic: "warning",
-            KoronetDown: "critical", NoHealthyTargets: "critical", TargetDown: "warning", ContainerRestarting: "warning",
+            KoronetDown: "critical", NoHealthyTargets: "critical", TargetDown: "warning", ServiceTasksMissing: "warning", ContainerRestarting: "warning",
             RedisDown: "critical", PostgresDown: "critical", PostgresConnectionsNearExhaustion: "warning", AlertmanagerNotificationsFailing: "critical", Watchdog: "none",
         };
         assert.deepEqual(Object.fromEntries(ALERT_IDS.map((id) => [id, ALERT_CATALOG[id].severity])), expected);
@@ -78,7 +82,7 @@ describe("alert catalog", () => {
                 for (const m of text.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|\[)/g)) {
                     const name = m[1] as string;
                     if (recorded.has(name) || name.includes(":")) continue;
-                    if (["by", "on", "sum", "rate", "increase", "max_over_time", "count_over_time", "changes"].includes(name)) continue;
+                    if (["by", "on", "sum", "rate", "increase", "max_over_time", "min_over_time", "count_over_time", "changes"].includes(name)) continue;
                     const base = name.replace(/_bucket$/, "");
                     assert.ok(EXPORTER_METRICS.has(name) || APP_METRICS.includes(base), `${a.id} reads ${name}, which no exporter or the contract defines`);
                 }
@@ -171,7 +175,7 @@ describe("koronet:alerting.alerts schema", () => {
         const [unknownId] = problems({ HighCPU: { threshold: 80 } });
         assert.match(unknownId ?? "", /^alerting\.alerts: unknown alert id "HighCPU"; allowed: KoronetDown, .*HighCpuUsage.*Watchdog$/);
         assert.deepEqual(problems({ HighCpuUsage: { treshold: 80 } }), ['alerting.alerts.HighCpuUsage: unknown key "treshold"; allowed: enabled, threshold, for, window, severity, cloudwatch']);
-        assert.deepEqual(problems({ RedisDown: { threshold: 1 } }), ['alerting.alerts.RedisDown: unknown key "threshold"; allowed: enabled, for, window, severity']);
+        assert.deepEqual(problems({ RedisDown: { threshold: 1 } }), ['alerting.alerts.RedisDown: unknown key "threshold"; allowed: enabled, for, window, severity, cloudwatch']);
         assert.deepEqual(problems({ Watchdog: { severity: "critical" } }), ['alerting.alerts.Watchdog: unknown key "severity"; allowed: enabled, for, window']);
         assert.deepEqual(problems({ TargetDown: { cloudwatch: {} } }), ['alerting.alerts.TargetDown: unknown key "cloudwatch"; allowed: enabled, for, window, severity']);
         assert.deepEqual(problems({ NoHealthyTargets: { for: "1m" } }), ['alerting.alerts.NoHealthyTargets: unknown key "for"; allowed: enabled, threshold, severity, cloudwatch']);

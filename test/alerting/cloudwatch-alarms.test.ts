@@ -1,13 +1,15 @@
 import { strict as assert } from "node:assert";
-import { resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
+import { TASK_EVENT_METRICS, rdsFreeStorageFloor, resolveAlerts, type CloudWatchTargets } from "../../components/alerting/catalog";
 import type { AlertOverrides } from "../../config/alerts";
 import { SERVICE_UNHEALTHY, buildCloudWatchAlarms, type CloudWatchAlarmDefinition } from "../../components/alerting/cloudwatch-alarms";
+import { PUBLISHED_APP_METRICS } from "../../components/monitoring/sidecars";
 
 const ecsTargets: CloudWatchTargets = {
     loadBalancerArnSuffix: "app/koronet-prod/50dc6c495c0c9188",
     targetGroupArnSuffix: "targetgroup/koronet-web/73e2d6bc24d8a067",
     clusterName: "koronet-prod",
     serviceName: "koronet-web",
+    services: [{ key: "web", serviceName: "koronet-web", scheduling: "replica", description: "the web server" }, { key: "node-exporter", serviceName: "koronet-prod-node-exporter", scheduling: "daemon", description: "node exporter" }],
     dataStores: { mode: "ecs" },
 };
 const managedTargets: CloudWatchTargets = {
@@ -33,10 +35,12 @@ const queries = (a: CloudWatchAlarmDefinition) => (a.args.metricQueries ?? []) a
 const REAL_METRICS: Record<string, string[]> = {
     "AWS/ApplicationELB": ["RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "TargetResponseTime", "HealthyHostCount", "UnHealthyHostCount"],
     "AWS/ECS": ["CPUUtilization", "MemoryUtilization"],
-    "ECS/ContainerInsights": ["RunningTaskCount", "EphemeralStorageUtilized", "EphemeralStorageReserved"],
+    "ECS/ContainerInsights": ["RunningTaskCount", "DesiredTaskCount", "EphemeralStorageUtilized", "EphemeralStorageReserved"],
     "AWS/RDS": ["FreeStorageSpace", "DatabaseConnections", "CPUUtilization", "FreeableMemory"],
-    "AWS/ElastiCache": ["CacheHitRate", "DatabaseMemoryUsagePercentage", "CurrConnections", "EngineCPUUtilization"],
-    "Koronet/App": ["koronet_http_requests_total", "koronet_http_requests_in_flight", "koronet_db_pool_waiting_clients", "koronet_db_pool_total_connections", "koronet_db_connection_errors_total", "koronet_db_slow_queries_total", "koronet_cache_hits_total", "koronet_cache_misses_total", "koronet_redis_errors_total", "koronet_active_sessions", "koronet_api_endpoint_calls_total"],
+    "AWS/ElastiCache": ["CacheHitRate", "CacheHits", "CacheMisses", "DatabaseMemoryUsagePercentage", "CurrConnections", "EngineCPUUtilization"],
+    "Koronet/App": [...PUBLISHED_APP_METRICS],
+    // The metric filters over ECS task state change events (task-events.ts).
+    [TASK_EVENT_METRICS.namespace]: [TASK_EVENT_METRICS.stopped, TASK_EVENT_METRICS.crashed, TASK_EVENT_METRICS.oomKilled],
 };
 const DIMENSIONS: Record<string, string[][]> = {
     "AWS/ApplicationELB": [["LoadBalancer", "TargetGroup"], ["LoadBalancer"]],
@@ -45,6 +49,7 @@ const DIMENSIONS: Record<string, string[][]> = {
     "AWS/RDS": [["DBInstanceIdentifier"]],
     "AWS/ElastiCache": [["CacheClusterId"]],
     "Koronet/App": [["ClusterName", "ServiceName"]],
+    [TASK_EVENT_METRICS.namespace]: [[TASK_EVENT_METRICS.groupDimension], [TASK_EVENT_METRICS.groupDimension, "StopCode"]],
 };
 
 function metricsOf(a: CloudWatchAlarmDefinition): { namespace: string; metricName: string; dimensions: Record<string, string> }[] {
@@ -85,9 +90,10 @@ describe("CloudWatch alarm definitions", () => {
                 }
             });
 
-            it("gives criticals 1 of 1 and warnings 2 of 3 one-minute periods by default", () => {
+            it("gives criticals 1 of 1 and warnings 2 of 3 one-minute periods by default (crash loops: 3 of 15; missing tasks: 3 of 3)", () => {
+                const own: Partial<Record<string, [number, number]>> = { ContainerRestarting: [15, 3], ServiceTasksMissing: [3, 3] };
                 for (const a of alarms) {
-                    const expected = a.severity === "critical" ? [1, 1] : [3, 2];
+                    const expected = own[a.alertId] ?? (a.severity === "critical" ? [1, 1] : [3, 2]);
                     assert.deepEqual([a.args.evaluationPeriods, a.args.datapointsToAlarm], expected, a.key);
                     for (const m of [a.args.period, ...queries(a).map((q) => q.metric?.period)].filter((p) => p !== undefined)) assert.equal(m, 60, a.key);
                 }
@@ -104,6 +110,47 @@ describe("CloudWatch alarm definitions", () => {
             it("makes dead-service alarms breach on missing data", () => {
                 assert.equal(one(alarms, "KoronetDown").args.treatMissingData, "breaching");
                 assert.equal(one(alarms, "NoHealthyTargets").args.treatMissingData, "breaching");
+                for (const a of alarms.filter((x) => x.alertId === "ServiceTasksMissing")) assert.equal(a.args.treatMissingData, "breaching", a.key);
+            });
+
+            it("[issue 13 #12] has no alarm that real data cannot breach (a non-negative metric below 0, ElastiCache connections below 1)", () => {
+                for (const a of alarms) {
+                    const ms = metricsOf(a).map((m) => m.metricName);
+                    assert.ok(!(a.args.comparisonOperator === "LessThanThreshold" && a.args.threshold === 0 && a.args.metricName !== undefined), `${a.key}: < 0 on ${a.args.metricName}`);
+                    assert.ok(!ms.includes("CurrConnections") && !ms.includes("DatabaseConnections") || a.alertId === "PostgresConnectionsNearExhaustion", `${a.key} reads ${ms.join(", ")}`);
+                }
+            });
+
+            it("[issue 13 #2] watches the memory of every ECS service's fullest task, Fargate and EC2 alike", () => {
+                const memory = alarms.filter((a) => a.key.startsWith("HighMemoryUsage-task-"));
+                assert.deepEqual(memory.map((a) => a.key), targets.services.map((s) => `HighMemoryUsage-task-${s.key}`));
+                for (const a of memory) {
+                    assert.deepEqual([a.args.namespace, a.args.metricName, a.args.statistic, a.args.comparisonOperator, a.args.threshold], ["AWS/ECS", "MemoryUtilization", "Maximum", "GreaterThanThreshold", 90], a.key);
+                }
+                assert.deepEqual(one(alarms, "HighMemoryUsage-task-node-exporter").args.dimensions, { ClusterName: "koronet-prod", ServiceName: "koronet-prod-node-exporter" });
+            });
+
+            it("[issue 13 #3] alarms when any ECS service (a DAEMON: per instance) runs fewer tasks than desired for 3 minutes", () => {
+                const node = one(alarms, "ServiceTasksMissing-node-exporter");
+                const q = queries(node);
+                assert.deepEqual(q.filter((x) => x.metric).map((x) => `${x.metric?.metricName} ${x.metric?.stat} ${x.metric?.dimensions.ServiceName}`), ["DesiredTaskCount Maximum koronet-prod-node-exporter", "RunningTaskCount Minimum koronet-prod-node-exporter"]);
+                assert.equal(q.find((x) => x.returnData)?.expression, "desired - FILL(running, 0)");
+                assert.deepEqual([node.args.comparisonOperator, node.args.threshold, node.severity], ["GreaterThanThreshold", 0, "warning"]);
+                assert.match(node.measures, /DAEMON service: desired = container instances/);
+            });
+
+            it("[issue 13 #4] counts crash loops per service from ECS task state change events, not cAdvisor", () => {
+                for (const svc of targets.services) {
+                    const a = one(alarms, `ContainerRestarting-${svc.key}`);
+                    assert.deepEqual([a.args.namespace, a.args.metricName, a.args.statistic], [TASK_EVENT_METRICS.namespace, TASK_EVENT_METRICS.crashed, "Sum"]);
+                    assert.deepEqual(a.args.dimensions, { [TASK_EVENT_METRICS.groupDimension]: `service:${svc.serviceName}` });
+                    assert.equal(a.args.treatMissingData, "notBreaching");
+                }
+            });
+
+            it("[issue 13 #12] says RedisDown from the app's side too: koronet_redis_connected below 1 on any web task", () => {
+                const a = one(alarms, "RedisDown-app");
+                assert.deepEqual([a.args.namespace, a.args.metricName, a.args.statistic, a.args.comparisonOperator, a.args.threshold], ["Koronet/App", "koronet_redis_connected", "Minimum", "LessThanThreshold", 1]);
             });
         });
     }
@@ -129,26 +176,33 @@ describe("CloudWatch alarm definitions", () => {
         assert.equal(a.args.evaluateLowSampleCountPercentiles, "evaluate");
     });
 
-    it("detects unusual traffic with ANOMALY_DETECTION_BAND on RequestCount", () => {
+    it("[issue 13 #7] detects unusual traffic with ANOMALY_DETECTION_BAND on FILL(RequestCount, 0), so traffic dropping to zero is a 0, not missing data", () => {
         const a = one(build(ecsTargets).alarms, "UnusualTraffic");
         assert.equal(a.args.thresholdMetricId, "band");
         assert.equal(a.args.threshold, undefined);
         assert.equal(a.args.comparisonOperator, "LessThanLowerOrGreaterThanUpperThreshold");
-        assert.equal(queries(a).find((q) => q.id === "band")?.expression, "ANOMALY_DETECTION_BAND(requests, 3)");
+        assert.equal(queries(a).find((q) => q.id === "requestsOrZero")?.expression, "FILL(requests, 0)");
+        assert.equal(queries(a).find((q) => q.id === "band")?.expression, "ANOMALY_DETECTION_BAND(requestsOrZero, 3)");
         assert.equal(queries(a).find((q) => q.id === "requests")?.metric?.metricName, "RequestCount");
+        assert.equal(queries(a).find((q) => q.id === "requests")?.returnData, false, "the raw metric is an input, not what is judged");
     });
 
-    it("uses the app's custom metric for connection failures in ecs mode, plus RDS/ElastiCache liveness in managed mode", () => {
-        const ecs = build(ecsTargets).alarms.filter((a) => a.alertId === "DatabaseConnectionFailures").map((a) => a.key);
-        assert.deepEqual(ecs, ["DatabaseConnectionFailures-app"]);
-        const managed = build(managedTargets).alarms.filter((a) => a.alertId === "DatabaseConnectionFailures");
-        assert.deepEqual(managed.map((a) => a.key), ["DatabaseConnectionFailures-app", "DatabaseConnectionFailures-rds-unreachable", "DatabaseConnectionFailures-elasticache-node1", "DatabaseConnectionFailures-elasticache-node2"]);
-        const rds = one(managed, "DatabaseConnectionFailures-rds-unreachable");
-        assert.deepEqual([rds.args.namespace, rds.args.metricName, rds.args.treatMissingData], ["AWS/RDS", "DatabaseConnections", "breaching"]);
-        const node2 = one(managed, "DatabaseConnectionFailures-elasticache-node2");
-        assert.deepEqual(node2.args.dimensions, { CacheClusterId: "koronet-prod-redis-002" });
-        const app = one(managed, "DatabaseConnectionFailures-app");
+    it("[issue 13 #6] adds ElastiCache CacheHits/CacheMisses over every node as the store-side miss share in managed mode", () => {
+        assert.equal(build(ecsTargets).alarms.some((a) => a.key === "CacheMissRateHigh-elasticache"), false);
+        const a = one(build(managedTargets).alarms, "CacheMissRateHigh-elasticache");
+        assert.deepEqual(metricsOf(a).map((m) => `${m.metricName} ${m.dimensions.CacheClusterId}`), ["CacheHits koronet-prod-redis-001", "CacheMisses koronet-prod-redis-001", "CacheHits koronet-prod-redis-002", "CacheMisses koronet-prod-redis-002"]);
+        assert.match(queries(a).find((q) => q.returnData)?.expression ?? "", /^IF\(\(FILL\(hits1, 0\) \+ FILL\(hits2, 0\) \+ FILL\(misses1, 0\) \+ FILL\(misses2, 0\)\) >= 30, 100 \* /);
+        assert.equal(one(build(managedTargets).alarms, "CacheMissRateHigh").args.metricQueries !== undefined, true, "the app's own counters stay");
+    });
+
+    it("[issue 13 #5, #12] uses the app's failure counters (every reason) in both modes, and no 'unreachable' alarm that cannot breach", () => {
+        for (const targets of [ecsTargets, managedTargets]) {
+            const keys = build(targets).alarms.filter((a) => a.alertId === "DatabaseConnectionFailures").map((a) => a.key);
+            assert.deepEqual(keys, ["DatabaseConnectionFailures-app"]);
+        }
+        const app = one(build(managedTargets).alarms, "DatabaseConnectionFailures-app");
         assert.deepEqual(metricsOf(app).map((m) => m.metricName), ["koronet_db_connection_errors_total", "koronet_redis_errors_total"]);
+        assert.deepEqual(metricsOf(app).map((m) => Object.keys(m.dimensions).sort().join()), ["ClusterName,ServiceName", "ClusterName,ServiceName"], "no reason dimension: EMF publishes every reason under the service's dimensions, summed");
     });
 
     it("watches disk as Fargate ephemeral storage, and RDS free storage when managed", () => {
@@ -157,7 +211,16 @@ describe("CloudWatch alarm definitions", () => {
         assert.equal(eph.args.comparisonOperator, "LessThanThreshold");
         assert.equal(build(ecsTargets).alarms.some((a) => a.key === "DiskSpaceLow-rds"), false);
         const rds = one(build(managedTargets).alarms, "DiskSpaceLow-rds");
-        assert.equal(queries(rds).find((q) => q.returnData)?.expression, `100 * free / ${50 * 1024 ** 3}`);
+        // [issue 13 #12] Not "% of the initial allocation" (autoscaling grows it): free bytes below a
+        // floor autoscaling never lets the volume reach while it works — 5 % of the 50 GiB start.
+        assert.deepEqual([rds.args.metricName, rds.args.statistic, rds.args.comparisonOperator, rds.args.threshold], ["FreeStorageSpace", "Minimum", "LessThanThreshold", Math.round(2.5 * 1024 ** 3)]);
+        assert.match(rds.measures, /below 2\.5 GiB \(5 % of the 50 GiB the instance started with\)/);
+    });
+
+    it("[issue 13 #12] puts the RDS free-storage floor below autoscaling's own trigger (10 % for 5 minutes), so autoscaling at work is never paged", () => {
+        assert.deepEqual(rdsFreeStorageFloor(100, 10), { percent: 5, gib: 5, bytes: 5 * 1024 ** 3 });
+        assert.deepEqual(rdsFreeStorageFloor(100, 3), { percent: 3, gib: 3, bytes: 3 * 1024 ** 3 });
+        for (const t of [1, 5, 10, 30, 50]) assert.ok(rdsFreeStorageFloor(100, t).percent < 10, `threshold ${t}`);
     });
 
     it("turns RDS bytes into percentages with the instance figures", () => {
@@ -198,7 +261,7 @@ describe("CloudWatch alarm definitions", () => {
 
     it("creates no alarm for Prometheus-only alerts", () => {
         const ids = new Set(build(managedTargets).alarms.map((a) => a.alertId));
-        for (const id of ["PostgresDown", "RedisDown", "TargetDown", "ContainerRestarting", "Watchdog"]) assert.equal(ids.has(id as never), false, id);
+        for (const id of ["PostgresDown", "TargetDown", "Watchdog"]) assert.equal(ids.has(id as never), false, id);
     });
 
     describe("ServiceUnhealthy composite", () => {

@@ -8,6 +8,7 @@ const targets: CloudWatchTargets = {
     targetGroupArnSuffix: "targetgroup/x/2",
     clusterName: "c",
     serviceName: "s",
+    services: [{ key: "web", serviceName: "s", scheduling: "replica", description: "the web server" }, { key: "node-exporter", serviceName: "n", scheduling: "daemon", description: "node exporter" }],
     dataStores: { mode: "managed", rds: { instanceId: "db", maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 2 ** 31 }, elasticache: { cacheClusterIds: ["r-001", "r-002"] } },
 };
 const byId = (alerts: ResolvedAlert[], id: string) => alerts.find((a) => a.id === id) as ResolvedAlert;
@@ -101,7 +102,8 @@ describe("time to notify", () => {
             assert.equal(rows.length, alerts.length);
             const text = formatTimeToNotifyTable(rows);
             assert.match(text, /^alert\s+severity\s+prom notify\s+prom resolved\s+cw notify\s+cw resolved/);
-            assert.match(text, /\nRedisDown\s+critical\s+55s\s+55s\s+—\s+—/);
+            assert.match(text, /\nPostgresDown\s+critical\s+55s\s+55s\s+—\s+—/);
+            assert.match(text, /\nRedisDown\s+critical\s+55s\s+55s\s+130s\s+190s/);
             assert.doesNotMatch(text, /✗/);
         });
     });

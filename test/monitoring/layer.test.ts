@@ -7,6 +7,7 @@ import { HOST_ACCESS_CONTAINERS } from "../../components/monitoring/images";
 import { validateMonitoringArgs } from "../../components/monitoring";
 import { TLS_POLICY } from "../../components/service";
 import { PUBLISHED_APP_METRICS } from "../../components/monitoring/sidecars";
+import { RDS_INSTANCE_METRICS } from "../../components/monitoring/cloudwatch/dashboard";
 
 const SVC = "aws:ecs/service:Service";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
@@ -48,6 +49,18 @@ for (const stack of ["dev", "prod"] as const) {
                     assert.ok(capacity === "FARGATE" ? cp === "FARGATE" : cp !== "FARGATE", `${svcName} on ${cp}`);
                 }
             }
+        });
+
+        it("[issue 13 #2] gives every EC2 container a hard memory limit, the limit cAdvisor reports (0 without one), the limits filling the task's memory", () => {
+            const ec2 = g.ofType("aws:ecs/taskDefinition:TaskDefinition").filter((td) => (td.inputs.requiresCompatibilities as string[]).includes("EC2"));
+            assert.deepEqual(ec2.map((td) => td.name).sort(), ["monitoring-cadvisor-task", "monitoring-node-exporter-task", "monitoring-prometheus-task"]);
+            for (const td of ec2) {
+                const containers = g.containers(td);
+                for (const c of containers) assert.ok(typeof c.memory === "number" && c.memory > 0, `${td.name}/${c.name}: hard memory limit`);
+                // ECS: the hard limits must fit in the task's memory; filling it leaves no memory no alert judges.
+                assert.equal(containers.reduce((n, c) => n + Number(c.memory), 0), Number(td.inputs.memory), `${td.name}: container limits sum to the task memory`);
+            }
+            assert.deepEqual(g.containers(g.one(TD, "monitoring-prometheus-task")).map((c) => c.name), ["prometheus", "cloudmap-sd"]);
         });
 
         it("registers every scrape target in Cloud Map under the names prometheus.yml resolves", () => {
@@ -290,13 +303,29 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(String(g.outputs.cloudwatchDashboardUrl), new RegExp(`dashboards:name=koronet-${stack}-overview$`));
             assert.ok(Object.keys(g.outputs.monitoringLogGroups as object).includes("prometheus"));
         });
+
+        it("graphs only metrics RDS and ElastiCache publish for what the stack creates: RDS instance metrics (no Aurora Deadlocks), ElastiCache per member node", () => {
+            const body = JSON.parse(String(g.one("aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+            const series = body.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m): m is string[] => typeof m[0] === "string");
+            const rds = series.filter((m) => m[0] === "AWS/RDS");
+            const cache = series.filter((m) => m[0] === "AWS/ElastiCache");
+            const groups = g.ofType("aws:elasticache/replicationGroup:ReplicationGroup");
+            assert.equal(rds.length > 0, stack === "prod", "RDS widgets exactly where the stack has RDS");
+            for (const m of rds) assert.ok(RDS_INSTANCE_METRICS.has(String(m[1])), `AWS/RDS ${m[1]} is not an RDS instance metric (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html)`);
+            // Replication group members are <group>-001, -002, …; ElastiCache publishes per member (CacheClusterId).
+            const members = new Set(groups.flatMap((r) => Array.from({ length: Number(r.inputs.numCacheClusters) }, (_, n) => `${String(r.inputs.replicationGroupId)}-${String(n + 1).padStart(3, "0")}`)));
+            assert.equal(cache.length > 0, groups.length > 0);
+            for (const m of cache) assert.deepEqual([m[2], members.has(String(m[3]))], ["CacheClusterId", true], JSON.stringify(m));
+            assert.deepEqual(new Set(cache.map((m) => m[3])), members, "every member node graphed");
+            assert.ok(!body.widgets.some((w) => JSON.stringify(w).includes("SEARCH('{AWS/ElastiCache")), "no SEARCH on the group id");
+        });
     });
 }
 
 describe("monitoring layer switched off", () => {
     it("creates no monitoring resources and no sidecars", async () => {
         // The alarms that read the sidecars' Koronet/App metrics must go too (config rejects them otherwise).
-        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false }, "koronet:alerting": { alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false } } } } });
+        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false }, "koronet:alerting": { alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false }, RedisDown: { enabled: false } } } } });
         assert.equal(g.resources.filter((r) => r.name.startsWith("monitoring") || r.name.startsWith("web-telemetry")).length, 0);
         assert.deepEqual(g.containers(g.one(TD, "web-task")).map((c) => c.name), ["web"]);
     });

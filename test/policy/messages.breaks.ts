@@ -4,6 +4,15 @@ import { editContainers, mutate, type Breaks } from "./mutate";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 
 export const MESSAGE_BREAKS: Breaks = {
+    // The ECS task events' log group without the resource policy EventBridge writes through.
+    "eventbridge-logs-target-has-resource-policy": {
+        stack: "dev",
+        breakIt: (r) => {
+            const resources = structuredClone(r).filter((x) => x.type !== "aws:cloudwatch/logResourcePolicy:LogResourcePolicy") as typeof r;
+            const target = resources.find((x) => x.type === "aws:cloudwatch/eventTarget:EventTarget" && x.name === "alerting-task-events-to-logs")!;
+            return { resources: [...resources], target: `${target.type}::${target.name}` };
+        },
+    },
     // Today's defect: the notifier's subscription to the critical topic filters on an attribute
     // CloudWatch alarm notifications never carry.
     "sns-subscription-accepts-its-messages": { stack: "dev", breakIt: (r) => mutate(r, "aws:sns/topicSubscription:TopicSubscription", (i) => { i.filterPolicy = JSON.stringify({ source: [{ exists: false }] }); }, "alerting-notifier-critical") },

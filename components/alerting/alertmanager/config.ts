@@ -10,8 +10,12 @@
  *   severity="critical"    → `critical`: Slack (notifier or Chatbot), email (SNS), PagerDuty
  *   anything else          → `warning` (root receiver): Slack, email — an alert with a missing or
  *                            unknown severity still reaches people rather than vanishing
- * Inhibition: a firing critical alert suppresses the warning alert with the same alertname and
- * instance (its "twin", e.g. a stack that tunes one alert into two severities).
+ * Inhibition (`INHIBIT_RULES`): an alert that explains others holds their notifications while it
+ * fires — KoronetDown over the web job's TargetDown and its 5xx, latency and traffic symptoms;
+ * PostgresDown/RedisDown over DatabaseConnectionFailures, the cache miss share and their exporter's
+ * TargetDown — and a critical alert over its warning twin (same alertname and instance). Alertmanager
+ * applies inhibition when it notifies: an inhibited alert that still fires once its source resolves
+ * is notified at its group's next flush (measured in e2e: scenarios-issue13.ts).
  *
  * Secrets are never in this file: the bearer token and the PagerDuty routing key are read from
  * files (`credentials_file`, `routing_key_file`) that the container's entrypoint writes from
@@ -125,6 +129,32 @@ export const DRILL_RECEIVER = "drill";
 export const GROUP_BY = ["alertname", "severity"] as const;
 /** Labels that must match for a critical alert to inhibit its warning twin. */
 export const INHIBIT_EQUAL = ["alertname", "instance"] as const;
+
+/** One inhibit rule: while an alert matching `source` fires, alerts matching `target` are not notified. */
+export interface InhibitRule {
+    readonly source: readonly string[];
+    readonly target: readonly string[];
+    /** Labels source and target must share. @default none */
+    readonly equal?: readonly string[];
+    /** Why the source explains the target. */
+    readonly why: string;
+}
+
+/**
+ * The inhibit rules, in matcher syntax (`source_matchers`, `target_matchers`). One Alertmanager per
+ * stack, one Prometheus per Alertmanager: no label needs to match for the cause to explain the
+ * symptom, except the twin rule. Alertmanager never lets an alert inhibit itself (an alert matching
+ * both sides).
+ */
+export const INHIBIT_RULES: readonly InhibitRule[] = [
+    { source: ['severity="critical"'], target: ['severity="warning"'], equal: [...INHIBIT_EQUAL], why: "a critical alert and its warning twin (a stack tuning one alert into two severities) say the same thing" },
+    { source: ['alertname="KoronetDown"'], target: ['alertname="TargetDown"', 'job="koronet"'], why: "no web task answers: every web target is down" },
+    { source: ['alertname="KoronetDown"'], target: ['alertname=~"HighErrorRate|HighResponseTime|UnusualTraffic"'], why: "the web server is down: its error, latency and traffic figures are the outage's echo (the CloudWatch path does the same with the ServiceUnhealthy composite)" },
+    { source: ['alertname="PostgresDown"'], target: ['alertname="DatabaseConnectionFailures"'], why: "PostgreSQL is down: the app's connection failures are its echo" },
+    { source: ['alertname="PostgresDown"'], target: ['alertname="TargetDown"', 'job="postgres"'], why: "no exporter answers: PostgresDown already says so (it also fires when the exporter is gone)" },
+    { source: ['alertname="RedisDown"'], target: ['alertname=~"DatabaseConnectionFailures|CacheMissRateHigh"'], why: "Redis is down: the app's Redis failures and the cache miss share are its echo" },
+    { source: ['alertname="RedisDown"'], target: ['alertname="TargetDown"', 'job="redis"'], why: "no exporter answers: RedisDown already says so" },
+];
 
 /** A webhook with a bearer token read from a file. */
 export interface TokenWebhook {
@@ -300,7 +330,7 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
                 { receiver: "warning", matchers: ['severity="warning"'] },
             ],
         },
-        inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: [...INHIBIT_EQUAL] }],
+        inhibit_rules: INHIBIT_RULES.map((r) => ({ source_matchers: [...r.source], target_matchers: [...r.target], ...(r.equal !== undefined ? { equal: [...r.equal] } : {}) })),
         receivers: [receiver("critical"), receiver("warning"), { ...receiver("warning"), name: DRILL_RECEIVER }, heartbeat],
     };
 }

@@ -7,11 +7,21 @@
  * Pure: plain values in, the dashboard body (JSON object) out. `npm run render` renders it with
  * symbolic placeholders (`{{clusterName}}`) since resource names exist only after deployment.
  */
-import { APP_NAMESPACE } from "../../alerting/catalog";
+import { APP_NAMESPACE, TASK_EVENT_METRICS } from "../../alerting/catalog";
 
 export type CloudWatchDataStores =
     | { readonly mode: "ecs"; readonly postgresServiceName: string; readonly redisServiceName: string }
-    | { readonly mode: "managed"; readonly rdsInstanceId: string; readonly replicationGroupId: string };
+    | {
+          readonly mode: "managed";
+          readonly rdsInstanceId: string;
+          readonly replicationGroupId: string;
+          /**
+           * The replication group's member clusters (`<group>-001`, …): ElastiCache publishes per node
+           * (dimension `CacheClusterId`), and a SEARCH on `CacheClusterId="<group>"` exact-matches the
+           * group id, which no node has.
+           */
+          readonly cacheClusterIds: readonly string[];
+      };
 
 export interface CloudWatchDashboardInput {
     readonly region: string;
@@ -39,6 +49,20 @@ interface Widget {
 }
 
 const PERIOD = 60;
+
+/**
+ * The `AWS/RDS` instance-level metrics an RDS (not Aurora) DB instance publishes
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html#rds-cw-metrics-instance).
+ * Aurora's list (`Deadlocks`, `Queries`, `BufferCacheHitRatio`, …) is a different page: a widget on
+ * one of those stays empty on RDS for PostgreSQL.
+ */
+export const RDS_INSTANCE_METRICS: ReadonlySet<string> = new Set([
+    "BinLogDiskUsage", "BurstBalance", "CheckpointLag", "ConnectionAttempts", "CPUUtilization", "CPUCreditUsage", "CPUCreditBalance",
+    "CPUSurplusCreditBalance", "CPUSurplusCreditsCharged", "DatabaseConnections", "DiskQueueDepth", "EBSByteBalance%", "EBSIOBalance%",
+    "FreeableMemory", "FreeLocalStorage", "FreeStorageSpace", "MaximumUsedTransactionIDs", "NetworkReceiveThroughput",
+    "NetworkTransmitThroughput", "OldestReplicationSlotLag", "ReadIOPS", "ReadLatency", "ReadThroughput", "ReplicaLag",
+    "ReplicationSlotDiskUsage", "SwapUsage", "TransactionLogsDiskUsage", "TransactionLogsGeneration", "WriteIOPS", "WriteLatency", "WriteThroughput",
+]);
 
 /** The dashboard body object (`JSON.stringify` it for `aws.cloudwatch.Dashboard.dashboardBody`). */
 export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widgets: Widget[] } {
@@ -118,6 +142,7 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
     metric("Ephemeral storage used (GB)", [["ECS/ContainerInsights", "EphemeralStorageUtilized", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
 
     text("## Data stores and cache");
+    metric("App: Redis connected (minimum over tasks)", [[APP_NAMESPACE, "koronet_redis_connected", ...svc, { stat: "Minimum" }]], { stat: "Minimum", yMin: 0 });
     metric("App: DB connection errors, slow queries, Redis errors", [
         [APP_NAMESPACE, "koronet_db_connection_errors_total", ...svc, { stat: "Sum", label: "DB connection errors" }],
         [APP_NAMESPACE, "koronet_db_slow_queries_total", ...svc, { stat: "Sum", label: "slow queries" }],
@@ -133,24 +158,40 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
         [{ expression: "100 * FILL(h, 0) / (FILL(h, 0) + FILL(m, 0))", label: "hit %", id: "ratio" }],
     ], { yMin: 0 });
     if (input.dataStores.mode === "managed") {
+        // RDS for PostgreSQL publishes only the instance metrics of RDS_INSTANCE_METRICS; `Deadlocks` is
+        // Aurora's (deadlocks are on Grafana's PostgreSQL dashboard, from pg_stat_database).
         const db = ["DBInstanceIdentifier", input.dataStores.rdsInstanceId];
-        const rg = input.dataStores.replicationGroupId;
-        const cache = (name: string, stat: string) => ({ expression: `SEARCH('{AWS/ElastiCache,CacheClusterId} MetricName="${name}" CacheClusterId="${rg}"', '${stat}', ${PERIOD})`, label: name });
+        const nodes = input.dataStores.cacheClusterIds;
+        const cache = (name: string, stat: string): Metric[] => nodes.map((id) => ["AWS/ElastiCache", name, "CacheClusterId", id, { stat, label: `${name} ${id}` }]);
         metric("RDS connections", [["AWS/RDS", "DatabaseConnections", ...db, { stat: "Maximum" }]], { stat: "Maximum" });
         metric("RDS CPU (%) and free memory", [["AWS/RDS", "CPUUtilization", ...db], ["AWS/RDS", "FreeableMemory", ...db, { yAxis: "right" }]]);
         metric("RDS read / write latency (s)", [["AWS/RDS", "ReadLatency", ...db], ["AWS/RDS", "WriteLatency", ...db]]);
         metric("RDS free storage (bytes)", [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }]], { stat: "Minimum" });
-        metric("RDS deadlocks", [["AWS/RDS", "Deadlocks", ...db, { stat: "Sum" }]], { stat: "Sum" });
-        metric("ElastiCache hit rate (%)", [[cache("CacheHitRate", "Average")]]);
-        metric("ElastiCache memory used (%)", [[cache("DatabaseMemoryUsagePercentage", "Maximum")]]);
-        metric("ElastiCache clients", [[cache("CurrConnections", "Maximum")]]);
-        metric("ElastiCache evictions", [[cache("Evictions", "Sum")]]);
+        metric("ElastiCache hit rate (%)", cache("CacheHitRate", "Average"));
+        metric("ElastiCache hits / misses", [...cache("CacheHits", "Sum"), ...cache("CacheMisses", "Sum")], { stat: "Sum" });
+        metric("ElastiCache memory used (%)", cache("DatabaseMemoryUsagePercentage", "Maximum"), { stat: "Maximum" });
+        metric("ElastiCache clients", cache("CurrConnections", "Maximum"), { stat: "Maximum" });
+        metric("ElastiCache evictions", cache("Evictions", "Sum"), { stat: "Sum" });
     } else {
         for (const [label, name] of [["PostgreSQL", input.dataStores.postgresServiceName], ["Redis", input.dataStores.redisServiceName]] as const) {
             const dims = ["ClusterName", input.clusterName, "ServiceName", name];
             metric(`${label} task CPU / memory (%)`, [["AWS/ECS", "CPUUtilization", ...dims, { label: "CPU" }], ["AWS/ECS", "MemoryUtilization", ...dims, { label: "memory" }]], { yMin: 0 });
         }
     }
+
+    text("## Every ECS service of the cluster");
+    const perService = (namespace: string, metricName: string, stat: string) =>
+        `SEARCH('{${namespace},ClusterName,ServiceName} MetricName="${metricName}" ClusterName="${input.clusterName}"', '${stat}', ${PERIOD})`;
+    metric("Fullest task's memory (% of task memory)", [[{ expression: perService("AWS/ECS", "MemoryUtilization", "Maximum"), label: "" }]], { stat: "Maximum", yMin: 0 });
+    metric("Tasks running vs desired", [
+        [{ expression: perService("ECS/ContainerInsights", "RunningTaskCount", "Minimum"), label: "running" }],
+        [{ expression: perService("ECS/ContainerInsights", "DesiredTaskCount", "Maximum"), label: "desired" }],
+    ], { stat: "Minimum" });
+    metric("Crashed and OOM-killed tasks (ECS task events)", [
+        [{ expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension}} MetricName="${TASK_EVENT_METRICS.crashed}"', 'Sum', ${PERIOD})`, label: "crashed" }],
+        [{ expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension}} MetricName="${TASK_EVENT_METRICS.oomKilled}"', 'Sum', ${PERIOD})`, label: "OOM-killed" }],
+        [{ expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension},StopCode} MetricName="${TASK_EVENT_METRICS.stopped}"', 'Sum', ${PERIOD})`, label: "stopped (any reason)" }],
+    ], { stat: "Sum" });
 
     text("## Business and monitoring");
     metric("Active sessions", [[APP_NAMESPACE, "koronet_active_sessions", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });

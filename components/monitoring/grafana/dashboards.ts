@@ -12,7 +12,8 @@ import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { CADVISOR_ECS_LABELS } from "../../alerting/catalog";
-import { CUSTOM_METRICS } from "../postgres-exporter/queries";
+import { CUSTOM_METRICS, SLOW_MEAN_MS } from "../postgres-exporter/queries";
+import { SCRAPE_JOBS } from "../prometheus/config";
 
 /** UID of the provisioned Prometheus datasource (grafana/provisioning.ts). */
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
@@ -47,6 +48,8 @@ const RD = `job="redis"`;
 const N = `job="node"`;
 const NODE_FS = `${N},fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse.*",mountpoint!~"/(run|proc|sys|dev)($|/.*)"`;
 const CONTAINER = CADVISOR_ECS_LABELS[2];
+/** Every scraped process (each job's client library exports its start time). */
+const PROCESSES = `process_start_time_seconds{job=~"${SCRAPE_JOBS.join("|")}"}`;
 const CA = `job="cadvisor",${CONTAINER}!=""`;
 /** Aggregates of labelled counters that exist only once incremented: show 0, not "no data". */
 const orZero = (e: string) => `(${e}) or vector(0)`;
@@ -114,7 +117,9 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
                     ]),
                     ts("Slow queries", "none", [
                         q(orZero(`sum(rate(koronet_db_slow_queries_total{${K}}[${R}]))`), "slow queries/s (app)"),
-                        q(`sum(${CUSTOM_METRICS.slowStatements}{${PG}})`, "slow statements (pg_stat_statements)"),
+                        // Statements whose mean over the rate window exceeds SLOW_MEAN_MS, and how often they ran.
+                        q(orZero(`count((rate(${CUSTOM_METRICS.statementExecTime}{${PG}}[${R}]) / rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}])) > ${SLOW_MEAN_MS / 1000})`), "slow statements (mean > 500 ms, pg_stat_statements)"),
+                        q(orZero(`sum(rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}]) and on(datname, queryid) (rate(${CUSTOM_METRICS.statementExecTime}{${PG}}[${R}]) / rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}])) > ${SLOW_MEAN_MS / 1000})`), "slow statement calls/s"),
                     ]),
                     ts("Deadlocks", "none", [q(`sum(increase(pg_stat_database_deadlocks{${PG},datname!=""}[${R}]))`, "deadlocks")]),
                     ts("Longest transaction", "s", [q(`max(pg_stat_activity_max_tx_duration{${PG}})`, "max tx duration")]),
@@ -192,8 +197,12 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
                     ts("Memory vs limit", "percent", [
                         q(`100 * sum by (${CONTAINER}) (container_memory_working_set_bytes{${CA}}) / sum by (${CONTAINER}) (container_spec_memory_limit_bytes{${CA}} > 0)`, `{{${CONTAINER}}}`),
                     ]),
-                    ts("Container restarts (1h)", "none", [q(`sum by (${CONTAINER}) (changes(container_start_time_seconds{${CA}}[1h]))`, `{{${CONTAINER}}}`)]),
-                    ts("Web server process restarts (1h)", "none", [q(`sum(changes(process_start_time_seconds{${K}}[1h]))`, "restarts")]),
+                    // ECS replaces tasks rather than restarting containers: a restart is a scraped process
+                    // that started and is gone (a replaced task), or a changed start time (in place).
+                    ts("Restarts by job (1h)", "none", [q(
+                        `sum by (job) (changes(${PROCESSES}[1h])) + (count by (job) ((max_over_time(${PROCESSES}[1h]) > (time() - 3600)) unless ${PROCESSES}) or sum by (job) (changes(${PROCESSES}[1h])) * 0)`,
+                        "{{job}}",
+                    )]),
                 ],
             },
         ],
@@ -273,7 +282,7 @@ export function dashboardPanelQueries(options: { readonly rateInterval?: string 
                     panel: p.title,
                     legend: query.legend,
                     expr: query.expr.split(RATE_INTERVAL).join(w),
-                    jobs: [...new Set([...query.expr.matchAll(/job="([^"]+)"/g)].map((m) => m[1] as string))],
+                    jobs: [...new Set([...query.expr.matchAll(/job=~?"([^"]+)"/g)].flatMap((m) => (m[1] as string).split("|")))],
                 })),
             ),
         ),

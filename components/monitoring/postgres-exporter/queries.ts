@@ -1,6 +1,9 @@
 /**
- * Custom queries for postgres_exporter 0.11 (`--extend.query-path`): slow-query figures from
- * pg_stat_statements, which 0.11 has no collector for. PostgreSQL 13+ names the timing columns
+ * Custom queries for postgres_exporter 0.11 (`--extend.query-path`): query figures from
+ * pg_stat_statements, which 0.11 has no collector for. Slow queries are measured as a rate: per
+ * statement, `calls` and `total_exec_time` are counters, so `rate(exec time) / rate(calls)` is the
+ * statement's mean over a window — it moves with an incident, where a lifetime mean (the former
+ * "statements whose mean exceeds 500 ms" gauge) barely does. PostgreSQL 13+ names the timing columns
  * `*_exec_time` (Debian's example file still uses `total_time`/`mean_time` and is broken as shipped).
  * Needs `shared_preload_libraries = pg_stat_statements` (set in both data-store modes) and
  * `CREATE EXTENSION pg_stat_statements` in the database; without the extension the query fails,
@@ -15,14 +18,22 @@ export const QUERIES_FILE_NAME = "queries.yaml";
 /** Where the image puts it. */
 export const QUERIES_PATH = `/etc/postgres_exporter/${QUERIES_FILE_NAME}`;
 
-/** Statements slower than this on average count as slow (matches the app's SLOW_QUERY_MS default). */
+/** A statement whose mean over the rate window exceeds this is slow (the app's SLOW_QUERY_MS default). */
 export const SLOW_MEAN_MS = 500;
+
+/**
+ * Statements exported one by one: the most time-consuming ones (a bound on series; the app runs a
+ * handful of statements, pg_stat_statements keeps up to `pg_stat_statements.max`, 5000 by default).
+ */
+export const PER_STATEMENT_LIMIT = 100;
 
 /** Metric names the custom queries produce (`<query>_<column>`), for dashboards and tests. */
 export const CUSTOM_METRICS = {
     calls: "pg_stat_statements_calls_total",
     execTime: "pg_stat_statements_exec_time_seconds_total",
-    slowStatements: "pg_stat_statements_slow_statements",
+    /** Per statement (labels `datname`, `queryid`). */
+    statementCalls: "pg_stat_statements_by_query_calls_total",
+    statementExecTime: "pg_stat_statements_by_query_exec_time_seconds_total",
 } as const;
 
 export function renderPostgresQueries(): string {
@@ -30,15 +41,33 @@ export function renderPostgresQueries(): string {
         // Totals over the database's statements: counters, so dashboards can rate() them.
         pg_stat_statements: {
             query:
-                "SELECT d.datname, sum(s.calls)::float8 AS calls_total, (sum(s.total_exec_time) / 1000)::float8 AS exec_time_seconds_total," +
-                ` count(*) FILTER (WHERE s.mean_exec_time > ${SLOW_MEAN_MS})::float8 AS slow_statements` +
+                "SELECT d.datname, sum(s.calls)::float8 AS calls_total, (sum(s.total_exec_time) / 1000)::float8 AS exec_time_seconds_total" +
                 " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid GROUP BY d.datname",
             master: true,
             metrics: [
                 { datname: { usage: "LABEL", description: "Database" } },
                 { calls_total: { usage: "COUNTER", description: "Statements executed (pg_stat_statements.calls)" } },
                 { exec_time_seconds_total: { usage: "COUNTER", description: "Time spent executing statements, seconds (total_exec_time)" } },
-                { slow_statements: { usage: "GAUGE", description: `Distinct statements whose mean execution time exceeds ${SLOW_MEAN_MS} ms` } },
+            ],
+        },
+        // Per statement: rate(exec time) / rate(calls) is each statement's mean over the window.
+        // queryid is NULL for other roles' statements without pg_read_all_stats; the exporter runs as
+        // the app's role (AWS) or the superuser (local), which sees the app's statements.
+        // pg_stat_statements keeps one row per database, user, queryid and top-level flag
+        // (https://www.postgresql.org/docs/15/pgstatstatements.html): summed per (datname, queryid),
+        // or the same statement run by two roles gives the exporter two series with one label set,
+        // and it answers the whole scrape with an error.
+        pg_stat_statements_by_query: {
+            query:
+                "SELECT d.datname, s.queryid::text AS queryid, sum(s.calls)::float8 AS calls_total, (sum(s.total_exec_time) / 1000)::float8 AS exec_time_seconds_total" +
+                " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE s.queryid IS NOT NULL GROUP BY d.datname, s.queryid" +
+                ` ORDER BY sum(s.total_exec_time) DESC LIMIT ${PER_STATEMENT_LIMIT}`,
+            master: true,
+            metrics: [
+                { datname: { usage: "LABEL", description: "Database" } },
+                { queryid: { usage: "LABEL", description: "pg_stat_statements queryid of the statement" } },
+                { calls_total: { usage: "COUNTER", description: "Times the statement ran (calls)" } },
+                { exec_time_seconds_total: { usage: "COUNTER", description: "Time spent executing the statement, seconds (total_exec_time)" } },
             ],
         },
     };

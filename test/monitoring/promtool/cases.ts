@@ -231,6 +231,12 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
     CacheMissRateHigh: [
         (c) => cacheScenario(c, (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 30, 100) : 10), [{ at: -1, firing: [] }]),
         (c) => cacheScenario(c, () => c.T - 1, [{ at: c.tQuiet, firing: [] }]),
+        // The store-side signal: Redis's keyspace misses above the threshold while the app's own
+        // read-through cache looks fine (e.g. session look-ups failing after a flush).
+        (c) => cacheScenario(c, () => 10, fireResolveChecks(c, { source: "redis", severity: "warning" }), (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 30, 100) : 10)),
+        // Store side just below, and an idle Redis (below the minimum look-up rate) even at 100 % misses.
+        (c) => cacheScenario(c, () => 10, [{ at: c.tQuiet, firing: [] }], () => c.T - 1),
+        (c) => cacheScenario(c, () => 10, [{ at: c.tQuiet, firing: [] }], () => 100, 0.1),
     ],
     HighCpuUsage: [
         (c) => cpuScenario(c, (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 15, 100) : 30), fireResolveChecks(c, { job: "node", instance: "host-a:9100", severity: "warning" })),
@@ -238,7 +244,14 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         // Start-up: one minute at 100% on both cores, then normal — must stay quiet.
         (c) => cpuScenario(c, (t) => (during(t, c.t0, c.t0 + 60) ? 100 : 30), [{ at: c.t0 + 60 + c.W + c.S, firing: [] }, { at: c.tQuiet + 60, firing: [] }]),
     ],
-    UnusualTraffic: [(c) => trafficScenario(c, 30, true), (c) => trafficScenario(c, 18, false)],
+    UnusualTraffic: [
+        (c) => trafficScenario(c, 30, true),
+        (c) => trafficScenario(c, 18, false),
+        // Traffic gone after the tasks were replaced: the request series end, nothing replaces them.
+        (c) => trafficGoneScenario(c, 4, 4, true),
+        // A low-traffic stack whose baseline has quiet minutes: its next quiet minute is not news.
+        (c) => trafficGoneScenario(c, 1, 0, false),
+    ],
     TargetDown: [
         (c) => ({
             series: [
@@ -269,7 +282,34 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         // Old failures only (the counter does not move): quiet.
         (c) => ({ series: [{ series: lbl("alertmanager_notifications_failed_total", { job: "alertmanager", instance: "am:9093", integration: "pagerduty" }), values: () => 3 }], checks: [{ at: c.tQuiet, firing: [] }] }),
     ],
-    ContainerRestarting: [(c) => restartScenario(c, Math.floor(c.T) + 1, "replace"), (c) => restartScenario(c, Math.floor(c.T), "replace"), (c) => restartScenario(c, Math.floor(c.T) + 1, "in-place")],
+    ServiceTasksMissing: [
+        // cAdvisor stops on one of two instances: node exporter is scraped on two, cAdvisor on one.
+        (c) => ({
+            series: [
+                ...["a", "b"].map((h) => ({ series: lbl("up", { job: "node", instance: `task-node-${h}:9100` }), values: () => 1 as Value })),
+                { series: lbl("up", { job: "cadvisor", instance: "task-cad-a:8080" }), values: () => 1 },
+                { series: lbl("up", { job: "cadvisor", instance: "task-cad-b:8080" }), values: (i) => (during(i * c.S, c.t0, c.t1) ? "stale" : 1) },
+            ],
+            checks: fireResolveChecks(c, { severity: "warning" }),
+        }),
+        // Every instance runs both daemons: quiet.
+        (c) => ({
+            series: ["a", "b"].flatMap((h) => [
+                { series: lbl("up", { job: "node", instance: `task-node-${h}:9100` }), values: () => 1 as Value },
+                { series: lbl("up", { job: "cadvisor", instance: `task-cad-${h}:8080` }), values: () => 1 as Value },
+            ]),
+            checks: [{ at: c.tQuiet, firing: [] }],
+        }),
+        // No cAdvisor scraped at all (the local pipeline): nothing to compare, quiet.
+        (c) => ({ series: [{ series: lbl("up", { job: "node", instance: "127.0.0.1:9100" }), values: () => 1 }], checks: [{ at: c.tQuiet, firing: [] }] }),
+    ],
+    ContainerRestarting: [
+        (c) => restartScenario(c, Math.floor(c.T) + 1, "replace"),
+        (c) => restartScenario(c, Math.floor(c.T), "replace"),
+        (c) => restartScenario(c, Math.floor(c.T) + 1, "in-place"),
+        // A deployment replaces every task once: the old ones started long ago, the new ones stay.
+        (c) => deployScenario(c),
+    ],
     PostgresConnectionsNearExhaustion: [
         (c) => {
             const pg = { job: "postgres", instance: "pgexp:9187" };
@@ -316,15 +356,18 @@ function latencyScenario(c: Ctx, where: "above" | "below"): Scenario {
     return { series, checks: where === "below" ? [{ at: c.tQuiet, firing: [] }] : fireResolveChecks(c, { severity: "warning" }) };
 }
 
-function cacheScenario(c: Ctx, missPercent: (t: number) => number, checks: Check[]): Scenario {
+function cacheScenario(c: Ctx, missPercent: (t: number) => number, checks: Check[], storeMissPercent: (t: number) => number = () => 5, storeLookups = 20): Scenario {
     const lookups = 5;
     const l = { job: "koronet", instance: "web-a:3000", cache: "items" };
+    const r = { job: "redis", instance: "redis:6379" };
     return {
         series: [
             { series: lbl("koronet_cache_hits_total", l), values: counter(c.S, (t) => lookups * (1 - missPercent(t) / 100)) },
             { series: lbl("koronet_cache_misses_total", l), values: counter(c.S, (t) => (lookups * missPercent(t)) / 100) },
+            { series: lbl("redis_keyspace_hits_total", r), values: counter(c.S, (t) => storeLookups * (1 - storeMissPercent(t) / 100)) },
+            { series: lbl("redis_keyspace_misses_total", r), values: counter(c.S, (t) => (storeLookups * storeMissPercent(t)) / 100) },
         ],
-        checks: checks[0]?.at === -1 ? fireResolveChecks(c, { severity: "warning" }) : checks,
+        checks: checks[0]?.at === -1 ? fireResolveChecks(c, { source: "app", severity: "warning" }) : checks,
     };
 }
 
@@ -335,6 +378,23 @@ function cpuScenario(c: Ctx, busyPercent: (t: number) => number, checks: Check[]
             values: counter(c.S, (t) => 1 - busyPercent(t) / 100),
         })),
         checks,
+    };
+}
+
+/**
+ * Traffic gone after a deployment: the request series (which exist only after a route's first
+ * request) end at t0 and nothing replaces them. Baseline alternating `low` and `high` req/s in
+ * blocks; `fires` when that baseline never touched zero.
+ */
+function trafficGoneScenario(c: Ctx, low: number, high: number, fires: boolean): Scenario {
+    const block = 20 * c.S;
+    const rps = (t: number) => (Math.floor(t / block) % 2 === 0 ? low : high);
+    const count = counter(c.S, rps);
+    return {
+        series: [{ series: lbl("koronet_http_requests_total", { job: "koronet", method: "GET", route: "/", status_code: "200", instance: "10.0.1.10:3000" }), values: (i) => (i * c.S < c.t0 ? count(i) : i * c.S < c.t0 + c.S ? "stale" : undefined) }],
+        checks: fires
+            ? [{ at: Math.max(c.t0 - c.E, 0), firing: [] }, { at: c.t0 + c.W + c.S + 2 * c.E + Math.ceil(c.F / c.E) * c.E + c.E, firing: [{ severity: "warning" }] }]
+            : [{ at: c.t0 + c.F + c.W + 4 * c.E, firing: [] }],
     };
 }
 
@@ -349,36 +409,51 @@ function trafficScenario(c: Ctx, level: number, fires: boolean): Scenario {
     };
 }
 
-/** `restarts` restarts of the ECS container "web" within the window, as replacements or in place. */
+/**
+ * `restarts` restarts of the web server's process within the window (process_start_time_seconds,
+ * in the test's own clock: promtool's time() is the evaluation time). `replace`: as ECS does it —
+ * each restart is a new task at a new address, so a new target whose series lives until that task
+ * dies; `restarts` tasks start and die within the window. `in-place`: the same target restarts
+ * (its start time changes), as a process restarted on the same port does.
+ */
 function restartScenario(c: Ctx, restarts: number, how: "replace" | "in-place"): Scenario {
-    const ecs = { container_label_com_amazonaws_ecs_cluster: "koronet-dev", container_label_com_amazonaws_ecs_task_definition_family: "koronet-web", container_label_com_amazonaws_ecs_container_name: "web" };
+    const job = { job: "koronet" };
     const gap = Math.max(Math.floor(c.W / (restarts + 2) / c.S), 1) * c.S;
-    const starts = Array.from({ length: restarts }, (_, k) => c.t0 + k * gap); // restart k at starts[k]
+    // Process k starts at starts[k]; process 0 has run since 0, long before the window.
+    const starts = [0, ...Array.from({ length: restarts + 1 }, (_, k) => c.t0 + k * gap)];
     const series: Series[] = [];
     if (how === "replace") {
-        const lives = [0, ...starts];
-        lives.forEach((from, k) => {
-            const to = k + 1 < lives.length ? (lives[k + 1] as number) : Infinity;
+        starts.forEach((from, k) => {
+            const to = k + 1 < starts.length ? (starts[k + 1] as number) : Infinity;
             series.push({
-                series: lbl("container_start_time_seconds", { job: "cadvisor", instance: "host-a:8080", id: `/ecs/task${k}/web`, name: `ecs-koronet-web-${k}`, ...ecs }),
-                values: (i) => (i * c.S < from ? undefined : i * c.S < to ? 1_700_000_000 + from : i * c.S < to + c.S ? "stale" : undefined),
+                series: lbl("process_start_time_seconds", { ...job, instance: `10.0.1.${k + 10}:3000` }),
+                values: (i) => (i * c.S < from ? undefined : i * c.S < to ? from : i * c.S < to + c.S ? "stale" : undefined),
             });
         });
     } else {
-        series.push({
-            series: lbl("container_start_time_seconds", { job: "cadvisor", instance: "host-a:8080", id: "/ecs/task0/web", name: "ecs-koronet-web-0", ...ecs }),
-            values: (i) => 1_700_000_000 + starts.filter((s) => s <= i * c.S).length * 100,
-        });
+        series.push({ series: lbl("process_start_time_seconds", { ...job, instance: "10.0.1.10:3000" }), values: (i) => Math.max(...starts.filter((x) => x <= i * c.S)) });
     }
-    const last = starts[starts.length - 1] as number;
+    // The last restart: for `replace`, when the last short-lived task died (= the survivor started).
+    const last = starts[starts.length - (how === "replace" ? 1 : 2)] as number;
     const fires = restarts > c.T;
     const tFire = last + c.S + 2 * c.E;
     return {
         series,
         checks: fires
-            ? [{ at: Math.max(c.t0 - c.E, 0), firing: [] }, { at: tFire, firing: [{ ...ecs, severity: "warning" }] }, { at: last + c.W + c.S + 2 * c.E, firing: [] }]
+            ? [{ at: Math.max(c.t0 - c.E, 0), firing: [] }, { at: tFire, firing: [{ ...job, severity: "warning" }] }, { at: last + c.W + 2 * c.S + 2 * c.E, firing: [] }]
             : [{ at: tFire, firing: [] }, { at: last + c.W / 2, firing: [] }],
     };
+}
+
+/** Three tasks that had run for long are replaced by three new ones, which stay: no restart. */
+function deployScenario(c: Ctx): Scenario {
+    const series: Series[] = [];
+    for (let k = 0; k < 3; k++) {
+        const swap = c.t0 + k * c.S;
+        series.push({ series: lbl("process_start_time_seconds", { job: "koronet", instance: `10.0.1.${k + 10}:3000` }), values: (i) => (i * c.S < swap ? 0 : i * c.S < swap + c.S ? "stale" : undefined) });
+        series.push({ series: lbl("process_start_time_seconds", { job: "koronet", instance: `10.0.2.${k + 10}:3000` }), values: (i) => (i * c.S < swap ? undefined : swap) });
+    }
+    return { series, checks: [{ at: c.t0 + 3 * c.S + 2 * c.E, firing: [] }, { at: c.t0 + c.W / 2, firing: [] }] };
 }
 
 /** Expands `{{ $labels.x }}` as Prometheus would for the expected annotations. */
