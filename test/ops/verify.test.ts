@@ -189,7 +189,7 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             const w = await world();
             w.aws.points.splice(0, w.aws.points.length, ...w.aws.points.filter((p) => p.namespace !== "Koronet/App"));
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.check).sort(), ["alarm data koronet-prod-CacheMissRateHigh", "alarm data koronet-prod-DatabaseConnectionFailures-app"]);
+            assert.deepEqual(rs.map((r) => r.check).sort(), ["alarm data koronet-prod-CacheMissRateHigh", "alarm data koronet-prod-DatabaseConnectionFailures-app", "alarm data koronet-prod-RedisDown-app"]);
             for (const r of rs) {
                 assert.equal(r.detail, "Koronet/App koronet_http_requests_in_flight (ClusterName=cluster-ecs, ServiceName=web-svc) has no data in 10 min: the app-metrics sidecar (CloudWatch agent, EMF) is not publishing");
                 assert.match(r.next ?? "", /^check the app-metrics sidecar/);
