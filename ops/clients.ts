@@ -20,9 +20,12 @@ export interface AwsClients {
     readonly sns: SNSClient;
 }
 
-/** Real clients for `region`, with the default credential chain (AWS_PROFILE, environment, OIDC role). */
-export function awsClients(region: string): AwsClients {
-    const cfg = { region, maxAttempts: 4 };
+/**
+ * Clients for `region`: with the default credential chain (AWS_PROFILE, environment, OIDC role), or
+ * the credentials given (the end-to-end run's fake account, whose clients are mocked).
+ */
+export function awsClients(region: string, credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string }): AwsClients {
+    const cfg = { region, maxAttempts: 4, ...(credentials !== undefined ? { credentials } : {}) };
     return {
         ecs: new ECSClient(cfg),
         cloudwatch: new CloudWatchClient(cfg),

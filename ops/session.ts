@@ -4,7 +4,7 @@
  */
 import { awsClients, type AwsClients } from "./clients";
 import { GrafanaProxy, grafanaPassword } from "./grafana";
-import { loadStackOutputs, type StackOutputs } from "./outputs";
+import { loadStackOutputs, OutputsError, type StackOutputs } from "./outputs";
 
 export interface Session {
     readonly outputs: StackOutputs;
@@ -25,4 +25,18 @@ export async function openSession(opts: { readonly stack: string; readonly outpu
     const outputs = await loadStackOutputs({ stack: opts.stack, file: opts.outputsFile });
     const aws = awsClients(outputs.verification.region);
     return { outputs, aws, grafana: grafanaFor(outputs, aws) };
+}
+
+/**
+ * `openSession` for a command line (`verify`, `drill`): `--stack` is required, and outputs that
+ * cannot be read are a usage problem (`usage` builds the command's usage error), not a crash.
+ */
+export async function openCommandSession(values: { readonly stack?: string; readonly outputs?: string }, usage: (message: string) => Error): Promise<Session> {
+    if (!values.stack) throw usage("--stack is required (the stack whose outputs to read)");
+    try {
+        return await openSession({ stack: values.stack, outputsFile: values.outputs });
+    } catch (e) {
+        if (e instanceof OutputsError) throw usage(e.message);
+        throw e;
+    }
 }

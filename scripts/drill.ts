@@ -4,8 +4,7 @@
  * confirmed delivery. Never pages without --page. See ops/drill.ts.
  */
 import { DRILL_PATHS, runDrill, type DrillPath, type DrillStep } from "../ops/drill";
-import { OutputsError } from "../ops/outputs";
-import { openSession } from "../ops/session";
+import { openCommandSession } from "../ops/session";
 import { parseCommand, runCommand, UsageError } from "./cli";
 
 const COMMAND = {
@@ -46,17 +45,10 @@ const OUTCOME: Record<DrillStep["outcome"], string> = { delivered: "DELIVERED", 
 
 async function cli(): Promise<void> {
     const { values } = parseCommand(COMMAND);
-    if (!values.stack) throw new UsageError("--stack is required (the stack whose outputs to read)");
     if (!(DRILL_PATHS as readonly string[]).includes(values.path)) throw new UsageError(`--path ${values.path}: allowed ${DRILL_PATHS.join(", ")}`);
     const timeout = Number(values.timeout);
     if (!Number.isInteger(timeout) || timeout < 10 || timeout > 3600) throw new UsageError(`--timeout ${values.timeout}: allowed whole seconds 10..3600`);
-    let session;
-    try {
-        session = await openSession({ stack: values.stack, outputsFile: values.outputs });
-    } catch (e) {
-        if (e instanceof OutputsError) throw new UsageError(e.message);
-        throw e;
-    }
+    const session = await openCommandSession(values, (m) => new UsageError(m));
     const report = await runDrill(session, { path: values.path as DrillPath, page: values.page, timeoutSeconds: timeout, log: (l) => process.stderr.write(`  ${l}\n`) });
     process.stdout.write(`drill ${report.id} on stack ${values.stack} (${report.page ? "critical route: pages" : "warning route: never pages"})\n`);
     if (report.refused !== undefined) {

@@ -2,9 +2,8 @@
  * `npm run verify -- --stack <name> [--outputs FILE]`: checks a deployed stack read-only (AWS SDK,
  * plain HTTP) and prints one line per check; exits 1 when any check failed. See ops/verify.ts.
  */
-import { OutputsError } from "../ops/outputs";
 import { formatResult } from "../ops/report";
-import { openSession } from "../ops/session";
+import { openCommandSession } from "../ops/session";
 import { runVerify } from "../ops/verify";
 import { parseCommand, runCommand, UsageError } from "./cli";
 
@@ -39,16 +38,9 @@ and the app's load balancers admit (koronet:monitoring.grafana.allowedCidrs, ser
 
 async function cli(): Promise<void> {
     const { values } = parseCommand(COMMAND);
-    if (!values.stack) throw new UsageError("--stack is required (the stack whose outputs to read)");
     const wait = Number(values.wait);
     if (!Number.isInteger(wait) || wait < 0 || wait > 3600) throw new UsageError(`--wait ${values.wait}: allowed whole seconds 0..3600`);
-    let session;
-    try {
-        session = await openSession({ stack: values.stack, outputsFile: values.outputs });
-    } catch (e) {
-        if (e instanceof OutputsError) throw new UsageError(e.message);
-        throw e;
-    }
+    const session = await openCommandSession(values, (m) => new UsageError(m));
     const deadline = Date.now() + wait * 1000;
     let results = await runVerify(session);
     while (results.some((r) => !r.ok) && Date.now() + 15_000 <= deadline) {

@@ -13,15 +13,15 @@
  * DynamoDB PutItem/GetItem. Anything else is refused with the command's name, so a command that
  * starts calling something new fails loudly here.
  */
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm, type MetricDataQuery, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
-import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, type Deployment, type Service, type Task } from "@aws-sdk/client-ecs";
-import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm, type MetricDataQuery, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
+import { GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type Deployment, type Service, type Task } from "@aws-sdk/client-ecs";
+import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { ListSubscriptionsByTopicCommand, type Subscription } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import type { AwsClients } from "../../ops/clients";
+import { awsClients, type AwsClients } from "../../ops/clients";
 import type { StackOutputs } from "../../ops/outputs";
 
 export const ACCOUNT = "123456789012";
@@ -83,16 +83,7 @@ export class FakeAws {
 
     constructor(private readonly opts: FakeAwsOptions) {
         this.now = opts.now ?? Date.now;
-        const cfg = { region: opts.region, credentials: { accessKeyId: "AKIAFAKE", secretAccessKey: "fake" } };
-        this.clients = {
-            ecs: new ECSClient(cfg),
-            cloudwatch: new CloudWatchClient(cfg),
-            sqs: new SQSClient(cfg),
-            lambda: new LambdaClient(cfg),
-            secrets: new SecretsManagerClient(cfg),
-            dynamodb: new DynamoDBClient(cfg),
-            sns: new SNSClient(cfg),
-        };
+        this.clients = awsClients(opts.region, { accessKeyId: "AKIAFAKE", secretAccessKey: "fake" });
         this.mockEcs();
         this.mockCloudWatch();
         this.mockRest();
