@@ -32,8 +32,7 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
         what: "Request rate",
         prometheus: ["koronet_http_requests_total"],
         cloudwatch: ["AWS/ApplicationELB RequestCount"],
-        resources: "every web task (Prometheus, per route); the web load balancer (CloudWatch)",
-        gaps: "Health checks and scrapes are still counted in the app's request metrics until issue 13 item 9 lands (another branch).",
+        resources: "every web task (Prometheus, per route; probes are counted apart in koronet_http_probe_requests_total and scrapes go to the metrics port); the web load balancer (CloudWatch)",
     },
     {
         what: "Response time",
