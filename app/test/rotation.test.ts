@@ -67,7 +67,7 @@ describe("database password rotation", () => {
         ...env,
     });
 
-    it("reads the password from Secrets Manager, re-reads it when PostgreSQL refuses it, and no request fails", async () => {
+    it("[F11] reads the password from Secrets Manager, re-reads it when PostgreSQL refuses it, and no request fails", async () => {
         fake.put(SECRET_ARN, "AWSCURRENT", "first-password");
         const server = await start({ DATABASE_PASSWORD_FROM: `${SECRET_ARN}:password::` });
         try {

@@ -56,7 +56,7 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             assert.ok(dep().grafana.requests.some((r) => r.startsWith("GET prometheus /api/v1/targets")), "Prometheus was reached through Grafana's proxy");
         });
 
-        it("a target Prometheus cannot scrape: red, naming the job and the instance", async () => {
+        it("[F12] a target Prometheus cannot scrape: red, naming the job and the instance", async () => {
             const p = dep().pipeline;
             await p.redisExporter.stop();
             try {
@@ -70,7 +70,7 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             }
         });
 
-        it("a dead metrics sidecar: red, naming each alarm left without data and the sidecar", async () => {
+        it("[F12] a dead metrics sidecar: red, naming each alarm left without data and the sidecar", async () => {
             const x = dep();
             x.sidecar.stop();
             try {

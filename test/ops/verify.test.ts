@@ -145,7 +145,7 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
     });
 
     describe("Prometheus, through Grafana", () => {
-        it("a job without targets and a target down are named, with the scrape error", async () => {
+        it("[F12] a job without targets and a target down are named, with the scrape error", async () => {
             const w = await world();
             w.targets = w.targets.filter((t) => t.labels.job !== "cadvisor");
             w.targets.find((t) => t.labels.job === "redis")!.health = "down";
@@ -185,7 +185,7 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
     });
 
     describe("CloudWatch alarms that must have data", () => {
-        it("a dead app-metrics sidecar: each alarm on Koronet/App is named with the metric, its dimensions and the publisher", async () => {
+        it("[F12] a dead app-metrics sidecar: each alarm on Koronet/App is named with the metric, its dimensions and the publisher", async () => {
             const w = await world();
             w.aws.points.splice(0, w.aws.points.length, ...w.aws.points.filter((p) => p.namespace !== "Koronet/App"));
             const rs = failed(await run(w));

@@ -86,7 +86,7 @@ describe("secret follower: handler (mocked SDK clients)", () => {
         ecs.on(UpdateServiceCommand).resolves({});
     });
 
-    it("forces a new deployment of the service whose secret changed after its deployment, and of no other", async () => {
+    it("[F11] forces a new deployment of the service whose secret changed after its deployment, and of no other", async () => {
         const report = await follow(deps());
         assert.deepEqual(report.errors, []);
         assert.equal(report.services, 12);
@@ -112,7 +112,7 @@ describe("secret follower: handler (mocked SDK clients)", () => {
         }
     });
 
-    it("a filled placeholder (LastChangedDate after the first deploy) redeploys; an untouched one does not", async () => {
+    it("[F11] a filled placeholder (LastChangedDate after the first deploy) redeploys; an untouched one does not", async () => {
         sm.on(DescribeSecretCommand, { SecretId: PG }).resolves({ LastChangedDate: t("2026-12-01T09:59:00Z") });
         await follow(deps());
         assert.equal(ecs.commandCalls(UpdateServiceCommand).length, 0);
