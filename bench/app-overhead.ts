@@ -52,8 +52,9 @@ const median = (xs: readonly number[]): number => {
     return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-async function startServer(mode: Mode, env: Record<string, string>): Promise<{ proc: ManagedProcess; base: string }> {
+async function startServer(mode: Mode, env: Record<string, string>): Promise<{ proc: ManagedProcess; base: string; metricsBase: string }> {
     const port = await freePort();
+    const metricsPort = await freePort();
     const proc = await startProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
         name: `koronet-web-metrics-${mode}`,
         cwd: APP_DIR,
@@ -61,6 +62,7 @@ async function startServer(mode: Mode, env: Record<string, string>): Promise<{ p
             PATH: process.env.PATH,
             ...env,
             PORT: String(port),
+            METRICS_PORT: String(metricsPort),
             HOST: "127.0.0.1",
             // Same for both: per-request info logs would dominate what we measure.
             LOG_LEVEL: "warn",
@@ -69,7 +71,7 @@ async function startServer(mode: Mode, env: Record<string, string>): Promise<{ p
         readyCheck: () => probeHttp(port, "/readyz"),
         timeoutMs: 30_000,
     });
-    return { proc, base: `http://127.0.0.1:${port}` };
+    return { proc, base: `http://127.0.0.1:${port}`, metricsBase: `http://127.0.0.1:${metricsPort}` };
 }
 
 async function json(base: string, method: string, urlPath: string, body: unknown, token?: string): Promise<any> {
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
         const pg = stack.add(await startPostgres());
         const redis = stack.add(await startRedis());
         const env = { DATABASE_URL: pg.urlWithoutPassword, DATABASE_PASSWORD: pg.password, REDIS_URL: redis.url };
-        const servers = {} as Record<Mode, { proc: ManagedProcess; base: string }>;
+        const servers = {} as Record<Mode, { proc: ManagedProcess; base: string; metricsBase: string }>;
         for (const mode of ["on", "off"] as const) {
             servers[mode] = await startServer(mode, env);
             stack.add({ name: servers[mode].proc.name, dispose: async () => void (await servers[mode].proc.stop()) });
@@ -148,10 +150,10 @@ async function main(): Promise<void> {
         }
 
         // The "on" server really collected: its counter saw every request the load generator sent.
-        const metricsText = await (await fetch(`${servers.on.base}/metrics`)).text();
+        const metricsText = await (await fetch(`${servers.on.metricsBase}/metrics`)).text();
         const counted = /koronet_http_requests_total\{method="GET",route="\/api\/items\/:id",status_code="200"\} (\d+)/.exec(metricsText)?.[1];
         if (!counted || Number(counted) === 0) throw new Error("the metrics-on server did not count the benchmark requests");
-        if ((await fetch(`${servers.off.base}/metrics`)).status !== 404) throw new Error("the metrics-off server serves /metrics");
+        if ((await fetch(`${servers.off.metricsBase}/metrics`).then((r) => r.status, () => "refused")) !== "refused") throw new Error("the metrics-off server runs a metrics listener");
 
         const of = (mode: Mode, f: (r: Run) => number): number => median(runs.filter((r) => r.mode === mode).map(f));
         // Per-pair ratios cancel drift in machine load between pairs (other work shares these cores).

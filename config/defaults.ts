@@ -27,6 +27,9 @@ const base: RawConcerns = {
     service: {
         image: { source: "build", context: "app", platform: "linux/amd64" },
         port: 3000,
+        // The app's default METRICS_PORT (Prometheus' default port allocations list 9464 for
+        // OpenTelemetry's Prometheus exporter; no other service of the task or host uses it).
+        metricsPort: 9464,
         size: { cpu: 256, memory: 512 },
         desiredCount: 1,
         minCount: 1,

@@ -140,17 +140,24 @@ export const imageSchema = z.discriminatedUnion("source", [
     }),
 ], { error: (iss) => `got ${show((iss.input as { source?: unknown } | undefined)?.source)}; allowed: build, ref` });
 
+/**
+ * The web server's probe routes (app/src/metrics.ts `PROBE_ROUTES`, checked by a test): it counts
+ * their requests apart from user traffic, so the load balancer's health check must call one of them.
+ */
+export const APP_PROBE_ROUTES = ["/healthz", "/readyz"] as const;
+
 export const serviceSchema = z
     .strictObject({
         image: imageSchema.describe("Where the web server image comes from (`source: build` or `source: ref`)."),
-        port: int(1024, 65535, "TCP port").describe("Web server port inside the task (architecture: 3000); Prometheus, the health check and the load balancer use it."),
+        port: int(1024, 65535, "TCP port").describe("Web server port inside the task (architecture: 3000): the API and probes, what the load balancer forwards to and health-checks."),
+        metricsPort: int(1024, 65535, "TCP port").describe("The web server's metrics port (`GET /metrics` only, `METRICS_PORT`): Prometheus and the app-metrics sidecar scrape it; no target group registers it, so the internet cannot reach it. Must differ from port."),
         size: fargateSize.describe("Fargate task size of the web server."),
         desiredCount: int(1, 50, "tasks").describe("Tasks at deploy time (minCount..maxCount)."),
         minCount: int(1, 50, "tasks").describe("Autoscaling minimum (prod: at least 2)."),
         maxCount: int(1, 100, "tasks").describe("Autoscaling maximum."),
         targetCpuPercent: int(10, 90, "percent").describe("Target-tracking autoscaling on average CPU, percent."),
-        healthCheckPath: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, { error: (iss) => `got ${show(iss.input)}; must be an absolute URL path such as /healthz` })
-            .describe("Path the load balancer checks; ECS replaces tasks that fail it (keep it a liveness check)."),
+        healthCheckPath: oneOf(APP_PROBE_ROUTES, "probe routes of the web server (it keeps them out of its request metrics)")
+            .describe("Path the load balancer checks; ECS replaces tasks that fail it (keep it the liveness check /healthz). One of the web server's probe routes, which it counts apart from user traffic."),
         certificateArn: acmCertificateArn.optional().describe("ACM certificate (in the stack's region) for HTTPS; HTTP then redirects. Without it the ALB serves HTTP only."),
         allowedCidrs: z.array(cidr).min(1, { error: "must name at least one CIDR" }).describe("IPv4 CIDRs allowed to reach the load balancer (no host bits, no duplicates)."),
         logRetentionDays: logRetention.describe("CloudWatch Logs retention of every log group, days."),
@@ -159,6 +166,7 @@ export const serviceSchema = z
     .superRefine((s, ctx) => {
         if (s.minCount > s.desiredCount) ctx.addIssue({ code: "custom", path: ["desiredCount"], message: `got ${s.desiredCount}; must be >= minCount (${s.minCount})` });
         if (s.desiredCount > s.maxCount) ctx.addIssue({ code: "custom", path: ["desiredCount"], message: `got ${s.desiredCount}; must be <= maxCount (${s.maxCount})` });
+        if (s.metricsPort === s.port) ctx.addIssue({ code: "custom", path: ["metricsPort"], message: `got ${s.metricsPort}; must differ from port (${s.port}): the metrics port is kept off the load balancer` });
     })
     .describe("The Koronet web server on Fargate behind its Application Load Balancer.");
 

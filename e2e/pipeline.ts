@@ -253,7 +253,7 @@ export class Pipeline {
                         targets: {
                             kind: "static",
                             addresses: {
-                                koronet: [this.web.target],
+                                koronet: [this.web.metricsTarget],
                                 postgres: [this.postgresExporter.target],
                                 redis: [this.redisExporter.target],
                                 node: [this.nodeExporter.target],
@@ -294,7 +294,7 @@ export class Pipeline {
             targets: {
                 kind: "static",
                 addresses: {
-                    koronet: [this.web.target],
+                    koronet: [this.web.metricsTarget],
                     postgres: [this.postgresExporter.target],
                     redis: [this.redisExporter.target],
                     node: [this.nodeExporter.target],

@@ -25,7 +25,8 @@
  *
  * Required flows come from the graph and the files it builds: every load balancer to the targets it
  * forwards to; Prometheus to every target and Alertmanager of its rendered prometheus.yml (found
- * through the Prometheus image's build context); Grafana to its provisioned data sources; every
+ * through the Prometheus image's build context; `dns_sd_configs` names, and `http_sd_configs` URLs of
+ * the Cloud Map discovery sidecar in Prometheus' own task, `/v1/cloudmap/<namespace>/<service>`); Grafana to its provisioned data sources; every
  * container to the data stores its environment names; tasks with EFS volumes to the mount targets;
  * every task to HTTPS on the internet at start; the replicas of a gossip cluster (`--cluster.peer`) to
  * each other, TCP and UDP. Anything else open inside the VPC is reported, between the tasks of one
@@ -54,6 +55,7 @@ const T = {
     clusterCps: "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
     cp: "aws:ecs/capacityProvider:CapacityProvider",
     asg: "aws:autoscaling/group:Group",
+    scalingTarget: "aws:appautoscaling/target:Target",
     lt: "aws:ec2/launchTemplate:LaunchTemplate",
     lbs: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
     listeners: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
@@ -385,28 +387,108 @@ function servicesRunning(net: Network, repository: string): Node[] {
 }
 
 interface DnsSd { names?: string[]; type?: string; port?: number }
+interface HttpSd { url?: string }
 interface StaticSd { targets?: string[] }
-interface Scrape { job_name?: string; dns_sd_configs?: DnsSd[]; static_configs?: StaticSd[]; relabel_configs?: { target_label?: string }[] }
+interface Scrape { job_name?: string; dns_sd_configs?: DnsSd[]; http_sd_configs?: HttpSd[]; static_configs?: StaticSd[]; relabel_configs?: { target_label?: string }[] }
 
-/** What a Prometheus config file makes Prometheus connect to: `{ why, host, port? (SRV: from DNS) }`. */
-function prometheusTargets(doc: { scrape_configs?: Scrape[]; alerting?: { alertmanagers?: Scrape[] } }): { why: string; host: string; port?: number }[] {
-    const out: { why: string; host: string; port?: number }[] = [];
+/** Path of the Cloud Map discovery sidecar's target lists (cloudmap-sd/: `/v1/cloudmap/<namespace>/<service>[?port=]`). */
+const CLOUDMAP_SD_PATH = /^\/v1\/cloudmap\/([a-z0-9.-]+)\/([a-z0-9-]+)$/;
+const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
+
+/** One thing a Prometheus config makes Prometheus connect to. */
+interface PromTarget {
+    readonly why: string;
+    readonly host: string;
+    /** Explicit port; undefined: SRV (DNS) or the instance's registered port (Cloud Map API). */
+    readonly port?: number;
+    /** How the host's tasks are found: DNS (at most 8 records), the Cloud Map API through a sidecar, or a fixed address. */
+    readonly via: "dns" | "api" | "static";
+    /** `api`: the sidecar's port on loopback, which a container of Prometheus' own task must serve. */
+    readonly sidecarPort?: number;
+    /** Set when the config names a discovery this model cannot map to a service (it then says so). */
+    readonly problem?: string;
+}
+
+/** What a Prometheus config file makes Prometheus connect to. */
+function prometheusTargets(doc: { scrape_configs?: Scrape[]; alerting?: { alertmanagers?: Scrape[] } }): PromTarget[] {
+    const out: PromTarget[] = [];
     const read = (why: string, s: Scrape) => {
         // A relabelled __address__ goes elsewhere than discovery says: leave such jobs alone.
         if ((s.relabel_configs ?? []).some((r) => r.target_label === "__address__")) return;
         for (const d of s.dns_sd_configs ?? []) {
             // Prometheus' dns_sd type defaults to SRV.
-            for (const name of d.names ?? []) out.push({ why, host: name, port: (d.type ?? "SRV") === "SRV" ? undefined : d.port });
+            for (const name of d.names ?? []) out.push({ why, host: name, port: (d.type ?? "SRV") === "SRV" ? undefined : d.port, via: "dns" });
+        }
+        for (const h of s.http_sd_configs ?? []) {
+            let url: URL | undefined;
+            try {
+                url = new URL(String(h.url));
+            } catch {
+                url = undefined;
+            }
+            const m = url && LOOPBACK.includes(url.hostname) ? CLOUDMAP_SD_PATH.exec(url.pathname) : null;
+            if (!url || !m) {
+                out.push({ why, host: String(h.url), via: "api", problem: `http_sd_configs URL ${String(h.url)} is not the Cloud Map discovery sidecar on loopback (/v1/cloudmap/<namespace>/<service>): which service it lists cannot be told` });
+                continue;
+            }
+            const port = url.searchParams.get("port");
+            out.push({ why, host: `${m[2]}.${m[1]}`, port: port === null ? undefined : Number(port), via: "api", sidecarPort: Number(url.port || 80) });
         }
         for (const t of (s.static_configs ?? []).flatMap((c) => c.targets ?? [])) {
             const m = /^([^:]+):(\d+)$/.exec(t);
-            if (m && !["localhost", "127.0.0.1"].includes(m[1] as string)) out.push({ why, host: m[1] as string, port: Number(m[2]) });
+            if (m && !["localhost", "127.0.0.1"].includes(m[1] as string)) out.push({ why, host: m[1] as string, port: Number(m[2]), via: "static" });
         }
     };
     for (const s of doc.scrape_configs ?? []) read(`prometheus.yml job ${s.job_name}`, s);
     for (const s of doc.alerting?.alertmanagers ?? []) read("prometheus.yml alerting (Alertmanager)", s);
     return out;
 }
+
+/** Whether a container of the service's task listens on `port` (a port mapping, or `LISTEN_PORT` in its environment: loopback listeners map no port). */
+function taskListensOn(net: Network, svc: PolicyResource, port: number): boolean {
+    const td = resolveRef(net.ctx, svc.inputs.taskDefinition, T.taskDef);
+    const containers = td ? containersOf(td) : undefined;
+    if (containers === undefined) return true; // unknown: say nothing
+    return containers.some((c) =>
+        ((c as { portMappings?: { containerPort?: number }[] }).portMappings ?? []).some((m) => m.containerPort === port)
+        || (c.environment ?? []).some((e) => e.name === "LISTEN_PORT" && e.value === String(port)));
+}
+
+/**
+ * The most tasks an ECS service can run: REPLICA, the larger of its desired count and its Application
+ * Auto Scaling target's maximum; DAEMON, one per container instance, so the maximum size of the Auto
+ * Scaling groups behind the cluster's EC2 capacity providers. `undefined` when the graph cannot tell.
+ */
+function maxTasksOf(ctx: PolicyContext, svc: PolicyResource): number | undefined {
+    if (svc.inputs.schedulingStrategy === "DAEMON") {
+        const cluster = resolveRef(ctx, svc.inputs.cluster, T.cluster);
+        if (!cluster) return undefined;
+        const providers = ofType(ctx, T.clusterCps).filter((c) => c.inputs.clusterName === physicalNameOf(cluster) || refersTo(c.inputs.clusterName, cluster)).flatMap((c) => list(c.inputs.capacityProviders as string[])).filter((p) => !FARGATE_PROVIDERS.includes(p));
+        let total = 0;
+        for (const name of providers) {
+            const cp = ofType(ctx, T.cp).find((c) => physicalNameOf(c) === name || refersTo(name, c));
+            const asg = cp && resolveRef(ctx, (cp.inputs.autoScalingGroupProvider as { autoScalingGroupArn?: string } | undefined)?.autoScalingGroupArn, T.asg);
+            const max = Number(asg?.inputs.maxSize);
+            if (!Number.isInteger(max)) return undefined;
+            total += max;
+        }
+        return providers.length > 0 ? total : undefined;
+    }
+    const desired = Number(svc.inputs.desiredCount ?? 1);
+    if (!Number.isInteger(desired)) return undefined;
+    const name = physicalNameOf(svc);
+    const scaling = ofType(ctx, T.scalingTarget).filter((t) => t.inputs.serviceNamespace === "ecs" && typeof t.inputs.resourceId === "string" && (t.inputs.resourceId as string).split("/").pop() === name);
+    const maxes = scaling.map((t) => Number(t.inputs.maxCapacity));
+    if (maxes.some((m) => !Number.isInteger(m))) return undefined;
+    return Math.max(desired, ...maxes);
+}
+
+/**
+ * Route 53 answers a multivalue name with at most 8 records, a different 8 to different resolvers
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-multivalue.html; Cloud Map
+ * MULTIVALUE, https://docs.aws.amazon.com/cloud-map/latest/api/API_DnsConfig.html).
+ */
+export const DNS_MULTIVALUE_MAX_RECORDS = 8;
 
 function readYaml(file: string): unknown {
     try {
@@ -425,13 +507,15 @@ interface Requirements {
     readonly efs: Required[];
     /** Between the replicas of a clustered service (every task to every task, itself included), on its gossip port. */
     readonly cluster: Required[];
+    /** Prometheus targets found through DNS, by the ECS service answering (for `reach-dns-discovery-at-most-8`). */
+    readonly dnsDiscovered: { readonly prometheus: Node; readonly service: Node; readonly name: string; readonly why: string }[];
     /** Names a config points at that the stack does not define. */
     readonly unresolved: { resource: PolicyResource; rule: "prometheus" | "grafana"; message: string }[];
 }
 
 function requirements(net: Network): Requirements {
     const ctx = net.ctx;
-    const r: Requirements = { lb: [], prometheus: [], grafana: [], endpoints: [], efs: [], cluster: [], unresolved: [] };
+    const r: Requirements = { lb: [], prometheus: [], grafana: [], endpoints: [], efs: [], cluster: [], dnsDiscovered: [], unresolved: [] };
 
     // Load balancers → the targets of every target group a listener or listener rule forwards to.
     const tgsOf = (actions: unknown) => ((actions as { type?: string; targetGroupArn?: string; forward?: { targetGroups?: { arn?: string }[] } }[] | undefined) ?? [])
@@ -464,15 +548,28 @@ function requirements(net: Network): Requirements {
         if (existsSync(promFile)) {
             const doc = readYaml(promFile) as Parameters<typeof prometheusTargets>[0] | undefined;
             for (const prometheus of servicesRunning(net, img.repository)) {
+                const where = path.relative(ROOT, promFile);
                 for (const t of prometheusTargets(doc ?? {})) {
+                    if (t.problem !== undefined) {
+                        r.unresolved.push({ resource: prometheus.resource, rule: "prometheus", message: `${t.why}: ${t.problem} (${where})` });
+                        continue;
+                    }
+                    // The sidecar answering an http_sd URL must run in Prometheus' own task (loopback).
+                    if (t.sidecarPort !== undefined && !taskListensOn(net, prometheus.resource, t.sidecarPort)) {
+                        r.unresolved.push({ resource: prometheus.resource, rule: "prometheus", message: `${t.why}: its targets come from 127.0.0.1:${t.sidecarPort}, where no container of ${label(prometheus)}'s task listens (the Cloud Map discovery sidecar is missing) (${where})` });
+                        continue;
+                    }
                     const resolved = resolveHost(net, t.host);
                     if (resolved === undefined) continue;
                     const port = t.port ?? resolved.srvPort;
                     if (resolved.nodes.length === 0 || port === undefined) {
-                        r.unresolved.push({ resource: prometheus.resource, rule: "prometheus", message: `${t.why}: ${t.host} names no ECS service registered in this stack's Cloud Map (${path.relative(ROOT, promFile)})` });
+                        r.unresolved.push({ resource: prometheus.resource, rule: "prometheus", message: `${t.why}: ${t.host} names no ECS service registered in this stack's Cloud Map (${where})` });
                         continue;
                     }
-                    for (const to of resolved.nodes) r.prometheus.push({ from: prometheus, to, port, why: t.why });
+                    for (const to of resolved.nodes) {
+                        r.prometheus.push({ from: prometheus, to, port, why: t.why });
+                        if (t.via === "dns") r.dnsDiscovered.push({ prometheus, service: to, name: t.host, why: t.why });
+                    }
                 }
             }
         }
@@ -617,6 +714,51 @@ export const REACHABILITY_RULES: readonly Rule[] = [
         check: (ctx) => {
             const { net, req } = model(ctx);
             return [...req.unresolved.filter((u) => u.rule === "prometheus"), ...checkRequired(net, req.prometheus)];
+        },
+    },
+    {
+        id: "reach-dns-discovery-at-most-8",
+        reason: "Prometheus finds by DNS only services of at most 8 tasks: a DNS answer holds 8 records, so a larger service is scraped in part.",
+        check: (ctx) => {
+            const { req } = model(ctx);
+            const seen = new Set<string>();
+            return req.dnsDiscovered.flatMap((d) => {
+                const id = `${key(d.service.resource)} ${d.name}`;
+                if (seen.has(id)) return [];
+                seen.add(id);
+                const max = maxTasksOf(ctx, d.service.resource);
+                if (max === undefined || max <= DNS_MULTIVALUE_MAX_RECORDS) return [];
+                return [{
+                    resource: d.service.resource,
+                    message: `${d.why} finds ${label(d.service)} by DNS (${d.name}), which can run ${max} tasks: a DNS answer holds at most ${DNS_MULTIVALUE_MAX_RECORDS} records, so Prometheus would scrape a changing subset; discover it through the Cloud Map API (http_sd_configs, the discovery sidecar)`,
+                }];
+            });
+        },
+    },
+    {
+        // The metrics port must be reachable by the scrapers only: an internet-facing load balancer
+        // forwarding to it (a target group registering it) or able to reach it (a rule admitting the
+        // load balancer's group) would put /metrics on the internet.
+        id: "reach-metrics-not-via-lb",
+        reason: "No load balancer forwards to or can reach a port Prometheus scrapes on a task: metrics stay off the internet.",
+        check: (ctx) => {
+            const { net, req } = model(ctx);
+            const out: { resource: PolicyResource; message: string }[] = [];
+            const seen = new Set<string>();
+            for (const f of req.prometheus) {
+                const id = `${key(f.to.resource)}:${f.port}`;
+                if (seen.has(id) || !f.to.sgs) continue;
+                seen.add(id);
+                const forwarded = req.lb.filter((l) => l.to === f.to && l.port === f.port);
+                for (const l of forwarded) out.push({ resource: f.to.resource, message: `${label(f.to)}'s port ${f.port}, which Prometheus scrapes (${f.why}), is also where ${label(l.from)} forwards (${l.why}): /metrics would be served to the load balancer's clients` });
+                if (forwarded.length > 0) continue;
+                for (const lb of net.nodes.filter((n) => n.kind === "lb" && n.sgs)) {
+                    if (has(net.flow(lb.sgs as string[], f.to.sgs, "possible"), f.port)) {
+                        out.push({ resource: f.to.resource, message: `${label(lb)} can reach ${label(f.to)} on ${f.port}, the port Prometheus scrapes (${f.why}): admit only the scrapers there` });
+                    }
+                }
+            }
+            return out;
         },
     },
     {

@@ -33,6 +33,11 @@ export function environmentWarnings(cfg: Pick<LoadedConfig, "environment" | "ser
     return warnings;
 }
 
+function required<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`deployEnvironment: ${what} is missing`);
+    return value;
+}
+
 export function deployEnvironment(cfg: LoadedConfig): Environment {
     for (const w of environmentWarnings(cfg)) void pulumi.log.warn(w);
     const ctx = { project: cfg.project, stack: cfg.stack, environment: cfg.environment };
@@ -91,7 +96,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     // The web server's ECS service gets a fixed physical name: the app-metrics sidecar labels metrics with it.
     const webServiceName = "web-svc";
     const telemetry = cfg.monitoring.enabled
-        ? new WebTelemetry("web-telemetry", { placement, clusterName: cluster.clusterName, serviceName: webServiceName, appPort: cfg.service.port }, opts)
+        ? new WebTelemetry("web-telemetry", { placement, clusterName: cluster.clusterName, serviceName: webServiceName, metricsPort: cfg.service.metricsPort }, opts)
         : undefined;
 
     const service = new MonitoredService("web", {
@@ -100,6 +105,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         publicSubnetIds: network.publicSubnetIds,
         image,
         port: cfg.service.port,
+        metricsPort: cfg.service.metricsPort,
         cpu: cfg.service.size.cpu,
         memory: cfg.service.size.memory,
         desiredCount: cfg.service.desiredCount,
@@ -125,7 +131,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     const monitoring = cfg.monitoring.enabled
         ? new MonitoringLayer("monitoring", {
             config: cfg.monitoring,
-            placement: { ...placement, namespaceName: cluster.namespaceName },
+            placement: { ...placement, namespaceName: cluster.namespaceName, namespaceArn: cluster.namespaceArn },
             vpcId: network.vpcId,
             clusterName: cluster.clusterName,
             ec2CapacityProviderName: cluster.ec2CapacityProviderName,
@@ -151,6 +157,8 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
             loadBalancerDeletionProtection: cfg.service.deletionProtection,
             web: {
                 serviceName: service.serviceName,
+                metricsPort: cfg.service.metricsPort,
+                discoveryServiceArn: required(service.discoveryServiceArn, "the web server's Cloud Map service (the placement names a namespace)"),
                 loadBalancerArnSuffix: service.loadBalancerArnSuffix,
                 targetGroupArnSuffix: service.targetGroupArnSuffix,
             },

@@ -9,7 +9,7 @@ import type { AppConfig } from "./config";
 import type { Database } from "./db";
 import { HttpError } from "./errors";
 import type { Items } from "./items";
-import type { AppMetrics } from "./metrics";
+import { PROBE_ROUTES, type AppMetrics } from "./metrics";
 import type { RedisStore } from "./redis";
 import type { Sessions } from "./sessions";
 
@@ -30,11 +30,15 @@ declare module "fastify" {
         /** Set once the request has been counted in the HTTP metrics. */
         metricsDone: boolean;
     }
+    interface FastifyContextConfig {
+        /** A probe route (`PROBE_ROUTES`): counted apart from user requests. */
+        probe?: boolean;
+    }
 }
 
 /** Route label for requests that matched no route, so scanners cannot blow up label cardinality. */
 export const UNMATCHED_ROUTE = "unmatched";
-const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+const PROBES = new Set<string>(PROBE_ROUTES);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
 /** Accept a caller's `x-request-id` when it is sane, else mint one; it is echoed back and on every log line. */
@@ -99,9 +103,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         // One hook each way keeps the per-request cost of metrics small (see bench/app-overhead.ts).
         // A declared decoration keeps request objects one shape; it guards against counting twice.
         app.decorateRequest("metricsDone", false);
+        // Probes (health checks, readiness) are counted on their own: they are not users.
         app.addHook("onRequest", (request, reply, done) => {
             reply.header("x-request-id", request.id);
-            metrics.httpStarted();
+            if (request.routeOptions.config.probe === true) request.metricsDone = true;
+            else metrics.httpStarted();
             done();
         });
         app.addHook("onResponse", (request, reply, done) => {
@@ -109,6 +115,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
                 request.metricsDone = true;
                 metrics.httpEnded();
                 metrics.httpFinished(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+            } else if (request.routeOptions.config.probe === true) {
+                metrics.probeFinished(request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode);
             }
             done();
         });
@@ -156,9 +164,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         reply.code(404).send({ error: "not_found", message: `no route for ${request.method} ${request.url.split("?")[0]}`, requestId: request.id });
     });
 
-    // ---- probes and metrics
-    app.get("/healthz", async () => ({ status: "ok" }));
-    app.get("/readyz", async (_request, reply) => {
+    // ---- probes (the metrics listener is apart: server.ts, metricsListener)
+    const probe = { config: { probe: true } };
+    app.get("/healthz", probe, async () => ({ status: "ok" }));
+    app.get("/readyz", probe, async (_request, reply) => {
         const [postgres, redis] = await Promise.all([deps.db.ping(1_000), deps.redis.ping()]);
         const migrated = deps.isMigrated();
         const ready = postgres && redis && migrated;
@@ -167,10 +176,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             checks: { postgres: postgres ? "up" : "down", redis: redis ? "up" : "down", migrations: migrated ? "done" : "pending" },
         });
     });
-    if (metrics.enabled) {
-        app.get("/metrics", async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
-    }
-
     // ---- business API
     app.register(
         async (api) => {

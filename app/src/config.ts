@@ -9,8 +9,13 @@ export type DatabaseTls = { readonly mode: "disable" } | { readonly mode: "verif
 
 /** Runtime configuration, read once from the environment. See README "Configuration". */
 export interface AppConfig {
-    /** HTTP port. @default 3000 */
+    /** HTTP port of the API and the probes. @default 3000 */
     readonly port: number;
+    /**
+     * Port of the metrics listener (`GET /metrics` only), apart from the API so the load balancer,
+     * which registers only `port`, can never reach it. `0`: any free port. @default 9464
+     */
+    readonly metricsPort: number;
     /** Listen address. @default "0.0.0.0" */
     readonly host: string;
     /** PostgreSQL connection URL, including the password when `DATABASE_PASSWORD` is set. Never log it: use {@link redactUrl}. */
@@ -27,7 +32,7 @@ export interface AppConfig {
     readonly slowQueryMs: number;
     /** pino level. @default "info" */
     readonly logLevel: LogLevel;
-    /** Collect metrics and serve `/metrics`. @default true */
+    /** Collect metrics and serve `/metrics` on `metricsPort`. @default true */
     readonly metricsEnabled: boolean;
     /** Serve `/api/faults/...` (chosen 5xx, added latency) for alert tests. @default false */
     readonly faultInjection: boolean;
@@ -44,6 +49,9 @@ export interface AppConfig {
     /** Longest wait for in-flight requests on SIGTERM before exiting anyway (with code 1). @default 25000 */
     readonly shutdownTimeoutMs: number;
 }
+
+/** The metrics listener's port unless `METRICS_PORT` says otherwise (Prometheus' default port allocations list 9464 for OpenTelemetry's Prometheus exporter). */
+export const DEFAULT_METRICS_PORT = 9464;
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -171,8 +179,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
         throw new ConfigError(`\`LOG_LEVEL\` must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
     }
+    const port = int(env, "PORT", 3000, 0, 65535);
+    const metricsPort = int(env, "METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535);
+    if (metricsPort !== 0 && metricsPort === port) {
+        throw new ConfigError(`\`METRICS_PORT\` must differ from \`PORT\` (${port}): the metrics listener is kept apart from the API the load balancer reaches`);
+    }
     return {
-        port: int(env, "PORT", 3000, 0, 65535),
+        port,
+        metricsPort,
         host: str(env, "HOST") ?? "0.0.0.0",
         // Not trimmed: a password may legitimately start or end with whitespace.
         databaseUrl: withPassword(databaseUrl, env.DATABASE_PASSWORD || undefined, "DATABASE_URL", "DATABASE_PASSWORD"),

@@ -18,6 +18,8 @@ export interface AppMetrics {
     httpAborted(method: string, route: string): void;
     /** Count and time a completed request. */
     httpFinished(method: string, route: string, statusCode: number, seconds: number): void;
+    /** Count a probe (`PROBE_ROUTES`): kept out of the request metrics, which measure users. */
+    probeFinished(route: string, statusCode: number): void;
     dbQuery(operation: DbOperation, seconds: number, slow: boolean): void;
     dbConnectionError(): void;
     cacheHit(cache: CacheName): void;
@@ -28,6 +30,14 @@ export interface AppMetrics {
     bindPool(pool: PoolStats): void;
     bindRedis(isConnected: () => boolean, activeSessions: () => Promise<number | undefined>): void;
 }
+
+/**
+ * Routes that probes call, not users: the load balancer's and the container's health checks
+ * (`/healthz`), readiness (`/readyz`). Their requests are counted only in
+ * `koronet_http_probe_requests_total`, so they neither dilute the 5xx ratio and the latency
+ * percentiles nor make up traffic when no user is there. `/metrics` is served apart, on its own port.
+ */
+export const PROBE_ROUTES = ["/healthz", "/readyz"] as const;
 
 /** `operation` label values of the PostgreSQL metrics: one per statement the server runs. */
 export const DB_OPERATIONS = [
@@ -104,6 +114,12 @@ class PromMetrics implements AppMetrics {
                 series.pending = 0;
             }
         },
+    });
+    private readonly probeRequests = new Counter({
+        name: "koronet_http_probe_requests_total",
+        help: "Health and readiness probe requests by route and status code (not in koronet_http_requests_total)",
+        labelNames: ["route", "status_code"] as const,
+        registers: [this.registry],
     });
     private readonly httpDuration = new SeriesHistogram("koronet_http_request_duration_seconds", "HTTP request duration in seconds", HTTP_DURATION_BUCKETS, this.registry);
     private readonly httpInFlight: Gauge = new Gauge({
@@ -235,6 +251,10 @@ class PromMetrics implements AppMetrics {
         this.httpDuration.observe(series.duration, seconds);
     }
 
+    probeFinished(route: string, statusCode: number): void {
+        this.probeRequests.inc({ route, status_code: String(statusCode) });
+    }
+
     dbQuery(operation: DbOperation, seconds: number, slow: boolean): void {
         this.dbQueryDuration.observe({ operation }, seconds);
         if (slow) this.dbSlowQueries.inc({ operation });
@@ -288,6 +308,7 @@ class NoopMetrics implements AppMetrics {
     httpEnded = noop;
     httpAborted = noop;
     httpFinished = noop;
+    probeFinished = noop;
     dbQuery = noop;
     dbConnectionError = noop;
     cacheHit = noop;

@@ -1,3 +1,6 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 
@@ -16,6 +19,8 @@ export interface RunningServer {
     readonly metrics: AppMetrics;
     /** Base URL it listens on, e.g. http://127.0.0.1:3000. */
     readonly url: string;
+    /** Base URL of the metrics listener (`GET /metrics`), e.g. http://127.0.0.1:9464; undefined with metrics off. */
+    readonly metricsUrl: string | undefined;
     /** Resolves once schema migrations are applied (they retry until PostgreSQL answers). */
     readonly migrated: Promise<void>;
     /** Stop accepting, let in-flight requests finish, then close the pools. */
@@ -84,10 +89,18 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
     });
     await app.listen({ port: config.port, host: config.host });
     const { port } = app.server.address() as { port: number };
+    let metricsServer: Server | undefined;
+    try {
+        metricsServer = metrics.enabled ? await metricsListener(metrics, config.metricsPort, config.host, log) : undefined;
+    } catch (err) {
+        await app.close();
+        throw err;
+    }
     return {
         app,
         metrics,
         url: `http://127.0.0.1:${port}`,
+        metricsUrl: metricsServer ? `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}` : undefined,
         migrated,
         close: async () => {
             draining = true;
@@ -96,7 +109,48 @@ export async function startServer(config: AppConfig, log: Logger): Promise<Runni
                 await app.close();
             } finally {
                 clearInterval(sweep);
+                // Scrapes go on while requests drain; the metrics listener closes last.
+                if (metricsServer) await closeNow(metricsServer);
             }
         },
     };
+}
+
+/**
+ * The metrics listener: `GET /metrics` (and HEAD) on its own port, nothing else. The load balancer's
+ * target group registers only the API port, so it can never forward a request here, and the task's
+ * security group admits only Prometheus on this port. A plain node:http server: it has one route and
+ * must not show up in the request metrics it serves.
+ */
+async function metricsListener(metrics: AppMetrics, port: number, host: string, log: Logger): Promise<Server> {
+    const server = createServer((req, res) => {
+        const path = (req.url ?? "/").split("?")[0];
+        if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
+            res.writeHead(404, { "content-type": "text/plain" }).end("not found: this port serves GET /metrics only\n");
+            return;
+        }
+        metrics.render().then(
+            (body) => res.writeHead(200, { "content-type": metrics.contentType }).end(req.method === "HEAD" ? undefined : body),
+            (err: unknown) => {
+                log.error({ err }, "rendering metrics failed");
+                res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n");
+            },
+        );
+    });
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+    log.info({ port: (server.address() as AddressInfo).port }, "metrics listener started");
+    return server;
+}
+
+function closeNow(server: Server): Promise<void> {
+    return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+    });
 }

@@ -11,6 +11,7 @@ describe("configuration", () => {
     it("defaults to port 3000, metrics on, fault injection off, 500 ms slow-query threshold", () => {
         const c = loadConfig(base);
         assert.equal(c.port, 3000);
+        assert.equal(c.metricsPort, 9464);
         assert.equal(c.metricsEnabled, true);
         assert.equal(c.faultInjection, false);
         assert.equal(c.slowQueryMs, 500);
@@ -62,6 +63,8 @@ describe("configuration", () => {
         ["missing REDIS_URL", { DATABASE_URL: base.DATABASE_URL }, /`REDIS_URL` is required/],
         ["non-postgres DATABASE_URL", { ...base, DATABASE_URL: "mysql://x" }, /`DATABASE_URL` must start with postgres/],
         ["non-numeric PORT", { ...base, PORT: "http" }, /`PORT` must be a whole number/],
+        ["METRICS_PORT equal to PORT", { ...base, PORT: "8080", METRICS_PORT: "8080" }, /`METRICS_PORT` must differ from `PORT` \(8080\)/],
+        ["METRICS_PORT out of range", { ...base, METRICS_PORT: "70000" }, /`METRICS_PORT` must be between 0 and 65535, got 70000/],
         ["out-of-range SLOW_QUERY_MS", { ...base, SLOW_QUERY_MS: "0" }, /`SLOW_QUERY_MS` must be between 1 and/],
         ["unknown LOG_LEVEL", { ...base, LOG_LEVEL: "loud" }, /`LOG_LEVEL` must be one of/],
         ["non-boolean METRICS_ENABLED", { ...base, METRICS_ENABLED: "maybe" }, /`METRICS_ENABLED` must be true or false/],

@@ -16,6 +16,13 @@ export interface TestServer extends RunningServer {
 }
 
 const running = new Set<TestServer>();
+/** Metrics listener of each server, by its API base URL (`scrape(base)` reads it there). */
+const metricsUrls = new Map<string, string>();
+
+/** Tell `scrape` where the metrics listener of a server started elsewhere (its own process) is. */
+export function registerMetricsUrl(base: string, metricsUrl: string): void {
+    metricsUrls.set(base, metricsUrl);
+}
 
 /**
  * Start the server in-process against real PostgreSQL and Redis (the shared ones unless given), with
@@ -32,6 +39,7 @@ export async function startTestServer(
         DATABASE_PASSWORD: pg.password,
         REDIS_URL: redis.url,
         PORT: "0",
+        METRICS_PORT: "0",
         HOST: "127.0.0.1",
         LOG_LEVEL: "info",
         ...env,
@@ -56,6 +64,7 @@ export async function startTestServer(
         },
     };
     running.add(testServer);
+    if (server.metricsUrl !== undefined) metricsUrls.set(server.url, server.metricsUrl);
     if (deps.waitForMigrations ?? true) await server.migrated;
     return testServer;
 }
@@ -130,8 +139,11 @@ export function parseTypes(text: string): Map<string, string> {
     return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
+/** Scrape the metrics listener of the server whose API is at `base`. */
 export async function scrape(base: string): Promise<string> {
-    const res = await fetch(`${base}/metrics`);
+    const metricsUrl = metricsUrls.get(base);
+    if (metricsUrl === undefined) throw new Error(`no metrics listener known for ${base} (metrics off, or not started by startTestServer)`);
+    const res = await fetch(`${metricsUrl}/metrics`);
     if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
     return res.text();
 }

@@ -87,22 +87,22 @@ describe("metrics", () => {
     it("tracks in-flight requests", async () => {
         const server = await startTestServer({ FAULT_INJECTION: "true" });
         const slow = call(server.url, "GET", "/api/faults/latency/1500");
-        // The scrape itself is in flight too.
-        await waitFor("two requests in flight", async () => (await metric(server.url, "koronet_http_requests_in_flight")) === 2);
+        // Scrapes go to the metrics listener: they are not requests of the API.
+        await waitFor("one request in flight", async () => (await metric(server.url, "koronet_http_requests_in_flight")) === 1);
         await slow;
-        assert.equal(await metric(server.url, "koronet_http_requests_in_flight"), 1);
+        assert.equal(await metric(server.url, "koronet_http_requests_in_flight"), 0);
     });
 
     it("counts a request the client abandons as 499 and takes it off the in-flight gauge", async () => {
         const server = await startTestServer({ FAULT_INJECTION: "true" });
         const abort = new AbortController();
         const abandoned = fetch(`${server.url}/api/faults/latency/1000`, { signal: abort.signal }).catch(() => "aborted");
-        await waitFor("the request to be in flight", async () => (await metric(server.url, "koronet_http_requests_in_flight")) === 2);
+        await waitFor("the request to be in flight", async () => (await metric(server.url, "koronet_http_requests_in_flight")) === 1);
         abort.abort();
         assert.equal(await abandoned, "aborted");
         const labels = { route: "/api/faults/latency/:ms", status_code: "499" };
         await waitFor("the abandoned request to be counted", async () => (await metric(server.url, "koronet_http_requests_total", labels)) === 1);
-        assert.equal(await metric(server.url, "koronet_http_requests_in_flight"), 1);
+        assert.equal(await metric(server.url, "koronet_http_requests_in_flight"), 0);
     });
 
     it("counts slow queries above SLOW_QUERY_MS and times every query", async () => {
@@ -150,5 +150,42 @@ describe("metrics", () => {
         assert.equal((await call(server.url, "GET", "/api/items")).status, 200);
         assert.equal((await fetch(`${server.url}/metrics`)).status, 404);
         assert.equal(server.metrics.enabled, false);
+        assert.equal(server.metricsUrl, undefined, "no metrics listener");
+    });
+
+    it("keeps probes out of the request metrics: health checks and readiness count only in koronet_http_probe_requests_total", async () => {
+        const server = await startTestServer();
+        const before = await scrape(server.url);
+        for (let i = 0; i < 5; i++) {
+            assert.equal((await call(server.url, "GET", "/healthz")).status, 200);
+            assert.equal((await call(server.url, "GET", "/readyz")).status, 200);
+        }
+        const after = await scrape(server.url);
+        for (const name of ["koronet_http_requests_total", "koronet_http_request_duration_seconds_count"]) {
+            assert.equal(valueOf(after, name), valueOf(before, name), `${name} moved with probes only`);
+        }
+        assert.equal(valueOf(after, "koronet_http_probe_requests_total", { route: "/healthz", status_code: "200" }) - valueOf(before, "koronet_http_probe_requests_total", { route: "/healthz", status_code: "200" }), 5);
+        assert.equal(valueOf(after, "koronet_http_probe_requests_total", { route: "/readyz", status_code: "200" }) - valueOf(before, "koronet_http_probe_requests_total", { route: "/readyz", status_code: "200" }), 5);
+        // A user request still counts, and so does one that matches no route (a scanner).
+        await call(server.url, "GET", "/api/items");
+        await call(server.url, "GET", "/wp-login.php");
+        const users = await scrape(server.url);
+        assert.equal(valueOf(users, "koronet_http_requests_total") - valueOf(after, "koronet_http_requests_total"), 2);
+        assert.equal(valueOf(users, "koronet_http_requests_total", { route: "unmatched", status_code: "404" }) - valueOf(after, "koronet_http_requests_total", { route: "unmatched", status_code: "404" }), 1);
+    });
+
+    it("serves /metrics on the metrics listener only: the API port (what the load balancer reaches) answers 404", async () => {
+        const server = await startTestServer();
+        assert.ok(server.metricsUrl !== undefined && server.metricsUrl !== server.url);
+        const onApi = await call(server.url, "GET", "/metrics");
+        assert.equal(onApi.status, 404);
+        assert.equal(onApi.body.error, "not_found");
+        const onMetrics = await fetch(`${server.metricsUrl}/metrics`);
+        assert.equal(onMetrics.status, 200);
+        assert.match(onMetrics.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+        assert.match(await onMetrics.text(), /^# HELP koronet_/m);
+        // Nothing else lives there: not the API, not the probes.
+        for (const p of ["/", "/healthz", "/api/items", "/metrics/extra"]) assert.equal((await fetch(`${server.metricsUrl}${p}`)).status, 404, p);
+        assert.equal((await fetch(`${server.metricsUrl}/metrics`, { method: "POST" })).status, 404);
     });
 });

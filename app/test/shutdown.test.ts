@@ -3,13 +3,14 @@ import * as path from "node:path";
 
 import { freePort, probeHttp } from "../../e2e/services/net";
 import { startProcess, type ManagedProcess } from "../../e2e/services/process";
-import { call, metric, waitFor } from "./helpers";
+import { call, metric, registerMetricsUrl, waitFor } from "./helpers";
 import { services } from "./setup";
 
 /** The real entry point (src/main.ts) in its own process, so SIGTERM and the exit code are real. */
 async function startAppProcess(env: Record<string, string>): Promise<{ proc: ManagedProcess; base: string }> {
     const { pg, redis } = services();
     const port = await freePort();
+    const metricsPort = await freePort();
     const proc = await startProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
         name: "koronet-web",
         cwd: path.join(__dirname, ".."),
@@ -19,6 +20,7 @@ async function startAppProcess(env: Record<string, string>): Promise<{ proc: Man
             DATABASE_PASSWORD: pg.password,
             REDIS_URL: redis.url,
             PORT: String(port),
+            METRICS_PORT: String(metricsPort),
             HOST: "127.0.0.1",
             LOG_LEVEL: "info",
             ...env,
@@ -26,7 +28,9 @@ async function startAppProcess(env: Record<string, string>): Promise<{ proc: Man
         readyCheck: () => probeHttp(port, "/readyz"),
         timeoutMs: 30_000,
     });
-    return { proc, base: `http://127.0.0.1:${port}` };
+    const base = `http://127.0.0.1:${port}`;
+    registerMetricsUrl(base, `http://127.0.0.1:${metricsPort}`);
+    return { proc, base };
 }
 
 describe("graceful shutdown (separate process)", () => {
@@ -41,8 +45,7 @@ describe("graceful shutdown (separate process)", () => {
         proc = started.proc;
         const { base } = started;
         const inFlight = call(base, "GET", "/api/slow?ms=1500");
-        // 2 = the slow request + the scrape asking.
-        await waitFor("the slow request to be in flight", async () => (await metric(base, "koronet_http_requests_in_flight")) === 2);
+        await waitFor("the slow request to be in flight", async () => (await metric(base, "koronet_http_requests_in_flight")) === 1);
 
         proc.kill("SIGTERM");
         await waitFor("the shutdown to begin", async () => proc!.logTail(100_000).includes('"msg":"shutting down: draining in-flight requests"'));

@@ -63,6 +63,8 @@ export class Cluster extends pulumi.ComponentResource {
     /** Security group of the container instances; host-network daemons listen behind it. */
     public readonly instanceSecurityGroupId: pulumi.Output<string>;
     public readonly namespaceId: pulumi.Output<string>;
+    /** ARN of the Cloud Map namespace (IAM: `servicediscovery:DiscoverInstances` names it). */
+    public readonly namespaceArn: pulumi.Output<string>;
     public readonly namespaceName: string;
     public readonly autoScalingGroupName: pulumi.Output<string>;
     /**
@@ -159,6 +161,7 @@ export class Cluster extends pulumi.ComponentResource {
         this.ec2CapacityProviderName = capacityProvider.name;
         this.instanceSecurityGroupId = instanceSg.id;
         this.namespaceId = namespace.id;
+        this.namespaceArn = namespace.arn;
         this.namespaceName = args.namespace;
         this.autoScalingGroupName = asg.name;
         this.registerOutputs({
@@ -167,6 +170,7 @@ export class Cluster extends pulumi.ComponentResource {
             ec2CapacityProviderName: this.ec2CapacityProviderName,
             instanceSecurityGroupId: this.instanceSecurityGroupId,
             namespaceId: this.namespaceId,
+            namespaceArn: this.namespaceArn,
             autoScalingGroupName: this.autoScalingGroupName,
             capacityProviders: this.capacityProviders,
         });

@@ -190,6 +190,14 @@ export const IMAGE_FACTS = {
         accounts: { grafana: 472 },
         directories: [{ path: "/var/lib/grafana", uid: 472, gid: 0, mode: 0o770, volume: true }, tmp(true)],
     },
+    // The Cloud Map discovery sidecar (cloudmap-sd/Dockerfile): on the Node 24 base, as the `node` user, no VOLUME.
+    "cloudmap-sd": {
+        ref: { built: "cloudmap-sd-image" },
+        dockerfile: { path: "cloudmap-sd/Dockerfile" },
+        user: { uid: 1000, gid: 1000 },
+        accounts: { node: 1000 },
+        directories: [],
+    },
     "postgres-exporter": {
         ref: { built: "postgres-exporter-image" },
         dockerfile: { path: "components/monitoring/postgres-exporter/image.Dockerfile" },
@@ -257,6 +265,8 @@ export const CONTAINER_FILESYSTEMS: Readonly<Record<string, ContainerFacts>> = {
         ],
     },
     "postgres-exporter": { image: "postgres-exporter", writes: [] },
+    // Logs to stdout; no temporary files (node:http and the AWS SDK write none).
+    "cloudmap-sd": { image: "cloudmap-sd", writes: [] },
     "redis-exporter": { image: "redis-exporter", writes: [] },
     "node-exporter": { image: "node-exporter", writes: [] },
     cadvisor: {

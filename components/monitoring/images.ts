@@ -28,6 +28,8 @@ export const PORTS = {
     redisExporter: 9121,
     postgresExporter: 9187,
     alertmanager: 9093,
+    /** The Cloud Map discovery sidecar in the Prometheus task (cloudmap-sd/), on loopback. */
+    cloudmapSd: 9099,
 } as const;
 
 /**

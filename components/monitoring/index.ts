@@ -23,6 +23,7 @@ import { webSidecars, WEB_DIAGNOSTICS_ENV } from "./sidecars";
 import { TLS_POLICY } from "../service";
 
 export { IMAGES, PORTS, HOST_ACCESS_CONTAINERS } from "./images";
+export { DISCOVERY, DISCOVERY_SIDECAR_URL, cloudMapSdUrl } from "./prometheus/config";
 export { CADVISOR, HOST_DAEMONS, NODE_EXPORTER, hostDaemonContainer, hostDaemonVolumes, type HostDaemon, type HostMount } from "./host-exporters";
 export { renderPrometheusConfig, prometheusConfig, SCRAPE_JOBS, type PrometheusConfigInput, type PrometheusTargets } from "./prometheus/config";
 export { renderPrometheusRules, RULES_FILE_NAME } from "./prometheus/rules";
@@ -40,7 +41,8 @@ export interface WebTelemetryArgs {
     readonly clusterName: pulumi.Input<string>;
     /** Physical name the web server's ECS service gets (see `pinServiceName`): the `ServiceName` dimension. */
     readonly serviceName: string;
-    readonly appPort: number;
+    /** The web server's metrics port, which the app-metrics sidecar scrapes on localhost. */
+    readonly metricsPort: number;
 }
 
 /**
@@ -67,7 +69,7 @@ export class WebTelemetry extends pulumi.ComponentResource {
             region: p.region,
             clusterName: args.clusterName,
             serviceName: args.serviceName,
-            appPort: args.appPort,
+            metricsPort: args.metricsPort,
             fileLogGroupName: files.name,
             fileLogGroupArn: files.arn,
             emfLogGroupName: emf.name,
@@ -100,7 +102,7 @@ export function pinServiceName(logicalName: string, physicalName: string): pulum
 export interface MonitoringLayerArgs {
     /** `koronet:monitoring` (validated). */
     readonly config: MonitoringConfig;
-    readonly placement: EcsPlacement & { readonly namespaceName: string };
+    readonly placement: EcsPlacement & { readonly namespaceName: string; readonly namespaceArn: pulumi.Input<string> };
     readonly vpcId: pulumi.Input<string>;
     readonly clusterName: pulumi.Input<string>;
     /** EC2 capacity (Prometheus, host exporters). */
@@ -123,9 +125,12 @@ export interface MonitoringLayerArgs {
     readonly publicSubnetIds: pulumi.Input<string[]>;
     /** Deletion protection of Grafana's load balancer (as the app's). */
     readonly loadBalancerDeletionProtection: boolean;
-    /** The web server, for the CloudWatch dashboard. */
+    /** The web server: its dashboard dimensions, its metrics port, and its Cloud Map service (the discovery sidecar lists its tasks). */
     readonly web: {
         readonly serviceName: pulumi.Input<string>;
+        /** The port Prometheus scrapes (`koronet:service.metricsPort`). */
+        readonly metricsPort: number;
+        readonly discoveryServiceArn: pulumi.Input<string>;
         readonly loadBalancerArnSuffix: pulumi.Input<string>;
         readonly targetGroupArnSuffix: pulumi.Input<string>;
     };
@@ -158,8 +163,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     public readonly grafanaUrl: pulumi.Output<string>;
     /** Grafana's load balancer (CloudWatch `LoadBalancer` dimension). */
     public readonly grafanaLoadBalancerArnSuffix: pulumi.Output<string>;
-    /** The port Prometheus scrapes the web server's metrics on (its rendered scrape config). */
-    public readonly appScrapePort: number = DISCOVERY.koronet.port;
+    /** The port Prometheus scrapes the web server's metrics on (its rendered scrape config): the metrics port. */
+    public readonly appScrapePort: number;
     /** In-VPC address of Prometheus (Cloud Map). */
     public readonly prometheusAddress: string;
     public readonly prometheusSecurityGroupId: pulumi.Output<string>;
@@ -176,6 +181,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:monitoring:MonitoringLayer", name, {}, opts);
         validateMonitoringArgs(args);
+        this.appScrapePort = args.web.metricsPort;
         const parent = { parent: this };
         const cfg = args.config;
         const p = args.placement;
@@ -184,6 +190,8 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         const promSize = args.prometheusSize ?? { cpu: 512, memory: 1536 };
         const egressAll = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs, image pulls, scrape and data-store traffic" }];
         const image = (key: string) => new ContainerImage(`${name}-${key}-image`, { context: args.buildContexts?.[key] ?? `${args.renderedDir}/${key}`, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
+        // The discovery sidecar's image, built from its own package (cloudmap-sd/), like the web server's.
+        const sdImage = new ContainerImage(`${name}-cloudmap-sd-image`, { context: CLOUDMAP_SD_CONTEXT, platform, kmsKeyArn: p.kmsKeyArn }, parent).imageRef;
 
         // ── Security groups ──────────────────────────────────────────────────────────────────
         const grafanaHttps = cfg.grafana.certificateArn !== undefined;
@@ -235,9 +243,30 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 description: `${key} (host network) from Prometheus`,
             }, parent);
         }
+        // ── Host exporters: DAEMON on the EC2 capacity, host network, read-only host mounts ──
+        // Containers, flags, mounts and PID namespace: host-exporters.ts (also what e2e runs).
+        const daemon = (d: HostDaemon): EcsServiceResult =>
+            ecsService(`${name}-${d.key}`, {
+                placement: p,
+                cpu: 128,
+                memory: d.memory,
+                securityGroupIds: [],
+                launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "host" },
+                schedulingStrategy: "DAEMON",
+                pidMode: d.pidMode,
+                discoveryName: DISCOVERY[d.discovery].name,
+                volumes: hostDaemonVolumes(d),
+                containers: [hostDaemonContainer(d)],
+            }, this);
+        const nodeExporter = daemon(NODE_EXPORTER);
+        const cadvisor = daemon(CADVISOR);
+
         // ── Prometheus ───────────────────────────────────────────────────────────────────────
         let workspace: aws.amp.Workspace | undefined;
-        const promStatements: PolicyStatement[] = [];
+        // The discovery sidecar lists the tasks of the services with more than 8 possible tasks
+        // (prometheus/config.ts DISCOVERY, via "api"): the web server and the host daemons.
+        const discovered = [args.web.discoveryServiceArn, nodeExporter.discovery?.arn, cadvisor.discovery?.arn].filter((a): a is NonNullable<typeof a> => a !== undefined);
+        const promStatements: PolicyStatement[] = [discoverInstancesStatement(p.namespaceArn, discovered)];
         if (cfg.prometheus.remoteWrite) {
             workspace = new aws.amp.Workspace(`${name}-amp`, { alias: `${args.namePrefix}-prometheus`, kmsKeyArn: p.kmsKeyArn }, parent);
             promStatements.push({ Sid: "RemoteWrite", Action: "aps:RemoteWrite", Resource: workspace.arn });
@@ -278,7 +307,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 mountPoints: [{ sourceVolume: "tsdb", containerPath: "/prometheus" }, { sourceVolume: "run", containerPath: "/run/prometheus" }],
                 healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`], interval: 15, timeout: 5, retries: 3, startPeriod: 60 },
                 stopTimeout: 60,
-            }],
+            }, cloudMapSdContainer({ image: sdImage, namespace: ns, region: p.region })],
         }, this);
 
         // ── Grafana ──────────────────────────────────────────────────────────────────────────
@@ -366,24 +395,6 @@ export class MonitoringLayer extends pulumi.ComponentResource {
                 mountPoints: [{ sourceVolume: "data", containerPath: "/var/lib/grafana" }, { sourceVolume: "tmp", containerPath: "/tmp" }],
             }],
         }, this);
-
-        // ── Host exporters: DAEMON on the EC2 capacity, host network, read-only host mounts ──
-        // Containers, flags, mounts and PID namespace: host-exporters.ts (also what e2e runs).
-        const daemon = (d: HostDaemon): EcsServiceResult =>
-            ecsService(`${name}-${d.key}`, {
-                placement: p,
-                cpu: 128,
-                memory: d.memory,
-                securityGroupIds: [],
-                launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "host" },
-                schedulingStrategy: "DAEMON",
-                pidMode: d.pidMode,
-                discoveryName: DISCOVERY[d.discovery].name,
-                volumes: hostDaemonVolumes(d),
-                containers: [hostDaemonContainer(d)],
-            }, this);
-        const nodeExporter = daemon(NODE_EXPORTER);
-        const cadvisor = daemon(CADVISOR);
 
         // ── Data-store exporters (Fargate), pointed at the stack's data-store mode ──────────
         const pg = args.dataStores.postgres;
@@ -488,6 +499,53 @@ const DISCOVERY_PROMETHEUS = "prometheus";
  */
 export function prometheusDeployment(replicas: number): { minimumHealthyPercent: number; maximumPercent: number } {
     return { minimumHealthyPercent: replicas <= 1 ? 0 : Math.floor(((replicas - 1) / replicas) * 100), maximumPercent: 100 };
+}
+
+/** Build context of the discovery sidecar's image (its own package, project-relative). */
+export const CLOUDMAP_SD_CONTEXT = "cloudmap-sd";
+
+/**
+ * `servicediscovery:DiscoverInstances` on the namespace and the services the sidecar lists. The
+ * action takes both resource types, each required ("namespace*", "service*"), with the condition keys
+ * `servicediscovery:NamespaceName` and `servicediscovery:ServiceName`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudmap.html); the
+ * namespace condition states the same scope a second way.
+ */
+export function discoverInstancesStatement(namespaceArn: pulumi.Input<string>, serviceArns: readonly pulumi.Input<string>[]): PolicyStatement {
+    return { Sid: "DiscoverTasksInCloudMap", Action: "servicediscovery:DiscoverInstances", Resource: [namespaceArn, ...serviceArns] };
+}
+
+/**
+ * The discovery sidecar (cloudmap-sd/) in the Prometheus task: Prometheus' `http_sd_configs` ask it on
+ * 127.0.0.1 (one network namespace in awsvpc: no security group rule), it asks Cloud Map over HTTPS
+ * with the task role. Not essential: Prometheus outlives it (its targets stay as last discovered) and
+ * ECS restarts it in place (container restart policy,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html).
+ */
+export function cloudMapSdContainer(a: { image: pulumi.Input<string>; namespace: string; region: string }): ContainerDefinition {
+    return {
+        name: "cloudmap-sd",
+        image: a.image,
+        // The image's `node` user; it writes nothing (read-only root, no volume).
+        user: "1000:1000",
+        essential: false,
+        memoryReservation: 64,
+        restartPolicy: { enabled: true, restartAttemptPeriod: 60 },
+        environment: [
+            { name: "CLOUDMAP_NAMESPACE", value: a.namespace },
+            { name: "AWS_REGION", value: a.region },
+            { name: "LISTEN_HOST", value: "127.0.0.1" },
+            { name: "LISTEN_PORT", value: String(PORTS.cloudmapSd) },
+        ],
+        healthCheck: {
+            command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${PORTS.cloudmapSd}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+            interval: 15,
+            timeout: 5,
+            retries: 3,
+            startPeriod: 10,
+        },
+        stopTimeout: 10,
+    };
 }
 
 function mapValues<K extends string, V, W>(o: Record<K, V>, f: (v: V) => W): Record<K, W> {

@@ -57,8 +57,8 @@ export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput 
         scrapeIntervalSeconds: m.scrapeIntervalSeconds,
         evaluationIntervalSeconds: m.evaluationIntervalSeconds,
         targets: { kind: "cloudMap", namespace: ns },
-        // The web server's port is configurable: Prometheus scrapes the one the tasks listen on.
-        webPort: ctx.config.service.port,
+        // Prometheus scrapes the web server's metrics port, which no target group registers.
+        webMetricsPort: ctx.config.service.metricsPort,
         // The store each exporter watches: RDS/ElastiCache identifiers (components/datastores names
         // them `<project>-<stack>-postgres|redis`) or the in-cluster Cloud Map name.
         dataStoreInstances: managed

@@ -2,7 +2,7 @@
  * Sidecars of the web server task, both the pinned CloudWatch agent:
  * - `cloudwatch-agent` (logs): ships the task's file logs — Node's diagnostic reports written on a
  *   fatal error or uncaught exception into the shared `/tmp` volume — to their own log group. Application stdout already reaches CloudWatch Logs through the awslogs driver.
- * - `app-metrics`: the agent's Prometheus scrape of `127.0.0.1:<port>/metrics` with Embedded Metric
+ * - `app-metrics`: the agent's Prometheus scrape of `127.0.0.1:<metrics port>/metrics` with Embedded Metric
  *   Format output, so the app's metrics land in CloudWatch Metrics under `Koronet/App` with the
  *   dimensions `ClusterName`, `ServiceName` (docs/CONTRACTS.md). Chosen over ADOT because the
  *   CloudWatch agent is already the log shipper here (one image, one config language), and EMF
@@ -43,8 +43,8 @@ export interface SidecarArgs {
     readonly clusterName: pulumi.Input<string>;
     /** Physical name of the web server's ECS service (dimension `ServiceName`). */
     readonly serviceName: string;
-    /** Web server port. */
-    readonly appPort: number;
+    /** The web server's metrics port (`GET /metrics`; the API port answers 404 there). */
+    readonly metricsPort: number;
     /** Log group for the task's file logs (diagnostic reports). */
     readonly fileLogGroupName: pulumi.Input<string>;
     readonly fileLogGroupArn: pulumi.Input<string>;
@@ -65,13 +65,13 @@ export interface Sidecars {
 }
 
 /** The agent's Prometheus scrape config (the app only, on loopback, labelled with the contract's dimensions). */
-export function appMetricsScrapeConfig(a: { clusterName: string; serviceName: string; appPort: number; scrapeIntervalSeconds: number }): string {
+export function appMetricsScrapeConfig(a: { clusterName: string; serviceName: string; metricsPort: number; scrapeIntervalSeconds: number }): string {
     return stringify({
         global: { scrape_interval: `${a.scrapeIntervalSeconds}s`, scrape_timeout: "10s" },
         scrape_configs: [{
             job_name: "koronet",
             metrics_path: "/metrics",
-            static_configs: [{ targets: [`127.0.0.1:${a.appPort}`], labels: { ClusterName: a.clusterName, ServiceName: a.serviceName } }],
+            static_configs: [{ targets: [`127.0.0.1:${a.metricsPort}`], labels: { ClusterName: a.clusterName, ServiceName: a.serviceName } }],
             // Only the published set: everything else would be a billed custom metric.
             metric_relabel_configs: [{ source_labels: ["__name__"], regex: PUBLISHED_APP_METRICS.join("|"), action: "keep" }],
         }],
@@ -149,7 +149,7 @@ export function webSidecars(args: SidecarArgs): Sidecars {
         mountPoints: [...agentMounts(name), ...(extraMounts ?? [])],
     });
     const emfConfig = pulumi.output(args.emfLogGroupName).apply((g) => JSON.stringify(appMetricsAgentConfig(g)));
-    const scrape = pulumi.output(args.clusterName).apply((c) => appMetricsScrapeConfig({ clusterName: c, serviceName: args.serviceName, appPort: args.appPort, scrapeIntervalSeconds: interval }));
+    const scrape = pulumi.output(args.clusterName).apply((c) => appMetricsScrapeConfig({ clusterName: c, serviceName: args.serviceName, metricsPort: args.metricsPort, scrapeIntervalSeconds: interval }));
     const logsConfig = pulumi.output(args.fileLogGroupName).apply((g) => JSON.stringify(logsAgentConfig(g)));
 
     const containers = [

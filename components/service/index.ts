@@ -13,8 +13,14 @@ export interface MonitoredServiceArgs {
     readonly publicSubnetIds: pulumi.Input<string[]>;
     /** Image reference (digest-pinned when built here). */
     readonly image: pulumi.Input<string>;
-    /** Container port (architecture: 3000). */
+    /** Container port of the API and the probes (architecture: 3000): what the load balancer forwards to. */
     readonly port: number;
+    /**
+     * The web server's metrics port (`METRICS_PORT`: `GET /metrics` only). No target group registers
+     * it and the load balancer's group may not reach it; only scrapers admitted with
+     * `allowMetricsScraper` (and the app-metrics sidecar on localhost) do.
+     */
+    readonly metricsPort: number;
     readonly cpu: number;
     readonly memory: number;
     readonly desiredCount: number;
@@ -63,12 +69,16 @@ export class MonitoredService extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
+    /** ARN of the Cloud Map service the tasks register in (`koronet.<namespace>`), when a namespace is given. */
+    public readonly discoveryServiceArn: pulumi.Output<string> | undefined;
     private readonly name: string;
+    private readonly metricsPort: number;
 
     constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:service:MonitoredService", name, {}, opts);
         validateServiceArgs(args);
         this.name = name;
+        this.metricsPort = args.metricsPort;
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
 
@@ -84,6 +94,7 @@ export class MonitoredService extends pulumi.ComponentResource {
         // `allowMetricsScraper`.
         const taskSg = new aws.ec2.SecurityGroup(`${name}-tasks`, {
             vpcId: args.vpcId,
+            // Unchanged when the metrics port moved off the API port: a new description replaces the group.
             description: `Koronet web server tasks: ${args.port} from the load balancer, metrics from the scrapers admitted by rule`,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
         }, parent);
@@ -179,9 +190,12 @@ export class MonitoredService extends pulumi.ComponentResource {
                     image: args.image,
                     // The image's `node` user; enforced here too so a careless image cannot run as root.
                     user: "1000:1000",
-                    portMappings: [{ containerPort: args.port, name: "http" }],
+                    // The metrics port is mapped for the scrapers in the VPC (awsvpc: the task's ENI);
+                    // the service registers only `port` with the target group.
+                    portMappings: [{ containerPort: args.port, name: "http" }, { containerPort: args.metricsPort, name: "metrics" }],
                     environment: [
                         { name: "PORT", value: String(args.port) },
+                        { name: "METRICS_PORT", value: String(args.metricsPort) },
                         { name: "NODE_ENV", value: "production" },
                         { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${pg.username}@${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
                         ...tlsEnvironment,
@@ -235,6 +249,7 @@ export class MonitoredService extends pulumi.ComponentResource {
         this.securityGroupId = taskSg.id;
         this.serviceName = web.service.name;
         this.logGroupName = web.logGroup.name;
+        this.discoveryServiceArn = web.discovery?.arn;
         this.registerOutputs({
             url: this.url,
             dnsName: this.dnsName,
@@ -248,10 +263,12 @@ export class MonitoredService extends pulumi.ComponentResource {
     }
 
     /**
-     * Admits a metrics scraper (Prometheus) to the web server tasks on the port it scrapes. The port
-     * is the scraper's (its rendered scrape config), not assumed to be the app's: the two may part.
+     * Admits a metrics scraper (Prometheus) to the web server tasks on the port it scrapes (its
+     * rendered scrape config), which must be the metrics port: admitting a scraper on the API port
+     * would mean scrapes count as requests and `/metrics` lives where the load balancer reaches.
      */
     allowMetricsScraper(key: string, securityGroupId: pulumi.Input<string>, port: number): void {
+        if (port !== this.metricsPort) throw new Error(`MonitoredService: \`allowMetricsScraper\` port ${port} is not the metrics port ${this.metricsPort}; scrapers read /metrics there only`);
         new aws.vpc.SecurityGroupIngressRule(`${this.name}-tasks-from-${key}`, {
             securityGroupId: this.securityGroupId,
             referencedSecurityGroupId: securityGroupId,
@@ -264,12 +281,13 @@ export class MonitoredService extends pulumi.ComponentResource {
 }
 
 /** Pure checks of the component's arguments; errors name the argument. */
-export function validateServiceArgs(args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port">): void {
+export function validateServiceArgs(args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port" | "metricsPort">): void {
     if (args.minCount > args.desiredCount || args.desiredCount > args.maxCount) {
         throw new Error(`MonitoredService: \`desiredCount\` (${args.desiredCount}) must lie within \`minCount\`..\`maxCount\` (${args.minCount}..${args.maxCount})`);
     }
     if (args.allowedCidrs.length === 0) throw new Error("MonitoredService: `allowedCidrs` must name who may reach the load balancer");
     if (args.port === 80 || args.port === 443) throw new Error("MonitoredService: `port` must not clash with the load balancer's listeners (80, 443)");
+    if (args.metricsPort === args.port) throw new Error(`MonitoredService: \`metricsPort\` must differ from \`port\` (${args.port}): the metrics port is kept off the load balancer`);
 }
 
 /** `arn:aws:ecs:region:acct:cluster/NAME` → `NAME` (what Application Auto Scaling's resource ID wants). */

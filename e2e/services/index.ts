@@ -47,3 +47,5 @@ export { FakePagerDuty, FakeSlack, parseSlackNotice, type PagerDutyEvent, type R
 export { APP_DIR, WebServerService, startWebServer, type WebServerOptions } from "./webserver";
 export { NetLab, requireNetLabSupport, type NetHost } from "./netns";
 export { WebhookTap, type TappedRequest, type WebhookPayload } from "./webhook-tap";
+export { FakeCloudMap, type FakeInstance } from "./cloudmap";
+export { CLOUDMAP_SD_DIR, CloudMapSdService, type CloudMapSdOptions } from "./cloudmap-sd";

@@ -40,9 +40,9 @@ export function probeTcp(port: number, opts: { host?: string; send?: string; exp
 }
 
 /** Resolve true when an HTTP GET on 127.0.0.1:`port``path` answers with a status in `okStatuses`. */
-export async function probeHttp(port: number, path: string, okStatuses: readonly number[] = [200], timeoutMs = 1_000): Promise<boolean> {
+export async function probeHttp(port: number, path: string, okStatuses: readonly number[] = [200], timeoutMs = 1_000, host = "127.0.0.1"): Promise<boolean> {
     try {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+        const res = await fetch(`http://${host}:${port}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
         await res.arrayBuffer();
         return okStatuses.includes(res.status);
     } catch {

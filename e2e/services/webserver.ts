@@ -13,7 +13,12 @@ export interface WebServerOptions {
     readonly databaseUrl: string;
     readonly databasePassword: string;
     readonly redisUrl: string;
+    /** API port. @default a free port */
     readonly port?: number;
+    /** Metrics port (`METRICS_PORT`: `GET /metrics` only, what Prometheus scrapes). @default a free port */
+    readonly metricsPort?: number;
+    /** Listen address: any 127.0.0.0/8 address (tests give each server its own, as ECS gives each task an IP). @default 127.0.0.1 */
+    readonly host?: string;
     /** Extra environment (`FAULT_INJECTION`, `SLOW_QUERY_MS`, `DB_POOL_MAX`, ...). */
     readonly env?: Readonly<Record<string, string>>;
     /** Temp dir for the runtime's caches (tsx compiles into it). @default the process's */
@@ -30,10 +35,11 @@ export interface WebServerOptions {
 export class WebServerService extends ProcessService {
     private constructor(
         readonly port: number,
+        readonly metricsPort: number,
         dir: string,
         private readonly opts: WebServerOptions,
     ) {
-        super(`koronet:${port}`, dir);
+        super(`koronet:${opts.host ?? "127.0.0.1"}:${port}`, dir);
     }
 
     static async start(opts: WebServerOptions): Promise<WebServerService> {
@@ -42,15 +48,26 @@ export class WebServerService extends ProcessService {
             throw new Error(`the web server's dependencies are not installed (${tsx} is missing): run npm ci --prefix app`);
         }
         const port = opts.port ?? (await freePort());
-        return ProcessService.started(new WebServerService(port, makeTempDir(`koronet-web-${port}`), opts));
+        const metricsPort = opts.metricsPort ?? (await freePort());
+        return ProcessService.started(new WebServerService(port, metricsPort, makeTempDir(`koronet-web-${opts.host ?? "127.0.0.1"}-${port}`), opts));
+    }
+
+    get host(): string {
+        return this.opts.host ?? "127.0.0.1";
     }
 
     get url(): string {
-        return `http://127.0.0.1:${this.port}`;
+        return `http://${this.host}:${this.port}`;
     }
 
+    /** The API (load balancer) address. */
     get target(): string {
-        return `127.0.0.1:${this.port}`;
+        return `${this.host}:${this.port}`;
+    }
+
+    /** Where Prometheus scrapes: the metrics port (`/metrics` is 404 on the API port). */
+    get metricsTarget(): string {
+        return `${this.host}:${this.metricsPort}`;
     }
 
     /** Ready once `/readyz` is 200 (restartable on the same port). */
@@ -64,7 +81,8 @@ export class WebServerService extends ProcessService {
                 ...(this.opts.cacheTmpdir !== undefined ? { TMPDIR: this.opts.cacheTmpdir } : {}),
                 NODE_ENV: "production",
                 PORT: String(this.port),
-                HOST: "127.0.0.1",
+                METRICS_PORT: String(this.metricsPort),
+                HOST: this.host,
                 DATABASE_URL: this.opts.databaseUrl,
                 DATABASE_PASSWORD: this.opts.databasePassword,
                 REDIS_URL: this.opts.redisUrl,
@@ -73,7 +91,7 @@ export class WebServerService extends ProcessService {
             },
             timeoutMs: this.opts.timeoutMs ?? 60_000,
             pollMs: 200,
-            readyCheck: () => probeHttp(this.port, "/readyz", [200], 2_000),
+            readyCheck: () => probeHttp(this.port, "/readyz", [200], 2_000, this.host),
         });
     }
 }

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ConfigError, formatConfigProblems, parseStackConfig, type ConfigProblem, type RawStackConfig } from "../../config";
+import { APP_PROBE_ROUTES } from "../../config/schema";
 import { PROJECT_ROOT, readStackConfig } from "../../scripts/offline/stack-file";
 import { runOffline } from "../../scripts/offline/run";
 import { Graph, graphWith } from "../harness";
@@ -122,6 +123,8 @@ const REJECTED: readonly Rejected[] = [
     { name: "unknown key in a concern", overrides: { "koronet:service": { replicas: 3 } }, key: "koronet:service.replicas", message: /^unknown key; allowed here: .*desiredCount/, fix: /^pulumi config rm --path koronet:service\.replicas --stack dev$/ },
     { name: "unknown top-level key", overrides: { "koronet:servce": { port: 3000 } }, key: "koronet:servce", message: /^unknown key; allowed keys: .*koronet:service/ },
     { name: "port out of range", overrides: { "koronet:service": { port: 80 } }, key: "koronet:service.port", message: /^got 80; allowed: whole numbers 1024\.\.65535 \(TCP port\)$/, fix: /--path koronet:service\.port 3000 --stack dev$/ },
+    { name: "[issue 13 #9] metrics port equal to the web port (it would be on the load balancer)", overrides: { "koronet:service": { metricsPort: 3000 } }, key: "koronet:service.metricsPort", message: /^got 3000; must differ from port \(3000\): the metrics port is kept off the load balancer$/ },
+    { name: "[issue 13 #9] a health-check path that is not a probe route (its requests would count as users)", overrides: { "koronet:service": { healthCheckPath: "/api/items" } }, key: "koronet:service.healthCheckPath", message: /^got "\/api\/items"; allowed probe routes of the web server \(it keeps them out of its request metrics\): \/healthz, \/readyz$/ },
     { name: "wrong type", overrides: { "koronet:service": { desiredCount: "two" } }, key: "koronet:service.desiredCount", message: /^got "two", not a number; allowed: whole numbers 1\.\.50/ },
     { name: "desired count below min", overrides: { "koronet:service": { minCount: 2, desiredCount: 1 } }, key: "koronet:service.desiredCount", message: /^got 1; must be >= minCount \(2\)/ },
     { name: "invalid CIDR", overrides: { "koronet:service": { allowedCidrs: ["10.0.0.0/33"] } }, key: "koronet:service.allowedCidrs.0", message: /^got "10\.0\.0\.0\/33"; must be an IPv4 CIDR block/ },
@@ -304,11 +307,20 @@ describe("stack configuration", function () {
             assert.deepEqual([...new Set(cidrs)], ["203.0.113.0/24"]);
         });
 
-        it("a custom web port: Prometheus scrapes the port the tasks listen on (it scraped 3000)", async () => {
-            const g = await graphWith("dev", { overrides: { "koronet:service": { port: 8080 } } });
-            const job = (prometheusContext(g).config.scrape_configs as { job_name: string; dns_sd_configs?: { port: number }[] }[]).find((j) => j.job_name === "koronet");
-            assert.equal(job?.dns_sd_configs?.[0]?.port, 8080);
+        it("custom web and metrics ports: the load balancer forwards to the web port, Prometheus scrapes the metrics port the tasks serve /metrics on", async () => {
+            const g = await graphWith("dev", { overrides: { "koronet:service": { port: 8080, metricsPort: 9500 } } });
+            const job = (prometheusContext(g).config.scrape_configs as { job_name: string; http_sd_configs?: { url: string }[] }[]).find((j) => j.job_name === "koronet");
+            assert.match(job?.http_sd_configs?.[0]?.url ?? "", /\/koronet\?port=9500$/);
             assert.equal(g.one("aws:lb/targetGroup:TargetGroup", "web-targets").inputs.port, 8080);
+            const web = g.containers(g.one("aws:ecs/taskDefinition:TaskDefinition", "web-task")).find((c) => c.name === "web");
+            assert.deepEqual(web?.portMappings?.map((p) => p.containerPort), [8080, 9500]);
+            assert.deepEqual([g.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "web-tasks-from-prometheus").inputs.fromPort], [9500]);
+        });
+
+        it("the load balancer's health-check path is one of the app's probe routes, which it counts apart from users (app/src/metrics.ts PROBE_ROUTES)", () => {
+            const app = readFileSync(path.join(__dirname, "..", "..", "app", "src", "metrics.ts"), "utf8");
+            const routes = /export const PROBE_ROUTES = \[([^\]]*)\]/.exec(app)?.[1]?.split(",").map((r) => r.trim().replace(/^"|"$/g, ""));
+            assert.deepEqual(routes, [...APP_PROBE_ROUTES]);
         });
 
         it("valid ciphertext in secure: values is accepted (passphrase v1: and base64 providers)", () => {

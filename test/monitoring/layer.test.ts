@@ -210,17 +210,57 @@ for (const stack of ["dev", "prod"] as const) {
             const c = containerOf("monitoring-prometheus-svc", "prometheus");
             const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task");
             const policies = (role.inputs.inlinePolicies as { policy: string }[] | undefined) ?? [];
+            // Besides the discovery sidecar's DiscoverInstances (tested below).
+            const st = parseJson<{ Statement: { Action: string; Resource: string }[] }>(policies[0]?.policy).Statement.filter((s) => !String(s.Action).startsWith("servicediscovery:"));
             if (stack === "prod") {
                 assert.equal(workspaces.length, 1);
                 assert.deepEqual(c.environment?.map((e) => e.name), ["AMP_WORKSPACE_ID"]);
-                const st = parseJson<{ Statement: { Action: string; Resource: string }[] }>(policies[0]?.policy).Statement;
                 assert.deepEqual(st.map((s) => s.Action), ["aps:RemoteWrite"]);
                 assert.match(String(st[0]?.Resource), /^arn:aws:amp:eu-west-1:\d{12}:workspace\/monitoring-amp$/);
             } else {
                 assert.equal(workspaces.length, 0);
                 assert.deepEqual(c.environment ?? [], []);
-                assert.equal(policies.length, 0);
+                assert.deepEqual(st, []);
             }
+        });
+
+        it("[issue 13 #8] runs the Cloud Map discovery sidecar in Prometheus' task: loopback only, not essential, restarted in place, the stack's namespace", () => {
+            const sd = containerOf("monitoring-prometheus-svc", "cloudmap-sd");
+            const env = Object.fromEntries((sd.environment ?? []).map((e) => [e.name, String(e.value)]));
+            assert.deepEqual(env, { CLOUDMAP_NAMESPACE: `${stack}.koronet.internal`, AWS_REGION: "eu-west-1", LISTEN_HOST: "127.0.0.1", LISTEN_PORT: "9099" });
+            assert.equal(sd.essential, false);
+            assert.deepEqual((sd as { restartPolicy?: unknown }).restartPolicy, { enabled: true, restartAttemptPeriod: 60 });
+            assert.equal(sd.portMappings, undefined, "no port mapping: only its own task reaches it");
+            assert.equal(sd.readonlyRootFilesystem, true);
+            assert.match(String(sd.image), /monitoring-cloudmap-sd-image-repo@sha256:/);
+            const img = g.ofType("docker:index/image:Image").find((i) => String(i.inputs.imageName).includes("cloudmap-sd-image-repo"));
+            assert.equal((img?.inputs.build as { context?: string }).context, "cloudmap-sd");
+        });
+
+        it("[issue 13 #8] lets the Prometheus task role DiscoverInstances on the namespace and the three services it lists, nothing else of Cloud Map", () => {
+            const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task");
+            const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy).Statement;
+            const sd = st.filter((s) => [s.Action].flat().some((a) => a.startsWith("servicediscovery:")));
+            assert.deepEqual(sd.map((s) => s.Action), ["servicediscovery:DiscoverInstances"]);
+            assert.deepEqual(sd[0]!.Resource, [
+                `arn:aws:servicediscovery:eu-west-1:123456789012:privateDnsNamespace/${stack}.koronet.internal`,
+                "arn:aws:servicediscovery:eu-west-1:123456789012:service/koronet",
+                "arn:aws:servicediscovery:eu-west-1:123456789012:service/node-exporter",
+                "arn:aws:servicediscovery:eu-west-1:123456789012:service/cadvisor",
+            ]);
+        });
+
+        it("[issue 13 #9] serves the web server's metrics on their own port: mapped in the task, registered with no target group, admitted from Prometheus only, scraped there by the app-metrics sidecar", () => {
+            const web = containerOf("web-svc", "web");
+            assert.deepEqual(web.portMappings, [{ containerPort: 3000, name: "http" }, { containerPort: 9464, name: "metrics" }]);
+            assert.ok((web.environment ?? []).some((e) => e.name === "METRICS_PORT" && e.value === "9464"));
+            assert.deepEqual((g.one(SVC, "web-svc").inputs.loadBalancers as { containerPort: number }[]).map((l) => l.containerPort), [3000]);
+            const tg = g.one("aws:lb/targetGroup:TargetGroup", "web-targets");
+            assert.equal(tg.inputs.port, 3000);
+            const fromProm = g.one(INGRESS, "web-tasks-from-prometheus");
+            assert.deepEqual([fromProm.inputs.fromPort, fromProm.inputs.toPort], [9464, 9464]);
+            const env = Object.fromEntries((containerOf("web-svc", "app-metrics").environment ?? []).map((e) => [e.name, String(e.value)]));
+            assert.match(env.PROMETHEUS_CONFIG_CONTENT ?? "", /- 127\.0\.0\.1:9464/);
         });
 
         it("adds the CloudWatch agent sidecars to the web server with scoped permissions", () => {

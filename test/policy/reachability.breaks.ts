@@ -16,6 +16,11 @@ export function without(resources: readonly PolicyResource[], type: string, name
     return { resources: copy, target };
 }
 
+/** The graph with the Prometheus image built from `context` (a folder holding a prometheus.yml). */
+export function prometheusBuiltFrom(resources: readonly PolicyResource[], context: string): Resources {
+    return mutate(resources, "docker:index/image:Image", (i) => { i.build = { ...(i.build as object), context }; }, "monitoring-prometheus-image-image").resources;
+}
+
 export const REACHABILITY_BREAKS: Breaks = {
     // A standalone rule on the app load balancer's group, whose ingress is inline.
     "reach-one-rule-style-per-direction": { stack: "dev", breakIt: (r) => {
@@ -26,6 +31,14 @@ export const REACHABILITY_BREAKS: Breaks = {
     "reach-lb-to-targets": { stack: "dev", breakIt: (r) => without(r, INGRESS, "web-tasks-from-alb", `${SERVICE}::web-svc`) },
     // Today's defect 6: the web tasks admit only the load balancer, so Prometheus cannot scrape them.
     "reach-prometheus-targets": { stack: "prod", breakIt: (r) => without(r, INGRESS, "web-tasks-from-prometheus", `${SERVICE}::web-svc`) },
+    // Issue 13 item 8: prod's web server (up to 12 tasks) found by DNS, which answers at most 8 records.
+    "reach-dns-discovery-at-most-8": { stack: "prod", breakIt: (r) => ({ resources: prometheusBuiltFrom(r, "test/policy/fixtures/prometheus-dns-koronet"), target: `${SERVICE}::web-svc` }) },
+    // Issue 13 item 9: the app's load balancer let into the web tasks' metrics port.
+    "reach-metrics-not-via-lb": { stack: "dev", breakIt: (r) => {
+        let { resources } = withResource(r, { type: INGRESS, name: "web-tasks-metrics-from-alb", inputs: { securityGroupId: "web-tasks-id", referencedSecurityGroupId: "web-alb-id", ipProtocol: "tcp", fromPort: 9464, toPort: 9464 } });
+        resources = withResource(resources, { type: EGRESS, name: "web-alb-to-tasks-metrics", inputs: { securityGroupId: "web-alb-id", referencedSecurityGroupId: "web-tasks-id", ipProtocol: "tcp", fromPort: 9464, toPort: 9464 } }).resources;
+        return { resources, target: `${SERVICE}::web-svc` };
+    } },
     "reach-grafana-datasources": { stack: "dev", breakIt: (r) => {
         const { resources } = mutate(r, SG, (i) => { i.ingress = []; }, "monitoring-prometheus");
         return { resources, target: `${SERVICE}::monitoring-prometheus-svc` };

@@ -8,7 +8,8 @@ import { describeReachability, REACHABILITY_RULES } from "../../policy/reachabil
 import { evaluate, type PolicyResource, type Violation } from "../../policy/rules";
 import { stackGraph } from "../harness";
 import { mutate, withResource, type Resources } from "./mutate";
-import { EGRESS, INGRESS, SERVICE, without } from "./reachability.breaks";
+import { EGRESS, INGRESS, SERVICE, prometheusBuiltFrom, without } from "./reachability.breaks";
+import { editContainers } from "./mutate";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 
@@ -35,7 +36,7 @@ describe("reachability model", () => {
             "monitoring-prometheus-svc -> monitoring-node-exporter-svc:9100",
             "monitoring-prometheus-svc -> monitoring-postgres-exporter-svc:9187",
             "monitoring-prometheus-svc -> monitoring-redis-exporter-svc:9121",
-            "monitoring-prometheus-svc -> web-svc:3000",
+            "monitoring-prometheus-svc -> web-svc:9464",
             "monitoring-redis-exporter-svc -> data-redis-svc:6379",
             "web-alb -> web-svc:3000",
             "web-svc -> data-postgres-svc:5432",
@@ -92,7 +93,7 @@ describe("reachability rules on broken graphs", () => {
         const { resources } = without(await dev(), INGRESS, "web-tasks-from-prometheus", "");
         const v = violations("dev", resources, "reach-prometheus-targets");
         assert.deepEqual(v.map((x) => x.resource), [`${SERVICE}::web-svc`]);
-        assert.match(v[0]!.message, /monitoring-prometheus-svc → web-svc on 3000 \(prometheus\.yml job koronet\): no ingress rule of web-svc's security groups admits monitoring-prometheus-svc/);
+        assert.match(v[0]!.message, /monitoring-prometheus-svc → web-svc on 9464 \(prometheus\.yml job koronet\): no ingress rule of web-svc's security groups admits monitoring-prometheus-svc/);
     });
 
     it("[issue 11 #7] a data-store task group without egress: no HTTPS at start, no NFS to EFS", async () => {
@@ -111,6 +112,55 @@ describe("reachability rules on broken graphs", () => {
         assert.match(v[0]!.message, /source IP 192\.168\.0\.0\/16 lies in 192\.168\.0\.0\/16 \(private \(RFC 1918\)\); monitoring-grafana-alb is internet-facing/);
     });
 
+    it("[issue 13 #8] maps each http_sd job of the rendered prometheus.yml to the ECS service of its Cloud Map service: web tasks on their metrics port, daemons on their registered port", async () => {
+        const d = describeReachability({ environment: "prod", resources: (await stackGraph("prod")).resources });
+        for (const f of [
+            "monitoring-prometheus-svc -> web-svc:9464 (prometheus.yml job koronet)",
+            "monitoring-prometheus-svc -> monitoring-node-exporter-svc:9100 (prometheus.yml job node)",
+            "monitoring-prometheus-svc -> monitoring-cadvisor-svc:8080 (prometheus.yml job cadvisor)",
+        ]) assert.ok(d.required.includes(f), f);
+    });
+
+    it("[issue 13 #8] an http_sd job whose sidecar is not in Prometheus' task, or whose URL is not the sidecar's, is reported", async () => {
+        const noSidecar = mutate(await dev(), "aws:ecs/taskDefinition:TaskDefinition", (i) => editContainers(i, (c) => { c.splice(c.findIndex((x) => x.name === "cloudmap-sd"), 1); }), "monitoring-prometheus-task").resources;
+        const v = violations("dev", noSidecar, "reach-prometheus-targets");
+        assert.deepEqual([...new Set(v.map((x) => x.resource))], [`${SERVICE}::monitoring-prometheus-svc`]);
+        assert.match(v.map((x) => x.message).join("\n"), /job koronet: its targets come from 127\.0\.0\.1:9099, where no container of monitoring-prometheus-svc's task listens/);
+        const renamed = mutate(await dev(), "aws:servicediscovery/service:Service", (i) => { i.name = "web"; }, "web-discovery").resources;
+        assert.match(violations("dev", renamed, "reach-prometheus-targets").map((x) => x.message).join("\n"), /job koronet: koronet\.dev\.koronet\.internal names no ECS service registered/);
+    });
+
+    it("[issue 13 #8] finds by DNS only services that cannot outgrow a DNS answer: 12 web tasks by DNS is a violation, the single-task exporters are not", async () => {
+        const prod = (await stackGraph("prod")).resources;
+        assert.deepEqual(violations("prod", prod, "reach-dns-discovery-at-most-8"), [], "the deployed config");
+        const v = violations("prod", prometheusBuiltFrom(prod, "test/policy/fixtures/prometheus-dns-koronet"), "reach-dns-discovery-at-most-8");
+        assert.equal(v.length, 1);
+        assert.match(v[0]!.message, /job koronet finds web-svc by DNS \(koronet\.prod\.koronet\.internal\), which can run 12 tasks: a DNS answer holds at most 8 records/);
+        // A DAEMON found by DNS counts one task per instance: prod's EC2 group may grow to 4 (fine), 9 is not.
+        const wide = mutate(prod, "aws:autoscaling/group:Group", (i) => { i.maxSize = 9; }).resources;
+        const daemons = violations("prod", prometheusBuiltFrom(wide, "test/policy/fixtures/prometheus-dns-daemons"), "reach-dns-discovery-at-most-8");
+        assert.deepEqual(daemons.map((x) => x.resource), [`${SERVICE}::monitoring-node-exporter-svc`]);
+        assert.match(daemons[0]!.message, /which can run 9 tasks/);
+    });
+
+    it("[issue 13 #9] the metrics port is never where a load balancer forwards: a target group on it is reported", async () => {
+        const r = mutate(await dev(), SERVICE, (i) => { (i.loadBalancers as { containerPort: number }[])[0]!.containerPort = 9464; }, "web-svc").resources;
+        const v = violations("dev", r, "reach-metrics-not-via-lb");
+        assert.deepEqual(v.map((x) => x.resource), [`${SERVICE}::web-svc`]);
+        assert.match(v[0]!.message, /web-svc's port 9464, which Prometheus scrapes \(prometheus\.yml job koronet\), is also where web-alb forwards/);
+        assert.deepEqual(violations("dev", (await stackGraph("dev")).resources, "reach-metrics-not-via-lb"), []);
+    });
+
+    it("[issue 13 #9] the internet cannot reach the web tasks' metrics port: only Prometheus is admitted there", async () => {
+        const g = (await stackGraph("prod")).resources;
+        const rules = g.filter((r) => r.type === INGRESS && r.inputs.securityGroupId === "web-tasks-id");
+        assert.deepEqual(rules.map((r) => [r.name, r.inputs.fromPort, r.inputs.referencedSecurityGroupId]).sort(), [
+            ["web-tasks-from-alb", 3000, "web-alb-id"],
+            ["web-tasks-from-prometheus", 9464, "monitoring-prometheus-id"],
+        ]);
+        assert.deepEqual(violations("prod", g, "reach-internet-only-listeners"), []);
+    });
+
     it("reads the SRV port of a host-network daemon from its service registry, and the instance group's rules", async () => {
         const { resources } = mutate(await dev(), SERVICE, (i) => { (i.serviceRegistries as { containerPort: number }).containerPort = 9101; }, "monitoring-node-exporter-svc");
         const v = violations("dev", resources, "reach-prometheus-targets");
@@ -126,7 +176,7 @@ describe("reachability rules on broken graphs", () => {
 
     it("reads aws:ec2/securityGroupRule the same way as a standalone vpc rule", async () => {
         let { resources } = without(await dev(), INGRESS, "web-tasks-from-prometheus", "");
-        resources = withResource(resources, { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "old-style", inputs: { type: "ingress", securityGroupId: "web-tasks-id", sourceSecurityGroupId: "monitoring-prometheus-id", protocol: "tcp", fromPort: 3000, toPort: 3000 } }).resources;
+        resources = withResource(resources, { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "old-style", inputs: { type: "ingress", securityGroupId: "web-tasks-id", sourceSecurityGroupId: "monitoring-prometheus-id", protocol: "tcp", fromPort: 9464, toPort: 9464 } }).resources;
         assert.deepEqual(violations("dev", resources), []);
     });
 

@@ -47,9 +47,11 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("[#6] admits Prometheus to the web tasks on the port its rendered prometheus.yml scrapes", () => {
-            const prom = parse(readFileSync(`rendered/${stack}/prometheus/prometheus.yml`, "utf8")) as { scrape_configs: { job_name: string; dns_sd_configs?: { port?: number }[] }[] };
-            const port = prom.scrape_configs.find((j) => j.job_name === "koronet")?.dns_sd_configs?.[0]?.port;
-            assert.ok(port);
+            const prom = parse(readFileSync(`rendered/${stack}/prometheus/prometheus.yml`, "utf8")) as { scrape_configs: { job_name: string; http_sd_configs?: { url: string }[] }[] };
+            // The discovery sidecar's URL names the port it lists the tasks at: the metrics port (issue 13 #9).
+            const url = prom.scrape_configs.find((j) => j.job_name === "koronet")?.http_sd_configs?.[0]?.url;
+            const port = Number(new URL(String(url)).searchParams.get("port"));
+            assert.equal(port, 9464);
             const rules = g.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === "web-tasks-id");
             assert.deepEqual(rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort]).sort(), [["monitoring-prometheus-id", port, port], ["web-alb-id", 3000, 3000]]);
             assert.equal(g.one(SG, "web-tasks").inputs.ingress, undefined, "no inline ingress next to standalone rules");

@@ -4,6 +4,7 @@ import { graphWith, parseJson, stackGraph, type Graph } from "../harness";
 import { parseStackConfig } from "../../config";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { environmentWarnings } from "../../stacks/environment";
+import { validateServiceArgs } from "../../components/service";
 
 const CLUSTER = "aws:ecs/cluster:Cluster";
 
@@ -34,14 +35,14 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(g.one(aws.autoscaling.Group).inputs.protectFromScaleIn, true);
         });
 
-        it("runs the web server on Fargate, port 3000, behind the load balancer, in private subnets", () => {
+        it("runs the web server on Fargate, port 3000 behind the load balancer, metrics on 9464, in private subnets", () => {
             const svc = g.one(aws.ecs.Service, "web-svc");
             assert.deepEqual(svc.inputs.capacityProviderStrategies, [{ capacityProvider: "FARGATE", weight: 1, base: 0 }]);
             assert.equal((svc.inputs.networkConfiguration as { assignPublicIp: boolean }).assignPublicIp, false);
             assert.deepEqual((svc.inputs.networkConfiguration as { subnets: string[] }).subnets.every((s) => s.includes("private")), true);
             assert.deepEqual(svc.inputs.loadBalancers, [{ targetGroupArn: (svc.inputs.loadBalancers as { targetGroupArn: string }[])[0]?.targetGroupArn, containerName: "web", containerPort: 3000 }]);
             const web = g.containers(g.taskDefinitionOf(svc)).find((c) => c.name === "web");
-            assert.deepEqual(web?.portMappings, [{ containerPort: 3000, name: "http" }]);
+            assert.deepEqual(web?.portMappings, [{ containerPort: 3000, name: "http" }, { containerPort: 9464, name: "metrics" }]);
             const tg = g.one(aws.lb.TargetGroup, "web-targets");
             assert.equal(tg.inputs.port, 3000);
             assert.equal(tg.inputs.targetType, "ip");
@@ -234,6 +235,12 @@ describe("dev vs prod", () => {
         const http = g.one(aws.lb.Listener, "web-http").inputs;
         assert.deepEqual((http.defaultActions as { type: string; redirect: { protocol: string } }[])[0]?.redirect.protocol, "HTTPS");
         assert.match(String(g.outputs.appUrl), /^https:\/\//);
+    });
+
+    it("[issue 13 #9] keeps the metrics port apart from the API port the load balancer forwards to", () => {
+        const args = { minCount: 1, desiredCount: 1, maxCount: 2, allowedCidrs: ["0.0.0.0/0"], port: 3000 };
+        assert.doesNotThrow(() => validateServiceArgs({ ...args, metricsPort: 9464 }));
+        assert.throws(() => validateServiceArgs({ ...args, metricsPort: 3000 }), /`metricsPort` must differ from `port` \(3000\): the metrics port is kept off the load balancer/);
     });
 
     it("deploys a ready image reference from config instead of building", async () => {

@@ -1,10 +1,17 @@
 /**
  * prometheus.yml, rendered from plain data. Pure: no resources, no I/O.
  *
- * Targets come from Cloud Map DNS (`dns_sd_configs`), which ECS registers tasks into: Prometheus has
- * no ECS discovery of its own, and DNS needs no AWS credentials or hand-kept IP lists. The same
- * renderer takes static `127.0.0.1` targets so the end-to-end tests run the configuration the stacks
- * deploy with only the addresses changed.
+ * Targets come from Cloud Map, which ECS registers tasks into (Prometheus has no ECS discovery of its
+ * own). Services that can run more than 8 tasks — the web server (autoscaled) and the host daemons
+ * (one per container instance) — are read through Cloud Map's DiscoverInstances API by the discovery
+ * sidecar in the Prometheus task (cloudmap-sd/, `http_sd_configs`): a DNS answer for a multivalue
+ * name holds at most 8 records
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-multivalue.html), so
+ * `dns_sd_configs` would scrape a random 8 of them, a different 8 each refresh. Single-task services
+ * (the data-store exporters) and Alertmanager (a few replicas) stay on DNS, which needs no
+ * credentials and no sidecar; the policy rule `reach-dns-discovery-at-most-8` holds them to ≤ 8 tasks.
+ * The same renderer takes static `127.0.0.1` targets so the end-to-end tests run the configuration
+ * the stacks deploy with only the addresses changed.
  *
  * Jobs and their `job` labels are the contract of docs/CONTRACTS.md (`koronet`, `postgres`, `redis`,
  * `node`, `cadvisor`, `prometheus`, `alertmanager`).
@@ -17,17 +24,34 @@ import { PORTS } from "../images";
 export const SCRAPE_JOBS = ["koronet", "postgres", "redis", "node", "cadvisor", "prometheus", "alertmanager"] as const;
 export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
 
-/** Cloud Map service names (`<name>.<namespace>`) and ports of each job. */
-export const DISCOVERY: Readonly<Record<Exclude<ScrapeJob, "prometheus">, { readonly name: string; readonly port: number; readonly record: "A" | "SRV" }>> = {
-    // The web server registers as `koronet` (components/service); A records, awsvpc.
-    koronet: { name: "koronet", port: 3000, record: "A" },
-    postgres: { name: "postgres-exporter", port: PORTS.postgresExporter, record: "A" },
-    redis: { name: "redis-exporter", port: PORTS.redisExporter, record: "A" },
-    // Host-network DAEMON services register SRV records (ECS: host mode needs container name + port).
-    node: { name: "node-exporter", port: PORTS.nodeExporter, record: "SRV" },
-    cadvisor: { name: "cadvisor", port: PORTS.cadvisor, record: "SRV" },
-    alertmanager: { name: "alertmanager", port: PORTS.alertmanager, record: "A" },
+/**
+ * Cloud Map service names (`<name>.<namespace>`), ports and discovery of each job. `via: "api"`:
+ * the discovery sidecar (DiscoverInstances, every task); `via: "dns"`: `dns_sd_configs` (at most 8).
+ */
+export const DISCOVERY: Readonly<Record<Exclude<ScrapeJob, "prometheus">, { readonly name: string; readonly port: number; readonly record: "A" | "SRV"; readonly via: "api" | "dns" }>> = {
+    // The web server registers as `koronet` (components/service); A records, awsvpc; autoscaled
+    // (prod up to 12 tasks). Scraped on its metrics port (`koronet:service.metricsPort`).
+    koronet: { name: "koronet", port: 9464, record: "A", via: "api" },
+    postgres: { name: "postgres-exporter", port: PORTS.postgresExporter, record: "A", via: "dns" },
+    redis: { name: "redis-exporter", port: PORTS.redisExporter, record: "A", via: "dns" },
+    // Host-network DAEMON services register SRV records (ECS: host mode needs container name + port);
+    // one task per container instance (up to koronet:cluster.ec2.maxSize).
+    node: { name: "node-exporter", port: PORTS.nodeExporter, record: "SRV", via: "api" },
+    cadvisor: { name: "cadvisor", port: PORTS.cadvisor, record: "SRV", via: "api" },
+    alertmanager: { name: "alertmanager", port: PORTS.alertmanager, record: "A", via: "dns" },
 };
+
+/** The discovery sidecar's address as Prometheus, in the same task, reaches it. */
+export const DISCOVERY_SIDECAR_URL = `http://127.0.0.1:${PORTS.cloudmapSd}`;
+
+/**
+ * The sidecar URL listing a Cloud Map service's tasks (cloudmap-sd/: `/v1/cloudmap/<ns>/<service>`).
+ * A records carry no port: the URL names the job's. SRV registrations carry their own
+ * (`AWS_INSTANCE_PORT`), which the sidecar uses when the URL names none, as a DNS SRV answer would.
+ */
+export function cloudMapSdUrl(base: string, namespace: string, service: string, port?: number): string {
+    return `${base}/v1/cloudmap/${namespace}/${service}${port === undefined ? "" : `?port=${port}`}`;
+}
 
 /** Where the rule files live relative to prometheus.yml (also inside the image). */
 export const RULES_DIR = "rules";
@@ -44,8 +68,11 @@ export const PROMETHEUS_REPLICA_PLACEHOLDER = "PROMETHEUS_REPLICA";
 export const REPLICA_LABEL = "replica";
 
 export type PrometheusTargets =
-    /** Cloud Map: `<service>.<namespace>` for each job. */
-    | { readonly kind: "cloudMap"; readonly namespace: string }
+    /**
+     * Cloud Map: `<service>.<namespace>` for each job, through the discovery sidecar at `discoveryUrl`
+     * (@default DISCOVERY_SIDECAR_URL) or DNS (`DISCOVERY[job].via`). `jobs`: only these (@default all).
+     */
+    | { readonly kind: "cloudMap"; readonly namespace: string; readonly discoveryUrl?: string; readonly jobs?: readonly ScrapeJob[] }
     /** Fixed addresses (end-to-end tests on 127.0.0.1). Jobs left out are not scraped. */
     | { readonly kind: "static"; readonly addresses: Readonly<Partial<Record<ScrapeJob, readonly string[]>>> };
 
@@ -57,8 +84,8 @@ export interface PrometheusConfigInput {
     /** Global evaluation interval for the production profile (the rule group sets its own). @default 15 */
     readonly evaluationIntervalSeconds?: number;
     readonly targets: PrometheusTargets;
-    /** Port of the web server's tasks (Cloud Map targets). @default DISCOVERY.koronet.port (3000) */
-    readonly webPort?: number;
+    /** The web server's metrics port (Cloud Map targets). @default DISCOVERY.koronet.port (9464) */
+    readonly webMetricsPort?: number;
     /**
      * What `instance` means for the data-store exporters: the store they watch, not the exporter's
      * address (an alert "PostgresDown on 10.0.3.7:9187" helps nobody).
@@ -105,6 +132,7 @@ interface ScrapeConfig {
     metrics_path?: string;
     static_configs?: { targets: string[] }[];
     dns_sd_configs?: { names: string[]; type: "A" | "SRV"; port?: number; refresh_interval: string }[];
+    http_sd_configs?: { url: string; refresh_interval: string }[];
     relabel_configs?: Record<string, unknown>[];
 }
 
@@ -119,14 +147,26 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
     const timeout = Math.min(scrape, 10);
     const refresh = formatPromDuration(profile === "test" ? 5 : 30);
 
-    const targetsOf = (job: ScrapeJob): Pick<ScrapeConfig, "static_configs" | "dns_sd_configs" | "relabel_configs"> | undefined => {
+    const targetsOf = (job: ScrapeJob): Pick<ScrapeConfig, "static_configs" | "dns_sd_configs" | "http_sd_configs" | "relabel_configs"> | undefined => {
         if (input.targets.kind === "static") {
             const addrs = input.targets.addresses[job];
             return addrs && addrs.length > 0 ? { static_configs: [{ targets: [...addrs] }] } : undefined;
         }
+        if (input.targets.jobs !== undefined && !input.targets.jobs.includes(job)) return undefined;
         if (job === "prometheus") return { static_configs: [{ targets: [`localhost:${PORTS.prometheus}`] }] };
-        const d = job === "koronet" && input.webPort !== undefined ? { ...DISCOVERY.koronet, port: input.webPort } : DISCOVERY[job];
-        const name = `${d.name}.${input.targets.namespace}`;
+        const d = job === "koronet" && input.webMetricsPort !== undefined ? { ...DISCOVERY.koronet, port: input.webMetricsPort } : DISCOVERY[job];
+        const ns = input.targets.namespace;
+        const name = `${d.name}.${ns}`;
+        if (d.via === "api") {
+            const url = cloudMapSdUrl(input.targets.discoveryUrl ?? DISCOVERY_SIDECAR_URL, ns, d.name, d.record === "A" ? d.port : undefined);
+            return {
+                http_sd_configs: [{ url, refresh_interval: refresh }],
+                // Host daemons: name the host by its task (ECS's Cloud Map instance ID), not its IP.
+                ...(d.record === "SRV"
+                    ? { relabel_configs: [{ source_labels: ["__meta_cloudmap_instance_id"], target_label: "instance", replacement: `$1:${d.port}` }] }
+                    : {}),
+            };
+        }
         return d.record === "A"
             ? { dns_sd_configs: [{ names: [name], type: "A", port: d.port, refresh_interval: refresh }] }
             : {
@@ -156,12 +196,14 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
             ...(job === "koronet" ? { metrics_path: "/metrics" } : {}),
             ...(targets.static_configs ? { static_configs: targets.static_configs } : {}),
             ...(targets.dns_sd_configs ? { dns_sd_configs: targets.dns_sd_configs } : {}),
+            ...(targets.http_sd_configs ? { http_sd_configs: targets.http_sd_configs } : {}),
             ...(relabel.length > 0 ? { relabel_configs: relabel } : {}),
         });
     }
 
     const am = input.targets.kind === "static"
         ? (input.targets.addresses.alertmanager ?? []).length > 0 ? { static_configs: [{ targets: [...(input.targets.addresses.alertmanager ?? [])] }] } : undefined
+        : input.targets.jobs !== undefined && !input.targets.jobs.includes("alertmanager") ? undefined
         : { dns_sd_configs: [{ names: [`${DISCOVERY.alertmanager.name}.${input.targets.namespace}`], type: "A", port: DISCOVERY.alertmanager.port, refresh_interval: refresh }] };
 
     const externalLabels = { ...input.externalLabels, ...(input.replica ? { [REPLICA_LABEL]: input.replica.value } : {}) };
