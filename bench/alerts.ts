@@ -143,6 +143,9 @@ function partsReport(parts: readonly PartOutageResult[]): string {
 /** Resend delay of the prod-topology runs (as e2e/test/ha.test.ts: alerts live 20 s at Alertmanager). */
 const HA_RESEND_DELAY_SECONDS = 5;
 
+/** Result ids of HA_SCENARIOS, in order (for a scenario that threw). */
+const HA_IDS: readonly HaResult["id"][] = ["prometheus-killed", "alertmanager-killed", "alertmanagers-rolled", "alertmanagers-partitioned"];
+
 function haReport(runs: readonly { peerTimeout: string; results: readonly HaResult[] }[]): string {
     const c = (x: { firing: number; resolved: number; duplicates: number }) => `${x.firing}/${x.resolved}${x.duplicates > 0 ? ` (${x.duplicates} dup)` : ""}`;
     const row = (r: HaResult, d: DeliveryCount, phase: string, peerTimeout: string): string[] => [
@@ -175,7 +178,11 @@ async function runHa(peerTimeout: string, log: (l: string) => void): Promise<HaR
         await p.waitForHeartbeat(60_000);
         for (const run of HA_SCENARIOS) {
             log(`prod topology (peer timeout ${peerTimeout}): ${run.name}`);
-            results.push(await run({ pipeline: p, load }));
+            // A scenario that throws is a result with that problem: the others still run and print.
+            results.push(await run({ pipeline: p, load }).catch((err: unknown): HaResult => ({
+                id: HA_IDS[HA_SCENARIOS.indexOf(run)] ?? "prometheus-killed", title: run.name, counts: [], side: [], figures: {}, notes: [],
+                problems: [`threw: ${err instanceof Error ? err.message : String(err)}`],
+            })));
         }
     } finally {
         await load.stop();

@@ -337,12 +337,13 @@ export async function runAlertmanagersRolled({ pipeline: p, load }: ScenarioCont
 
     at = Date.now();
     await p.redis.start();
-    load.setToken(await p.signIn());
     await resolvedAtSlack(p, "RedisDown", at, problems);
     await step(originals[2] as AlertmanagerService);
 
     at = Date.now();
     await p.pg.start();
+    // Sessions live in Redis, which restarted empty; signing in needs PostgreSQL, back only now.
+    load.setToken(await p.signIn());
     await resolvedAtSlack(p, "PostgresDown", at, problems);
     const formed = await waitForCluster(p);
     await sleep(settleMs(p));
