@@ -41,8 +41,9 @@ production worst case. Takes about 10 minutes; needs the Debian packages npm tes
   --peer-timeouts <list>     prod topology: run the Alertmanager cluster once per --cluster.peer-timeout
                              (comma-separated, e.g. 1s,2s,5s); default the test profile's
   --ha-only                  only the prod topology (three Alertmanagers, two Prometheus)
+  --group-interval <seconds> prod topology: Alertmanager's group_interval; default the test profile's 1
   --help                     this text`,
-    options: { steady: { type: "string" }, json: { type: "string" }, "peer-timeouts": { type: "string" }, "ha-only": { type: "boolean", default: false } },
+    options: { steady: { type: "string" }, json: { type: "string" }, "peer-timeouts": { type: "string" }, "ha-only": { type: "boolean", default: false }, "group-interval": { type: "string" } },
 } as const;
 
 /** Production worst cases with the catalog defaults; managed data stores (the most CloudWatch alarms). */
@@ -146,7 +147,7 @@ const HA_RESEND_DELAY_SECONDS = 5;
 /** Result ids of HA_SCENARIOS, in order (for a scenario that threw). */
 const HA_IDS: readonly HaResult["id"][] = ["prometheus-killed", "alertmanager-killed", "alertmanagers-rolled", "alertmanagers-partitioned"];
 
-function haReport(runs: readonly { peerTimeout: string; results: readonly HaResult[] }[]): string {
+function haReport(runs: readonly { peerTimeout: string; results: readonly HaResult[] }[], groupIntervalSeconds?: number): string {
     const c = (x: { firing: number; resolved: number; duplicates: number }) => `${x.firing}/${x.resolved}${x.duplicates > 0 ? ` (${x.duplicates} dup)` : ""}`;
     const row = (r: HaResult, d: DeliveryCount, phase: string, peerTimeout: string): string[] => [
         peerTimeout, r.id, `${d.alert}${phase}`, c(d.webhook) + (d.webhook.refused > 0 ? ` +${d.webhook.refused} refused` : ""), String(d.webhook.senders), c(d.slack), c(d.pagerduty), d.lost.length === 0 ? "0" : String(d.lost.length),
@@ -154,7 +155,7 @@ function haReport(runs: readonly { peerTimeout: string; results: readonly HaResu
     const rows = runs.flatMap(({ peerTimeout, results }) => results.flatMap((r) => r.counts.map((d, i) => row(r, d, r.id === "alertmanagers-partitioned" ? (i === 0 ? " (while split)" : " (after)") : "", peerTimeout))));
     const lines = [
         "",
-        `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s. Deliveries FIRING/RESOLVED per alert:`,
+        `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s, group_interval ${groupIntervalSeconds ?? "1"} s. Deliveries FIRING/RESOLVED per alert:`,
         table(["peer timeout", "scenario", "alert", "sent by Alertmanager", "senders", "at Slack", "at PagerDuty", "lost"], rows),
     ];
     for (const { peerTimeout, results } of runs) {
@@ -168,8 +169,8 @@ function haReport(runs: readonly { peerTimeout: string; results: readonly HaResu
     return lines.join("\n");
 }
 
-async function runHa(peerTimeout: string, log: (l: string) => void): Promise<HaResult[]> {
-    const p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, peerTimeout, resendDelaySeconds: HA_RESEND_DELAY_SECONDS }, log });
+async function runHa(peerTimeout: string, log: (l: string) => void, groupIntervalSeconds?: number): Promise<HaResult[]> {
+    const p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, peerTimeout, resendDelaySeconds: HA_RESEND_DELAY_SECONDS, ...(groupIntervalSeconds !== undefined ? { groupIntervalSeconds } : {}) }, log });
     const load = new LoadGenerator(p.web.url, p.sessionToken);
     const results: HaResult[] = [];
     try {
@@ -197,12 +198,14 @@ async function main(): Promise<void> {
     if (!Number.isInteger(steadySeconds) || steadySeconds < 10) throw new UsageError(`--steady must be a whole number of seconds ≥ 10, got ${JSON.stringify(values.steady)}`);
     const peerTimeouts = (values["peer-timeouts"] ?? ALERTMANAGER_PEER_TIMEOUT.test).split(",").map((x) => x.trim());
     for (const pt of peerTimeouts) if (!PROM_DURATION.test(pt)) throw new UsageError(`--peer-timeouts takes durations such as 500ms,2s; got ${JSON.stringify(pt)}`);
+    const groupInterval = values["group-interval"] === undefined ? undefined : Number(values["group-interval"]);
+    if (groupInterval !== undefined && (!Number.isInteger(groupInterval) || groupInterval < 1 || groupInterval > 300)) throw new UsageError(`--group-interval must be whole seconds 1..300, got ${JSON.stringify(values["group-interval"])}`);
     const t0 = Date.now();
     const log = (l: string) => console.error(`[bench] ${l}`);
     if (values["ha-only"]) {
         const runs: { peerTimeout: string; results: HaResult[] }[] = [];
-        for (const pt of peerTimeouts) runs.push({ peerTimeout: pt, results: await runHa(pt, log) });
-        console.log(haReport(runs));
+        for (const pt of peerTimeouts) runs.push({ peerTimeout: pt, results: await runHa(pt, log, groupInterval) });
+        console.log(haReport(runs, groupInterval));
         console.log(`\nTotal run: ${((Date.now() - t0) / 1000).toFixed(0)}s`);
         if (values.json !== undefined) fs.writeFileSync(values.json, `${JSON.stringify({ ha: runs }, null, 2)}\n`);
         process.exitCode = runs.some((r) => r.results.some((x) => x.problems.length > 0)) ? 1 : 0;
@@ -233,12 +236,12 @@ async function main(): Promise<void> {
         await p.stop();
     }
     const haRuns: { peerTimeout: string; results: HaResult[] }[] = [];
-    for (const pt of peerTimeouts) haRuns.push({ peerTimeout: pt, results: await runHa(pt, log) });
+    for (const pt of peerTimeouts) haRuns.push({ peerTimeout: pt, results: await runHa(pt, log, groupInterval) });
     const total = (Date.now() - t0) / 1000;
     console.log(report(out.steady, out.scenarios, total));
     console.log(partsReport(out.parts));
     console.log(`Dashboard panel queries: ${out.panels.total - out.panels.failed.length}/${out.panels.total} return data or use documented cAdvisor metrics${out.panels.failed.length > 0 ? `; failing: ${out.panels.failed.join("; ")}` : ""}`);
-    console.log(haReport(haRuns));
+    console.log(haReport(haRuns, groupInterval));
     const json = values.json;
     if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ ...out, ha: haRuns, totalSeconds: total }, null, 2)}\n`);
     const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.parts.some((r) => r.problems.length > 0) || out.panels.failed.length > 0 || haRuns.some((r) => r.results.some((x) => x.problems.length > 0));

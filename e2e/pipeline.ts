@@ -94,6 +94,11 @@ export interface PipelineTopology {
      * machine expires its alerts; production: 15 s)
      */
     readonly resendDelaySeconds?: number;
+    /**
+     * Alertmanager's group_interval, seconds. @default the profile's (test: 1 s, shorter than the
+     * time the two Prometheus servers disagree when an alert resolves; production: 30 s, longer)
+     */
+    readonly groupIntervalSeconds?: number;
 }
 
 /** The name the replicas find each other by (Cloud Map: `alertmanager.<namespace>`). */
@@ -279,6 +284,7 @@ export class Pipeline {
     private alertmanagerYaml(secretsDir: string, notifierUrl: string): string {
         return renderAlertmanagerConfig({
             profile: this.profile,
+            ...(this.topology.groupIntervalSeconds !== undefined ? { timings: { groupInterval: `${this.topology.groupIntervalSeconds}s` } } : {}),
             receivers: {
                 notifier: { url: notifierUrl, tokenFile: path.join(secretsDir, "notifier-token") },
                 pagerduty: { routingKeyFile: path.join(secretsDir, "pagerduty-routing-key"), url: this.pagerduty.eventsUrl },
