@@ -5,12 +5,19 @@
  * settings on the Prometheus and CloudWatch paths, judged against the targets (critical ≤ 60 s
  * Prometheus / ≤ 180 s CloudWatch, warnings ≤ 300 s, resolved ≤ 120 s, zero false positives).
  *
- * Options: `--steady <seconds>` (default 150), `--json <file>` (write the raw results too).
+ * Then prod's topology (three Alertmanagers clustered, two Prometheus servers: e2e/ha.ts) through
+ * its faults — a Prometheus killed, the Alertmanager that sends first killed, a rolling restart of
+ * every Alertmanager, a partition — and prints per alert the deliveries counted at each receiver:
+ * sent by Alertmanager (before the notifier's dedupe), at Slack, at PagerDuty; duplicates and losses.
+ *
+ * Options: `--steady <seconds>` (default 150), `--json <file>` (write the raw results too),
+ * `--peer-timeouts <list>` (the cluster runs once per `--cluster.peer-timeout`, default the test
+ * profile's), `--ha-only` (skip the single-instance pipeline).
  */
 import * as fs from "node:fs";
 import { parseCommand, runCommand, UsageError } from "../scripts/cli";
 
-import { resolveAlerts, type AlertId, placeholderTargets } from "../components/alerting/catalog";
+import { PROM_DURATION, resolveAlerts, type AlertId, placeholderTargets } from "../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../components/alerting/cloudwatch-alarms";
 import { NOTIFY_TARGETS, timeToNotifyTable, type TimeToNotifyRow } from "../components/alerting/time-to-notify";
 import { checkPanelQueries } from "../e2e/dashboards";
@@ -18,6 +25,8 @@ import { LoadGenerator } from "../e2e/load";
 import { Pipeline } from "../e2e/pipeline";
 import { runAlertmanagerKilled, runPrometheusKilled, watchdogAfterPrometheusDiesSeconds, type PartOutageResult } from "../e2e/pipeline-faults";
 import { SCENARIOS, runScenario, runSteady, type AlertTiming, type ScenarioResult, type SteadyResult } from "../e2e/scenarios";
+import { HA_SCENARIOS, waitForCluster, type DeliveryCount, type HaResult } from "../e2e/ha";
+import { ALERTMANAGER_PEER_TIMEOUT } from "../components/alerting/alertmanager/config";
 
 const COMMAND = {
     usage: "npm run bench:alerts [-- --steady <seconds>] [-- --json <file>]",
@@ -27,10 +36,14 @@ Alertmanager, exporters; test timing profile) through a steady run and every fau
 prints per alert the measured fault → Slack and heal → resolved seconds next to the computed
 production worst case. Takes about 10 minutes; needs the Debian packages npm test installs.
 
-  --steady <seconds>  length of the steady (no-fault) run; default 150
-  --json <file>       also write the raw results as JSON
-  --help              this text`,
-    options: { steady: { type: "string" }, json: { type: "string" } },
+  --steady <seconds>         length of the steady (no-fault) run; default 150
+  --json <file>              also write the raw results as JSON
+  --peer-timeouts <list>     prod topology: run the Alertmanager cluster once per --cluster.peer-timeout
+                             (comma-separated, e.g. 1s,2s,5s); default the test profile's
+  --ha-only                  only the prod topology (three Alertmanagers, two Prometheus)
+  --group-interval <seconds> prod topology: Alertmanager's group_interval; default the test profile's 1
+  --help                     this text`,
+    options: { steady: { type: "string" }, json: { type: "string" }, "peer-timeouts": { type: "string" }, "ha-only": { type: "boolean", default: false }, "group-interval": { type: "string" } },
 } as const;
 
 /** Production worst cases with the catalog defaults; managed data stores (the most CloudWatch alarms). */
@@ -124,12 +137,78 @@ function partsReport(parts: readonly PartOutageResult[]): string {
     return lines.join("\n");
 }
 
+// ── prod topology (issue 15) ─────────────────────────────────────────────────────────────────
+
+/** Resend delay of the prod-topology runs (as e2e/test/ha.test.ts: alerts live 20 s at Alertmanager). */
+const HA_RESEND_DELAY_SECONDS = 5;
+
+/** Result ids of HA_SCENARIOS, in order (for a scenario that threw). */
+const HA_IDS: readonly HaResult["id"][] = ["prometheus-killed", "alertmanager-killed", "alertmanagers-rolled", "alertmanagers-partitioned"];
+
+function haReport(runs: readonly { peerTimeout: string; results: readonly HaResult[] }[], groupIntervalSeconds?: number): string {
+    const c = (x: { firing: number; resolved: number; duplicates: number }) => `${x.firing}/${x.resolved}${x.duplicates > 0 ? ` (${x.duplicates} dup)` : ""}`;
+    const row = (r: HaResult, d: DeliveryCount, phase: string, peerTimeout: string): string[] => [
+        peerTimeout, r.id, `${d.alert}${phase}`, c(d.webhook) + (d.webhook.refused > 0 ? ` +${d.webhook.refused} refused` : ""), String(d.webhook.senders), c(d.slack), c(d.pagerduty), d.lost.length === 0 ? "0" : String(d.lost.length),
+    ];
+    const rows = runs.flatMap(({ peerTimeout, results }) => results.flatMap((r) => r.counts.map((d, i) => row(r, d, r.id === "alertmanagers-partitioned" ? (i === 0 ? " (while split)" : " (after)") : "", peerTimeout))));
+    const lines = [
+        "",
+        `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s, group_interval ${groupIntervalSeconds ?? "1"} s. Deliveries FIRING/RESOLVED per alert:`,
+        table(["peer timeout", "scenario", "alert", "sent by Alertmanager", "senders", "at Slack", "at PagerDuty", "lost"], rows),
+    ];
+    for (const { peerTimeout, results } of runs) {
+        for (const r of results) {
+            lines.push(`  [${peerTimeout}] ${r.id}: ${Object.entries(r.figures).map(([k, v]) => `${k} ${v ?? "—"}`).join(", ")}${r.problems.length > 0 ? ` — problems: ${r.problems.join("; ")}` : ""}`);
+            for (const n of r.notes) lines.push(`      note: ${n}`);
+            const side = r.side.filter((d) => d.webhook.duplicates + d.slack.duplicates + d.pagerduty.duplicates > 0);
+            if (side.length > 0) lines.push(`      side alerts with duplicates: ${side.map((d) => `${d.alert} webhook ${d.webhook.duplicates}, Slack ${d.slack.duplicates}, PagerDuty ${d.pagerduty.duplicates}`).join("; ")}`);
+        }
+    }
+    return lines.join("\n");
+}
+
+async function runHa(peerTimeout: string, log: (l: string) => void, groupIntervalSeconds?: number): Promise<HaResult[]> {
+    const p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, peerTimeout, resendDelaySeconds: HA_RESEND_DELAY_SECONDS, ...(groupIntervalSeconds !== undefined ? { groupIntervalSeconds } : {}) }, log });
+    const load = new LoadGenerator(p.web.url, p.sessionToken);
+    const results: HaResult[] = [];
+    try {
+        load.start();
+        await waitForCluster(p);
+        await p.waitForHeartbeat(60_000);
+        for (const run of HA_SCENARIOS) {
+            log(`prod topology (peer timeout ${peerTimeout}): ${run.name}`);
+            // A scenario that throws is a result with that problem: the others still run and print.
+            results.push(await run({ pipeline: p, load }).catch((err: unknown): HaResult => ({
+                id: HA_IDS[HA_SCENARIOS.indexOf(run)] ?? "prometheus-killed", title: run.name, counts: [], side: [], figures: {}, notes: [],
+                problems: [`threw: ${err instanceof Error ? err.message : String(err)}`],
+            })));
+        }
+    } finally {
+        await load.stop();
+        await p.stop();
+    }
+    return results;
+}
+
 async function main(): Promise<void> {
     const { values } = parseCommand(COMMAND);
     const steadySeconds = Number(values.steady ?? 150);
     if (!Number.isInteger(steadySeconds) || steadySeconds < 10) throw new UsageError(`--steady must be a whole number of seconds ≥ 10, got ${JSON.stringify(values.steady)}`);
+    const peerTimeouts = (values["peer-timeouts"] ?? ALERTMANAGER_PEER_TIMEOUT.test).split(",").map((x) => x.trim());
+    for (const pt of peerTimeouts) if (!PROM_DURATION.test(pt)) throw new UsageError(`--peer-timeouts takes durations such as 500ms,2s; got ${JSON.stringify(pt)}`);
+    const groupInterval = values["group-interval"] === undefined ? undefined : Number(values["group-interval"]);
+    if (groupInterval !== undefined && (!Number.isInteger(groupInterval) || groupInterval < 1 || groupInterval > 300)) throw new UsageError(`--group-interval must be whole seconds 1..300, got ${JSON.stringify(values["group-interval"])}`);
     const t0 = Date.now();
     const log = (l: string) => console.error(`[bench] ${l}`);
+    if (values["ha-only"]) {
+        const runs: { peerTimeout: string; results: HaResult[] }[] = [];
+        for (const pt of peerTimeouts) runs.push({ peerTimeout: pt, results: await runHa(pt, log, groupInterval) });
+        console.log(haReport(runs, groupInterval));
+        console.log(`\nTotal run: ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+        if (values.json !== undefined) fs.writeFileSync(values.json, `${JSON.stringify({ ha: runs }, null, 2)}\n`);
+        process.exitCode = runs.some((r) => r.results.some((x) => x.problems.length > 0)) ? 1 : 0;
+        return;
+    }
     const p = await Pipeline.start({ log });
     const load = new LoadGenerator(p.web.url, p.sessionToken);
     let out: { steady: SteadyResult; scenarios: ScenarioResult[]; parts: PartOutageResult[]; panels: { total: number; failed: string[] } } | undefined;
@@ -154,13 +233,16 @@ async function main(): Promise<void> {
         await load.stop();
         await p.stop();
     }
+    const haRuns: { peerTimeout: string; results: HaResult[] }[] = [];
+    for (const pt of peerTimeouts) haRuns.push({ peerTimeout: pt, results: await runHa(pt, log, groupInterval) });
     const total = (Date.now() - t0) / 1000;
     console.log(report(out.steady, out.scenarios, total));
     console.log(partsReport(out.parts));
     console.log(`Dashboard panel queries: ${out.panels.total - out.panels.failed.length}/${out.panels.total} return data or use documented cAdvisor metrics${out.panels.failed.length > 0 ? `; failing: ${out.panels.failed.join("; ")}` : ""}`);
+    console.log(haReport(haRuns, groupInterval));
     const json = values.json;
-    if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ ...out, totalSeconds: total }, null, 2)}\n`);
-    const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.parts.some((r) => r.problems.length > 0) || out.panels.failed.length > 0;
+    if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ ...out, ha: haRuns, totalSeconds: total }, null, 2)}\n`);
+    const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.parts.some((r) => r.problems.length > 0) || out.panels.failed.length > 0 || haRuns.some((r) => r.results.some((x) => x.problems.length > 0));
     process.exitCode = failedAny ? 1 : 0;
 }
 

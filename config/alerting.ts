@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { ConfigProblem, SecretKey } from "./index";
 import { alertOverridesSchema } from "./alerts";
+import { int } from "./schema";
 
 const email = z.email({ message: "must be an email address" });
 
@@ -35,6 +36,14 @@ export const alertingSchema = z.strictObject({
             routingKeyFrom: secretSource,
         }),
     }),
+    /** Alertmanager on ECS (Fargate). */
+    alertmanager: z.strictObject({
+        /**
+         * Tasks clustered over gossip (9094 TCP+UDP, between the tasks only), found through Cloud
+         * Map, spread across AZs by Fargate; notifications deduplicated across the cluster.
+         */
+        replicas: int(1, 5, "tasks").describe("Alertmanager tasks, clustered over gossip (TCP and UDP 9094 between the tasks only) and spread across availability zones; every Prometheus sends to every one, and the cluster notifies once (prod: 3: one per zone, and one still standing while another is replaced and a zone is lost)."),
+    }).describe("Alertmanager on ECS."),
     /** Per-alert tuning of the alert catalog (config/alerts.ts): threshold, timing, severity, enabled. @default {} */
     alerts: alertOverridesSchema.optional(),
 });

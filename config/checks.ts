@@ -87,6 +87,27 @@ export function crossKeyProblems(c: StackConfig, stack: string): ConfigProblem[]
         }
     }
 
+    // ── Replicas: room for the placement, zones for the spread ────────────────────────────────
+    // A replica in the same zone as its twin dies with it: more than one replica needs two zones
+    // (prod's own rule already asks every prod stack for two zones: said once, there).
+    const replicated: [string[], number, string][] = [
+        [["alerting", "alertmanager", "replicas"], c.alerting.alertmanager.replicas, "Alertmanager tasks"],
+        ...(c.monitoring.enabled ? [[["monitoring", "prometheus", "replicas"], c.monitoring.prometheus.replicas, "Prometheus servers"] as [string[], number, string]] : []),
+    ];
+    for (const [keyPath, replicas, what] of replicated) {
+        if (replicas > 1 && c.network.availabilityZones < 2 && c.environment !== "prod") {
+            add(at(...keyPath), `got ${replicas}, but koronet:network.availabilityZones is ${c.network.availabilityZones}: ${what} are spread across zones so that losing one zone leaves one running, and one zone cannot do that; allowed: 1, or at least 2 availability zones`,
+                `pulumi config set --path ${at("network", "availabilityZones")} 2`);
+        }
+    }
+    // distinctInstance: each Prometheus on an instance of its own (its TSDB lives on that instance's
+    // volume). The group keeps minSize instances; a replica beyond them would wait in PROVISIONING
+    // for a scale-out (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PlacementConstraint.html).
+    if (c.monitoring.enabled && c.monitoring.prometheus.replicas > c.cluster.ec2.minSize) {
+        add(at("monitoring", "prometheus", "replicas"), `got ${c.monitoring.prometheus.replicas}, but koronet:cluster.ec2.minSize is ${c.cluster.ec2.minSize}: each Prometheus replica runs on a container instance of its own (placement constraint distinctInstance); allowed: 1..${c.cluster.ec2.minSize}, or raise koronet:cluster.ec2.minSize (and maxSize)`,
+            `pulumi config set --path ${at("cluster", "ec2", "minSize")} ${c.monitoring.prometheus.replicas}`);
+    }
+
     // ── Data stores ───────────────────────────────────────────────────────────────────────────
     const pg = c.dataStores.postgres;
     for (const [field, kind] of [["username", "username"], ["databaseName", "databaseName"]] as const) {

@@ -67,7 +67,7 @@ const base: RawConcerns = {
     monitoring: {
         enabled: true,
         // Rules every 5 s: cheap (~40 rules) and the figure the critical 60 s target is computed with.
-        prometheus: { retentionDays: 7, scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, remoteWrite: false },
+        prometheus: { retentionDays: 7, scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, remoteWrite: false, replicas: 1 },
         // Grafana's own internet-facing load balancer sees only public source addresses; its login
         // guards it. Stacks narrow this to their office or VPN egress addresses.
         grafana: { allowedCidrs: ["0.0.0.0/0"], replicas: 1 },
@@ -79,6 +79,9 @@ const base: RawConcerns = {
             email: { critical: [], warning: [] },
             pagerduty: { enabled: false, routingKeyFrom: "external" },
         },
+        // One task: dev pays for one. An Alertmanager alone is an outage of the Prometheus path
+        // whenever it is replaced (README fault row F4).
+        alertmanager: { replicas: 1 },
     },
 };
 
@@ -114,8 +117,13 @@ const overrides: Record<Environment, DeepPartial<RawConcerns>> = {
             },
             redis: { managed: { nodeType: "cache.r7g.large", nodes: 2 } },
         },
-        monitoring: { prometheus: { retentionDays: 30, remoteWrite: true }, grafana: { replicas: 2 } },
-        alerting: { notifications: { pagerduty: { enabled: true } } },
+        // Two Prometheus servers on two instances in two zones: either evaluates every rule alone.
+        monitoring: { prometheus: { retentionDays: 30, remoteWrite: true, replicas: 2 }, grafana: { replicas: 2 } },
+        // Three Alertmanagers, one per zone: the cluster needs no quorum (any one delivers), so the
+        // third buys survival of a second loss — a zone lost while another task is being replaced
+        // by a deploy (one at a time) still leaves one — and keeps silences and the notification
+        // log alive on two tasks while a third is replaced. About $9 a month per task (0.25 vCPU).
+        alerting: { notifications: { pagerduty: { enabled: true } }, alertmanager: { replicas: 3 } },
     },
 };
 

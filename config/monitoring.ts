@@ -55,6 +55,12 @@ export const monitoringSchema = z.strictObject({
         evaluationIntervalSeconds: int(5, 120, "seconds").describe("Rule evaluation interval, seconds: the alert rule group's interval and prometheus.yml's global one."),
         /** remote_write to an Amazon Managed Service for Prometheus workspace. */
         remoteWrite: z.boolean().describe("remote_write to an Amazon Managed Service for Prometheus workspace."),
+        /**
+         * Identical Prometheus servers (same rules, same targets), each on a container instance of
+         * its own (placement constraint `distinctInstance`), spread across AZs, each sending to every
+         * Alertmanager; told apart by an external `replica` label that is dropped from alerts.
+         */
+        replicas: int(1, 3, "servers").describe("Prometheus servers: identical replicas (same rules and targets), each on a container instance of its own and spread across availability zones, each sending every alert to every Alertmanager (prod: 2). Each needs its own instance: at most koronet:cluster.ec2.minSize."),
     }),
     grafana: z.strictObject({
         /**

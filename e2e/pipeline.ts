@@ -24,14 +24,14 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
-import { notifierHttpBudgetMs, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
+import { ALERTMANAGER_CLUSTER_PORT, alertmanagerClusterArgs, notifierHttpBudgetMs, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
 import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
 import { startLocalServer, type LocalServer } from "../components/alerting/notifier/local-server";
 import type { DeliveryLog } from "../components/alerting/notifier/deliveries";
 import type { HeartbeatPublisher } from "../components/alerting/notifier/heartbeat";
 import type { Logger } from "../components/alerting/notifier/log";
 import { renderPostgresQueries } from "../components/monitoring/postgres-exporter/queries";
-import { RULES_DIR, renderPrometheusConfig } from "../components/monitoring/prometheus/config";
+import { RULES_DIR, renderPrometheusConfig, type PrometheusConfigInput } from "../components/monitoring/prometheus/config";
 import { renderPrometheusRules } from "../components/monitoring/prometheus/rules";
 import {
     type AlertmanagerService,
@@ -56,6 +56,8 @@ import {
     startWebServer,
     type WebServerService,
 } from "./services";
+import { NetLab, type NetHost } from "./services/netns";
+import { WebhookTap } from "./services/webhook-tap";
 import { APP_DIR } from "./services/webserver";
 
 /** The slice of node-postgres the pipeline uses (loaded from app/node_modules, the app's own driver). */
@@ -82,9 +84,40 @@ const LOAD_USER = { username: "e2e-load", password: "e2e-load-password-1" };
  */
 export const APP_DB_ROLE = { user: "koronet_app", password: "koronet-app-password-1" } as const;
 
+/** prod's topology (issue 15): an Alertmanager cluster and Prometheus replicas. */
+export interface PipelineTopology {
+    /**
+     * Alertmanagers. Above 1: a gossip cluster with the stacks' cluster flags, each replica on a host
+     * of a network lab (services/netns.ts: its own address, 9093/9094 like an awsvpc task), peers
+     * found through one name that resolves to every running replica (as Cloud Map's A records), plus
+     * a spare host for deploys (a new replica starts before an old one stops). @default 1
+     */
+    readonly alertmanagers?: number;
+    /** Prometheus servers, identical but for their `replica` label, each sending to every Alertmanager. @default 1 */
+    readonly prometheus?: number;
+    /** `--cluster.peer-timeout`. @default the profile's (ALERTMANAGER_PEER_TIMEOUT) */
+    readonly peerTimeout?: string;
+    /**
+     * Prometheus's `--rules.alert.resend-delay`: a firing alert lives 4 × this at Alertmanager
+     * unless re-sent. @default the profile's (test: 1 s, so a 4 s stall of a Prometheus on a loaded
+     * machine expires its alerts; production: 15 s)
+     */
+    readonly resendDelaySeconds?: number;
+    /**
+     * Alertmanager's group_interval, seconds. @default the profile's (test: 1 s, shorter than the
+     * time the two Prometheus servers disagree when an alert resolves; production: 30 s, longer)
+     */
+    readonly groupIntervalSeconds?: number;
+}
+
+/** The name the replicas find each other by (Cloud Map: `alertmanager.<namespace>`). */
+export const ALERTMANAGER_PEER_NAME = "alertmanager.e2e.koronet.internal";
+
 export interface PipelineOptions {
     /** @default "test" */
     readonly profile?: TimingProfile;
+    /** @default one Alertmanager and one Prometheus (dev's) */
+    readonly topology?: PipelineTopology;
     /** Progress lines (startup steps). @default silent */
     readonly log?: (line: string) => void;
     /** More of the notifier as deployed (e2e/verify-drill.ts): delivery records, and a heartbeat published besides the local count. @default none */
@@ -110,6 +143,7 @@ export class Pipeline {
         readonly profile: TimingProfile,
         readonly guard: RunGuard,
         readonly stack: LocalStack,
+        readonly topology: PipelineTopology = {},
     ) {}
 
     pg!: PostgresService;
@@ -125,6 +159,14 @@ export class Pipeline {
     notifier!: LocalServer;
     alertmanager!: AlertmanagerService;
     prometheus!: PrometheusService;
+    /** Every Alertmanager (one unless the topology asks for a cluster). */
+    alertmanagers: AlertmanagerService[] = [];
+    /** Every Prometheus server (one unless the topology asks for replicas). */
+    prometheusServers: PrometheusService[] = [];
+    /** The cluster's network lab, its hosts (the last one spare) and the tap in front of the notifier. */
+    lab?: NetLab;
+    labHosts: NetHost[] = [];
+    tap?: WebhookTap;
     notifierLogFile = "";
     private notifierExtras: NonNullable<PipelineOptions["notifier"]> = {};
 
@@ -134,7 +176,7 @@ export class Pipeline {
         const log = opts.log ?? (() => undefined);
         const guard = RunGuard.start();
         if (guard.swept.length > 0) log(`cleaned up after earlier runs: ${guard.swept.join("; ")}`);
-        const p = new Pipeline(profile, guard, new LocalStack());
+        const p = new Pipeline(profile, guard, new LocalStack(), opts.topology);
         p.notifierExtras = opts.notifier ?? {};
         try {
             await p.startAll(log);
@@ -207,6 +249,8 @@ export class Pipeline {
         s.add({ name: "notifier", dispose: () => notifier.close() });
         step("fake Slack, fake PagerDuty, notifier");
 
+        if ((this.topology.alertmanagers ?? 1) > 1 || (this.topology.prometheus ?? 1) > 1) return this.startReplicated(step, token);
+
         // The receivers the Alerting component gives Alertmanager in `slack.mode: lambda` with
         // PagerDuty on (components/alerting/alertmanager/stack.ts), with local URLs and files.
         this.alertmanager = s.add(
@@ -251,8 +295,123 @@ export class Pipeline {
                     }),
             }),
         );
+        this.alertmanagers = [this.alertmanager];
+        this.prometheusServers = [this.prometheus];
         this.startedAt = Date.now();
         step(`prometheus :${this.prometheus.port}`);
+    }
+
+    // ── prod's topology (issue 15): Alertmanager cluster, Prometheus replicas ────────────────────
+
+    /** The Alertmanager configuration of this pipeline (the stacks' receivers with local URLs). */
+    private alertmanagerYaml(secretsDir: string, notifierUrl: string): string {
+        return renderAlertmanagerConfig({
+            profile: this.profile,
+            ...(this.topology.groupIntervalSeconds !== undefined ? { timings: { groupInterval: `${this.topology.groupIntervalSeconds}s` } } : {}),
+            receivers: {
+                notifier: { url: notifierUrl, tokenFile: path.join(secretsDir, "notifier-token") },
+                pagerduty: { routingKeyFile: path.join(secretsDir, "pagerduty-routing-key"), url: this.pagerduty.eventsUrl },
+                heartbeat: { kind: "webhook", url: notifierUrl, tokenFile: path.join(secretsDir, "notifier-token") },
+            },
+        });
+    }
+
+    /** prometheus.yml of this pipeline, for Alertmanagers at `alertmanagers`. */
+    private prometheusYaml(port: number, alertmanagers: readonly string[], replica?: PrometheusConfigInput["replica"]): string {
+        return renderPrometheusConfig({
+            profile: this.profile,
+            targets: {
+                kind: "static",
+                addresses: {
+                    koronet: [this.web.metricsTarget],
+                    postgres: [this.postgresExporter.target],
+                    redis: [this.redisExporter.target],
+                    node: [this.nodeExporter.target],
+                    prometheus: [`127.0.0.1:${port}`],
+                    alertmanager: [...alertmanagers],
+                },
+            },
+            dataStoreInstances: { postgres: `127.0.0.1:${this.pg.port}`, redis: `127.0.0.1:${this.redis.port}` },
+            ruleFiles: [`${RULES_DIR}/*.yml`],
+            externalLabels: { stack: "e2e", environment: "e2e" },
+            ...(replica ? { replica } : {}),
+        });
+    }
+
+    private async startReplicated(step: (what: string) => void, token: string): Promise<void> {
+        const s = this.stack;
+        const n = this.topology.alertmanagers ?? 1;
+        const secrets = { "notifier-token": token, "pagerduty-routing-key": "e2e0000000000000000000000000000e" };
+        if (n > 1) {
+            // Alertmanagers on hosts of their own; PagerDuty and the notifier (through the tap) at this
+            // machine's address in the lab.
+            this.lab = s.add(await NetLab.start());
+            const lab = this.lab;
+            this.tap = s.add(await WebhookTap.start(this.notifier.url, lab.rootAddress));
+            this.pagerduty = s.add(await FakePagerDuty.start({ host: lab.rootAddress }));
+            for (let i = 1; i <= n + 1; i++) this.labHosts.push(await lab.addHost(`am${i}`, i));
+            lab.publish(ALERTMANAGER_PEER_NAME, this.labHosts.slice(0, n));
+            const tapUrl = this.tap.url;
+            for (const host of this.labHosts.slice(0, n)) this.alertmanagers.push(s.add(await this.startLabAlertmanager(host, secrets, tapUrl)));
+            step(`alertmanager cluster: ${this.alertmanagers.map((a) => a.target).join(", ")} (gossip ${ALERTMANAGER_PEER_NAME}:${ALERTMANAGER_CLUSTER_PORT}, lab ${lab.rootAddress}/24)`);
+        } else {
+            this.alertmanagers = [s.add(await startAlertmanager({ secrets, config: ({ secretsDir }) => this.alertmanagerYaml(secretsDir, this.notifier.url) }))];
+        }
+        this.alertmanager = this.alertmanagers[0] as AlertmanagerService;
+        // Every Prometheus sends to every Alertmanager host, the spare included (as dns_sd would list a deploy's new task).
+        const amTargets = n > 1 ? this.labHosts.map((h) => `${h.address}:9093`) : [this.alertmanager.target];
+        const rules = renderPrometheusRules({ profile: this.profile });
+        const m = this.topology.prometheus ?? 1;
+        for (let i = 0; i < m; i++) {
+            const replica = m > 1 ? { value: String.fromCharCode(97 + i), haCluster: "e2e" } : undefined;
+            this.prometheusServers.push(s.add(await startPrometheus({
+                resendDelay: `${this.topology.resendDelaySeconds ?? PIPELINE_TIMINGS[this.profile].resendDelaySeconds}s`,
+                files: { [`${RULES_DIR}/${rules.fileName}`]: rules.content },
+                config: ({ port }) => this.prometheusYaml(port, amTargets, replica),
+            })));
+        }
+        this.prometheus = this.prometheusServers[0] as PrometheusService;
+        this.startedAt = Date.now();
+        step(`prometheus ${this.prometheusServers.map((x) => `:${x.port}`).join(", ")}`);
+    }
+
+    /** One cluster replica on `host`, with the stacks' cluster flags (its gossip address advertised, as the image's entrypoint does). */
+    private startLabAlertmanager(host: NetHost, secrets: Record<string, string>, notifierUrl: string): Promise<AlertmanagerService> {
+        return startAlertmanager({
+            host,
+            secrets,
+            config: ({ secretsDir }) => this.alertmanagerYaml(secretsDir, notifierUrl),
+            cluster: alertmanagerClusterArgs({
+                peers: [`${ALERTMANAGER_PEER_NAME}:${ALERTMANAGER_CLUSTER_PORT}`],
+                listenAddress: `${host.gossipAddress}:${ALERTMANAGER_CLUSTER_PORT}`,
+                advertiseAddress: `${host.gossipAddress}:${ALERTMANAGER_CLUSTER_PORT}`,
+                profile: this.profile,
+                ...(this.topology.peerTimeout !== undefined ? { peerTimeout: this.topology.peerTimeout } : {}),
+            }),
+        });
+    }
+
+    /**
+     * A deploy step as ECS runs it at 100 %/134 %: a new replica starts on the spare host with empty
+     * storage and joins the cluster, then `old` stops (SIGTERM) and its host becomes the spare. The
+     * peer name follows (Cloud Map registers the new task and drops the old one).
+     */
+    async rollAlertmanager(old: AlertmanagerService): Promise<AlertmanagerService> {
+        const lab = this.lab;
+        if (lab === undefined || this.tap === undefined) throw new Error("rollAlertmanager: this pipeline has no Alertmanager cluster");
+        const busy = new Set(this.alertmanagers.map((a) => a.host?.name));
+        const spare = this.labHosts.find((h) => !busy.has(h.name));
+        if (spare === undefined) throw new Error("rollAlertmanager: no spare host");
+        lab.publish(ALERTMANAGER_PEER_NAME, [...this.alertmanagers.map((a) => a.host as NetHost), spare]);
+        const secrets = { "notifier-token": "", "pagerduty-routing-key": "" };
+        for (const f of Object.keys(secrets)) secrets[f as keyof typeof secrets] = fs.readFileSync(path.join(old.secretsDir, f), "utf8");
+        const fresh = this.stack.add(await this.startLabAlertmanager(spare, secrets, this.tap.url));
+        this.alertmanagers.push(fresh);
+        await old.stop();
+        this.alertmanagers = this.alertmanagers.filter((a) => a !== old);
+        lab.publish(ALERTMANAGER_PEER_NAME, this.alertmanagers.map((a) => a.host as NetHost));
+        if (this.alertmanager === old) this.alertmanager = this.alertmanagers[0] as AlertmanagerService;
+        return fresh;
     }
 
     /** Pipeline timings of the profile (scrape, evaluation, group_wait, ...). */

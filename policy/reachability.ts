@@ -28,7 +28,9 @@
  * through the Prometheus image's build context; `dns_sd_configs` names, and `http_sd_configs` URLs of
  * the Cloud Map discovery sidecar in Prometheus' own task, `/v1/cloudmap/<namespace>/<service>`); Grafana to its provisioned data sources; every
  * container to the data stores its environment names; tasks with EFS volumes to the mount targets;
- * every task to HTTPS on the internet at start. Anything else open inside the VPC is reported.
+ * every task to HTTPS on the internet at start; the replicas of a gossip cluster (`--cluster.peer`) to
+ * each other, TCP and UDP. Anything else open inside the VPC is reported, between the tasks of one
+ * group too, and UDP as well as TCP.
  * Values a real preview does not know yet (`undefined`) make the rules say nothing about them.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -126,27 +128,31 @@ function admitsInternet(cidr: string): boolean {
 // ── Security group rules ───────────────────────────────────────────────────────────────────────
 
 type Peer = { readonly sg: string } | { readonly cidr: string };
+/** Transport protocols the model follows: TCP for every service, UDP for gossip (Alertmanager's cluster). */
+type Proto = "tcp" | "udp";
+const PROTOS: readonly Proto[] = ["tcp", "udp"];
 interface SgRule {
     readonly dir: "ingress" | "egress";
+    readonly proto: Proto;
     readonly ports: Ports;
     readonly peer: Peer;
 }
 
-function tcpPorts(protocol: unknown, from: unknown, to: unknown): Ports | undefined {
+/** The TCP and UDP ports a rule opens (`-1`: every port of both; ICMP and other protocols: none the model follows). */
+function portsOf(protocol: unknown, from: unknown, to: unknown): { proto: Proto; ports: Ports }[] {
     const p = String(protocol ?? "").toLowerCase();
-    if (p === "-1" || p === "all") return [[0, 65535]];
-    if (p === "tcp" || p === "6") {
-        const f = Number(from ?? 0);
-        const t = Number(to ?? 65535);
-        return Number.isFinite(f) && Number.isFinite(t) ? [[f, t]] : undefined;
-    }
-    return undefined;
+    if (p === "-1" || p === "all") return PROTOS.map((proto) => ({ proto, ports: [[0, 65535]] }));
+    const proto: Proto | undefined = p === "tcp" || p === "6" ? "tcp" : p === "udp" || p === "17" ? "udp" : undefined;
+    if (proto === undefined) return [];
+    const f = Number(from ?? 0);
+    const t = Number(to ?? 65535);
+    return Number.isFinite(f) && Number.isFinite(t) ? [{ proto, ports: [[f, t]] }] : [];
 }
 
 interface InlineRule { protocol?: string; fromPort?: number; toPort?: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; securityGroups?: string[]; self?: boolean }
 
 /**
- * Every TCP rule of every security group, keyed by the group's `type::name`. `complete` is false
+ * Every TCP and UDP rule of every security group, keyed by the group's `type::name`. `complete` is false
  * when some rule's group or peer cannot be resolved (a value a preview does not know yet): a missing
  * rule may then be that one, so required flows cannot be judged (what is open still can: rules only
  * ever add openings).
@@ -161,9 +167,9 @@ function sgRules(ctx: PolicyContext): { rules: Map<string, SgRule[]>; complete: 
         if (!g) complete = false;
         return g ? key(g) : undefined;
     };
-    const add = (sg: string | undefined, dir: SgRule["dir"], ports: Ports | undefined, peers: Peer[]) => {
-        if (!sg || !ports) return;
-        for (const peer of peers) rules.get(sg)?.push({ dir, ports, peer });
+    const add = (sg: string | undefined, dir: SgRule["dir"], opened: { proto: Proto; ports: Ports }[], peers: Peer[]) => {
+        if (!sg) return;
+        for (const { proto, ports } of opened) for (const peer of peers) rules.get(sg)?.push({ dir, proto, ports, peer });
     };
     const peersOf = (cidrs: unknown[], groupsRef: unknown[], self: string | undefined): Peer[] => [
         ...cidrs.filter((c): c is string => typeof c === "string").map((cidr) => ({ cidr })),
@@ -173,18 +179,18 @@ function sgRules(ctx: PolicyContext): { rules: Map<string, SgRule[]>; complete: 
     for (const g of groups) {
         for (const dir of ["ingress", "egress"] as const) {
             for (const r of (g.inputs[dir] as InlineRule[] | undefined) ?? []) {
-                add(key(g), dir, tcpPorts(r.protocol, r.fromPort, r.toPort), peersOf([...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])], r.securityGroups ?? [], r.self ? key(g) : undefined));
+                add(key(g), dir, portsOf(r.protocol, r.fromPort, r.toPort), peersOf([...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])], r.securityGroups ?? [], r.self ? key(g) : undefined));
             }
         }
     }
     for (const r of ofType(ctx, T.ingress, T.egress)) {
         const i = r.inputs;
-        add(sgKey(i.securityGroupId), r.type === T.ingress ? "ingress" : "egress", tcpPorts(i.ipProtocol, i.fromPort, i.toPort), peersOf([i.cidrIpv4, i.cidrIpv6], i.referencedSecurityGroupId === undefined ? [] : [i.referencedSecurityGroupId], undefined));
+        add(sgKey(i.securityGroupId), r.type === T.ingress ? "ingress" : "egress", portsOf(i.ipProtocol, i.fromPort, i.toPort), peersOf([i.cidrIpv4, i.cidrIpv6], i.referencedSecurityGroupId === undefined ? [] : [i.referencedSecurityGroupId], undefined));
     }
     for (const r of ofType(ctx, T.sgRule)) {
         const i = r.inputs;
         const sg = sgKey(i.securityGroupId);
-        add(sg, i.type === "egress" ? "egress" : "ingress", tcpPorts(i.protocol, i.fromPort, i.toPort), peersOf([...list(i.cidrBlocks as string[]), ...list(i.ipv6CidrBlocks as string[])], i.sourceSecurityGroupId === undefined ? [] : [i.sourceSecurityGroupId], i.self === true ? sg : undefined));
+        add(sg, i.type === "egress" ? "egress" : "ingress", portsOf(i.protocol, i.fromPort, i.toPort), peersOf([...list(i.cidrBlocks as string[]), ...list(i.ipv6CidrBlocks as string[])], i.sourceSecurityGroupId === undefined ? [] : [i.sourceSecurityGroupId], i.self === true ? sg : undefined));
     }
     return { rules, complete };
 }
@@ -293,27 +299,27 @@ class Network {
     }
 
     /** Ports `a`'s groups let out towards `b`. */
-    egress(a: readonly string[], b: readonly string[], mode: Mode): Ports {
-        return normalize(a.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && this.matches(r.peer, b, mode)).flatMap((r) => r.ports)));
+    egress(a: readonly string[], b: readonly string[], mode: Mode, proto: Proto = "tcp"): Ports {
+        return normalize(a.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && r.proto === proto && this.matches(r.peer, b, mode)).flatMap((r) => r.ports)));
     }
 
     /** Ports `b`'s groups let in from `a`. */
-    ingress(a: readonly string[], b: readonly string[], mode: Mode): Ports {
-        return normalize(b.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && this.matches(r.peer, a, mode)).flatMap((r) => r.ports)));
+    ingress(a: readonly string[], b: readonly string[], mode: Mode, proto: Proto = "tcp"): Ports {
+        return normalize(b.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && r.proto === proto && this.matches(r.peer, a, mode)).flatMap((r) => r.ports)));
     }
 
-    flow(a: readonly string[], b: readonly string[], mode: Mode): Ports {
-        return intersect(this.egress(a, b, mode), this.ingress(a, b, mode));
+    flow(a: readonly string[], b: readonly string[], mode: Mode, proto: Proto = "tcp"): Ports {
+        return intersect(this.egress(a, b, mode, proto), this.ingress(a, b, mode, proto));
     }
 
     /** Ports the internet can open on `b` (a source CIDR holding a public address). */
-    fromInternet(b: readonly string[]): Ports {
-        return normalize(b.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && "cidr" in r.peer && admitsInternet(r.peer.cidr)).flatMap((r) => r.ports)));
+    fromInternet(b: readonly string[], proto: Proto = "tcp"): Ports {
+        return normalize(b.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && r.proto === proto && "cidr" in r.peer && admitsInternet(r.peer.cidr)).flatMap((r) => r.ports)));
     }
 
     /** Ports `a` can surely open on any internet address (egress to 0.0.0.0/0). */
-    toInternet(a: readonly string[]): Ports {
-        return normalize(a.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0").flatMap((r) => r.ports)));
+    toInternet(a: readonly string[], proto: Proto = "tcp"): Ports {
+        return normalize(a.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && r.proto === proto && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0").flatMap((r) => r.ports)));
     }
 }
 
@@ -323,6 +329,8 @@ interface Required {
     readonly from: Node;
     readonly to: Node;
     readonly port: number;
+    /** @default "tcp" */
+    readonly proto?: Proto;
     /** Why the flow is needed, e.g. `prometheus.yml job koronet`. */
     readonly why: string;
 }
@@ -353,6 +361,9 @@ function resolveHost(net: Network, host: string): ResolvedName {
     }
     return undefined;
 }
+
+/** Alertmanager's `--cluster.peer=<host>:<port>` flag. */
+const CLUSTER_PEER = /^--cluster\.peer=([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+):(\d{1,5})$/;
 
 /** `scheme://user@host:port/...` or `host:port/...` with an explicit port. */
 const ENDPOINT = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/\s]+@)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+):(\d{1,5})(?:[/?].*)?$/;
@@ -494,6 +505,8 @@ interface Requirements {
     readonly grafana: Required[];
     readonly endpoints: Required[];
     readonly efs: Required[];
+    /** Between the replicas of a clustered service (every task to every task, itself included), on its gossip port. */
+    readonly cluster: Required[];
     /** Prometheus targets found through DNS, by the ECS service answering (for `reach-dns-discovery-at-most-8`). */
     readonly dnsDiscovered: { readonly prometheus: Node; readonly service: Node; readonly name: string; readonly why: string }[];
     /** Names a config points at that the stack does not define. */
@@ -502,7 +515,7 @@ interface Requirements {
 
 function requirements(net: Network): Requirements {
     const ctx = net.ctx;
-    const r: Requirements = { lb: [], prometheus: [], grafana: [], endpoints: [], efs: [], dnsDiscovered: [], unresolved: [] };
+    const r: Requirements = { lb: [], prometheus: [], grafana: [], endpoints: [], efs: [], cluster: [], dnsDiscovered: [], unresolved: [] };
 
     // Load balancers → the targets of every target group a listener or listener rule forwards to.
     const tgsOf = (actions: unknown) => ((actions as { type?: string; targetGroupArn?: string; forward?: { targetGroups?: { arn?: string }[] } }[] | undefined) ?? [])
@@ -605,6 +618,19 @@ function requirements(net: Network): Requirements {
             const to = fs && net.node(fs);
             if (to) r.efs.push({ from, to, port: 2049, why: `EFS volume ${v.name}` });
         }
+        // Gossip clusters (Alertmanager): `--cluster.peer=<name>:<port>` names every replica through
+        // Cloud Map; memberlist needs the port over TCP and UDP between them all
+        // (https://prometheus.io/docs/alerting/latest/high_availability/, "Network ACLs blocking cluster port").
+        for (const c of containersOf(td) ?? []) {
+            for (const arg of (c as { command?: unknown[] }).command ?? []) {
+                const m = CLUSTER_PEER.exec(String(arg));
+                if (!m) continue;
+                const resolved = resolveHost(net, m[1] as string);
+                for (const to of resolved?.nodes ?? []) {
+                    for (const proto of PROTOS) r.cluster.push({ from, to, port: Number(m[2]), proto, why: `${c.name} --cluster.peer ${m[1]} (gossip, ${proto.toUpperCase()})` });
+                }
+            }
+        }
     }
     return r;
 }
@@ -616,12 +642,13 @@ function checkRequired(net: Network, flows: readonly Required[]): { resource: Po
     const seen = new Set<string>();
     for (const f of flows) {
         if (!f.from.sgs || !f.to.sgs) continue;
-        const id = `${key(f.from.resource)}→${key(f.to.resource)}:${f.port}`;
+        const proto = f.proto ?? "tcp";
+        const id = `${key(f.from.resource)}→${key(f.to.resource)}:${f.port}/${proto}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        const egressOk = has(net.egress(f.from.sgs, f.to.sgs, "proven"), f.port);
-        const ingressOk = has(net.ingress(f.from.sgs, f.to.sgs, "proven"), f.port);
-        const what = `${label(f.from)} → ${label(f.to)} on ${f.port} (${f.why})`;
+        const egressOk = has(net.egress(f.from.sgs, f.to.sgs, "proven", proto), f.port);
+        const ingressOk = has(net.ingress(f.from.sgs, f.to.sgs, "proven", proto), f.port);
+        const what = `${label(f.from)} → ${label(f.to)} on ${f.port}${proto === "udp" ? "/udp" : ""} (${f.why})`;
         if (!egressOk) out.push({ resource: f.from.resource, message: `${what}: no egress rule of ${label(f.from)}'s security groups lets it out` });
         if (!ingressOk) out.push({ resource: f.to.resource, message: `${what}: no ingress rule of ${label(f.to)}'s security groups admits ${label(f.from)}` });
     }
@@ -753,6 +780,13 @@ export const REACHABILITY_RULES: readonly Rule[] = [
         check: (ctx) => checkRequired(model(ctx).net, model(ctx).req.efs),
     },
     {
+        // memberlist gossips over TCP and UDP on the cluster port; a replica that cannot reach the
+        // others notifies on its own (duplicates) and never learns their silences.
+        id: "reach-cluster-peers",
+        reason: "Every replica of a clustered service reaches every other on the gossip port its --cluster.peer flag names, over TCP and UDP.",
+        check: (ctx) => checkRequired(model(ctx).net, model(ctx).req.cluster),
+    },
+    {
         // Image pulls, ECS secrets and the awslogs driver need HTTPS to AWS endpoints (no VPC
         // endpoints here); Fargate pulls through the task's ENI, EC2 through the instance's.
         // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html
@@ -776,21 +810,24 @@ export const REACHABILITY_RULES: readonly Rule[] = [
     },
     {
         id: "reach-only-expected-clients",
-        reason: "Inside the VPC every data store, exporter, task and file system is reachable only by the clients and ports a required flow needs.",
+        reason: "Inside the VPC every data store, exporter, task and file system is reachable only by the clients, ports and protocols a required flow needs.",
         check: (ctx) => {
             const { net, req } = model(ctx);
-            const required = [...req.lb, ...req.prometheus, ...req.grafana, ...req.endpoints, ...req.efs];
+            const required = [...req.lb, ...req.prometheus, ...req.grafana, ...req.endpoints, ...req.efs, ...req.cluster];
             const ids = identities(net.nodes);
             const out: { resource: PolicyResource; message: string }[] = [];
             for (const to of ids.filter((i) => i.nodes.every((n) => n.kind !== "lb"))) {
+                // Itself included: a group referencing itself (gossip) opens its tasks to each other.
                 for (const from of ids) {
-                    if (from === to) continue;
-                    const open = net.flow(from.sgs, to.sgs, "possible");
-                    if (open.length === 0) continue;
-                    const needed = normalize(required.filter((f) => from.nodes.includes(f.from) && to.nodes.includes(f.to)).map((f) => [f.port, f.port] as Range));
-                    const extra = subtract(open, needed);
-                    if (extra.length > 0) {
-                        out.push({ resource: to.nodes[0]!.resource, message: `${from.nodes.map(label).join(", ")} can reach ${to.nodes.map(label).join(", ")} on ${show(extra)}, which no required flow needs` });
+                    for (const proto of PROTOS) {
+                        const open = net.flow(from.sgs, to.sgs, "possible", proto);
+                        if (open.length === 0) continue;
+                        const needed = normalize(required.filter((f) => (f.proto ?? "tcp") === proto && from.nodes.includes(f.from) && to.nodes.includes(f.to)).map((f) => [f.port, f.port] as Range));
+                        const extra = subtract(open, needed);
+                        if (extra.length > 0) {
+                            const among = from === to ? `${from.nodes.map(label).join(", ")} can reach each other` : `${from.nodes.map(label).join(", ")} can reach ${to.nodes.map(label).join(", ")}`;
+                            out.push({ resource: to.nodes[0]!.resource, message: `${among} on ${show(extra)}${proto === "udp" ? " (UDP)" : ""}, which no required flow needs` });
+                        }
                     }
                 }
             }
@@ -804,6 +841,9 @@ export const REACHABILITY_RULES: readonly Rule[] = [
             const { net } = model(ctx);
             const out: { resource: PolicyResource; message: string }[] = [];
             for (const id of identities(net.nodes)) {
+                // No listener is UDP: every UDP port open to the internet is extra.
+                const udp = net.fromInternet(id.sgs, "udp");
+                if (udp.length > 0) out.push({ resource: id.nodes[0]!.resource, message: `${id.nodes.map(label).join(", ")} admit${id.nodes.length === 1 ? "s" : ""} public source addresses on ${show(udp)} (UDP)` });
                 const open = net.fromInternet(id.sgs);
                 if (open.length === 0) continue;
                 const lbs = id.nodes.filter((n) => n.kind === "lb");
@@ -858,6 +898,6 @@ export function describeReachability(ctx: PolicyContext): { nodes: Record<string
     const { net, req } = model(ctx);
     return {
         nodes: Object.fromEntries(net.nodes.map((n) => [n.resource.name, n.sgs?.map((s) => s.split("::")[1] as string)])),
-        required: [...req.lb, ...req.prometheus, ...req.grafana, ...req.endpoints, ...req.efs].map((f) => `${label(f.from)} -> ${label(f.to)}:${f.port} (${f.why})`),
+        required: [...req.lb, ...req.prometheus, ...req.grafana, ...req.endpoints, ...req.efs, ...req.cluster].map((f) => `${label(f.from)} -> ${label(f.to)}:${f.port}${f.proto === "udp" ? "/udp" : ""} (${f.why})`),
     };
 }

@@ -235,7 +235,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         logRetentionDays: cfg.service.logRetentionDays,
         // Alertmanager exists for Prometheus; without the monitoring layer there is nothing to route.
         alertmanager: monitoring ? { placement, vpcId: network.vpcId } : undefined,
-        watchedServices: monitoring ? { prometheus: { serviceName: monitoring.serviceNames.prometheus, description: "Prometheus" } } : {},
+        watchedServices: monitoring ? { prometheus: { serviceName: monitoring.serviceNames.prometheus, description: "Prometheus", desired: cfg.monitoring.prometheus.replicas } } : {},
         heartbeatSenders: monitoring ? [monitoring.prometheusService] : [],
     }, opts);
     if (monitoring) {

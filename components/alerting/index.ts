@@ -55,6 +55,11 @@ export interface WatchedService {
     readonly serviceName: pulumi.Input<string>;
     /** Alarm when fewer tasks run. @default 1 */
     readonly minimum?: number;
+    /**
+     * Tasks the service runs. Above `minimum`, a second alarm (warning) tells when fewer run while
+     * at least `minimum` still do: degraded, not lost. @default 1
+     */
+    readonly desired?: number;
     /** What it is, for the alarm's summary. */
     readonly description: string;
 }
@@ -87,6 +92,8 @@ export interface AlertingArgs {
         readonly vpcId: pulumi.Input<string>;
         /** Image platform. @default "linux/amd64" */
         readonly platform?: "linux/amd64" | "linux/arm64";
+        /** Tasks (a gossip cluster above 1). @default config.alertmanager.replicas */
+        readonly replicas?: number;
     };
     /** Self-hosted services whose running task count pages through SNS (e.g. Prometheus). @default {} */
     readonly watchedServices?: Readonly<Record<string, WatchedService>>;
@@ -426,6 +433,7 @@ export class Alerting extends pulumi.ComponentResource {
                 placement: args.alertmanager.placement,
                 vpcId: args.alertmanager.vpcId,
                 platform: args.alertmanager.platform,
+                replicas: args.alertmanager.replicas ?? cfg.alertmanager.replicas,
                 kmsKeyArn: args.kmsKeyArn,
                 region: args.region,
                 notifier: notifierUrl !== undefined && tokenSecret !== undefined ? { url: notifierUrl.functionUrl, tokenSecretArn: tokenSecret.arn } : undefined,
@@ -512,13 +520,14 @@ export class Alerting extends pulumi.ComponentResource {
 
         // ── Who watches the watchers ─────────────────────────────────────────────────────────
         const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">, waitsFor: readonly pulumi.Resource[] = []) => {
+            const severity = topic === "warning" ? "warning" : "critical";
             const alarm = new aws.cloudwatch.MetricAlarm(`${name}-${key}`, {
                 name: alarmName(key),
-                alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md` }),
+                alarmDescription: formatAlarmDescription({ severity, summary, details, runbookUrl: `${cfg.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md` }),
                 actionsEnabled: true,
                 alarmActions: [topics[topic].arn],
                 okActions: [topics[topic].arn],
-                tags: { ...tags, Severity: "critical", Path: "watchdog" },
+                tags: { ...tags, Severity: severity, Path: "watchdog" },
                 ...a,
             }, waitsFor.length > 0 ? { parent: this, dependsOn: [...waitsFor] } : parent);
             this.alarmNames[key] = alarm.name;
@@ -544,7 +553,7 @@ export class Alerting extends pulumi.ComponentResource {
                 // reported, a replaced alarm reads the data points from before it was created
                 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
                 [this.alertmanagerService.service, ...(args.heartbeatSenders ?? [])]);
-            watchTasks("alertmanager", { serviceName: this.alertmanagerService.serviceName, description: "Alertmanager" });
+            watchTasks("alertmanager", { serviceName: this.alertmanagerService.serviceName, description: "Alertmanager", desired: this.alertmanagerService.replicas });
         }
         for (const [key, w] of Object.entries(watched)) watchTasks(key, w);
 
@@ -588,10 +597,26 @@ export class Alerting extends pulumi.ComponentResource {
         this.alarmsExpectingData = expectingData;
         function watchTasks(this: void, key: string, w: WatchedService) {
             const minimum = w.minimum ?? 1;
+            const desired = w.desired ?? 1;
+            const dimensions = { ClusterName: args.clusterName, ServiceName: w.serviceName };
+            // Lost: nothing left of it.
             routedAlarm(`${key}-tasks`, "critical", `${w.description} is not running: fewer than ${minimum} task(s)`,
                 `ECS/ContainerInsights RunningTaskCount (Minimum) < ${minimum} for 2 minutes. Missing data is breaching (a service with no task may stop reporting). Prometheus alerts depend on it.`, {
-                    namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: args.clusterName, ServiceName: w.serviceName }, statistic: "Minimum", period: 60, evaluationPeriods: 2, datapointsToAlarm: 2,
+                    namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, statistic: "Minimum", period: 60, evaluationPeriods: 2, datapointsToAlarm: 2,
                     comparisonOperator: "LessThanThreshold", threshold: minimum, treatMissingData: "breaching",
+                });
+            if (desired <= minimum) return;
+            // Degraded: fewer than desired, but still at least `minimum` (the lost alarm speaks
+            // below that, so the two never notify for the same minute). 5 of 5 minutes: a deploy
+            // replaces one task at a time within that (Prometheus: stop, start on the same instance).
+            // Metric math IF/AND: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#using-IF-expressions
+            routedAlarm(`${key}-tasks-degraded`, "warning", `${w.description} is degraded: fewer than ${desired} tasks running`,
+                `ECS/ContainerInsights RunningTaskCount (Minimum) between ${minimum} and ${desired - 1} for 5 minutes: alerting still works, but one more loss would stop it. Missing data is not breaching: no data at all is the lost alarm's case.`, {
+                    metricQueries: [
+                        { id: "running", metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, stat: "Minimum", period: 60 }, returnData: false },
+                        { id: "degraded", expression: `IF(running >= ${minimum} AND running < ${desired}, 1, 0)`, label: `${w.description} tasks below ${desired}`, returnData: true },
+                    ],
+                    evaluationPeriods: 5, datapointsToAlarm: 5, comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
                 });
         }
 

@@ -84,6 +84,16 @@ export interface EcsServiceArgs {
      * @default none (the circuit breaker alone judges deployments)
      */
     readonly deploymentAlarmNames?: readonly pulumi.Input<string>[];
+    /**
+     * Spread the service's replicas so that losing one instance or one Availability Zone leaves the
+     * others: across zones (EC2: the `spread` strategies on the zone, then the instance; Fargate
+     * spreads across zones by itself and takes no placement settings,
+     * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html), rebalanced
+     * after a zone returns, and with `distinctInstances` (EC2 only) each task on a container instance
+     * of its own (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PlacementConstraint.html).
+     * @default ECS's placement, no rebalancing unless behind a load balancer
+     */
+    readonly spread?: { readonly distinctInstances?: boolean };
 }
 
 export interface EcsServiceResult {
@@ -115,6 +125,8 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
     const p = args.placement;
     const launch = args.launch ?? { kind: "fargate" as const };
     const networkMode = launch.kind === "fargate" ? "awsvpc" : launch.networkMode;
+    if (args.spread?.distinctInstances && launch.kind === "fargate") throw new Error(`ecsService ${name}: \`spread.distinctInstances\` needs EC2 capacity (Fargate takes no placement constraints)`);
+    if (args.spread !== undefined && (args.schedulingStrategy ?? "REPLICA") === "DAEMON") throw new Error(`ecsService ${name}: \`spread\` is for REPLICA services (a DAEMON runs on every instance)`);
 
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
         retentionInDays: p.logRetentionDays,
@@ -183,7 +195,11 @@ export function ecsService(name: string, args: EcsServiceArgs, parent: pulumi.Re
         healthCheckGracePeriodSeconds: args.loadBalancer ? (args.healthCheckGracePeriodSeconds ?? 30) : undefined,
         // After an AZ outage, ECS moves tasks back so they are spread again (explicit: an existing
         // service that never set it is treated as DISABLED on update).
-        availabilityZoneRebalancing: strategy === "REPLICA" && args.loadBalancer ? "ENABLED" : undefined,
+        availabilityZoneRebalancing: strategy === "REPLICA" && (args.loadBalancer || args.spread) ? "ENABLED" : undefined,
+        orderedPlacementStrategies: args.spread && launch.kind === "ec2"
+            ? [{ type: "spread", field: "attribute:ecs.availability-zone" }, { type: "spread", field: "instanceId" }]
+            : undefined,
+        placementConstraints: args.spread?.distinctInstances ? [{ type: "distinctInstance" }] : undefined,
         serviceRegistries: discovery
             ? (networkMode === "awsvpc"
                 ? { registryArn: discovery.arn }

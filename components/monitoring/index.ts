@@ -279,6 +279,7 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             workspace = new aws.amp.Workspace(`${name}-amp`, { alias: `${args.namePrefix}-prometheus`, kmsKeyArn: p.kmsKeyArn }, parent);
             promStatements.push({ Sid: "RemoteWrite", Action: "aps:RemoteWrite", Resource: workspace.arn });
         }
+        const promReplicas = cfg.prometheus.replicas;
         const prometheus = ecsService(`${name}-prometheus`, {
             placement: p,
             cpu: promSize.cpu,
@@ -289,7 +290,10 @@ export class MonitoringLayer extends pulumi.ComponentResource {
             launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "awsvpc" },
             discoveryName: "prometheus",
             // One writer per TSDB: never two Prometheus tasks on one volume.
-            deployment: { minimumHealthyPercent: 0, maximumPercent: 100 },
+            deployment: prometheusDeployment(promReplicas),
+            // A pair: each replica on an instance of its own (and so a TSDB volume of its own),
+            // spread across zones. Identical servers; the external `replica` label tells them apart.
+            ...(promReplicas > 1 ? { desiredCount: promReplicas, spread: { distinctInstances: true } } : {}),
             taskRoleStatements: promStatements,
             volumes: [
                 { name: "tsdb", dockerVolumeConfiguration: { scope: "shared", autoprovision: true, driver: "local" } },
@@ -485,6 +489,18 @@ export class MonitoringLayer extends pulumi.ComponentResource {
 }
 
 const DISCOVERY_PROMETHEUS = "prometheus";
+
+/**
+ * Deployment bounds of `replicas` Prometheus tasks. Never above `replicas` (maximumPercent 100): a
+ * new task takes the place of a stopped one, so no two servers ever write one instance's TSDB
+ * volume. One server: 0 % (it stops, then starts). A pair or more: one replica at a time
+ * (minimumHealthyPercent ⌊(n−1)/n × 100⌋, which ECS rounds up to n − 1 tasks), so the others keep
+ * evaluating every rule while it is replaced on the instance it left, its TSDB volume still there.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html
+ */
+export function prometheusDeployment(replicas: number): { minimumHealthyPercent: number; maximumPercent: number } {
+    return { minimumHealthyPercent: replicas <= 1 ? 0 : Math.floor(((replicas - 1) / replicas) * 100), maximumPercent: 100 };
+}
 
 /** Build context of the discovery sidecar's image (its own package, project-relative). */
 export const CLOUDMAP_SD_CONTEXT = "cloudmap-sd";

@@ -14,7 +14,7 @@ import { PORTS } from "./images";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
 import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
 import { parse } from "yaml";
-import { AMP_WORKSPACE_PLACEHOLDER, RULES_DIR, prometheusConfig, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
+import { AMP_WORKSPACE_PLACEHOLDER, PROMETHEUS_REPLICA_PLACEHOLDER, RULES_DIR, prometheusConfig, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
 import { renderPrometheusRules } from "./prometheus/rules";
 
 /** The repository folder holding the rendered files. */
@@ -69,6 +69,8 @@ export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput 
         ruleFiles: [`${RULES_DIR}/*.yml`],
         externalLabels: { stack: ctx.stack, environment: ctx.config.environment },
         ...(m.remoteWrite ? { remoteWrite: { region: ctx.config.region, workspaceId: AMP_WORKSPACE_PLACEHOLDER } } : {}),
+        // A pair: each task fills in its own identity when it starts (the image's entrypoint).
+        ...(m.replicas > 1 ? { replica: { value: PROMETHEUS_REPLICA_PLACEHOLDER, haCluster: prefix } } : {}),
     };
 }
 

@@ -3,6 +3,7 @@ import * as path from "node:path";
 
 import { findOnPath } from "./binaries";
 import { freePort, probeHttp } from "./net";
+import type { NetHost } from "./netns";
 import { type ManagedProcess, makeTempDir, startProcess } from "./process";
 import { ProcessService } from "./process-service";
 
@@ -16,13 +17,24 @@ export interface AlertmanagerOptions {
     readonly secrets?: Readonly<Record<string, string>>;
     readonly port?: number;
     readonly args?: readonly string[];
+    /**
+     * Run on a host of a network lab (netns.ts), at its own address like an awsvpc task, on `port`
+     * (@default 9093 there). @default this machine's 127.0.0.1
+     */
+    readonly host?: NetHost;
+    /**
+     * `--cluster.*` flags (components/alerting/alertmanager/config.ts `alertmanagerClusterArgs`).
+     * @default none: a single instance (`--cluster.listen-address=`, no gossip listener)
+     */
+    readonly cluster?: readonly string[];
     /** @default 20000 */
     readonly timeoutMs?: number;
 }
 
 /**
- * Alertmanager (Debian `prometheus-alertmanager`) on 127.0.0.1. Clustering is off
- * (`--cluster.listen-address=` empty), otherwise it would bind 9094 on every interface.
+ * Alertmanager (Debian `prometheus-alertmanager`) on 127.0.0.1, or as one replica of a cluster on a
+ * host of a network lab. Without `cluster`, clustering is off (`--cluster.listen-address=` empty),
+ * otherwise it would bind 9094 on every interface.
  */
 export class AlertmanagerService extends ProcessService {
     private constructor(
@@ -31,12 +43,12 @@ export class AlertmanagerService extends ProcessService {
         dir: string,
         private readonly opts: AlertmanagerOptions,
     ) {
-        super(`alertmanager:${port}`, dir);
+        super(`alertmanager:${opts.host ? `${opts.host.name}:` : ""}${port}`, dir);
     }
 
     static async start(opts: AlertmanagerOptions): Promise<AlertmanagerService> {
         const binary = findOnPath("prometheus-alertmanager", "prometheus-alertmanager");
-        const port = opts.port ?? (await freePort());
+        const port = opts.port ?? (opts.host !== undefined ? 9093 : await freePort());
         const dir = makeTempDir(`koronet-alertmanager-${port}`);
         const service = new AlertmanagerService(binary, port, dir, opts);
         return ProcessService.started(service, () => {
@@ -48,11 +60,31 @@ export class AlertmanagerService extends ProcessService {
     }
 
     get url(): string {
-        return `http://127.0.0.1:${this.port}`;
+        return `http://${this.target}`;
     }
 
     get target(): string {
-        return `127.0.0.1:${this.port}`;
+        return `${this.opts.host?.address ?? "127.0.0.1"}:${this.port}`;
+    }
+
+    /** The lab host it runs on, if any. */
+    get host(): NetHost | undefined {
+        return this.opts.host;
+    }
+
+    /** Its nflog and silences. */
+    get dataDir(): string {
+        return path.join(this.dir, "data");
+    }
+
+    /**
+     * Replaced as ECS replaces a task: stopped gracefully (SIGTERM: it leaves the cluster), its
+     * storage gone (a new task's ephemeral volume is empty), started again; resolves once ready.
+     */
+    async replace(): Promise<void> {
+        await this.stop();
+        fs.rmSync(this.dataDir, { recursive: true, force: true });
+        await this.start();
     }
 
     get configFile(): string {
@@ -64,29 +96,43 @@ export class AlertmanagerService extends ProcessService {
     }
 
     protected launch(): Promise<ManagedProcess> {
-        return startProcess(
-            this.binary,
-            [
-                `--config.file=${this.configFile}`,
-                `--storage.path=${path.join(this.dir, "data")}`,
-                `--web.listen-address=127.0.0.1:${this.port}`,
-                `--web.external-url=${this.url}`,
-                "--cluster.listen-address=",
-                ...(this.opts.args ?? []),
-            ],
-            {
-                name: this.name,
-                logFile: path.join(this.dir, "alertmanager.log"),
-                timeoutMs: this.opts.timeoutMs ?? 20_000,
-                readyCheck: () => probeHttp(this.port, "/-/ready", [200], 3_000),
-            },
-        );
+        const args = [
+            `--config.file=${this.configFile}`,
+            `--storage.path=${this.dataDir}`,
+            `--web.listen-address=${this.target}`,
+            `--web.external-url=${this.url}`,
+            ...(this.opts.cluster ?? ["--cluster.listen-address="]),
+            ...(this.opts.args ?? []),
+        ];
+        const host = this.opts.host;
+        return startProcess(host ? (host.enter[0] as string) : this.binary, host ? [...host.enter.slice(1), this.binary, ...args] : args, {
+            name: this.name,
+            logFile: path.join(this.dir, "alertmanager.log"),
+            timeoutMs: this.opts.timeoutMs ?? 20_000,
+            readyCheck: host ? () => ready(this.url) : () => probeHttp(this.port, "/-/ready", [200], 3_000),
+        });
+    }
+
+    /** Cluster status (API v2): `ready` once gossip settled, and the peers it sees. */
+    async clusterStatus(): Promise<{ name: string; status: string; peers: Array<{ name: string; address: string }> }> {
+        const res = await fetch(`${this.url}/api/v2/status`, { signal: AbortSignal.timeout(5_000) });
+        return ((await res.json()) as { cluster: { name: string; status: string; peers?: Array<{ name: string; address: string }> } }).cluster as { name: string; status: string; peers: Array<{ name: string; address: string }> };
     }
 
     /** Alerts Alertmanager currently holds (API v2). */
     async alerts(): Promise<Array<{ labels: Record<string, string>; status: { state: string } }>> {
         const res = await fetch(`${this.url}/api/v2/alerts`, { signal: AbortSignal.timeout(5_000) });
         return (await res.json()) as Array<{ labels: Record<string, string>; status: { state: string } }>;
+    }
+}
+
+async function ready(url: string): Promise<boolean> {
+    try {
+        const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(3_000) });
+        await res.arrayBuffer();
+        return res.status === 200;
+    } catch {
+        return false;
     }
 }
 

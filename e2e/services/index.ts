@@ -45,5 +45,7 @@ export { RunGuard, RUNS_ROOT, processStartTime, sweepStaleRuns } from "./guard";
 export { PrometheusService, startPrometheus, type PromSample, type PrometheusOptions } from "./prometheus";
 export { FakePagerDuty, FakeSlack, parseSlackNotice, type PagerDutyEvent, type Received, type SlackBody, type SlackNotice } from "./receivers";
 export { APP_DIR, WebServerService, startWebServer, type WebServerOptions } from "./webserver";
+export { NetLab, requireNetLabSupport, type NetHost } from "./netns";
+export { WebhookTap, type TappedRequest, type WebhookPayload } from "./webhook-tap";
 export { FakeCloudMap, type FakeInstance } from "./cloudmap";
 export { CLOUDMAP_SD_DIR, CloudMapSdService, type CloudMapSdOptions } from "./cloudmap-sd";

@@ -17,6 +17,8 @@ export interface Received<T> {
     readonly status: number;
     readonly path: string;
     readonly body: T;
+    /** The sender's address (which Alertmanager replica, on a network lab). */
+    readonly from?: string;
 }
 
 /** Base: an HTTP server on 127.0.0.1 that records JSON POST bodies. */
@@ -33,11 +35,11 @@ abstract class RecordingReceiver<T> implements LocalService {
         this.name = `${kind}:${port}`;
     }
 
-    protected static async listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ server: http.Server; port: number }> {
+    protected static async listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, host = "127.0.0.1"): Promise<{ server: http.Server; port: number }> {
         const server = http.createServer(handler);
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve());
+            server.listen(0, host, () => resolve());
         });
         return { server, port: (server.address() as AddressInfo).port };
     }
@@ -206,27 +208,33 @@ export interface PagerDutyEvent {
 
 /** A fake PagerDuty Events API v2 (`POST /v2/enqueue`). */
 export class FakePagerDuty extends RecordingReceiver<PagerDutyEvent> {
-    private constructor(server: http.Server, port: number) {
+    private constructor(
+        server: http.Server,
+        port: number,
+        private readonly host: string,
+    ) {
         super("fake-pagerduty", server, port);
     }
 
-    static async start(): Promise<FakePagerDuty> {
+    /** @param host the address to listen on (a network lab's root address, for Alertmanagers in the lab). @default 127.0.0.1 */
+    static async start(opts: { readonly host?: string } = {}): Promise<FakePagerDuty> {
         let self: FakePagerDuty | undefined;
+        const host = opts.host ?? "127.0.0.1";
         const { server, port } = await RecordingReceiver.listen((req, res) => {
             void readJson(req).then((body) => {
                 const event = body as PagerDutyEvent;
-                self?.record({ at: Date.now(), status: 202, path: req.url ?? "/", body: event });
+                self?.record({ at: Date.now(), status: 202, path: req.url ?? "/", body: event, from: req.socket.remoteAddress });
                 res.writeHead(202, { "content-type": "application/json" });
                 res.end(JSON.stringify({ status: "success", message: "Event processed", dedup_key: event.dedup_key ?? "" }));
             });
-        });
-        self = new FakePagerDuty(server, port);
+        }, host);
+        self = new FakePagerDuty(server, port, host);
         return self;
     }
 
     /** Events API URL to configure. */
     get eventsUrl(): string {
-        return `${this.url}/v2/enqueue`;
+        return `http://${this.host}:${this.port}/v2/enqueue`;
     }
 
     /** Alert name of an event (Alertmanager's description is `<alertname>: <summary>`). */

@@ -8,7 +8,7 @@
  * failing integration does not block the others (prometheus/alertmanager v0.25.0 notify/notify.go).
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -58,6 +58,63 @@ describe("Alertmanager entrypoint", () => {
         const started = readFileSync(path.join(dir, "started"), "utf8");
         assert.ok(!/NOTIFIER_TOKEN|PAGERDUTY_ROUTING_KEY|ALERTMANAGER_CONFIG/.test(started), "secrets are not in Alertmanager's environment");
         assert.match(started, /--config\.file=.*\/run\/alertmanager\.yml/);
+    });
+
+    it("runs a single instance without a gossip listener when the task names no peers", () => {
+        runEntrypoint(dir, {});
+        const args = /^ARGS (.*)$/m.exec(readFileSync(path.join(dir, "started"), "utf8"))?.[1]?.split(" ") ?? [];
+        assert.ok(args.includes("--cluster.listen-address="), args.join(" "));
+        assert.ok(!args.some((a) => a.startsWith("--cluster.advertise-address")));
+    });
+
+    describe("in a cluster (the task definition names --cluster.peer)", () => {
+        let metadata: Server;
+        let metadataUrl: string;
+        // The container response of the task metadata endpoint v4 (AWS's documented example, trimmed):
+        // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-fargate-examples.html
+        const response = JSON.stringify({
+            DockerId: "cd189a933e5849daa93386466019ab50-2495160603",
+            Name: "alertmanager",
+            Labels: { "com.amazonaws.ecs.task-arn": "arn:aws:ecs:us-west-2:111122223333:task/default/cd189a933e5849daa93386466019ab50" },
+            Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: ["192.0.2.3"], AttachmentIndex: 0, IPv4SubnetCIDRBlock: "192.0.2.0/24", PrivateDNSName: "ip-192-0-2-3.us-west-2.compute.internal" }],
+        }, null, 4);
+        before(async () => {
+            metadata = createServer((req, res) => res.end(req.url === "/v4/abc" ? response : "{}"));
+            await new Promise<void>((r) => metadata.listen(0, "127.0.0.1", r));
+            metadataUrl = `http://127.0.0.1:${(metadata.address() as AddressInfo).port}/v4/abc`;
+        });
+        after(() => new Promise<void>((r) => metadata.close(() => r())));
+
+        /** The entrypoint with peers, asynchronously (the metadata server answers from this process). */
+        const runClustered = (env: Record<string, string>) => new Promise<{ code: number; stderr: string; args: string[] }>((resolve) => {
+            execFile("sh", [ENTRYPOINT, "--cluster.listen-address=0.0.0.0:9094", "--cluster.peer=alertmanager.prod.koronet.internal:9094", "--cluster.peer-timeout=15s"], {
+                env: { PATH: process.env.PATH, ALERTMANAGER_RUN_DIR: path.join(dir, "run"), ALERTMANAGER_BIN: recordingBin(dir), ALERTMANAGER_CONFIG: "route: {}", ...env },
+                encoding: "utf8",
+            }, (err, _out, stderr) => {
+                const started = existsSync(path.join(dir, "started")) ? readFileSync(path.join(dir, "started"), "utf8") : "";
+                resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr, args: /^ARGS (.*)$/m.exec(started)?.[1]?.split(" ") ?? [] });
+            });
+        });
+
+        it("advertises the task's own awsvpc address from the task metadata endpoint, on the gossip port it listens on", async () => {
+            const r = await runClustered({ ECS_CONTAINER_METADATA_URI_V4: metadataUrl });
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(r.args.includes("--cluster.advertise-address=192.0.2.3:9094"), r.args.join(" "));
+            assert.ok(r.args.includes("--cluster.peer=alertmanager.prod.koronet.internal:9094"));
+            assert.ok(!r.args.includes("--cluster.listen-address="), "no single-instance flag next to the cluster's");
+        });
+
+        it("refuses to start clustered without the metadata endpoint, naming it", async () => {
+            const r = await runClustered({});
+            assert.equal(r.code, 64);
+            assert.match(r.stderr, /ECS_CONTAINER_METADATA_URI_V4 is not set/);
+        });
+
+        it("refuses an answer without an IPv4 address", async () => {
+            const r = await runClustered({ ECS_CONTAINER_METADATA_URI_V4: metadataUrl.replace("/v4/abc", "/v4/other") });
+            assert.equal(r.code, 64);
+            assert.match(r.stderr, /no IPv4 address in the task metadata/);
+        });
     });
 
     it("writes a filled routing key without a trailing newline", () => {

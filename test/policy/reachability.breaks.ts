@@ -46,6 +46,8 @@ export const REACHABILITY_BREAKS: Breaks = {
     "reach-configured-endpoints": { stack: "prod", breakIt: (r) => without(r, INGRESS, "data-postgres-from-web", "aws:rds/instance:Instance::data-postgres") },
     // Today's defect 7 (one half): PostgreSQL's group has no egress to the EFS mount targets.
     "reach-efs-mount-targets": { stack: "dev", breakIt: (r) => without(r, EGRESS, "data-postgres-to-nfs", `${SERVICE}::data-postgres-svc`) },
+    // prod's Alertmanager cluster without gossip over UDP: memberlist probes and gossips over UDP.
+    "reach-cluster-peers": { stack: "prod", breakIt: (r) => without(r, INGRESS, "alerting-alertmanager-gossip-udp", `${SERVICE}::alerting-alertmanager-svc`) },
     // Today's defect 7: a data-store task group without egress cannot pull, read secrets or log.
     "reach-https-at-start": { stack: "dev", breakIt: (r) => without(r, EGRESS, "data-redis-to-https", `${SERVICE}::data-redis-svc`) },
     // Grafana (allow-all egress) is let into Redis, which only the web server and its exporter need.

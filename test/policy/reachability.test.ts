@@ -54,6 +54,29 @@ describe("reachability model", () => {
         assert.deepEqual(d.nodes["data-postgres"], ["data-postgres"]);
     });
 
+    it("in prod, every Alertmanager task gossips with every other (and itself) on 9094, TCP and UDP, as its --cluster.peer names them", async () => {
+        const d = describeReachability({ environment: "prod", resources: (await stackGraph("prod")).resources });
+        const gossip = d.required.filter((f) => f.includes("--cluster.peer"));
+        assert.deepEqual(gossip, [
+            "alerting-alertmanager-svc -> alerting-alertmanager-svc:9094 (alertmanager --cluster.peer alertmanager.prod.koronet.internal (gossip, TCP))",
+            "alerting-alertmanager-svc -> alerting-alertmanager-svc:9094/udp (alertmanager --cluster.peer alertmanager.prod.koronet.internal (gossip, UDP))",
+        ]);
+        const dev = describeReachability({ environment: "dev", resources: (await stackGraph("dev")).resources });
+        assert.deepEqual(dev.required.filter((f) => f.includes("--cluster.peer")), [], "dev's single Alertmanager has no cluster");
+    });
+
+    it("reports gossip opened wider than the cluster: to the VPC's CIDR (others reach 9094), or every port between the tasks", async () => {
+        const prod = structuredClone((await stackGraph("prod")).resources) as unknown as Resources;
+        const vpcWide = withResource(prod, { type: INGRESS, name: "alertmanager-gossip-from-vpc", inputs: { securityGroupId: "alerting-alertmanager-sg-id", cidrIpv4: "10.50.0.0/16", ipProtocol: "udp", fromPort: 9094, toPort: 9094 } });
+        const wide = violations("prod", vpcWide.resources, "reach-only-expected-clients");
+        assert.ok(wide.some((v) => v.resource === `${SERVICE}::alerting-alertmanager-svc` && /monitoring-prometheus-svc can reach alerting-alertmanager-svc on 9094 \(UDP\)/.test(v.message)), JSON.stringify(wide));
+        const allPorts = mutate(prod, SG, (i) => { (i.egress as Record<string, unknown>[]).push({ protocol: "-1", fromPort: 0, toPort: 0, self: true }); }, "alerting-alertmanager-sg");
+        const selfOpen = withResource(allPorts.resources, { type: INGRESS, name: "alertmanager-from-itself", inputs: { securityGroupId: "alerting-alertmanager-sg-id", referencedSecurityGroupId: "alerting-alertmanager-sg-id", ipProtocol: "-1" } });
+        const among = violations("prod", selfOpen.resources, "reach-only-expected-clients").map((v) => v.message);
+        assert.ok(among.includes("alerting-alertmanager-svc can reach each other on 0-9093, 9095-65535, which no required flow needs"), JSON.stringify(among));
+        assert.ok(among.includes("alerting-alertmanager-svc can reach each other on 0-9093, 9095-65535 (UDP), which no required flow needs"), JSON.stringify(among));
+    });
+
     it("host-network DAEMON exporters wear the container instances' group (from the launch template of the capacity provider's group)", async () => {
         const d = describeReachability({ environment: "dev", resources: (await stackGraph("dev")).resources });
         assert.deepEqual(d.nodes["monitoring-node-exporter-svc"], ["cluster-instances"]);

@@ -97,8 +97,10 @@ export const ALERTMANAGER_TIMINGS: Readonly<Record<TimingProfile, AlertmanagerTi
 
 /**
  * Alertmanager gives each notification attempt of a group max(group_interval, 10 s) (its
- * `notify.MinTimeout`; single instance, no peer wait), then cancels the request and retries at the
- * next flush.
+ * `notify.MinTimeout`), plus, in a cluster, position × `--cluster.peer-timeout` (the wait before a
+ * peer checks whether another already sent: cmd/alertmanager/main.go `timeoutFunc`, `clusterWait`),
+ * then cancels the request and retries at the next flush. The notifier's budget below is held
+ * against the shortest of these (position 0, or a single instance).
  */
 export const ALERTMANAGER_MIN_NOTIFY_TIMEOUT_SECONDS = 10;
 
@@ -339,4 +341,60 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
 export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string {
     const header = `# Rendered by components/alerting/alertmanager/config.ts (profile: ${input.profile ?? "production"}). Do not edit.\n# Secrets are read from files at send time; none are in this file.\n`;
     return header + stringify(alertmanagerConfig(input), { lineWidth: 0 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster (high availability)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Gossip port between Alertmanager replicas, TCP and UDP (memberlist: "Both UDP and TCP are needed
+ * in alertmanager 0.15 and higher for the cluster to work", README v0.25.0, High Availability).
+ */
+export const ALERTMANAGER_CLUSTER_PORT = 9094;
+
+/**
+ * `--cluster.peer-timeout` per profile: how long the replica at position n waits, n times over,
+ * before it checks the notification log and sends what no earlier replica has sent
+ * (https://prometheus.io/docs/alerting/latest/high_availability/, "Peer Position-Based Wait").
+ * Production: Alertmanager's default, 15 s — half the 30 s group interval, and longer than a
+ * notification normally takes to reach Slack, so the next replica finds it in the log. Test: 2 s
+ * against the test profile's 1 s group interval; `npm run bench:alerts` measures the duplicates
+ * and delays it gives (docs/alerting.md, "High availability").
+ */
+export const ALERTMANAGER_PEER_TIMEOUT: Readonly<Record<TimingProfile, string>> = {
+    production: "15s",
+    test: "2s",
+};
+
+export interface AlertmanagerClusterInput {
+    /**
+     * `host:port` peers: a name that resolves to every replica (Cloud Map A records
+     * `alertmanager.<namespace>`) or addresses. Alertmanager joins every address a name resolves to,
+     * and resolves it again every 15 s to join replicas that appeared since (cluster/cluster.go
+     * `resolvePeers`, `refresh`, v0.25.0).
+     */
+    readonly peers: readonly string[];
+    /** `--cluster.listen-address`. @default `0.0.0.0:9094` */
+    readonly listenAddress?: string;
+    /** `--cluster.advertise-address` (an IP and port: peers reach this replica there). @default none: the image's entrypoint finds the task's address */
+    readonly advertiseAddress?: string;
+    /** @default "production" */
+    readonly profile?: TimingProfile;
+    /** Overrides the profile's `--cluster.peer-timeout` (benchmarks). */
+    readonly peerTimeout?: string;
+}
+
+/** The `--cluster.*` flags of one replica. Single instances pass `--cluster.listen-address=` instead (no gossip listener). */
+export function alertmanagerClusterArgs(input: AlertmanagerClusterInput): string[] {
+    if (input.peers.length === 0) throw new Error("alertmanager cluster: `peers` must name at least one host:port");
+    for (const p of [...input.peers, ...(input.listenAddress !== undefined ? [input.listenAddress] : []), ...(input.advertiseAddress !== undefined ? [input.advertiseAddress] : [])]) {
+        if (!/^[^\s:]+:\d+$/.test(p)) throw new Error(`alertmanager cluster: "${p}" must be host:port`);
+    }
+    return [
+        `--cluster.listen-address=${input.listenAddress ?? `0.0.0.0:${ALERTMANAGER_CLUSTER_PORT}`}`,
+        ...(input.advertiseAddress !== undefined ? [`--cluster.advertise-address=${input.advertiseAddress}`] : []),
+        ...input.peers.map((p) => `--cluster.peer=${p}`),
+        `--cluster.peer-timeout=${input.peerTimeout ?? ALERTMANAGER_PEER_TIMEOUT[input.profile ?? "production"]}`,
+    ];
 }

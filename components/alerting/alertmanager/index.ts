@@ -1,15 +1,24 @@
 /**
- * Alertmanager on ECS (Fargate, one task), registered in Cloud Map as `alertmanager.<namespace>`
- * so Prometheus finds it at `alertmanager.<namespace>:9093`. The image is the pinned upstream one
- * plus an entrypoint (image/entrypoint.sh) that writes ECS-injected secrets to 0600 files on an
- * ephemeral task volume; the rendered config arrives in `ALERTMANAGER_CONFIG` (it holds no secret).
+ * Alertmanager on ECS (Fargate), registered in Cloud Map as `alertmanager.<namespace>` so Prometheus
+ * finds every task at `alertmanager.<namespace>:9093` (one A record per task). The image is the
+ * pinned upstream one plus an entrypoint (image/entrypoint.sh) that writes ECS-injected secrets to
+ * 0600 files on an ephemeral task volume; the rendered config arrives in `ALERTMANAGER_CONFIG` (it
+ * holds no secret).
+ *
+ * With `replicas` > 1 the tasks form one gossip cluster (https://prometheus.io/docs/alerting/latest/high_availability/):
+ * peers found through the same Cloud Map name on 9094, gossip admitted between the tasks only (TCP
+ * and UDP, the security group referencing itself), each task advertising its own awsvpc address
+ * (the entrypoint reads it from the task metadata endpoint), spread across zones, deployed one task
+ * at a time with the old ones still running (the new one joins the cluster and takes its state
+ * before an old one stops). Every Prometheus sends every alert to every task (dns_sd A records);
+ * the cluster notifies once.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ecsService, type ContainerSecret, type EcsPlacement, type PolicyStatement } from "../../common";
 import { ContainerImage } from "../../image";
 import type { Severity } from "../catalog";
-import { ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_PORT, ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_PORT, ALERTMANAGER_SECRET_FILES, alertmanagerClusterArgs, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
 import { audienceTopicKey } from "./stack";
 
 export * from "./config";
@@ -43,14 +52,28 @@ export interface AlertmanagerArgs {
     /** Task size. @default 256 CPU units, 512 MiB */
     readonly cpu?: number;
     readonly memory?: number;
+    /** Tasks; more than one form a gossip cluster (`koronet:alerting.alertmanager.replicas`). @default 1 */
+    readonly replicas?: number;
+}
+
+/**
+ * Deployment bounds of `replicas` tasks. One: 100 %/200 % (the new task starts before the old one
+ * stops). A cluster: never below `replicas`, one extra task at a time (ECS rounds maximumPercent
+ * down: ⌊n × (100 + ⌈100/n⌉) / 100⌋ = n + 1), so a deploy replaces the tasks one by one while the
+ * others keep notifying, and old and new tasks, clustered, never notify twice.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html
+ */
+export function alertmanagerDeployment(replicas: number): { minimumHealthyPercent: number; maximumPercent: number } {
+    return replicas <= 1 ? { minimumHealthyPercent: 100, maximumPercent: 200 } : { minimumHealthyPercent: 100, maximumPercent: 100 + Math.ceil(100 / replicas) };
 }
 
 /** Pure validation; errors name the argument. */
-export function validateAlertmanagerArgs(args: Pick<AlertmanagerArgs, "notifier" | "heartbeatTopicArn" | "chatbotTopicArns" | "placement">): string[] {
+export function validateAlertmanagerArgs(args: Pick<AlertmanagerArgs, "notifier" | "heartbeatTopicArn" | "chatbotTopicArns" | "placement" | "replicas">): string[] {
     const problems: string[] = [];
     if ((args.notifier === undefined) === (args.heartbeatTopicArn === undefined)) problems.push("exactly one of `notifier` and `heartbeatTopicArn` carries the Watchdog heartbeat");
     if (args.notifier !== undefined && args.chatbotTopicArns !== undefined) problems.push("`notifier` and `chatbotTopicArns` are exclusive: Slack goes through one of them");
     if (args.placement.namespaceId === undefined || args.placement.namespaceName === undefined) problems.push("`placement.namespaceId` and `placement.namespaceName` are required: Prometheus finds Alertmanager through Cloud Map");
+    if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 1)) problems.push(`\`replicas\` must be a whole number ≥ 1, got ${args.replicas}`);
     return problems;
 }
 
@@ -63,6 +86,8 @@ export class Alertmanager extends pulumi.ComponentResource {
     public readonly service: aws.ecs.Service;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
+    /** Tasks it runs. */
+    public readonly replicas: number;
     /** The rendered alertmanager.yml as deployed. */
     public readonly renderedConfig: pulumi.Output<string>;
 
@@ -77,11 +102,34 @@ export class Alertmanager extends pulumi.ComponentResource {
         const parent = { parent: this };
         const p = args.placement;
 
+        const replicas = args.replicas ?? 1;
+        this.replicas = replicas;
+        const clustered = replicas > 1;
+        const gossip = ["tcp", "udp"] as const;
         const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
             vpcId: args.vpcId,
-            description: `Alertmanager ${ALERTMANAGER_PORT}: only from Prometheus; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`,
-            egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs, the notifier Function URL and PagerDuty" }],
+            description: clustered
+                ? `Alertmanager ${ALERTMANAGER_PORT}: only from Prometheus; gossip ${ALERTMANAGER_CLUSTER_PORT} between its tasks; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`
+                : `Alertmanager ${ALERTMANAGER_PORT}: only from Prometheus; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`,
+            egress: [
+                { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs, the notifier Function URL and PagerDuty" },
+                // Gossip to the other tasks only: the group itself is the peer.
+                ...(clustered ? gossip.map((protocol) => ({ protocol, fromPort: ALERTMANAGER_CLUSTER_PORT, toPort: ALERTMANAGER_CLUSTER_PORT, self: true, description: `Alertmanager gossip (${protocol.toUpperCase()}) to the other tasks` })) : []),
+            ],
         }, parent);
+        if (clustered) {
+            // Ingress is standalone everywhere on this group (allowClient): gossip from the group itself.
+            for (const protocol of gossip) {
+                new aws.vpc.SecurityGroupIngressRule(`${name}-gossip-${protocol}`, {
+                    securityGroupId: sg.id,
+                    referencedSecurityGroupId: sg.id,
+                    ipProtocol: protocol,
+                    fromPort: ALERTMANAGER_CLUSTER_PORT,
+                    toPort: ALERTMANAGER_CLUSTER_PORT,
+                    description: `Alertmanager gossip (${protocol.toUpperCase()}) from the other tasks`,
+                }, parent);
+            }
+        }
 
         const image = new ContainerImage(`${name}-image`, { context: ALERTMANAGER_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: args.kmsKeyArn }, parent);
 
@@ -128,12 +176,14 @@ export class Alertmanager extends pulumi.ComponentResource {
             ]
             : [];
 
+        const discoveryName = "alertmanager";
         const svc = ecsService(name, {
             placement: p,
             cpu: args.cpu ?? 256,
             memory: args.memory ?? 512,
             securityGroupIds: [sg.id],
-            discoveryName: "alertmanager",
+            discoveryName,
+            ...(clustered ? { desiredCount: replicas, deployment: alertmanagerDeployment(replicas), spread: {} } : {}),
             secretArns,
             taskRoleStatements,
             volumes: [{ name: "run" }, { name: "data" }],
@@ -142,8 +192,14 @@ export class Alertmanager extends pulumi.ComponentResource {
                 image: image.imageRef,
                 // The upstream image's user (nobody); stated here so the task definition shows it.
                 user: "65534:65534",
-                portMappings: [{ containerPort: ALERTMANAGER_PORT, protocol: "tcp", name: "alertmanager" }],
+                portMappings: [
+                    { containerPort: ALERTMANAGER_PORT, protocol: "tcp", name: "alertmanager" },
+                    ...(clustered ? gossip.map((protocol) => ({ containerPort: ALERTMANAGER_CLUSTER_PORT, protocol, name: `gossip-${protocol}` })) : []),
+                ],
                 environment: [{ name: ALERTMANAGER_CONFIG_ENV, value: this.renderedConfig }],
+                // The peers: every task behind the Cloud Map name. The entrypoint adds this task's own
+                // address (--cluster.advertise-address) from the task metadata endpoint.
+                ...(clustered ? { command: alertmanagerClusterArgs({ peers: [`${discoveryName}.${p.namespaceName as string}:${ALERTMANAGER_CLUSTER_PORT}`] }) } : {}),
                 secrets,
                 mountPoints: [
                     { sourceVolume: "run", containerPath: "/run/alertmanager" },
@@ -155,7 +211,7 @@ export class Alertmanager extends pulumi.ComponentResource {
             dependsOn: [...(args.secretValues ?? [])],
         }, this);
 
-        this.address = `alertmanager.${p.namespaceName as string}:${ALERTMANAGER_PORT}`;
+        this.address = `${discoveryName}.${p.namespaceName as string}:${ALERTMANAGER_PORT}`;
         this.securityGroupId = sg.id;
         this.serviceName = svc.service.name;
         this.service = svc.service;

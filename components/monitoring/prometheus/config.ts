@@ -61,6 +61,12 @@ export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
 /** Token in the rendered remote_write URL that the image's entrypoint replaces with the workspace ID. */
 export const AMP_WORKSPACE_PLACEHOLDER = "AMP_WORKSPACE_ID";
 
+/** Token the image's entrypoint replaces with this task's identity (`task-<task id>`), the value of the `replica` label. */
+export const PROMETHEUS_REPLICA_PLACEHOLDER = "PROMETHEUS_REPLICA";
+
+/** External label that tells the replicas of a Prometheus pair apart; dropped from alerts. */
+export const REPLICA_LABEL = "replica";
+
 export type PrometheusTargets =
     /**
      * Cloud Map: `<service>.<namespace>` for each job, through the discovery sidecar at `discoveryUrl`
@@ -92,10 +98,21 @@ export interface PrometheusConfigInput {
     readonly externalLabels?: Readonly<Record<string, string>>;
     /** remote_write to Amazon Managed Service for Prometheus with SigV4 (task role credentials). @default off */
     readonly remoteWrite?: { readonly region: string; readonly workspaceId: string };
+    /**
+     * This server is one replica of a set (a Prometheus pair): the external label `replica` takes
+     * this value, and is dropped from alerts so that every replica's alert is the same alert to
+     * Alertmanager; remote_write sends it as Amazon Managed Prometheus's `__replica__`, with
+     * `cluster` = `haCluster`, so AMP keeps one copy of each series. @default a single server
+     */
+    readonly replica?: { readonly value: string; readonly haCluster: string };
 }
 
 /** Pure checks; errors name the field. */
 export function validatePrometheusConfigInput(input: PrometheusConfigInput): void {
+    if (input.replica !== undefined && (!/^[A-Za-z0-9_.-]+$/.test(input.replica.value) || !/^[A-Za-z0-9_.-]+$/.test(input.replica.haCluster))) {
+        throw new Error(`prometheus config: \`replica.value\` and \`replica.haCluster\` must be label values of letters, digits, _ . -, got ${JSON.stringify(input.replica)}`);
+    }
+    if (input.replica !== undefined && input.externalLabels?.[REPLICA_LABEL] !== undefined) throw new Error(`prometheus config: \`externalLabels.${REPLICA_LABEL}\` is set by \`replica\`; set one of them`);
     if (input.targets.kind === "cloudMap" && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(input.targets.namespace)) {
         throw new Error(`prometheus config: \`targets.namespace\` must be a DNS name such as dev.koronet.internal, got "${input.targets.namespace}"`);
     }
@@ -189,14 +206,32 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         : input.targets.jobs !== undefined && !input.targets.jobs.includes("alertmanager") ? undefined
         : { dns_sd_configs: [{ names: [`${DISCOVERY.alertmanager.name}.${input.targets.namespace}`], type: "A", port: DISCOVERY.alertmanager.port, refresh_interval: refresh }] };
 
+    const externalLabels = { ...input.externalLabels, ...(input.replica ? { [REPLICA_LABEL]: input.replica.value } : {}) };
+    // "Alert relabeling is applied after external labels. One use for this is ensuring a HA pair of
+    // Prometheus servers with different external labels send identical alerts."
+    // (https://prometheus.io/docs/prometheus/latest/configuration/configuration/#alert_relabel_configs)
+    const alertRelabel = input.replica ? { alert_relabel_configs: [{ action: "labeldrop", regex: REPLICA_LABEL }] } : {};
+    // "Write relabeling is applied after external labels" (same page, <remote_write>). AMP keeps one
+    // copy of series that carry `cluster` and `__replica__`, and strips `__replica__`
+    // (https://docs.aws.amazon.com/prometheus/latest/userguide/Send-high-availability-data.html).
+    const writeRelabel = input.replica
+        ? {
+            write_relabel_configs: [
+                { source_labels: [REPLICA_LABEL], target_label: "__replica__" },
+                { action: "labeldrop", regex: REPLICA_LABEL },
+                { target_label: "cluster", replacement: input.replica.haCluster },
+            ],
+        }
+        : {};
+
     return {
         global: {
             scrape_interval: formatPromDuration(scrape),
             scrape_timeout: formatPromDuration(timeout),
             evaluation_interval: formatPromDuration(evaluation),
-            ...(input.externalLabels && Object.keys(input.externalLabels).length > 0 ? { external_labels: { ...input.externalLabels } } : {}),
+            ...(Object.keys(externalLabels).length > 0 ? { external_labels: externalLabels } : {}),
         },
-        ...(am ? { alerting: { alertmanagers: [{ api_version: "v2", timeout: "10s", ...am }] } } : {}),
+        ...(am ? { alerting: { ...alertRelabel, alertmanagers: [{ api_version: "v2", timeout: "10s", ...am }] } } : {}),
         ...((input.ruleFiles ?? []).length > 0 ? { rule_files: [...(input.ruleFiles ?? [])] } : {}),
         scrape_configs: scrapeConfigs,
         ...(input.remoteWrite
@@ -206,6 +241,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
                     sigv4: { region: input.remoteWrite.region },
                     // AMP's documented recommendations: bigger batches, bounded shards.
                     queue_config: { max_samples_per_send: 1000, max_shards: 200, capacity: 2500 },
+                    ...writeRelabel,
                 }],
             }
             : {}),

@@ -39,11 +39,39 @@ fi
 printf '%s\n' "$ALERTMANAGER_CONFIG" > "$dir/alertmanager.yml"
 unset ALERTMANAGER_CONFIG
 
-# Single replica: no gossip cluster (and no listener on 9094).
+# A cluster when the task definition names peers (--cluster.peer=alertmanager.<namespace>:9094):
+# each task advertises its own awsvpc address, read from the task metadata endpoint (container
+# response, Networks[0].IPv4Addresses[0]), because Alertmanager cannot be sure to guess it and peers
+# must reach exactly that address (https://prometheus.io/docs/alerting/latest/high_availability/,
+# "Unroutable advertise addresses"). Without peers: a single instance, no listener on 9094.
+cluster=--cluster.listen-address=
+case " $* " in
+*" --cluster.peer="*)
+  cluster=
+  case " $* " in
+  *" --cluster.advertise-address="*) ;;
+  *)
+    if [ -z "${ECS_CONTAINER_METADATA_URI_V4-}" ]; then
+      echo "clustered Alertmanager needs its task's address, but ECS_CONTAINER_METADATA_URI_V4 is not set" >&2
+      exit 64
+    fi
+    ip=$(wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4" | tr -d '\n' | sed -n 's/.*"IPv4Addresses": *\[ *"\([0-9.]*\)".*/\1/p')
+    if [ -z "$ip" ]; then
+      echo "no IPv4 address in the task metadata at $ECS_CONTAINER_METADATA_URI_V4" >&2
+      exit 64
+    fi
+    # The port peers reach: the one this task listens on for gossip.
+    port=$(printf '%s\n' "$@" | sed -n 's/^--cluster\.listen-address=.*:\([0-9][0-9]*\)$/\1/p' | tail -n 1)
+    cluster="--cluster.advertise-address=$ip:${port:-9094}"
+    ;;
+  esac
+  ;;
+esac
+
 unset ALERTMANAGER_RUN_DIR ALERTMANAGER_BIN
 exec "$bin" \
   --config.file="$dir/alertmanager.yml" \
   --storage.path=/alertmanager \
-  --cluster.listen-address= \
+  ${cluster:+"$cluster"} \
   --web.listen-address=:9093 \
   "$@"

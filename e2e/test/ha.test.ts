@@ -1,0 +1,96 @@
+/**
+ * prod's alerting topology end to end (issue 15): three Alertmanagers clustered over gossip, each on a
+ * network-lab host of its own, and two Prometheus servers sending to every one, with the stacks' own
+ * rendered configuration (Alertmanager's cluster flags included) in the `test` timing profile.
+ * Deliveries are counted at the receivers (e2e/ha.ts): the webhook requests Alertmanager sent, the
+ * fake Slack, the fake PagerDuty.
+ */
+import * as assert from "node:assert/strict";
+
+import { HA_SCENARIOS, waitForCluster, type HaResult } from "../ha";
+import { LoadGenerator } from "../load";
+import { Pipeline } from "../pipeline";
+import { heartbeatGapBoundSeconds } from "../scenarios";
+
+describe("prod topology end to end: 3 Alertmanagers clustered, 2 Prometheus (test timing profile)", function () {
+    let p: Pipeline | undefined;
+    let load: LoadGenerator | undefined;
+    const results: HaResult[] = [];
+    const pipeline = (): Pipeline => {
+        if (p === undefined) throw new Error("the pipeline did not start (see the before-all hook)");
+        return p;
+    };
+    const run = async (i: number): Promise<HaResult> => {
+        const r = await (HA_SCENARIOS[i] as (typeof HA_SCENARIOS)[number])({ pipeline: pipeline(), load: load as LoadGenerator });
+        results.push(r);
+        return r;
+    };
+
+    before(async function () {
+        this.timeout(240_000);
+        // Resend delay 5 s: a firing alert lives 20 s at Alertmanager, beyond the CPU stalls of a
+        // shared 2-core machine (the test profile's 1 s gives 4 s, which such a stall of the one
+        // surviving Prometheus exceeds; production: 60 s).
+        // Group interval 5 s: longer than the two Prometheus servers disagree when an alert resolves
+        // (about a scrape plus an evaluation: 2 s here), as production's 30 s is longer than its
+        // 15 s + 5 s. With the test profile's 1 s, every flicker between the pair's answers becomes
+        // a FIRING after the RESOLVED (measured: docs/high-availability.md).
+        p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, resendDelaySeconds: 5, groupIntervalSeconds: 5 }, log: (l) => console.log(`      [start] ${l}`) });
+        load = new LoadGenerator(p.web.url, p.sessionToken);
+        load.start();
+        await waitForCluster(p);
+        if (!(await p.waitForHeartbeat(60_000))) throw new Error("no Watchdog heartbeat from the cluster within 60 s");
+    });
+
+    after(async function () {
+        this.timeout(120_000);
+        await load?.stop();
+        await p?.stop();
+        for (const r of results) {
+            console.log(`      ${r.id}: ${JSON.stringify(r.figures)}`);
+            for (const c of [...r.counts, ...r.side]) console.log(`        ${c.alert}: webhook ${JSON.stringify(c.webhook)} slack ${JSON.stringify(c.slack)} pagerduty ${JSON.stringify(c.pagerduty)}`);
+            // The sequence behind the counts, where a scenario failed.
+            if (r.problems.length > 0) for (const c of r.counts) for (const line of c.timeline) console.log(`          ${c.alert} ${line}`);
+            for (const n of r.notes) console.log(`        note: ${n}`);
+        }
+    });
+
+    it("forms one cluster through one name resolving to every replica, and the Watchdog reaches the notifier once per repeat", async function () {
+        this.timeout(60_000);
+        const statuses = await Promise.all(pipeline().alertmanagers.map((a) => a.clusterStatus()));
+        for (const s of statuses) assert.equal(s.peers.length, 3, JSON.stringify(s));
+        assert.equal(new Set(statuses.flatMap((s) => s.peers.map((x) => x.name))).size, 3);
+    });
+
+    it("[F3] one Prometheus killed: every Alertmanager keeps the alert without a gap, nothing re-sent, one RESOLVED later", async function () {
+        this.timeout(240_000);
+        const r = await run(0);
+        assert.deepEqual(r.problems, []);
+        assert.equal(r.figures["samplesWithoutTheAlert"], 0);
+        assert.ok(Number(r.figures["longestHeartbeatGap"]) <= heartbeatGapBoundSeconds(pipeline().profile), `heartbeat gap ${r.figures["longestHeartbeatGap"]} s with one Prometheus down`);
+    });
+
+    it("[F4] the Alertmanager that sends first killed while alerts fire: each alert FIRING and RESOLVED exactly once at the notifier, Slack and PagerDuty", async function () {
+        this.timeout(240_000);
+        const r = await run(1);
+        assert.deepEqual(r.problems, []);
+        for (const c of r.counts) assert.deepEqual([c.slack.duplicates, c.webhook.duplicates, c.pagerduty.duplicates], [0, 0, 0], c.alert);
+    });
+
+    it("[F4] every Alertmanager replaced one at a time while alerts fire and resolve: nothing lost, nothing sent twice", async function () {
+        this.timeout(300_000);
+        const r = await run(2);
+        assert.deepEqual(r.problems, []);
+        assert.ok(Number(r.figures["longestHeartbeatGap"]) <= heartbeatGapBoundSeconds(pipeline().profile), `heartbeat gap ${r.figures["longestHeartbeatGap"]} s during the deploy`);
+    });
+
+    it("[F4] a partition between Alertmanagers: nothing lost, at most one delivery per side while split, exactly once after the cluster re-forms", async function () {
+        this.timeout(300_000);
+        const r = await run(3);
+        assert.deepEqual(r.problems, []);
+        const [split, after] = r.counts;
+        assert.ok(split !== undefined && after !== undefined);
+        assert.ok(split.slack.firing >= 1 && split.slack.resolved >= 1, "no loss while split");
+        assert.deepEqual([after.webhook.firing, after.webhook.resolved, after.webhook.duplicates], [1, 1, 0]);
+    });
+});
