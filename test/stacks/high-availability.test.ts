@@ -82,6 +82,7 @@ describe("high availability: prod's Alertmanager cluster", () => {
 
     it("admits gossip (TCP and UDP 9094) between its own tasks only, and nothing wider", () => {
         assert.deepEqual(alertmanagerIngress(g), [
+            "tcp 9093-9093 from monitoring-grafana-id",
             "tcp 9093-9093 from monitoring-prometheus-id",
             "tcp 9094-9094 from alerting-alertmanager-sg-id",
             "udp 9094-9094 from alerting-alertmanager-sg-id",
@@ -192,7 +193,7 @@ describe("high availability: dev keeps single instances", () => {
         assert.equal(am.desiredCount, 1);
         assert.equal(am.deploymentMaximumPercent, 200);
         assert.equal(container(g, "alerting-alertmanager-svc", "alertmanager").command, undefined, "the entrypoint then passes --cluster.listen-address= (no listener)");
-        assert.deepEqual(alertmanagerIngress(g), ["tcp 9093-9093 from monitoring-prometheus-id"]);
+        assert.deepEqual(alertmanagerIngress(g), ["tcp 9093-9093 from monitoring-grafana-id", "tcp 9093-9093 from monitoring-prometheus-id"], "the API for Prometheus and for Grafana's Alertmanager data source (drill), no gossip");
         assert.equal(alarm(g, "dev", "alertmanager-tasks-degraded"), undefined);
     });
 
