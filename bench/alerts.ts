@@ -25,7 +25,7 @@ import { LoadGenerator } from "../e2e/load";
 import { Pipeline } from "../e2e/pipeline";
 import { runAlertmanagerKilled, runPrometheusKilled, watchdogAfterPrometheusDiesSeconds, type PartOutageResult } from "../e2e/pipeline-faults";
 import { SCENARIOS, runScenario, runSteady, type AlertTiming, type ScenarioResult, type SteadyResult } from "../e2e/scenarios";
-import { HA_SCENARIOS, waitForCluster, type DeliveryCount, type HaResult } from "../e2e/ha";
+import { HA_SCENARIOS, HA_TIMINGS, waitForCluster, type DeliveryCount, type HaResult } from "../e2e/ha";
 import { ALERTMANAGER_PEER_TIMEOUT } from "../components/alerting/alertmanager/config";
 
 const COMMAND = {
@@ -41,7 +41,7 @@ production worst case. Takes about 10 minutes; needs the Debian packages npm tes
   --peer-timeouts <list>     prod topology: run the Alertmanager cluster once per --cluster.peer-timeout
                              (comma-separated, e.g. 1s,2s,5s); default the test profile's
   --ha-only                  only the prod topology (three Alertmanagers, two Prometheus)
-  --group-interval <seconds> prod topology: Alertmanager's group_interval; default the test profile's 1
+  --group-interval <seconds> prod topology: Alertmanager's group_interval; default the e2e's 6 (group_wait 10, e2e/ha.ts HA_TIMINGS)
   --help                     this text`,
     options: { steady: { type: "string" }, json: { type: "string" }, "peer-timeouts": { type: "string" }, "ha-only": { type: "boolean", default: false }, "group-interval": { type: "string" } },
 } as const;
@@ -140,7 +140,7 @@ function partsReport(parts: readonly PartOutageResult[]): string {
 // ── prod topology (issue 15) ─────────────────────────────────────────────────────────────────
 
 /** Resend delay of the prod-topology runs (as e2e/test/ha.test.ts: alerts live 20 s at Alertmanager). */
-const HA_RESEND_DELAY_SECONDS = 5;
+const HA_RESEND_DELAY_SECONDS = HA_TIMINGS.resendDelaySeconds;
 
 /** Result ids of HA_SCENARIOS, in order (for a scenario that threw). */
 const HA_IDS: readonly HaResult["id"][] = ["prometheus-killed", "alertmanager-killed", "alertmanagers-rolled", "alertmanagers-partitioned"];
@@ -153,7 +153,7 @@ function haReport(runs: readonly { peerTimeout: string; results: readonly HaResu
     const rows = runs.flatMap(({ peerTimeout, results }) => results.flatMap((r) => r.counts.map((d, i) => row(r, d, r.id === "alertmanagers-partitioned" ? (i === 0 ? " (while split)" : " (after)") : "", peerTimeout))));
     const lines = [
         "",
-        `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s, group_interval ${groupIntervalSeconds ?? "1"} s. Deliveries FIRING/RESOLVED per alert:`,
+        `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s, group_interval ${groupIntervalSeconds ?? HA_TIMINGS.groupIntervalSeconds} s, group_wait ${HA_TIMINGS.groupWaitSeconds} s. Deliveries FIRING/RESOLVED per alert:`,
         table(["peer timeout", "scenario", "alert", "sent by Alertmanager", "senders", "at Slack", "at PagerDuty", "lost"], rows),
     ];
     for (const { peerTimeout, results } of runs) {
@@ -168,7 +168,7 @@ function haReport(runs: readonly { peerTimeout: string; results: readonly HaResu
 }
 
 async function runHa(peerTimeout: string, log: (l: string) => void, groupIntervalSeconds?: number): Promise<HaResult[]> {
-    const p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, peerTimeout, resendDelaySeconds: HA_RESEND_DELAY_SECONDS, ...(groupIntervalSeconds !== undefined ? { groupIntervalSeconds } : {}) }, log });
+    const p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, peerTimeout, ...HA_TIMINGS, resendDelaySeconds: HA_RESEND_DELAY_SECONDS, ...(groupIntervalSeconds !== undefined ? { groupIntervalSeconds } : {}) }, log });
     const load = new LoadGenerator(p.web.url, p.sessionToken);
     const results: HaResult[] = [];
     try {

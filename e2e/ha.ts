@@ -24,6 +24,12 @@ import { FakePagerDuty, parseSlackNotice, sleep } from "./services";
 import { heartbeatSummary, waitForQuiet, type ScenarioContext } from "./scenarios";
 import type { Pipeline } from "./pipeline";
 
+/**
+ * The Alertmanager timings of the HA runs (e2e/test/ha.test.ts, `npm run bench:alerts`), in
+ * production's ratios where they decide duplicates — the reasons are in e2e/test/ha.test.ts.
+ */
+export const HA_TIMINGS = { resendDelaySeconds: 5, groupIntervalSeconds: 6, groupWaitSeconds: 10 } as const;
+
 /** Deliveries of one alert on one channel. */
 export interface ChannelCount {
     readonly firing: number;
@@ -284,6 +290,12 @@ export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: Scenar
     for (const c of counts) exactlyOnce(c, problems);
     const afterReturn = (p.tap?.all ?? []).filter((r) => r.at > back && r.from === victim.host?.address && r.body.receiver !== "heartbeat");
     if (afterReturn.length > 0) problems.push(`the replaced Alertmanager re-sent ${afterReturn.length} notification(s) the cluster had already sent`);
+    const notes: string[] = [];
+    for (const r of afterReturn) {
+        const gk = JSON.stringify(r.body.groupLabels);
+        const before = (p.tap?.all ?? []).filter((x) => x.at < r.at && x.at >= t0 && JSON.stringify(x.body.groupLabels) === gk && x.body.receiver === r.body.receiver);
+        notes.push(`re-sent +${((r.at - back) / 1000).toFixed(1)}s after start (victim settled +${rejoinSeconds}s): ${r.body.receiver} ${gk} ${r.body.status} [${(r.body.alerts ?? []).map((a) => `${a.status}:${a.fingerprint}`).join(",")}] → ${r.status}; earlier for this group: ${before.map((x) => `+${((x.at - back) / 1000).toFixed(1)}s ${x.body.status} [${(x.body.alerts ?? []).map((a) => `${a.status}:${a.fingerprint}`).join(",")}] from ${x.from}`).join("; ")}`);
+    }
     return {
         id: "alertmanager-killed",
         title: "the Alertmanager that sends first killed while alerts fire, PostgreSQL stopped meanwhile",
@@ -297,7 +309,7 @@ export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: Scenar
             replacementSettledSeconds: rejoinSeconds,
         },
         problems,
-        notes: [],
+        notes,
     };
 }
 

@@ -108,6 +108,8 @@ export interface PipelineTopology {
      * time the two Prometheus servers disagree when an alert resolves; production: 30 s, longer)
      */
     readonly groupIntervalSeconds?: number;
+    /** Alertmanager's group_wait, seconds. @default the profile's (test: 0 s; production: 10 s) */
+    readonly groupWaitSeconds?: number;
 }
 
 /** The name the replicas find each other by (Cloud Map: `alertmanager.<namespace>`). */
@@ -307,7 +309,10 @@ export class Pipeline {
     private alertmanagerYaml(secretsDir: string, notifierUrl: string): string {
         return renderAlertmanagerConfig({
             profile: this.profile,
-            ...(this.topology.groupIntervalSeconds !== undefined ? { timings: { groupInterval: `${this.topology.groupIntervalSeconds}s` } } : {}),
+            timings: {
+                ...(this.topology.groupIntervalSeconds !== undefined ? { groupInterval: `${this.topology.groupIntervalSeconds}s` } : {}),
+                ...(this.topology.groupWaitSeconds !== undefined ? { groupWait: `${this.topology.groupWaitSeconds}s` } : {}),
+            },
             receivers: {
                 notifier: { url: notifierUrl, tokenFile: path.join(secretsDir, "notifier-token") },
                 pagerduty: { routingKeyFile: path.join(secretsDir, "pagerduty-routing-key"), url: this.pagerduty.eventsUrl },

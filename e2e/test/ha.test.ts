@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 
-import { HA_SCENARIOS, waitForCluster, type HaResult } from "../ha";
+import { HA_SCENARIOS, HA_TIMINGS, waitForCluster, type HaResult } from "../ha";
 import { LoadGenerator } from "../load";
 import { Pipeline } from "../pipeline";
 import { heartbeatGapBoundSeconds } from "../scenarios";
@@ -28,14 +28,21 @@ describe("prod topology end to end: 3 Alertmanagers clustered, 2 Prometheus (tes
 
     before(async function () {
         this.timeout(240_000);
-        // Resend delay 5 s: a firing alert lives 20 s at Alertmanager, beyond the CPU stalls of a
+        // HA_TIMINGS. Resend delay 5 s: a firing alert lives 20 s at Alertmanager, beyond the CPU stalls of a
         // shared 2-core machine (the test profile's 1 s gives 4 s, which such a stall of the one
         // surviving Prometheus exceeds; production: 60 s).
-        // Group interval 5 s: longer than the two Prometheus servers disagree when an alert resolves
-        // (about a scrape plus an evaluation: 2 s here), as production's 30 s is longer than its
-        // 15 s + 5 s. With the test profile's 1 s, every flicker between the pair's answers becomes
-        // a FIRING after the RESOLVED (measured: docs/high-availability.md).
-        p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, resendDelaySeconds: 5, groupIntervalSeconds: 5 }, log: (l) => console.log(`      [start] ${l}`) });
+        // The Alertmanager timings in production's ratios where they decide duplicates:
+        // - group_interval 6 s: (replicas − 1) × peer timeout + a delivery = 2 × 2 s + 1 s = 5 s stays
+        //   below it, as production's 2 × 10 s + 5 s = 25 s below 30 s (ALERTMANAGER_PEER_TIMEOUT);
+        //   and it outlasts the two Prometheus servers' disagreement when an alert resolves (a scrape
+        //   plus an evaluation: 2 s here; production 15 s + 5 s < 30 s). The test profile's 1 s
+        //   keeps neither.
+        // - group_wait 10 s, production's: a replica that (re)joins takes about 10 s to settle
+        //   (5 polls 2 s apart: cluster/cluster.go `Settle`), and the alerts of its first flush are
+        //   read when the flush starts, then wait out the settle (GossipSettleStage). With the test
+        //   profile's 0 s they are read before the replica settled and can be older than what the
+        //   cluster has sent since; production's first flush comes after the settle.
+        p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, ...HA_TIMINGS }, log: (l) => console.log(`      [start] ${l}`) });
         load = new LoadGenerator(p.web.url, p.sessionToken);
         load.start();
         await waitForCluster(p);
@@ -50,7 +57,7 @@ describe("prod topology end to end: 3 Alertmanagers clustered, 2 Prometheus (tes
             console.log(`      ${r.id}: ${JSON.stringify(r.figures)}`);
             for (const c of [...r.counts, ...r.side]) console.log(`        ${c.alert}: webhook ${JSON.stringify(c.webhook)} slack ${JSON.stringify(c.slack)} pagerduty ${JSON.stringify(c.pagerduty)}`);
             // The sequence behind the counts, where a scenario failed.
-            if (r.problems.length > 0) for (const c of r.counts) for (const line of c.timeline) console.log(`          ${c.alert} ${line}`);
+            if (r.problems.length > 0) for (const c of [...r.counts, ...r.side]) for (const line of c.timeline) console.log(`          ${c.alert} ${line}`);
             for (const n of r.notes) console.log(`        note: ${n}`);
         }
     });

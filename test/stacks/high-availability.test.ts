@@ -66,12 +66,12 @@ describe("high availability: prod's Alertmanager cluster", () => {
         assert.deepEqual(am.deploymentCircuitBreaker, { enable: true, rollback: true });
     });
 
-    it("clusters the tasks: gossip on 9094, peers found through Cloud Map's alertmanager.<namespace>, 15 s peer timeout", () => {
+    it("clusters the tasks: gossip on 9094, peers found through Cloud Map's alertmanager.<namespace>, 10 s peer timeout (2 × 10 s + a 5 s delivery < the 30 s group interval)", () => {
         const c = container(g, "alerting-alertmanager-svc", "alertmanager");
         assert.deepEqual(c.command, [
             "--cluster.listen-address=0.0.0.0:9094",
             "--cluster.peer=alertmanager.prod.koronet.internal:9094",
-            "--cluster.peer-timeout=15s",
+            "--cluster.peer-timeout=10s",
         ]);
         assert.deepEqual(c.portMappings?.map((m) => `${m.containerPort}/${m.protocol}`), ["9093/tcp", "9094/tcp", "9094/udp"]);
         assert.equal(g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.name, "alertmanager");

@@ -357,13 +357,22 @@ export const ALERTMANAGER_CLUSTER_PORT = 9094;
  * `--cluster.peer-timeout` per profile: how long the replica at position n waits, n times over,
  * before it checks the notification log and sends what no earlier replica has sent
  * (https://prometheus.io/docs/alerting/latest/high_availability/, "Peer Position-Based Wait").
- * Production: Alertmanager's default, 15 s — half the 30 s group interval, and longer than a
- * notification normally takes to reach Slack, so the next replica finds it in the log. Test: 2 s
- * against the test profile's 1 s group interval; `npm run bench:alerts` measures the duplicates
- * and delays it gives (docs/alerting.md, "High availability").
+ * Two bounds:
+ * - above a delivery (production 5 s), so the next replica finds the first one's log entry;
+ * - (replicas − 1) × peer timeout + a delivery below the group interval. A replica compares the
+ *   alerts it read at its flush with the log entry as it is after its wait; when another replica's
+ *   next flush (one group interval later) has logged a RESOLVED meanwhile, the stale FIRING reads as
+ *   new and is sent again, then RESOLVED once more (the mechanism of
+ *   https://github.com/prometheus/alertmanager/issues/4008, which a maintainer calls a side effect of
+ *   HA; notify/notify.go `DedupStage.needsUpdate`: a firing set that is not a subset of the entry's
+ *   firing set is "new"). Alertmanager's default 15 s × 2 = 30 s equals production's 30 s group
+ *   interval: the last replica's check races the first one's next flush.
+ * Production 10 s: 2 × 10 s + 5 s = 25 s < 30 s. Test 2 s against the HA e2e's 6 s group interval:
+ * the same 1/3 ratio (2 × 2 s + 1 s = 5 s < 6 s); `npm run bench:alerts` measures the rest
+ * (docs/high-availability.md).
  */
 export const ALERTMANAGER_PEER_TIMEOUT: Readonly<Record<TimingProfile, string>> = {
-    production: "15s",
+    production: "10s",
     test: "2s",
 };
 
