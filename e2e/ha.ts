@@ -197,8 +197,9 @@ function exactlyOnce(c: DeliveryCount, problems: string[], notes: string[]): voi
 /**
  * RedisDown fires; one Prometheus server is killed (SIGKILL) and stays down past the lifetime of its
  * last alerts (4 × resend delay): the other keeps sending the same alert (the `replica` label is
- * dropped), so every Alertmanager keeps it active without a gap, nothing is resolved or re-sent, and
- * the Watchdog heartbeat continues. Then it restarts, Redis comes back: one RESOLVED.
+ * dropped), so every Alertmanager keeps it active without a gap and the Watchdog heartbeat continues.
+ * Then it restarts, Redis comes back: one RESOLVED at Slack (at resolution the pair can make
+ * Alertmanager send FIRING/RESOLVED again: counted as a note).
  */
 export async function runPrometheusReplicaKilled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
@@ -264,8 +265,8 @@ export async function runPrometheusReplicaKilled({ pipeline: p, load }: Scenario
 /**
  * RedisDown fires and is delivered; the replica that sends first (position 0) is killed (SIGKILL);
  * PostgreSQL stops while it is down (PostgresDown must come from the others), both recover, and the
- * killed replica comes back with empty storage, as a replacement task would. Every alert: one FIRING,
- * one RESOLVED, everywhere.
+ * killed replica comes back with empty storage, as a replacement task would. Every alert: nothing
+ * lost, one FIRING and one RESOLVED at Slack; what Alertmanager sent more than once is a note.
  */
 export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
@@ -332,7 +333,7 @@ export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: Scenar
  * A deploy of the cluster, one replica at a time as ECS does it at 100 %/134 %: a new replica (empty
  * storage) starts on the spare host and joins, then an old one stops (SIGTERM). Alerts fire and
  * resolve between the steps: RedisDown fires, step 1, PostgresDown fires, step 2, RedisDown
- * resolves, step 3, PostgresDown resolves. Nothing lost, nothing sent twice.
+ * resolves, step 3, PostgresDown resolves. Nothing lost, nothing twice at Slack.
  */
 export async function runAlertmanagersRolled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
