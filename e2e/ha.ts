@@ -448,10 +448,13 @@ export async function runAlertmanagersPartitioned({ pipeline: p, load }: Scenari
     await sleep(settleMs(p));
     const after = countDeliveries(p, "PostgresDown", t1, Date.now());
     exactlyOnce(after, problems, notes);
-    // During the split each side may send once: more than one per side would be a defect.
+    // During the split each side may send once. At Slack (after the notifier's dedupe) more than one
+    // per side would be a defect; Alertmanager's own sends are at least once within a side too
+    // (alertmanager#4008), so those counts are notes.
     const sides = 2;
-    for (const [name, c] of [["webhook", partitioned.webhook], ["Slack", partitioned.slack], ["PagerDuty", partitioned.pagerduty]] as const) {
-        if (c.firing > sides || c.resolved > sides) problems.push(`RedisDown during the split: ${name} got ${c.firing} FIRING and ${c.resolved} RESOLVED, more than one per side`);
+    if (partitioned.slack.firing > sides || partitioned.slack.resolved > sides) problems.push(`RedisDown during the split: Slack got ${partitioned.slack.firing} FIRING and ${partitioned.slack.resolved} RESOLVED, more than one per side`);
+    for (const [name, c] of [["webhook (sent by Alertmanager)", partitioned.webhook], ["PagerDuty", partitioned.pagerduty]] as const) {
+        if (c.firing > sides || c.resolved > sides) notes.push(`RedisDown during the split: ${name} got ${c.firing} FIRING and ${c.resolved} RESOLVED, more than one per side`);
     }
     return {
         id: "alertmanagers-partitioned",
