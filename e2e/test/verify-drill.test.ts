@@ -81,7 +81,7 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
                     assert.match(r.check, /^alarm data koronet-prod-/);
                     assert.match(r.detail, /Koronet\/App koronet_http_requests_in_flight \(ClusterName=cluster-ecs, ServiceName=web-svc\) has no data .*the app-metrics sidecar/);
                 }
-                assert.deepEqual(rs.map((r) => r.check).sort(), ["alarm data koronet-prod-CacheMissRateHigh", "alarm data koronet-prod-DatabaseConnectionFailures-app"]);
+                assert.deepEqual(rs.map((r) => r.check).sort(), ["alarm data koronet-prod-CacheMissRateHigh", "alarm data koronet-prod-DatabaseConnectionFailures-app", "alarm data koronet-prod-RedisDown-app"]);
             } finally {
                 x.sidecar.start();
             }
