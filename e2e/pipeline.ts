@@ -277,24 +277,7 @@ export class Pipeline {
                 // As deployed (--rules.alert.resend-delay from the profile's pipeline timings).
                 resendDelay: `${PIPELINE_TIMINGS[this.profile].resendDelaySeconds}s`,
                 files: { [`${RULES_DIR}/${rules.fileName}`]: rules.content },
-                config: ({ port }) =>
-                    renderPrometheusConfig({
-                        profile: this.profile,
-                        targets: {
-                            kind: "static",
-                            addresses: {
-                                koronet: [this.web.metricsTarget],
-                                postgres: [this.postgresExporter.target],
-                                redis: [this.redisExporter.target],
-                                node: [this.nodeExporter.target],
-                                prometheus: [`127.0.0.1:${port}`],
-                                alertmanager: [this.alertmanager.target],
-                            },
-                        },
-                        dataStoreInstances: { postgres: `127.0.0.1:${this.pg.port}`, redis: `127.0.0.1:${this.redis.port}` },
-                        ruleFiles: [`${RULES_DIR}/*.yml`],
-                        externalLabels: { stack: "e2e", environment: "e2e" },
-                    }),
+                config: ({ port }) => this.prometheusYaml(port, [this.alertmanager.target]),
             }),
         );
         this.alertmanagers = [this.alertmanager];
