@@ -61,7 +61,7 @@ function summary(r: PlannedResource): string {
 }
 
 const COMMAND = {
-    usage: "npm run plan -- --stack <name> [--json] [--cost]",
+    usage: "npm run plan -- --stack <name> [--json] [--cost] [--urns]",
     help: `
 Runs the real program for one stack offline (Pulumi mocks, the stack's real Pulumi.<stack>.yaml;
 no cloud account, Pulumi CLI or network) and prints what it would deploy.
@@ -69,16 +69,22 @@ no cloud account, Pulumi CLI or network) and prints what it would deploy.
   --stack <name>  the stack: one of the Pulumi.<stack>.yaml files (dev, prod, ...)
   --json          print exactly a JSON array, one {type, name, parent, inputs} per resource
   --cost          print the monthly cost estimate instead (with --json: the report as JSON)
+  --urns          print every resource's URN as the engine computes it, one per line, sorted
+                  (what test/delivery/fixtures/deployed-urns/ freezes; see test/delivery/identity.test.ts)
   --help          this text
 
 Example: npm run plan -- --stack dev --json | jq '.[].type'`,
-    options: { stack: { type: "string" }, json: { type: "boolean", default: false }, cost: { type: "boolean", default: false } },
+    options: { stack: { type: "string" }, json: { type: "boolean", default: false }, cost: { type: "boolean", default: false }, urns: { type: "boolean", default: false } },
 } as const;
 
 async function cli(): Promise<void> {
     const { values } = parseCommand(COMMAND);
     if (!values.stack) throw new UsageError(`--stack is required; known stacks: ${stackNames().join(", ")}`);
     const run = await runOffline(values.stack);
+    if (values.urns) {
+        process.stdout.write(`${Object.values(run.identities).map((i) => i.urn).sort().join("\n")}\n`);
+        return;
+    }
     if (values.cost) {
         // `--cost` prints the estimate alone (`--json`: the report as JSON), so it can be piped.
         const report = estimateCost(run.resources, loadPrices(regionOf(run.resources)));

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT, readStackConfig, type StackFileOptions } from "./stack-file";
 import { PROJECT } from "../../config";
 import { main } from "../../stacks";
+import { engineIdentities, type Identity, type Registration } from "./identity";
 
 export const SECRET = "[secret]";
 
@@ -37,6 +38,11 @@ export interface OfflineRun {
     readonly resources: readonly PlannedResource[];
     /** Stack outputs, resolved, secrets redacted. */
     readonly outputs: Record<string, unknown>;
+    /**
+     * Each resource's URN as the engine computes it and every old URN its aliases claim (keyed by
+     * `type::name`): what `pulumi up` matches against the resources already in a stack's state.
+     */
+    readonly identities: Readonly<Record<string, Identity>>;
 }
 
 export interface RunOptions extends StackFileOptions {
@@ -87,18 +93,29 @@ export async function runOffline(stack: string, opts: RunOptions = {}): Promise<
         const inputs = (await resolve(c.props, names)) as Record<string, unknown>;
         // The URN resolves once the registration (and so its dependency list) has reached the monitor.
         await valueOf(c.resource.urn);
-        const urns = registrations.get(key);
+        const urns = registrations.get(key)?.dependencies;
         if (urns === undefined) throw new Error(`offline plan: ${key} never reached the resource monitor, so what it waits for is unknown (see recordRegistrations in scripts/offline/run.ts)`);
         const dependsOn = [...new Set(urns.map(keyOfUrn))].filter((d) => d !== key).sort();
         resources.push({ type: c.type, name: c.name, parent: c.parent ? (names.get(c.parent) ?? null) : null, inputs, dependsOn });
     }
-    return { stack, resources, outputs: (await resolve(outputs ?? {}, names)) as Record<string, unknown> };
+    return {
+        stack,
+        resources,
+        outputs: (await resolve(outputs ?? {}, names)) as Record<string, unknown>,
+        identities: engineIdentities([...registrations.values()], PROJECT, stack),
+    };
 }
 
+interface AliasProto {
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
 interface RegistrationRequest {
     getType(): string;
     getName(): string;
+    getParent(): string;
     getDependenciesList(): string[];
+    getAliasesList?(): AliasProto[];
 }
 type MonitorCall = (request: RegistrationRequest, callback: (...args: unknown[]) => void) => void;
 
@@ -116,15 +133,37 @@ type MonitorCall = (request: RegistrationRequest, callback: (...args: unknown[])
  * monitor object's methods is the one step no API promises; test/offline/dependencies.test.ts fails
  * if an SDK stops routing registrations through them, and runOffline throws if a resource is missing.
  */
-function recordRegistrations(): Map<string, readonly string[]> {
+function recordRegistrations(): Map<string, Registration> {
     const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, MonitorCall> | undefined;
-    const recorded = new Map<string, readonly string[]>();
+    const recorded = new Map<string, Registration>();
     for (const method of ["registerResource", "readResource"]) {
         const original = monitor?.[method];
         if (!monitor || typeof original !== "function") throw new Error(`offline plan: the Pulumi SDK's resource monitor has no ${method}; cannot record what resources wait for (scripts/offline/run.ts)`);
         monitor[method] = (request, callback) => {
-            recorded.set(`${request.getType()}::${request.getName()}`, request.getDependenciesList());
-            original.call(monitor, request, callback);
+            const registration: Registration = {
+                type: request.getType(),
+                name: request.getName(),
+                dependencies: request.getDependenciesList(),
+                parentMockUrn: request.getParent() || undefined,
+                aliases: (request.getAliasesList?.() ?? []).map((a) => {
+                    const spec = a.getSpec();
+                    if (!spec) return { urn: a.getUrn() };
+                    return {
+                        name: spec.getName() || undefined,
+                        type: spec.getType() || undefined,
+                        stack: spec.getStack() || undefined,
+                        project: spec.getProject() || undefined,
+                        parentMockUrn: spec.getParenturn() || undefined,
+                        noParent: spec.getNoparent(),
+                    };
+                }),
+            };
+            recorded.set(`${registration.type}::${registration.name}`, registration);
+            original.call(monitor, request, (...args: unknown[]) => {
+                const response = args[1] as { getUrn?(): string } | undefined;
+                if (response?.getUrn) registration.mockUrn = response.getUrn();
+                callback(...args);
+            });
         };
     }
     return recorded;

@@ -49,6 +49,7 @@ describe("offline plan snapshots (plan-snapshots/)", function () {
                 { type: "aws:a/a:A", name: "a", parent: null, inputs: {}, dependsOn: [] },
             ],
             outputs: {},
+            identities: {},
             ...extra,
         });
 
