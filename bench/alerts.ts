@@ -77,7 +77,10 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
             const promR = pr?.prometheus?.resolvedSeconds;
             const cwN = pr?.cloudwatch?.notifySeconds;
             if (promN !== undefined && promN > promTarget) misses.push(`${a.alert} Prometheus notify ${promN}s > ${promTarget}s`);
-            if (promR !== undefined && promR > NOTIFY_TARGETS.resolved) misses.push(`${a.alert} Prometheus resolved ${promR}s > ${NOTIFY_TARGETS.resolved}s`);
+            // Event counts (ContainerRestarting) clear only once the window no longer holds the
+            // events: time-to-notify.ts exempts them from the resolved target, and so does the bench.
+            const exempt = pr?.prometheus?.resolvedTargetExempt;
+            if (promR !== undefined && exempt === undefined && promR > NOTIFY_TARGETS.resolved) misses.push(`${a.alert} Prometheus resolved ${promR}s > ${NOTIFY_TARGETS.resolved}s`);
             if (cwN !== undefined && cwN > cwTarget) misses.push(`${a.alert} CloudWatch notify ${cwN}s > ${cwTarget}s`);
             rows.push([
                 r.id,
@@ -87,7 +90,7 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
                 s(a.resolvedSeconds),
                 a.severity === "critical" ? `${s(a.pagerdutyTriggerSeconds)}/${s(a.pagerdutyResolveSeconds)}` : "no page",
                 judged(promN, promTarget),
-                judged(promR, NOTIFY_TARGETS.resolved),
+                exempt !== undefined ? `${s(promR)} (exempt)` : judged(promR, NOTIFY_TARGETS.resolved),
                 judged(cwN, cwTarget),
                 s(pr?.cloudwatch?.resolvedSeconds),
             ]);
@@ -106,7 +109,7 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
             rows,
         ),
         "",
-        `Targets (production worst case): critical ≤ ${NOTIFY_TARGETS.prometheus.critical}s Prometheus / ≤ ${NOTIFY_TARGETS.cloudwatch.critical}s CloudWatch, warning ≤ ${NOTIFY_TARGETS.prometheus.warning}s, resolved ≤ ${NOTIFY_TARGETS.resolved}s (Prometheus path). ${misses.length === 0 ? "All met." : `Missed: ${misses.join("; ")}.`}`,
+        `Targets (production worst case): critical ≤ ${NOTIFY_TARGETS.prometheus.critical}s Prometheus / ≤ ${NOTIFY_TARGETS.cloudwatch.critical}s CloudWatch, warning ≤ ${NOTIFY_TARGETS.prometheus.warning}s, resolved ≤ ${NOTIFY_TARGETS.resolved}s (Prometheus path; event counts exempt: they clear after their window). ${misses.length === 0 ? "All met." : `Missed: ${misses.join("; ")}.`}`,
         "",
         `Steady run: ${steady.seconds}s of normal load after Prometheus's first scrape round (${steady.firstScrapeRoundSeconds}s after its start).`,
         `  false positives: ${steady.falsePositives.length}${steady.falsePositives.length > 0 ? ` (${steady.falsePositives.join(", ")})` : ""}`,
