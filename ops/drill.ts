@@ -1,7 +1,8 @@
 /**
  * `npm run drill`: a fire drill through the real pipeline, marked DRILL wherever it shows.
  *
- * CloudWatch path: the stack's drill alarm of the chosen route (`<prefix>-alerting-DRILL-warning`,
+ * CloudWatch path: the stack's drill alarm of the chosen route (`<prefix>-alerting-DRILL-warning`
+ * as `alertingNames(prefix).drillAlarm` in components/common/naming.ts builds it, read from the stack outputs,
  * or `-critical` with `--page`) is set to ALARM with SetAlarmState; its notification takes the real
  * path (SNS topic → notifier → Slack, email, and PagerDuty through the forwarder on the critical
  * topic). CloudWatch returns the alarm to OK by itself within seconds (nothing publishes its

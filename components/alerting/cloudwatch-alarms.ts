@@ -11,6 +11,7 @@
  * carries no actions (`notifyVia: "composite"`).
  */
 import type * as aws from "@pulumi/aws";
+import { alertingNames } from "../common/naming";
 import { formatAlarmDescription } from "./notifier/convention";
 import {
     runbookUrl,
@@ -99,9 +100,9 @@ export const SERVICE_UNHEALTHY = {
     extensionSeconds: 120,
 };
 
-/** Alarm name of a key. */
+/** Alarm name of a key (components/common/naming.ts). */
 export function alarmName(namePrefix: string, key: string): string {
-    return `${namePrefix}-${key}`;
+    return alertingNames(namePrefix).catalogAlarm(key);
 }
 
 function metricQueries(specs: readonly MetricQuerySpec[], periodSeconds: number): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {

@@ -21,6 +21,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertingNames } from "../common/naming";
 import { TASK_EVENT_METRICS } from "./catalog";
 
 /**
@@ -87,8 +88,8 @@ export function taskEventFilters(): TaskEventFilter[] {
 }
 
 export interface TaskEventsArgs {
-    /** `<project>-<stack>`: the log group is `/aws/events/<prefix>/ecs-tasks`. */
-    readonly namePrefix: string;
+    /** The stack's alerting names: the log group and the metric filters. */
+    readonly names: AlertingNames;
     readonly clusterArn: pulumi.Input<string>;
     readonly kmsKeyArn: pulumi.Input<string>;
     readonly logRetentionDays: number;
@@ -102,7 +103,7 @@ export class TaskEvents extends pulumi.ComponentResource {
         super("koronet:alerting:TaskEvents", name, {}, opts);
         const parent = { parent: this };
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            name: `/aws/events/${args.namePrefix}/ecs-tasks`,
+            name: args.names.taskEventsLogGroup,
             retentionInDays: args.logRetentionDays,
             kmsKeyId: args.kmsKeyArn,
         }, parent);
@@ -128,7 +129,7 @@ export class TaskEvents extends pulumi.ComponentResource {
         new aws.cloudwatch.EventTarget(`${name}-to-logs`, { rule: rule.name, arn: logGroup.arn }, { parent: this, dependsOn: [policy] });
         for (const f of taskEventFilters()) {
             new aws.cloudwatch.LogMetricFilter(`${name}-${f.key}`, {
-                name: `${args.namePrefix}-${f.key}-tasks`,
+                name: args.names.taskEventsFilter(f.key),
                 logGroupName: logGroup.name,
                 pattern: f.pattern,
                 metricTransformation: { namespace: TASK_EVENT_METRICS.namespace, name: f.metricName, value: "1", unit: "Count", dimensions: { ...f.dimensions } },

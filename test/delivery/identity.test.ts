@@ -25,6 +25,12 @@ class Box extends pulumi.ComponentResource {
     }
 }
 
+class Part extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("koronet:test:Part", name, {}, opts);
+    }
+}
+
 describe("resource identity: pulumi up on a deployed stack replaces and deletes nothing (aliases)", function () {
     this.timeout(120_000);
 
@@ -50,6 +56,18 @@ describe("resource identity: pulumi up on a deployed stack replaces and deletes 
         assert.deepEqual(compareIdentities(before, moved.identities), { unclaimed: [], claimedTwice: [], typeChanged: [] });
         const broken = await runOffline("dev", { program: program(false) });
         assert.deepEqual(compareIdentities(before, broken.identities).unclaimed, before);
+    });
+
+    it("a resource moved into a new part under its old parent keeps its identity through its own alias { parent: old }; an alias on the part cannot", async () => {
+        const before = ["urn:pulumi:dev::koronet::koronet:test:Box$aws:sns/topic:Topic::alerting-critical"];
+        const program = (where: "child" | "part") => async () => {
+            const alerting = new Box("alerting");
+            const part = new Part("alerting-topics", { parent: alerting, aliases: where === "part" ? [{ parent: pulumi.rootStackResource }] : [] });
+            new aws.sns.Topic("alerting-critical", {}, { parent: part, aliases: where === "child" ? [{ parent: alerting }] : [] });
+            return {};
+        };
+        assert.deepEqual(compareIdentities(before, (await runOffline("dev", { program: program("child") })).identities), { unclaimed: [], claimedTwice: [], typeChanged: [] });
+        assert.deepEqual(compareIdentities(before, (await runOffline("dev", { program: program("part") })).identities).unclaimed, before);
     });
 
     it("a renamed resource is a replacement unless aliased by name; another type under the old URN is a replacement", async () => {

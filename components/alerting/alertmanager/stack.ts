@@ -5,6 +5,7 @@
  * amtool checks; the deployed file differs only in those values.
  */
 import type { AlertingConfig } from "../../../config/alerting";
+import { alertingNames, physicalName } from "../../common/naming";
 import { SEVERITIES, type Severity, type TimingProfile } from "../catalog";
 import { ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
 
@@ -33,7 +34,7 @@ export interface StackRenderInput {
 export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerReceivers {
     const n = i.alerting.notifications;
     const account = i.accountId ?? PLACEHOLDER_ACCOUNT;
-    const topic = (k: string) => `arn:aws:sns:${i.region}:${account}:${i.namePrefix}-alerting-${k}`;
+    const topic = (k: string) => alertingNames(i.namePrefix).topicArn(k, i.region, account);
     const emailTopics = Object.fromEntries(SEVERITIES.filter((s) => n.email[s].length > 0).map((s) => [s, topic(audienceTopicKey("email", s))]));
     const url = i.notifierUrl ?? `https://${i.namePrefix}-notifier.lambda-url.${i.region}.on.aws/`;
     const lambda = n.slack.mode === "lambda";
@@ -55,6 +56,6 @@ export function renderStackAlertmanagerConfig(i: StackRenderInput): string {
 export const ALERTMANAGER_RENDERER = {
     name: "alertmanager",
     render(ctx: { readonly project: string; readonly stack: string; readonly config: { readonly region: string; readonly alerting: AlertingConfig } }): { path: string; content: string }[] {
-        return [{ path: "alertmanager/alertmanager.yml", content: renderStackAlertmanagerConfig({ namePrefix: `${ctx.project}-${ctx.stack}`, region: ctx.config.region, alerting: ctx.config.alerting }) }];
+        return [{ path: "alertmanager/alertmanager.yml", content: renderStackAlertmanagerConfig({ namePrefix: physicalName(ctx), region: ctx.config.region, alerting: ctx.config.alerting }) }];
     },
 };
