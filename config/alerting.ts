@@ -1,6 +1,6 @@
 /** Schema of `koronet:alerting`: notification targets and per-alert tuning. */
 import { z } from "zod";
-import type { ConfigProblem, SecretKey } from "./index";
+import type { ConfigProblem, SecretKey } from "./types";
 import { alertOverridesSchema } from "./alerts";
 import { int } from "./schema";
 

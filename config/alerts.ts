@@ -1,6 +1,7 @@
 /**
  * Schema of `koronet:alerting` → `alerts`: a stack's tuning of the alert catalog
- * (components/alerting/catalog.ts). Self-contained: embed `alertOverridesSchema` under
+ * (components/alerting/catalog/), from the alert vocabulary and tuning (config/alert-vocabulary.ts,
+ * config/alert-tuning.ts): config imports nothing from components. Self-contained: embed `alertOverridesSchema` under
  * `alerting.alerts` in the stack schema. Strict: an unknown alert id or key is rejected; every
  * message names what was given and what is allowed, e.g.
  * `alerting.alerts.HighCpuUsage.threshold: 150 is out of range; allowed 1..100 (percent)`.
@@ -14,8 +15,11 @@
  * ```
  */
 import { z } from "zod";
-import { ALERT_CATALOG, ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, resolveAlerts, type AlertDefinition, type AlertId, placeholderTargets, type ResolveSettings } from "../components/alerting/catalog";
-import type { ConfigProblem } from "./index";
+import { ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, type AlertId, type AlertOverrides, type PrometheusIntervals } from "./alert-vocabulary";
+import { ALERT_TUNING, alertSettingProblems, type AlertTuning } from "./alert-tuning";
+import type { ConfigProblem } from "./types";
+
+export type { AlertOverride, AlertOverrides } from "./alert-vocabulary";
 
 /** Where the section sits in the stack config; prefixes messages. */
 export const ALERTS_CONFIG_PATH = "alerting.alerts";
@@ -71,7 +75,7 @@ function unknownKeys(allowed: string) {
 }
 
 /** The override schema of one alert: only the keys that make sense for it. */
-function alertSchema(def: AlertDefinition) {
+function alertSchema(def: AlertTuning) {
     const t = def.threshold;
     const full = {
         /** `false` removes the alert's Prometheus rule and CloudWatch alarms. @default true */
@@ -104,7 +108,7 @@ function alertSchema(def: AlertDefinition) {
     return z.strictObject(shape, { error: unknownKeys(keys.join(", ")) }).partial();
 }
 
-const perAlert = Object.fromEntries(ALERT_IDS.map((id) => [id, alertSchema(ALERT_CATALOG[id]).optional()])) as {
+const perAlert = Object.fromEntries(ALERT_IDS.map((id) => [id, alertSchema(ALERT_TUNING[id]).optional()])) as {
     [K in AlertId]: z.ZodOptional<ReturnType<typeof alertSchema>>;
 };
 
@@ -116,28 +120,17 @@ export const alertOverridesSchema = z.strictObject(perAlert, {
             : undefined,
 });
 
-/** One alert's override, as validated. */
-export interface AlertOverride {
-    /** `false` removes the alert's rule and alarms. @default true */
-    readonly enabled?: boolean;
-    /** In the alert's unit. @default the catalog's */
-    readonly threshold?: number;
-    /** Prometheus `for` (production profile). @default the catalog's */
-    readonly for?: string;
-    /** Prometheus rate window (production profile). @default the catalog's */
-    readonly window?: string;
-    /** Routing severity. @default the catalog's */
-    readonly severity?: "critical" | "warning";
-    /** CloudWatch timing. @default per severity in the catalog */
-    readonly cloudwatch?: { readonly periodSeconds?: number; readonly evaluationPeriods?: number; readonly datapointsToAlarm?: number };
-}
-
-/** The whole `alerts` section. */
-export type AlertOverrides = Partial<Readonly<Record<AlertId, AlertOverride>>>;
-
 // Compile-time proof that the schema's output fits the hand-written type the catalog reads.
 const _schemaFitsType: (x: z.infer<typeof alertOverridesSchema>) => AlertOverrides = (x) => x;
 void _schemaFitsType;
+
+/** What the alert catalog is resolved with for a stack (the catalog's `ResolveSettings` takes it as is). */
+export interface StackAlertSettings {
+    /** The stack's `alerts` section, validated. */
+    readonly alerts: AlertOverrides;
+    readonly runbookBaseUrl: string;
+    readonly prometheusIntervals: PrometheusIntervals;
+}
 
 /** The catalog settings of a validated stack: its alert overrides (environment defaults already
  * merged in by `loadConfig`), runbook base and Prometheus intervals. Plan, render, the
@@ -145,7 +138,7 @@ void _schemaFitsType;
 export function stackAlertSettings(config: {
     readonly alerting: { readonly alerts?: AlertOverrides; readonly runbookBaseUrl: string };
     readonly monitoring: { readonly prometheus: { readonly scrapeIntervalSeconds: number; readonly evaluationIntervalSeconds: number } };
-}): ResolveSettings {
+}): StackAlertSettings {
     const p = config.monitoring.prometheus;
     return {
         alerts: config.alerting.alerts ?? {},
@@ -167,35 +160,20 @@ export function parseAlertOverrides(raw: unknown): AlertOverrides {
 }
 
 /**
- * What only the catalog can judge (e.g. a rate window holding fewer than two scrapes), as config
- * problems, so the program stops before registering any resource rather than when the alerting
- * component is built.
+ * What the schema cannot judge one key at a time (e.g. a rate window holding fewer than two scrapes
+ * of the stack's scrape interval, datapointsToAlarm over a default evaluationPeriods), as config
+ * problems, so the program stops before registering any resource. The alert catalog resolves with
+ * the same function (`effectiveAlertSettings`), so what passes here resolves there.
  */
-export function validateAlertCatalog(settings: ResolveSettings): ConfigProblem[] {
-    try {
-        resolveAlerts(settings);
-        return [];
-    } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        const m = /^(alerting\.alerts\.[\w.]+): ([\s\S]*)$/.exec(message);
-        return [m ? { key: `koronet:${m[1]}`, message: m[2] as string } : { key: "koronet:alerting.alerts", message }];
-    }
+export function validateAlertCatalog(settings: StackAlertSettings): ConfigProblem[] {
+    return alertSettingProblems(settings.alerts, settings.prometheusIntervals, ALERT_IDS).map((p) => ({ key: `koronet:${p.key}`, message: p.message }));
 }
 
 /**
- * Enabled alerts whose CloudWatch alarms read a metric namespace, for a data-store mode. Alarm
- * specs do not depend on dimension values, so placeholders stand in for the deployed resources.
+ * Enabled alerts whose CloudWatch alarms read a metric namespace, for a data-store mode (the
+ * tuning's `cloudwatch.reads`, which the catalog test holds to the alarm generators).
  */
-export function alertsReadingNamespace(settings: ResolveSettings, dataStores: { readonly mode: "ecs" | "managed"; readonly cacheNodes: number }, namespace: string): AlertId[] {
-    const targets = placeholderTargets({ dataStoreMode: dataStores.mode, cacheNodes: dataStores.cacheNodes });
-    let alerts;
-    try {
-        alerts = resolveAlerts(settings);
-    } catch {
-        return []; // validateAlertCatalog reports why
-    }
-    return alerts
-        .filter((a) => a.enabled && a.cloudwatch !== undefined)
-        .filter((a) => (a.cloudwatch?.alarms(targets) ?? []).some((spec) => [spec.metric?.namespace, ...(spec.metricQueries ?? []).map((q) => q.metric?.namespace)].includes(namespace)))
-        .map((a) => a.id);
+export function alertsReadingNamespace(settings: StackAlertSettings, dataStores: { readonly mode: "ecs" | "managed" }, namespace: string): AlertId[] {
+    if (validateAlertCatalog(settings).length > 0) return []; // validateAlertCatalog reports why
+    return ALERT_IDS.filter((id) => (settings.alerts[id]?.enabled ?? true) && ((ALERT_TUNING[id] as AlertTuning).cloudwatch?.reads[dataStores.mode] ?? []).includes(namespace));
 }

@@ -7,8 +7,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import type { ConfigProblem } from "./index";
-import type { StackConfig } from "./index";
+import type { ConfigProblem } from "./types";
+import type { StackConfig } from "./stack-schema";
 import { AZ_SOURCE, OTHER_PARTITION, REGIONS } from "./aws/regions";
 import { EC2_INSTANCE_TYPES } from "./aws/ec2";
 import { reservedIdentifierReason } from "./aws/datastores";

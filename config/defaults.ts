@@ -4,7 +4,7 @@
  * `dev` is cost-lean (2 AZs, one NAT gateway, containers for the data stores);
  * `prod` is resilient (3 AZs, a NAT gateway per AZ, RDS Multi-AZ and ElastiCache with failover).
  */
-import type { Environment } from "./index";
+import type { Environment } from "./types";
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

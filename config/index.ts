@@ -12,62 +12,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { defaultsFor, deepMerge, isPlainObject, type RawConcerns } from "./defaults";
-import { clusterSchema, dataStoresSchema, networkSchema, NUMERIC_ENUM_PATHS, serviceSchema } from "./schema";
-import { monitoringSchema } from "./monitoring";
-import { alertingSchema, validateAlertingSecrets } from "./alerting";
+import { NUMERIC_ENUM_PATHS } from "./schema";
+import { validateAlertingSecrets } from "./alerting";
+import { ENVIRONMENTS, PROJECT, SECRET_KEYS, type ConfigProblem, type Environment, type SecretKey } from "./types";
+import { stackConfigSchema, type StackConfig } from "./stack-schema";
 import { stackAlertSettings, validateAlertCatalog } from "./alerts";
 import { crossKeyProblems } from "./checks";
 import { maxStackNameLength, stackNameProblems } from "./aws/names";
 
-export const PROJECT = "koronet";
-export const ENVIRONMENTS = ["dev", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
-
-/** Config keys holding secrets: accepted only as Pulumi secrets (`pulumi config set --secret`). */
-export const SECRET_KEYS = {
-    slackWebhookUrl: { pattern: /^https:\/\/hooks\.slack\.com\/services\/\S+$/, allowed: "a Slack incoming-webhook URL (https://hooks.slack.com/services/...)" },
-    pagerdutyRoutingKey: { pattern: /^[A-Za-z0-9]{32}$/, allowed: "a 32-character PagerDuty Events API v2 integration key" },
-} as const;
-export type SecretKey = keyof typeof SECRET_KEYS;
+export { ENVIRONMENTS, PROJECT, SECRET_KEYS, type ConfigProblem, type Environment, type SecretKey } from "./types";
+export { stackConfigSchema, type StackConfig } from "./stack-schema";
 
 export const CONCERNS = ["network", "cluster", "service", "dataStores", "monitoring", "alerting"] as const;
 const PLAIN_KEYS = ["environment", ...CONCERNS] as const;
-
-/** AWS regions look like `eu-west-1`, `us-gov-west-1`, `ap-southeast-4` (the list is config/aws/regions.ts). */
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-
-export const stackConfigSchema = z
-    .strictObject({
-        environment: z.enum(ENVIRONMENTS),
-        region: z.string({ error: "missing; set the stack's AWS Region" }).regex(REGION, { message: "must be an AWS region such as eu-west-1" }),
-        network: networkSchema,
-        cluster: clusterSchema,
-        service: serviceSchema,
-        dataStores: dataStoresSchema,
-        monitoring: monitoringSchema,
-        alerting: alertingSchema,
-    })
-    .superRefine((c, ctx) => {
-        if (c.environment !== "prod") return;
-        // Production rules: what "prod" means is fixed here, not left to each stack file.
-        const need = (ok: boolean, path: (string | number)[], message: string) => {
-            if (!ok) ctx.addIssue({ code: "custom", path, message });
-        };
-        need(c.network.availabilityZones >= 2, ["network", "availabilityZones"], "prod needs at least 2 availability zones (allowed: 2..6)");
-        need(c.service.minCount >= 2, ["service", "minCount"], "prod needs at least 2 tasks so one AZ can fail (allowed: 2..50)");
-        need(c.cluster.ec2.minSize >= 2, ["cluster", "ec2", "minSize"], "prod needs at least 2 container instances (allowed: 2..100)");
-        // The Prometheus path survives the loss of any one part (README fault rows F3, F4).
-        need(c.monitoring.prometheus.replicas >= 2, ["monitoring", "prometheus", "replicas"], "prod runs a Prometheus pair so one can be lost or replaced without a gap in alerting (allowed: 2..3)");
-        need(c.alerting.alertmanager.replicas >= 2, ["alerting", "alertmanager", "replicas"], "prod runs an Alertmanager cluster so one can be lost or replaced without losing a notification (allowed: 2..5)");
-        if (c.dataStores.mode === "managed") {
-            need(c.dataStores.postgres.managed.multiAz, ["dataStores", "postgres", "managed", "multiAz"], "prod needs a Multi-AZ database (allowed: true)");
-            need(c.dataStores.postgres.managed.deletionProtection, ["dataStores", "postgres", "managed", "deletionProtection"], "prod databases keep deletion protection (allowed: true)");
-            need(c.dataStores.postgres.managed.backupRetentionDays >= 7, ["dataStores", "postgres", "managed", "backupRetentionDays"], "prod keeps backups at least 7 days (allowed: 7..35)");
-            need(c.dataStores.redis.managed.nodes >= 2, ["dataStores", "redis", "managed", "nodes"], "prod needs a replica for failover (allowed: 2..6)");
-        }
-    });
-
-export type StackConfig = z.infer<typeof stackConfigSchema>;
 
 /** Validated config plus the secret inputs, which never enter the plain object. */
 export interface LoadedConfig extends StackConfig {
@@ -75,16 +32,6 @@ export interface LoadedConfig extends StackConfig {
     readonly stack: string;
     /** Secret config values that were set, as secret Outputs. */
     readonly secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
-}
-
-/** One problem with the stack configuration. */
-export interface ConfigProblem {
-    /** Full key path, e.g. `koronet:network.availabilityZones` (`koronet:service.allowedCidrs.0` for list items). */
-    readonly key: string;
-    /** What was given and what is allowed. */
-    readonly message: string;
-    /** The command that fixes it. @default `pulumi config set --path <key> <value>` with a suggested value */
-    readonly fix?: string;
 }
 
 /**

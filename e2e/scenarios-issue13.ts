@@ -14,7 +14,7 @@
  */
 import { dashboardPanelQueries } from "../components/monitoring/grafana/dashboards";
 import { APP_DB_ROLE, type Pipeline } from "./pipeline";
-import type { Scenario, ScenarioContext } from "./scenarios";
+import type { Scenario, ScenarioContext } from "./scenario-types";
 import { sleep } from "./services";
 
 /** When Alertmanager first reported `alert` suppressed by an inhibition, and the source alerts' names (API v2 `status.inhibitedBy`). */

@@ -16,31 +16,13 @@ import * as path from "node:path";
 import { parseCommand, runCommand, UsageError } from "./cli";
 import { parse, stringify } from "yaml";
 import { runOffline, type OfflineRun, type PlannedResource } from "./offline/run";
-// plan-diff imports this module too; the cycle is safe because both only call each other at run time.
-import { diffSnapshots, renderDiffText } from "./plan-diff";
+import { diffSnapshots, renderDiffText, type Snapshot, type SnapshotResource } from "./snapshot-diff";
+
+export type { Snapshot, SnapshotResource } from "./snapshot-diff";
 import { PROJECT_ROOT, stackNames } from "./offline/stack-file";
 
 export const SNAPSHOT_DIR = path.join(PROJECT_ROOT, "plan-snapshots");
 export const UPDATE_COMMAND = "npm run plan:update";
-
-/** One stack's normalised plan, as stored in its snapshot file. */
-export interface Snapshot {
-    readonly stack: string;
-    /** Keyed by `type::name`, in tree order (parents first, siblings sorted by type then name). */
-    readonly resources: Readonly<Record<string, SnapshotResource>>;
-    /** Stack outputs, normalised like inputs. */
-    readonly outputs: Readonly<Record<string, unknown>>;
-}
-
-export interface SnapshotResource {
-    readonly type: string;
-    readonly name: string;
-    /** Parent's `type::name`, or null under the stack. */
-    readonly parent: string | null;
-    /** `type::name` of what it waits for (sorted); absent in snapshots written before the field existed. */
-    readonly dependsOn?: readonly string[];
-    readonly inputs: Readonly<Record<string, unknown>>;
-}
 
 /** Values the offline mocks and stack-file reader use as stand-ins for secrets: never in a snapshot. */
 export const SECRET_STAND_INS = ["offline-generated-password", "offlineplaceholder", "offline-secret-placeholder", "offline-ecr-token"];

@@ -2,7 +2,8 @@
 # The one test command (`npm test`): installs what it needs, then runs every suite.
 #   1. system packages (Debian): installed with apt-get when run as root, else named and required
 #   2. npm dependencies (root, app/ and cloudmap-sd/), from the committed lockfiles
-#   3. type checks (tsc --noEmit), separate from the fast test runner
+#   3. type checks (tsc --noEmit), separate from the fast test runner, and the import rules
+#      (`npm run lint:imports`: no import cycle, nothing in config/ imports components/)
 #   4. unit and mock tests (mocha + tsx), including real-tool checks (promtool, amtool)
 #   5. web server integration tests against real PostgreSQL and Redis on 127.0.0.1, and the Cloud Map
 #      discovery sidecar's tests (cloudmap-sd/) against a local Cloud Map stand-in
@@ -71,6 +72,14 @@ suite() {
   passed=$((passed + p)); failed=$((failed + f))
 }
 
+# A check that is not a mocha suite: counts as one passed or one failed.
+check() {
+  local name=$1; shift
+  step "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+check imports npm run -s lint:imports
 suite unit npx mocha
 suite app npm --prefix app test --
 suite cloudmap-sd npm --prefix cloudmap-sd test --

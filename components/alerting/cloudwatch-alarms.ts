@@ -12,13 +12,13 @@
  */
 import type * as aws from "@pulumi/aws";
 import { alertingNames } from "../common/naming";
+import { metricAlarmArgs, type MetricAlarmDefinitionArgs } from "./alarm-factory";
 import { formatAlarmDescription } from "./notifier/convention";
 import {
     runbookUrl,
     type AlertId,
     type CloudWatchAlarmSpec,
     type CloudWatchTargets,
-    type MetricQuerySpec,
     type ResolvedAlert,
     type Severity,
     type TreatMissingData,
@@ -27,8 +27,7 @@ import {
 export type { CloudWatchTargets, EcsDataStoreTargets, ManagedDataStoreTargets } from "./catalog";
 
 type ActionKeys = "alarmActions" | "okActions" | "insufficientDataActions";
-/** MetricAlarmArgs without actions: the component adds SNS topics by severity. */
-export type MetricAlarmDefinitionArgs = Omit<aws.cloudwatch.MetricAlarmArgs, ActionKeys>;
+export type { MetricAlarmDefinitionArgs } from "./alarm-factory";
 /** CompositeAlarmArgs without actions. */
 export type CompositeAlarmDefinitionArgs = Omit<aws.cloudwatch.CompositeAlarmArgs, ActionKeys>;
 
@@ -105,30 +104,9 @@ export function alarmName(namePrefix: string, key: string): string {
     return alertingNames(namePrefix).catalogAlarm(key);
 }
 
-function metricQueries(specs: readonly MetricQuerySpec[], periodSeconds: number): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
-    return specs.map((q) => ({
-        id: q.id,
-        ...(q.label !== undefined ? { label: q.label } : {}),
-        returnData: q.returnData ?? false,
-        ...(q.expression !== undefined ? { expression: q.expression } : {}),
-        ...(q.metric !== undefined
-            ? {
-                  metric: {
-                      namespace: q.metric.namespace,
-                      metricName: q.metric.metricName,
-                      dimensions: { ...q.metric.dimensions },
-                      period: periodSeconds,
-                      stat: q.metric.stat,
-                      ...(q.metric.unit !== undefined ? { unit: q.metric.unit } : {}),
-                  },
-              }
-            : {}),
-    }));
-}
-
 /**
- * The alarm factory: one spec of one alert → a definition with the shared defaults. Exported so
- * callers can build alarms outside the catalog with the same conventions.
+ * One spec of one alert → a definition, through the alarm factory (alarm-factory.ts) with the
+ * catalog's conventions (key, details, AlertId/Severity tags).
  */
 export function metricAlarmDefinition(
     alert: ResolvedAlert,
@@ -140,31 +118,16 @@ export function metricAlarmDefinition(
     const { periodSeconds, evaluationPeriods, datapointsToAlarm } = alert.cloudwatch;
     const key = spec.variant !== undefined ? `${alert.id}-${spec.variant}` : alert.id;
     const details = [alert.description, `Measures: ${spec.measures}.`, `Missing data: ${spec.treatMissingDataReason}`].join("\n");
-    const base: MetricAlarmDefinitionArgs = {
+    const base = metricAlarmArgs({
         name: alarmName(options.namePrefix, key),
-        alarmDescription: formatAlarmDescription({ severity: alert.severity, summary: alert.summary, runbookUrl: alert.runbookUrl, details }),
-        actionsEnabled: true,
-        comparisonOperator: spec.comparisonOperator,
-        evaluationPeriods,
-        datapointsToAlarm,
-        treatMissingData: spec.treatMissingData,
-        ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
-        ...(spec.thresholdMetricId !== undefined ? { thresholdMetricId: spec.thresholdMetricId } : {}),
-        ...(spec.evaluateLowSampleCountPercentiles !== undefined ? { evaluateLowSampleCountPercentiles: spec.evaluateLowSampleCountPercentiles } : {}),
-        ...(spec.metric !== undefined
-            ? {
-                  namespace: spec.metric.namespace,
-                  metricName: spec.metric.metricName,
-                  dimensions: { ...spec.metric.dimensions },
-                  period: periodSeconds,
-                  ...(spec.metric.statistic !== undefined ? { statistic: spec.metric.statistic } : {}),
-                  ...(spec.metric.extendedStatistic !== undefined ? { extendedStatistic: spec.metric.extendedStatistic } : {}),
-                  ...(spec.metric.unit !== undefined ? { unit: spec.metric.unit } : {}),
-              }
-            : {}),
-        ...(spec.metricQueries !== undefined ? { metricQueries: metricQueries(spec.metricQueries, periodSeconds) } : {}),
+        severity: alert.severity,
+        summary: alert.summary,
+        details,
+        runbookUrl: alert.runbookUrl,
+        timing: { periodSeconds, evaluationPeriods, datapointsToAlarm },
+        measurement: spec,
         tags: { ...options.tags, AlertId: alert.id, Severity: alert.severity },
-    };
+    });
     return {
         key,
         alertId: alert.id,
