@@ -16,6 +16,7 @@ import { SecretFollower } from "../components/secret-follower";
 import { MonitoredService } from "../components/service";
 import { ALERTMANAGER_DATASOURCE_UID, GRAFANA_ADMIN_USER, MonitoringLayer, PROMETHEUS_DATASOURCE_UID, WebTelemetry, expectedPrometheus } from "../components/monitoring";
 import { HOST_TASKS } from "../config/host-tasks";
+import { stackAlertSettings } from "../config/alerts";
 import { writeBuildContexts } from "./build-contexts";
 
 export interface Environment {
@@ -209,6 +210,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
     ];
     const alerting = new Alerting("alerting", {
         config: cfg.alerting,
+        alertSettings: stackAlertSettings(cfg),
         namePrefix: prefix,
         region: cfg.region,
         kmsKeyArn: key.arn,

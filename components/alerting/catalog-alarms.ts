@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AlertOverrides } from "../../config/alerts";
+import type { StackAlertSettings } from "../../config/alerts";
 import { resolveAlerts, type CloudWatchTargets, type Severity } from "./catalog";
 import { buildCloudWatchAlarms, type CloudWatchAlarmDefinition, type CompositeAlarmDefinition } from "./cloudwatch-alarms";
 import { deploymentAlarmKeys, livenessProbes, type MetricRef } from "./deployment-alarms";
@@ -14,9 +14,8 @@ import { AlertingPart, type PartContext } from "./part";
 import { TaskEvents } from "./task-events";
 
 export interface CatalogAlarmsArgs extends PartContext {
-    /** The catalog overrides in force. */
-    readonly alerts: AlertOverrides;
-    readonly runbookBaseUrl: string;
+    /** The stack's effective catalog settings (`stackAlertSettings`). */
+    readonly settings: StackAlertSettings;
     /** Where the alarms look (ALB, ECS services, data stores). */
     readonly targets: CloudWatchTargets;
     /** The severity topics the alarms notify. */
@@ -41,8 +40,8 @@ export class CatalogAlarms extends AlertingPart {
         const taskEvents = new TaskEvents(`${base}-task-events`, { names: args.names, clusterArn: args.clusterArn, kmsKeyArn: args.kmsKeyArn, logRetentionDays: args.logRetentionDays }, this.childOpts());
         this.taskEventsLogGroupName = taskEvents.logGroupName;
 
-        const resolved = resolveAlerts({ alerts: args.alerts, runbookBaseUrl: args.runbookBaseUrl });
-        const built = buildCloudWatchAlarms({ namePrefix: args.names.prefix, targets: args.targets, alerts: resolved, runbookBaseUrl: args.runbookBaseUrl, tags: { ...args.tags } });
+        const resolved = resolveAlerts(args.settings);
+        const built = buildCloudWatchAlarms({ namePrefix: args.names.prefix, targets: args.targets, alerts: resolved, runbookBaseUrl: args.settings.runbookBaseUrl, tags: { ...args.tags } });
         const metricAlarms = new Map<string, aws.cloudwatch.MetricAlarm>();
         for (const d of built.alarms) {
             const actions = alarmActionsFor(d, args.topicArns);

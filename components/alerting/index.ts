@@ -23,7 +23,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertingConfig } from "../../config/alerting";
-import type { AlertOverrides } from "../../config/alerts";
+import type { StackAlertSettings } from "../../config/alerts";
 import type { SecretKey } from "../../config";
 import { alertingNames, type EcsPlacement } from "../common";
 import type { CloudWatchTargets, Severity } from "./catalog";
@@ -47,8 +47,8 @@ export type { WatchedService } from "./pipeline-watchers";
 export interface AlertingArgs {
     /** Validated `koronet:alerting`. */
     readonly config: AlertingConfig;
-    /** The catalog overrides in force. @default config.alerts (environment defaults included by loadConfig) */
-    readonly alerts?: AlertOverrides;
+    /** The stack's effective catalog settings, `stackAlertSettings(loadConfig())`: what plan, render and report read too. */
+    readonly alertSettings: StackAlertSettings;
     /** Physical-name prefix `${project}-${stack}`: alarms `<prefix>-<AlertId>`, topics `<prefix>-alerting-<topic>`. */
     readonly namePrefix: string;
     readonly region: string;
@@ -218,8 +218,7 @@ export class Alerting extends pulumi.ComponentResource {
         // The catalog's alarms; Alertmanager is an ECS service of the stack too, with its own per-service alarms.
         const catalog = new CatalogAlarms(`${name}-catalog-alarms`, {
             ...ctx,
-            alerts: args.alerts ?? cfg.alerts ?? {},
-            runbookBaseUrl: cfg.runbookBaseUrl,
+            settings: args.alertSettings,
             targets: alertmanager === undefined
                 ? args.targets
                 : { ...args.targets, services: [...args.targets.services, { key: "alertmanager", serviceName: alertmanager.serviceName, scheduling: "replica", description: "Alertmanager" }] },
