@@ -28,8 +28,8 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { ListSubscriptionsByTopicCommand, type Subscription } from "@aws-sdk/client-sns";
 import { parse } from "yaml";
-import { DRILL_LABELS } from "../components/alerting/notifier/convention";
-import { deliveryKey, readDelivery, type DeliveryChannel, type DeliverySubject } from "../components/alerting/notifier/deliveries";
+import { DRILL_LABELS } from "../functions/src/contract/convention";
+import { deliveryKey, readDelivery, type DeliveryChannel, type DeliverySubject } from "../functions/src/shared/deliveries";
 import type { AwsClients } from "./clients";
 import { GrafanaError, type DataSources } from "./grafana";
 import type { StackOutputs } from "./outputs";

@@ -41,7 +41,7 @@ import { TaskEvents } from "./task-events";
 
 export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
 export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
-export { UNSET_SECRET_PLACEHOLDER } from "./notifier/convention";
+export { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract/convention";
 export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
 export { TaskEvents, taskEventFilters, taskStoppedEventPattern, MAX_CONTAINERS_PER_TASK } from "./task-events";
 

@@ -16,12 +16,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../common/iam";
 import { BUNDLE_HANDLER, bundleLambda, NODE_LAMBDA_RUNTIME } from "../common/lambda";
-import { formatAlarmDescription } from "../alerting/notifier/convention";
-import { SECRET_FOLLOWER_ENV } from "./follow";
+import { formatAlarmDescription } from "../../functions/src/contract/convention";
+import { SECRET_FOLLOWER_ENV } from "../../functions/src/secret-follower/follow";
 
-export { SECRET_FOLLOWER_ENV, secretIdOf, secretsToCheck, servicesToRedeploy, type Redeploy, type ServiceView } from "./follow";
+export { SECRET_FOLLOWER_ENV, secretIdOf, secretsToCheck, servicesToRedeploy, type Redeploy, type ServiceView } from "../../functions/src/secret-follower/follow";
 
-export const SECRET_FOLLOWER_ENTRY = path.join(__dirname, "handler.ts");
+export const SECRET_FOLLOWER_ENTRY = path.join(__dirname, "..", "..", "functions", "src", "secret-follower", "handler.ts");
 export const SECRET_FOLLOWER_RUNTIME = NODE_LAMBDA_RUNTIME;
 /** How often the follower runs: the longest a filled or rotated secret waits before its services redeploy. */
 export const SECRET_FOLLOWER_SCHEDULE = "rate(5 minutes)";

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { parse, stringify } from "yaml";
 import { renderStackAlertmanagerConfig } from "../../components/alerting/alertmanager/stack";
-import { deliveryKey } from "../../components/alerting/notifier/deliveries";
+import { deliveryKey } from "../../functions/src/shared/deliveries";
 import { parseStackConfig } from "../../config";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { FakeAws } from "../../e2e/stand-ins/aws";

@@ -7,7 +7,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, List
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { secretIdOf, secretsToCheck, servicesToRedeploy, validateSecretFollowerArgs, type ServiceView } from "../../components/secret-follower";
-import { follow, handler } from "../../components/secret-follower/handler";
+import { follow, handler } from "../../functions/src/secret-follower/handler";
 import { stackGraph, parseJson } from "../harness";
 
 const ACCOUNT = "123456789012";

@@ -8,7 +8,7 @@ import { BUNDLE_HANDLER, bundleLambda, NODE_LAMBDA_RUNTIME, type BundleOptions }
 
 export type { BundleOptions } from "../../common/lambda";
 
-export const NOTIFIER_ENTRY = path.join(__dirname, "handler.ts");
+export const NOTIFIER_ENTRY = path.join(__dirname, "..", "..", "..", "functions", "src", "notifier", "handler.ts");
 export const NOTIFIER_RUNTIME = NODE_LAMBDA_RUNTIME;
 export const NOTIFIER_HANDLER = BUNDLE_HANDLER;
 

@@ -22,14 +22,14 @@ export {
     WATCHDOG_ALERT_NAME,
     type AlarmDescriptionParts,
     type Severity,
-} from "./convention";
-export { createNotifier, DEFAULT_DELIVERY_BUDGET_MS, type LambdaContextLike, type Notifier, type NotifierDeps } from "./notifier";
-export type { Clock } from "./clock";
-export type { DedupeStore } from "./dedupe";
-export { deliveryKey, inMemoryDeliveryLog, type DeliveryChannel, type DeliveryLog, type DeliveryRecord, type DeliverySubject } from "./deliveries";
-export type { HeartbeatPublisher } from "./heartbeat";
-export type { SecretGetter } from "./secrets";
-export type { DeliveryOptions } from "./slack";
-export type { SlackMessage } from "./format";
-export type { AlertmanagerPayload, CloudWatchAlarm, FunctionUrlEvent, FunctionUrlResult, SnsEvent } from "./events";
-export { startLocalServer, type LocalServer, type LocalServerOptions } from "./local-server";
+} from "../../../functions/src/contract/convention";
+export { createNotifier, DEFAULT_DELIVERY_BUDGET_MS, type LambdaContextLike, type Notifier, type NotifierDeps } from "../../../functions/src/notifier/notifier";
+export type { Clock } from "../../../functions/src/shared/clock";
+export type { DedupeStore } from "../../../functions/src/notifier/dedupe";
+export { deliveryKey, inMemoryDeliveryLog, type DeliveryChannel, type DeliveryLog, type DeliveryRecord, type DeliverySubject } from "../../../functions/src/shared/deliveries";
+export type { HeartbeatPublisher } from "../../../functions/src/notifier/heartbeat";
+export type { SecretGetter } from "../../../functions/src/shared/secrets";
+export type { DeliveryOptions } from "../../../functions/src/notifier/slack";
+export type { SlackMessage } from "../../../functions/src/notifier/format";
+export type { AlertmanagerPayload, CloudWatchAlarm, FunctionUrlEvent, FunctionUrlResult, SnsEvent } from "../../../functions/src/notifier/events";
+export { startLocalServer, type LocalServer, type LocalServerOptions } from "../../../functions/src/notifier/local-server";

@@ -2,9 +2,9 @@
 import * as path from "node:path";
 import { BUNDLE_HANDLER, bundleLambda, NODE_LAMBDA_RUNTIME } from "../../common/lambda";
 
-export { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
+export { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "../../../functions/src/pagerduty/event";
 
-export const PAGERDUTY_ENTRY = path.join(__dirname, "handler.ts");
+export const PAGERDUTY_ENTRY = path.join(__dirname, "..", "..", "..", "functions", "src", "pagerduty", "handler.ts");
 export const PAGERDUTY_HANDLER = BUNDLE_HANDLER;
 export const PAGERDUTY_RUNTIME = NODE_LAMBDA_RUNTIME;
 

@@ -9,12 +9,12 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { systemClock, type Clock } from "./clock";
+import { systemClock, type Clock } from "../shared/clock";
 import { inMemoryDedupeStore, type DedupeStore } from "./dedupe";
-import type { DeliveryLog } from "./deliveries";
+import type { DeliveryLog } from "../shared/deliveries";
 import type { FunctionUrlEvent } from "./events";
 import type { HeartbeatPublisher } from "./heartbeat";
-import { createLogger, type Logger } from "./log";
+import { createLogger, type Logger } from "../shared/log";
 import { createNotifier, type NotifierDeps } from "./notifier";
 
 export interface LocalServerOptions {

@@ -8,18 +8,18 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/c
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { bundleNotifier } from "../../components/alerting/notifier/bundle";
-import type { Clock } from "../../components/alerting/notifier/clock";
-import { formatAlarmDescription, parseAlarmDescription } from "../../components/alerting/notifier/convention";
-import { dynamoDbDedupeStore, inMemoryDedupeStore, type DedupeStore } from "../../components/alerting/notifier/dedupe";
-import type { FunctionUrlEvent, SnsEvent } from "../../components/alerting/notifier/events";
-import { alarmConsoleUrl } from "../../components/alerting/notifier/format";
-import { cloudWatchHeartbeat } from "../../components/alerting/notifier/heartbeat";
-import { notifierFromEnv } from "../../components/alerting/notifier/handler";
-import { startLocalServer } from "../../components/alerting/notifier/local-server";
-import { createLogger } from "../../components/alerting/notifier/log";
-import { createNotifier, type NotifierDeps } from "../../components/alerting/notifier/notifier";
-import { cachedSecret, SecretNotFilledError, secretsManagerSource } from "../../components/alerting/notifier/secrets";
-import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
+import type { Clock } from "../src/shared/clock";
+import { formatAlarmDescription, parseAlarmDescription } from "../src/contract/convention";
+import { dynamoDbDedupeStore, inMemoryDedupeStore, type DedupeStore } from "../src/notifier/dedupe";
+import type { FunctionUrlEvent, SnsEvent } from "../src/notifier/events";
+import { alarmConsoleUrl } from "../src/notifier/format";
+import { cloudWatchHeartbeat } from "../src/notifier/heartbeat";
+import { notifierFromEnv } from "../src/notifier/handler";
+import { startLocalServer } from "../src/notifier/local-server";
+import { createLogger } from "../src/shared/log";
+import { createNotifier, type NotifierDeps } from "../src/notifier/notifier";
+import { cachedSecret, SecretNotFilledError, secretsManagerSource } from "../src/shared/secrets";
+import { UNSET_SECRET_PLACEHOLDER } from "../src/contract/convention";
 
 // ---------------------------------------------------------------------------------------------
 // Harness: a fake Slack on 127.0.0.1, a fake clock, captured logs.

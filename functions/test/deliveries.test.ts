@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { deliveryKey, dynamoDbDeliveryLog, inMemoryDeliveryLog, readDelivery } from "../../components/alerting/notifier/deliveries";
-import { inMemoryDedupeStore } from "../../components/alerting/notifier/dedupe";
-import type { FunctionUrlEvent, SnsEvent } from "../../components/alerting/notifier/events";
-import { createNotifier } from "../../components/alerting/notifier/notifier";
-import { createForwarder } from "../../components/alerting/pagerduty/handler";
+import { deliveryKey, dynamoDbDeliveryLog, inMemoryDeliveryLog, readDelivery } from "../src/shared/deliveries";
+import { inMemoryDedupeStore } from "../src/notifier/dedupe";
+import type { FunctionUrlEvent, SnsEvent } from "../src/notifier/events";
+import { createNotifier } from "../src/notifier/notifier";
+import { createForwarder } from "../src/pagerduty/handler";
 
 const fixture = <T>(f: string) => JSON.parse(readFileSync(path.join(__dirname, "fixtures", f), "utf8")) as T;
 const clock = { now: () => 1_800_000_000_000, sleep: async () => undefined, random: () => 0.5 };

@@ -4,8 +4,8 @@
  * server run exactly the code the Lambda runs. `handler.ts` wires the real AWS clients.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { systemClock, type Clock } from "./clock";
-import { WATCHDOG_ALERT_NAME } from "./convention";
+import { systemClock, type Clock } from "../shared/clock";
+import { WATCHDOG_ALERT_NAME } from "../contract/convention";
 import { alertmanagerDedupeKey, rawDedupeKey, snsDedupeKey, type DedupeStore } from "./dedupe";
 import {
     classifyEvent,
@@ -20,10 +20,10 @@ import {
     type SnsRecord,
 } from "./events";
 import { formatAlertmanager, formatCloudWatchAlarm, formatRaw, type SlackMessage } from "./format";
-import type { DeliveryLog, DeliverySubject } from "./deliveries";
+import type { DeliveryLog, DeliverySubject } from "../shared/deliveries";
 import type { HeartbeatPublisher } from "./heartbeat";
-import { createLogger, errorFields, type Logger, type RedactingLogger } from "./log";
-import type { SecretGetter } from "./secrets";
+import { createLogger, errorFields, type Logger, type RedactingLogger } from "../shared/log";
+import type { SecretGetter } from "../shared/secrets";
 import { createSlackPoster, type DeliveryOptions } from "./slack";
 
 /** The slice of the Lambda context the notifier reads. */
