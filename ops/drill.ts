@@ -28,8 +28,8 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { ListSubscriptionsByTopicCommand, type Subscription } from "@aws-sdk/client-sns";
 import { parse } from "yaml";
-import { DRILL_LABELS } from "../functions/src/contract/convention";
-import { deliveryKey, readDelivery, type DeliveryChannel, type DeliverySubject } from "../functions/src/shared/deliveries";
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { deliveryKey, deliveryRecordOf, DRILL_LABELS, type DeliveryChannel, type DeliveryItem, type DeliveryRecord, type DeliverySubject } from "../functions/src/contract";
 import type { AwsClients } from "./clients";
 import { GrafanaError, type DataSources } from "./grafana";
 import type { StackOutputs } from "./outputs";
@@ -132,6 +132,12 @@ export async function runDrill(ctx: DrillContext, options: DrillOptions): Promis
 }
 
 // ── shared waits ───────────────────────────────────────────────────────────────────────────
+
+/** The latest delivery under `key`, or undefined. Strongly consistent: a drill polls right after. */
+export async function readDelivery(client: DynamoDBClient, tableName: string, key: string): Promise<DeliveryRecord | undefined> {
+    const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
+    return deliveryRecordOf(key, out.Item as DeliveryItem | undefined);
+}
 
 /** Polls the delivery record `channel`/`subject` until one at or after `since` appears. */
 async function waitForRecord(run: Run, channel: DeliveryChannel, subject: DeliverySubject, since: number): Promise<number | undefined> {

@@ -11,7 +11,7 @@
  * carries no actions (`notifyVia: "composite"`).
  */
 import type * as aws from "@pulumi/aws";
-import { formatAlarmDescription } from "../../functions/src/contract/convention";
+import { formatAlarmDescription } from "../../functions/src/contract";
 import {
     runbookUrl,
     type AlertId,

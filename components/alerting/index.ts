@@ -35,13 +35,13 @@ import { Alertmanager } from "./alertmanager";
 import { deploymentAlarmKeys, livenessProbes, type MetricRef } from "./deployment-alarms";
 import { notifierHttpBudgetMs } from "./alertmanager/config";
 import { audienceTopicKey } from "./alertmanager/stack";
-import { bundleNotifier, DEDUPE_TABLE_SCHEMA, DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME, UNSET_SECRET_PLACEHOLDER } from "./notifier";
-import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
+import { DEDUPE_TABLE_SCHEMA, DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_IAM_ACTIONS, PAGERDUTY_ENV, UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
+import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
 import { TaskEvents } from "./task-events";
 
 export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
 export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
-export { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract/convention";
+export { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
 export { TaskEvents, taskEventFilters, taskStoppedEventPattern, MAX_CONTAINERS_PER_TASK } from "./task-events";
 
@@ -321,9 +321,9 @@ export class Alerting extends pulumi.ComponentResource {
             : undefined;
         if (lambdaMode && dedupe !== undefined) {
             notifier = fn("notifier", {
-                code: bundleNotifier(),
-                handler: NOTIFIER_HANDLER,
-                runtime: NOTIFIER_RUNTIME,
+                code: bundleFunction("notifier"),
+                handler: BUNDLE_HANDLER,
+                runtime: NODE_LAMBDA_RUNTIME,
                 timeout: 60,
                 env: {
                     [NOTIFIER_ENV.slackWebhookSecretArn]: (slackSecret as aws.secretsmanager.Secret).arn,
@@ -380,9 +380,9 @@ export class Alerting extends pulumi.ComponentResource {
 
         if (n.pagerduty.enabled) {
             const pd = fn("pagerduty", {
-                code: bundlePagerDutyForwarder(),
-                handler: PAGERDUTY_HANDLER,
-                runtime: PAGERDUTY_RUNTIME,
+                code: bundleFunction("pagerduty"),
+                handler: BUNDLE_HANDLER,
+                runtime: NODE_LAMBDA_RUNTIME,
                 timeout: 60,
                 env: {
                     [PAGERDUTY_ENV.routingKeySecretArn]: (pagerdutySecret as aws.secretsmanager.Secret).arn,

@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { systemClock, type Clock } from "../shared/clock";
 import { WATCHDOG_ALERT_NAME } from "../contract/convention";
+import { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
 import { alertmanagerDedupeKey, rawDedupeKey, snsDedupeKey, type DedupeStore } from "./dedupe";
 import {
     classifyEvent,
@@ -73,7 +74,7 @@ export interface Notifier {
     handleHttp(event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResult>;
 }
 
-export const DEFAULT_DELIVERY_BUDGET_MS = 25_000;
+export { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
 
 /** Constant-time comparison; hashing first makes the time independent of the lengths too. */
 export function tokensEqual(presented: string, expected: string): boolean {
