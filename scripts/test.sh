@@ -56,6 +56,8 @@ npx tsc --noEmit
 npx tsc --noEmit -p app
 npx tsc --noEmit -p cloudmap-sd
 npx tsc --noEmit -p functions
+step "import boundary (Pulumi program ↔ functions/)"
+npm run -s lint:boundary
 
 passed=0
 failed=0
