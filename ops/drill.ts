@@ -13,7 +13,7 @@
  * critical one (PagerDuty too). Resolved by posting it again with endsAt = now.
  *
  * Each delivery the pipeline can confirm is confirmed, and timed from the injection:
- *   Slack      the notifier's delivery record (DynamoDB, notifier/deliveries.ts): exact time
+ *   Slack      the notifier's delivery record (DynamoDB, functions/src/contract/deliveries.ts): exact time
  *   PagerDuty  CloudWatch path: the forwarder's delivery record (exact); Prometheus path:
  *              Alertmanager's own counter alertmanager_notifications_total{integration="pagerduty"}
  *              read through Prometheus (observed: up to a scrape interval late)

@@ -270,7 +270,7 @@ export class Alerting extends pulumi.ComponentResource {
                 // reservation fails the deploy. And one reserved unit shared by SNS's async invokes and
                 // Alertmanager's synchronous Function URL calls answers 429 in bursts.
                 // Several containers may run at once: Slack's 429 + Retry-After and the DynamoDB
-                // dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
+                // dedupe claim keep that correct (functions/src/notifier/slack.ts, dedupe.ts).
                 loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
                 environment: { variables: spec.env },
                 tags,
@@ -306,7 +306,7 @@ export class Alerting extends pulumi.ComponentResource {
         let notifier: aws.lambda.Function | undefined;
         let notifierUrl: aws.lambda.FunctionUrl | undefined;
         // The notifier's dedupe claims, and both Lambdas' delivery records (`npm run drill` reads
-        // them: notifier/deliveries.ts). Same logical name as when only the notifier used it.
+        // them: functions/src/shared/deliveries.ts). Same logical name as when only the notifier used it.
         const dedupe = lambdas
             ? new aws.dynamodb.Table(`${name}-dedupe`, {
                 name: `${prefix}-alerting-notifier-dedupe`,

@@ -1,5 +1,5 @@
 /**
- * Delivery records (notifier/deliveries.ts): what the notifier and the PagerDuty forwarder write
+ * Delivery records (shared/deliveries.ts): what the notifier and the PagerDuty forwarder write
  * after a delivery, and what `npm run drill` reads back — with DynamoDB as a mocked SDK client.
  */
 import { strict as assert } from "node:assert";

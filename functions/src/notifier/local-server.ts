@@ -4,7 +4,7 @@
  * receive and handled by the same `createNotifier` code.
  *
  * As a program: `SLACK_WEBHOOK_URL=http://127.0.0.1:9999/hook NOTIFIER_TOKEN=... npx tsx
- * components/alerting/notifier/local-server.ts` (optional `PORT`, default 0 = any free port; the
+ * functions/src/notifier/local-server.ts` (optional `PORT`, default 0 = any free port; the
  * chosen URL is printed as `listening <url>`).
  */
 import * as http from "node:http";
