@@ -26,10 +26,10 @@ import * as path from "node:path";
 
 import { ALERTMANAGER_CLUSTER_PORT, alertmanagerClusterArgs, notifierHttpBudgetMs, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
 import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
-import { startLocalServer, type LocalServer } from "../components/alerting/notifier/local-server";
-import type { DeliveryLog } from "../components/alerting/notifier/deliveries";
-import type { HeartbeatPublisher } from "../components/alerting/notifier/heartbeat";
-import type { Logger } from "../components/alerting/notifier/log";
+import { startLocalServer, type LocalServer } from "../functions/src/notifier/local-server";
+import type { DeliveryLog } from "../functions/src/shared/deliveries";
+import type { HeartbeatPublisher } from "../functions/src/notifier/heartbeat";
+import type { Logger } from "../functions/src/shared/log";
 import { renderPostgresQueries } from "../components/monitoring/postgres-exporter/queries";
 import { RULES_DIR, renderPrometheusConfig, type PrometheusConfigInput } from "../components/monitoring/prometheus/config";
 import { renderPrometheusRules } from "../components/monitoring/prometheus/rules";

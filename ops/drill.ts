@@ -14,7 +14,7 @@
  * critical one (PagerDuty too). Resolved by posting it again with endsAt = now.
  *
  * Each delivery the pipeline can confirm is confirmed, and timed from the injection:
- *   Slack      the notifier's delivery record (DynamoDB, notifier/deliveries.ts): exact time
+ *   Slack      the notifier's delivery record (DynamoDB, functions/src/contract/deliveries.ts): exact time
  *   PagerDuty  CloudWatch path: the forwarder's delivery record (exact); Prometheus path:
  *              Alertmanager's own counter alertmanager_notifications_total{integration="pagerduty"}
  *              read through Prometheus (observed: up to a scrape interval late)
@@ -29,8 +29,8 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { ListSubscriptionsByTopicCommand, type Subscription } from "@aws-sdk/client-sns";
 import { parse } from "yaml";
-import { DRILL_LABELS } from "../components/alerting/notifier/convention";
-import { deliveryKey, readDelivery, type DeliveryChannel, type DeliverySubject } from "../components/alerting/notifier/deliveries";
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { deliveryKey, deliveryRecordOf, DRILL_LABELS, type DeliveryChannel, type DeliveryItem, type DeliveryRecord, type DeliverySubject } from "../functions/src/contract";
 import type { AwsClients } from "./clients";
 import { GrafanaError, type DataSources } from "./grafana";
 import type { StackOutputs } from "./outputs";
@@ -133,6 +133,12 @@ export async function runDrill(ctx: DrillContext, options: DrillOptions): Promis
 }
 
 // ── shared waits ───────────────────────────────────────────────────────────────────────────
+
+/** The latest delivery under `key`, or undefined. Strongly consistent: a drill polls right after. */
+export async function readDelivery(client: DynamoDBClient, tableName: string, key: string): Promise<DeliveryRecord | undefined> {
+    const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
+    return deliveryRecordOf(key, out.Item as DeliveryItem | undefined);
+}
 
 /** Polls the delivery record `channel`/`subject` until one at or after `since` appears. */
 async function waitForRecord(run: Run, channel: DeliveryChannel, subject: DeliverySubject, since: number): Promise<number | undefined> {

@@ -5,7 +5,7 @@
  * - CloudWatch metric and composite alarms, through their alarm / OK / insufficient-data actions: a
  *   JSON body (AlarmName, NewStateValue, Trigger or AlarmRule, ...) and NO message attributes
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
- *   the exact messages are in test/alerting/fixtures/);
+ *   the exact messages are in functions/test/fixtures/);
  * - Alertmanager, through the `sns_configs` of the config rendered into its task definition: the
  *   `attributes` the config sets and a text body (email, heartbeat) or a custom-notification JSON
  *   (Chatbot).

@@ -11,7 +11,7 @@
  * a subject without `dependsOn`, or one that waits through a resource whose `dependsOn` is unknown,
  * is reported only if the requirement could not be met whatever the unknown part holds.
  */
-import { HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../components/alerting/notifier/convention";
+import { HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../functions/src/contract";
 import { containersOf, key, list, ofType, type PolicyContext, type PolicyResource, type Rule } from "./model";
 
 const SERVICE = "aws:ecs/service:Service";

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): installs what it needs, then runs every suite.
 #   1. system packages (Debian): installed with apt-get when run as root, else named and required
-#   2. npm dependencies (root, app/ and cloudmap-sd/), from the committed lockfiles
-#   3. type checks (tsc --noEmit), separate from the fast test runner, and the import rules
-#      (`npm run lint:imports`: no import cycle, nothing in config/ imports components/)
-#   4. unit and mock tests (mocha + tsx), including real-tool checks (promtool, amtool)
+#   2. npm dependencies (root, app/, cloudmap-sd/ and functions/), from the committed lockfiles
+#   3. type checks (tsc --noEmit), separate from the fast test runner; the import rules
+#      (`npm run lint:imports`: no import cycle, nothing in config/ imports components/) and the
+#      boundary between the Pulumi program and functions/ (`npm run lint:boundary`, dependency-cruiser)
+#   4. unit and mock tests (mocha + tsx), including real-tool checks (promtool, amtool); the Lambda
+#      runtime package's own tests (functions/)
 #   5. web server integration tests against real PostgreSQL and Redis on 127.0.0.1, and the Cloud Map
 #      discovery sidecar's tests (cloudmap-sd/) against a local Cloud Map stand-in
 # Ends with one line "N passed, N failed".
@@ -48,11 +50,13 @@ step "npm dependencies"
 if [[ "${CI:-}" == "true" || ! -d node_modules ]]; then npm ci --no-audit --no-fund; fi
 if [[ "${CI:-}" == "true" || ! -d app/node_modules ]]; then npm ci --prefix app --no-audit --no-fund; fi
 if [[ "${CI:-}" == "true" || ! -d cloudmap-sd/node_modules ]]; then npm ci --prefix cloudmap-sd --no-audit --no-fund; fi
+if [[ "${CI:-}" == "true" || ! -d functions/node_modules ]]; then npm ci --prefix functions --no-audit --no-fund; fi
 
 step "type check"
 npx tsc --noEmit
 npx tsc --noEmit -p app
 npx tsc --noEmit -p cloudmap-sd
+npx tsc --noEmit -p functions
 
 passed=0
 failed=0
@@ -80,7 +84,9 @@ check() {
 }
 
 check imports npm run -s lint:imports
+check "import boundary (Pulumi program ↔ functions/)" npm run -s lint:boundary
 suite unit npx mocha
+suite functions npm --prefix functions test --
 suite app npm --prefix app test --
 suite cloudmap-sd npm --prefix cloudmap-sd test --
 # 6. the alerting pipeline end to end on 127.0.0.1 (e2e/: real services, faults, alerts at a fake Slack)

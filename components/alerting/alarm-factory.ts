@@ -8,7 +8,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { formatAlarmDescription } from "./notifier/convention";
+import { formatAlarmDescription } from "../../functions/src/contract";
 import type { CloudWatchAlarmSpec, CloudWatchTiming, MetricQuerySpec, Severity } from "./catalog";
 
 type ActionKeys = "alarmActions" | "okActions" | "insufficientDataActions";

@@ -13,7 +13,7 @@
 import type * as aws from "@pulumi/aws";
 import { alertingNames } from "../common/naming";
 import { metricAlarmArgs, type MetricAlarmDefinitionArgs } from "./alarm-factory";
-import { formatAlarmDescription } from "./notifier/convention";
+import { formatAlarmDescription } from "../../functions/src/contract";
 import {
     runbookUrl,
     type AlertId,

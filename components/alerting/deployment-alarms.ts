@@ -28,7 +28,7 @@
  */
 import type { AlertId } from "./catalog";
 import { APP_NAMESPACE } from "./catalog";
-import { HEARTBEAT_NAMESPACE } from "./notifier/convention";
+import { HEARTBEAT_NAMESPACE } from "../../functions/src/contract";
 
 /** Alerts whose metric alarms fail a web deployment. */
 export const DEPLOYMENT_ALARM_ALERTS: readonly AlertId[] = ["HighErrorRate", "HighResponseTime"];

@@ -38,7 +38,7 @@ import { AlertTopics, type TopicKey } from "./topics";
 
 export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
 export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
-export { UNSET_SECRET_PLACEHOLDER } from "./notifier/convention";
+export { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
 export { TaskEvents, taskEventFilters, taskStoppedEventPattern, MAX_CONTAINERS_PER_TASK } from "./task-events";
 export { TOPICS, type TopicKey } from "./topics";

@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../common";
-import { DEDUPE_TABLE_SCHEMA, UNSET_SECRET_PLACEHOLDER } from "./notifier";
+import { DEDUPE_TABLE_SCHEMA, UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 import type { AlertingPart, PartContext } from "./part";
 
 /** The Lambdas' shared on-failure queue and delivery-record table. */

@@ -6,7 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundlePagerDutyForwarder, PAGERDUTY_ENV, PAGERDUTY_HANDLER, PAGERDUTY_RUNTIME } from "./pagerduty";
+import { PAGERDUTY_ENV } from "../../functions/src/contract";
+import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
 import { notificationFunction, partSecret, subscribeFunction, type DeliveryStore, type SecretSource } from "./notification-lambda";
 import { AlertingPart, type PartContext } from "./part";
 
@@ -34,9 +35,9 @@ export class PagerDutyForwarder extends AlertingPart {
         if (key.toFill !== undefined) this.secretsToFill["pagerduty-routing-key"] = key.toFill;
         const { fn, logGroupName } = notificationFunction(this, args, {
             key: "pagerduty",
-            code: bundlePagerDutyForwarder(),
-            handler: PAGERDUTY_HANDLER,
-            runtime: PAGERDUTY_RUNTIME,
+            code: bundleFunction("pagerduty"),
+            handler: BUNDLE_HANDLER,
+            runtime: NODE_LAMBDA_RUNTIME,
             timeout: 60,
             logRetentionDays: args.logRetentionDays,
             failedQueueArn: args.store.failedQueue.arn,

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "./catalog";
 import { definitionMetrics } from "./catalog-alarms";
 import { livenessProbes } from "./deployment-alarms";
-import { DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "./notifier";
+import { DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../../functions/src/contract";
 import { AlertingPart, type PartContext } from "./part";
 import type { TopicKey } from "./topics";
 

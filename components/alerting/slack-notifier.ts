@@ -13,7 +13,8 @@ import type { AlertingConfig } from "../../config/alerting";
 import { assumeRolePolicy, policyDocument } from "../common";
 import type { Severity } from "./catalog";
 import { notifierHttpBudgetMs } from "./alertmanager/config";
-import { bundleNotifier, HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_HANDLER, NOTIFIER_IAM_ACTIONS, NOTIFIER_RUNTIME } from "./notifier";
+import { HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_IAM_ACTIONS } from "../../functions/src/contract";
+import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
 import { notificationFunction, partSecret, subscribeFunction, type DeliveryStore, type SecretSource } from "./notification-lambda";
 import { AlertingPart, type PartContext } from "./part";
 
@@ -55,9 +56,9 @@ export class SlackNotifier extends AlertingPart {
 
         const { fn, logGroupName } = notificationFunction(this, args, {
             key: "notifier",
-            code: bundleNotifier(),
-            handler: NOTIFIER_HANDLER,
-            runtime: NOTIFIER_RUNTIME,
+            code: bundleFunction("notifier"),
+            handler: BUNDLE_HANDLER,
+            runtime: NODE_LAMBDA_RUNTIME,
             timeout: 60,
             logRetentionDays: args.logRetentionDays,
             failedQueueArn: args.store.failedQueue.arn,

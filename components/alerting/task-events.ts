@@ -17,7 +17,7 @@
  * the group's name starts with `/aws/events/`, where the console puts EventBridge's groups (aws/aws-cdk#9953).
  *
  * The pure parts (event pattern, filter patterns) are exported for tests, which evaluate the filter
- * patterns against real events (test/alerting/fixtures/ecs-task-*.json).
+ * patterns against real events (test/alerting/fixtures/ecs-task-events/).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

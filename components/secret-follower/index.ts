@@ -1,6 +1,6 @@
 /**
  * The secret follower: a small scheduled Lambda that redeploys an ECS service when a secret it
- * injects changed after the service's current deployment began (handler.ts, follow.ts). It makes
+ * injects changed after the service's current deployment began (functions/src/secret-follower/). It makes
  * "fill the secret later" and RDS's rotation of the managed master password take effect without
  * hand work: ECS reads `secrets` only when a task starts.
  *
@@ -11,25 +11,14 @@
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). A missed event would
  * leave a service on the old value for good; a schedule catches up on the next tick.
  */
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../common/iam";
-import { BUNDLE_HANDLER, bundleLambda, NODE_LAMBDA_RUNTIME } from "../common/lambda";
-import { formatAlarmDescription } from "../alerting/notifier/convention";
-import { SECRET_FOLLOWER_ENV } from "./follow";
+import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
+import { formatAlarmDescription, SECRET_FOLLOWER_ENV } from "../../functions/src/contract";
 
-export { SECRET_FOLLOWER_ENV, secretIdOf, secretsToCheck, servicesToRedeploy, type Redeploy, type ServiceView } from "./follow";
-
-export const SECRET_FOLLOWER_ENTRY = path.join(__dirname, "handler.ts");
-export const SECRET_FOLLOWER_RUNTIME = NODE_LAMBDA_RUNTIME;
 /** How often the follower runs: the longest a filled or rotated secret waits before its services redeploy. */
 export const SECRET_FOLLOWER_SCHEDULE = "rate(5 minutes)";
-
-/** The bundled handler (one CommonJS file). */
-export function bundleSecretFollower(): string {
-    return bundleLambda(SECRET_FOLLOWER_ENTRY, "secret follower");
-}
 
 /**
  * IAM of the follower's role, least privilege:
@@ -110,9 +99,9 @@ export class SecretFollower extends pulumi.ComponentResource {
         const fn = new aws.lambda.Function(`${name}-fn`, {
             name: functionName,
             role: role.arn,
-            runtime: SECRET_FOLLOWER_RUNTIME,
+            runtime: NODE_LAMBDA_RUNTIME,
             handler: BUNDLE_HANDLER,
-            code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleSecretFollower()) }),
+            code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleFunction("secret-follower")) }),
             timeout: 120,
             memorySize: 256,
             loggingConfig: { logFormat: "Text", logGroup: logGroup.name },

@@ -15,13 +15,13 @@
  * email receivers in Alertmanager (its SNS email integration needs AWS), so the outputs given to the
  * commands drop them (`alertTopicArns.email-*`); task definition ARNs carry revisions.
  */
-import { systemClock } from "../../components/alerting/notifier/clock";
-import { cloudWatchHeartbeat } from "../../components/alerting/notifier/heartbeat";
-import { dynamoDbDeliveryLog } from "../../components/alerting/notifier/deliveries";
-import { createNotifier } from "../../components/alerting/notifier/notifier";
-import { inMemoryDedupeStore } from "../../components/alerting/notifier/dedupe";
-import type { SnsEvent } from "../../components/alerting/notifier/events";
-import { createForwarder } from "../../components/alerting/pagerduty/handler";
+import { systemClock } from "../../functions/src/shared/clock";
+import { cloudWatchHeartbeat } from "../../functions/src/notifier/heartbeat";
+import { dynamoDbDeliveryLog } from "../../functions/src/shared/deliveries";
+import { createNotifier } from "../../functions/src/notifier/notifier";
+import { inMemoryDedupeStore } from "../../functions/src/notifier/dedupe";
+import type { SnsEvent } from "../../functions/src/notifier/events";
+import { createForwarder } from "../../functions/src/pagerduty/handler";
 import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
 import { livenessProbes } from "../../components/alerting/deployment-alarms";
 import { alarmMetrics } from "../../ops/verify";

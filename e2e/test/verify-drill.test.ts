@@ -7,7 +7,7 @@
  * paths with its timings, and never reaches the PagerDuty receiver without --page.
  */
 import * as assert from "node:assert/strict";
-import { DRILL_LABELS } from "../../components/alerting/notifier/convention";
+import { DRILL_LABELS } from "../../functions/src/contract";
 import type { DrillReport } from "../../ops/drill";
 import { formatResult, type CheckResult } from "../../ops/report";
 import { revision } from "../../ops/verify";

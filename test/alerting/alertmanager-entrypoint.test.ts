@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { renderAlertmanagerConfig } from "../../components/alerting/alertmanager";
-import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
+import { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 import { findOnPath, freePort, probeHttp, sleep, startProcess, type ManagedProcess } from "../../e2e/services";
 
 const ENTRYPOINT = path.resolve(__dirname, "..", "..", "components", "alerting", "alertmanager", "image", "entrypoint.sh");

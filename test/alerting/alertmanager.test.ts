@@ -11,7 +11,7 @@ import { INHIBIT_RULES } from "../../components/alerting/alertmanager/config";
 import { ALERTMANAGER_TIMINGS, NOTIFIER_ANSWER_MARGIN_SECONDS, alertmanagerConfig, alertmanagerNotifyTimeoutSeconds, notifierHttpBudgetMs, renderAlertmanagerConfig, renderStackAlertmanagerConfig, validateAlertmanagerInput, type AlertmanagerConfigInput } from "../../components/alerting/alertmanager";
 import { PIPELINE_TIMINGS, parsePromDuration } from "../../components/alerting/catalog";
 import { DRILL_RECEIVER } from "../../components/alerting/alertmanager/config";
-import { DRILL_LABELS } from "../../components/alerting/notifier/convention";
+import { DRILL_LABELS } from "../../functions/src/contract";
 import { receiversFor } from "../../ops/drill";
 
 const AMTOOL_PACKAGE = "prometheus-alertmanager";

@@ -5,13 +5,14 @@
  * client src/function/callback-deprecation.ts, https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html).
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { NODE_LAMBDA_ESBUILD_TARGET, NODE_LAMBDA_RUNTIME } from "../../components/common/lambda";
-import { bundleNotifier, NOTIFIER_RUNTIME } from "../../components/alerting/notifier";
-import { bundlePagerDutyForwarder, PAGERDUTY_RUNTIME } from "../../components/alerting/pagerduty";
-import { bundleSecretFollower, SECRET_FOLLOWER_RUNTIME } from "../../components/secret-follower";
+import { BUNDLE_HANDLER, bundleFunction, bundlePackageEntry, NODE_LAMBDA_ESBUILD_TARGET, NODE_LAMBDA_RUNTIME } from "../../components/common/lambda";
+import { FUNCTION_ENTRIES, type FunctionName } from "../../functions/src/contract";
+import { stackGraph } from "../harness";
+
+const REPO = path.resolve(__dirname, "..", "..");
 
 /** What the Node.js 24 runtime interface client does before the first invoke. */
 function nodejs24Accepts(handler: unknown): string | undefined {
@@ -27,13 +28,15 @@ describe("Lambda bundles on nodejs24.x", () => {
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it("every function runs on nodejs24.x, bundled for node24", () => {
+    it("every function of the prod plan runs on nodejs24.x as index.handler, bundled for node24", async () => {
         assert.equal(NODE_LAMBDA_RUNTIME, "nodejs24.x");
         assert.equal(NODE_LAMBDA_ESBUILD_TARGET, "node24");
-        assert.deepEqual([NOTIFIER_RUNTIME, PAGERDUTY_RUNTIME, SECRET_FOLLOWER_RUNTIME], ["nodejs24.x", "nodejs24.x", "nodejs24.x"]);
+        const fns = (await stackGraph("prod")).resources.filter((r) => r.type === "aws:lambda/function:Function");
+        assert.ok(fns.length >= Object.keys(FUNCTION_ENTRIES).length, `${fns.length} functions`);
+        for (const fn of fns) assert.deepEqual([fn.name, fn.inputs.runtime, fn.inputs.handler], [fn.name, "nodejs24.x", BUNDLE_HANDLER]);
     });
 
-    const bundles: Record<string, () => string> = { notifier: bundleNotifier, "PagerDuty forwarder": bundlePagerDutyForwarder, "secret follower": bundleSecretFollower };
+    const bundles = Object.fromEntries((Object.keys(FUNCTION_ENTRIES) as FunctionName[]).map((n) => [n, () => bundleFunction(n)]));
     for (const [name, bundle] of Object.entries(bundles)) {
         it(`${name}: index.handler is an async (event, context) handler the nodejs24.x runtime accepts`, async () => {
             const file = path.join(dir, `${name.replace(/\W+/g, "-")}.js`);
@@ -52,6 +55,40 @@ describe("Lambda bundles on nodejs24.x", () => {
             }
         });
     }
+
+    it("the notifier's bundle, without its environment, rejects naming the missing variable", async () => {
+        const file = path.join(dir, "notifier-env.js");
+        writeFileSync(file, bundleFunction("notifier"));
+        const saved = process.env["SLACK_WEBHOOK_SECRET_ARN"];
+        delete process.env["SLACK_WEBHOOK_SECRET_ARN"];
+        try {
+            const mod = require(file) as { handler: (e: unknown) => Promise<unknown> };
+            await assert.rejects(mod.handler({}), /SLACK_WEBHOOK_SECRET_ARN` is required/);
+        } finally {
+            if (saved !== undefined) process.env["SLACK_WEBHOOK_SECRET_ARN"] = saved;
+        }
+    });
+
+    it("a bundle is self-contained and carries no path of this machine", () => {
+        // Loaded from a temp dir (above), so nothing resolved from a node_modules of the repo.
+        for (const n of Object.keys(FUNCTION_ENTRIES) as FunctionName[]) assert.ok(!bundleFunction(n).includes(REPO), `${n}: no absolute build paths in the asset`);
+    });
+
+    it("a package functions/ does not declare is refused, not bundled from the program's node_modules", function () {
+        this.timeout(60_000);
+        // A throwaway package inside the repo (.build/ is ignored): resolution would walk up to the root node_modules.
+        mkdirSync(path.join(REPO, ".build"), { recursive: true });
+        const root = mkdtempSync(path.join(REPO, ".build", "undeclared-"));
+        try {
+            mkdirSync(path.join(root, "node_modules"));
+            writeFileSync(path.join(root, "handler.ts"), 'import { parse } from "yaml";\nexport const handler = async (e: string) => parse(e);\n');
+            assert.throws(() => bundlePackageEntry(root, "handler.ts", "undeclared"), /node_modules\/yaml\/.* resolved outside undeclared-\w+\/: declare the package in undeclared-\w+\/package\.json/);
+            rmSync(path.join(root, "node_modules"), { recursive: true });
+            assert.throws(() => bundlePackageEntry(root, "handler.ts", "undeclared"), /node_modules is missing: run npm ci --prefix undeclared-/);
+        } finally {
+            rmSync(root, { recursive: true, force: true });
+        }
+    });
 
     it("the runtime check refuses a callback-style handler (the check can fail)", () => {
         assert.match(nodejs24Accepts((_e: unknown, _c: unknown, _cb: unknown) => undefined) ?? "", /callback-based/);

@@ -6,11 +6,13 @@
 import { strict as assert } from "node:assert";
 import { parse, stringify } from "yaml";
 import { renderStackAlertmanagerConfig } from "../../components/alerting/alertmanager/stack";
-import { deliveryKey } from "../../components/alerting/notifier/deliveries";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { deliveryKey } from "../../functions/src/contract";
 import { parseStackConfig } from "../../config";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { FakeAws } from "../../e2e/stand-ins/aws";
-import { receiversFor, routeMatches, runDrill } from "../../ops/drill";
+import { readDelivery, receiversFor, routeMatches, runDrill } from "../../ops/drill";
 import type { DataSources } from "../../ops/grafana";
 import { parseStackOutputs, type StackOutputs } from "../../ops/outputs";
 import { stackGraph } from "../harness";
@@ -97,5 +99,18 @@ describe("npm run drill (mocked AWS SDK clients, the prod stack's plan)", functi
         assert.ok(routeMatches({ match: { drill: "true" }, match_re: { severity: "warn.*" } }, l));
         assert.ok(!routeMatches({ matchers: ['page="true"'] }, l), "a missing label is the empty string");
         assert.deepEqual(receiversFor({ route: { receiver: "root", routes: [{ receiver: "a", matchers: ['drill="true"'], continue: true }, { receiver: "b", matchers: ['severity="warning"'] }] } }, l), ["a", "b"], "continue: true goes on to the next route");
+    });
+});
+
+describe("npm run drill: reading a delivery record", () => {
+    it("reads strongly consistent (the drill polls right after the delivery) and parses with the functions' contract", async () => {
+        const client = new DynamoDBClient({ region: "eu-west-1" });
+        const ddb = mockClient(client);
+        const key = deliveryKey("slack", { kind: "cloudwatch", alarmName: "koronet-prod-alerting-DRILL-warning", state: "ALARM" });
+        ddb.on(GetItemCommand).resolves({});
+        ddb.on(GetItemCommand, { Key: { pk: { S: key } } }).resolves({ Item: { pk: { S: key }, channel: { S: "slack" }, deliveredAt: { N: "1000" }, subject: { S: "koronet-prod-alerting-DRILL-warning" } } });
+        assert.deepEqual(await readDelivery(client, "t", key), { key, channel: "slack", deliveredAt: 1000, subject: "koronet-prod-alerting-DRILL-warning" });
+        assert.equal(ddb.commandCalls(GetItemCommand)[0]!.args[0].input.ConsistentRead, true);
+        assert.equal(await readDelivery(client, "t", "delivery#slack#cloudwatch#other#ALARM"), undefined);
     });
 });

@@ -1,5 +1,5 @@
 /**
- * Message shapes: the exact messages each sender produces (test/alerting/fixtures/) through SNS
+ * Message shapes: the exact messages each sender produces (functions/test/fixtures/) through SNS
  * filter policies, Alertmanager's routes (real amtool) and the notifier, and the plan's routing.
  */
 import { strict as assert } from "node:assert";
@@ -10,13 +10,13 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { alertmanagerMessages, cloudWatchAlarmMessage, messagesByTopic } from "../../policy/messages";
 import { filterAccepts, type SnsAttribute, type SnsMessage } from "../../policy/sns-filter";
-import { createNotifier } from "../../components/alerting/notifier/notifier";
-import { inMemoryDedupeStore } from "../../components/alerting/notifier/dedupe";
-import { createLogger } from "../../components/alerting/notifier/log";
+import { createNotifier } from "../../functions/src/notifier/notifier";
+import { inMemoryDedupeStore } from "../../functions/src/notifier/dedupe";
+import { createLogger } from "../../functions/src/shared/log";
 import { findOnPath } from "../../e2e/services";
 import { stackGraph, graphWith, type Graph } from "../harness";
 
-const FIXTURES = path.join(__dirname, "..", "alerting", "fixtures");
+const FIXTURES = path.join(__dirname, "..", "..", "functions", "test", "fixtures");
 const fixture = <T = any>(f: string): T => JSON.parse(readFileSync(path.join(FIXTURES, f), "utf8")) as T;
 
 /** The SNS message of a fixture SNS event, as SNS gives it to filter policies. */

@@ -31,8 +31,7 @@
  */
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
-import { DRILL_LABELS, WATCHDOG_ALERT_NAME as WATCHDOG } from "../notifier/convention";
-import { DEFAULT_DELIVERY_BUDGET_MS } from "../notifier/notifier";
+import { DEFAULT_DELIVERY_BUDGET_MS, DRILL_LABELS, WATCHDOG_ALERT_NAME as WATCHDOG } from "../../../functions/src/contract";
 
 /** Where the container keeps its runtime files (an ephemeral task volume, not the read-only root). */
 export const ALERTMANAGER_PATHS = {

@@ -11,7 +11,7 @@ secrets="$dir/secrets"
 mkdir -p "$secrets"
 
 # The value every `external` secret is created with until an operator fills it
-# (UNSET_SECRET_PLACEHOLDER in components/alerting/notifier/convention.ts; a test holds them equal).
+# (UNSET_SECRET_PLACEHOLDER in functions/src/contract/convention.ts; a test holds them equal).
 placeholder='UNSET: fill with aws secretsmanager put-secret-value'
 
 # to_file VAR FILE: write $VAR (if set and filled) to FILE without a trailing newline. A placeholder

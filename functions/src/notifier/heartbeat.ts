@@ -1,6 +1,6 @@
 /** The Watchdog heartbeat: a CloudWatch metric whose alarm treats missing data as breaching. */
 import { PutMetricDataCommand, StandardUnit, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "./convention";
+import { HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../contract/convention";
 
 export interface HeartbeatPublisher {
     /** Records one heartbeat. Rejects if it could not be recorded. */

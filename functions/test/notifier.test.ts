@@ -2,24 +2,22 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { bundleNotifier } from "../../components/alerting/notifier/bundle";
-import type { Clock } from "../../components/alerting/notifier/clock";
-import { formatAlarmDescription, parseAlarmDescription } from "../../components/alerting/notifier/convention";
-import { dynamoDbDedupeStore, inMemoryDedupeStore, type DedupeStore } from "../../components/alerting/notifier/dedupe";
-import type { FunctionUrlEvent, SnsEvent } from "../../components/alerting/notifier/events";
-import { alarmConsoleUrl } from "../../components/alerting/notifier/format";
-import { cloudWatchHeartbeat } from "../../components/alerting/notifier/heartbeat";
-import { notifierFromEnv } from "../../components/alerting/notifier/handler";
-import { startLocalServer } from "../../components/alerting/notifier/local-server";
-import { createLogger } from "../../components/alerting/notifier/log";
-import { createNotifier, type NotifierDeps } from "../../components/alerting/notifier/notifier";
-import { cachedSecret, SecretNotFilledError, secretsManagerSource } from "../../components/alerting/notifier/secrets";
-import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
+import type { Clock } from "../src/shared/clock";
+import { formatAlarmDescription, parseAlarmDescription } from "../src/contract/convention";
+import { dynamoDbDedupeStore, inMemoryDedupeStore, type DedupeStore } from "../src/notifier/dedupe";
+import type { FunctionUrlEvent, SnsEvent } from "../src/notifier/events";
+import { alarmConsoleUrl } from "../src/notifier/format";
+import { cloudWatchHeartbeat } from "../src/notifier/heartbeat";
+import { notifierFromEnv } from "../src/notifier/handler";
+import { startLocalServer } from "../src/notifier/local-server";
+import { createLogger } from "../src/shared/log";
+import { createNotifier, type NotifierDeps } from "../src/notifier/notifier";
+import { cachedSecret, SecretNotFilledError, secretsManagerSource } from "../src/shared/secrets";
+import { UNSET_SECRET_PLACEHOLDER } from "../src/contract/convention";
 
 // ---------------------------------------------------------------------------------------------
 // Harness: a fake Slack on 127.0.0.1, a fake clock, captured logs.
@@ -710,31 +708,6 @@ describe("notifier: secrets never reach the logs", () => {
         } finally {
             Object.assign(console, originals);
             await slack.stop();
-        }
-    });
-});
-
-describe("notifier: bundle", () => {
-    it("bundles into one CommonJS file that loads and exports handler", async function () {
-        this.timeout(60_000);
-        const code = bundleNotifier();
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "notifier-bundle-"));
-        try {
-            const file = path.join(dir, "index.js");
-            fs.writeFileSync(file, code);
-            // Load outside the repo so nothing resolves from our node_modules: the bundle must be self-contained.
-            const mod = require(file) as { handler?: unknown };
-            assert.equal(typeof mod.handler, "function");
-            const saved = process.env["SLACK_WEBHOOK_SECRET_ARN"];
-            delete process.env["SLACK_WEBHOOK_SECRET_ARN"];
-            try {
-                await assert.rejects((mod.handler as (e: unknown) => Promise<unknown>)({}), /SLACK_WEBHOOK_SECRET_ARN` is required/);
-            } finally {
-                if (saved !== undefined) process.env["SLACK_WEBHOOK_SECRET_ARN"] = saved;
-            }
-            assert.ok(!code.includes(path.resolve(__dirname, "..", "..")), "no absolute build paths in the asset");
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });

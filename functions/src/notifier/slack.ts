@@ -3,10 +3,10 @@
  * per-channel limit), retries with exponential backoff and jitter on network errors and 5xx,
  * `Retry-After` honoured on 429, everything inside a deadline the caller sets.
  */
-import type { Clock } from "./clock";
+import type { Clock } from "../shared/clock";
 import { plainFallback, type SlackMessage } from "./format";
-import { errorFields, type Logger } from "./log";
-import type { SecretGetter } from "./secrets";
+import { errorFields, type Logger } from "../shared/log";
+import type { SecretGetter } from "../shared/secrets";
 
 export interface DeliveryOptions {
     /** Attempts per message, including the first. @default 5 */

@@ -3,7 +3,7 @@
  * Kit blocks inside it for the content, and a top-level `text` that phones show in notifications.
  */
 import type { ContextBlock, HeaderBlock, KnownBlock, MessageAttachment, SectionBlock } from "@slack/types";
-import { normaliseSeverity, parseAlarmDescription, severityFromName, worstSeverity, type Severity } from "./convention";
+import { normaliseSeverity, parseAlarmDescription, severityFromName, worstSeverity, type Severity } from "../contract/convention";
 import type { AlarmState, AlarmTrigger, AlertmanagerAlert, AlertmanagerPayload, CloudWatchAlarm, MetricDataQuery } from "./events";
 
 /** What is POSTed to the Slack incoming webhook. */

@@ -9,9 +9,9 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { systemClock } from "../notifier/clock";
-import { dynamoDbDeliveryLog, type DeliveryLog } from "../notifier/deliveries";
-import { cachedSecret, secretsManagerSource, type SecretGetter } from "../notifier/secrets";
+import { systemClock } from "../shared/clock";
+import { dynamoDbDeliveryLog, type DeliveryLog } from "../shared/deliveries";
+import { cachedSecret, secretsManagerSource, type SecretGetter } from "../shared/secrets";
 import { alarmStateOf, PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
 
 interface SnsEvent {

@@ -3,11 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { pagerDutyEventFor } from "../../components/alerting/pagerduty";
+import { pagerDutyEventFor } from "../src/pagerduty/event";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createForwarder, sendEvent } from "../../components/alerting/pagerduty/handler";
-import { cachedSecret, secretsManagerSource } from "../../components/alerting/notifier/secrets";
-import { UNSET_SECRET_PLACEHOLDER } from "../../components/alerting/notifier/convention";
+import { createForwarder, sendEvent } from "../src/pagerduty/handler";
+import { cachedSecret, secretsManagerSource } from "../src/shared/secrets";
+import { UNSET_SECRET_PLACEHOLDER } from "../src/contract/convention";
 
 const fixture = (f: string) => readFileSync(path.join(__dirname, "fixtures", f), "utf8");
 /** The SNS `Message` of a fixture (fixtures hold whole SNS events). */

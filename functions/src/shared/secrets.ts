@@ -4,7 +4,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Clock } from "./clock";
-import { isUnsetSecret, UNSET_SECRET_PLACEHOLDER } from "./convention";
+import { isUnsetSecret, UNSET_SECRET_PLACEHOLDER } from "../contract/convention";
 
 /** Returns the current secret value. */
 export type SecretGetter = (opts?: { readonly fresh?: boolean }) => Promise<string>;

@@ -4,8 +4,9 @@
  * server run exactly the code the Lambda runs. `handler.ts` wires the real AWS clients.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { systemClock, type Clock } from "./clock";
-import { WATCHDOG_ALERT_NAME } from "./convention";
+import { systemClock, type Clock } from "../shared/clock";
+import { WATCHDOG_ALERT_NAME } from "../contract/convention";
+import { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
 import { alertmanagerDedupeKey, rawDedupeKey, snsDedupeKey, type DedupeStore } from "./dedupe";
 import {
     classifyEvent,
@@ -20,10 +21,10 @@ import {
     type SnsRecord,
 } from "./events";
 import { formatAlertmanager, formatCloudWatchAlarm, formatRaw, type SlackMessage } from "./format";
-import type { DeliveryLog, DeliverySubject } from "./deliveries";
+import type { DeliveryLog, DeliverySubject } from "../shared/deliveries";
 import type { HeartbeatPublisher } from "./heartbeat";
-import { createLogger, errorFields, type Logger, type RedactingLogger } from "./log";
-import type { SecretGetter } from "./secrets";
+import { createLogger, errorFields, type Logger, type RedactingLogger } from "../shared/log";
+import type { SecretGetter } from "../shared/secrets";
 import { createSlackPoster, type DeliveryOptions } from "./slack";
 
 /** The slice of the Lambda context the notifier reads. */
@@ -73,7 +74,7 @@ export interface Notifier {
     handleHttp(event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResult>;
 }
 
-export const DEFAULT_DELIVERY_BUDGET_MS = 25_000;
+export { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
 
 /** Constant-time comparison; hashing first makes the time independent of the lengths too. */
 export function tokensEqual(presented: string, expected: string): boolean {

@@ -1,17 +1,18 @@
 /**
- * Delivery records (notifier/deliveries.ts): what the notifier and the PagerDuty forwarder write
+ * Delivery records (shared/deliveries.ts): what the notifier and the PagerDuty forwarder write
  * after a delivery, and what `npm run drill` reads back — with DynamoDB as a mocked SDK client.
  */
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { deliveryKey, dynamoDbDeliveryLog, inMemoryDeliveryLog, readDelivery } from "../../components/alerting/notifier/deliveries";
-import { inMemoryDedupeStore } from "../../components/alerting/notifier/dedupe";
-import type { FunctionUrlEvent, SnsEvent } from "../../components/alerting/notifier/events";
-import { createNotifier } from "../../components/alerting/notifier/notifier";
-import { createForwarder } from "../../components/alerting/pagerduty/handler";
+import { deliveryRecordOf, type DeliveryItem } from "../src/contract";
+import { deliveryKey, dynamoDbDeliveryLog, inMemoryDeliveryLog } from "../src/shared/deliveries";
+import { inMemoryDedupeStore } from "../src/notifier/dedupe";
+import type { FunctionUrlEvent, SnsEvent } from "../src/notifier/events";
+import { createNotifier } from "../src/notifier/notifier";
+import { createForwarder } from "../src/pagerduty/handler";
 
 const fixture = <T>(f: string) => JSON.parse(readFileSync(path.join(__dirname, "fixtures", f), "utf8")) as T;
 const clock = { now: () => 1_800_000_000_000, sleep: async () => undefined, random: () => 0.5 };
@@ -106,10 +107,9 @@ describe("delivery records", () => {
         const ddb = mockClient(client);
         beforeEach(() => ddb.reset());
 
-        it("writes the record with its channel, time and a day's TTL; reads it back strongly consistent", async () => {
+        it("writes the record with its channel, time and a day's TTL; the contract reads it back", async () => {
             const items = new Map<string, Record<string, unknown>>();
             ddb.on(PutItemCommand).callsFake((input: { Item: Record<string, { S?: string }> }) => void items.set(String(input.Item["pk"]?.S), input.Item));
-            ddb.on(GetItemCommand).callsFake((input: { Key: { pk: { S: string } } }) => ({ Item: items.get(input.Key.pk.S) }));
             const log = dynamoDbDeliveryLog(client, "t", clock);
             const subject = { kind: "cloudwatch" as const, alarmName: "koronet-prod-alerting-DRILL-warning", state: "ALARM" };
             await log.record("slack", [subject]);
@@ -122,9 +122,11 @@ describe("delivery records", () => {
                 subject: { S: "koronet-prod-alerting-DRILL-warning" },
                 expiresAt: { N: String(clock.now() / 1000 + 86_400) },
             });
-            assert.deepEqual(await readDelivery(client, "t", deliveryKey("slack", subject)), { key: deliveryKey("slack", subject), channel: "slack", deliveredAt: clock.now(), subject: "koronet-prod-alerting-DRILL-warning" });
-            assert.equal(ddb.commandCalls(GetItemCommand)[0]!.args[0].input.ConsistentRead, true);
-            assert.equal(await readDelivery(client, "t", "delivery#slack#cloudwatch#other#ALARM"), undefined);
+            // What the drill (ops/) reads back through the contract's parser.
+            const read = (key: string) => deliveryRecordOf(key, items.get(key) as DeliveryItem | undefined);
+            assert.deepEqual(read(deliveryKey("slack", subject)), { key: deliveryKey("slack", subject), channel: "slack", deliveredAt: clock.now(), subject: "koronet-prod-alerting-DRILL-warning" });
+            assert.equal(read("delivery#slack#cloudwatch#other#ALARM"), undefined);
+            assert.equal(deliveryRecordOf("k", { pk: { S: "k" }, channel: { S: "email" }, deliveredAt: { N: "1" } }), undefined, "not a delivery channel");
         });
 
         it("a failed write is logged and never fails the delivery that happened", async () => {

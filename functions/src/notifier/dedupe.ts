@@ -18,7 +18,7 @@ import {
     UpdateItemCommand,
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import type { Clock } from "./clock";
+import type { Clock } from "../shared/clock";
 import type { AlertmanagerPayload } from "./events";
 
 /**

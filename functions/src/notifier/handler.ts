@@ -5,15 +5,15 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { systemClock } from "./clock";
-import { NOTIFIER_ENV } from "./convention";
+import { systemClock } from "../shared/clock";
+import { NOTIFIER_ENV } from "../contract/convention";
 import { DEFAULT_DEDUPE_TIMINGS, dynamoDbDedupeStore } from "./dedupe";
-import { dynamoDbDeliveryLog } from "./deliveries";
+import { dynamoDbDeliveryLog } from "../shared/deliveries";
 import type { FunctionUrlResult } from "./events";
 import { cloudWatchHeartbeat } from "./heartbeat";
-import { createLogger } from "./log";
+import { createLogger } from "../shared/log";
 import { createNotifier, DEFAULT_DELIVERY_BUDGET_MS, type LambdaContextLike, type Notifier } from "./notifier";
-import { cachedSecret, secretsManagerSource } from "./secrets";
+import { cachedSecret, secretsManagerSource } from "../shared/secrets";
 
 function numberEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
     const raw = env[name];

@@ -4,17 +4,17 @@
  * receive and handled by the same `createNotifier` code.
  *
  * As a program: `SLACK_WEBHOOK_URL=http://127.0.0.1:9999/hook NOTIFIER_TOKEN=... npx tsx
- * components/alerting/notifier/local-server.ts` (optional `PORT`, default 0 = any free port; the
+ * functions/src/notifier/local-server.ts` (optional `PORT`, default 0 = any free port; the
  * chosen URL is printed as `listening <url>`).
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { systemClock, type Clock } from "./clock";
+import { systemClock, type Clock } from "../shared/clock";
 import { inMemoryDedupeStore, type DedupeStore } from "./dedupe";
-import type { DeliveryLog } from "./deliveries";
+import type { DeliveryLog } from "../shared/deliveries";
 import type { FunctionUrlEvent } from "./events";
 import type { HeartbeatPublisher } from "./heartbeat";
-import { createLogger, type Logger } from "./log";
+import { createLogger, type Logger } from "../shared/log";
 import { createNotifier, type NotifierDeps } from "./notifier";
 
 export interface LocalServerOptions {

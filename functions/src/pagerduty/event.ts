@@ -2,7 +2,7 @@
  * CloudWatch alarm notification (SNS) → PagerDuty Events API v2 event. Pure, no SDK imports.
  * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
  */
-import { parseAlarmDescription } from "../notifier/convention";
+import { parseAlarmDescription } from "../contract/convention";
 
 /** The Events API v2 endpoint. */
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
