@@ -10,7 +10,7 @@ import { stackAlertSettings } from "../../config/alerts";
 import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
 import { buildDashboards } from "./grafana/dashboards";
 import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
-import { PORTS } from "./images";
+import { CLOUD_MAP_NAMES, PORTS } from "../contracts";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
 import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
 import { parse } from "yaml";
@@ -100,7 +100,7 @@ export const grafanaRenderer: Renderer = {
                 prometheusUrl: prometheusUrl(namespaceOf(ctx)),
                 scrapeIntervalSeconds: ctx.config.monitoring.prometheus.scrapeIntervalSeconds,
                 // The stack runs Alertmanager whenever it runs the monitoring layer (stacks/environment.ts).
-                alertmanagerUrl: `http://alertmanager.${namespaceOf(ctx)}:${PORTS.alertmanager}`,
+                alertmanagerUrl: `http://${CLOUD_MAP_NAMES.alertmanager}.${namespaceOf(ctx)}:${PORTS.alertmanager}`,
             }),
         },
         { path: "grafana/provisioning/dashboards/koronet.yml", content: renderDashboardProviders() },
