@@ -50,6 +50,9 @@ export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
 /** Cloud Map service names (`<name>.<namespace>`): what each ECS service registers as and what finds it. */
 export const CLOUD_MAP_NAMES = {
     web: "koronet",
+    /** The in-cluster data stores (`koronet:dataStores.mode` ecs). */
+    postgres: "postgres",
+    redis: "redis",
     prometheus: "prometheus",
     alertmanager: "alertmanager",
     postgresExporter: "postgres-exporter",
