@@ -18,7 +18,7 @@
  */
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type TimingProfile } from "../../alerting/catalog";
-import { CLOUD_MAP_NAMES, PORTS, SCRAPE_JOBS, type ScrapeJob } from "../../contracts";
+import { CLOUD_MAP_NAMES, JOBS, PORTS, SCRAPE_JOBS, type ScrapeJob } from "../../contracts";
 
 export { SCRAPE_JOBS, type ScrapeJob };
 
@@ -152,7 +152,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         }
         if (input.targets.jobs !== undefined && !input.targets.jobs.includes(job)) return undefined;
         if (job === "prometheus") return { static_configs: [{ targets: [`localhost:${PORTS.prometheus}`] }] };
-        const d = job === "koronet" && input.webMetricsPort !== undefined ? { ...DISCOVERY.koronet, port: input.webMetricsPort } : DISCOVERY[job];
+        const d = job === JOBS.koronet && input.webMetricsPort !== undefined ? { ...DISCOVERY.koronet, port: input.webMetricsPort } : DISCOVERY[job];
         const ns = input.targets.namespace;
         const name = `${d.name}.${ns}`;
         if (d.via === "api") {
@@ -191,7 +191,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         const relabel = [...(targets.relabel_configs ?? []), ...(job === "postgres" || job === "redis" ? storeInstance(job) : [])];
         scrapeConfigs.push({
             job_name: job,
-            ...(job === "koronet" ? { metrics_path: "/metrics" } : {}),
+            ...(job === JOBS.koronet ? { metrics_path: "/metrics" } : {}),
             ...(targets.static_configs ? { static_configs: targets.static_configs } : {}),
             ...(targets.dns_sd_configs ? { dns_sd_configs: targets.dns_sd_configs } : {}),
             ...(targets.http_sd_configs ? { http_sd_configs: targets.http_sd_configs } : {}),
