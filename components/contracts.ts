@@ -5,8 +5,8 @@
  * from the project, so config, components, rules, renderers and tests can all read it.
  *
  * The web server's own ports are not here: they come from config (`koronet:service.port`,
- * `koronet:service.metricsPort`, defaults in config/defaults.ts) and reach every part as
- * {@link WebPorts}.
+ * `koronet:service.metricsPort`, defaults in config/defaults.ts) and reach the parts as arguments
+ * (`MonitoredService`, `MonitoringLayer`'s `web.metricsPort`).
  */
 
 /** Ports of the architecture. */
@@ -23,14 +23,6 @@ export const PORTS = {
     /** The Cloud Map discovery sidecar in the Prometheus task (cloudmap-sd/), on loopback. */
     cloudmapSd: 9099,
 } as const;
-
-/** The web server's ports, as config states them (`koronet:service`). */
-export interface WebPorts {
-    /** The API and the probes: what the load balancer forwards to. */
-    readonly port: number;
-    /** `GET /metrics` only: what Prometheus and the app-metrics sidecar scrape. */
-    readonly metricsPort: number;
-}
 
 /** Prometheus `job` labels: what rules select on and the scrape config names (docs/CONTRACTS.md). */
 export const JOBS = {

@@ -311,8 +311,8 @@ export class DeployedServices {
     /** `{ <name>: { serviceName, taskDefinitionArn } }`, sorted by name. */
     output(): pulumi.Output<Record<string, DeployedService>> {
         const entries = [...this.services.entries()].sort(([a], [b]) => a.localeCompare(b));
-        return pulumi.all(entries.map(([, r]) => pulumi.all([r.service.name, r.taskDefinition.arn]))).apply((values) =>
-            Object.fromEntries(entries.map(([k], i) => [k, { serviceName: (values[i] as [string, string])[0], taskDefinitionArn: (values[i] as [string, string])[1] }])),
-        );
+        return pulumi
+            .all(entries.map(([k, r]) => pulumi.all([r.service.name, r.taskDefinition.arn]).apply(([serviceName, taskDefinitionArn]): [string, DeployedService] => [k, { serviceName, taskDefinitionArn }])))
+            .apply((pairs) => Object.fromEntries(pairs));
     }
 }
