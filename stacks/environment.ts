@@ -8,7 +8,7 @@ import type { LoadedConfig } from "../config";
 import { Alerting, managedDataStoreTargets } from "../components/alerting";
 import type { EcsServiceTarget } from "../components/alerting/catalog";
 import { Cluster, autoScalingServiceLinkedRole } from "../components/cluster";
-import { DeployedServices, physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
+import { cloudMapNamespace, dataStoreIds, DeployedServices, physicalName, platformKey, standardTags, type EcsPlacement } from "../components/common";
 import { DataStores } from "../components/datastores";
 import { ContainerImage } from "../components/image";
 import { Network } from "../components/network";
@@ -61,7 +61,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
         privateSubnetIds: network.privateSubnetIds,
         containerInsights: cfg.cluster.containerInsights,
         ec2: cfg.cluster.ec2,
-        namespace: `${cfg.stack}.${cfg.project}.internal`,
+        namespace: cloudMapNamespace(ctx),
         kmsKeyArn: key.arn,
         autoScalingServiceRoleArn: asgServiceRole.arn,
     }, opts);
@@ -164,7 +164,7 @@ export function deployEnvironment(cfg: LoadedConfig): Environment {
                             rdsInstanceId,
                             replicationGroupId,
                             // ElastiCache names a cluster-mode-disabled group's nodes <group>-001, -002, … (targets.ts).
-                            cacheClusterIds: Array.from({ length: cfg.dataStores.redis.managed.nodes }, (_, n) => `${replicationGroupId}-${String(n + 1).padStart(3, "0")}`),
+                            cacheClusterIds: dataStoreIds.redisCacheClusters(replicationGroupId, cfg.dataStores.redis.managed.nodes),
                         }))
                     : pulumi.all([dataStores.postgresServiceName as pulumi.Output<string>, dataStores.redisServiceName as pulumi.Output<string>])
                         .apply(([postgresServiceName, redisServiceName]) => ({ mode: "ecs" as const, postgresServiceName, redisServiceName })),

@@ -74,3 +74,20 @@ export function alertingNames(prefix: string): AlertingNames {
         taskEventsFilter: (key) => `${prefix}-${key}-tasks`,
     };
 }
+
+/** The stack's Cloud Map private DNS namespace, `<stack>.<project>.internal` (the stack is one label of it). */
+export function cloudMapNamespace(ctx: NameContext): string {
+    return `${ctx.stack}.${ctx.project}.internal`;
+}
+
+/**
+ * Identifiers of the managed data stores (`koronet:dataStores.mode` managed), from the stack's name
+ * prefix `<project>-<stack>` ({@link physicalName} with no parts): what RDS and ElastiCache are told
+ * to call them, and what dashboards, alarms and Prometheus' `instance` label name them by.
+ */
+export const dataStoreIds = {
+    postgresInstance: (namePrefix: string): string => `${namePrefix}-postgres`,
+    redisReplicationGroup: (namePrefix: string): string => `${namePrefix}-redis`,
+    /** The replication group's member clusters, `<group>-001`, `<group>-002`, … (why: components/alerting/targets.ts). */
+    redisCacheClusters: (replicationGroupId: string, nodes: number): string[] => Array.from({ length: nodes }, (_, n) => `${replicationGroupId}-${String(n + 1).padStart(3, "0")}`),
+};

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DataStoresConfig } from "../../config/schema";
 import type { EcsPlacement } from "../common";
-import { ecsService } from "../common";
+import { dataStoreIds, ecsService } from "../common";
+import { CLOUD_MAP_NAMES } from "../contracts";
 import { ContainerImage } from "../image";
 
 import { DATA_UID, POSTGRES_IMAGE_CONTEXT, POSTGRES_IMAGES, REDIS_IMAGE } from "./images";
@@ -231,7 +232,7 @@ export class DataStores extends pulumi.ComponentResource {
             managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
         }, parent);
         const db = new aws.rds.Instance(`${name}-postgres`, {
-            identifier: `${args.namePrefix}-postgres`,
+            identifier: dataStoreIds.postgresInstance(args.namePrefix),
             engine: "postgres",
             engineVersion: pg.version,
             autoMinorVersionUpgrade: true,
@@ -269,7 +270,7 @@ export class DataStores extends pulumi.ComponentResource {
         const slowLog = new aws.cloudwatch.LogGroup(`${name}-redis-slowlog`, { retentionInDays: args.placement.logRetentionDays, kmsKeyId: kms }, parent);
         const failover = r.nodes >= 2;
         const group = new aws.elasticache.ReplicationGroup(`${name}-redis`, {
-            replicationGroupId: `${args.namePrefix}-redis`,
+            replicationGroupId: dataStoreIds.redisReplicationGroup(args.namePrefix),
             description: "Koronet cache and sessions",
             engine: "redis",
             engineVersion: r.engineVersion,
@@ -356,7 +357,7 @@ export class DataStores extends pulumi.ComponentResource {
             cpu: pg.ecs.cpu,
             memory: pg.ecs.memory,
             securityGroupIds: [pgSg.id],
-            discoveryName: "postgres",
+            discoveryName: CLOUD_MAP_NAMES.postgres,
             desiredCount: 1,
             deployment: { minimumHealthyPercent: 0, maximumPercent: 100 },
             secretArns: [pgSecretArn],
@@ -401,7 +402,7 @@ export class DataStores extends pulumi.ComponentResource {
             cpu: args.config.redis.ecs.cpu,
             memory: args.config.redis.ecs.memory,
             securityGroupIds: [redisSg.id],
-            discoveryName: "redis",
+            discoveryName: CLOUD_MAP_NAMES.redis,
             desiredCount: 1,
             secretArns: [redisSecretArn],
             volumes: [{ name: "data" }],

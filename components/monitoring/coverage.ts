@@ -7,6 +7,7 @@
  *
  * Pure data.
  */
+import { APP_METRIC_NAMESPACE } from "../contracts";
 
 export interface CoverageItem {
     /** The architecture's words (README, "What you get"; issue 13). */
@@ -49,13 +50,13 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
     {
         what: "Database connection pool",
         prometheus: ["koronet_db_pool_total_connections", "koronet_db_pool_idle_connections", "koronet_db_pool_waiting_clients", "koronet_db_pool_max_connections"],
-        cloudwatch: ["Koronet/App koronet_db_pool_total_connections", "Koronet/App koronet_db_pool_waiting_clients"],
+        cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_db_pool_total_connections`, `${APP_METRIC_NAMESPACE} koronet_db_pool_waiting_clients`],
         resources: "every web task",
     },
     {
         what: "Database connections and connection failures",
         prometheus: ["pg_stat_activity_count", "pg_settings_max_connections", "koronet_db_connection_errors_total"],
-        cloudwatch: ["AWS/RDS DatabaseConnections", "Koronet/App koronet_db_connection_errors_total"],
+        cloudwatch: ["AWS/RDS DatabaseConnections", `${APP_METRIC_NAMESPACE} koronet_db_connection_errors_total`],
         resources: "PostgreSQL (ECS task in dev, RDS in prod); the app's failures by reason (auth, too_many_connections, timeout, refused, network, tls, lost), from start-up on",
         gaps: "CloudWatch has no PostgreSQL liveness of its own in dev (no RDS): the app's failure counter stands in, and it needs the app to try (requests, or start-up migrations).",
     },
@@ -69,14 +70,14 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
     {
         what: "Slow queries",
         prometheus: ["koronet_db_slow_queries_total", "pg_stat_statements_by_query_calls_total", "pg_stat_statements_by_query_exec_time_seconds_total"],
-        cloudwatch: ["Koronet/App koronet_db_slow_queries_total"],
+        cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_db_slow_queries_total`],
         resources: "every web task (queries over SLOW_QUERY_MS, per operation); per statement, the mean over the rate window (top 100 statements by time)",
         gaps: "No alert: slow queries show as HighResponseTime when users feel them.",
     },
     {
         what: "Redis cache hit/miss",
         prometheus: ["koronet_cache_hits_total", "koronet_cache_misses_total", "redis_keyspace_hits_total", "redis_keyspace_misses_total"],
-        cloudwatch: ["Koronet/App koronet_cache_hits_total", "Koronet/App koronet_cache_misses_total", "AWS/ElastiCache CacheHits", "AWS/ElastiCache CacheMisses"],
+        cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_cache_hits_total`, `${APP_METRIC_NAMESPACE} koronet_cache_misses_total`, "AWS/ElastiCache CacheHits", "AWS/ElastiCache CacheMisses"],
         resources: "the app's read-through cache; Redis itself (every key look-up, sessions included); ElastiCache per node (prod)",
     },
     {
@@ -89,7 +90,7 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
     {
         what: "Redis connections",
         prometheus: ["redis_connected_clients", "redis_rejected_connections_total"],
-        cloudwatch: ["AWS/ElastiCache CurrConnections", "Koronet/App koronet_redis_connected"],
+        cloudwatch: ["AWS/ElastiCache CurrConnections", `${APP_METRIC_NAMESPACE} koronet_redis_connected`],
         resources: "Redis (exporter); ElastiCache nodes (prod); each web task's own client",
     },
     {
@@ -142,14 +143,14 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
     {
         what: "Active sessions",
         prometheus: ["koronet_active_sessions"],
-        cloudwatch: ["Koronet/App koronet_active_sessions"],
+        cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_active_sessions`],
         resources: "sessions alive in Redis (one figure for all web tasks)",
         gaps: "No alert (a business figure, not a fault).",
     },
     {
         what: "API endpoint usage",
         prometheus: ["koronet_api_endpoint_calls_total"],
-        cloudwatch: ["Koronet/App koronet_api_endpoint_calls_total"],
+        cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_api_endpoint_calls_total`],
         resources: "every web task, per endpoint (Prometheus); all endpoints summed (CloudWatch: the endpoint label is not a dimension)",
         gaps: "No alert (a business figure); UnusualTraffic watches the total request rate.",
     },

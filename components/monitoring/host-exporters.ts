@@ -1,12 +1,16 @@
 /**
  * Node Exporter and cAdvisor as ECS runs them: DAEMON services on the EC2 capacity, host network,
- * read-only host mounts. This is the one description of their containers, flags, host mounts and
- * PID namespace: the task definitions (index.ts) are built from it, and the local proof
+ * read-only host mounts (`HostExporters`). This is the one description of their containers, flags,
+ * host mounts and PID namespace: the task definitions (below) are built from it, and the local proof
  * (e2e/services/ecs-host.ts) runs the exporter from it in Linux namespaces, so what e2e proves
  * cannot drift from what deploys. docs/monitoring.md, "The host-access exception", says why.
  */
+import * as pulumi from "@pulumi/pulumi";
+import { EcsService } from "../common";
 import type { ContainerDefinition } from "../common/containers";
-import { IMAGES, PORTS } from "./images";
+import { CLOUD_MAP_NAMES, PORTS } from "../contracts";
+import { IMAGES } from "./images";
+import type { PartContext } from "./part";
 
 /** A path of the EC2 instance mounted into a host daemon, always read-only. */
 export interface HostMount {
@@ -23,6 +27,8 @@ export interface HostDaemon {
     readonly key: "node-exporter" | "cadvisor";
     /** Scrape job / Cloud Map entry (prometheus/config.ts `DISCOVERY`). */
     readonly discovery: "node" | "cadvisor";
+    /** The Cloud Map service it registers as (SRV records: host network). */
+    readonly cloudMapName: string;
     /** Task memory reservation (MiB). */
     readonly memory: number;
     /**
@@ -69,6 +75,7 @@ export const NODE_EXPORTER_MOUNT_POINTS_EXCLUDE = "^/(dev|proc|sys|run|var/lib/d
 export const NODE_EXPORTER: HostDaemon = {
     key: "node-exporter",
     discovery: "node",
+    cloudMapName: CLOUD_MAP_NAMES.nodeExporter,
     memory: 128,
     pidMode: "host",
     container: {
@@ -106,6 +113,7 @@ export const CADVISOR_METRIC_KINDS = ["cpu", "memory", "network", "diskIO"] as c
 export const CADVISOR: HostDaemon = {
     key: "cadvisor",
     discovery: "cadvisor",
+    cloudMapName: CLOUD_MAP_NAMES.cadvisor,
     memory: 256,
     container: {
         name: "cadvisor",
@@ -147,4 +155,41 @@ export function hostDaemonContainer(d: HostDaemon): ContainerDefinition {
 /** The daemon's task volumes (host bind mounts). */
 export function hostDaemonVolumes(d: HostDaemon): { name: string; hostPath: string }[] {
     return d.hostMounts.map((m) => ({ name: m.volume, hostPath: m.hostPath }));
+}
+
+export interface HostExportersArgs {
+    /** EC2 capacity the daemons run on. */
+    readonly ec2CapacityProviderName: pulumi.Input<string>;
+}
+
+/**
+ * Node Exporter and cAdvisor: one DAEMON service each on the EC2 capacity, host network. They have
+ * no security group of their own: Prometheus' part opens their ports on the instances' group.
+ */
+export class HostExporters extends pulumi.ComponentResource {
+    public readonly nodeExporter: EcsService;
+    public readonly cadvisor: EcsService;
+    /** Their Cloud Map services: the discovery sidecar lists their tasks. */
+    public readonly discoveryServiceArns: pulumi.Output<string>[];
+
+    constructor(ctx: PartContext, args: HostExportersArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("koronet:monitoring:HostExporters", `${ctx.prefix}-host-exporters`, {}, opts);
+        const daemon = (d: HostDaemon): EcsService =>
+            new EcsService(`${ctx.prefix}-${d.key}`, {
+                placement: ctx.placement,
+                cpu: 128,
+                memory: d.memory,
+                securityGroupIds: [],
+                launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "host" },
+                schedulingStrategy: "DAEMON",
+                pidMode: d.pidMode,
+                discoveryName: d.cloudMapName,
+                volumes: hostDaemonVolumes(d),
+                containers: [hostDaemonContainer(d)],
+            }, { parent: this, formerParent: ctx.layer });
+        this.nodeExporter = daemon(NODE_EXPORTER);
+        this.cadvisor = daemon(CADVISOR);
+        this.discoveryServiceArns = [this.nodeExporter, this.cadvisor].flatMap((s) => (s.discovery ? [s.discovery.arn] : []));
+        this.registerOutputs({});
+    }
 }

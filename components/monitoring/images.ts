@@ -19,19 +19,6 @@ export const IMAGES = {
     cloudwatchAgent: "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300049.1b929",
 } as const;
 
-/** Ports of the architecture. */
-export const PORTS = {
-    prometheus: 9090,
-    grafana: 3000,
-    nodeExporter: 9100,
-    cadvisor: 8080,
-    redisExporter: 9121,
-    postgresExporter: 9187,
-    alertmanager: 9093,
-    /** The Cloud Map discovery sidecar in the Prometheus task (cloudmap-sd/), on loopback. */
-    cloudmapSd: 9099,
-} as const;
-
 /**
  * The only containers of the platform allowed to mount host paths (always read-only), by container
  * name. Node Exporter reads the host's /proc, /sys and filesystems; cAdvisor reads the container

@@ -10,7 +10,8 @@ import { stackAlertSettings } from "../../config/alerts";
 import { cloudwatchDashboardBody } from "./cloudwatch/dashboard";
 import { buildDashboards } from "./grafana/dashboards";
 import { prometheusUrl, renderDashboardProviders, renderDatasources } from "./grafana/provisioning";
-import { PORTS } from "./images";
+import { cloudMapNamespace, dataStoreIds, physicalName } from "../common/naming";
+import { CLOUD_MAP_NAMES, PORTS } from "../contracts";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
 import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
 import { parse } from "yaml";
@@ -43,9 +44,9 @@ export function renderedDir(stack: string, ...parts: string[]): string {
     return path.posix.join(RENDERED_ROOT, stack, ...parts);
 }
 
-/** The stack's Cloud Map namespace (stacks/environment.ts builds the same name). */
+/** The stack's Cloud Map namespace (components/common/naming.ts). */
 export function namespaceOf(ctx: Pick<RenderContext, "project" | "stack">): string {
-    return `${ctx.stack}.${ctx.project}.internal`;
+    return cloudMapNamespace(ctx);
 }
 
 /** prometheus.yml input the stacks deploy (production profile, Cloud Map targets). */
@@ -53,7 +54,7 @@ export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput 
     const m = ctx.config.monitoring.prometheus;
     const ns = namespaceOf(ctx);
     const managed = ctx.config.dataStores.mode === "managed";
-    const prefix = `${ctx.project}-${ctx.stack}`;
+    const prefix = physicalName(ctx);
     return {
         profile: "production",
         scrapeIntervalSeconds: m.scrapeIntervalSeconds,
@@ -64,8 +65,8 @@ export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput 
         // The store each exporter watches: RDS/ElastiCache identifiers (components/datastores names
         // them `<project>-<stack>-postgres|redis`) or the in-cluster Cloud Map name.
         dataStoreInstances: managed
-            ? { postgres: `${prefix}-postgres`, redis: `${prefix}-redis` }
-            : { postgres: `postgres.${ns}:5432`, redis: `redis.${ns}:6379` },
+            ? { postgres: dataStoreIds.postgresInstance(prefix), redis: dataStoreIds.redisReplicationGroup(prefix) }
+            : { postgres: `${CLOUD_MAP_NAMES.postgres}.${ns}:5432`, redis: `${CLOUD_MAP_NAMES.redis}.${ns}:6379` },
         ruleFiles: [`${RULES_DIR}/*.yml`],
         externalLabels: { stack: ctx.stack, environment: ctx.config.environment },
         ...(m.remoteWrite ? { remoteWrite: { region: ctx.config.region, workspaceId: AMP_WORKSPACE_PLACEHOLDER } } : {}),
@@ -100,7 +101,7 @@ export const grafanaRenderer: Renderer = {
                 prometheusUrl: prometheusUrl(namespaceOf(ctx)),
                 scrapeIntervalSeconds: ctx.config.monitoring.prometheus.scrapeIntervalSeconds,
                 // The stack runs Alertmanager whenever it runs the monitoring layer (stacks/environment.ts).
-                alertmanagerUrl: `http://alertmanager.${namespaceOf(ctx)}:${PORTS.alertmanager}`,
+                alertmanagerUrl: `http://${CLOUD_MAP_NAMES.alertmanager}.${namespaceOf(ctx)}:${PORTS.alertmanager}`,
             }),
         },
         { path: "grafana/provisioning/dashboards/koronet.yml", content: renderDashboardProviders() },
@@ -130,7 +131,7 @@ export const cloudwatchRenderer: Renderer = {
             loadBalancerArnSuffix: DEPLOY_TIME("loadBalancerArnSuffix"),
             targetGroupArnSuffix: DEPLOY_TIME("targetGroupArnSuffix"),
             dataStores: ctx.config.dataStores.mode === "managed"
-                ? { mode: "managed", rdsInstanceId: `${ctx.project}-${ctx.stack}-postgres`, replicationGroupId: `${ctx.project}-${ctx.stack}-redis`, cacheClusterIds: Array.from({ length: ctx.config.dataStores.redis.managed.nodes }, (_, n) => `${ctx.project}-${ctx.stack}-redis-${String(n + 1).padStart(3, "0")}`) }
+                ? { mode: "managed", rdsInstanceId: dataStoreIds.postgresInstance(physicalName(ctx)), replicationGroupId: dataStoreIds.redisReplicationGroup(physicalName(ctx)), cacheClusterIds: dataStoreIds.redisCacheClusters(dataStoreIds.redisReplicationGroup(physicalName(ctx)), ctx.config.dataStores.redis.managed.nodes) }
                 : { mode: "ecs", postgresServiceName: DEPLOY_TIME("postgresServiceName"), redisServiceName: DEPLOY_TIME("redisServiceName") },
             monitoringServiceNames: [DEPLOY_TIME("prometheusServiceName"), DEPLOY_TIME("grafanaServiceName")],
         });

@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { APP_NAMESPACE } from "../alerting/catalog";
+import { APP_METRIC_NAMESPACE } from "../contracts";
 import type { ContainerDefinition, PolicyStatement } from "../common";
 import { AGENT_PATHS, AGENT_UID, NODE_REPORT_DIR } from "../common/filesystems";
 
@@ -89,7 +89,7 @@ export function appMetricsAgentConfig(emfLogGroupName: string): Record<string, u
                     prometheus_config_path: "env:PROMETHEUS_CONFIG_CONTENT",
                     log_group_name: emfLogGroupName,
                     emf_processor: {
-                        metric_namespace: APP_NAMESPACE,
+                        metric_namespace: APP_METRIC_NAMESPACE,
                         metric_declaration: [{
                             source_labels: ["job"],
                             label_matcher: "^koronet$",
@@ -172,7 +172,7 @@ export function webSidecars(args: SidecarArgs): Sidecars {
                 // PutMetricData has no resource-level permissions; the namespace condition scopes it.
                 Action: "cloudwatch:PutMetricData",
                 Resource: "*",
-                Condition: { StringEquals: { "cloudwatch:namespace": APP_NAMESPACE } },
+                Condition: { StringEquals: { "cloudwatch:namespace": APP_METRIC_NAMESPACE } },
             },
         ],
     };

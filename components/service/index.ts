@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../common";
 import { discoveryService, ecsService, frontListeners } from "../common";
+import { CLOUD_MAP_NAMES } from "../contracts";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 
 export { TLS_POLICY } from "../common";
@@ -173,7 +174,7 @@ export class MonitoredService extends pulumi.ComponentResource {
         this.serviceName = pulumi.output(args.serviceName);
         // Made with the front, not with the ECS service: Prometheus's discovery (monitoring, built
         // before the service) reads its ARN. Same logical name and parent as ecsService would give it.
-        const discovery = discoveryService(name, args.placement, "koronet", "awsvpc", this);
+        const discovery = discoveryService(name, args.placement, CLOUD_MAP_NAMES.web, "awsvpc", this);
         this.discoveryServiceArn = discovery?.arn;
         this.front = { targetGroupArn: targetGroup.arn, listener, taskSecurityGroupId: taskSg.id, discovery };
         this.registerOutputs({
@@ -224,7 +225,7 @@ export class MonitoredService extends pulumi.ComponentResource {
             memory: args.memory,
             desiredCount: args.desiredCount,
             securityGroupIds: [taskSecurityGroupId],
-            discoveryName: "koronet",
+            discoveryName: CLOUD_MAP_NAMES.web,
             discovery: this.front.discovery,
             loadBalancer: { targetGroupArn, containerName: "web", containerPort: args.port },
             healthCheckGracePeriodSeconds: 30,

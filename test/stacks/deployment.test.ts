@@ -41,12 +41,17 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it("creates the deployment alarms before the web service (it waits for them), and keeps the service and its front under MonitoredService web", () => {
+        it("creates the deployment alarms before the web service (it waits for them), and keeps the service and its front under MonitoredService web (the task definition and service in its EcsService)", () => {
             const web = g.one(aws.ecs.Service, "web-svc");
             const alarms = g.ofType(METRIC_ALARM).filter((a) => (web.inputs.alarms as { alarmNames: string[] }).alarmNames.includes(String(a.inputs.name)));
             for (const a of alarms) assert.ok(web.dependsOn?.includes(key(a)), `web-svc waits for ${a.name}`);
-            for (const [type, name] of [[aws.ecs.Service, "web-svc"], [aws.lb.LoadBalancer, "web-alb"], [aws.lb.TargetGroup, "web-targets"], [aws.ecs.TaskDefinition, "web-task"], [aws.appautoscaling.Target, "web-scaling"]] as const) {
-                assert.equal(g.one(type, name).parent, "koronet:service:MonitoredService::web", `${name} keeps its parent (no URN change, nothing replaced)`);
+            // Their URNs as deployed stay theirs through aliases: test/delivery/identity.test.ts.
+            for (const [type, name] of [[aws.lb.LoadBalancer, "web-alb"], [aws.lb.TargetGroup, "web-targets"], [aws.appautoscaling.Target, "web-scaling"]] as const) {
+                assert.equal(g.one(type, name).parent, "koronet:service:MonitoredService::web", `${name} keeps its parent`);
+            }
+            assert.equal(g.one("koronet:common:EcsService", "web").parent, "koronet:service:MonitoredService::web", "the web server's EcsService is MonitoredService web's");
+            for (const [type, name] of [[aws.ecs.Service, "web-svc"], [aws.ecs.TaskDefinition, "web-task"]] as const) {
+                assert.equal(g.one(type, name).parent, "koronet:common:EcsService::web", `${name} is in the web server's EcsService`);
             }
             assert.equal(web.inputs.name, "web-svc", "the physical name the alarms' ServiceName dimension names");
         });

@@ -18,7 +18,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ecsService, type ContainerSecret, type EcsPlacement, type PolicyStatement } from "../../common";
 import { ContainerImage } from "../../image";
 import type { Severity } from "../catalog";
-import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_PORT, ALERTMANAGER_SECRET_FILES, alertmanagerClusterArgs, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+import { CLOUD_MAP_NAMES, PORTS } from "../../contracts";
+import { ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, alertmanagerClusterArgs, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
 import { audienceTopicKey } from "./stack";
 
 export * from "./config";
@@ -109,12 +110,12 @@ export class Alertmanager extends pulumi.ComponentResource {
         const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
             vpcId: args.vpcId,
             description: clustered
-                ? `Alertmanager ${ALERTMANAGER_PORT}: only from Prometheus; gossip ${ALERTMANAGER_CLUSTER_PORT} between its tasks; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`
-                : `Alertmanager ${ALERTMANAGER_PORT}: only from Prometheus; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`,
+                ? `Alertmanager ${PORTS.alertmanager}: only from Prometheus; gossip ${PORTS.alertmanagerCluster} between its tasks; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`
+                : `Alertmanager ${PORTS.alertmanager}: only from Prometheus; out to HTTPS (notifier URL, SNS, PagerDuty, ECR, Secrets Manager)`,
             egress: [
                 { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs, the notifier Function URL and PagerDuty" },
                 // Gossip to the other tasks only: the group itself is the peer.
-                ...(clustered ? gossip.map((protocol) => ({ protocol, fromPort: ALERTMANAGER_CLUSTER_PORT, toPort: ALERTMANAGER_CLUSTER_PORT, self: true, description: `Alertmanager gossip (${protocol.toUpperCase()}) to the other tasks` })) : []),
+                ...(clustered ? gossip.map((protocol) => ({ protocol, fromPort: PORTS.alertmanagerCluster, toPort: PORTS.alertmanagerCluster, self: true, description: `Alertmanager gossip (${protocol.toUpperCase()}) to the other tasks` })) : []),
             ],
         }, parent);
         if (clustered) {
@@ -124,8 +125,8 @@ export class Alertmanager extends pulumi.ComponentResource {
                     securityGroupId: sg.id,
                     referencedSecurityGroupId: sg.id,
                     ipProtocol: protocol,
-                    fromPort: ALERTMANAGER_CLUSTER_PORT,
-                    toPort: ALERTMANAGER_CLUSTER_PORT,
+                    fromPort: PORTS.alertmanagerCluster,
+                    toPort: PORTS.alertmanagerCluster,
                     description: `Alertmanager gossip (${protocol.toUpperCase()}) from the other tasks`,
                 }, parent);
             }
@@ -176,7 +177,7 @@ export class Alertmanager extends pulumi.ComponentResource {
             ]
             : [];
 
-        const discoveryName = "alertmanager";
+        const discoveryName = CLOUD_MAP_NAMES.alertmanager;
         const svc = ecsService(name, {
             placement: p,
             cpu: args.cpu ?? 256,
@@ -193,25 +194,25 @@ export class Alertmanager extends pulumi.ComponentResource {
                 // The upstream image's user (nobody); stated here so the task definition shows it.
                 user: "65534:65534",
                 portMappings: [
-                    { containerPort: ALERTMANAGER_PORT, protocol: "tcp", name: "alertmanager" },
-                    ...(clustered ? gossip.map((protocol) => ({ containerPort: ALERTMANAGER_CLUSTER_PORT, protocol, name: `gossip-${protocol}` })) : []),
+                    { containerPort: PORTS.alertmanager, protocol: "tcp", name: "alertmanager" },
+                    ...(clustered ? gossip.map((protocol) => ({ containerPort: PORTS.alertmanagerCluster, protocol, name: `gossip-${protocol}` })) : []),
                 ],
                 environment: [{ name: ALERTMANAGER_CONFIG_ENV, value: this.renderedConfig }],
                 // The peers: every task behind the Cloud Map name. The entrypoint adds this task's own
                 // address (--cluster.advertise-address) from the task metadata endpoint.
-                ...(clustered ? { command: alertmanagerClusterArgs({ peers: [`${discoveryName}.${p.namespaceName as string}:${ALERTMANAGER_CLUSTER_PORT}`] }) } : {}),
+                ...(clustered ? { command: alertmanagerClusterArgs({ peers: [`${discoveryName}.${p.namespaceName as string}:${PORTS.alertmanagerCluster}`] }) } : {}),
                 secrets,
                 mountPoints: [
                     { sourceVolume: "run", containerPath: "/run/alertmanager" },
                     { sourceVolume: "data", containerPath: ALERTMANAGER_PATHS.storage },
                 ],
-                healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${ALERTMANAGER_PORT}/-/healthy`], interval: 15, timeout: 5, retries: 3, startPeriod: 15 },
+                healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PORTS.alertmanager}/-/healthy`], interval: 15, timeout: 5, retries: 3, startPeriod: 15 },
                 stopTimeout: 30,
             }],
             dependsOn: [...(args.secretValues ?? [])],
         }, this);
 
-        this.address = `${discoveryName}.${p.namespaceName as string}:${ALERTMANAGER_PORT}`;
+        this.address = `${discoveryName}.${p.namespaceName as string}:${PORTS.alertmanager}`;
         this.securityGroupId = sg.id;
         this.serviceName = svc.service.name;
         this.service = svc.service;
@@ -231,8 +232,8 @@ export class Alertmanager extends pulumi.ComponentResource {
             securityGroupId: this.securityGroupId,
             referencedSecurityGroupId: securityGroupId,
             ipProtocol: "tcp",
-            fromPort: ALERTMANAGER_PORT,
-            toPort: ALERTMANAGER_PORT,
+            fromPort: PORTS.alertmanager,
+            toPort: PORTS.alertmanager,
             description: `Alertmanager from ${clientName}`,
         }, { parent: this });
     }

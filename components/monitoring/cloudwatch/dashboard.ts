@@ -7,7 +7,8 @@
  * Pure: plain values in, the dashboard body (JSON object) out. `npm run render` renders it with
  * symbolic placeholders (`{{clusterName}}`) since resource names exist only after deployment.
  */
-import { APP_NAMESPACE, TASK_EVENT_METRICS } from "../../alerting/catalog";
+import { TASK_EVENT_METRICS } from "../../alerting/catalog";
+import { APP_METRIC_NAMESPACE as APP } from "../../contracts";
 
 export type CloudWatchDataStores =
     | { readonly mode: "ecs"; readonly postgresServiceName: string; readonly redisServiceName: string }
@@ -130,7 +131,7 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
         ["AWS/ApplicationELB", "HealthyHostCount", ...tg, { stat: "Minimum", label: "healthy" }],
         ["AWS/ApplicationELB", "UnHealthyHostCount", ...tg, { stat: "Maximum", label: "unhealthy" }],
     ]);
-    metric("In-flight requests (app)", [[APP_NAMESPACE, "koronet_http_requests_in_flight", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
+    metric("In-flight requests (app)", [[APP, "koronet_http_requests_in_flight", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
     metric("CPU / memory (%)", [
         ["AWS/ECS", "CPUUtilization", ...svc, { label: "CPU" }],
         ["AWS/ECS", "MemoryUtilization", ...svc, { label: "memory" }],
@@ -142,19 +143,19 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
     metric("Ephemeral storage used (GB)", [["ECS/ContainerInsights", "EphemeralStorageUtilized", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
 
     text("## Data stores and cache");
-    metric("App: Redis connected (minimum over tasks)", [[APP_NAMESPACE, "koronet_redis_connected", ...svc, { stat: "Minimum" }]], { stat: "Minimum", yMin: 0 });
+    metric("App: Redis connected (minimum over tasks)", [[APP, "koronet_redis_connected", ...svc, { stat: "Minimum" }]], { stat: "Minimum", yMin: 0 });
     metric("App: DB connection errors, slow queries, Redis errors", [
-        [APP_NAMESPACE, "koronet_db_connection_errors_total", ...svc, { stat: "Sum", label: "DB connection errors" }],
-        [APP_NAMESPACE, "koronet_db_slow_queries_total", ...svc, { stat: "Sum", label: "slow queries" }],
-        [APP_NAMESPACE, "koronet_redis_errors_total", ...svc, { stat: "Sum", label: "Redis errors" }],
+        [APP, "koronet_db_connection_errors_total", ...svc, { stat: "Sum", label: "DB connection errors" }],
+        [APP, "koronet_db_slow_queries_total", ...svc, { stat: "Sum", label: "slow queries" }],
+        [APP, "koronet_redis_errors_total", ...svc, { stat: "Sum", label: "Redis errors" }],
     ], { stat: "Sum" });
     metric("App: pool connections and waiting clients", [
-        [APP_NAMESPACE, "koronet_db_pool_total_connections", ...svc, { stat: "Maximum", label: "open" }],
-        [APP_NAMESPACE, "koronet_db_pool_waiting_clients", ...svc, { stat: "Maximum", label: "waiting" }],
+        [APP, "koronet_db_pool_total_connections", ...svc, { stat: "Maximum", label: "open" }],
+        [APP, "koronet_db_pool_waiting_clients", ...svc, { stat: "Maximum", label: "waiting" }],
     ], { stat: "Maximum" });
     metric("App: cache hit ratio (%)", [
-        [APP_NAMESPACE, "koronet_cache_hits_total", ...svc, { id: "h", stat: "Sum", visible: false }],
-        [APP_NAMESPACE, "koronet_cache_misses_total", ...svc, { id: "m", stat: "Sum", visible: false }],
+        [APP, "koronet_cache_hits_total", ...svc, { id: "h", stat: "Sum", visible: false }],
+        [APP, "koronet_cache_misses_total", ...svc, { id: "m", stat: "Sum", visible: false }],
         [{ expression: "100 * FILL(h, 0) / (FILL(h, 0) + FILL(m, 0))", label: "hit %", id: "ratio" }],
     ], { yMin: 0 });
     if (input.dataStores.mode === "managed") {
@@ -194,8 +195,8 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
     ], { stat: "Sum" });
 
     text("## Business and monitoring");
-    metric("Active sessions", [[APP_NAMESPACE, "koronet_active_sessions", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
-    metric("API endpoint calls / min", [[APP_NAMESPACE, "koronet_api_endpoint_calls_total", ...svc, { stat: "Sum" }]], { stat: "Sum" });
+    metric("Active sessions", [[APP, "koronet_active_sessions", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
+    metric("API endpoint calls / min", [[APP, "koronet_api_endpoint_calls_total", ...svc, { stat: "Sum" }]], { stat: "Sum" });
     metric(
         "Monitoring tasks running",
         input.monitoringServiceNames.map((s) => ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", input.clusterName, "ServiceName", s, { stat: "Minimum", label: s }]),

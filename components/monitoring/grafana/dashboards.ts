@@ -13,7 +13,7 @@ import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat"
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { CADVISOR_ECS_LABELS } from "../../alerting/catalog";
 import { CUSTOM_METRICS, SLOW_MEAN_MS } from "../postgres-exporter/queries";
-import { SCRAPE_JOBS } from "../prometheus/config";
+import { JOBS, SCRAPE_JOBS } from "../../contracts";
 
 /** UID of the provisioned Prometheus datasource (grafana/provisioning.ts). */
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
@@ -42,15 +42,15 @@ export interface DashboardSpec {
 }
 
 const R = RATE_INTERVAL;
-const K = `job="koronet"`;
-const PG = `job="postgres"`;
-const RD = `job="redis"`;
-const N = `job="node"`;
+const K = `job="${JOBS.koronet}"`;
+const PG = `job="${JOBS.postgres}"`;
+const RD = `job="${JOBS.redis}"`;
+const N = `job="${JOBS.node}"`;
 const NODE_FS = `${N},fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse.*",mountpoint!~"/(run|proc|sys|dev)($|/.*)"`;
 const CONTAINER = CADVISOR_ECS_LABELS[2];
 /** Every scraped process (each job's client library exports its start time). */
 const PROCESSES = `process_start_time_seconds{job=~"${SCRAPE_JOBS.join("|")}"}`;
-const CA = `job="cadvisor",${CONTAINER}!=""`;
+const CA = `job="${JOBS.cadvisor}",${CONTAINER}!=""`;
 /** Aggregates of labelled counters that exist only once incremented: show 0, not "no data". */
 const orZero = (e: string) => `(${e}) or vector(0)`;
 const ts = (title: string, unit: string, queries: PanelQuery[], width?: number): PanelSpec => ({ title, kind: "timeseries", unit, queries, ...(width ? { width } : {}) });

@@ -6,7 +6,7 @@
  * Pure: returns YAML text.
  */
 import { stringify } from "yaml";
-import { PORTS } from "../images";
+import { CLOUD_MAP_NAMES, PORTS } from "../../contracts";
 import { PROMETHEUS_DATASOURCE_UID } from "./dashboards";
 
 /** Where the image puts the dashboards JSON (the provider reads this folder). */
@@ -34,7 +34,7 @@ export const GRAFANA_ADMIN_USER = "admin";
 
 /** Prometheus URL of a Cloud Map namespace. */
 export function prometheusUrl(namespace: string): string {
-    return `http://prometheus.${namespace}:${PORTS.prometheus}`;
+    return `http://${CLOUD_MAP_NAMES.prometheus}.${namespace}:${PORTS.prometheus}`;
 }
 
 export function renderDatasources(input: GrafanaProvisioningInput): string {

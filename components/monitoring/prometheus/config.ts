@@ -18,11 +18,9 @@
  */
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type TimingProfile } from "../../alerting/catalog";
-import { PORTS } from "../images";
+import { CLOUD_MAP_NAMES, JOBS, PORTS, SCRAPE_JOBS, type ScrapeJob } from "../../contracts";
 
-/** Scrape jobs, by their `job` label (docs/CONTRACTS.md). */
-export const SCRAPE_JOBS = ["koronet", "postgres", "redis", "node", "cadvisor", "prometheus", "alertmanager"] as const;
-export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
+export { SCRAPE_JOBS, type ScrapeJob };
 
 /**
  * Cloud Map service names (`<name>.<namespace>`), ports and discovery of each job. `via: "api"`:
@@ -31,14 +29,14 @@ export type ScrapeJob = (typeof SCRAPE_JOBS)[number];
 export const DISCOVERY: Readonly<Record<Exclude<ScrapeJob, "prometheus">, { readonly name: string; readonly port: number; readonly record: "A" | "SRV"; readonly via: "api" | "dns" }>> = {
     // The web server registers as `koronet` (components/service); A records, awsvpc; autoscaled
     // (prod up to 12 tasks). Scraped on its metrics port (`koronet:service.metricsPort`).
-    koronet: { name: "koronet", port: 9464, record: "A", via: "api" },
-    postgres: { name: "postgres-exporter", port: PORTS.postgresExporter, record: "A", via: "dns" },
-    redis: { name: "redis-exporter", port: PORTS.redisExporter, record: "A", via: "dns" },
+    koronet: { name: CLOUD_MAP_NAMES.web, port: 9464, record: "A", via: "api" },
+    postgres: { name: CLOUD_MAP_NAMES.postgresExporter, port: PORTS.postgresExporter, record: "A", via: "dns" },
+    redis: { name: CLOUD_MAP_NAMES.redisExporter, port: PORTS.redisExporter, record: "A", via: "dns" },
     // Host-network DAEMON services register SRV records (ECS: host mode needs container name + port);
     // one task per container instance (up to koronet:cluster.ec2.maxSize).
-    node: { name: "node-exporter", port: PORTS.nodeExporter, record: "SRV", via: "api" },
-    cadvisor: { name: "cadvisor", port: PORTS.cadvisor, record: "SRV", via: "api" },
-    alertmanager: { name: "alertmanager", port: PORTS.alertmanager, record: "A", via: "dns" },
+    node: { name: CLOUD_MAP_NAMES.nodeExporter, port: PORTS.nodeExporter, record: "SRV", via: "api" },
+    cadvisor: { name: CLOUD_MAP_NAMES.cadvisor, port: PORTS.cadvisor, record: "SRV", via: "api" },
+    alertmanager: { name: CLOUD_MAP_NAMES.alertmanager, port: PORTS.alertmanager, record: "A", via: "dns" },
 };
 
 /** The discovery sidecar's address as Prometheus, in the same task, reaches it. */
@@ -154,7 +152,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         }
         if (input.targets.jobs !== undefined && !input.targets.jobs.includes(job)) return undefined;
         if (job === "prometheus") return { static_configs: [{ targets: [`localhost:${PORTS.prometheus}`] }] };
-        const d = job === "koronet" && input.webMetricsPort !== undefined ? { ...DISCOVERY.koronet, port: input.webMetricsPort } : DISCOVERY[job];
+        const d = job === JOBS.koronet && input.webMetricsPort !== undefined ? { ...DISCOVERY.koronet, port: input.webMetricsPort } : DISCOVERY[job];
         const ns = input.targets.namespace;
         const name = `${d.name}.${ns}`;
         if (d.via === "api") {
@@ -193,7 +191,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         const relabel = [...(targets.relabel_configs ?? []), ...(job === "postgres" || job === "redis" ? storeInstance(job) : [])];
         scrapeConfigs.push({
             job_name: job,
-            ...(job === "koronet" ? { metrics_path: "/metrics" } : {}),
+            ...(job === JOBS.koronet ? { metrics_path: "/metrics" } : {}),
             ...(targets.static_configs ? { static_configs: targets.static_configs } : {}),
             ...(targets.dns_sd_configs ? { dns_sd_configs: targets.dns_sd_configs } : {}),
             ...(targets.http_sd_configs ? { http_sd_configs: targets.http_sd_configs } : {}),
