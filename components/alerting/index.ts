@@ -332,9 +332,11 @@ export class Alerting extends pulumi.ComponentResource {
                     [NOTIFIER_ENV.stackName]: prefix,
                     // Answer Alertmanager before it cancels the attempt (alertmanager/config.ts).
                     [NOTIFIER_ENV.httpDeliveryBudgetMs]: String(notifierHttpBudgetMs("production")),
+                    // Alertmanager's PagerDuty goes through the notifier's per-occurrence dedupe (docs/high-availability.md).
+                    ...(pagerdutySecret !== undefined ? { [NOTIFIER_ENV.pagerdutyRoutingKeySecretArn]: pagerdutySecret.arn } : {}),
                 },
                 statements: [
-                    { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [(slackSecret as aws.secretsmanager.Secret).arn, (tokenSecret as aws.secretsmanager.Secret).arn] },
+                    { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [(slackSecret as aws.secretsmanager.Secret).arn, (tokenSecret as aws.secretsmanager.Secret).arn, ...(pagerdutySecret !== undefined ? [pagerdutySecret.arn] : [])] },
                     { Sid: "Dedupe", Action: [...NOTIFIER_IAM_ACTIONS.dedupe], Resource: dedupe.arn },
                     // PutMetricData has no resource-level permissions; the namespace condition is the restriction.
                     { Sid: "Heartbeat", Action: [...NOTIFIER_IAM_ACTIONS.heartbeat], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": HEARTBEAT_NAMESPACE } } },
@@ -351,7 +353,7 @@ export class Alerting extends pulumi.ComponentResource {
                 namespace: "AWS/Lambda", metricName: "Errors", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
                 comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
             });
-            pipelineAlarm("notifier-url-5xx", "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack", "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.", {
+            pipelineAlarm("notifier-url-5xx", "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack or PagerDuty", "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.", {
                 namespace: "AWS/Lambda", metricName: "Url5xxCount", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
                 comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
             });
@@ -439,10 +441,11 @@ export class Alerting extends pulumi.ComponentResource {
                 notifier: notifierUrl !== undefined && tokenSecret !== undefined ? { url: notifierUrl.functionUrl, tokenSecretArn: tokenSecret.arn } : undefined,
                 chatbotTopicArns: chatbotTopics !== undefined ? { critical: chatbotTopics.critical.arn, warning: chatbotTopics.warning.arn } : undefined,
                 emailTopicArns: Object.keys(emailTopics).length > 0 ? Object.fromEntries(Object.entries(emailTopics).map(([sev, t]) => [sev, t.arn])) : undefined,
-                pagerdutyRoutingKeySecretArn: pagerdutySecret?.arn,
+                pagerdutyViaNotifier: notifierUrl !== undefined && pagerdutySecret !== undefined,
+                pagerdutyRoutingKeySecretArn: notifierUrl === undefined ? pagerdutySecret?.arn : undefined,
                 heartbeatTopicArn: heartbeatTopic?.arn,
                 // Its task injects these secrets: it starts only once each has a value.
-                secretValues: [tokenSecret, pagerdutySecret].filter((x): x is aws.secretsmanager.Secret => x !== undefined).map((x) => secretValues.get(x) as aws.secretsmanager.SecretVersion),
+                secretValues: [tokenSecret, notifierUrl === undefined ? pagerdutySecret : undefined].filter((x): x is aws.secretsmanager.Secret => x !== undefined).map((x) => secretValues.get(x) as aws.secretsmanager.SecretVersion),
             }, parent);
             this.alertmanagerAddress = this.alertmanagerService.address;
             this.alertmanagerSecurityGroupId = this.alertmanagerService.securityGroupId;

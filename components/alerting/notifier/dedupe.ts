@@ -19,7 +19,6 @@ import {
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "./clock";
-import type { AlertmanagerPayload } from "./events";
 
 /**
  * `duplicate`: delivered already. `in-flight`: another attempt holds a live claim and may still fail,
@@ -35,6 +34,55 @@ export interface DedupeStore {
     complete(key: string): Promise<void>;
     /** Gives a claim back after a failed post. */
     release(key: string): Promise<void>;
+    /**
+     * Claims the delivery of `status` for one alert occurrence (see {@link occurrenceKey}) at one
+     * destination; the same two-phase claim, lease and TTL as `claim`, on the occurrence's record.
+     */
+    claimOccurrence(key: string, status: AlertStatus): Promise<OccurrenceClaim>;
+    /** Records `status` delivered for the occurrence and drops the claim. */
+    completeOccurrence(key: string, status: AlertStatus): Promise<void>;
+    /** Drops the claim after a failed delivery; what was delivered before stays recorded. */
+    releaseOccurrence(key: string, status: AlertStatus): Promise<void>;
+}
+
+export type AlertStatus = "firing" | "resolved";
+
+/**
+ * What an occurrence's status is worth at a destination, given what was delivered there:
+ * - `claimed`: new information (nothing delivered, or RESOLVED after FIRING); the caller delivers;
+ * - `repeat`: the same status was delivered already;
+ * - `stale`: FIRING after the occurrence's RESOLVED — the echo of a lagging Prometheus or replica
+ *   (a genuine re-fire is a new occurrence: Prometheus gives it a new activeAt, so a new startsAt);
+ * - `in-flight`: new information, but another attempt holds a live claim on the occurrence (it may
+ *   still fail: never acknowledge, as for `claim`).
+ */
+export type OccurrenceClaim = "claimed" | "repeat" | "stale" | "in-flight";
+
+/** The label that tells the Prometheus pair apart (config: external label `replica`, dropped by alert_relabel_configs). */
+export const REPLICA_LABELS = ["replica", "__replica__"] as const;
+
+/**
+ * One alert occurrence at one destination: the fingerprint of its labels without the replica label,
+ * and its startsAt. Alertmanager keeps the earliest startsAt when it merges the same alert from
+ * several senders ("Always pick the earliest starting time": types/types.go `(*Alert).Merge`, called
+ * by provider/mem `Alerts.Put` when activity ranges overlap, prometheus/alertmanager), so the
+ * occurrence keeps its key across the Prometheus pair and a re-send; a new activation gets a new
+ * startsAt from Prometheus (a new activeAt) and so a new key.
+ */
+export function occurrenceKey(destination: "slack" | "pagerduty", labels: Readonly<Record<string, string>>, startsAt: string | null | undefined): string {
+    const kept = Object.entries(labels)
+        .filter(([k]) => !(REPLICA_LABELS as readonly string[]).includes(k))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const start = startsAt ? new Date(startsAt).toISOString() : "";
+    const h = createHash("sha256").update(JSON.stringify([kept, start])).digest("hex").slice(0, 40);
+    return `occ:${destination}:${h}`;
+}
+
+/** Classifies a wanted status against the occurrence's delivered status and live claim. */
+export function occurrenceVerdict(delivered: AlertStatus | undefined, wanted: AlertStatus, liveClaim: boolean): OccurrenceClaim {
+    if (delivered === wanted) return "repeat";
+    if (delivered === "resolved" && wanted === "firing") return "stale";
+    return liveClaim ? "in-flight" : "claimed";
 }
 
 export interface DedupeTimings {
@@ -51,24 +99,13 @@ export function snsDedupeKey(messageId: string): string {
     return `sns:${messageId}`;
 }
 
-/**
- * Dedupe key of an Alertmanager notification: the group, its status and each alert's identity and
- * time span. A re-send of the same notification maps to the same key; a change in any alert (new
- * alert, one resolved) gives a new key. Firing alerts carry the zero `endsAt`, so repeats of an
- * unchanged group within the TTL are suppressed — keep `repeat_interval` above the TTL.
- */
-export function alertmanagerDedupeKey(payload: AlertmanagerPayload): string {
-    const alerts = payload.alerts
-        .map((a) => [a.fingerprint ?? JSON.stringify(Object.entries(a.labels).sort()), a.status, a.startsAt ?? "", a.endsAt ?? ""].join("|"))
-        .sort();
-    const h = createHash("sha256").update(JSON.stringify([payload.groupKey ?? "", payload.status, alerts])).digest("hex");
-    return `am:${h}`;
-}
-
 /** Dedupe key of unparseable content (hash of the bytes). */
 export function rawDedupeKey(content: string): string {
     return `raw:${createHash("sha256").update(content).digest("hex")}`;
 }
+
+/** Occurrence records: `delivered` (the last status delivered), `pending` (the status a live claim is delivering). */
+const OCCURRENCE_NAMES = { "#pending": "pending", "#delivered": "delivered" };
 
 /**
  * DynamoDB store. Table: partition key `pk` (S); TTL enabled on `expiresAt` (epoch seconds).
@@ -134,12 +171,80 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 if ((e as { name?: string }).name !== "ConditionalCheckFailedException") throw e;
             }
         },
+        claimOccurrence: async (key, status) => {
+            const now = clock.now();
+            // Forward only: none → firing → resolved. The condition admits exactly the transitions
+            // occurrenceVerdict calls new, with no live claim of another attempt; an expired record
+            // (TTL deletion is lazy) counts as none.
+            try {
+                await client.send(
+                    new UpdateItemCommand({
+                        TableName: tableName,
+                        Key: { pk: { S: key } },
+                        UpdateExpression: "SET #pending = :status, leaseUntil = :lease, expiresAt = :exp",
+                        ConditionExpression:
+                            "attribute_not_exists(pk) OR expiresAt < :nowSec OR ((attribute_not_exists(#pending) OR leaseUntil < :nowMs) AND " +
+                            (status === "firing" ? "attribute_not_exists(#delivered))" : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
+                        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+                        ExpressionAttributeNames: OCCURRENCE_NAMES,
+                        ExpressionAttributeValues: {
+                            ":status": { S: status },
+                            ":lease": { N: String(now + timings.leaseMs) },
+                            ":exp": { N: String(nowSec() + timings.ttlSeconds) },
+                            ":nowSec": { N: String(nowSec()) },
+                            ":nowMs": { N: String(now) },
+                            ...(status === "resolved" ? { ":firing": { S: "firing" } } : {}),
+                        },
+                    }),
+                );
+                return "claimed";
+            } catch (e) {
+                if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") {
+                    const old = (e as { Item?: Record<string, { S?: string; N?: string }> }).Item ?? {};
+                    const delivered = old["delivered"]?.S as AlertStatus | undefined;
+                    const live = old["pending"]?.S !== undefined && Number(old["leaseUntil"]?.N ?? 0) >= now;
+                    const verdict = occurrenceVerdict(delivered, status, live);
+                    // The condition failed, so it is not free: a "claimed" verdict here means a claim
+                    // appeared between read and write (treat as in flight: the sender retries).
+                    return verdict === "claimed" ? "in-flight" : verdict;
+                }
+                throw e;
+            }
+        },
+        completeOccurrence: async (key, status) => {
+            await client.send(
+                new UpdateItemCommand({
+                    TableName: tableName,
+                    Key: { pk: { S: key } },
+                    UpdateExpression: "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil",
+                    ExpressionAttributeNames: OCCURRENCE_NAMES,
+                    ExpressionAttributeValues: { ":status": { S: status }, ":exp": { N: String(nowSec() + timings.ttlSeconds) } },
+                }),
+            );
+        },
+        releaseOccurrence: async (key, status) => {
+            try {
+                await client.send(
+                    new UpdateItemCommand({
+                        TableName: tableName,
+                        Key: { pk: { S: key } },
+                        UpdateExpression: "REMOVE #pending, leaseUntil",
+                        ConditionExpression: "#pending = :status",
+                        ExpressionAttributeNames: { "#pending": "pending" },
+                        ExpressionAttributeValues: { ":status": { S: status } },
+                    }),
+                );
+            } catch (e) {
+                if ((e as { name?: string }).name !== "ConditionalCheckFailedException") throw e;
+            }
+        },
     };
 }
 
 /** Same semantics in memory: for the local server and tests. */
 export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTimings = DEFAULT_DEDUPE_TIMINGS): DedupeStore & { readonly size: () => number } {
     const items = new Map<string, { state: "pending" | "delivered"; leaseUntil: number; expiresAt: number }>();
+    const occurrences = new Map<string, { delivered: AlertStatus | undefined; pending: AlertStatus | undefined; leaseUntil: number; expiresAt: number }>();
     return {
         claim: async (key) => {
             const now = clock.now();
@@ -155,6 +260,21 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
         release: async (key) => {
             if (items.get(key)?.state === "pending") items.delete(key);
         },
-        size: () => items.size,
+        claimOccurrence: async (key, status) => {
+            const now = clock.now();
+            const o = occurrences.get(key);
+            const current = o === undefined || o.expiresAt < now ? undefined : o;
+            const verdict = occurrenceVerdict(current?.delivered, status, current?.pending !== undefined && current.leaseUntil >= now);
+            if (verdict === "claimed") occurrences.set(key, { delivered: current?.delivered, pending: status, leaseUntil: now + timings.leaseMs, expiresAt: now + timings.ttlSeconds * 1000 });
+            return verdict;
+        },
+        completeOccurrence: async (key, status) => {
+            occurrences.set(key, { delivered: status, pending: undefined, leaseUntil: 0, expiresAt: clock.now() + timings.ttlSeconds * 1000 });
+        },
+        releaseOccurrence: async (key, status) => {
+            const o = occurrences.get(key);
+            if (o?.pending === status) occurrences.set(key, { ...o, pending: undefined, leaseUntil: 0 });
+        },
+        size: () => items.size + occurrences.size,
     };
 }
