@@ -1,8 +1,8 @@
 /**
- * The notifier's per-occurrence delivery state (issue 15: exactly once at Slack and PagerDuty behind
- * an Alertmanager cluster and a Prometheus pair). An occurrence is (labels without the replica
- * label, startsAt); per destination the store holds the last status delivered, and only a forward
- * change (none → FIRING → RESOLVED) is posted.
+ * The notifier's per-alert delivery state (issue 15: exactly once at Slack and PagerDuty behind an
+ * Alertmanager cluster and a Prometheus pair). An alert is its labels without the replica label;
+ * per destination the store holds the last status delivered (and when a RESOLVED ended), and only a
+ * forward change is posted: none → FIRING → RESOLVED → a FIRING that started after that end.
  */
 import * as assert from "node:assert/strict";
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -84,22 +84,25 @@ const answer = async (p: Promise<{ statusCode: number; body?: string } | undefin
 };
 
 describe("notifier: exactly once per alert occurrence (issue 15)", () => {
-    it("the verdict table: repeat, stale echo, forward change, in flight", () => {
-        assert.equal(occurrenceVerdict(undefined, "firing", false), "claimed");
-        assert.equal(occurrenceVerdict("firing", "firing", false), "repeat");
-        assert.equal(occurrenceVerdict("firing", "resolved", false), "claimed");
-        assert.equal(occurrenceVerdict("resolved", "resolved", false), "repeat");
-        assert.equal(occurrenceVerdict("resolved", "firing", false), "stale");
-        assert.equal(occurrenceVerdict("firing", "resolved", true), "in-flight");
-        assert.equal(occurrenceVerdict("firing", "firing", true), "repeat", "what was delivered already is acknowledged even while another attempt holds a claim");
+    it("the verdict table: repeat, stale echo, re-fire, forward change, in flight", () => {
+        const s1 = Date.parse(S1);
+        const resolved = { status: "resolved" as const, endedAt: s1 + 60_000 };
+        assert.equal(occurrenceVerdict(undefined, "firing", s1, false), "claimed");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "firing", s1, false), "repeat");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", s1, false), "claimed");
+        assert.equal(occurrenceVerdict(resolved, "resolved", s1, false), "repeat");
+        assert.equal(occurrenceVerdict(resolved, "firing", s1, false), "stale");
+        assert.equal(occurrenceVerdict(resolved, "firing", s1 + 30_000, false), "stale", "another replica's startsAt for the same outage, before its end");
+        assert.equal(occurrenceVerdict(resolved, "firing", s1 + 61_000, false), "claimed", "started after the end: a re-fire");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", s1, true), "in-flight");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "firing", s1, true), "repeat", "what was delivered already is acknowledged even while another attempt holds a claim");
     });
 
-    it("an occurrence is its labels without the replica label, and its startsAt", () => {
+    it("an alert is its labels without the replica label, per destination", () => {
         const labels = { alertname: "RedisDown", severity: "critical" };
-        assert.equal(occurrenceKey("slack", { ...labels, replica: "task-a" }, S1), occurrenceKey("slack", { ...labels, replica: "task-b" }, S1));
-        assert.equal(occurrenceKey("slack", labels, "2026-12-01T10:00:00Z"), occurrenceKey("slack", labels, S1), "the same instant however written");
-        assert.notEqual(occurrenceKey("slack", labels, S1), occurrenceKey("slack", labels, S2), "a new activation is a new occurrence");
-        assert.notEqual(occurrenceKey("slack", labels, S1), occurrenceKey("pagerduty", labels, S1), "each destination has its own state");
+        assert.equal(occurrenceKey("slack", { ...labels, replica: "task-a" }), occurrenceKey("slack", { ...labels, replica: "task-b" }));
+        assert.notEqual(occurrenceKey("slack", labels), occurrenceKey("slack", { ...labels, instance: "x" }));
+        assert.notEqual(occurrenceKey("slack", labels), occurrenceKey("pagerduty", labels), "each destination has its own state");
     });
 
     it("a repeat of the same notification (another replica, a retry) is acknowledged and not posted", async () => {
@@ -141,6 +144,16 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         assert.equal(r.slack.length, 2);
     });
 
+    it("the same outage sent by another replica under another startsAt (measured in the rolling restart) is an echo, not news", async () => {
+        const r = rig();
+        const n = createNotifier(r.deps);
+        await n.handle(request([alert("firing", "PostgresDown", S1)]));
+        await n.handle(request([{ ...alert("resolved", "PostgresDown", S1), endsAt: "2026-12-01T10:05:00.000Z" }]));
+        const echo = await answer(n.handle(request([alert("firing", "PostgresDown", "2026-12-01T10:02:00.000Z")])));
+        const again = await answer(n.handle(request([alert("resolved", "PostgresDown", "2026-12-01T10:02:00.000Z")])));
+        assert.deepEqual([echo["stale"], again["repeat"], r.slack.length], [1, 1, 2]);
+    });
+
     it("a genuine re-fire (a new startsAt: Prometheus's new activation) is posted and pages again", async () => {
         const r = rig();
         const n = createNotifier(r.deps);
@@ -152,8 +165,8 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         assert.equal(r.slack.length, 3);
         assert.match(r.slack[2]!.text, /FIRING/);
         assert.deepEqual(r.pd.map((e) => e.event_action), ["trigger", "resolve", "trigger"]);
-        assert.notEqual(r.pd[2]!.dedup_key, r.pd[0]!.dedup_key, "a new incident for a new occurrence");
-        assert.equal(r.pd[1]!.dedup_key, r.pd[0]!.dedup_key, "the resolve meets its trigger");
+        // One dedup_key per alert: the resolve meets its trigger; after a resolve, PagerDuty opens a new incident for the re-fire.
+        assert.equal(new Set(r.pd.map((e) => e.dedup_key)).size, 1);
     });
 
     it("a partial group: only the alerts with news are posted (one message), the others were said before", async () => {
@@ -173,8 +186,8 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         const r = rig();
         const store = r.deps.dedupe!;
         const n = createNotifier(r.deps);
-        const other = occurrenceKey("slack", alert("firing", "RedisDown").labels, S1);
-        assert.equal(await store.claimOccurrence(other, "firing"), "claimed");
+        const other = occurrenceKey("slack", alert("firing", "RedisDown").labels);
+        assert.equal(await store.claimOccurrence(other, "firing", Date.parse(S1)), "claimed");
         const res = await answer(n.handle(request([alert("firing", "RedisDown"), alert("firing", "RedisDown", S1, { instance: "redis-2:6379" })])));
         assert.deepEqual([res.code, res["inFlight"]], [503, 1]);
         assert.equal(r.slack.length, 0);
@@ -183,8 +196,8 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         const retry = await answer(n.handle(request([alert("firing", "RedisDown"), alert("firing", "RedisDown", S1, { instance: "redis-2:6379" })])));
         assert.deepEqual([retry.code, retry["posted"], retry["repeat"]], [200, 1, 1]);
         // A crashed attempt's claim expires with its lease: the next retry delivers.
-        const crashed = occurrenceKey("slack", alert("resolved", "Lonely").labels, S1);
-        await store.claimOccurrence(crashed, "firing");
+        const crashed = occurrenceKey("slack", alert("resolved", "Lonely").labels);
+        await store.claimOccurrence(crashed, "firing", Date.parse(S1));
         r.clock.t += 121_000;
         assert.equal((await answer(n.handle(request([alert("firing", "Lonely")])))).code, 200);
     });
@@ -211,7 +224,7 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         const retry = await answer(n.handle(request(two, "/pagerduty")));
         assert.deepEqual([retry.code, retry["posted"], retry["repeat"]], [200, 1, 1]);
         assert.equal(r.pd.length, 2);
-        assert.equal(new Set(r.pd.map((e) => e.dedup_key)).size, 2);
+        assert.equal(new Set(r.pd.map((e) => e.dedup_key)).size, 2, "two alerts, two dedup keys");
         assert.ok(r.pd.every((e) => e.payload?.summary?.startsWith("RedisDown: ")));
         assert.ok(!r.logs.some((l) => l.includes("R0UTINGKEY")), "the routing key is never logged");
     });
@@ -243,17 +256,20 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
             },
         };
         const store = dynamoDbDedupeStore(client as unknown as DynamoDBClient, "t", clock);
-        assert.equal(await store.claimOccurrence("occ:slack:1", "firing"), "claimed");
+        const s1 = Date.parse(S1);
+        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "claimed");
         const firing = inputs[0] as { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> };
-        assert.match(firing.ConditionExpression, /attribute_not_exists\(#delivered\)\)$/);
+        assert.match(firing.ConditionExpression, /\(#delivered = :resolved AND endedAt < :startsMs\)/);
         assert.equal(firing.ExpressionAttributeValues[":firing"], undefined, "no unused expression values (DynamoDB rejects them)");
-        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved"), "claimed");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "claimed");
         assert.match((inputs[1] as { ConditionExpression: string }).ConditionExpression, /#delivered = :firing/);
-        old = { delivered: { S: "resolved" } };
-        assert.equal(await store.claimOccurrence("occ:slack:1", "firing"), "stale");
-        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved"), "repeat");
+        await store.completeOccurrence("occ:slack:1", "resolved", s1 + 60_000);
+        assert.match(JSON.stringify(inputs[2]), /"endedAt = :ended|endedAt = :ended/);
+        old = { delivered: { S: "resolved" }, endedAt: { N: String(s1 + 60_000) } };
+        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "stale");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "repeat");
         old = { delivered: { S: "firing" }, pending: { S: "resolved" }, leaseUntil: { N: String(clock.now() + 60_000) } };
-        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved"), "in-flight");
-        assert.equal(await store.claimOccurrence("occ:slack:1", "firing"), "repeat");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "in-flight");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "repeat");
     });
 });

@@ -38,9 +38,9 @@ export interface DedupeStore {
      * Claims the delivery of `status` for one alert occurrence (see {@link occurrenceKey}) at one
      * destination; the same two-phase claim, lease and TTL as `claim`, on the occurrence's record.
      */
-    claimOccurrence(key: string, status: AlertStatus): Promise<OccurrenceClaim>;
-    /** Records `status` delivered for the occurrence and drops the claim. */
-    completeOccurrence(key: string, status: AlertStatus): Promise<void>;
+    claimOccurrence(key: string, status: AlertStatus, startsAtMs: number): Promise<OccurrenceClaim>;
+    /** Records `status` delivered for the alert (for RESOLVED, when it ended) and drops the claim. */
+    completeOccurrence(key: string, status: AlertStatus, endsAtMs?: number): Promise<void>;
     /** Drops the claim after a failed delivery; what was delivered before stays recorded. */
     releaseOccurrence(key: string, status: AlertStatus): Promise<void>;
 }
@@ -62,26 +62,33 @@ export type OccurrenceClaim = "claimed" | "repeat" | "stale" | "in-flight";
 export const REPLICA_LABELS = ["replica", "__replica__"] as const;
 
 /**
- * One alert occurrence at one destination: the fingerprint of its labels without the replica label,
- * and its startsAt. Alertmanager keeps the earliest startsAt when it merges the same alert from
- * several senders ("Always pick the earliest starting time": types/types.go `(*Alert).Merge`, called
- * by provider/mem `Alerts.Put` when activity ranges overlap, prometheus/alertmanager), so the
- * occurrence keeps its key across the Prometheus pair and a re-send; a new activation gets a new
- * startsAt from Prometheus (a new activeAt) and so a new key.
+ * One alert at one destination: the fingerprint of its labels without the replica label. Its record
+ * holds the last status delivered and, for a RESOLVED, when the alert ended: a FIRING that started
+ * after that is a new activation (Prometheus gives a re-fire a new startsAt); one that started
+ * before it is an echo of what was resolved. Not keyed by startsAt: the replicas of a cluster, each
+ * merging the pair's alerts on its own (types/types.go `(*Alert).Merge` keeps the earliest startsAt
+ * only for overlapping updates, provider/mem `Alerts.Put`; prometheus/alertmanager), were measured
+ * sending one outage under three startsAt values in a rolling restart (docs/high-availability.md).
  */
-export function occurrenceKey(destination: "slack" | "pagerduty", labels: Readonly<Record<string, string>>, startsAt: string | null | undefined): string {
+export function occurrenceKey(destination: "slack" | "pagerduty", labels: Readonly<Record<string, string>>): string {
     const kept = Object.entries(labels)
         .filter(([k]) => !(REPLICA_LABELS as readonly string[]).includes(k))
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const start = startsAt ? new Date(startsAt).toISOString() : "";
-    const h = createHash("sha256").update(JSON.stringify([kept, start])).digest("hex").slice(0, 40);
+    const h = createHash("sha256").update(JSON.stringify(kept)).digest("hex").slice(0, 40);
     return `occ:${destination}:${h}`;
 }
 
-/** Classifies a wanted status against the occurrence's delivered status and live claim. */
-export function occurrenceVerdict(delivered: AlertStatus | undefined, wanted: AlertStatus, liveClaim: boolean): OccurrenceClaim {
-    if (delivered === wanted) return "repeat";
-    if (delivered === "resolved" && wanted === "firing") return "stale";
+/** What was delivered for an alert at a destination. */
+export interface Delivered {
+    readonly status: AlertStatus;
+    /** For RESOLVED: when the alert ended (its endsAt, epoch ms). */
+    readonly endedAt?: number;
+}
+
+/** Classifies a wanted status against what was delivered and the live claim. */
+export function occurrenceVerdict(delivered: Delivered | undefined, wanted: AlertStatus, startsAtMs: number, liveClaim: boolean): OccurrenceClaim {
+    if (delivered?.status === wanted) return "repeat";
+    if (delivered?.status === "resolved" && wanted === "firing" && !(startsAtMs > (delivered.endedAt ?? Number.POSITIVE_INFINITY))) return "stale";
     return liveClaim ? "in-flight" : "claimed";
 }
 
@@ -171,9 +178,9 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 if ((e as { name?: string }).name !== "ConditionalCheckFailedException") throw e;
             }
         },
-        claimOccurrence: async (key, status) => {
+        claimOccurrence: async (key, status, startsAtMs) => {
             const now = clock.now();
-            // Forward only: none → firing → resolved. The condition admits exactly the transitions
+            // Forward only: none → firing → resolved → (a FIRING that started after the end) firing. The condition admits exactly the transitions
             // occurrenceVerdict calls new, with no live claim of another attempt; an expired record
             // (TTL deletion is lazy) counts as none.
             try {
@@ -184,7 +191,7 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                         UpdateExpression: "SET #pending = :status, leaseUntil = :lease, expiresAt = :exp",
                         ConditionExpression:
                             "attribute_not_exists(pk) OR expiresAt < :nowSec OR ((attribute_not_exists(#pending) OR leaseUntil < :nowMs) AND " +
-                            (status === "firing" ? "attribute_not_exists(#delivered))" : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
+                            (status === "firing" ? "(attribute_not_exists(#delivered) OR (#delivered = :resolved AND endedAt < :startsMs)))" : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
                         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
                         ExpressionAttributeNames: OCCURRENCE_NAMES,
                         ExpressionAttributeValues: {
@@ -193,7 +200,7 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                             ":exp": { N: String(nowSec() + timings.ttlSeconds) },
                             ":nowSec": { N: String(nowSec()) },
                             ":nowMs": { N: String(now) },
-                            ...(status === "resolved" ? { ":firing": { S: "firing" } } : {}),
+                            ...(status === "resolved" ? { ":firing": { S: "firing" } } : { ":resolved": { S: "resolved" }, ":startsMs": { N: String(startsAtMs) } }),
                         },
                     }),
                 );
@@ -201,9 +208,10 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
             } catch (e) {
                 if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") {
                     const old = (e as { Item?: Record<string, { S?: string; N?: string }> }).Item ?? {};
-                    const delivered = old["delivered"]?.S as AlertStatus | undefined;
+                    const status0 = old["delivered"]?.S as AlertStatus | undefined;
+                    const delivered = status0 === undefined ? undefined : { status: status0, ...(old["endedAt"]?.N !== undefined ? { endedAt: Number(old["endedAt"].N) } : {}) };
                     const live = old["pending"]?.S !== undefined && Number(old["leaseUntil"]?.N ?? 0) >= now;
-                    const verdict = occurrenceVerdict(delivered, status, live);
+                    const verdict = occurrenceVerdict(delivered, status, startsAtMs, live);
                     // The condition failed, so it is not free: a "claimed" verdict here means a claim
                     // appeared between read and write (treat as in flight: the sender retries).
                     return verdict === "claimed" ? "in-flight" : verdict;
@@ -211,14 +219,15 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 throw e;
             }
         },
-        completeOccurrence: async (key, status) => {
+        completeOccurrence: async (key, status, endsAtMs) => {
+            const ended = status === "resolved" ? (endsAtMs ?? clock.now()) : undefined;
             await client.send(
                 new UpdateItemCommand({
                     TableName: tableName,
                     Key: { pk: { S: key } },
-                    UpdateExpression: "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil",
+                    UpdateExpression: ended !== undefined ? "SET #delivered = :status, endedAt = :ended, expiresAt = :exp REMOVE #pending, leaseUntil" : "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil, endedAt",
                     ExpressionAttributeNames: OCCURRENCE_NAMES,
-                    ExpressionAttributeValues: { ":status": { S: status }, ":exp": { N: String(nowSec() + timings.ttlSeconds) } },
+                    ExpressionAttributeValues: { ":status": { S: status }, ":exp": { N: String(nowSec() + timings.ttlSeconds) }, ...(ended !== undefined ? { ":ended": { N: String(ended) } } : {}) },
                 }),
             );
         },
@@ -244,7 +253,7 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
 /** Same semantics in memory: for the local server and tests. */
 export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTimings = DEFAULT_DEDUPE_TIMINGS): DedupeStore & { readonly size: () => number } {
     const items = new Map<string, { state: "pending" | "delivered"; leaseUntil: number; expiresAt: number }>();
-    const occurrences = new Map<string, { delivered: AlertStatus | undefined; pending: AlertStatus | undefined; leaseUntil: number; expiresAt: number }>();
+    const occurrences = new Map<string, { delivered: Delivered | undefined; pending: AlertStatus | undefined; leaseUntil: number; expiresAt: number }>();
     return {
         claim: async (key) => {
             const now = clock.now();
@@ -260,16 +269,17 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
         release: async (key) => {
             if (items.get(key)?.state === "pending") items.delete(key);
         },
-        claimOccurrence: async (key, status) => {
+        claimOccurrence: async (key, status, startsAtMs) => {
             const now = clock.now();
             const o = occurrences.get(key);
             const current = o === undefined || o.expiresAt < now ? undefined : o;
-            const verdict = occurrenceVerdict(current?.delivered, status, current?.pending !== undefined && current.leaseUntil >= now);
+            const verdict = occurrenceVerdict(current?.delivered, status, startsAtMs, current?.pending !== undefined && current.leaseUntil >= now);
             if (verdict === "claimed") occurrences.set(key, { delivered: current?.delivered, pending: status, leaseUntil: now + timings.leaseMs, expiresAt: now + timings.ttlSeconds * 1000 });
             return verdict;
         },
-        completeOccurrence: async (key, status) => {
-            occurrences.set(key, { delivered: status, pending: undefined, leaseUntil: 0, expiresAt: clock.now() + timings.ttlSeconds * 1000 });
+        completeOccurrence: async (key, status, endsAtMs) => {
+            const delivered: Delivered = status === "resolved" ? { status, endedAt: endsAtMs ?? clock.now() } : { status };
+            occurrences.set(key, { delivered, pending: undefined, leaseUntil: 0, expiresAt: clock.now() + timings.ttlSeconds * 1000 });
         },
         releaseOccurrence: async (key, status) => {
             const o = occurrences.get(key);

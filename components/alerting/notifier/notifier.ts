@@ -98,6 +98,12 @@ export function destinationOf(event: FunctionUrlEvent): Destination {
     return new RegExp(`/${PAGERDUTY_WEBHOOK_PATH}/?$`).test(path) ? "pagerduty" : "slack";
 }
 
+/** Epoch ms of an Alertmanager timestamp; undefined for none or Go's zero time. */
+function timeOf(t: string | null | undefined): number | undefined {
+    const ms = t ? Date.parse(t) : Number.NaN;
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
 interface Claimed {
     readonly alert: AlertmanagerAlert;
     readonly key: string;
@@ -267,10 +273,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
      */
     const claimOccurrences = async (destination: Destination, alerts: readonly AlertmanagerAlert[], meta: Record<string, unknown>): Promise<Claimed[]> =>
         Promise.all(alerts.map(async (alert): Promise<Claimed> => {
-            const key = occurrenceKey(destination, alert.labels, alert.startsAt);
+            const key = occurrenceKey(destination, alert.labels);
             if (deps.dedupe === undefined) return { alert, key, verdict: "claimed", held: false };
             try {
-                const verdict = await deps.dedupe.claimOccurrence(key, alert.status);
+                const verdict = await deps.dedupe.claimOccurrence(key, alert.status, timeOf(alert.startsAt) ?? clock.now());
                 return { alert, key, verdict, held: verdict === "claimed" };
             } catch (e) {
                 log.warn("dedupe store unavailable; posting without dedupe", { ...meta, destination, ...errorFields(e) });
@@ -280,7 +286,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const release = (c: Claimed, meta: Record<string, unknown>) =>
         c.held ? deps.dedupe!.releaseOccurrence(c.key, c.alert.status).catch((err: unknown) => log.warn("dedupe release failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
     const complete = (c: Claimed, meta: Record<string, unknown>) =>
-        c.held ? deps.dedupe!.completeOccurrence(c.key, c.alert.status).catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
+        c.held ? deps.dedupe!.completeOccurrence(c.key, c.alert.status, timeOf(c.alert.endsAt)).catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
     const tally = (claims: readonly Claimed[]) => ({
         repeat: claims.filter((c) => c.verdict === "repeat").length,
         stale: claims.filter((c) => c.verdict === "stale").length,
