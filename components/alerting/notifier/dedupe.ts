@@ -35,8 +35,8 @@ export interface DedupeStore {
     /** Gives a claim back after a failed post. */
     release(key: string): Promise<void>;
     /**
-     * Claims the delivery of `status` for one alert occurrence (see {@link occurrenceKey}) at one
-     * destination; the same two-phase claim, lease and TTL as `claim`, on the occurrence's record.
+     * Claims the delivery of `status` for one alert (see {@link occurrenceKey}) at one destination;
+     * the same two-phase claim, lease and TTL as `claim`, on the alert's record.
      */
     claimOccurrence(key: string, status: AlertStatus, startsAtMs: number): Promise<OccurrenceClaim>;
     /** Records `status` delivered for the alert (for RESOLVED, when it ended) and drops the claim. */
@@ -51,8 +51,8 @@ export type AlertStatus = "firing" | "resolved";
  * What an occurrence's status is worth at a destination, given what was delivered there:
  * - `claimed`: new information (nothing delivered, or RESOLVED after FIRING); the caller delivers;
  * - `repeat`: the same status was delivered already;
- * - `stale`: FIRING after the occurrence's RESOLVED — the echo of a lagging Prometheus or replica
- *   (a genuine re-fire is a new occurrence: Prometheus gives it a new activeAt, so a new startsAt);
+ * - `stale`: FIRING after the alert's RESOLVED that started before that RESOLVED's end — the echo of
+ *   a lagging Prometheus or replica (a genuine re-fire starts later: Prometheus gives it a new startsAt);
  * - `in-flight`: new information, but another attempt holds a live claim on the occurrence (it may
  *   still fail: never acknowledge, as for `claim`).
  */

@@ -105,8 +105,8 @@ const PD_SEVERITIES = ["critical", "error", "warning", "info"] as const;
 /**
  * The event for one Alertmanager alert (the critical route's second webhook, through the
  * notifier's per-occurrence dedupe). FIRING triggers, RESOLVED resolves, both under `dedupKey`: one
- * per occurrence, so the resolve meets its trigger, and a trigger PagerDuty receives again for an
- * open alert is appended to it rather than opening another ("Subsequent alerts with a matching
+ * per alert, so the resolve meets its trigger, a trigger PagerDuty receives again for an open alert
+ * is appended to it rather than opening another, and a re-fire after a resolve opens a new incident ("Subsequent alerts with a matching
  * dedup_key will be deduplicated into the same incident":
  * https://support.pagerduty.com/main/docs/event-management, Deduplicate Alerts;
  * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/). The resolve carries the
