@@ -151,13 +151,17 @@ const HA_IDS: readonly HaResult["id"][] = ["prometheus-killed", "alertmanager-ki
 function haReport(runs: readonly { peerTimeout: string; results: readonly HaResult[] }[], groupIntervalSeconds?: number): string {
     const c = (x: { firing: number; resolved: number; duplicates: number }) => `${x.firing}/${x.resolved}${x.duplicates > 0 ? ` (${x.duplicates} dup)` : ""}`;
     const row = (r: HaResult, d: DeliveryCount, phase: string, peerTimeout: string): string[] => [
-        peerTimeout, r.id, `${d.alert}${phase}`, c(d.webhook) + (d.webhook.refused > 0 ? ` +${d.webhook.refused} refused` : ""), String(d.webhook.senders), c(d.slack), c(d.pagerduty), d.lost.length === 0 ? "0" : String(d.lost.length),
+        peerTimeout, r.id, `${d.alert}${phase}`,
+        c(d.webhook) + (d.webhook.refused > 0 ? ` +${d.webhook.refused} refused` : ""),
+        c(d.webhookPagerDuty) + (d.webhookPagerDuty.refused > 0 ? ` +${d.webhookPagerDuty.refused} refused` : ""),
+        String(Math.max(d.webhook.senders, d.webhookPagerDuty.senders)), c(d.slack), `${c(d.pagerduty)}, ${d.pagerduty.incidents} incident(s)`,
+        String(d.dropped.repeat), String(d.dropped.stale), d.lost.length === 0 ? "0" : String(d.lost.length),
     ];
     const rows = runs.flatMap(({ peerTimeout, results }) => results.flatMap((r) => r.counts.map((d, i) => row(r, d, r.id === "alertmanagers-partitioned" ? (i === 0 ? " (while split)" : " (after)") : "", peerTimeout))));
     const lines = [
         "",
         `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s, group_interval ${groupIntervalSeconds ?? HA_TIMINGS.groupIntervalSeconds} s, group_wait ${HA_TIMINGS.groupWaitSeconds} s. Deliveries FIRING/RESOLVED per alert:`,
-        table(["peer timeout", "scenario", "alert", "sent by Alertmanager", "senders", "at Slack", "at PagerDuty", "lost"], rows),
+        table(["peer timeout", "scenario", "alert", "sent by Alertmanager (Slack webhook)", "sent by Alertmanager (PagerDuty webhook)", "senders", "at Slack", "at PagerDuty (events)", "dropped as repeat", "dropped as stale echo", "lost"], rows),
     ];
     for (const { peerTimeout, results } of runs) {
         for (const r of results) {

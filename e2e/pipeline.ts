@@ -24,7 +24,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
-import { ALERTMANAGER_CLUSTER_PORT, alertmanagerClusterArgs, notifierHttpBudgetMs, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
+import { ALERTMANAGER_CLUSTER_PORT, alertmanagerClusterArgs, notifierHttpBudgetMs, notifierPagerDutyUrl, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
 import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
 import { startLocalServer, type LocalServer } from "../functions/src/notifier/local-server";
 import type { DeliveryLog } from "../functions/src/shared/deliveries";
@@ -125,6 +125,9 @@ export interface PipelineOptions {
     /** More of the notifier as deployed (e2e/verify-drill.ts): delivery records, and a heartbeat published besides the local count. @default none */
     readonly notifier?: { readonly deliveries?: DeliveryLog; readonly heartbeat?: HeartbeatPublisher };
 }
+
+/** The fake PagerDuty's routing key (what the notifier reads from Secrets Manager when deployed). */
+const E2E_ROUTING_KEY = "e2e0000000000000000000000000000e";
 
 /** A notifier logger writing JSON lines to a file (keeps test output readable). */
 function fileLogger(file: string): Logger {
@@ -245,7 +248,8 @@ export class Pipeline {
             ...(this.notifierExtras.deliveries !== undefined ? { deliveries: this.notifierExtras.deliveries } : {}),
             log: fileLogger(this.notifierLogFile),
             // As deployed: the notifier answers Alertmanager before Alertmanager's notify timeout.
-            notifier: { httpDeliveryBudgetMs: notifierHttpBudgetMs(this.profile) },
+            // PagerDuty through the notifier (its per-occurrence dedupe), to the fake PagerDuty wherever it listens.
+            notifier: { httpDeliveryBudgetMs: notifierHttpBudgetMs(this.profile), pagerduty: { getRoutingKey: async () => E2E_ROUTING_KEY, url: () => this.pagerduty.eventsUrl } },
         });
         this.notifier = notifier;
         s.add({ name: "notifier", dispose: () => notifier.close() });
@@ -263,7 +267,7 @@ export class Pipeline {
                         profile: this.profile,
                         receivers: {
                             notifier: { url: notifier.url, tokenFile: path.join(secretsDir, "notifier-token") },
-                            pagerduty: { routingKeyFile: path.join(secretsDir, "pagerduty-routing-key"), url: this.pagerduty.eventsUrl },
+                            pagerduty: { kind: "webhook", url: notifierPagerDutyUrl(notifier.url), tokenFile: path.join(secretsDir, "notifier-token") },
                             heartbeat: { kind: "webhook", url: notifier.url, tokenFile: path.join(secretsDir, "notifier-token") },
                         },
                     }),
@@ -298,7 +302,7 @@ export class Pipeline {
             },
             receivers: {
                 notifier: { url: notifierUrl, tokenFile: path.join(secretsDir, "notifier-token") },
-                pagerduty: { routingKeyFile: path.join(secretsDir, "pagerduty-routing-key"), url: this.pagerduty.eventsUrl },
+                pagerduty: { kind: "webhook", url: notifierPagerDutyUrl(notifierUrl), tokenFile: path.join(secretsDir, "notifier-token") },
                 heartbeat: { kind: "webhook", url: notifierUrl, tokenFile: path.join(secretsDir, "notifier-token") },
             },
         });

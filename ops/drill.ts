@@ -15,8 +15,9 @@
  *
  * Each delivery the pipeline can confirm is confirmed, and timed from the injection:
  *   Slack      the notifier's delivery record (DynamoDB, functions/src/contract/deliveries.ts): exact time
- *   PagerDuty  CloudWatch path: the forwarder's delivery record (exact); Prometheus path:
- *              Alertmanager's own counter alertmanager_notifications_total{integration="pagerduty"}
+ *   PagerDuty  CloudWatch path: the forwarder's delivery record (exact); Prometheus path: the
+ *              notifier's PagerDuty delivery record (exact) when Alertmanager pages through the
+ *              notifier, else Alertmanager's own counter alertmanager_notifications_total{integration="pagerduty"}
  *              read through Prometheus (observed: up to a scrape interval late)
  *   email      SNS NumberOfNotificationsDelivered on the topic (observed, one-minute metric):
  *              SNS has no delivery-status logging for email, so "handed to the email service" is
@@ -265,7 +266,10 @@ async function prepareCloudWatch(run: Run): Promise<() => Promise<DrillStep[]>> 
 // ── Prometheus path ────────────────────────────────────────────────────────────────────────
 
 interface AmRoute { receiver?: string; matchers?: string[]; match?: Record<string, string>; match_re?: Record<string, string>; continue?: boolean; routes?: AmRoute[] }
-interface AmReceiver { name: string; pagerduty_configs?: unknown[] }
+interface AmReceiver { name: string; pagerduty_configs?: unknown[]; webhook_configs?: { url?: string }[] }
+
+/** PagerDuty through the notifier: a webhook to its `…/pagerduty` path (alertmanager/config.ts `notifierPagerDutyUrl`). */
+const pagerDutyWebhooks = (r: AmReceiver | undefined) => (r?.webhook_configs ?? []).filter((w) => /\/pagerduty\/?$/.test(w.url ?? ""));
 
 /** Whether an Alertmanager route's matchers may match `labels` (unknown forms count as a match: the check stays safe). */
 export function routeMatches(route: AmRoute, labels: Record<string, string>): boolean {
@@ -323,7 +327,9 @@ async function preparePrometheus(run: Run): Promise<() => Promise<DrillStep[]>> 
     const config = parse(status.config?.original ?? "") as { route?: AmRoute; receivers?: AmReceiver[] } | null;
     if (config === null || config.route === undefined) throw new DrillRefused("Alertmanager's status has no configuration to check the drill's route against");
     const receivers = receiversFor(config, labels);
-    const pages = receivers.filter((r) => (config.receivers ?? []).find((x) => x.name === r)?.pagerduty_configs?.length);
+    const receiver = (r: string) => (config.receivers ?? []).find((x) => x.name === r);
+    const pages = receivers.filter((r) => (receiver(r)?.pagerduty_configs?.length ?? 0) > 0 || pagerDutyWebhooks(receiver(r)).length > 0);
+    const pagesViaNotifier = receivers.some((r) => pagerDutyWebhooks(receiver(r)).length > 0);
     if (!run.page && pages.length > 0) throw new DrillRefused(`Alertmanager would send a drill alert without page="true" to ${pages.join(", ")}, which pages: not running without --page (deploy the drill route: components/alerting/alertmanager/config.ts)`);
     return async () => {
         const path = "prometheus" as const;
@@ -357,6 +363,8 @@ async function preparePrometheus(run: Run): Promise<() => Promise<DrillStep[]>> 
             return steps.push(recordStep(path, what, await waitForRecord(run, "slack", { kind: "alertmanager", fingerprint: fingerprint as string, status }, injectedAt), injectedAt, run, "the notifier's delivery record"));
         };
         const pagerduty = async (count: number, what: string) => {
+            // Through the notifier: its delivery record of this alert, exact (as for Slack).
+            if (pagesViaNotifier && records) return steps.push(recordStep(path, what, await waitForRecord(run, "pagerduty", { kind: "alertmanager", fingerprint: fingerprint as string, status: count === 1 ? "firing" : "resolved" }, injectedAt), injectedAt, run, "the notifier's PagerDuty delivery record"));
             const until = run.now() + run.timeoutMs;
             for (;;) {
                 const n = await promSum(grafana, pdQuery) - pdBefore;

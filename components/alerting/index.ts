@@ -175,9 +175,14 @@ export class Alerting extends pulumi.ComponentResource {
         // The Lambdas' shared on-failure queue and delivery records, when either Lambda exists.
         const store = n.slack.mode === "lambda" || n.pagerduty.enabled ? deliveryStore(ctx, this) : undefined;
 
+        // PagerDuty: the forwarder on the critical and pipeline topics.
+        const pagerduty = n.pagerduty.enabled && store !== undefined
+            ? new PagerDutyForwarder(`${name}-pagerduty-forwarder`, { ...ctx, routingKey: configSecret(n.pagerduty.routingKeyFrom, args.secrets.pagerdutyRoutingKey), topicArns: topics.alarmTopicArns, store, logRetentionDays: args.logRetentionDays }, parent)
+            : undefined;
+
         // Slack: the notifier Lambda, or AWS Chatbot.
         const notifier = n.slack.mode === "lambda" && store !== undefined
-            ? new SlackNotifier(`${name}-slack-notifier`, { ...ctx, webhookUrl: configSecret(n.slack.webhookUrlFrom, args.secrets.slackWebhookUrl), topicArns: severityTopics, store, logRetentionDays: args.logRetentionDays }, parent)
+            ? new SlackNotifier(`${name}-slack-notifier`, { ...ctx, webhookUrl: configSecret(n.slack.webhookUrlFrom, args.secrets.slackWebhookUrl), topicArns: severityTopics, store, logRetentionDays: args.logRetentionDays, pagerdutyRoutingKeySecretArn: pagerduty?.routingKeySecretArn }, parent)
             : undefined;
         if (n.slack.mode === "chatbot" && n.slack.chatbot !== undefined) {
             const chatbotTopics = topics.chatbotTopicArns;
@@ -188,11 +193,6 @@ export class Alerting extends pulumi.ComponentResource {
                 topicArns: [severityTopics.critical, severityTopics.warning, ...(chatbotTopics !== undefined ? [chatbotTopics.critical, chatbotTopics.warning] : [])],
             }, parent);
         }
-
-        // PagerDuty: the forwarder on the critical and pipeline topics.
-        const pagerduty = n.pagerduty.enabled && store !== undefined
-            ? new PagerDutyForwarder(`${name}-pagerduty-forwarder`, { ...ctx, routingKey: configSecret(n.pagerduty.routingKeyFrom, args.secrets.pagerdutyRoutingKey), topicArns: topics.alarmTopicArns, store, logRetentionDays: args.logRetentionDays }, parent)
-            : undefined;
 
         // Alertmanager on ECS: Prometheus's alerts, to the same audiences.
         if (args.alertmanager !== undefined) {
@@ -206,10 +206,13 @@ export class Alerting extends pulumi.ComponentResource {
                 notifier: notifier?.webhook,
                 chatbotTopicArns: topics.chatbotTopicArns,
                 emailTopicArns: Object.keys(topics.emailTopicArns).length > 0 ? topics.emailTopicArns : undefined,
-                pagerdutyRoutingKeySecretArn: pagerduty?.routingKeySecretArn,
+                // With a notifier, Alertmanager's PagerDuty goes through it (its per-alert delivery state);
+                // without one (Chatbot mode), Alertmanager calls PagerDuty itself and needs the key.
+                pagerdutyViaNotifier: notifier !== undefined && pagerduty !== undefined,
+                pagerdutyRoutingKeySecretArn: notifier === undefined ? pagerduty?.routingKeySecretArn : undefined,
                 heartbeatTopicArn: topics.heartbeatTopic?.arn,
                 // Its task injects these secrets: it starts only once each has a value.
-                secretValues: [...(notifier ? [notifier.tokenSecretVersion] : []), ...(pagerduty ? [pagerduty.routingKeySecretVersion] : [])],
+                secretValues: [...(notifier ? [notifier.tokenSecretVersion] : []), ...(pagerduty && notifier === undefined ? [pagerduty.routingKeySecretVersion] : [])],
             }, parent);
         }
         const alertmanager = this.alertmanagerService;

@@ -98,7 +98,7 @@ export class PipelineWatchers extends AlertingPart {
                 namespace: "AWS/Lambda", metricName: "Errors", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
                 comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
             });
-            pipelineAlarm("notifier-url-5xx", "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack", "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.", {
+            pipelineAlarm("notifier-url-5xx", "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack or PagerDuty", "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.", {
                 namespace: "AWS/Lambda", metricName: "Url5xxCount", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
                 comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
             });

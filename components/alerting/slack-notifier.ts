@@ -25,6 +25,11 @@ export interface SlackNotifierArgs extends PartContext {
     readonly topicArns: Readonly<Record<Severity, pulumi.Output<string>>>;
     readonly store: DeliveryStore;
     readonly logRetentionDays: number;
+    /**
+     * PagerDuty's routing-key secret, when PagerDuty is on: Alertmanager's PagerDuty goes through the
+     * notifier's per-alert delivery state (docs/high-availability.md), so the notifier reads the key.
+     */
+    readonly pagerdutyRoutingKeySecretArn?: pulumi.Output<string>;
 }
 
 /** What Alertmanager needs to reach the notifier. */
@@ -69,9 +74,10 @@ export class SlackNotifier extends AlertingPart {
                 [NOTIFIER_ENV.stackName]: args.names.prefix,
                 // Answer Alertmanager before it cancels the attempt (alertmanager/config.ts).
                 [NOTIFIER_ENV.httpDeliveryBudgetMs]: String(notifierHttpBudgetMs("production")),
+                ...(args.pagerdutyRoutingKeySecretArn !== undefined ? { [NOTIFIER_ENV.pagerdutyRoutingKeySecretArn]: args.pagerdutyRoutingKeySecretArn } : {}),
             },
             statements: [
-                { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [webhook.secret.arn, token.secret.arn] },
+                { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [webhook.secret.arn, token.secret.arn, ...(args.pagerdutyRoutingKeySecretArn !== undefined ? [args.pagerdutyRoutingKeySecretArn] : [])] },
                 { Sid: "Dedupe", Action: [...NOTIFIER_IAM_ACTIONS.dedupe], Resource: args.store.table.arn },
                 // PutMetricData has no resource-level permissions; the namespace condition is the restriction.
                 { Sid: "Heartbeat", Action: [...NOTIFIER_IAM_ACTIONS.heartbeat], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": HEARTBEAT_NAMESPACE } } },

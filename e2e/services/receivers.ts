@@ -208,12 +208,30 @@ export interface PagerDutyEvent {
 
 /** A fake PagerDuty Events API v2 (`POST /v2/enqueue`). */
 export class FakePagerDuty extends RecordingReceiver<PagerDutyEvent> {
+    /**
+     * Incidents as PagerDuty's Events API v2 makes them from the events (alert deduplication): a
+     * trigger whose dedup_key has an open incident is appended to it, otherwise it opens a new one;
+     * a resolve closes the open incident of its key, and one without an open incident does nothing
+     * (https://support.pagerduty.com/main/docs/event-management, Deduplicate Alerts;
+     * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/).
+     */
+    readonly incidents: { readonly dedupKey: string; readonly alertname: string | undefined; readonly openedAt: number; resolvedAt?: number; triggers: number }[] = [];
+
     private constructor(
         server: http.Server,
         port: number,
         private readonly host: string,
     ) {
         super("fake-pagerduty", server, port);
+    }
+
+    private apply(event: PagerDutyEvent, at: number): void {
+        const key = event.dedup_key ?? `generated-${this.incidents.length}`;
+        const open = this.incidents.find((i) => i.dedupKey === key && i.resolvedAt === undefined);
+        if (event.event_action === "trigger") {
+            if (open !== undefined) open.triggers++;
+            else this.incidents.push({ dedupKey: key, alertname: FakePagerDuty.alertname(event), openedAt: at, triggers: 1 });
+        } else if (event.event_action === "resolve" && open !== undefined) open.resolvedAt = at;
     }
 
     /** @param host the address to listen on (a network lab's root address, for Alertmanagers in the lab). @default 127.0.0.1 */
@@ -223,7 +241,9 @@ export class FakePagerDuty extends RecordingReceiver<PagerDutyEvent> {
         const { server, port } = await RecordingReceiver.listen((req, res) => {
             void readJson(req).then((body) => {
                 const event = body as PagerDutyEvent;
-                self?.record({ at: Date.now(), status: 202, path: req.url ?? "/", body: event, from: req.socket.remoteAddress });
+                const at = Date.now();
+                self?.record({ at, status: 202, path: req.url ?? "/", body: event, from: req.socket.remoteAddress });
+                self?.apply(event, at);
                 res.writeHead(202, { "content-type": "application/json" });
                 res.end(JSON.stringify({ status: "success", message: "Event processed", dedup_key: event.dedup_key ?? "" }));
             });

@@ -27,6 +27,10 @@ export interface TappedRequest {
     readonly body: WebhookPayload;
     /** What the notifier answered (0: no answer). */
     readonly status: number;
+    /** The request's path: `/` (Slack) or `/pagerduty`. */
+    readonly path: string;
+    /** The notifier's JSON answer (its per-occurrence verdicts: `posted`, `repeat`, `stale`, `inFlight`), when it gave one. */
+    readonly answer?: Readonly<Record<string, unknown>>;
 }
 
 export class WebhookTap implements LocalService {
@@ -62,12 +66,18 @@ export class WebhookTap implements LocalService {
                 void fetch(`${target.replace(/\/$/, "")}${req.url ?? "/"}`, { method: req.method, headers, body: raw, signal: AbortSignal.timeout(60_000) })
                     .then(async (r) => {
                         const text = await r.text();
-                        self?.requests.push({ at, from, body, status: r.status });
+                        let answer: Record<string, unknown> | undefined;
+                        try {
+                            answer = JSON.parse(text) as Record<string, unknown>;
+                        } catch {
+                            answer = undefined;
+                        }
+                        self?.requests.push({ at, from, body, status: r.status, path: req.url ?? "/", ...(answer !== undefined ? { answer } : {}) });
                         res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "text/plain" });
                         res.end(text);
                     })
                     .catch(() => {
-                        self?.requests.push({ at, from, body, status: 0 });
+                        self?.requests.push({ at, from, body, status: 0, path: req.url ?? "/" });
                         res.writeHead(502);
                         res.end();
                     });

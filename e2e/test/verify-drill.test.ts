@@ -145,7 +145,7 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             assert.deepEqual(drillEvents(x.pipeline.pagerduty, since), [], "nothing reached the PagerDuty receiver");
         });
 
-        it("Prometheus path, --page: PagerDuty trigger and resolve reach the PagerDuty receiver, seen in Alertmanager's counter", async () => {
+        it("Prometheus path, --page: PagerDuty trigger and resolve reach the PagerDuty receiver through the notifier, confirmed by its delivery records", async () => {
             const x = dep();
             const since = Date.now();
             const r = await drill(x, { path: "prometheus", page: true });

@@ -733,7 +733,7 @@ describe("notifier: local server", () => {
                 fetch(`${server.url}/alertmanager`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
             const ok = await post(fixture("alertmanager-firing.json"), TOKEN);
             assert.equal(ok.status, 200);
-            assert.deepEqual(await ok.json(), { status: "posted" });
+            assert.deepEqual(await ok.json(), { status: "posted", posted: 3, repeat: 0, stale: 0, inFlight: 0 });
             assert.equal(slack.received.length, 1);
             assert.equal(slack.received[0]!.path, WEBHOOK_SECRET_PATH);
             assert.equal(slack.received[0]!.body.text, "FIRING: [CRITICAL] KoronetHighErrorRate (2 firing, 1 resolved)");

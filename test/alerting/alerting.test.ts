@@ -147,8 +147,11 @@ for (const stack of ["dev", "prod"]) {
 
             const am = alertmanagerYaml(g);
             const receiver = (n: string) => (am.receivers as any[]).find((r) => r.name === n);
-            assert.ok(receiver("critical").webhook_configs?.length === 1 && receiver("warning").webhook_configs?.length === 1, "Alertmanager → notifier for both");
-            assert.equal(receiver("critical").pagerduty_configs !== undefined, c.alerting.notifications.pagerduty.enabled);
+            const pd = c.alerting.notifications.pagerduty.enabled;
+            assert.ok(receiver("critical").webhook_configs?.length === (pd ? 2 : 1) && receiver("warning").webhook_configs?.length === 1, "Alertmanager → notifier for both (and its /pagerduty webhook for critical)");
+            // PagerDuty goes through the notifier's per-occurrence dedupe, never from Alertmanager directly.
+            assert.equal(receiver("critical").webhook_configs.some((w: { url: string }) => w.url.endsWith("/pagerduty")), pd);
+            assert.equal(receiver("critical").pagerduty_configs, undefined);
             assert.equal(receiver("warning").pagerduty_configs, undefined);
             // Alertmanager's email goes to email-only topics, whose only subscribers are that severity's addresses.
             for (const sev of ["critical", "warning"] as const) {
@@ -235,7 +238,8 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(f.inputs.timeout, 60);
             assert.deepEqual((f.inputs.code as { entries: string[] }).entries, ["index.js"]);
             const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
-            assert.deepEqual(Object.keys(env).sort(), ["ALERTMANAGER_TOKEN_SECRET_ARN", "DEDUPE_TABLE", "HTTP_DELIVERY_BUDGET_MS", "SLACK_WEBHOOK_SECRET_ARN", "STACK_NAME"]);
+            const pagerduty = stackConfig(stack).alerting.notifications.pagerduty.enabled;
+            assert.deepEqual(Object.keys(env).sort(), ["ALERTMANAGER_TOKEN_SECRET_ARN", "DEDUPE_TABLE", "HTTP_DELIVERY_BUDGET_MS", ...(pagerduty ? ["PAGERDUTY_ROUTING_KEY_SECRET_ARN"] : []), "SLACK_WEBHOOK_SECRET_ARN", "STACK_NAME"]);
             // Answers Alertmanager (30 s per attempt at production settings) with time to spare.
             assert.equal(env["HTTP_DELIVERY_BUDGET_MS"], "25000");
             const inv = g.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "alerting-notifier-async");
@@ -265,7 +269,8 @@ for (const stack of ["dev", "prod"]) {
             const [c] = g.containers(td);
             assert.ok(c);
             const names = (c.secrets ?? []).map((s) => s.name).sort();
-            assert.deepEqual(names, stackConfig(stack).alerting.notifications.pagerduty.enabled ? ["NOTIFIER_TOKEN", "PAGERDUTY_ROUTING_KEY"] : ["NOTIFIER_TOKEN"]);
+            // The notifier sends PagerDuty (it reads the routing key): Alertmanager holds only its token.
+            assert.deepEqual(names, ["NOTIFIER_TOKEN"]);
             assert.deepEqual((c.environment ?? []).map((e) => e.name), ["ALERTMANAGER_CONFIG"]);
             const am = alertmanagerYaml(g);
             assert.equal(am.receivers[0].webhook_configs[0].http_config.authorization.credentials_file, "/run/alertmanager/secrets/notifier-token");
@@ -398,7 +403,8 @@ describe("alerting pipeline: secrets", () => {
         }
         assert.equal(opts.get(`${V}::alerting-alertmanager-token`)?.ignoreChanges, undefined, "generated values stay managed");
         const deps = ([opts.get("aws:ecs/service:Service::alerting-alertmanager-svc")?.dependsOn].flat() as pulumi.Resource[]).map((r) => names.get(r));
-        assert.ok(deps.includes(`${V}::alerting-pagerduty-routing-key`) && deps.includes(`${V}::alerting-alertmanager-token`), `Alertmanager waits for ${deps.join(", ")}`);
+        assert.ok(deps.includes(`${V}::alerting-alertmanager-token`), `Alertmanager waits for ${deps.join(", ")}`);
+        assert.ok(!deps.includes(`${V}::alerting-pagerduty-routing-key`), "the routing key is the notifier's now: Alertmanager does not wait for it");
     });
 });
 

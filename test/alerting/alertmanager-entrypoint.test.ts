@@ -164,7 +164,7 @@ describe("Alertmanager 0.25 with the PagerDuty key unfilled (real binary through
             profile: "test",
             receivers: {
                 notifier: { url: `${receiverUrl}/notifier`, tokenFile: `${run}/secrets/notifier-token` },
-                pagerduty: { routingKeyFile: `${run}/secrets/pagerduty-routing-key`, url: `${receiverUrl}/pd` },
+                pagerduty: { kind: "direct", routingKeyFile: `${run}/secrets/pagerduty-routing-key`, url: `${receiverUrl}/pd` },
                 heartbeat: { kind: "webhook", url: `${receiverUrl}/heartbeat`, tokenFile: `${run}/secrets/notifier-token` },
             },
         });

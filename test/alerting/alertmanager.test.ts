@@ -26,8 +26,18 @@ const local: AlertmanagerConfigInput = {
     profile: "test",
     receivers: {
         notifier: { url: "http://127.0.0.1:18080/alertmanager", tokenFile: "/tmp/koronet-e2e/notifier-token" },
-        pagerduty: { routingKeyFile: "/tmp/koronet-e2e/pagerduty-key", url: "http://127.0.0.1:18081/v2/enqueue" },
+        pagerduty: { kind: "webhook", url: "http://127.0.0.1:18080/alertmanager/pagerduty", tokenFile: "/tmp/koronet-e2e/notifier-token" },
         heartbeat: { kind: "webhook", url: "http://127.0.0.1:18080/alertmanager", tokenFile: "/tmp/koronet-e2e/notifier-token" },
+    },
+};
+
+/** Without a notifier (Chatbot mode): Alertmanager calls PagerDuty itself. */
+const direct: AlertmanagerConfigInput = {
+    profile: "test",
+    receivers: {
+        chatbot: { region: "eu-west-1", topicArns: { critical: "arn:aws:sns:eu-west-1:123456789012:c", warning: "arn:aws:sns:eu-west-1:123456789012:w" } },
+        pagerduty: { kind: "direct", routingKeyFile: "/tmp/koronet-e2e/pagerduty-key", url: "http://127.0.0.1:18081/v2/enqueue" },
+        heartbeat: { kind: "sns", region: "eu-west-1", topicArn: "arn:aws:sns:eu-west-1:123456789012:h" },
     },
 };
 
@@ -46,6 +56,7 @@ describe("alertmanager.yml (real amtool)", () => {
             renderStackAlertmanagerConfig({ namePrefix: `koronet-${stack}`, region: c.region, alerting: { ...c.alerting, notifications: { ...c.alerting.notifications, slack: { ...c.alerting.notifications.slack, mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } } });
     }
     files["local receivers (test profile)"] = () => renderAlertmanagerConfig(local);
+    files["PagerDuty sent by Alertmanager (no notifier)"] = () => renderAlertmanagerConfig(direct);
 
     const write = (name: string, text: string) => {
         const f = path.join(dir, `${name.replace(/\W+/g, "-")}.yml`);
@@ -82,6 +93,7 @@ describe("alertmanager.yml (real amtool)", () => {
             const drillReceiver = receivers.find((r) => r.name === DRILL_RECEIVER);
             const warning = receivers.find((r) => r.name === "warning");
             assert.equal(drillReceiver?.pagerduty_configs, undefined);
+            assert.ok(!JSON.stringify(drillReceiver?.webhook_configs ?? []).includes("/pagerduty"), "no PagerDuty webhook in the drill receiver");
             assert.deepEqual({ ...drillReceiver, name: "warning" }, warning, "the drill reaches whoever a warning reaches");
             // ops/drill.ts reads the running config the same way before it injects anything.
             assert.deepEqual(receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], { alertname: DRILL_LABELS.alertname, drill: "true", severity: "critical" }), [DRILL_RECEIVER]);
@@ -101,16 +113,29 @@ describe("alertmanager.yml (real amtool)", () => {
 });
 
 describe("alertmanager.yml content", () => {
-    it("sends critical to Slack (notifier, bearer file), PagerDuty (key file); warning to Slack only; Watchdog to the heartbeat", () => {
+    it("sends critical to Slack and PagerDuty as two webhooks to the notifier (each its own integration, retried apart); warning to Slack only; Watchdog to the heartbeat", () => {
         const c = alertmanagerConfig(local) as any;
         const r = (n: string) => c.receivers.find((x: any) => x.name === n);
+        assert.equal(r("critical").webhook_configs.length, 2);
         assert.equal(r("critical").webhook_configs[0].http_config.authorization.credentials_file, "/tmp/koronet-e2e/notifier-token");
-        assert.equal(r("critical").pagerduty_configs[0].routing_key_file, "/tmp/koronet-e2e/pagerduty-key");
-        assert.equal(r("critical").pagerduty_configs[0].url, "http://127.0.0.1:18081/v2/enqueue");
+        assert.equal(r("critical").webhook_configs[1].url, "http://127.0.0.1:18080/alertmanager/pagerduty");
+        assert.equal(r("critical").webhook_configs[1].send_resolved, true);
+        assert.equal(r("critical").webhook_configs[1].http_config.authorization.credentials_file, "/tmp/koronet-e2e/notifier-token");
+        assert.equal(r("critical").pagerduty_configs, undefined, "Alertmanager no longer calls PagerDuty itself");
+        assert.equal(r("warning").webhook_configs.length, 1);
         assert.equal(r("warning").pagerduty_configs, undefined);
         assert.equal(r("heartbeat").webhook_configs[0].send_resolved, false);
         assert.deepEqual(c.inhibit_rules[0], { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "instance"] });
         assert.equal(c.inhibit_rules.length, INHIBIT_RULES.length);
+    });
+
+    it("without a notifier, Alertmanager sends PagerDuty itself (key file), critical only", () => {
+        const c = alertmanagerConfig(direct) as any;
+        const r = (n: string) => c.receivers.find((x: any) => x.name === n);
+        assert.equal(r("critical").pagerduty_configs[0].routing_key_file, "/tmp/koronet-e2e/pagerduty-key");
+        assert.equal(r("critical").pagerduty_configs[0].url, "http://127.0.0.1:18081/v2/enqueue");
+        assert.equal(r("critical").webhook_configs, undefined);
+        assert.equal(r("warning").pagerduty_configs, undefined);
     });
 
     it("uses the catalog's grouping timings and repeats beyond the notifier's 1 h dedupe", () => {

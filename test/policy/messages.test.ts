@@ -133,9 +133,10 @@ describe("message shapes: Alertmanager routes and the notifier, with the exact w
             const receiver = execFileSync(findOnPath("amtool", "prometheus-alertmanager"), ["config", "routes", "test", `--config.file=${file}`, ...labels], { encoding: "utf8" }).trim();
             assert.equal(receiver, "critical");
             const r = (parse(text) as { receivers: { name: string; webhook_configs?: { url: string }[]; sns_configs?: { topic_arn: string }[]; pagerduty_configs?: unknown[] }[] }).receivers.find((x) => x.name === receiver)!;
-            assert.equal(r.webhook_configs?.length, 1, "Slack through the notifier's Function URL");
+            // Slack through the notifier's Function URL; in prod PagerDuty too, through its /pagerduty path (never pagerduty_configs).
+            assert.deepEqual(r.webhook_configs?.map((w) => w.url.endsWith("/pagerduty")), stack === "prod" ? [false, true] : [false]);
             assert.deepEqual(r.sns_configs?.map((s) => s.topic_arn), [`arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-email-critical`]);
-            assert.equal(r.pagerduty_configs !== undefined, stack === "prod");
+            assert.equal(r.pagerduty_configs, undefined);
         });
     }
 

@@ -54,6 +54,19 @@ const CORE_BREAKS: Breaks = {
     "prod-cache-resilient": { stack: "prod", breakIt: (r) => mutate(r, "aws:elasticache/replicationGroup:ReplicationGroup", (i) => { i.automaticFailoverEnabled = false; }) },
     "prod-no-ecs-data-stores": { stack: "prod", breakIt: (r) => withResource(r, { type: "aws:efs/fileSystem:FileSystem", name: "pgdata", inputs: { encrypted: true, kmsKeyId: "k" } }) },
     "prod-alb-deletion-protection": { stack: "prod", breakIt: (r) => mutate(r, "aws:lb/loadBalancer:LoadBalancer", (i) => { i.enableDeletionProtection = false; }) },
+    // The notifier handed the PagerDuty routing key without the permission to read it.
+    "lambda-reads-its-secrets": {
+        stack: "prod",
+        breakIt: (r) => ({
+            resources: mutate(r, "aws:iam/role:Role", (i) => {
+                const p = i.inlinePolicies as { policy: string }[];
+                const doc = JSON.parse(p[0]!.policy) as { Statement: { Sid?: string; Resource?: unknown }[] };
+                for (const s of doc.Statement) if (s.Sid === "ReadSecrets") s.Resource = (s.Resource as string[]).filter((a) => !a.includes("pagerduty-routing-key"));
+                p[0]!.policy = JSON.stringify(doc);
+            }, "alerting-notifier-role").resources,
+            target: "aws:lambda/function:Function::alerting-notifier",
+        }),
+    },
     "prod-two-tasks": { stack: "prod", breakIt: (r) => mutate(r, "aws:ecs/service:Service", (i) => { i.desiredCount = 1; }, "web-svc") },
 };
 

@@ -7,7 +7,8 @@
  *   drill="true"           → fire drills (`npm run drill`), grouped per drill: `critical` (it pages)
  *                            only with page="true", otherwise `drill` — Slack and warning email,
  *                            never PagerDuty, whatever severity label the drill alert carries
- *   severity="critical"    → `critical`: Slack (notifier or Chatbot), email (SNS), PagerDuty
+ *   severity="critical"    → `critical`: Slack (notifier or Chatbot), email (SNS), PagerDuty (through
+ *                            the notifier's `/pagerduty` webhook when there is a notifier)
  *   anything else          → `warning` (root receiver): Slack, email — an alert with a missing or
  *                            unknown severity still reaches people rather than vanishing
  * Inhibition (`INHIBIT_RULES`): an alert that explains others holds their notifications while it
@@ -31,7 +32,7 @@
  */
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
-import { DEFAULT_DELIVERY_BUDGET_MS, DRILL_LABELS, WATCHDOG_ALERT_NAME as WATCHDOG } from "../../../functions/src/contract";
+import { DEFAULT_DELIVERY_BUDGET_MS, DRILL_LABELS, PAGERDUTY_WEBHOOK_PATH, WATCHDOG_ALERT_NAME as WATCHDOG } from "../../../functions/src/contract";
 
 /** Where the container keeps its runtime files (an ephemeral task volume, not the read-only root). */
 export const ALERTMANAGER_PATHS = {
@@ -157,6 +158,11 @@ export const INHIBIT_RULES: readonly InhibitRule[] = [
     { source: ['alertname="RedisDown"'], target: ['alertname="TargetDown"', 'job="redis"'], why: "no exporter answers: RedisDown already says so" },
 ];
 
+/** The notifier's URL for the PagerDuty webhook: its base URL (a Function URL ends in `/`) + `pagerduty`. */
+export function notifierPagerDutyUrl(notifierUrl: string): string {
+    return `${notifierUrl.replace(/\/+$/, "")}/${PAGERDUTY_WEBHOOK_PATH}`;
+}
+
 /** A webhook with a bearer token read from a file. */
 export interface TokenWebhook {
     /** URL Alertmanager POSTs to (the notifier's Function URL, or a local receiver in e2e). */
@@ -184,8 +190,14 @@ export interface AlertmanagerReceivers {
     readonly chatbot?: SnsTopics;
     /** Email: a plain-text message on email-only topics, for the severities that have addresses. */
     readonly email?: PartialSnsTopics;
-    /** PagerDuty Events API v2, critical only. */
-    readonly pagerduty?: {
+    /**
+     * PagerDuty, critical only. `webhook`: a second webhook to the notifier (`…/pagerduty`), which
+     * sends Events API v2 events through the same per-occurrence dedupe as Slack — exactly once
+     * behind an Alertmanager cluster (docs/high-availability.md). `direct`: Alertmanager's own
+     * `pagerduty_configs`, for stacks without the notifier (Chatbot mode): at least once.
+     */
+    readonly pagerduty?: ({ readonly kind: "webhook" } & TokenWebhook) | {
+        readonly kind: "direct";
         /** File holding the routing (integration) key. */
         readonly routingKeyFile: string;
         /** Events API endpoint. @default "https://events.pagerduty.com/v2/enqueue" */
@@ -218,9 +230,13 @@ export function validateAlertmanagerInput(input: AlertmanagerConfigInput): strin
         url(r.notifier.url, "receivers.notifier.url");
         file(r.notifier.tokenFile, "receivers.notifier.tokenFile");
     }
-    if (r.pagerduty) {
+    if (r.pagerduty?.kind === "direct") {
         file(r.pagerduty.routingKeyFile, "receivers.pagerduty.routingKeyFile");
         if (r.pagerduty.url !== undefined) url(r.pagerduty.url, "receivers.pagerduty.url");
+    }
+    if (r.pagerduty?.kind === "webhook") {
+        url(r.pagerduty.url, "receivers.pagerduty.url");
+        file(r.pagerduty.tokenFile, "receivers.pagerduty.tokenFile");
     }
     if (r.heartbeat.kind === "webhook") {
         url(r.heartbeat.url, "receivers.heartbeat.url");
@@ -278,14 +294,20 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
 
     const receiver = (severity: Severity) => {
         const out: Record<string, unknown> = { name: severity };
-        if (r.notifier) out.webhook_configs = [{ url: r.notifier.url, send_resolved: true, max_alerts: 0, http_config: bearer(r.notifier.tokenFile) }];
+        // Each webhook is its own integration: Alertmanager retries and logs Slack and PagerDuty apart.
+        const pd = severity === "critical" && r.pagerduty?.kind === "webhook" ? r.pagerduty : undefined;
+        const hooks = [
+            ...(r.notifier ? [{ url: r.notifier.url, send_resolved: true, max_alerts: 0, http_config: bearer(r.notifier.tokenFile) }] : []),
+            ...(pd ? [{ url: pd.url, send_resolved: true, max_alerts: 0, http_config: bearer(pd.tokenFile) }] : []),
+        ];
+        if (hooks.length > 0) out.webhook_configs = hooks;
         const emailTopic = r.email?.topicArns[severity];
         const sns = [
             ...(r.chatbot ? [snsConfig(r.chatbot.region, r.chatbot.topicArns[severity], "chatbot")] : []),
             ...(r.email && emailTopic !== undefined ? [snsConfig(r.email.region, emailTopic, "email")] : []),
         ];
         if (sns.length > 0) out.sns_configs = sns;
-        if (severity === "critical" && r.pagerduty) {
+        if (severity === "critical" && r.pagerduty?.kind === "direct") {
             out.pagerduty_configs = [
                 {
                     send_resolved: true,

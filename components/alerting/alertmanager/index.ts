@@ -19,7 +19,7 @@ import { ecsService, type ContainerSecret, type EcsPlacement, type PolicyStateme
 import { ContainerImage } from "../../image";
 import type { Severity } from "../catalog";
 import { CLOUD_MAP_NAMES, PORTS } from "../../contracts";
-import { ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, alertmanagerClusterArgs, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+import { ALERTMANAGER_CONFIG_ENV, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, alertmanagerClusterArgs, notifierPagerDutyUrl, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
 import { audienceTopicKey } from "./stack";
 
 export * from "./config";
@@ -41,7 +41,12 @@ export interface AlertmanagerArgs {
     readonly chatbotTopicArns?: Readonly<Record<Severity, pulumi.Input<string>>>;
     /** Email: publish to these email-only topics (severities without addresses have none). */
     readonly emailTopicArns?: Readonly<Partial<Record<Severity, pulumi.Input<string>>>>;
-    /** PagerDuty for critical, with the routing key secret. */
+    /**
+     * PagerDuty for critical through the notifier's `/pagerduty` webhook (its per-occurrence dedupe:
+     * exactly once behind the cluster). Needs `notifier`; Alertmanager then holds no routing key.
+     */
+    readonly pagerdutyViaNotifier?: boolean;
+    /** PagerDuty for critical sent by Alertmanager itself (no notifier: Chatbot mode), with the routing key secret. */
     readonly pagerdutyRoutingKeySecretArn?: pulumi.Input<string>;
     /**
      * Resources that give the injected secrets a value (their SecretVersions). ECS fails a task
@@ -69,10 +74,12 @@ export function alertmanagerDeployment(replicas: number): { minimumHealthyPercen
 }
 
 /** Pure validation; errors name the argument. */
-export function validateAlertmanagerArgs(args: Pick<AlertmanagerArgs, "notifier" | "heartbeatTopicArn" | "chatbotTopicArns" | "placement" | "replicas">): string[] {
+export function validateAlertmanagerArgs(args: Pick<AlertmanagerArgs, "notifier" | "heartbeatTopicArn" | "chatbotTopicArns" | "placement" | "replicas" | "pagerdutyViaNotifier" | "pagerdutyRoutingKeySecretArn">): string[] {
     const problems: string[] = [];
     if ((args.notifier === undefined) === (args.heartbeatTopicArn === undefined)) problems.push("exactly one of `notifier` and `heartbeatTopicArn` carries the Watchdog heartbeat");
     if (args.notifier !== undefined && args.chatbotTopicArns !== undefined) problems.push("`notifier` and `chatbotTopicArns` are exclusive: Slack goes through one of them");
+    if (args.pagerdutyViaNotifier === true && args.notifier === undefined) problems.push("`pagerdutyViaNotifier` needs `notifier`: PagerDuty goes through the notifier's URL");
+    if (args.pagerdutyViaNotifier === true && args.pagerdutyRoutingKeySecretArn !== undefined) problems.push("`pagerdutyViaNotifier` and `pagerdutyRoutingKeySecretArn` are exclusive: PagerDuty is sent by the notifier or by Alertmanager, not both");
     if (args.placement.namespaceId === undefined || args.placement.namespaceName === undefined) problems.push("`placement.namespaceId` and `placement.namespaceName` are required: Prometheus finds Alertmanager through Cloud Map");
     if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 1)) problems.push(`\`replicas\` must be a whole number ≥ 1, got ${args.replicas}`);
     return problems;
@@ -161,7 +168,9 @@ export class Alertmanager extends pulumi.ComponentResource {
                     ...(notifierUrl !== undefined ? { notifier: { url: notifierUrl, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
                     ...(chatbot !== undefined ? { chatbot: { region: args.region, topicArns: chatbot as Record<Severity, string> } } : {}),
                     ...(email !== undefined ? { email: { region: args.region, topicArns: email } } : {}),
-                    ...(args.pagerdutyRoutingKeySecretArn !== undefined ? { pagerduty: { routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
+                    ...(args.pagerdutyViaNotifier === true && notifierUrl !== undefined
+                        ? { pagerduty: { kind: "webhook", url: notifierPagerDutyUrl(notifierUrl), tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } }
+                        : args.pagerdutyRoutingKeySecretArn !== undefined ? { pagerduty: { kind: "direct", routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
                     heartbeat: notifierUrl !== undefined
                         ? { kind: "webhook", url: notifierUrl, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN }
                         : { kind: "sns", region: args.region, topicArn: heartbeatTopic as string },

@@ -7,7 +7,7 @@
 import type { AlertingConfig } from "../../../config/alerting";
 import { alertingNames, physicalName } from "../../common/naming";
 import { SEVERITIES, type Severity, type TimingProfile } from "../catalog";
-import { ALERTMANAGER_SECRET_FILES, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
+import { ALERTMANAGER_SECRET_FILES, notifierPagerDutyUrl, renderAlertmanagerConfig, type AlertmanagerReceivers } from "./config";
 
 /** Key of Alertmanager's own topic for one audience and severity: topic `<prefix>-alerting-<key>`. */
 export function audienceTopicKey(audience: "email" | "chatbot", severity: Severity): string {
@@ -42,7 +42,10 @@ export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerRec
         ...(lambda ? { notifier: { url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
         ...(n.slack.mode === "chatbot" ? { chatbot: { region: i.region, topicArns: { critical: topic(audienceTopicKey("chatbot", "critical")), warning: topic(audienceTopicKey("chatbot", "warning")) } } } : {}),
         ...(Object.keys(emailTopics).length > 0 ? { email: { region: i.region, topicArns: emailTopics } } : {}),
-        ...(n.pagerduty.enabled ? { pagerduty: { routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } } : {}),
+        // PagerDuty through the notifier when there is one (its per-occurrence dedupe), else Alertmanager's own.
+        ...(n.pagerduty.enabled
+            ? { pagerduty: lambda ? { kind: "webhook", url: notifierPagerDutyUrl(url), tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } : { kind: "direct", routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } }
+            : {}),
         heartbeat: lambda ? { kind: "webhook", url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } : { kind: "sns", region: i.region, topicArn: topic("heartbeat") },
     };
 }

@@ -35,11 +35,18 @@ export const DRILL_LABELS = {
 } as const;
 
 /** Environment variables the notifier Lambda reads. */
+/** The path suffix of the PagerDuty webhook on the notifier's URL (Alertmanager's critical receiver posts to `<url>/pagerduty`). */
+export const PAGERDUTY_WEBHOOK_PATH = "pagerduty";
+
 export const NOTIFIER_ENV = {
     /** Secrets Manager ARN of the Slack incoming-webhook URL (plain string, or JSON `{"url": "..."}`). Required. */
     slackWebhookSecretArn: "SLACK_WEBHOOK_SECRET_ARN",
     /** Secrets Manager ARN of the bearer token Alertmanager sends. Required for the Function URL path. */
     alertmanagerTokenSecretArn: "ALERTMANAGER_TOKEN_SECRET_ARN",
+    /** Secrets Manager ARN of the PagerDuty routing key: Alertmanager's critical route reaches PagerDuty through the notifier (`…/pagerduty`). Optional: without it such requests get 500. */
+    pagerdutyRoutingKeySecretArn: "PAGERDUTY_ROUTING_KEY_SECRET_ARN",
+    /** PagerDuty Events API URL. @default https://events.pagerduty.com/v2/enqueue */
+    pagerdutyEventsUrl: "PAGERDUTY_EVENTS_URL",
     /** DynamoDB table (partition key `pk` string, TTL attribute `expiresAt`) for dedupe. Optional: without it no dedupe. */
     dedupeTable: "DEDUPE_TABLE",
     /** Stack name, value of the heartbeat metric's `Stack` dimension. Required for the heartbeat. */

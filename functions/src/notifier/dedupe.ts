@@ -19,7 +19,6 @@ import {
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../shared/clock";
-import type { AlertmanagerPayload } from "./events";
 
 /**
  * `duplicate`: delivered already. `in-flight`: another attempt holds a live claim and may still fail,
@@ -35,6 +34,62 @@ export interface DedupeStore {
     complete(key: string): Promise<void>;
     /** Gives a claim back after a failed post. */
     release(key: string): Promise<void>;
+    /**
+     * Claims the delivery of `status` for one alert (see {@link occurrenceKey}) at one destination;
+     * the same two-phase claim, lease and TTL as `claim`, on the alert's record.
+     */
+    claimOccurrence(key: string, status: AlertStatus, startsAtMs: number): Promise<OccurrenceClaim>;
+    /** Records `status` delivered for the alert (for RESOLVED, when it ended) and drops the claim. */
+    completeOccurrence(key: string, status: AlertStatus, endsAtMs?: number): Promise<void>;
+    /** Drops the claim after a failed delivery; what was delivered before stays recorded. */
+    releaseOccurrence(key: string, status: AlertStatus): Promise<void>;
+}
+
+export type AlertStatus = "firing" | "resolved";
+
+/**
+ * What an occurrence's status is worth at a destination, given what was delivered there:
+ * - `claimed`: new information (nothing delivered, or RESOLVED after FIRING); the caller delivers;
+ * - `repeat`: the same status was delivered already;
+ * - `stale`: FIRING after the alert's RESOLVED that started before that RESOLVED's end — the echo of
+ *   a lagging Prometheus or replica (a genuine re-fire starts later: Prometheus gives it a new startsAt);
+ * - `in-flight`: new information, but another attempt holds a live claim on the occurrence (it may
+ *   still fail: never acknowledge, as for `claim`).
+ */
+export type OccurrenceClaim = "claimed" | "repeat" | "stale" | "in-flight";
+
+/** The label that tells the Prometheus pair apart (config: external label `replica`, dropped by alert_relabel_configs). */
+export const REPLICA_LABELS = ["replica", "__replica__"] as const;
+
+/**
+ * One alert at one destination: the fingerprint of its labels without the replica label. Its record
+ * holds the last status delivered and, for a RESOLVED, when the alert ended: a FIRING that started
+ * after that is a new activation (Prometheus gives a re-fire a new startsAt); one that started
+ * before it is an echo of what was resolved. Not keyed by startsAt: the replicas of a cluster, each
+ * merging the pair's alerts on its own (types/types.go `(*Alert).Merge` keeps the earliest startsAt
+ * only for overlapping updates, provider/mem `Alerts.Put`; prometheus/alertmanager), were measured
+ * sending one outage under three startsAt values in a rolling restart (docs/high-availability.md).
+ */
+export function occurrenceKey(destination: "slack" | "pagerduty", labels: Readonly<Record<string, string>>): string {
+    const kept = Object.entries(labels)
+        .filter(([k]) => !(REPLICA_LABELS as readonly string[]).includes(k))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const h = createHash("sha256").update(JSON.stringify(kept)).digest("hex").slice(0, 40);
+    return `occ:${destination}:${h}`;
+}
+
+/** What was delivered for an alert at a destination. */
+export interface Delivered {
+    readonly status: AlertStatus;
+    /** For RESOLVED: when the alert ended (its endsAt, epoch ms). */
+    readonly endedAt?: number;
+}
+
+/** Classifies a wanted status against what was delivered and the live claim. */
+export function occurrenceVerdict(delivered: Delivered | undefined, wanted: AlertStatus, startsAtMs: number, liveClaim: boolean): OccurrenceClaim {
+    if (delivered?.status === wanted) return "repeat";
+    if (delivered?.status === "resolved" && wanted === "firing" && !(startsAtMs > (delivered.endedAt ?? Number.POSITIVE_INFINITY))) return "stale";
+    return liveClaim ? "in-flight" : "claimed";
 }
 
 export interface DedupeTimings {
@@ -51,24 +106,13 @@ export function snsDedupeKey(messageId: string): string {
     return `sns:${messageId}`;
 }
 
-/**
- * Dedupe key of an Alertmanager notification: the group, its status and each alert's identity and
- * time span. A re-send of the same notification maps to the same key; a change in any alert (new
- * alert, one resolved) gives a new key. Firing alerts carry the zero `endsAt`, so repeats of an
- * unchanged group within the TTL are suppressed — keep `repeat_interval` above the TTL.
- */
-export function alertmanagerDedupeKey(payload: AlertmanagerPayload): string {
-    const alerts = payload.alerts
-        .map((a) => [a.fingerprint ?? JSON.stringify(Object.entries(a.labels).sort()), a.status, a.startsAt ?? "", a.endsAt ?? ""].join("|"))
-        .sort();
-    const h = createHash("sha256").update(JSON.stringify([payload.groupKey ?? "", payload.status, alerts])).digest("hex");
-    return `am:${h}`;
-}
-
 /** Dedupe key of unparseable content (hash of the bytes). */
 export function rawDedupeKey(content: string): string {
     return `raw:${createHash("sha256").update(content).digest("hex")}`;
 }
+
+/** Occurrence records: `delivered` (the last status delivered), `pending` (the status a live claim is delivering). */
+const OCCURRENCE_NAMES = { "#pending": "pending", "#delivered": "delivered" };
 
 /**
  * DynamoDB store. Table: partition key `pk` (S); TTL enabled on `expiresAt` (epoch seconds).
@@ -134,12 +178,82 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 if ((e as { name?: string }).name !== "ConditionalCheckFailedException") throw e;
             }
         },
+        claimOccurrence: async (key, status, startsAtMs) => {
+            const now = clock.now();
+            // Forward only: none → firing → resolved → (a FIRING that started after the end) firing. The condition admits exactly the transitions
+            // occurrenceVerdict calls new, with no live claim of another attempt; an expired record
+            // (TTL deletion is lazy) counts as none.
+            try {
+                await client.send(
+                    new UpdateItemCommand({
+                        TableName: tableName,
+                        Key: { pk: { S: key } },
+                        UpdateExpression: "SET #pending = :status, leaseUntil = :lease, expiresAt = :exp",
+                        ConditionExpression:
+                            "attribute_not_exists(pk) OR expiresAt < :nowSec OR ((attribute_not_exists(#pending) OR leaseUntil < :nowMs) AND " +
+                            (status === "firing" ? "(attribute_not_exists(#delivered) OR (#delivered = :resolved AND endedAt < :startsMs)))" : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
+                        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+                        ExpressionAttributeNames: OCCURRENCE_NAMES,
+                        ExpressionAttributeValues: {
+                            ":status": { S: status },
+                            ":lease": { N: String(now + timings.leaseMs) },
+                            ":exp": { N: String(nowSec() + timings.ttlSeconds) },
+                            ":nowSec": { N: String(nowSec()) },
+                            ":nowMs": { N: String(now) },
+                            ...(status === "resolved" ? { ":firing": { S: "firing" } } : { ":resolved": { S: "resolved" }, ":startsMs": { N: String(startsAtMs) } }),
+                        },
+                    }),
+                );
+                return "claimed";
+            } catch (e) {
+                if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") {
+                    const old = (e as { Item?: Record<string, { S?: string; N?: string }> }).Item ?? {};
+                    const status0 = old["delivered"]?.S as AlertStatus | undefined;
+                    const delivered = status0 === undefined ? undefined : { status: status0, ...(old["endedAt"]?.N !== undefined ? { endedAt: Number(old["endedAt"].N) } : {}) };
+                    const live = old["pending"]?.S !== undefined && Number(old["leaseUntil"]?.N ?? 0) >= now;
+                    const verdict = occurrenceVerdict(delivered, status, startsAtMs, live);
+                    // The condition failed, so it is not free: a "claimed" verdict here means a claim
+                    // appeared between read and write (treat as in flight: the sender retries).
+                    return verdict === "claimed" ? "in-flight" : verdict;
+                }
+                throw e;
+            }
+        },
+        completeOccurrence: async (key, status, endsAtMs) => {
+            const ended = status === "resolved" ? (endsAtMs ?? clock.now()) : undefined;
+            await client.send(
+                new UpdateItemCommand({
+                    TableName: tableName,
+                    Key: { pk: { S: key } },
+                    UpdateExpression: ended !== undefined ? "SET #delivered = :status, endedAt = :ended, expiresAt = :exp REMOVE #pending, leaseUntil" : "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil, endedAt",
+                    ExpressionAttributeNames: OCCURRENCE_NAMES,
+                    ExpressionAttributeValues: { ":status": { S: status }, ":exp": { N: String(nowSec() + timings.ttlSeconds) }, ...(ended !== undefined ? { ":ended": { N: String(ended) } } : {}) },
+                }),
+            );
+        },
+        releaseOccurrence: async (key, status) => {
+            try {
+                await client.send(
+                    new UpdateItemCommand({
+                        TableName: tableName,
+                        Key: { pk: { S: key } },
+                        UpdateExpression: "REMOVE #pending, leaseUntil",
+                        ConditionExpression: "#pending = :status",
+                        ExpressionAttributeNames: { "#pending": "pending" },
+                        ExpressionAttributeValues: { ":status": { S: status } },
+                    }),
+                );
+            } catch (e) {
+                if ((e as { name?: string }).name !== "ConditionalCheckFailedException") throw e;
+            }
+        },
     };
 }
 
 /** Same semantics in memory: for the local server and tests. */
 export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTimings = DEFAULT_DEDUPE_TIMINGS): DedupeStore & { readonly size: () => number } {
     const items = new Map<string, { state: "pending" | "delivered"; leaseUntil: number; expiresAt: number }>();
+    const occurrences = new Map<string, { delivered: Delivered | undefined; pending: AlertStatus | undefined; leaseUntil: number; expiresAt: number }>();
     return {
         claim: async (key) => {
             const now = clock.now();
@@ -155,6 +269,22 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
         release: async (key) => {
             if (items.get(key)?.state === "pending") items.delete(key);
         },
-        size: () => items.size,
+        claimOccurrence: async (key, status, startsAtMs) => {
+            const now = clock.now();
+            const o = occurrences.get(key);
+            const current = o === undefined || o.expiresAt < now ? undefined : o;
+            const verdict = occurrenceVerdict(current?.delivered, status, startsAtMs, current?.pending !== undefined && current.leaseUntil >= now);
+            if (verdict === "claimed") occurrences.set(key, { delivered: current?.delivered, pending: status, leaseUntil: now + timings.leaseMs, expiresAt: now + timings.ttlSeconds * 1000 });
+            return verdict;
+        },
+        completeOccurrence: async (key, status, endsAtMs) => {
+            const delivered: Delivered = status === "resolved" ? { status, endedAt: endsAtMs ?? clock.now() } : { status };
+            occurrences.set(key, { delivered, pending: undefined, leaseUntil: 0, expiresAt: clock.now() + timings.ttlSeconds * 1000 });
+        },
+        releaseOccurrence: async (key, status) => {
+            const o = occurrences.get(key);
+            if (o?.pending === status) occurrences.set(key, { ...o, pending: undefined, leaseUntil: 0 });
+        },
+        size: () => items.size + occurrences.size,
     };
 }

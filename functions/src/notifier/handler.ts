@@ -35,6 +35,7 @@ export function notifierFromEnv(env: NodeJS.ProcessEnv = process.env): Notifier 
     const ttlMs = numberEnv(env, NOTIFIER_ENV.secretCacheTtlSeconds, 300) * 1000;
     const secretOpts = { ttlMs, clock, onValue: (v: string) => log.addSecret(v) };
     const tokenArn = env[NOTIFIER_ENV.alertmanagerTokenSecretArn];
+    const routingKeyArn = env[NOTIFIER_ENV.pagerdutyRoutingKeySecretArn];
     const table = env[NOTIFIER_ENV.dedupeTable];
     const stack = env[NOTIFIER_ENV.stackName];
     if (table === undefined || table === "") log.warn(`env ${NOTIFIER_ENV.dedupeTable} not set: deliveries are not deduplicated`);
@@ -43,6 +44,9 @@ export function notifierFromEnv(env: NodeJS.ProcessEnv = process.env): Notifier 
     return createNotifier({
         getSlackWebhookUrl: cachedSecret(secretsManagerSource(secrets, webhookArn), secretOpts),
         getAlertmanagerToken: tokenArn ? cachedSecret(secretsManagerSource(secrets, tokenArn), secretOpts) : undefined,
+        pagerduty: routingKeyArn
+            ? { getRoutingKey: cachedSecret(secretsManagerSource(secrets, routingKeyArn), secretOpts), ...(env[NOTIFIER_ENV.pagerdutyEventsUrl] ? { url: env[NOTIFIER_ENV.pagerdutyEventsUrl] } : {}) }
+            : undefined,
         dedupe: table && dynamo
             ? dynamoDbDedupeStore(dynamo, table, clock, {
                   ...DEFAULT_DEDUPE_TIMINGS,

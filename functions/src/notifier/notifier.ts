@@ -5,15 +5,16 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { systemClock, type Clock } from "../shared/clock";
-import { WATCHDOG_ALERT_NAME } from "../contract/convention";
+import { PAGERDUTY_WEBHOOK_PATH, WATCHDOG_ALERT_NAME } from "../contract/convention";
 import { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
-import { alertmanagerDedupeKey, rawDedupeKey, snsDedupeKey, type DedupeStore } from "./dedupe";
+import { occurrenceKey, rawDedupeKey, snsDedupeKey, type DedupeStore, type OccurrenceClaim } from "./dedupe";
 import {
     classifyEvent,
     header,
     parseAlertmanagerPayload,
     parseCloudWatchAlarm,
     requestBody,
+    type AlertmanagerAlert,
     type AlertmanagerPayload,
     type FunctionUrlEvent,
     type FunctionUrlResult,
@@ -26,6 +27,8 @@ import type { HeartbeatPublisher } from "./heartbeat";
 import { createLogger, errorFields, type Logger, type RedactingLogger } from "../shared/log";
 import type { SecretGetter } from "../shared/secrets";
 import { createSlackPoster, type DeliveryOptions } from "./slack";
+import { pagerDutyEventForAlert, PAGERDUTY_EVENTS_URL } from "../pagerduty/event";
+import { createPagerDutySender } from "./pagerduty";
 
 /** The slice of the Lambda context the notifier reads. */
 export interface LambdaContextLike {
@@ -42,6 +45,11 @@ export interface NotifierDeps {
     readonly dedupe?: DedupeStore;
     /** Where each delivered alarm state or alert is recorded (`npm run drill` reads it). @default none */
     readonly deliveries?: DeliveryLog;
+    /**
+     * PagerDuty for Alertmanager's critical route (requests to `…/pagerduty`): the routing key and
+     * the Events API URL. Without it such a request is answered with 500 (misconfiguration).
+     */
+    readonly pagerduty?: { readonly getRoutingKey: SecretGetter; readonly url?: string | (() => string) };
     /** Watchdog heartbeat. Without it a Watchdog notification is answered with 500. */
     readonly heartbeat?: HeartbeatPublisher;
     /** @default globalThis.fetch */
@@ -70,11 +78,39 @@ export interface Notifier {
     handle(event: unknown, context?: LambdaContextLike): Promise<FunctionUrlResult | undefined>;
     /** SNS path. Throws when any record could not be delivered, so the invocation goes to the on-failure destination. */
     handleSns(event: SnsEvent, context?: LambdaContextLike): Promise<void>;
-    /** Function URL path. Never throws: 401 bad token, 5xx when delivery failed (Alertmanager retries), 200 otherwise. */
+    /**
+     * Function URL path. Never throws: 401 bad token, 5xx when delivery failed or another attempt is
+     * delivering the same alert (Alertmanager retries), 200 otherwise. `…/pagerduty` goes to
+     * PagerDuty, anything else to Slack.
+     */
     handleHttp(event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResult>;
 }
 
 export { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
+
+/** Where an Alertmanager request goes: its webhook URL's path says (`…/pagerduty`, else Slack). */
+export type Destination = "slack" | "pagerduty";
+
+export { PAGERDUTY_WEBHOOK_PATH } from "../contract/convention";
+
+export function destinationOf(event: FunctionUrlEvent): Destination {
+    const path = event.rawPath ?? event.requestContext.http.path ?? "/";
+    return new RegExp(`/${PAGERDUTY_WEBHOOK_PATH}/?$`).test(path) ? "pagerduty" : "slack";
+}
+
+/** Epoch ms of an Alertmanager timestamp; undefined for none or Go's zero time. */
+function timeOf(t: string | null | undefined): number | undefined {
+    const ms = t ? Date.parse(t) : Number.NaN;
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+interface Claimed {
+    readonly alert: AlertmanagerAlert;
+    readonly key: string;
+    readonly verdict: OccurrenceClaim;
+    /** Whether this attempt holds the store's claim (false when the store failed: nothing to complete). */
+    readonly held: boolean;
+}
 
 /** Constant-time comparison; hashing first makes the time independent of the lengths too. */
 export function tokensEqual(presented: string, expected: string): boolean {
@@ -104,6 +140,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         clock,
         log,
         options: deps.delivery,
+    });
+
+    const pagerDutyUrl = deps.pagerduty?.url;
+    const sendPagerDuty = deps.pagerduty === undefined ? undefined : createPagerDutySender({
+        fetch: deps.fetch ?? globalThis.fetch,
+        clock,
+        url: typeof pagerDutyUrl === "function" ? pagerDutyUrl : () => pagerDutyUrl ?? PAGERDUTY_EVENTS_URL,
     });
 
     const deadlineFor = (context?: LambdaContextLike, limitMs = budgetMs): number => {
@@ -199,11 +242,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         return undefined;
     };
 
-    const handleAlertmanager = async (payload: AlertmanagerPayload, deadline: number): Promise<FunctionUrlResult> => {
+    const handleAlertmanager = async (payload: AlertmanagerPayload, deadline: number, destination: Destination): Promise<FunctionUrlResult> => {
         const isWatchdog = (labels: Record<string, string>) => labels["alertname"] === WATCHDOG_ALERT_NAME;
         const watchdogs = payload.alerts.filter((a) => isWatchdog(a.labels));
         const others = payload.alerts.filter((a) => !isWatchdog(a.labels));
-        const meta = { source: "alertmanager", groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length };
+        const meta = { source: "alertmanager", destination, groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length };
 
         if (watchdogs.some((a) => a.status === "firing")) {
             if (deps.heartbeat === undefined) {
@@ -221,18 +264,112 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         }
         if (others.length === 0) return json(200, { status: watchdogs.length > 0 ? "heartbeat" : "empty" });
 
-        const rest: AlertmanagerPayload = { ...payload, alerts: others, status: others.some((a) => a.status === "firing") ? "firing" : "resolved" };
-        try {
-            const result = await deliver(alertmanagerDedupeKey(rest), formatAlertmanager(rest), deadline, meta);
-            if (result === "posted") {
-                await deps.deliveries?.record("slack", rest.alerts.flatMap((a): DeliverySubject[] =>
-                    a.fingerprint ? [{ kind: "alertmanager", fingerprint: a.fingerprint, status: a.status, alertname: a.labels["alertname"] }] : []));
+        return destination === "pagerduty" ? toPagerDuty(others, deadline, meta) : toSlack(payload, others, deadline, meta);
+    };
+
+    /**
+     * Per alert occurrence and destination, what is new (see dedupe.ts `occurrenceVerdict`). A store
+     * error counts as new and unheld: post anyway (a double post beats a lost alert).
+     */
+    const claimOccurrences = async (destination: Destination, alerts: readonly AlertmanagerAlert[], meta: Record<string, unknown>): Promise<Claimed[]> =>
+        Promise.all(alerts.map(async (alert): Promise<Claimed> => {
+            const key = occurrenceKey(destination, alert.labels);
+            if (deps.dedupe === undefined) return { alert, key, verdict: "claimed", held: false };
+            try {
+                const verdict = await deps.dedupe.claimOccurrence(key, alert.status, timeOf(alert.startsAt) ?? clock.now());
+                return { alert, key, verdict, held: verdict === "claimed" };
+            } catch (e) {
+                log.warn("dedupe store unavailable; posting without dedupe", { ...meta, destination, ...errorFields(e) });
+                return { alert, key, verdict: "claimed", held: false };
             }
-            return json(200, { status: result });
+        }));
+    const release = (c: Claimed, meta: Record<string, unknown>) =>
+        c.held ? deps.dedupe!.releaseOccurrence(c.key, c.alert.status).catch((err: unknown) => log.warn("dedupe release failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
+    const complete = (c: Claimed, meta: Record<string, unknown>) =>
+        c.held ? deps.dedupe!.completeOccurrence(c.key, c.alert.status, timeOf(c.alert.endsAt)).catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
+    const tally = (claims: readonly Claimed[]) => ({
+        repeat: claims.filter((c) => c.verdict === "repeat").length,
+        stale: claims.filter((c) => c.verdict === "stale").length,
+        inFlight: claims.filter((c) => c.verdict === "in-flight").length,
+    });
+    const subjects = (alerts: readonly AlertmanagerAlert[]): DeliverySubject[] =>
+        alerts.flatMap((a): DeliverySubject[] => (a.fingerprint ? [{ kind: "alertmanager", fingerprint: a.fingerprint, status: a.status, alertname: a.labels["alertname"] }] : []));
+
+    /**
+     * Slack: one message with the alerts that are new information (the group's other alerts were
+     * said before); nothing new → acknowledged, not posted. All or nothing: while another attempt
+     * delivers one of the alerts, this one releases its claims and answers 503 (Alertmanager
+     * retries), so a 2xx never stands for a post that may still fail.
+     */
+    const toSlack = async (payload: AlertmanagerPayload, alerts: readonly AlertmanagerAlert[], deadline: number, meta: Record<string, unknown>): Promise<FunctionUrlResult> => {
+        const claims = await claimOccurrences("slack", alerts, meta);
+        const fresh = claims.filter((c) => c.verdict === "claimed");
+        const t = tally(claims);
+        if (t.inFlight > 0) {
+            await Promise.all(fresh.map((c) => release(c, meta)));
+            log.warn("alerts of this notification are being delivered by another attempt; retry later", { ...meta, destination: "slack", ...t });
+            return json(503, { error: "delivery in progress in another attempt", ...t });
+        }
+        if (t.stale > 0) log.info("stale FIRING after the occurrence's RESOLVED dropped", { ...meta, destination: "slack", stale: t.stale });
+        if (fresh.length === 0) {
+            log.info("duplicate delivery skipped", { ...meta, destination: "slack", ...t });
+            return json(200, { status: "duplicate", posted: 0, ...t });
+        }
+        const changed = fresh.map((c) => c.alert);
+        const message: AlertmanagerPayload = { ...payload, alerts: changed, status: changed.some((a) => a.status === "firing") ? "firing" : "resolved" };
+        try {
+            await slack.post(formatAlertmanager(message), deadline);
         } catch (e) {
+            await Promise.all(fresh.map((c) => release(c, meta)));
             log.error("slack delivery failed", { ...meta, ...errorFields(e) });
             return json(503, { error: "slack delivery failed" });
         }
+        await Promise.all(fresh.map((c) => complete(c, meta)));
+        log.info("posted to slack", { ...meta, posted: changed.length, ...t });
+        await deps.deliveries?.record("slack", subjects(changed));
+        return json(200, { status: "posted", posted: changed.length, ...t });
+    };
+
+    /**
+     * PagerDuty: one Events API v2 event per alert that is new information, trigger or resolve under
+     * the occurrence's dedup_key. Alerts are independent: each delivered one is recorded; any that
+     * failed or is in flight elsewhere makes the answer 503, and Alertmanager's retry finds the
+     * delivered ones repeats.
+     */
+    const toPagerDuty = async (alerts: readonly AlertmanagerAlert[], deadline: number, meta: Record<string, unknown>): Promise<FunctionUrlResult> => {
+        if (deps.pagerduty === undefined || sendPagerDuty === undefined) {
+            log.error("PagerDuty request received but no routing key is configured", meta);
+            return json(500, { error: "pagerduty not configured" });
+        }
+        let routingKey: string;
+        try {
+            routingKey = await deps.pagerduty.getRoutingKey();
+        } catch (e) {
+            log.error("could not read the PagerDuty routing key", { ...meta, ...errorFields(e) });
+            return json(503, { error: "routing key unavailable" });
+        }
+        const claims = await claimOccurrences("pagerduty", alerts, meta);
+        const t = tally(claims);
+        if (t.stale > 0) log.info("stale FIRING after the occurrence's RESOLVED dropped", { ...meta, destination: "pagerduty", stale: t.stale });
+        const sent: AlertmanagerAlert[] = [];
+        let failed = 0;
+        for (const c of claims.filter((x) => x.verdict === "claimed")) {
+            const event = pagerDutyEventForAlert(c.alert, routingKey, c.key);
+            try {
+                await sendPagerDuty(event, deadline);
+                await complete(c, meta);
+                sent.push(c.alert);
+                log.info("sent to pagerduty", { ...meta, action: event.event_action, dedupKey: event.dedup_key });
+            } catch (e) {
+                failed++;
+                await release(c, meta);
+                log.error("pagerduty delivery failed", { ...meta, dedupKey: event.dedup_key, error: (e as Error).message.split(routingKey).join("[redacted]") });
+            }
+        }
+        if (sent.length > 0) await deps.deliveries?.record("pagerduty", subjects(sent));
+        if (failed > 0 || t.inFlight > 0) return json(503, { error: failed > 0 ? "pagerduty delivery failed" : "delivery in progress in another attempt", posted: sent.length, failed, ...t });
+        if (sent.length === 0) log.info("duplicate delivery skipped", { ...meta, destination: "pagerduty", ...t });
+        return json(200, { status: sent.length > 0 ? "posted" : "duplicate", posted: sent.length, ...t });
     };
 
     const handleHttp = async (event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResult> => {
@@ -242,7 +379,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         const deadline = deadlineFor(context, httpBudgetMs);
         const body = requestBody(event);
         const parsed = parseAlertmanagerPayload(body);
-        if (parsed.ok) return handleAlertmanager(parsed.value, deadline);
+        if (parsed.ok) return handleAlertmanager(parsed.value, deadline, destinationOf(event));
 
         log.warn("unreadable webhook body; posting raw", { source: "http", reason: parsed.error, bytes: body.length });
         try {

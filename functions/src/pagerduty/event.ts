@@ -90,3 +90,50 @@ export function pagerDutyEventFor(snsMessage: string, routingKey: string, snsMes
         ...(links.length > 0 ? { links } : {}),
     };
 }
+
+/** The slice of an Alertmanager webhook alert the mapping reads. */
+export interface AlertmanagerAlertLike {
+    readonly status: "firing" | "resolved";
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>> | null;
+    readonly startsAt?: string | null;
+    readonly generatorURL?: string | null;
+}
+
+const PD_SEVERITIES = ["critical", "error", "warning", "info"] as const;
+
+/**
+ * The event for one Alertmanager alert (the critical route's second webhook, through the
+ * notifier's per-occurrence dedupe). FIRING triggers, RESOLVED resolves, both under `dedupKey`: one
+ * per alert, so the resolve meets its trigger, a trigger PagerDuty receives again for an open alert
+ * is appended to it rather than opening another, and a re-fire after a resolve opens a new incident ("Subsequent alerts with a matching
+ * dedup_key will be deduplicated into the same incident":
+ * https://support.pagerduty.com/main/docs/event-management, Deduplicate Alerts;
+ * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/). The resolve carries the
+ * summary too (PagerDuty ignores a resolve's payload), so its log says which alert ended.
+ */
+export function pagerDutyEventForAlert(alert: AlertmanagerAlertLike, routingKey: string, dedupKey: string): PagerDutyEvent {
+    const name = alert.labels["alertname"] ?? "alert";
+    const summary = cut(`${name}: ${alert.annotations?.["summary"] ?? "(no summary)"}`, 1024);
+    const sev = alert.labels["severity"];
+    const severity = (PD_SEVERITIES as readonly string[]).includes(sev ?? "") ? (sev as NonNullable<PagerDutyEvent["payload"]>["severity"]) : "critical";
+    const runbook = alert.annotations?.["runbook_url"];
+    const links = [
+        ...(runbook !== undefined && /^https?:\/\//.test(runbook) ? [{ href: runbook, text: "Runbook" }] : []),
+        ...(alert.generatorURL ? [{ href: alert.generatorURL, text: "Prometheus" }] : []),
+    ];
+    return {
+        routing_key: routingKey,
+        event_action: alert.status === "firing" ? "trigger" : "resolve",
+        dedup_key: cut(dedupKey, 255),
+        payload: {
+            summary,
+            source: alert.labels["instance"] ?? alert.labels["job"] ?? "koronet-alertmanager",
+            severity,
+            ...(alert.startsAt ? { timestamp: new Date(alert.startsAt).toISOString() } : {}),
+            component: name,
+            custom_details: { labels: alert.labels, description: alert.annotations?.["description"], starts_at: alert.startsAt },
+        },
+        ...(links.length > 0 ? { links } : {}),
+    };
+}

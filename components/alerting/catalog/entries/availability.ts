@@ -169,7 +169,7 @@ export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets
         id: "AlertmanagerNotificationsFailing",
         summary: "Alertmanager cannot deliver to {{ $labels.integration }}: its notifications are being lost",
         description:
-            "Alertmanager gave up on notifications to {{ $labels.integration }} after its retries (alertmanager_notifications_failed_total rose; pagerduty = PagerDuty, webhook = the Slack notifier, sns = email or Chatbot). The other integrations still deliver: Alertmanager runs each on its own. Right after a deploy, pagerduty failing usually means the routing-key secret still holds the UNSET placeholder: put the key, and the secret follower redeploys Alertmanager within 5 minutes.",
+            "Alertmanager gave up on notifications to {{ $labels.integration }} after its retries (alertmanager_notifications_failed_total rose; webhook = the notifier, which delivers Slack and, with a notifier, PagerDuty; pagerduty = PagerDuty sent by Alertmanager itself, without a notifier; sns = email or Chatbot). The other integrations still deliver: Alertmanager runs each on its own. Right after a deploy, PagerDuty failing usually means the routing-key secret still holds the UNSET placeholder: put the key (the notifier reads it within 5 minutes; without a notifier the secret follower redeploys Alertmanager within 5 minutes).",
         prometheus: {
             // Alertmanager 0.25 counts per integration after RetryStage gives up (notify/notify.go),
             // and initialises every integration's series at 0, so increase() sees the first failure.
