@@ -1,14 +1,20 @@
 /**
- * The alert vocabulary (a leaf: imports nothing): the alert ids, severities, timing profiles,
+ * The alert vocabulary (a leaf: imports only the messages' severity type): the alert ids, severities, timing profiles,
  * durations and timing defaults that a stack's `koronet:alerting.alerts` section is written in. The
  * config validates that section with these; the alert catalog (components/alerting/catalog/) reads
  * them to build rules and alarms. Neither imports the other's internals: config is the validated
  * input, components read it.
  */
 
-/** Severities that route notifications (critical pages, warning does not). */
-export const SEVERITIES = ["critical", "warning"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { Severity as MessageSeverity } from "../functions/src/contract/convention";
+
+/**
+ * Severities that route notifications (critical pages, warning does not): the one severity
+ * vocabulary of the messages (functions/src/contract/convention.ts) without `info`, which only
+ * foreign alarms carry.
+ */
+export const SEVERITIES = ["critical", "warning"] as const satisfies readonly MessageSeverity[];
+export type Severity = Exclude<MessageSeverity, "info">;
 /** `none` is only for the always-firing Watchdog, which routes to the heartbeat, not to people. */
 export type AlertSeverity = Severity | "none";
 

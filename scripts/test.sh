@@ -2,7 +2,7 @@
 # The one test command (`npm test`): installs what it needs, then runs every suite.
 #   1. system packages (Debian): installed with apt-get when run as root, else named and required
 #   2. npm dependencies (root, app/, cloudmap-sd/ and functions/), from the committed lockfiles
-#   3. type checks (tsc --noEmit), separate from the fast test runner; the import rules
+#   3. type checks (tsc --noEmit), separate from the fast test runner; formatting (prettier); the import rules
 #      (`npm run lint:imports`: no import cycle, nothing in config/ imports components/) and the
 #      boundary between the Pulumi program and functions/ (`npm run lint:boundary`, dependency-cruiser)
 #   4. unit and mock tests (mocha + tsx), including real-tool checks (promtool, amtool); the Lambda
@@ -83,6 +83,7 @@ check() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+check format npm run -s format:check
 check imports npm run -s lint:imports
 check "import boundary (Pulumi program ↔ functions/)" npm run -s lint:boundary
 suite unit npx mocha

@@ -30,6 +30,7 @@
  * (`"exists": false`) "only matches if at least one attribute is present"
  * (https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html), so it drops every alarm.
  */
+import { PORTS } from "../../contracts";
 import { stringify } from "yaml";
 import { PIPELINE_TIMINGS, formatPromDuration, type Severity, type TimingProfile } from "../catalog";
 import { DEFAULT_DELIVERY_BUDGET_MS, DRILL_LABELS, PAGERDUTY_WEBHOOK_PATH, WATCHDOG_ALERT_NAME as WATCHDOG } from "../../../functions/src/contract";
@@ -56,7 +57,7 @@ export const ALERTMANAGER_SECRET_FILES = {
 export const ALERTMANAGER_CONFIG_ENV = "ALERTMANAGER_CONFIG";
 
 /** Alertmanager's listen port (architecture: 9093). */
-export const ALERTMANAGER_PORT = 9093;
+export const ALERTMANAGER_PORT = PORTS.alertmanager;
 
 /** Grouping and repeat timings of one profile. */
 export interface AlertmanagerTimings {
@@ -372,7 +373,7 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
  * Gossip port between Alertmanager replicas, TCP and UDP (memberlist: "Both UDP and TCP are needed
  * in alertmanager 0.15 and higher for the cluster to work", README v0.25.0, High Availability).
  */
-export const ALERTMANAGER_CLUSTER_PORT = 9094;
+export const ALERTMANAGER_CLUSTER_PORT = PORTS.alertmanagerCluster;
 
 /**
  * `--cluster.peer-timeout` per profile: how long the replica at position n waits, n times over,

@@ -8,18 +8,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Prometheus `job` labels (docs/CONTRACTS.md). */
-export const JOBS = {
-    koronet: "koronet",
-    postgres: "postgres",
-    redis: "redis",
-    node: "node",
-    cadvisor: "cadvisor",
-    alertmanager: "alertmanager",
-} as const;
-
-/** CloudWatch namespace of the app's custom metrics (docs/CONTRACTS.md). */
-export const APP_NAMESPACE = "Koronet/App";
+// Job labels and the app's namespace are the architecture's contracts (components/contracts.ts): one
+// definition, re-exported under the catalog's names.
+export { JOBS, APP_METRIC_NAMESPACE as APP_NAMESPACE } from "../../contracts";
 
 /**
  * Metrics the stack derives from ECS "ECS Task State Change" events (task-events.ts: EventBridge →
