@@ -43,7 +43,13 @@ production worst case. Takes about 10 minutes; needs the Debian packages npm tes
   --ha-only                  only the prod topology (three Alertmanagers, two Prometheus)
   --group-interval <seconds> prod topology: Alertmanager's group_interval; default the e2e's 6 (group_wait 10, e2e/ha.ts HA_TIMINGS)
   --help                     this text`,
-    options: { steady: { type: "string" }, json: { type: "string" }, "peer-timeouts": { type: "string" }, "ha-only": { type: "boolean", default: false }, "group-interval": { type: "string" } },
+    options: {
+        steady: { type: "string" },
+        json: { type: "string" },
+        "peer-timeouts": { type: "string" },
+        "ha-only": { type: "boolean", default: false },
+        "group-interval": { type: "string" },
+    },
 } as const;
 
 /** Production worst cases with the catalog defaults; managed data stores (the most CloudWatch alarms). */
@@ -56,7 +62,11 @@ function productionRows(): Map<AlertId, TimeToNotifyRow> {
 
 function table(head: string[], rows: string[][]): string {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+    const fmt = (r: string[]) =>
+        r
+            .map((c, i) => c.padEnd(widths[i] as number))
+            .join("  ")
+            .trimEnd();
     return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
 }
 
@@ -80,7 +90,8 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
             // Event counts (ContainerRestarting) clear only once the window no longer holds the
             // events: time-to-notify.ts exempts them from the resolved target, and so does the bench.
             const exempt = pr?.prometheus?.resolvedTargetExempt;
-            if (promR !== undefined && exempt === undefined && promR > NOTIFY_TARGETS.resolved) misses.push(`${a.alert} Prometheus resolved ${promR}s > ${NOTIFY_TARGETS.resolved}s`);
+            if (promR !== undefined && exempt === undefined && promR > NOTIFY_TARGETS.resolved)
+                misses.push(`${a.alert} Prometheus resolved ${promR}s > ${NOTIFY_TARGETS.resolved}s`);
             if (cwN !== undefined && cwN > cwTarget) misses.push(`${a.alert} CloudWatch notify ${cwN}s > ${cwTarget}s`);
             rows.push([
                 r.id,
@@ -100,12 +111,26 @@ function report(steady: SteadyResult, results: readonly ScenarioResult[], totalS
     const notes = results.flatMap((r) => [
         ...r.notes.map((n) => `${r.id}: ${n}`),
         ...(r.sideAlerts.length > 0 ? [`${r.id}: also notified ${r.sideAlerts.join(", ")}`] : []),
-        ...(r.suppressed ?? []).map((x) => `${r.id}: ${x.alert} held by Alertmanager (inhibited by ${x.inhibitedBy.join(", ") || "—"}) ${x.inhibitedSeconds ?? "—"} s after the fault, never posted while its cause fired`),
+        ...(r.suppressed ?? []).map(
+            (x) =>
+                `${r.id}: ${x.alert} held by Alertmanager (inhibited by ${x.inhibitedBy.join(", ") || "—"}) ${x.inhibitedSeconds ?? "—"} s after the fault, never posted while its cause fired`,
+        ),
     ]);
     return [
         "Alert timings — measured on 127.0.0.1 (test profile) vs computed worst case at production settings",
         table(
-            ["scenario", "alert", "severity→route", "test fault→Slack s", "test heal→resolved s", "PagerDuty trig/res s", "prod Prom notify s", "prod Prom resolved s", "prod CW notify s", "prod CW resolved s"],
+            [
+                "scenario",
+                "alert",
+                "severity→route",
+                "test fault→Slack s",
+                "test heal→resolved s",
+                "PagerDuty trig/res s",
+                "prod Prom notify s",
+                "prod Prom resolved s",
+                "prod CW notify s",
+                "prod CW resolved s",
+            ],
             rows,
         ),
         "",
@@ -132,11 +157,15 @@ function partsReport(parts: readonly PartOutageResult[]): string {
     for (const r of parts) {
         lines.push(
             `  ${r.title}: heartbeat silent ${r.silenceSeconds}s, back ${s(r.heartbeatBackSeconds)}s after the restart` +
-                (r.id === "alertmanager-killed" ? `; RedisDown (fired meanwhile) at Slack ${s(r.deliveredAfterRestartSeconds)}s and PagerDuty ${s(r.pagedAfterRestartSeconds)}s after the restart, RESOLVED ${s(r.resolvedSeconds)}s after the heal` : "") +
+                (r.id === "alertmanager-killed"
+                    ? `; RedisDown (fired meanwhile) at Slack ${s(r.deliveredAfterRestartSeconds)}s and PagerDuty ${s(r.pagedAfterRestartSeconds)}s after the restart, RESOLVED ${s(r.resolvedSeconds)}s after the heal`
+                    : "") +
                 (r.problems.length > 0 ? ` — problems: ${r.problems.join("; ")}` : ""),
         );
     }
-    lines.push(`  production: Alertmanager keeps a dead Prometheus's Watchdog ${watchdogAfterPrometheusDiesSeconds("production")}s (4 × resend delay + one heartbeat tick), then the heartbeat alarm needs 3 missing minutes`);
+    lines.push(
+        `  production: Alertmanager keeps a dead Prometheus's Watchdog ${watchdogAfterPrometheusDiesSeconds("production")}s (4 × resend delay + one heartbeat tick), then the heartbeat alarm needs 3 missing minutes`,
+    );
     return lines.join("\n");
 }
 
@@ -151,31 +180,73 @@ const HA_IDS: readonly HaResult["id"][] = ["prometheus-killed", "alertmanager-ki
 function haReport(runs: readonly { peerTimeout: string; results: readonly HaResult[] }[], groupIntervalSeconds?: number): string {
     const c = (x: { firing: number; resolved: number; duplicates: number }) => `${x.firing}/${x.resolved}${x.duplicates > 0 ? ` (${x.duplicates} dup)` : ""}`;
     const row = (r: HaResult, d: DeliveryCount, phase: string, peerTimeout: string): string[] => [
-        peerTimeout, r.id, `${d.alert}${phase}`,
+        peerTimeout,
+        r.id,
+        `${d.alert}${phase}`,
         c(d.webhook) + (d.webhook.refused > 0 ? ` +${d.webhook.refused} refused` : ""),
         c(d.webhookPagerDuty) + (d.webhookPagerDuty.refused > 0 ? ` +${d.webhookPagerDuty.refused} refused` : ""),
-        String(Math.max(d.webhook.senders, d.webhookPagerDuty.senders)), c(d.slack), `${c(d.pagerduty)}, ${d.pagerduty.incidents} incident(s)`,
-        String(d.dropped.repeat), String(d.dropped.stale), d.lost.length === 0 ? "0" : String(d.lost.length),
+        String(Math.max(d.webhook.senders, d.webhookPagerDuty.senders)),
+        c(d.slack),
+        `${c(d.pagerduty)}, ${d.pagerduty.incidents} incident(s)`,
+        String(d.dropped.repeat),
+        String(d.dropped.stale),
+        d.lost.length === 0 ? "0" : String(d.lost.length),
     ];
-    const rows = runs.flatMap(({ peerTimeout, results }) => results.flatMap((r) => r.counts.map((d, i) => row(r, d, r.id === "alertmanagers-partitioned" ? (i === 0 ? " (while split)" : " (after)") : "", peerTimeout))));
+    const rows = runs.flatMap(({ peerTimeout, results }) =>
+        results.flatMap((r) =>
+            r.counts.map((d, i) => row(r, d, r.id === "alertmanagers-partitioned" ? (i === 0 ? " (while split)" : " (after)") : "", peerTimeout)),
+        ),
+    );
     const lines = [
         "",
         `Prod topology — 3 Alertmanagers clustered (gossip on a network lab), 2 Prometheus; test profile, resend delay ${HA_RESEND_DELAY_SECONDS} s, group_interval ${groupIntervalSeconds ?? HA_TIMINGS.groupIntervalSeconds} s, group_wait ${HA_TIMINGS.groupWaitSeconds} s. Deliveries FIRING/RESOLVED per alert:`,
-        table(["peer timeout", "scenario", "alert", "sent by Alertmanager (Slack webhook)", "sent by Alertmanager (PagerDuty webhook)", "senders", "at Slack", "at PagerDuty (events)", "dropped as repeat", "dropped as stale echo", "lost"], rows),
+        table(
+            [
+                "peer timeout",
+                "scenario",
+                "alert",
+                "sent by Alertmanager (Slack webhook)",
+                "sent by Alertmanager (PagerDuty webhook)",
+                "senders",
+                "at Slack",
+                "at PagerDuty (events)",
+                "dropped as repeat",
+                "dropped as stale echo",
+                "lost",
+            ],
+            rows,
+        ),
     ];
     for (const { peerTimeout, results } of runs) {
         for (const r of results) {
-            lines.push(`  [${peerTimeout}] ${r.id}: ${Object.entries(r.figures).map(([k, v]) => `${k} ${v ?? "—"}`).join(", ")}${r.problems.length > 0 ? ` — problems: ${r.problems.join("; ")}` : ""}`);
+            lines.push(
+                `  [${peerTimeout}] ${r.id}: ${Object.entries(r.figures)
+                    .map(([k, v]) => `${k} ${v ?? "—"}`)
+                    .join(", ")}${r.problems.length > 0 ? ` — problems: ${r.problems.join("; ")}` : ""}`,
+            );
             for (const n of r.notes) lines.push(`      note: ${n}`);
             const side = r.side.filter((d) => d.webhook.duplicates + d.slack.duplicates + d.pagerduty.duplicates > 0);
-            if (side.length > 0) lines.push(`      side alerts with duplicates: ${side.map((d) => `${d.alert} webhook ${d.webhook.duplicates}, Slack ${d.slack.duplicates}, PagerDuty ${d.pagerduty.duplicates}`).join("; ")}`);
+            if (side.length > 0)
+                lines.push(
+                    `      side alerts with duplicates: ${side.map((d) => `${d.alert} webhook ${d.webhook.duplicates}, Slack ${d.slack.duplicates}, PagerDuty ${d.pagerduty.duplicates}`).join("; ")}`,
+                );
         }
     }
     return lines.join("\n");
 }
 
 async function runHa(peerTimeout: string, log: (l: string) => void, groupIntervalSeconds?: number): Promise<HaResult[]> {
-    const p = await Pipeline.start({ topology: { alertmanagers: 3, prometheus: 2, peerTimeout, ...HA_TIMINGS, resendDelaySeconds: HA_RESEND_DELAY_SECONDS, ...(groupIntervalSeconds !== undefined ? { groupIntervalSeconds } : {}) }, log });
+    const p = await Pipeline.start({
+        topology: {
+            alertmanagers: 3,
+            prometheus: 2,
+            peerTimeout,
+            ...HA_TIMINGS,
+            resendDelaySeconds: HA_RESEND_DELAY_SECONDS,
+            ...(groupIntervalSeconds !== undefined ? { groupIntervalSeconds } : {}),
+        },
+        log,
+    });
     const load = new LoadGenerator(p.web.url, p.sessionToken);
     const results: HaResult[] = [];
     try {
@@ -185,10 +256,19 @@ async function runHa(peerTimeout: string, log: (l: string) => void, groupInterva
         for (const run of HA_SCENARIOS) {
             log(`prod topology (peer timeout ${peerTimeout}): ${run.name}`);
             // A scenario that throws is a result with that problem: the others still run and print.
-            results.push(await run({ pipeline: p, load }).catch((err: unknown): HaResult => ({
-                id: HA_IDS[HA_SCENARIOS.indexOf(run)] ?? "prometheus-killed", title: run.name, counts: [], side: [], figures: {}, notes: [],
-                problems: [`threw: ${err instanceof Error ? err.message : String(err)}`],
-            })));
+            results.push(
+                await run({ pipeline: p, load }).catch(
+                    (err: unknown): HaResult => ({
+                        id: HA_IDS[HA_SCENARIOS.indexOf(run)] ?? "prometheus-killed",
+                        title: run.name,
+                        counts: [],
+                        side: [],
+                        figures: {},
+                        notes: [],
+                        problems: [`threw: ${err instanceof Error ? err.message : String(err)}`],
+                    }),
+                ),
+            );
         }
     } finally {
         await load.stop();
@@ -200,11 +280,14 @@ async function runHa(peerTimeout: string, log: (l: string) => void, groupInterva
 async function main(): Promise<void> {
     const { values } = parseCommand(COMMAND);
     const steadySeconds = Number(values.steady ?? 150);
-    if (!Number.isInteger(steadySeconds) || steadySeconds < 10) throw new UsageError(`--steady must be a whole number of seconds ≥ 10, got ${JSON.stringify(values.steady)}`);
+    if (!Number.isInteger(steadySeconds) || steadySeconds < 10)
+        throw new UsageError(`--steady must be a whole number of seconds ≥ 10, got ${JSON.stringify(values.steady)}`);
     const peerTimeouts = (values["peer-timeouts"] ?? ALERTMANAGER_PEER_TIMEOUT.test).split(",").map((x) => x.trim());
-    for (const pt of peerTimeouts) if (!PROM_DURATION.test(pt)) throw new UsageError(`--peer-timeouts takes durations such as 500ms,2s; got ${JSON.stringify(pt)}`);
+    for (const pt of peerTimeouts)
+        if (!PROM_DURATION.test(pt)) throw new UsageError(`--peer-timeouts takes durations such as 500ms,2s; got ${JSON.stringify(pt)}`);
     const groupInterval = values["group-interval"] === undefined ? undefined : Number(values["group-interval"]);
-    if (groupInterval !== undefined && (!Number.isInteger(groupInterval) || groupInterval < 1 || groupInterval > 300)) throw new UsageError(`--group-interval must be whole seconds 1..300, got ${JSON.stringify(values["group-interval"])}`);
+    if (groupInterval !== undefined && (!Number.isInteger(groupInterval) || groupInterval < 1 || groupInterval > 300))
+        throw new UsageError(`--group-interval must be whole seconds 1..300, got ${JSON.stringify(values["group-interval"])}`);
     const t0 = Date.now();
     const log = (l: string) => console.error(`[bench] ${l}`);
     if (values["ha-only"]) {
@@ -234,7 +317,9 @@ async function main(): Promise<void> {
             parts.push(await run({ pipeline: p, load }));
         }
         const panels = await checkPanelQueries(p);
-        const failed = panels.filter((c) => c.outcome !== "data" && c.outcome !== "documented").map((c) => `${c.query.dashboard} / ${c.query.panel}: ${c.outcome}`);
+        const failed = panels
+            .filter((c) => c.outcome !== "data" && c.outcome !== "documented")
+            .map((c) => `${c.query.dashboard} / ${c.query.panel}: ${c.outcome}`);
         out = { steady, scenarios, parts, panels: { total: panels.length, failed } };
     } finally {
         await load.stop();
@@ -245,11 +330,18 @@ async function main(): Promise<void> {
     const total = (Date.now() - t0) / 1000;
     console.log(report(out.steady, out.scenarios, total));
     console.log(partsReport(out.parts));
-    console.log(`Dashboard panel queries: ${out.panels.total - out.panels.failed.length}/${out.panels.total} return data or use documented cAdvisor metrics${out.panels.failed.length > 0 ? `; failing: ${out.panels.failed.join("; ")}` : ""}`);
+    console.log(
+        `Dashboard panel queries: ${out.panels.total - out.panels.failed.length}/${out.panels.total} return data or use documented cAdvisor metrics${out.panels.failed.length > 0 ? `; failing: ${out.panels.failed.join("; ")}` : ""}`,
+    );
     console.log(haReport(haRuns, groupInterval));
     const json = values.json;
     if (json !== undefined) fs.writeFileSync(json, `${JSON.stringify({ ...out, ha: haRuns, totalSeconds: total }, null, 2)}\n`);
-    const failedAny = out.steady.falsePositives.length > 0 || out.scenarios.some((r) => r.problems.length > 0) || out.parts.some((r) => r.problems.length > 0) || out.panels.failed.length > 0 || haRuns.some((r) => r.results.some((x) => x.problems.length > 0));
+    const failedAny =
+        out.steady.falsePositives.length > 0 ||
+        out.scenarios.some((r) => r.problems.length > 0) ||
+        out.parts.some((r) => r.problems.length > 0) ||
+        out.panels.failed.length > 0 ||
+        haRuns.some((r) => r.results.some((x) => x.problems.length > 0));
     process.exitCode = failedAny ? 1 : 0;
 }
 

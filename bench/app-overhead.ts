@@ -153,13 +153,18 @@ async function main(): Promise<void> {
         const metricsText = await (await fetch(`${servers.on.metricsBase}/metrics`)).text();
         const counted = /koronet_http_requests_total\{method="GET",route="\/api\/items\/:id",status_code="200"\} (\d+)/.exec(metricsText)?.[1];
         if (!counted || Number(counted) === 0) throw new Error("the metrics-on server did not count the benchmark requests");
-        if ((await fetch(`${servers.off.metricsBase}/metrics`).then((r) => r.status, () => "refused")) !== "refused") throw new Error("the metrics-off server runs a metrics listener");
+        if (
+            (await fetch(`${servers.off.metricsBase}/metrics`).then(
+                (r) => r.status,
+                () => "refused",
+            )) !== "refused"
+        )
+            throw new Error("the metrics-off server runs a metrics listener");
 
         const of = (mode: Mode, f: (r: Run) => number): number => median(runs.filter((r) => r.mode === mode).map(f));
         // Per-pair ratios cancel drift in machine load between pairs (other work shares these cores).
         const pairs = Array.from({ length: PAIRS }, (_, i) => runs.slice(2 * i, 2 * i + 2));
-        const pairRatio = (f: (r: Run) => number): number =>
-            median(pairs.map((p) => f(p.find((r) => r.mode === "on")!) / f(p.find((r) => r.mode === "off")!)));
+        const pairRatio = (f: (r: Run) => number): number => median(pairs.map((p) => f(p.find((r) => r.mode === "on")!) / f(p.find((r) => r.mode === "off")!)));
         const rpsRatio = pairRatio((r) => r.rps);
         const cpuRatio = pairRatio((r) => r.cpuUsPerReq);
         const overhead = 1 - rpsRatio;
@@ -174,7 +179,9 @@ async function main(): Promise<void> {
             `throughput ratio on/off (median of pairs): ${rpsRatio.toFixed(3)} -> overhead ${(overhead * 100).toFixed(1)} % ` +
                 `(target < ${TARGET_OVERHEAD * 100} %: ${overhead < TARGET_OVERHEAD ? "met" : "NOT met"})`,
         );
-        console.log(`requests counted by the metrics-on server: ${counted}; load average now: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+        console.log(
+            `requests counted by the metrics-on server: ${counted}; load average now: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+        );
     } finally {
         await stack.stopAll();
         clearTimeout(hardLimit);

@@ -243,10 +243,21 @@ export function effectiveAlertSettings(id: AlertId, o: AlertOverride, profile: T
         const explicit = profile === "production" ? o.window : undefined;
         const S = pipeline.scrapeIntervalSeconds;
         const defaultWindow = own.window ?? base.window;
-        const window = explicit ?? (g.signal !== "instant" && parsePromDuration(defaultWindow) < DEFAULT_WINDOW_SCRAPES * S ? formatPromDuration(DEFAULT_WINDOW_SCRAPES * S) : defaultWindow);
+        const window =
+            explicit ??
+            (g.signal !== "instant" && parsePromDuration(defaultWindow) < DEFAULT_WINDOW_SCRAPES * S
+                ? formatPromDuration(DEFAULT_WINDOW_SCRAPES * S)
+                : defaultWindow);
         const windowSeconds = parsePromDuration(window);
         if (g.signal !== "instant" && windowSeconds < MIN_WINDOW_SCRAPES * S) {
-            problems.push(problem(`${path}.window`, window, `holds fewer than ${MIN_WINDOW_SCRAPES} scrapes (scrape interval ${S}s)`, `≥ ${formatPromDuration(MIN_WINDOW_SCRAPES * S)}`));
+            problems.push(
+                problem(
+                    `${path}.window`,
+                    window,
+                    `holds fewer than ${MIN_WINDOW_SCRAPES} scrapes (scrape interval ${S}s)`,
+                    `≥ ${formatPromDuration(MIN_WINDOW_SCRAPES * S)}`,
+                ),
+            );
         }
         prometheus = { signal: g.signal, for: forD, window, windowSeconds };
     }
@@ -263,10 +274,24 @@ export function effectiveAlertSettings(id: AlertId, o: AlertOverride, profile: T
             problems.push(problem(`${path}.cloudwatch.periodSeconds`, periodSeconds, "is not allowed", "10, 30 or a multiple of 60"));
         }
         if (datapointsToAlarm > evaluationPeriods) {
-            problems.push(problem(`${path}.cloudwatch.datapointsToAlarm`, datapointsToAlarm, `is more than evaluationPeriods (${evaluationPeriods})`, `1..${evaluationPeriods}`));
+            problems.push(
+                problem(
+                    `${path}.cloudwatch.datapointsToAlarm`,
+                    datapointsToAlarm,
+                    `is more than evaluationPeriods (${evaluationPeriods})`,
+                    `1..${evaluationPeriods}`,
+                ),
+            );
         }
         if (periodSeconds * evaluationPeriods > 86400) {
-            problems.push(problem(`${path}.cloudwatch.evaluationPeriods`, evaluationPeriods, `× ${periodSeconds}s exceeds one day`, `1..${Math.floor(86400 / periodSeconds)}`));
+            problems.push(
+                problem(
+                    `${path}.cloudwatch.evaluationPeriods`,
+                    evaluationPeriods,
+                    `× ${periodSeconds}s exceeds one day`,
+                    `1..${Math.floor(86400 / periodSeconds)}`,
+                ),
+            );
         }
         cloudwatch = { periodSeconds, evaluationPeriods, datapointsToAlarm };
     }
@@ -274,7 +299,11 @@ export function effectiveAlertSettings(id: AlertId, o: AlertOverride, profile: T
 }
 
 /** Every alert's problems under a stack's overrides and intervals (production profile). */
-export function alertSettingProblems(alerts: Partial<Readonly<Record<AlertId, AlertOverride>>>, intervals: PrometheusIntervals | undefined, ids: readonly AlertId[]): AlertSettingProblem[] {
+export function alertSettingProblems(
+    alerts: Partial<Readonly<Record<AlertId, AlertOverride>>>,
+    intervals: PrometheusIntervals | undefined,
+    ids: readonly AlertId[],
+): AlertSettingProblem[] {
     const pipeline = pipelineTimings("production", intervals);
     return ids.flatMap((id) => effectiveAlertSettings(id, alerts[id] ?? {}, "production", pipeline).problems);
 }

@@ -64,7 +64,11 @@ export function formatPromDuration(seconds: number): string {
     if (seconds === 0) return "0s";
     let rest = seconds;
     let out = "";
-    for (const [unit, size] of [["h", 3600], ["m", 60], ["s", 1]] as const) {
+    for (const [unit, size] of [
+        ["h", 3600],
+        ["m", 60],
+        ["s", 1],
+    ] as const) {
         const n = Math.floor(rest / size);
         if (n > 0) out += `${n}${unit}`;
         rest -= n * size;
@@ -110,7 +114,14 @@ export interface PrometheusPathTimings {
  * Alertmanager default, would delay "resolved" by up to 5 min). Test: 1 s everywhere.
  */
 export const PIPELINE_TIMINGS: Readonly<Record<TimingProfile, PrometheusPathTimings>> = {
-    production: { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, groupWaitSeconds: 10, groupIntervalSeconds: 30, deliverySeconds: 5, resendDelaySeconds: 15 },
+    production: {
+        scrapeIntervalSeconds: 15,
+        evaluationIntervalSeconds: 5,
+        groupWaitSeconds: 10,
+        groupIntervalSeconds: 30,
+        deliverySeconds: 5,
+        resendDelaySeconds: 15,
+    },
     test: { scrapeIntervalSeconds: 1, evaluationIntervalSeconds: 1, groupWaitSeconds: 0, groupIntervalSeconds: 1, deliverySeconds: 1, resendDelaySeconds: 1 },
 };
 

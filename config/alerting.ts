@@ -37,13 +37,17 @@ export const alertingSchema = z.strictObject({
         }),
     }),
     /** Alertmanager on ECS (Fargate). */
-    alertmanager: z.strictObject({
-        /**
-         * Tasks clustered over gossip (9094 TCP+UDP, between the tasks only), found through Cloud
-         * Map, spread across AZs by Fargate; notifications deduplicated across the cluster.
-         */
-        replicas: int(1, 5, "tasks").describe("Alertmanager tasks, clustered over gossip (TCP and UDP 9094 between the tasks only) and spread across availability zones; every Prometheus sends to every one, and the cluster notifies once (prod: 3: one per zone, and one still standing while another is replaced and a zone is lost)."),
-    }).describe("Alertmanager on ECS."),
+    alertmanager: z
+        .strictObject({
+            /**
+             * Tasks clustered over gossip (9094 TCP+UDP, between the tasks only), found through Cloud
+             * Map, spread across AZs by Fargate; notifications deduplicated across the cluster.
+             */
+            replicas: int(1, 5, "tasks").describe(
+                "Alertmanager tasks, clustered over gossip (TCP and UDP 9094 between the tasks only) and spread across availability zones; every Prometheus sends to every one, and the cluster notifies once (prod: 3: one per zone, and one still standing while another is replaced and a zone is lost).",
+            ),
+        })
+        .describe("Alertmanager on ECS."),
     /** Per-alert tuning of the alert catalog (config/alerts.ts): threshold, timing, severity, enabled. @default {} */
     alerts: alertOverridesSchema.optional(),
 });
@@ -54,13 +58,20 @@ export type AlertingConfig = z.infer<typeof alertingSchema>;
 export function validateAlertingSecrets(alerting: AlertingConfig, present: ReadonlySet<string>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const require = (key: SecretKey, because: string) => {
-        if (!present.has(key)) problems.push({ key: `koronet:${key}`, message: `missing; required because ${because}`, fix: `pulumi config set --secret koronet:${key} <value>` });
+        if (!present.has(key))
+            problems.push({ key: `koronet:${key}`, message: `missing; required because ${because}`, fix: `pulumi config set --secret koronet:${key} <value>` });
     };
     const { slack, pagerduty } = alerting.notifications;
-    if (slack.mode === "lambda" && slack.webhookUrlFrom === "config") require("slackWebhookUrl", "koronet:alerting.notifications.slack.webhookUrlFrom is `config`");
+    if (slack.mode === "lambda" && slack.webhookUrlFrom === "config")
+        require("slackWebhookUrl", "koronet:alerting.notifications.slack.webhookUrlFrom is `config`");
     if (slack.mode === "chatbot" && slack.chatbot === undefined) {
-        problems.push({ key: "koronet:alerting.notifications.slack.chatbot", message: "missing; `mode: chatbot` needs workspaceId and channelId", fix: "pulumi config set --path koronet:alerting.notifications.slack.chatbot.workspaceId <T...> && pulumi config set --path koronet:alerting.notifications.slack.chatbot.channelId <C...>" });
+        problems.push({
+            key: "koronet:alerting.notifications.slack.chatbot",
+            message: "missing; `mode: chatbot` needs workspaceId and channelId",
+            fix: "pulumi config set --path koronet:alerting.notifications.slack.chatbot.workspaceId <T...> && pulumi config set --path koronet:alerting.notifications.slack.chatbot.channelId <C...>",
+        });
     }
-    if (pagerduty.enabled && pagerduty.routingKeyFrom === "config") require("pagerdutyRoutingKey", "koronet:alerting.notifications.pagerduty.routingKeyFrom is `config`");
+    if (pagerduty.enabled && pagerduty.routingKeyFrom === "config")
+        require("pagerdutyRoutingKey", "koronet:alerting.notifications.pagerduty.routingKeyFrom is `config`");
     return problems;
 }

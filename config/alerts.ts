@@ -49,7 +49,11 @@ const cloudwatchSchema = z
              */
             periodSeconds: z.number({ error: (iss) => `${JSON.stringify(iss.input)} is not a number; allowed a multiple of 60 up to 86400` }).check((ctx) => {
                 if (ctx.value === 10 || ctx.value === 30) {
-                    ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed: CloudWatch evaluates ${ctx.value}-second periods only on high-resolution metrics, and this alert's metrics have 1-minute resolution, so the alarm would never have data; allowed a multiple of 60 up to 86400` });
+                    ctx.issues.push({
+                        code: "custom",
+                        input: ctx.value,
+                        message: `${ctx.value} is not allowed: CloudWatch evaluates ${ctx.value}-second periods only on high-resolution metrics, and this alert's metrics have 1-minute resolution, so the alarm would never have data; allowed a multiple of 60 up to 86400`,
+                    });
                 } else if (!isValidCloudWatchPeriod(ctx.value) || ctx.value > 86400) {
                     ctx.issues.push({ code: "custom", input: ctx.value, message: `${ctx.value} is not allowed; allowed a multiple of 60 up to 86400` });
                 }
@@ -71,7 +75,9 @@ const cloudwatchSchema = z
 
 function unknownKeys(allowed: string) {
     return (iss: { code?: string; keys?: string[] }) =>
-        iss.code === "unrecognized_keys" ? `unknown key${(iss.keys?.length ?? 0) > 1 ? "s" : ""} ${iss.keys?.map((k) => JSON.stringify(k)).join(", ")}; allowed: ${allowed}` : undefined;
+        iss.code === "unrecognized_keys"
+            ? `unknown key${(iss.keys?.length ?? 0) > 1 ? "s" : ""} ${iss.keys?.map((k) => JSON.stringify(k)).join(", ")}; allowed: ${allowed}`
+            : undefined;
 }
 
 /** The override schema of one alert: only the keys that make sense for it. */
@@ -155,7 +161,12 @@ export function formatAlertIssues(error: z.ZodError, prefix: string = ALERTS_CON
 /** Validates a raw `alerts` section; throws one Error listing every problem. */
 export function parseAlertOverrides(raw: unknown): AlertOverrides {
     const r = alertOverridesSchema.safeParse(raw ?? {});
-    if (!r.success) throw new Error(`Invalid alert configuration:\n${formatAlertIssues(r.error).map((l) => `  - ${l}`).join("\n")}`);
+    if (!r.success)
+        throw new Error(
+            `Invalid alert configuration:\n${formatAlertIssues(r.error)
+                .map((l) => `  - ${l}`)
+                .join("\n")}`,
+        );
     return r.data;
 }
 
@@ -175,5 +186,7 @@ export function validateAlertCatalog(settings: StackAlertSettings): ConfigProble
  */
 export function alertsReadingNamespace(settings: StackAlertSettings, dataStores: { readonly mode: "ecs" | "managed" }, namespace: string): AlertId[] {
     if (validateAlertCatalog(settings).length > 0) return []; // validateAlertCatalog reports why
-    return ALERT_IDS.filter((id) => (settings.alerts[id]?.enabled ?? true) && ((ALERT_TUNING[id] as AlertTuning).cloudwatch?.reads[dataStores.mode] ?? []).includes(namespace));
+    return ALERT_IDS.filter(
+        (id) => (settings.alerts[id]?.enabled ?? true) && ((ALERT_TUNING[id] as AlertTuning).cloudwatch?.reads[dataStores.mode] ?? []).includes(namespace),
+    );
 }

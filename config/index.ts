@@ -118,7 +118,11 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
     let environmentRaw: string | undefined;
 
     for (const message of stackNameProblems(PROJECT, stack)) {
-        problems.push({ key: `stack ${JSON.stringify(stack)}`, message, fix: `pulumi stack rename <name: at most ${maxStackNameLength(PROJECT).length} lowercase letters, digits, hyphens> --stack ${stack}` });
+        problems.push({
+            key: `stack ${JSON.stringify(stack)}`,
+            message,
+            fix: `pulumi stack rename <name: at most ${maxStackNameLength(PROJECT).length} lowercase letters, digits, hyphens> --stack ${stack}`,
+        });
     }
 
     for (const [fullKey, value] of Object.entries(raw.values)) {
@@ -127,9 +131,17 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
         if (key in SECRET_KEYS) {
             const spec = SECRET_KEYS[key as SecretKey];
             if (!raw.secretKeys.has(fullKey)) {
-                problems.push({ key: fullKey, message: "is set in plain text; it must be a secret", fix: `pulumi config set --secret ${fullKey} <value> --stack ${stack}` });
+                problems.push({
+                    key: fullKey,
+                    message: "is set in plain text; it must be a secret",
+                    fix: `pulumi config set --secret ${fullKey} <value> --stack ${stack}`,
+                });
             } else if (!spec.pattern.test(value)) {
-                problems.push({ key: fullKey, message: `[secret] is not ${spec.allowed}`, fix: `pulumi config set --secret ${fullKey} <value> --stack ${stack}` });
+                problems.push({
+                    key: fullKey,
+                    message: `[secret] is not ${spec.allowed}`,
+                    fix: `pulumi config set --secret ${fullKey} <value> --stack ${stack}`,
+                });
             } else {
                 secretValues[key as SecretKey] = value;
             }
@@ -147,11 +159,18 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
             continue;
         }
         if (!(PLAIN_KEYS as readonly string[]).includes(key)) {
-            problems.push({ key: fullKey, message: `unknown key; allowed keys: ${[...PLAIN_KEYS, ...Object.keys(SECRET_KEYS)].map((k) => ns + k).join(", ")}`, fix: `pulumi config rm ${fullKey} --stack ${stack}` });
+            problems.push({
+                key: fullKey,
+                message: `unknown key; allowed keys: ${[...PLAIN_KEYS, ...Object.keys(SECRET_KEYS)].map((k) => ns + k).join(", ")}`,
+                fix: `pulumi config rm ${fullKey} --stack ${stack}`,
+            });
             continue;
         }
         if (raw.secretKeys.has(fullKey)) {
-            problems.push({ key: fullKey, message: "is a secret, but holds plain settings; keep secrets in their own keys (koronet:slackWebhookUrl, koronet:pagerdutyRoutingKey)" });
+            problems.push({
+                key: fullKey,
+                message: "is a secret, but holds plain settings; keep secrets in their own keys (koronet:slackWebhookUrl, koronet:pagerdutyRoutingKey)",
+            });
             continue;
         }
         if (key === "environment") {
@@ -162,11 +181,19 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
         try {
             parsed = JSON.parse(value);
         } catch {
-            problems.push({ key: fullKey, message: `got ${JSON.stringify(value)}; must be an object (a YAML mapping in Pulumi.${stack}.yaml)`, fix: `pulumi config rm ${fullKey} --stack ${stack}, then set its fields with pulumi config set --path ${fullKey}.<field> <value>` });
+            problems.push({
+                key: fullKey,
+                message: `got ${JSON.stringify(value)}; must be an object (a YAML mapping in Pulumi.${stack}.yaml)`,
+                fix: `pulumi config rm ${fullKey} --stack ${stack}, then set its fields with pulumi config set --path ${fullKey}.<field> <value>`,
+            });
             continue;
         }
         if (!isPlainObject(parsed)) {
-            problems.push({ key: fullKey, message: `got ${JSON.stringify(parsed)}; must be an object (a YAML mapping)`, fix: `pulumi config rm ${fullKey} --stack ${stack}, then set its fields with pulumi config set --path ${fullKey}.<field> <value>` });
+            problems.push({
+                key: fullKey,
+                message: `got ${JSON.stringify(parsed)}; must be an object (a YAML mapping)`,
+                fix: `pulumi config rm ${fullKey} --stack ${stack}, then set its fields with pulumi config set --path ${fullKey}.<field> <value>`,
+            });
             continue;
         }
         concerns[key as (typeof CONCERNS)[number]] = parsed;
@@ -177,9 +204,10 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
     if (knownEnvironment === undefined) {
         problems.push({
             key: `${ns}environment`,
-            message: environmentRaw === undefined
-                ? `stack "${stack}" is not an environment name; set ${ns}environment to one of ${ENVIRONMENTS.join(", ")}`
-                : `got ${JSON.stringify(environmentRaw)}; allowed: ${ENVIRONMENTS.join(", ")}`,
+            message:
+                environmentRaw === undefined
+                    ? `stack "${stack}" is not an environment name; set ${ns}environment to one of ${ENVIRONMENTS.join(", ")}`
+                    : `got ${JSON.stringify(environmentRaw)}; allowed: ${ENVIRONMENTS.join(", ")}`,
             fix: `pulumi config set ${ns}environment <${ENVIRONMENTS.join("|")}> --stack ${stack}`,
         });
     }
@@ -218,7 +246,13 @@ export function parseStackConfig(raw: RawStackConfig): { config: StackConfig; se
 }
 
 /** The checks that need a config the schema accepted. */
-function laterProblems(config: StackConfig, stack: string, environment: Environment, candidate: Record<string, unknown>, secretValues: Partial<Record<SecretKey, string>>): ConfigProblem[] {
+function laterProblems(
+    config: StackConfig,
+    stack: string,
+    environment: Environment,
+    candidate: Record<string, unknown>,
+    secretValues: Partial<Record<SecretKey, string>>,
+): ConfigProblem[] {
     return [
         ...crossKeyProblems(config, stack).map((p) => withFix(p, stack, environment, candidate)),
         ...validateAlertingSecrets(config.alerting, new Set(Object.keys(secretValues))),
@@ -279,24 +313,49 @@ function unusedSecrets(c: StackConfig, present: ReadonlySet<string>, stack: stri
     const n = c.alerting.notifications;
     const check = (key: SecretKey, used: boolean, why: string, useIt: string) => {
         if (present.has(key) && !used) {
-            problems.push({ key: `${PROJECT}:${key}`, message: `is set, but ${why}, so it would be ignored; either use it or remove it`, fix: `${useIt}   or   pulumi config rm ${PROJECT}:${key} --stack ${stack}` });
+            problems.push({
+                key: `${PROJECT}:${key}`,
+                message: `is set, but ${why}, so it would be ignored; either use it or remove it`,
+                fix: `${useIt}   or   pulumi config rm ${PROJECT}:${key} --stack ${stack}`,
+            });
         }
     };
     if (n.slack.mode !== "lambda") {
-        check("slackWebhookUrl", false, `koronet:alerting.notifications.slack.mode is "${n.slack.mode}" (only the notifier Lambda posts to a webhook)`, setCommand(stack, "koronet:alerting.notifications.slack.mode", "lambda"));
+        check(
+            "slackWebhookUrl",
+            false,
+            `koronet:alerting.notifications.slack.mode is "${n.slack.mode}" (only the notifier Lambda posts to a webhook)`,
+            setCommand(stack, "koronet:alerting.notifications.slack.mode", "lambda"),
+        );
     } else {
-        check("slackWebhookUrl", n.slack.webhookUrlFrom === "config", `koronet:alerting.notifications.slack.webhookUrlFrom is "external" (the notifier reads the Secrets Manager secret operators fill)`, setCommand(stack, "koronet:alerting.notifications.slack.webhookUrlFrom", "config"));
+        check(
+            "slackWebhookUrl",
+            n.slack.webhookUrlFrom === "config",
+            `koronet:alerting.notifications.slack.webhookUrlFrom is "external" (the notifier reads the Secrets Manager secret operators fill)`,
+            setCommand(stack, "koronet:alerting.notifications.slack.webhookUrlFrom", "config"),
+        );
     }
     if (!n.pagerduty.enabled) {
-        check("pagerdutyRoutingKey", false, "koronet:alerting.notifications.pagerduty.enabled is false", setCommand(stack, "koronet:alerting.notifications.pagerduty.enabled", true));
+        check(
+            "pagerdutyRoutingKey",
+            false,
+            "koronet:alerting.notifications.pagerduty.enabled is false",
+            setCommand(stack, "koronet:alerting.notifications.pagerduty.enabled", true),
+        );
     } else {
-        check("pagerdutyRoutingKey", n.pagerduty.routingKeyFrom === "config", `koronet:alerting.notifications.pagerduty.routingKeyFrom is "external" (the forwarder reads the Secrets Manager secret operators fill)`, setCommand(stack, "koronet:alerting.notifications.pagerduty.routingKeyFrom", "config"));
+        check(
+            "pagerdutyRoutingKey",
+            n.pagerduty.routingKeyFrom === "config",
+            `koronet:alerting.notifications.pagerduty.routingKeyFrom is "external" (the forwarder reads the Secrets Manager secret operators fill)`,
+            setCommand(stack, "koronet:alerting.notifications.pagerduty.routingKeyFrom", "config"),
+        );
     }
     return problems;
 }
 
 function withFix(p: ConfigProblem, stack: string, environment: Environment, input: Record<string, unknown>): ConfigProblem {
-    if (p.fix !== undefined || !p.key.startsWith(`${PROJECT}:`)) return p.fix !== undefined || p.key !== "aws:region" ? p : { ...p, fix: `pulumi config set aws:region <region> --stack ${stack}` };
+    if (p.fix !== undefined || !p.key.startsWith(`${PROJECT}:`))
+        return p.fix !== undefined || p.key !== "aws:region" ? p : { ...p, fix: `pulumi config set aws:region <region> --stack ${stack}` };
     const path = p.key.slice(PROJECT.length + 1).split(".");
     return { ...p, fix: setCommand(stack, p.key, suggestion(environment, path, getAt(input, path))) };
 }

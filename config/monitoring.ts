@@ -45,14 +45,22 @@ const publicCidr = cidr.refine((c) => nonPublicRangeOf(c) === undefined, {
 
 export const monitoringSchema = z.strictObject({
     /** Deploy the monitoring layer (Prometheus, Grafana, exporters, sidecars). */
-    enabled: z.boolean().describe("Deploy the monitoring layer (Prometheus, Grafana, exporters, the web server's metric sidecars). prod requires it; off, the alerts that read the sidecars' metrics must be turned off too."),
+    enabled: z
+        .boolean()
+        .describe(
+            "Deploy the monitoring layer (Prometheus, Grafana, exporters, the web server's metric sidecars). prod requires it; off, the alerts that read the sidecars' metrics must be turned off too.",
+        ),
     prometheus: z.strictObject({
         /** Local TSDB retention in days. */
         retentionDays: int(1, 90, "days").describe("Local TSDB retention, days."),
         /** Scrape interval; rate windows and time-to-notify follow it (windows hold at least 4 scrapes). */
-        scrapeIntervalSeconds: int(5, 120, "seconds").describe("Scrape interval, seconds. Alert rate windows follow it: a default window holds at least 4 scrapes, an overridden one at least 2."),
+        scrapeIntervalSeconds: int(5, 120, "seconds").describe(
+            "Scrape interval, seconds. Alert rate windows follow it: a default window holds at least 4 scrapes, an overridden one at least 2.",
+        ),
         /** Rule evaluation interval: the alert rule group's `interval` and prometheus.yml's global one. */
-        evaluationIntervalSeconds: int(5, 120, "seconds").describe("Rule evaluation interval, seconds: the alert rule group's interval and prometheus.yml's global one."),
+        evaluationIntervalSeconds: int(5, 120, "seconds").describe(
+            "Rule evaluation interval, seconds: the alert rule group's interval and prometheus.yml's global one.",
+        ),
         /** remote_write to an Amazon Managed Service for Prometheus workspace. */
         remoteWrite: z.boolean().describe("remote_write to an Amazon Managed Service for Prometheus workspace."),
         /**
@@ -60,7 +68,9 @@ export const monitoringSchema = z.strictObject({
          * its own (placement constraint `distinctInstance`), spread across AZs, each sending to every
          * Alertmanager; told apart by an external `replica` label that is dropped from alerts.
          */
-        replicas: int(1, 3, "servers").describe("Prometheus servers: identical replicas (same rules and targets), each on a container instance of its own and spread across availability zones, each sending every alert to every Alertmanager (prod: 2). Each needs its own instance: at most koronet:cluster.ec2.minSize."),
+        replicas: int(1, 3, "servers").describe(
+            "Prometheus servers: identical replicas (same rules and targets), each on a container instance of its own and spread across availability zones, each sending every alert to every Alertmanager (prod: 2). Each needs its own instance: at most koronet:cluster.ec2.minSize.",
+        ),
     }),
     grafana: z.strictObject({
         /**
@@ -69,7 +79,12 @@ export const monitoringSchema = z.strictObject({
          * guards it; stacks narrow this to their office or VPN egress addresses.
          * @default ["0.0.0.0/0"]
          */
-        allowedCidrs: z.array(publicCidr).min(1).max(MAX_GRAFANA_CIDRS, { error: `at most ${MAX_GRAFANA_CIDRS} CIDRs: each takes one security-group rule per listener port, and a group holds 60 inbound rules` }),
+        allowedCidrs: z
+            .array(publicCidr)
+            .min(1)
+            .max(MAX_GRAFANA_CIDRS, {
+                error: `at most ${MAX_GRAFANA_CIDRS} CIDRs: each takes one security-group rule per listener port, and a group holds 60 inbound rules`,
+            }),
         /** ACM certificate for Grafana's load balancer: HTTPS (same TLS policy as the app), HTTP redirects. @default none (plain HTTP; prod warns) */
         certificateArn: acmCertificateArn.optional(),
         /** Grafana tasks behind the load balancer (sticky sessions); prod runs 2 so one can fail. */

@@ -29,12 +29,28 @@ export const stackConfigSchema = z
         need(c.service.minCount >= 2, ["service", "minCount"], "prod needs at least 2 tasks so one AZ can fail (allowed: 2..50)");
         need(c.cluster.ec2.minSize >= 2, ["cluster", "ec2", "minSize"], "prod needs at least 2 container instances (allowed: 2..100)");
         // The Prometheus path survives the loss of any one part (README fault rows F3, F4).
-        need(c.monitoring.prometheus.replicas >= 2, ["monitoring", "prometheus", "replicas"], "prod runs a Prometheus pair so one can be lost or replaced without a gap in alerting (allowed: 2..3)");
-        need(c.alerting.alertmanager.replicas >= 2, ["alerting", "alertmanager", "replicas"], "prod runs an Alertmanager cluster so one can be lost or replaced without losing a notification (allowed: 2..5)");
+        need(
+            c.monitoring.prometheus.replicas >= 2,
+            ["monitoring", "prometheus", "replicas"],
+            "prod runs a Prometheus pair so one can be lost or replaced without a gap in alerting (allowed: 2..3)",
+        );
+        need(
+            c.alerting.alertmanager.replicas >= 2,
+            ["alerting", "alertmanager", "replicas"],
+            "prod runs an Alertmanager cluster so one can be lost or replaced without losing a notification (allowed: 2..5)",
+        );
         if (c.dataStores.mode === "managed") {
             need(c.dataStores.postgres.managed.multiAz, ["dataStores", "postgres", "managed", "multiAz"], "prod needs a Multi-AZ database (allowed: true)");
-            need(c.dataStores.postgres.managed.deletionProtection, ["dataStores", "postgres", "managed", "deletionProtection"], "prod databases keep deletion protection (allowed: true)");
-            need(c.dataStores.postgres.managed.backupRetentionDays >= 7, ["dataStores", "postgres", "managed", "backupRetentionDays"], "prod keeps backups at least 7 days (allowed: 7..35)");
+            need(
+                c.dataStores.postgres.managed.deletionProtection,
+                ["dataStores", "postgres", "managed", "deletionProtection"],
+                "prod databases keep deletion protection (allowed: true)",
+            );
+            need(
+                c.dataStores.postgres.managed.backupRetentionDays >= 7,
+                ["dataStores", "postgres", "managed", "backupRetentionDays"],
+                "prod keeps backups at least 7 days (allowed: 7..35)",
+            );
             need(c.dataStores.redis.managed.nodes >= 2, ["dataStores", "redis", "managed", "nodes"], "prod needs a replica for failover (allowed: 2..6)");
         }
     });

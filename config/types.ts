@@ -8,7 +8,10 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** Config keys holding secrets: accepted only as Pulumi secrets (`pulumi config set --secret`). */
 export const SECRET_KEYS = {
-    slackWebhookUrl: { pattern: /^https:\/\/hooks\.slack\.com\/services\/\S+$/, allowed: "a Slack incoming-webhook URL (https://hooks.slack.com/services/...)" },
+    slackWebhookUrl: {
+        pattern: /^https:\/\/hooks\.slack\.com\/services\/\S+$/,
+        allowed: "a Slack incoming-webhook URL (https://hooks.slack.com/services/...)",
+    },
     pagerdutyRoutingKey: { pattern: /^[A-Za-z0-9]{32}$/, allowed: "a 32-character PagerDuty Events API v2 integration key" },
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;

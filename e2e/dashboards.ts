@@ -32,7 +32,10 @@ export async function checkPanelQueries(p: Pipeline, rateInterval = "1m", settle
     let results = await checkOnce(p, dashboardPanelQueries({ rateInterval }));
     while (results.some((r) => r.outcome === "no data") && Date.now() < deadline) {
         await sleep(1_000);
-        const retried = await checkOnce(p, results.filter((r) => r.outcome === "no data").map((r) => r.query));
+        const retried = await checkOnce(
+            p,
+            results.filter((r) => r.outcome === "no data").map((r) => r.query),
+        );
         results = results.map((r) => (r.outcome === "no data" ? (retried.shift() as PanelQueryResult) : r));
     }
     return results;

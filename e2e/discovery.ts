@@ -69,15 +69,18 @@ export class DiscoveryRig {
             step(`postgres, redis, Cloud Map stand-in, discovery sidecar :${sidecar.port}`);
             const ports = { api: await freePort(), metrics: await freePort() };
             const profile = "test" as const;
-            const prometheus = stack.add(await startPrometheus({
-                config: () => renderPrometheusConfig({
-                    profile,
-                    targets: { kind: "cloudMap", namespace: E2E_NAMESPACE, discoveryUrl: sidecar.url, jobs: ["koronet"] },
-                    webMetricsPort: ports.metrics,
-                    externalLabels: { stack: "e2e", environment: "e2e" },
+            const prometheus = stack.add(
+                await startPrometheus({
+                    config: () =>
+                        renderPrometheusConfig({
+                            profile,
+                            targets: { kind: "cloudMap", namespace: E2E_NAMESPACE, discoveryUrl: sidecar.url, jobs: ["koronet"] },
+                            webMetricsPort: ports.metrics,
+                            externalLabels: { stack: "e2e", environment: "e2e" },
+                        }),
+                    resendDelay: `${PIPELINE_TIMINGS[profile].resendDelaySeconds}s`,
                 }),
-                resendDelay: `${PIPELINE_TIMINGS[profile].resendDelaySeconds}s`,
-            }));
+            );
             step(`prometheus :${prometheus.port}`);
             const rig = new DiscoveryRig(guard, stack, pg, redis, cloudMap, sidecar, prometheus, ports);
             // The first start compiles the app (tsx cache); the others start together after it.
@@ -95,16 +98,18 @@ export class DiscoveryRig {
     /** Starts a web server on the next loopback address and registers it, as ECS does when a task starts. */
     async addTask(): Promise<WebTask> {
         const host = `127.0.0.${this.next++}`;
-        const server = this.stack.add(await startWebServer({
-            host,
-            port: this.ports.api,
-            metricsPort: this.ports.metrics,
-            databaseUrl: this.pg.urlWithoutPassword,
-            databasePassword: this.pg.password,
-            redisUrl: this.redis.url,
-            cacheTmpdir: this.guard.systemTmpdir,
-            env: { DB_POOL_MAX: "2" },
-        }));
+        const server = this.stack.add(
+            await startWebServer({
+                host,
+                port: this.ports.api,
+                metricsPort: this.ports.metrics,
+                databaseUrl: this.pg.urlWithoutPassword,
+                databasePassword: this.pg.password,
+                redisUrl: this.redis.url,
+                cacheTmpdir: this.guard.systemTmpdir,
+                env: { DB_POOL_MAX: "2" },
+            }),
+        );
         const id = `task-${host.split(".").pop()}`;
         this.cloudMap.register(E2E_NAMESPACE, WEB_SERVICE, { id, ipv4: host, attributes: { ECS_SERVICE_NAME: "web-svc" } });
         const task = { id, server };
@@ -126,7 +131,10 @@ export class DiscoveryRig {
 
     /** Active `koronet` targets Prometheus has, with their health. */
     async koronetTargets(): Promise<{ instance: string; health: string }[]> {
-        return (await this.prometheus.targets()).filter((t) => t.job === "koronet").map((t) => ({ instance: t.instance, health: t.health })).sort((a, b) => a.instance.localeCompare(b.instance));
+        return (await this.prometheus.targets())
+            .filter((t) => t.job === "koronet")
+            .map((t) => ({ instance: t.instance, health: t.health }))
+            .sort((a, b) => a.instance.localeCompare(b.instance));
     }
 
     /**

@@ -64,9 +64,17 @@ function channel(ids: readonly string[], isFiring: (id: string) => boolean): Cha
 }
 
 /** Counts every delivery about `alert` since `since` (until `until`), and what is missing of `expect`. */
-export function countDeliveries(p: Pipeline, alert: string, since: number, until = Number.POSITIVE_INFINITY, expect: { firing: boolean; resolved: boolean } = { firing: true, resolved: true }): DeliveryCount {
+export function countDeliveries(
+    p: Pipeline,
+    alert: string,
+    since: number,
+    until = Number.POSITIVE_INFINITY,
+    expect: { firing: boolean; resolved: boolean } = { firing: true, resolved: true },
+): DeliveryCount {
     const inWindow = (at: number) => at >= since && at <= until;
-    const all = (p.tap?.all ?? []).filter((r) => inWindow(r.at) && r.body.receiver !== "heartbeat" && r.body.groupLabels?.["alertname"] === alert).sort((a, b) => a.at - b.at);
+    const all = (p.tap?.all ?? [])
+        .filter((r) => inWindow(r.at) && r.body.receiver !== "heartbeat" && r.body.groupLabels?.["alertname"] === alert)
+        .sort((a, b) => a.at - b.at);
     const isPd = (r: (typeof all)[number]) => /\/pagerduty\/?$/.test(r.path);
     const hooks = all.filter((r) => !isPd(r));
     const pdHooks = all.filter(isPd);
@@ -82,9 +90,20 @@ export function countDeliveries(p: Pipeline, alert: string, since: number, until
         .filter((r) => inWindow(r.at) && r.status < 300 && parseSlackNotice(r.body)?.alertname === alert)
         .map((r) => (r.body.text ?? "").split(" — ")[0] as string);
     const pd = p.pagerduty.all.filter((r) => inWindow(r.at) && FakePagerDuty.alertname(r.body) === alert);
-    const pdIds = pd.map((r) => `${r.body.event_action}|${r.body.dedup_key}|${JSON.stringify((r.body.payload as { custom_details?: unknown } | undefined)?.custom_details ?? "")}`);
-    const webhook = { ...channel(accepted.map(hookId), (id) => id.startsWith("firing")), refused: hooks.length - accepted.length, senders: new Set(accepted.map((r) => r.from)).size };
-    const webhookPagerDuty = { ...channel(pdAccepted.map(hookId), (id) => id.startsWith("firing")), refused: pdHooks.length - pdAccepted.length, senders: new Set(pdAccepted.map((r) => r.from)).size };
+    const pdIds = pd.map(
+        (r) =>
+            `${r.body.event_action}|${r.body.dedup_key}|${JSON.stringify((r.body.payload as { custom_details?: unknown } | undefined)?.custom_details ?? "")}`,
+    );
+    const webhook = {
+        ...channel(accepted.map(hookId), (id) => id.startsWith("firing")),
+        refused: hooks.length - accepted.length,
+        senders: new Set(accepted.map((r) => r.from)).size,
+    };
+    const webhookPagerDuty = {
+        ...channel(pdAccepted.map(hookId), (id) => id.startsWith("firing")),
+        refused: pdHooks.length - pdAccepted.length,
+        senders: new Set(pdAccepted.map((r) => r.from)).size,
+    };
     const slack = channel(slackIds, (id) => id.startsWith("FIRING"));
     const pagerduty = {
         ...channel(pdIds, (id) => id.startsWith("trigger")),
@@ -92,16 +111,26 @@ export function countDeliveries(p: Pipeline, alert: string, since: number, until
         incidents: p.pagerduty.incidents.filter((i) => i.alertname === alert && inWindow(i.openedAt)).length,
     };
     const lost: string[] = [];
-    for (const [name, c] of [["Slack", slack], ["PagerDuty", pagerduty]] as const) {
+    for (const [name, c] of [
+        ["Slack", slack],
+        ["PagerDuty", pagerduty],
+    ] as const) {
         if (expect.firing && c.firing === 0) lost.push(`${alert} FIRING never reached ${name}`);
         if (expect.resolved && c.resolved === 0) lost.push(`${alert} RESOLVED never reached ${name}`);
     }
     const t = (at: number) => `+${((at - since) / 1000).toFixed(1)}s`;
     const timeline = [
-        ...all.map((r) => ({ at: r.at, line: `${t(r.at)} webhook${isPd(r) ? " (pagerduty)" : ""} ${hookId(r)} from ${r.from} → ${r.status} ${JSON.stringify(r.answer ?? {})}` })),
-        ...p.slack.all.filter((r) => inWindow(r.at) && parseSlackNotice(r.body)?.alertname === alert).map((r) => ({ at: r.at, line: `${t(r.at)} slack ${(r.body.text ?? "").split(" — ")[0]} → ${r.status}` })),
+        ...all.map((r) => ({
+            at: r.at,
+            line: `${t(r.at)} webhook${isPd(r) ? " (pagerduty)" : ""} ${hookId(r)} from ${r.from} → ${r.status} ${JSON.stringify(r.answer ?? {})}`,
+        })),
+        ...p.slack.all
+            .filter((r) => inWindow(r.at) && parseSlackNotice(r.body)?.alertname === alert)
+            .map((r) => ({ at: r.at, line: `${t(r.at)} slack ${(r.body.text ?? "").split(" — ")[0]} → ${r.status}` })),
         ...pd.map((r) => ({ at: r.at, line: `${t(r.at)} pagerduty ${r.body.event_action} ${r.body.dedup_key?.slice(0, 12)} from ${r.from}` })),
-    ].sort((a, b) => a.at - b.at).map((x) => x.line);
+    ]
+        .sort((a, b) => a.at - b.at)
+        .map((x) => x.line);
     return { alert, webhook, webhookPagerDuty, dropped: { repeat: answered("repeat"), stale: answered("stale") }, slack, pagerduty, lost, timeline };
 }
 
@@ -150,7 +179,10 @@ export async function waitForCluster(p: Pipeline, timeoutMs = 90_000): Promise<n
     for (;;) {
         const statuses = await Promise.all(p.alertmanagers.map((a) => a.clusterStatus().catch(() => undefined)));
         if (statuses.every((st) => st !== undefined && st.status === "ready" && st.peers.length === want)) return round((Date.now() - t0) / 1000);
-        if (Date.now() - t0 > timeoutMs) throw new Error(`the Alertmanager cluster did not form within ${timeoutMs / 1000} s: ${JSON.stringify(statuses.map((st) => st && { status: st.status, peers: st.peers.length }))}`);
+        if (Date.now() - t0 > timeoutMs)
+            throw new Error(
+                `the Alertmanager cluster did not form within ${timeoutMs / 1000} s: ${JSON.stringify(statuses.map((st) => st && { status: st.status, peers: st.peers.length }))}`,
+            );
         await sleep(500);
     }
 }
@@ -186,7 +218,12 @@ function settleMs(p: Pipeline): number {
 
 /** Other alerts notified in the window, counted (side effects of stopping a store under load). */
 function sideCounts(p: Pipeline, primary: readonly string[], t0: number, t1: number): DeliveryCount[] {
-    const names = new Set(p.slack.notices(t0).filter((n) => n.at <= t1 && n.alertname !== "Watchdog" && !primary.includes(n.alertname)).map((n) => n.alertname));
+    const names = new Set(
+        p.slack
+            .notices(t0)
+            .filter((n) => n.at <= t1 && n.alertname !== "Watchdog" && !primary.includes(n.alertname))
+            .map((n) => n.alertname),
+    );
     return [...names].map((name) => countDeliveries(p, name, t0, t1, { firing: false, resolved: false }));
 }
 
@@ -200,13 +237,23 @@ function sideCounts(p: Pipeline, primary: readonly string[], t0: number, t1: num
  */
 function exactlyOnce(c: DeliveryCount, problems: string[], notes: string[]): void {
     problems.push(...c.lost);
-    for (const [name, x] of [["Slack", c.slack], ["PagerDuty (events sent)", c.pagerduty]] as const) {
-        if (x.firing !== 1 || x.resolved !== 1) problems.push(`${c.alert}: ${name} got ${x.firing} FIRING and ${x.resolved} RESOLVED, expected exactly one each`);
+    for (const [name, x] of [
+        ["Slack", c.slack],
+        ["PagerDuty (events sent)", c.pagerduty],
+    ] as const) {
+        if (x.firing !== 1 || x.resolved !== 1)
+            problems.push(`${c.alert}: ${name} got ${x.firing} FIRING and ${x.resolved} RESOLVED, expected exactly one each`);
     }
     if (c.pagerduty.incidents !== 1) problems.push(`${c.alert}: ${c.pagerduty.incidents} PagerDuty incidents, expected one`);
-    for (const [name, x] of [["webhook to Slack (sent by Alertmanager)", c.webhook], ["webhook to PagerDuty (sent by Alertmanager)", c.webhookPagerDuty]] as const) {
+    for (const [name, x] of [
+        ["webhook to Slack (sent by Alertmanager)", c.webhook],
+        ["webhook to PagerDuty (sent by Alertmanager)", c.webhookPagerDuty],
+    ] as const) {
         if (x.firing < 1 || x.resolved < 1) problems.push(`${c.alert}: ${name} got ${x.firing} FIRING and ${x.resolved} RESOLVED, expected at least one each`);
-        else if (x.firing !== 1 || x.resolved !== 1) notes.push(`${c.alert}: ${name} ${x.firing} FIRING and ${x.resolved} RESOLVED from ${x.senders} sender(s); the notifier dropped ${c.dropped.repeat} repeat(s) and ${c.dropped.stale} stale echo(es) over both destinations`);
+        else if (x.firing !== 1 || x.resolved !== 1)
+            notes.push(
+                `${c.alert}: ${name} ${x.firing} FIRING and ${x.resolved} RESOLVED from ${x.senders} sender(s); the notifier dropped ${c.dropped.repeat} repeat(s) and ${c.dropped.stale} stale echo(es) over both destinations`,
+            );
     }
 }
 
@@ -242,7 +289,8 @@ export async function runPrometheusReplicaKilled({ pipeline: p, load }: Scenario
         for (const v of views) if (!v.some((x) => x.labels["alertname"] === "RedisDown" && x.status.state === "active")) gaps++;
         await sleep(500);
     }
-    if (gaps > 0) problems.push(`RedisDown was missing from an Alertmanager in ${gaps} of ${samples * p.alertmanagers.length} samples while one Prometheus was down`);
+    if (gaps > 0)
+        problems.push(`RedisDown was missing from an Alertmanager in ${gaps} of ${samples * p.alertmanagers.length} samples while one Prometheus was down`);
     const early = p.slack.notices(killedAt).filter((n) => n.alertname === "RedisDown");
     if (early.length > 0) problems.push(`RedisDown was notified again while one Prometheus was down: ${early.map((n) => n.state).join(", ")}`);
     const hb = heartbeatSummary(p, killedAt);
@@ -325,8 +373,12 @@ export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: Scenar
     if (afterReturn.length > 0) notes.push(`the replaced Alertmanager re-sent ${afterReturn.length} notification(s) the cluster had already sent`);
     for (const r of afterReturn) {
         const gk = JSON.stringify(r.body.groupLabels);
-        const before = (p.tap?.all ?? []).filter((x) => x.at < r.at && x.at >= t0 && JSON.stringify(x.body.groupLabels) === gk && x.body.receiver === r.body.receiver);
-        notes.push(`re-sent +${((r.at - back) / 1000).toFixed(1)}s after start (victim settled +${rejoinSeconds}s): ${r.body.receiver} ${gk} ${r.body.status} [${(r.body.alerts ?? []).map((a) => `${a.status}:${a.fingerprint}`).join(",")}] → ${r.status}; earlier for this group: ${before.map((x) => `+${((x.at - back) / 1000).toFixed(1)}s ${x.body.status} [${(x.body.alerts ?? []).map((a) => `${a.status}:${a.fingerprint}`).join(",")}] from ${x.from}`).join("; ")}`);
+        const before = (p.tap?.all ?? []).filter(
+            (x) => x.at < r.at && x.at >= t0 && JSON.stringify(x.body.groupLabels) === gk && x.body.receiver === r.body.receiver,
+        );
+        notes.push(
+            `re-sent +${((r.at - back) / 1000).toFixed(1)}s after start (victim settled +${rejoinSeconds}s): ${r.body.receiver} ${gk} ${r.body.status} [${(r.body.alerts ?? []).map((a) => `${a.status}:${a.fingerprint}`).join(",")}] → ${r.status}; earlier for this group: ${before.map((x) => `+${((x.at - back) / 1000).toFixed(1)}s ${x.body.status} [${(x.body.alerts ?? []).map((a) => `${a.status}:${a.fingerprint}`).join(",")}] from ${x.from}`).join("; ")}`,
+        );
     }
     return {
         id: "alertmanager-killed",
@@ -438,7 +490,14 @@ export async function runAlertmanagersPartitioned({ pipeline: p, load }: Scenari
     let detectedAt: number | undefined;
     const detectBy = Date.now() + 60_000;
     while (detectedAt === undefined && Date.now() < detectBy) {
-        const [alone, ...rest] = await Promise.all([cut, ...others].map((a) => a.clusterStatus().then((s) => s.peers.length).catch(() => -1)));
+        const [alone, ...rest] = await Promise.all(
+            [cut, ...others].map((a) =>
+                a
+                    .clusterStatus()
+                    .then((s) => s.peers.length)
+                    .catch(() => -1),
+            ),
+        );
         if (alone === 1 && rest.every((n) => n === others.length)) detectedAt = Date.now();
         else await sleep(250);
     }
@@ -472,8 +531,12 @@ export async function runAlertmanagersPartitioned({ pipeline: p, load }: Scenari
     const after = countDeliveries(p, "PostgresDown", t1, Date.now());
     exactlyOnce(after, problems, notes);
     const sides = 2;
-    for (const [name, c] of [["webhook to Slack", partitioned.webhook], ["webhook to PagerDuty", partitioned.webhookPagerDuty]] as const) {
-        if (c.firing > sides || c.resolved > sides) notes.push(`RedisDown during the split: ${name} got ${c.firing} FIRING and ${c.resolved} RESOLVED from Alertmanager, more than one per side`);
+    for (const [name, c] of [
+        ["webhook to Slack", partitioned.webhook],
+        ["webhook to PagerDuty", partitioned.webhookPagerDuty],
+    ] as const) {
+        if (c.firing > sides || c.resolved > sides)
+            notes.push(`RedisDown during the split: ${name} got ${c.firing} FIRING and ${c.resolved} RESOLVED from Alertmanager, more than one per side`);
     }
     return {
         id: "alertmanagers-partitioned",

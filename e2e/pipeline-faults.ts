@@ -54,7 +54,12 @@ async function waitForHeartbeat(p: Pipeline, after: number, timeoutMs: number): 
  * Watches the heartbeat after a part died: it must stop within `stopWithinSeconds` and then stay
  * silent for the gap bound (what makes the CloudWatch heartbeat alarm fire in AWS).
  */
-async function expectSilence(p: Pipeline, killedAt: number, stopWithinSeconds: number, problems: string[]): Promise<{ last: number | undefined; silence: number }> {
+async function expectSilence(
+    p: Pipeline,
+    killedAt: number,
+    stopWithinSeconds: number,
+    problems: string[],
+): Promise<{ last: number | undefined; silence: number }> {
     const bound = heartbeatGapBoundSeconds(p.profile);
     const quietFrom = killedAt + stopWithinSeconds * 1000;
     await sleep(Math.max(0, quietFrom + bound * 1000 - Date.now()));

@@ -24,7 +24,13 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
-import { ALERTMANAGER_CLUSTER_PORT, alertmanagerClusterArgs, notifierHttpBudgetMs, notifierPagerDutyUrl, renderAlertmanagerConfig } from "../components/alerting/alertmanager/config";
+import {
+    ALERTMANAGER_CLUSTER_PORT,
+    alertmanagerClusterArgs,
+    notifierHttpBudgetMs,
+    notifierPagerDutyUrl,
+    renderAlertmanagerConfig,
+} from "../components/alerting/alertmanager/config";
 import { PIPELINE_TIMINGS, type TimingProfile } from "../components/alerting/catalog";
 import { startLocalServer, type LocalServer } from "../functions/src/notifier/local-server";
 import type { DeliveryLog } from "../functions/src/shared/deliveries";
@@ -199,7 +205,9 @@ export class Pipeline {
 
         // Data stores. pg_stat_statements as both data-store modes configure it (exporter queries read it).
         [this.pg, this.redis] = await Promise.all([
-            startPostgres({ settings: { shared_preload_libraries: "'pg_stat_statements'", max_connections: String(PG_MAX_CONNECTIONS) } }).then((x) => s.add(x)),
+            startPostgres({ settings: { shared_preload_libraries: "'pg_stat_statements'", max_connections: String(PG_MAX_CONNECTIONS) } }).then((x) =>
+                s.add(x),
+            ),
             startRedis().then((x) => s.add(x)),
         ]);
         await this.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -249,7 +257,10 @@ export class Pipeline {
             log: fileLogger(this.notifierLogFile),
             // As deployed: the notifier answers Alertmanager before Alertmanager's notify timeout.
             // PagerDuty through the notifier (its per-occurrence dedupe), to the fake PagerDuty wherever it listens.
-            notifier: { httpDeliveryBudgetMs: notifierHttpBudgetMs(this.profile), pagerduty: { getRoutingKey: async () => E2E_ROUTING_KEY, url: () => this.pagerduty.eventsUrl } },
+            notifier: {
+                httpDeliveryBudgetMs: notifierHttpBudgetMs(this.profile),
+                pagerduty: { getRoutingKey: async () => E2E_ROUTING_KEY, url: () => this.pagerduty.eventsUrl },
+            },
         });
         this.notifier = notifier;
         s.add({ name: "notifier", dispose: () => notifier.close() });
@@ -345,9 +356,13 @@ export class Pipeline {
             lab.publish(ALERTMANAGER_PEER_NAME, this.labHosts.slice(0, n));
             const tapUrl = this.tap.url;
             for (const host of this.labHosts.slice(0, n)) this.alertmanagers.push(s.add(await this.startLabAlertmanager(host, secrets, tapUrl)));
-            step(`alertmanager cluster: ${this.alertmanagers.map((a) => a.target).join(", ")} (gossip ${ALERTMANAGER_PEER_NAME}:${ALERTMANAGER_CLUSTER_PORT}, lab ${lab.rootAddress}/24)`);
+            step(
+                `alertmanager cluster: ${this.alertmanagers.map((a) => a.target).join(", ")} (gossip ${ALERTMANAGER_PEER_NAME}:${ALERTMANAGER_CLUSTER_PORT}, lab ${lab.rootAddress}/24)`,
+            );
         } else {
-            this.alertmanagers = [s.add(await startAlertmanager({ secrets, config: ({ secretsDir }) => this.alertmanagerYaml(secretsDir, this.notifier.url) }))];
+            this.alertmanagers = [
+                s.add(await startAlertmanager({ secrets, config: ({ secretsDir }) => this.alertmanagerYaml(secretsDir, this.notifier.url) })),
+            ];
         }
         this.alertmanager = this.alertmanagers[0] as AlertmanagerService;
         // Every Prometheus sends to every Alertmanager host, the spare included (as dns_sd would list a deploy's new task).
@@ -356,11 +371,15 @@ export class Pipeline {
         const m = this.topology.prometheus ?? 1;
         for (let i = 0; i < m; i++) {
             const replica = m > 1 ? { value: String.fromCharCode(97 + i), haCluster: "e2e" } : undefined;
-            this.prometheusServers.push(s.add(await startPrometheus({
-                resendDelay: `${this.topology.resendDelaySeconds ?? PIPELINE_TIMINGS[this.profile].resendDelaySeconds}s`,
-                files: { [`${RULES_DIR}/${rules.fileName}`]: rules.content },
-                config: ({ port }) => this.prometheusYaml(port, amTargets, replica),
-            })));
+            this.prometheusServers.push(
+                s.add(
+                    await startPrometheus({
+                        resendDelay: `${this.topology.resendDelaySeconds ?? PIPELINE_TIMINGS[this.profile].resendDelaySeconds}s`,
+                        files: { [`${RULES_DIR}/${rules.fileName}`]: rules.content },
+                        config: ({ port }) => this.prometheusYaml(port, amTargets, replica),
+                    }),
+                ),
+            );
         }
         this.prometheus = this.prometheusServers[0] as PrometheusService;
         this.startedAt = Date.now();
@@ -401,7 +420,10 @@ export class Pipeline {
         this.alertmanagers.push(fresh);
         await old.stop();
         this.alertmanagers = this.alertmanagers.filter((a) => a !== old);
-        lab.publish(ALERTMANAGER_PEER_NAME, this.alertmanagers.map((a) => a.host as NetHost));
+        lab.publish(
+            ALERTMANAGER_PEER_NAME,
+            this.alertmanagers.map((a) => a.host as NetHost),
+        );
         if (this.alertmanager === old) this.alertmanager = this.alertmanagers[0] as AlertmanagerService;
         return fresh;
     }
@@ -445,10 +467,10 @@ export class Pipeline {
         };
         const user = await post("/api/users", creds);
         await this.signIn();
-        await this.sql(
-            "INSERT INTO items (name, description, owner_id) SELECT 'item ' || g, 'seeded by e2e', $1 FROM generate_series(1, $2) AS g",
-            [user["id"], SEEDED_ITEMS],
-        );
+        await this.sql("INSERT INTO items (name, description, owner_id) SELECT 'item ' || g, 'seeded by e2e', $1 FROM generate_series(1, $2) AS g", [
+            user["id"],
+            SEEDED_ITEMS,
+        ]);
     }
 
     /**

@@ -98,11 +98,14 @@ export const ISSUE_13_SCENARIOS: readonly Scenario[] = [
             const notes: string[] = [];
             if (evidence.causeFiredAt === undefined) problems.push("RedisDown never reached Slack");
             if (evidence.inhibited === undefined) problems.push("DatabaseConnectionFailures was never held inhibited by Alertmanager while RedisDown fired");
-            else if (!evidence.inhibited.by.includes("RedisDown")) problems.push(`DatabaseConnectionFailures was inhibited by ${evidence.inhibited.by.join(", ")}, not RedisDown`);
+            else if (!evidence.inhibited.by.includes("RedisDown"))
+                problems.push(`DatabaseConnectionFailures was inhibited by ${evidence.inhibited.by.join(", ")}, not RedisDown`);
             if (evidence.leakedWhileInhibited) problems.push("DatabaseConnectionFailures reached Slack while RedisDown fired");
             const resolved = await p.slack.waitForNotice("RedisDown", "RESOLVED", { since: evidence.causeResolvedAt ?? 0, timeoutMs: 1 });
             if (r.primary.firingSeconds !== undefined && resolved !== undefined) {
-                notes.push(`DatabaseConnectionFailures, inhibited while RedisDown fired, reached Slack ${r.primary.firingSeconds} s after Redis came back (RedisDown RESOLVED at ${Math.round((resolved.at - (evidence.causeResolvedAt ?? resolved.at)) / 100) / 10} s): Alertmanager notifies an inhibited alert that still fires at its group's next flush once the source resolves`);
+                notes.push(
+                    `DatabaseConnectionFailures, inhibited while RedisDown fired, reached Slack ${r.primary.firingSeconds} s after Redis came back (RedisDown RESOLVED at ${Math.round((resolved.at - (evidence.causeResolvedAt ?? resolved.at)) / 100) / 10} s): Alertmanager notifies an inhibited alert that still fires at its group's next flush once the source resolves`,
+                );
             }
             return { problems, notes };
         },
@@ -119,10 +122,12 @@ export const ISSUE_13_SCENARIOS: readonly Scenario[] = [
             const app = panel.find((q) => /koronet_db_slow_queries_total/.test(q.expr));
             const problems: string[] = [];
             const notes: string[] = [];
-            if (perStatement === undefined || app === undefined) return { problems: ["the PostgreSQL dashboard has no per-statement or app slow-query query"], notes };
+            if (perStatement === undefined || app === undefined)
+                return { problems: ["the PostgreSQL dashboard has no per-statement or app slow-query query"], notes };
             const statements = await p.prometheus.query(perStatement.expr);
             const slow = statements.reduce((n, s) => n + s.value, 0);
-            if (slow < 1) problems.push(`the slow-statement panel (${perStatement.expr}) counts ${slow} statements with a mean above 500 ms over the last minute`);
+            if (slow < 1)
+                problems.push(`the slow-statement panel (${perStatement.expr}) counts ${slow} statements with a mean above 500 ms over the last minute`);
             else notes.push(`slow-statement panel: ${slow} statement(s) with a mean above 500 ms over the last minute`);
             const rate = (await p.prometheus.query(app.expr)).reduce((n, s) => n + s.value, 0);
             if (!(rate > 0)) problems.push(`the app's slow-query rate (${app.expr}) is ${rate}`);

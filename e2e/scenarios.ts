@@ -75,7 +75,10 @@ export async function runScenario(ctx: ScenarioContext, sc: Scenario): Promise<S
     const firing = await Promise.all(
         specs.map(async ({ e, a, d }) => {
             const notice = await p.slack.waitForNotice(e.alert, "FIRING", { since: started, timeoutMs: d.notify * 1000 + extra });
-            const pd = a.severity === "critical" ? await p.pagerduty.waitForEvent(e.alert, "trigger", { since: started, timeoutMs: d.notify * 1000 + extra }) : undefined;
+            const pd =
+                a.severity === "critical"
+                    ? await p.pagerduty.waitForEvent(e.alert, "trigger", { since: started, timeoutMs: d.notify * 1000 + extra })
+                    : undefined;
             if (notice === undefined) problems.push(`${e.alert}: no FIRING message at Slack within ${d.notify + extra / 1000} s`);
             else {
                 if (notice.severity !== a.severity) problems.push(`${e.alert}: Slack message severity ${notice.severity}, expected ${a.severity}`);
@@ -95,7 +98,10 @@ export async function runScenario(ctx: ScenarioContext, sc: Scenario): Promise<S
     const resolved = await Promise.all(
         specs.map(async ({ e, a, d }) => {
             const notice = await p.slack.waitForNotice(e.alert, "RESOLVED", { since: healStarted, timeoutMs: d.resolved * 1000 });
-            const pd = a.severity === "critical" ? await p.pagerduty.waitForEvent(e.alert, "resolve", { since: healStarted, timeoutMs: d.resolved * 1000 }) : undefined;
+            const pd =
+                a.severity === "critical"
+                    ? await p.pagerduty.waitForEvent(e.alert, "resolve", { since: healStarted, timeoutMs: d.resolved * 1000 })
+                    : undefined;
             if (notice === undefined) problems.push(`${e.alert}: no RESOLVED message at Slack within ${d.resolved} s`);
             if (a.severity === "critical" && pd === undefined) problems.push(`${e.alert}: no PagerDuty resolve within ${d.resolved} s`);
             return { notice, pd };
@@ -117,12 +123,21 @@ export async function runScenario(ctx: ScenarioContext, sc: Scenario): Promise<S
             route: f.notice?.receiver,
             firingSeconds: secondsSince(faultAt, f.notice?.at),
             resolvedSeconds: secondsSince(healedAt, r.notice?.at),
-            ...(a.severity === "critical" ? { pagerdutyTriggerSeconds: secondsSince(faultAt, f.pd?.at), pagerdutyResolveSeconds: secondsSince(healedAt, r.pd?.at) } : {}),
+            ...(a.severity === "critical"
+                ? { pagerdutyTriggerSeconds: secondsSince(faultAt, f.pd?.at), pagerdutyResolveSeconds: secondsSince(healedAt, r.pd?.at) }
+                : {}),
             deadlines: d,
         };
     });
     const names = new Set(expected.map((e) => e.alert as string));
-    const sideAlerts = [...new Set(p.slack.notices(started).filter((n) => n.state === "FIRING" && !names.has(n.alertname)).map((n) => n.alertname))];
+    const sideAlerts = [
+        ...new Set(
+            p.slack
+                .notices(started)
+                .filter((n) => n.state === "FIRING" && !names.has(n.alertname))
+                .map((n) => n.alertname),
+        ),
+    ];
     const refusedSlackRequests = p.slack.all.filter((r) => r.at >= started && r.status >= 300).length;
     const result: ScenarioResult = {
         id: sc.id,
@@ -151,8 +166,10 @@ async function observeSuppressed(p: Pipeline, ids: readonly AlertId[], faultAt: 
         const seen = await waitForInhibited(p, alert, 60_000);
         if (seen === undefined) problems.push(`${alert}: not held as inhibited by Alertmanager within 60 s (did it fire in Prometheus?)`);
         out.push({ alert, inhibitedSeconds: seen === undefined ? undefined : secondsSince(faultAt, seen.at), inhibitedBy: seen?.by ?? [] });
-        if (p.slack.notices(started).some((n) => n.alertname === alert && n.state === "FIRING")) problems.push(`${alert} reached Slack while the alert inhibiting it fired`);
-        if (p.pagerduty.all.some((r) => r.at >= started && FakePagerDuty.alertname(r.body) === alert)) problems.push(`${alert} reached PagerDuty while the alert inhibiting it fired`);
+        if (p.slack.notices(started).some((n) => n.alertname === alert && n.state === "FIRING"))
+            problems.push(`${alert} reached Slack while the alert inhibiting it fired`);
+        if (p.pagerduty.all.some((r) => r.at >= started && FakePagerDuty.alertname(r.body) === alert))
+            problems.push(`${alert} reached PagerDuty while the alert inhibiting it fired`);
     }
     return out;
 }
@@ -257,7 +274,10 @@ export const SCENARIOS: readonly Scenario[] = [
         verify: async ({ pipeline }) => {
             const free = pipeline.ecsHost.rootVolume();
             const percent = (100 * free.availBytes) / free.sizeBytes;
-            return { problems: percent > diskThresholdPercent(pipeline.profile) ? [] : [`the volume still has only ${percent.toFixed(1)} % free after the heal`], notes: [] };
+            return {
+                problems: percent > diskThresholdPercent(pipeline.profile) ? [] : [`the volume still has only ${percent.toFixed(1)} % free after the heal`],
+                notes: [],
+            };
         },
     },
     {
@@ -304,8 +324,12 @@ export const SCENARIOS: readonly Scenario[] = [
                 });
                 const lastFiring = Math.max(0, ...series.result.flatMap((r) => r.values.map((v) => v[0] * 1000)));
                 const after = Math.round((lastFiring - recoveredAt) / 100) / 10;
-                if (lastFiring > recoveredAt + allowanceMs) problems.push(`${name}: refused by Slack, still firing ${after} s after Slack recovered, never delivered`);
-                else notes.push(`${name} stopped firing ${after} s after Slack recovered, before a retry succeeded: never posted to Slack (Alertmanager sends nothing for a group it never notified)`);
+                if (lastFiring > recoveredAt + allowanceMs)
+                    problems.push(`${name}: refused by Slack, still firing ${after} s after Slack recovered, never delivered`);
+                else
+                    notes.push(
+                        `${name} stopped firing ${after} s after Slack recovered, before a retry succeeded: never posted to Slack (Alertmanager sends nothing for a group it never notified)`,
+                    );
             }
             return { problems, notes };
         },
@@ -420,7 +444,9 @@ export async function runSteady(ctx: ScenarioContext, seconds: number): Promise<
     const range = `${Math.max(1, Math.round((end - windowStart) / 1000))}s`;
     const atEnd = new Date(end);
     const firingInWindow = new Set(
-        (await p.prometheus.query(`max_over_time(ALERTS{alertname!="Watchdog",alertstate="firing"}[${range}])`, atEnd)).map((x) => x.metric["alertname"] ?? "?"),
+        (await p.prometheus.query(`max_over_time(ALERTS{alertname!="Watchdog",alertstate="firing"}[${range}])`, atEnd)).map(
+            (x) => x.metric["alertname"] ?? "?",
+        ),
     );
     const absent = absentSeriesAlerts(p.profile);
     const startupArtefacts = notified.filter((n) => absent.has(n) && !firingInWindow.has(n));
@@ -453,7 +479,8 @@ export async function runSteady(ctx: ScenarioContext, seconds: number): Promise<
         firstHeartbeatSeconds: hb.first === undefined ? undefined : round((hb.first - promStart) / 1000),
         maxHeartbeatGapSeconds: round(hb.maxGap),
         watchdogLeaks:
-            p.slack.notices().filter((n) => n.alertname === "Watchdog").length + p.pagerduty.all.filter((r) => FakePagerDuty.alertname(r.body) === "Watchdog").length,
+            p.slack.notices().filter((n) => n.alertname === "Watchdog").length +
+            p.pagerduty.all.filter((r) => FakePagerDuty.alertname(r.body) === "Watchdog").length,
     };
 }
 

@@ -20,15 +20,23 @@ export function verify(d: LocalDeployment, o: VerifyOptions = {}): Promise<Check
     return runVerify({ outputs: d.outputs, aws: d.aws.clients, grafana: grafanaFor(d.outputs, d.aws.clients) }, { ...LOCAL_VERIFY, ...o });
 }
 
-export function drill(d: LocalDeployment, o: Omit<DrillOptions, "timeoutSeconds" | "pollMs"> & Partial<Pick<DrillOptions, "timeoutSeconds">>): Promise<DrillReport> {
-    return runDrill({ outputs: d.outputs, aws: d.aws.clients, grafana: grafanaFor(d.outputs, d.aws.clients) }, { timeoutSeconds: 90, pollMs: 250, by: "e2e", ...o });
+export function drill(
+    d: LocalDeployment,
+    o: Omit<DrillOptions, "timeoutSeconds" | "pollMs"> & Partial<Pick<DrillOptions, "timeoutSeconds">>,
+): Promise<DrillReport> {
+    return runDrill(
+        { outputs: d.outputs, aws: d.aws.clients, grafana: grafanaFor(d.outputs, d.aws.clients) },
+        { timeoutSeconds: 90, pollMs: 250, by: "e2e", ...o },
+    );
 }
 
 /** Waits (bounded) until Prometheus reports every target of `job` with `health`. */
 export async function waitForTargets(d: LocalDeployment, job: string, health: "up" | "down", timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-        const data = await d.pipeline.prometheus.api<{ activeTargets: { labels: Record<string, string>; health: string }[] }>("/api/v1/targets", { state: "active" });
+        const data = await d.pipeline.prometheus.api<{ activeTargets: { labels: Record<string, string>; health: string }[] }>("/api/v1/targets", {
+            state: "active",
+        });
         const ts = data.activeTargets.filter((t) => t.labels["job"] === job);
         if (ts.length > 0 && ts.every((t) => t.health === health)) return;
         await sleep(250);
@@ -45,13 +53,25 @@ export function crashOnce(d: LocalDeployment): Promise<{ code: number | null; me
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ["--import", "tsx", path.join("src", "main.ts")], {
             cwd: APP_DIR,
-            env: { PATH: process.env["PATH"], TMPDIR: d.pipeline.guard.systemTmpdir, NODE_ENV: "production", PORT: "not-a-port", HOST: "127.0.0.1", DATABASE_URL: d.pipeline.pg.urlWithoutPassword, DATABASE_PASSWORD: d.pipeline.pg.password, REDIS_URL: d.pipeline.redis.url },
+            env: {
+                PATH: process.env["PATH"],
+                TMPDIR: d.pipeline.guard.systemTmpdir,
+                NODE_ENV: "production",
+                PORT: "not-a-port",
+                HOST: "127.0.0.1",
+                DATABASE_URL: d.pipeline.pg.urlWithoutPassword,
+                DATABASE_PASSWORD: d.pipeline.pg.password,
+                REDIS_URL: d.pipeline.redis.url,
+            },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let out = "";
         child.stdout.on("data", (c: Buffer) => (out += c.toString()));
         child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-        const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error("the misconfigured web server did not exit within 60 s")); }, 60_000);
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error("the misconfigured web server did not exit within 60 s"));
+        }, 60_000);
         child.on("exit", (code) => {
             clearTimeout(timer);
             const last = out.trim().split("\n").pop() ?? "";

@@ -31,7 +31,15 @@ import { DescribeAlarmsCommand, GetMetricDataCommand, SetAlarmStateCommand } fro
 import { ListSubscriptionsByTopicCommand, type Subscription } from "@aws-sdk/client-sns";
 import { parse } from "yaml";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { deliveryKey, deliveryRecordOf, DRILL_LABELS, type DeliveryChannel, type DeliveryItem, type DeliveryRecord, type DeliverySubject } from "../functions/src/contract";
+import {
+    deliveryKey,
+    deliveryRecordOf,
+    DRILL_LABELS,
+    type DeliveryChannel,
+    type DeliveryItem,
+    type DeliveryRecord,
+    type DeliverySubject,
+} from "../functions/src/contract";
 import type { AwsClients } from "./clients";
 import { GrafanaError, type DataSources } from "./grafana";
 import type { StackOutputs } from "./outputs";
@@ -125,7 +133,7 @@ export async function runDrill(ctx: DrillContext, options: DrillOptions): Promis
         // Every refusal check first, for every path: a drill that would page stops before anything is injected.
         const prepared = [];
         for (const p of paths) prepared.push(p === "cloudwatch" ? await prepareCloudWatch(run) : await preparePrometheus(run));
-        for (const go of prepared) steps.push(...await go());
+        for (const go of prepared) steps.push(...(await go()));
     } catch (e) {
         if (e instanceof DrillRefused) return { id: run.id, page: run.page, steps, refused: e.message };
         throw e;
@@ -172,13 +180,27 @@ const confirmed = (s: Subscription) => (s.SubscriptionArn ?? "").startsWith("arn
 
 /** SNS deliveries and failures on `topicArn` since `since` (one-minute metric; CloudWatch adds its delay). */
 async function snsCounts(run: Run, topicArn: string, since: number): Promise<{ delivered: number; failed: number }> {
-    const metric = (id: string, name: string) => ({ Id: id, MetricStat: { Metric: { Namespace: "AWS/SNS", MetricName: name, Dimensions: [{ Name: "TopicName", Value: topicName(topicArn) }] }, Period: 60, Stat: "Sum" }, ReturnData: true });
-    const out = await run.ctx.aws.cloudwatch.send(new GetMetricDataCommand({
-        MetricDataQueries: [metric("delivered", "NumberOfNotificationsDelivered"), metric("failed", "NumberOfNotificationsFailed")],
-        StartTime: new Date(Math.floor((since - 60_000) / 60_000) * 60_000),
-        EndTime: new Date(run.now() + 60_000),
-    }));
-    const sum = (id: string) => (out.MetricDataResults ?? []).filter((r) => r.Id === id).flatMap((r) => r.Values ?? []).reduce((a, b) => a + b, 0);
+    const metric = (id: string, name: string) => ({
+        Id: id,
+        MetricStat: {
+            Metric: { Namespace: "AWS/SNS", MetricName: name, Dimensions: [{ Name: "TopicName", Value: topicName(topicArn) }] },
+            Period: 60,
+            Stat: "Sum",
+        },
+        ReturnData: true,
+    });
+    const out = await run.ctx.aws.cloudwatch.send(
+        new GetMetricDataCommand({
+            MetricDataQueries: [metric("delivered", "NumberOfNotificationsDelivered"), metric("failed", "NumberOfNotificationsFailed")],
+            StartTime: new Date(Math.floor((since - 60_000) / 60_000) * 60_000),
+            EndTime: new Date(run.now() + 60_000),
+        }),
+    );
+    const sum = (id: string) =>
+        (out.MetricDataResults ?? [])
+            .filter((r) => r.Id === id)
+            .flatMap((r) => r.Values ?? [])
+            .reduce((a, b) => a + b, 0);
     return { delivered: sum("delivered"), failed: sum("failed") };
 }
 
@@ -192,16 +214,32 @@ async function confirmEmail(run: Run, path: DrillStep["path"], topicArn: string 
     const pending = emails.filter((s) => !confirmed(s));
     // The metric counts every protocol's deliveries (Lambda subscribers too): expect one per confirmed subscriber and message.
     const expected = subs.filter(confirmed).length * messages;
-    const pendingNote = pending.length > 0 ? `; ${pending.length} address(es) never confirmed their subscription and get nothing: ${pending.map((s) => s.Endpoint).join(", ")}` : "";
-    if (pending.length === emails.length) return { path, what, outcome: "failed", detail: `every email subscription of ${topicName(topicArn)} is pending confirmation${pendingNote}` };
+    const pendingNote =
+        pending.length > 0
+            ? `; ${pending.length} address(es) never confirmed their subscription and get nothing: ${pending.map((s) => s.Endpoint).join(", ")}`
+            : "";
+    if (pending.length === emails.length)
+        return { path, what, outcome: "failed", detail: `every email subscription of ${topicName(topicArn)} is pending confirmation${pendingNote}` };
     const deadline = run.now() + run.timeoutMs;
     for (;;) {
         const c = await snsCounts(run, topicArn, since);
         if (c.failed > 0) return { path, what, outcome: "failed", detail: `SNS counted ${c.failed} failed deliveries on ${topicName(topicArn)}${pendingNote}` };
         if (c.delivered >= expected) {
-            return { path, what, outcome: "delivered", seconds: (run.now() - since) / 1000, detail: `SNS counted ${c.delivered} deliveries on ${topicName(topicArn)} for ${subs.filter(confirmed).length} confirmed subscribers × ${messages} messages (observed in a one-minute metric; SNS has no per-message status for email)${pendingNote}` };
+            return {
+                path,
+                what,
+                outcome: "delivered",
+                seconds: (run.now() - since) / 1000,
+                detail: `SNS counted ${c.delivered} deliveries on ${topicName(topicArn)} for ${subs.filter(confirmed).length} confirmed subscribers × ${messages} messages (observed in a one-minute metric; SNS has no per-message status for email)${pendingNote}`,
+            };
         }
-        if (run.now() >= deadline) return { path, what, outcome: "failed", detail: `SNS counted ${c.delivered} of ${expected} deliveries on ${topicName(topicArn)} within ${run.timeoutMs / 1000} s${pendingNote}` };
+        if (run.now() >= deadline)
+            return {
+                path,
+                what,
+                outcome: "failed",
+                detail: `SNS counted ${c.delivered} of ${expected} deliveries on ${topicName(topicArn)} within ${run.timeoutMs / 1000} s${pendingNote}`,
+            };
         // The figure is a one-minute metric: no use asking much more often.
         await sleep(run.pollMs * 5);
     }
@@ -228,30 +266,52 @@ async function prepareCloudWatch(run: Run): Promise<() => Promise<DrillStep[]>> 
     const paging = pd !== undefined && subs.some((s) => s.Protocol === "lambda" && (s.Endpoint ?? "").split(":")[6] === pd);
     if (!run.page) {
         const elsewhere = actions.filter((a) => a !== topicArn);
-        if (elsewhere.length > 0) throw new DrillRefused(`${alarmName} would also notify ${elsewhere.join(", ")}; a drill without --page uses the warning topic only`);
-        if (paging) throw new DrillRefused(`the warning topic ${topicName(topicArn)} has the PagerDuty forwarder subscribed: a drill would page; not running without --page`);
+        if (elsewhere.length > 0)
+            throw new DrillRefused(`${alarmName} would also notify ${elsewhere.join(", ")}; a drill without --page uses the warning topic only`);
+        if (paging)
+            throw new DrillRefused(
+                `the warning topic ${topicName(topicArn)} has the PagerDuty forwarder subscribed: a drill would page; not running without --page`,
+            );
     }
     return async () => {
         const path = "cloudwatch" as const;
         const steps: DrillStep[] = [];
         const injectedAt = run.now();
         run.log(`cloudwatch: ${alarmName} → ALARM (SetAlarmState)`);
-        await run.ctx.aws.cloudwatch.send(new SetAlarmStateCommand({
-            AlarmName: alarmName,
-            StateValue: "ALARM",
-            StateReason: `DRILL ${run.id} by ${run.by}: a fire drill of the ${sev} route (npm run drill). Nobody needs to act.`,
-        }));
+        await run.ctx.aws.cloudwatch.send(
+            new SetAlarmStateCommand({
+                AlarmName: alarmName,
+                StateValue: "ALARM",
+                StateReason: `DRILL ${run.id} by ${run.by}: a fire drill of the ${sev} route (npm run drill). Nobody needs to act.`,
+            }),
+        );
         const records = v.deliveryTable !== undefined;
         const fire = async (channel: DeliveryChannel, state: "ALARM" | "OK", what: string, since: number) =>
-            steps.push(recordStep(path, what, await waitForRecord(run, channel, { kind: "cloudwatch", alarmName, state }, since), since, run, `${channel === "slack" ? "the notifier's" : "the forwarder's"} delivery record`));
+            steps.push(
+                recordStep(
+                    path,
+                    what,
+                    await waitForRecord(run, channel, { kind: "cloudwatch", alarmName, state }, since),
+                    since,
+                    run,
+                    `${channel === "slack" ? "the notifier's" : "the forwarder's"} delivery record`,
+                ),
+            );
         if (records && v.notifierFunctionName !== undefined) await fire("slack", "ALARM", "Slack FIRING", injectedAt);
-        else steps.push({ path, what: "Slack FIRING", outcome: "skipped", detail: "no notifier delivery records in this stack (Chatbot mode): check the channel" });
+        else
+            steps.push({
+                path,
+                what: "Slack FIRING",
+                outcome: "skipped",
+                detail: "no notifier delivery records in this stack (Chatbot mode): check the channel",
+            });
         if (run.page && records && paging) await fire("pagerduty", "ALARM", "PagerDuty trigger", injectedAt);
         else if (run.page) steps.push({ path, what: "PagerDuty trigger", outcome: "skipped", detail: "PagerDuty is off in this stack" });
         else steps.push({ path, what: "PagerDuty", outcome: "not paged", detail: `warning route: ${topicName(topicArn)} has no PagerDuty subscriber` });
 
         // CloudWatch usually returned the alarm to OK already (its actual state); if not, the drill does.
-        const [now] = (await run.ctx.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm"] }))).MetricAlarms ?? [];
+        const [now] =
+            (await run.ctx.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm"] }))).MetricAlarms ?? [];
         if (now?.StateValue === "ALARM") {
             run.log(`cloudwatch: ${alarmName} → OK (SetAlarmState)`);
             await run.ctx.aws.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: "OK", StateReason: `DRILL ${run.id} over.` }));
@@ -265,8 +325,19 @@ async function prepareCloudWatch(run: Run): Promise<() => Promise<DrillStep[]>> 
 
 // ── Prometheus path ────────────────────────────────────────────────────────────────────────
 
-interface AmRoute { receiver?: string; matchers?: string[]; match?: Record<string, string>; match_re?: Record<string, string>; continue?: boolean; routes?: AmRoute[] }
-interface AmReceiver { name: string; pagerduty_configs?: unknown[]; webhook_configs?: { url?: string }[] }
+interface AmRoute {
+    receiver?: string;
+    matchers?: string[];
+    match?: Record<string, string>;
+    match_re?: Record<string, string>;
+    continue?: boolean;
+    routes?: AmRoute[];
+}
+interface AmReceiver {
+    name: string;
+    pagerduty_configs?: unknown[];
+    webhook_configs?: { url?: string }[];
+}
 
 /** PagerDuty through the notifier: a webhook to its `…/pagerduty` path (alertmanager/config.ts `notifierPagerDutyUrl`). */
 const pagerDutyWebhooks = (r: AmReceiver | undefined) => (r?.webhook_configs ?? []).filter((w) => /\/pagerduty\/?$/.test(w.url ?? ""));
@@ -330,46 +401,100 @@ async function preparePrometheus(run: Run): Promise<() => Promise<DrillStep[]>> 
     const receiver = (r: string) => (config.receivers ?? []).find((x) => x.name === r);
     const pages = receivers.filter((r) => (receiver(r)?.pagerduty_configs?.length ?? 0) > 0 || pagerDutyWebhooks(receiver(r)).length > 0);
     const pagesViaNotifier = receivers.some((r) => pagerDutyWebhooks(receiver(r)).length > 0);
-    if (!run.page && pages.length > 0) throw new DrillRefused(`Alertmanager would send a drill alert without page="true" to ${pages.join(", ")}, which pages: not running without --page (deploy the drill route: components/alerting/alertmanager/config.ts)`);
+    if (!run.page && pages.length > 0)
+        throw new DrillRefused(
+            `Alertmanager would send a drill alert without page="true" to ${pages.join(", ")}, which pages: not running without --page (deploy the drill route: components/alerting/alertmanager/config.ts)`,
+        );
     return async () => {
         const path = "prometheus" as const;
         const steps: DrillStep[] = [];
         const pdQuery = `sum(alertmanager_notifications_total{integration="pagerduty"}) - sum(alertmanager_notifications_failed_total{integration="pagerduty"} or vector(0))`;
         const pdBefore = run.page ? await promSum(grafana, pdQuery) : 0;
         const injectedAt = run.now();
-        const alert = (endsAt: number) => [{
-            labels,
-            annotations: {
-                summary: `DRILL: a test alert through Prometheus's path (${sev} route), nobody needs to act`,
-                description: `Fire drill ${run.id} started by ${run.by} with npm run drill. It proves Alertmanager → ${receivers.join(", ")} end to end.`,
-                runbook_url: "runbooks/FireDrill.md",
+        const alert = (endsAt: number) => [
+            {
+                labels,
+                annotations: {
+                    summary: `DRILL: a test alert through Prometheus's path (${sev} route), nobody needs to act`,
+                    description: `Fire drill ${run.id} started by ${run.by} with npm run drill. It proves Alertmanager → ${receivers.join(", ")} end to end.`,
+                    runbook_url: "runbooks/FireDrill.md",
+                },
+                startsAt: new Date(injectedAt).toISOString(),
+                endsAt: new Date(endsAt).toISOString(),
             },
-            startsAt: new Date(injectedAt).toISOString(),
-            endsAt: new Date(endsAt).toISOString(),
-        }];
+        ];
         run.log(`prometheus: POST /api/v2/alerts ${DRILL_LABELS.alertname} ${DRILL_LABELS.id}=${run.id} → ${receivers.join(", ")}`);
         await grafana.alertmanager("POST", "/api/v2/alerts", alert(injectedAt + run.timeoutMs + 600_000));
         let fingerprint: string | undefined;
         const deadline = run.now() + run.timeoutMs;
         while (fingerprint === undefined && run.now() < deadline) {
-            const found = await grafana.alertmanager<{ fingerprint?: string }[]>("GET", `/api/v2/alerts?filter=${encodeURIComponent(`${DRILL_LABELS.id}="${run.id}"`)}`);
+            const found = await grafana.alertmanager<{ fingerprint?: string }[]>(
+                "GET",
+                `/api/v2/alerts?filter=${encodeURIComponent(`${DRILL_LABELS.id}="${run.id}"`)}`,
+            );
             fingerprint = found[0]?.fingerprint;
             if (fingerprint === undefined) await sleep(run.pollMs);
         }
-        if (fingerprint === undefined) return [{ path, what: "Alertmanager", outcome: "failed", detail: `the posted alert never showed in Alertmanager's alerts within ${run.timeoutMs / 1000} s` }];
+        if (fingerprint === undefined)
+            return [
+                {
+                    path,
+                    what: "Alertmanager",
+                    outcome: "failed",
+                    detail: `the posted alert never showed in Alertmanager's alerts within ${run.timeoutMs / 1000} s`,
+                },
+            ];
         const records = v.deliveryTable !== undefined && v.notifierFunctionName !== undefined;
         const slack = async (status: "firing" | "resolved", what: string) => {
-            if (!records) return steps.push({ path, what, outcome: "skipped", detail: "no notifier delivery records in this stack (Chatbot mode): check the channel" });
-            return steps.push(recordStep(path, what, await waitForRecord(run, "slack", { kind: "alertmanager", fingerprint: fingerprint as string, status }, injectedAt), injectedAt, run, "the notifier's delivery record"));
+            if (!records)
+                return steps.push({ path, what, outcome: "skipped", detail: "no notifier delivery records in this stack (Chatbot mode): check the channel" });
+            return steps.push(
+                recordStep(
+                    path,
+                    what,
+                    await waitForRecord(run, "slack", { kind: "alertmanager", fingerprint: fingerprint as string, status }, injectedAt),
+                    injectedAt,
+                    run,
+                    "the notifier's delivery record",
+                ),
+            );
         };
         const pagerduty = async (count: number, what: string) => {
             // Through the notifier: its delivery record of this alert, exact (as for Slack).
-            if (pagesViaNotifier && records) return steps.push(recordStep(path, what, await waitForRecord(run, "pagerduty", { kind: "alertmanager", fingerprint: fingerprint as string, status: count === 1 ? "firing" : "resolved" }, injectedAt), injectedAt, run, "the notifier's PagerDuty delivery record"));
+            if (pagesViaNotifier && records)
+                return steps.push(
+                    recordStep(
+                        path,
+                        what,
+                        await waitForRecord(
+                            run,
+                            "pagerduty",
+                            { kind: "alertmanager", fingerprint: fingerprint as string, status: count === 1 ? "firing" : "resolved" },
+                            injectedAt,
+                        ),
+                        injectedAt,
+                        run,
+                        "the notifier's PagerDuty delivery record",
+                    ),
+                );
             const until = run.now() + run.timeoutMs;
             for (;;) {
-                const n = await promSum(grafana, pdQuery) - pdBefore;
-                if (n >= count) return steps.push({ path, what, outcome: "delivered", seconds: (run.now() - injectedAt) / 1000, detail: `Alertmanager counted ${n} PagerDuty deliveries since the injection (alertmanager_notifications_total, observed through Prometheus: up to one scrape late)` });
-                if (run.now() >= until) return steps.push({ path, what, outcome: "failed", detail: `Alertmanager counted ${n} of ${count} PagerDuty deliveries within ${run.timeoutMs / 1000} s (check alertmanager_notifications_failed_total and the routing key secret)` });
+                const n = (await promSum(grafana, pdQuery)) - pdBefore;
+                if (n >= count)
+                    return steps.push({
+                        path,
+                        what,
+                        outcome: "delivered",
+                        seconds: (run.now() - injectedAt) / 1000,
+                        detail: `Alertmanager counted ${n} PagerDuty deliveries since the injection (alertmanager_notifications_total, observed through Prometheus: up to one scrape late)`,
+                    });
+                if (run.now() >= until)
+                    return steps.push({
+                        path,
+                        what,
+                        outcome: "failed",
+                        detail: `Alertmanager counted ${n} of ${count} PagerDuty deliveries within ${run.timeoutMs / 1000} s (check alertmanager_notifications_failed_total and the routing key secret)`,
+                    });
                 await sleep(run.pollMs);
             }
         };

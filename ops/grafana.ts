@@ -21,7 +21,10 @@ export interface GrafanaAccess {
 
 /** Why a call through Grafana failed, with what to do about it. */
 export class GrafanaError extends Error {
-    constructor(message: string, readonly next: string) {
+    constructor(
+        message: string,
+        readonly next: string,
+    ) {
         super(message);
         this.name = "GrafanaError";
     }
@@ -30,7 +33,8 @@ export class GrafanaError extends Error {
 /** The admin password, read from its Secrets Manager secret. */
 export async function grafanaPassword(secrets: SecretsManagerClient, secretArn: string): Promise<string> {
     const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-    if (out.SecretString === undefined || out.SecretString === "") throw new GrafanaError(`secret ${secretArn} has no value`, "the stack generates it: run pulumi up");
+    if (out.SecretString === undefined || out.SecretString === "")
+        throw new GrafanaError(`secret ${secretArn} has no value`, "the stack generates it: run pulumi up");
     return out.SecretString;
 }
 
@@ -62,19 +66,31 @@ export class GrafanaProxy implements DataSources {
             });
         } catch (e) {
             const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-            throw new GrafanaError(`Grafana at ${this.access.url} unreachable (${cause})`, "run from an address in koronet:monitoring.grafana.allowedCidrs (its load balancer admits only those), and check the Grafana service");
+            throw new GrafanaError(
+                `Grafana at ${this.access.url} unreachable (${cause})`,
+                "run from an address in koronet:monitoring.grafana.allowedCidrs (its load balancer admits only those), and check the Grafana service",
+            );
         }
         const text = await res.text();
         if (res.status === 401 || res.status === 403) {
-            throw new GrafanaError(`Grafana refused ${method} ${path} as ${this.access.user} (HTTP ${res.status})`, "check the admin password secret (the grafanaAdminSecretArn the stack exports) and Grafana's brute-force lockout (5 failures in 5 minutes)");
+            throw new GrafanaError(
+                `Grafana refused ${method} ${path} as ${this.access.user} (HTTP ${res.status})`,
+                "check the admin password secret (the grafanaAdminSecretArn the stack exports) and Grafana's brute-force lockout (5 failures in 5 minutes)",
+            );
         }
         if (res.status >= 300) {
-            throw new GrafanaError(`${method} ${path} through Grafana's ${uid} data source answered HTTP ${res.status}: ${text.slice(0, 200)}`, `check that the ${uid} data source is provisioned and that its target answers (its ECS service, its security group)`);
+            throw new GrafanaError(
+                `${method} ${path} through Grafana's ${uid} data source answered HTTP ${res.status}: ${text.slice(0, 200)}`,
+                `check that the ${uid} data source is provisioned and that its target answers (its ECS service, its security group)`,
+            );
         }
         try {
             return (text === "" ? {} : JSON.parse(text)) as T;
         } catch {
-            throw new GrafanaError(`${method} ${path} through Grafana answered something other than JSON: ${text.slice(0, 200)}`, "check Grafana's data source URL");
+            throw new GrafanaError(
+                `${method} ${path} through Grafana answered something other than JSON: ${text.slice(0, 200)}`,
+                "check Grafana's data source URL",
+            );
         }
     }
 
@@ -82,7 +98,8 @@ export class GrafanaProxy implements DataSources {
     async prometheus<T>(path: string, query: Record<string, string> = {}): Promise<T> {
         const qs = new URLSearchParams(query).toString();
         const out = await this.call<{ status?: string; data?: T; error?: string }>(this.access.prometheusUid, "GET", `${path}${qs ? `?${qs}` : ""}`);
-        if (out.status !== "success") throw new GrafanaError(`Prometheus ${path}: ${out.error ?? "no success status"}`, "check Prometheus (its ECS service and logs)");
+        if (out.status !== "success")
+            throw new GrafanaError(`Prometheus ${path}: ${out.error ?? "no success status"}`, "check Prometheus (its ECS service and logs)");
         return out.data as T;
     }
 

@@ -21,13 +21,15 @@ const verification = z.object({
     pagerdutyFunctionName: z.string().optional(),
     deliveryTable: z.string().optional(),
     failedNotificationsQueue: z.string().optional(),
-    grafana: z.object({
-        url: z.string().url(),
-        adminUser: z.string().min(1),
-        adminPasswordSecretArn: z.string().min(1),
-        prometheusDatasourceUid: z.string().min(1),
-        alertmanagerDatasourceUid: z.string().min(1),
-    }).optional(),
+    grafana: z
+        .object({
+            url: z.string().url(),
+            adminUser: z.string().min(1),
+            adminPasswordSecretArn: z.string().min(1),
+            prometheusDatasourceUid: z.string().min(1),
+            alertmanagerDatasourceUid: z.string().min(1),
+        })
+        .optional(),
     prometheus: z.object({ jobs: z.array(z.string()), alertRules: z.array(z.string()) }).optional(),
 });
 
@@ -54,7 +56,9 @@ export function parseStackOutputs(raw: unknown, source: string): StackOutputs {
     const r = stackOutputsSchema.safeParse(raw);
     if (r.success) return r.data;
     const problems = r.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
-    throw new OutputsError(`The outputs from ${source} are not what this command needs (deployed before \`verification\` existed? run \`pulumi up\` first):\n${problems.join("\n")}`);
+    throw new OutputsError(
+        `The outputs from ${source} are not what this command needs (deployed before \`verification\` existed? run \`pulumi up\` first):\n${problems.join("\n")}`,
+    );
 }
 
 /** Reads outputs from `file` (JSON), or asks the Pulumi CLI for the stack's. */
@@ -70,7 +74,9 @@ export async function loadStackOutputs(opts: { readonly stack: string; readonly 
         try {
             json = JSON.parse(text);
         } catch (e) {
-            throw new OutputsError(`--outputs ${opts.file} is not JSON (${(e as Error).message}); save it with: pulumi stack output --json --stack ${opts.stack} > ${opts.file}`);
+            throw new OutputsError(
+                `--outputs ${opts.file} is not JSON (${(e as Error).message}); save it with: pulumi stack output --json --stack ${opts.stack} > ${opts.file}`,
+            );
         }
         return parseStackOutputs(json, opts.file);
     }
@@ -79,7 +85,11 @@ export async function loadStackOutputs(opts: { readonly stack: string; readonly 
         execFile(cli, ["stack", "output", "--json", "--stack", opts.stack], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (err, out, stderr) => {
             if (err === null) return resolve(out);
             if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-                return reject(new OutputsError(`the Pulumi CLI (\`${cli}\`) is not installed here: pass --outputs FILE, saved where it is with: pulumi stack output --json --stack ${opts.stack} > outputs.json`));
+                return reject(
+                    new OutputsError(
+                        `the Pulumi CLI (\`${cli}\`) is not installed here: pass --outputs FILE, saved where it is with: pulumi stack output --json --stack ${opts.stack} > outputs.json`,
+                    ),
+                );
             }
             reject(new OutputsError(`\`${cli} stack output --json --stack ${opts.stack}\` failed: ${stderr.trim() || err.message}`));
         });

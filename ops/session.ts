@@ -17,8 +17,17 @@ export function grafanaFor(outputs: StackOutputs, aws: AwsClients): (() => Promi
     const g = outputs.verification.grafana;
     if (g === undefined) return undefined;
     let proxy: Promise<GrafanaProxy> | undefined;
-    return () => (proxy ??= grafanaPassword(aws.secrets, g.adminPasswordSecretArn).then((password) =>
-        new GrafanaProxy({ url: g.url, user: g.adminUser, password, prometheusUid: g.prometheusDatasourceUid, alertmanagerUid: g.alertmanagerDatasourceUid })));
+    return () =>
+        (proxy ??= grafanaPassword(aws.secrets, g.adminPasswordSecretArn).then(
+            (password) =>
+                new GrafanaProxy({
+                    url: g.url,
+                    user: g.adminUser,
+                    password,
+                    prometheusUid: g.prometheusDatasourceUid,
+                    alertmanagerUid: g.alertmanagerDatasourceUid,
+                }),
+        ));
 }
 
 export async function openSession(opts: { readonly stack: string; readonly outputsFile?: string }): Promise<Session> {

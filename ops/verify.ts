@@ -55,23 +55,31 @@ export async function runVerify(ctx: VerifyContext, options: VerifyOptions = {})
             return await fn();
         } catch (e) {
             if (e instanceof GrafanaError) return [fail(check, e.message, e.next)];
-            return [fail(check, `could not check: ${(e as Error).name}: ${(e as Error).message}`, "check the AWS credentials and region (read-only access to ECS, CloudWatch, SQS, Lambda, Secrets Manager is enough)")];
+            return [
+                fail(
+                    check,
+                    `could not check: ${(e as Error).name}: ${(e as Error).message}`,
+                    "check the AWS credentials and region (read-only access to ECS, CloudWatch, SQS, Lambda, Secrets Manager is enough)",
+                ),
+            ];
         }
     };
     const results: CheckResult[] = [];
-    results.push(...await guard("load balancer", () => checkHealthz(ctx.outputs, o.httpTimeoutMs)));
-    results.push(...await guard("ecs services", () => checkEcsServices(ctx, o)));
+    results.push(...(await guard("load balancer", () => checkHealthz(ctx.outputs, o.httpTimeoutMs))));
+    results.push(...(await guard("ecs services", () => checkEcsServices(ctx, o))));
     if (ctx.outputs.verification.grafana !== undefined && ctx.grafana !== undefined) {
         const proxy = ctx.grafana;
         const grafana = async () => (typeof proxy === "function" ? proxy() : proxy);
-        results.push(...await guard("prometheus targets", async () => checkPrometheusTargets(await grafana(), ctx.outputs)));
-        results.push(...await guard("prometheus rules", async () => checkPrometheusRules(await grafana(), ctx.outputs)));
+        results.push(...(await guard("prometheus targets", async () => checkPrometheusTargets(await grafana(), ctx.outputs))));
+        results.push(...(await guard("prometheus rules", async () => checkPrometheusRules(await grafana(), ctx.outputs))));
     }
-    results.push(...await guard("alarm data", () => checkAlarmData(ctx, o)));
-    results.push(...await guard("notifier", () => checkLambda(ctx, "notifier", ctx.outputs.verification.notifierFunctionName, ["Errors", "Url5xxCount"], o)));
-    results.push(...await guard("pagerduty forwarder", () => checkLambda(ctx, "pagerduty forwarder", ctx.outputs.verification.pagerdutyFunctionName, ["Errors"], o)));
-    results.push(...await guard("failed notifications", () => checkFailedQueue(ctx)));
-    results.push(...await guard("heartbeat", () => checkHeartbeat(ctx)));
+    results.push(...(await guard("alarm data", () => checkAlarmData(ctx, o))));
+    results.push(...(await guard("notifier", () => checkLambda(ctx, "notifier", ctx.outputs.verification.notifierFunctionName, ["Errors", "Url5xxCount"], o))));
+    results.push(
+        ...(await guard("pagerduty forwarder", () => checkLambda(ctx, "pagerduty forwarder", ctx.outputs.verification.pagerdutyFunctionName, ["Errors"], o))),
+    );
+    results.push(...(await guard("failed notifications", () => checkFailedQueue(ctx))));
+    results.push(...(await guard("heartbeat", () => checkHeartbeat(ctx))));
     return results;
 }
 
@@ -129,7 +137,13 @@ async function checkEcsServices(ctx: VerifyContext, o: Required<VerifyOptions>):
         const svc = described.get(want.serviceName);
         const events = `aws ecs describe-services --cluster ${cluster} --services ${want.serviceName} --query 'services[0].events[:10]'`;
         if (svc === undefined || svc.status !== "ACTIVE") {
-            results.push(fail(check, `no ACTIVE service ${want.serviceName} in cluster ${cluster} (${svc?.status ?? "missing"})`, "run pulumi up; if it exists under another name, pulumi refresh"));
+            results.push(
+                fail(
+                    check,
+                    `no ACTIVE service ${want.serviceName} in cluster ${cluster} (${svc?.status ?? "missing"})`,
+                    "run pulumi up; if it exists under another name, pulumi refresh",
+                ),
+            );
             continue;
         }
         const problems: string[] = [];
@@ -137,19 +151,24 @@ async function checkEcsServices(ctx: VerifyContext, o: Required<VerifyOptions>):
         const primary = (svc.deployments ?? []).find((d) => d.status === "PRIMARY");
         if (primary === undefined) problems.push("no PRIMARY deployment");
         else if (primary.taskDefinition !== want.taskDefinitionArn) {
-            problems.push(`runs ${revision(primary.taskDefinition)}, but this stack deployed ${revision(want.taskDefinitionArn)}: ECS rolled the deployment back${primary.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`);
+            problems.push(
+                `runs ${revision(primary.taskDefinition)}, but this stack deployed ${revision(want.taskDefinitionArn)}: ECS rolled the deployment back${primary.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`,
+            );
             next = `find why the new revision failed (${events}, and its stopped tasks' logs), fix it, then pulumi up --refresh (a plain pulumi up sees no change after a rollback)`;
         } else if (primary.rolloutState !== undefined && primary.rolloutState !== "COMPLETED") {
             problems.push(`deployment ${primary.rolloutState}${primary.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`);
         }
         const others = (svc.deployments ?? []).filter((d) => d.status !== "PRIMARY");
-        if (others.length > 0) problems.push(`${others.length} other deployment(s) still ${others.map((d) => `${d.status} on ${revision(d.taskDefinition)}`).join(", ")}`);
+        if (others.length > 0)
+            problems.push(`${others.length} other deployment(s) still ${others.map((d) => `${d.status} on ${revision(d.taskDefinition)}`).join(", ")}`);
         if ((svc.runningCount ?? 0) < (svc.desiredCount ?? 0)) problems.push(`runs ${svc.runningCount ?? 0} of ${svc.desiredCount ?? 0} tasks`);
         if ((svc.desiredCount ?? 0) === 0) problems.push("desired count is 0");
 
         const loop = await crashLoop(ctx, cluster, want.serviceName, o);
         if (loop.length >= o.crashThreshold) {
-            problems.push(`crash loop: ${loop.length} tasks stopped abnormally in the last ${o.crashWindowMinutes} min (${[...new Set(loop)].slice(0, 3).join("; ")})`);
+            problems.push(
+                `crash loop: ${loop.length} tasks stopped abnormally in the last ${o.crashWindowMinutes} min (${[...new Set(loop)].slice(0, 3).join("; ")})`,
+            );
             next = `read the stopped tasks' container logs (the service's log group in the stack outputs) and ${events}`;
         }
 
@@ -158,14 +177,21 @@ async function checkEcsServices(ctx: VerifyContext, o: Required<VerifyOptions>):
         if (wantAlarms.length > 0) {
             const missing = wantAlarms.filter((a) => !(alarms?.alarmNames ?? []).includes(a));
             if (missing.length > 0 || alarms?.enable !== true || alarms.rollback !== true) {
-                problems.push(`deployment alarms not in force (missing ${missing.join(", ") || "none"}, enable ${String(alarms?.enable)}, rollback ${String(alarms?.rollback)})`);
+                problems.push(
+                    `deployment alarms not in force (missing ${missing.join(", ") || "none"}, enable ${String(alarms?.enable)}, rollback ${String(alarms?.rollback)})`,
+                );
             }
         }
 
         if (problems.length > 0) results.push(fail(check, problems.join("; "), next));
         else {
             const guarded = wantAlarms.length > 0 ? `, deployment alarms ${wantAlarms.map((a) => a.replace(/^.*?-(?=[A-Z])/, "")).join(", ")}` : "";
-            results.push(pass(check, `${svc.runningCount}/${svc.desiredCount} tasks on ${revision(want.taskDefinitionArn)} (${primary?.rolloutState ?? "COMPLETED"}), no crash loop${guarded}`));
+            results.push(
+                pass(
+                    check,
+                    `${svc.runningCount}/${svc.desiredCount} tasks on ${revision(want.taskDefinitionArn)} (${primary?.rolloutState ?? "COMPLETED"}), no crash loop${guarded}`,
+                ),
+            );
         }
     }
     return results;
@@ -194,7 +220,13 @@ async function crashLoop(ctx: VerifyContext, cluster: string, service: string, o
 
 // ── Prometheus, through Grafana ─────────────────────────────────────────────────────────────
 
-interface ActiveTarget { labels?: Record<string, string>; scrapePool?: string; health?: string; lastError?: string; scrapeUrl?: string }
+interface ActiveTarget {
+    labels?: Record<string, string>;
+    scrapePool?: string;
+    health?: string;
+    lastError?: string;
+    scrapeUrl?: string;
+}
 
 async function checkPrometheusTargets(grafana: DataSources, outputs: StackOutputs): Promise<CheckResult[]> {
     const check = "prometheus targets";
@@ -205,13 +237,26 @@ async function checkPrometheusTargets(grafana: DataSources, outputs: StackOutput
     const problems: string[] = [];
     for (const job of jobs) if (!targets.some((t) => jobOf(t) === job)) problems.push(`job ${job}: no target discovered`);
     for (const t of targets) {
-        if (t.health !== "up") problems.push(`job ${jobOf(t)}, instance ${t.labels?.["instance"] ?? "?"}: ${t.health ?? "unknown"}${t.scrapeUrl ? ` at ${t.scrapeUrl}` : ""}${t.lastError ? ` (${t.lastError})` : ""}`);
+        if (t.health !== "up")
+            problems.push(
+                `job ${jobOf(t)}, instance ${t.labels?.["instance"] ?? "?"}: ${t.health ?? "unknown"}${t.scrapeUrl ? ` at ${t.scrapeUrl}` : ""}${t.lastError ? ` (${t.lastError})` : ""}`,
+            );
     }
-    if (problems.length > 0) return [fail(check, problems.join("; "), "a job without targets: its discovery (Cloud Map registration, ECS service); a target down: its service, its security group (Prometheus must reach its port), its logs")];
+    if (problems.length > 0)
+        return [
+            fail(
+                check,
+                problems.join("; "),
+                "a job without targets: its discovery (Cloud Map registration, ECS service); a target down: its service, its security group (Prometheus must reach its port), its logs",
+            ),
+        ];
     return [pass(check, `${targets.length} targets up in ${jobs.length} jobs (${jobs.join(", ")})`)];
 }
 
-interface RuleGroup { name?: string; rules?: { name?: string; type?: string; health?: string; lastError?: string }[] }
+interface RuleGroup {
+    name?: string;
+    rules?: { name?: string; type?: string; health?: string; lastError?: string }[];
+}
 
 async function checkPrometheusRules(grafana: DataSources, outputs: StackOutputs): Promise<CheckResult[]> {
     const check = "prometheus rules";
@@ -223,7 +268,14 @@ async function checkPrometheusRules(grafana: DataSources, outputs: StackOutputs)
     const missing = expected.filter((a) => !loaded.has(a));
     if (missing.length > 0) problems.push(`not loaded: ${missing.join(", ")}`);
     for (const r of rules) if (r.health === "err") problems.push(`${r.name ?? "?"} in error (${r.lastError ?? "no message"})`);
-    if (problems.length > 0) return [fail(check, problems.join("; "), "the Prometheus image carries its rules (rendered/<stack>/prometheus/rules): check the deployed image is this commit's, and Prometheus's log for rule errors")];
+    if (problems.length > 0)
+        return [
+            fail(
+                check,
+                problems.join("; "),
+                "the Prometheus image carries its rules (rendered/<stack>/prometheus/rules): check the deployed image is this commit's, and Prometheus's log for rule errors",
+            ),
+        ];
     return [pass(check, `${rules.length} alert rules loaded, none in error`)];
 }
 
@@ -249,7 +301,10 @@ export function alarmMetrics(a: MetricAlarm): MetricRef[] {
     return [...top, ...fromQueries];
 }
 
-const describeMetric = (p: MetricRef) => `${p.namespace} ${p.metricName} (${Object.entries(p.dimensions).map(([k, v]) => `${k}=${v}`).join(", ")})`;
+const describeMetric = (p: MetricRef) =>
+    `${p.namespace} ${p.metricName} (${Object.entries(p.dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")})`;
 
 async function checkAlarmData(ctx: VerifyContext, o: Required<VerifyOptions>): Promise<CheckResult[]> {
     const names = ctx.outputs.verification.alarmsExpectingData;
@@ -270,12 +325,22 @@ async function checkAlarmData(ctx: VerifyContext, o: Required<VerifyOptions>): P
         const batch = probes.slice(i, i + 500);
         const queries: MetricDataQuery[] = batch.map((p, j) => ({
             Id: `p${i + j}`,
-            MetricStat: { Metric: { Namespace: p.namespace, MetricName: p.metricName, Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: 60, Stat: "SampleCount" },
+            MetricStat: {
+                Metric: {
+                    Namespace: p.namespace,
+                    MetricName: p.metricName,
+                    Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                },
+                Period: 60,
+                Stat: "SampleCount",
+            },
             ReturnData: true,
         }));
         let token: string | undefined;
         do {
-            const out = await ctx.aws.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end, NextToken: token }));
+            const out = await ctx.aws.cloudwatch.send(
+                new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end, NextToken: token }),
+            );
             for (const r of out.MetricDataResults ?? []) {
                 const idx = Number((r.Id ?? "p-1").slice(1));
                 const p = probes[idx];
@@ -293,7 +358,15 @@ async function checkAlarmData(ctx: VerifyContext, o: Required<VerifyOptions>): P
         for (const p of silent) problems.push(`${describeMetric(p)} has no data in ${o.dataWindowMinutes} min: ${p.source} is not publishing`);
         if (problems.length > 0) {
             const sources = [...new Set(silent.map((p) => p.source))];
-            results.push(fail(`alarm data ${name}`, problems.join("; "), sources.length > 0 ? `check ${sources.join(" and ")} (its container, logs and IAM permission to publish)` : "check the alarm's metrics in the CloudWatch console"));
+            results.push(
+                fail(
+                    `alarm data ${name}`,
+                    problems.join("; "),
+                    sources.length > 0
+                        ? `check ${sources.join(" and ")} (its container, logs and IAM permission to publish)`
+                        : "check the alarm's metrics in the CloudWatch console",
+                ),
+            );
         } else ok++;
     }
     if (results.length === 0) results.push(pass("alarm data", `${ok} alarms on continuously published metrics have data (${probes.length} publishers alive)`));
@@ -302,29 +375,66 @@ async function checkAlarmData(ctx: VerifyContext, o: Required<VerifyOptions>): P
 
 // ── the notification path ───────────────────────────────────────────────────────────────────
 
-async function metricSum(ctx: VerifyContext, namespace: string, metricName: string, dimensions: Record<string, string>, minutes: number, now: number): Promise<number> {
-    const out = await ctx.aws.cloudwatch.send(new GetMetricDataCommand({
-        MetricDataQueries: [{ Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: 60, Stat: "Sum" }, ReturnData: true }],
-        StartTime: new Date(now - minutes * 60_000),
-        EndTime: new Date(now),
-    }));
+async function metricSum(
+    ctx: VerifyContext,
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+    minutes: number,
+    now: number,
+): Promise<number> {
+    const out = await ctx.aws.cloudwatch.send(
+        new GetMetricDataCommand({
+            MetricDataQueries: [
+                {
+                    Id: "m",
+                    MetricStat: {
+                        Metric: {
+                            Namespace: namespace,
+                            MetricName: metricName,
+                            Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+                        },
+                        Period: 60,
+                        Stat: "Sum",
+                    },
+                    ReturnData: true,
+                },
+            ],
+            StartTime: new Date(now - minutes * 60_000),
+            EndTime: new Date(now),
+        }),
+    );
     return (out.MetricDataResults ?? []).flatMap((r) => r.Values ?? []).reduce((a, b) => a + b, 0);
 }
 
-async function checkLambda(ctx: VerifyContext, label: string, functionName: string | undefined, metrics: readonly string[], o: Required<VerifyOptions>): Promise<CheckResult[]> {
+async function checkLambda(
+    ctx: VerifyContext,
+    label: string,
+    functionName: string | undefined,
+    metrics: readonly string[],
+    o: Required<VerifyOptions>,
+): Promise<CheckResult[]> {
     if (functionName === undefined) return [];
     const logs = `aws logs tail /aws/lambda/${functionName} --since ${o.errorWindowMinutes}m`;
     const fn = await ctx.aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     const problems: string[] = [];
     if (fn.State !== "Active") problems.push(`function state ${fn.State ?? "?"}${fn.StateReason ? ` (${fn.StateReason})` : ""}`);
-    if (fn.LastUpdateStatus !== undefined && fn.LastUpdateStatus !== "Successful") problems.push(`last update ${fn.LastUpdateStatus}${fn.LastUpdateStatusReason ? ` (${fn.LastUpdateStatusReason})` : ""}`);
+    if (fn.LastUpdateStatus !== undefined && fn.LastUpdateStatus !== "Successful")
+        problems.push(`last update ${fn.LastUpdateStatus}${fn.LastUpdateStatusReason ? ` (${fn.LastUpdateStatusReason})` : ""}`);
     const counts: string[] = [];
     for (const m of metrics) {
         const n = await metricSum(ctx, "AWS/Lambda", m, { FunctionName: functionName }, o.errorWindowMinutes, o.now());
         counts.push(`${m} ${n}`);
         if (n > 0) problems.push(`${n} ${m} in the last ${o.errorWindowMinutes} min`);
     }
-    if (problems.length > 0) return [fail(label, `${functionName}: ${problems.join("; ")}`, `read its log: ${logs} (an unfilled secret shows as "placeholder"; see alertingSecretsToFill)`)];
+    if (problems.length > 0)
+        return [
+            fail(
+                label,
+                `${functionName}: ${problems.join("; ")}`,
+                `read its log: ${logs} (an unfilled secret shows as "placeholder"; see alertingSecretsToFill)`,
+            ),
+        ];
     return [pass(label, `${functionName} Active, ${counts.join(", ")} in the last ${o.errorWindowMinutes} min`)];
 }
 
@@ -333,11 +443,22 @@ async function checkFailedQueue(ctx: VerifyContext): Promise<CheckResult[]> {
     if (name === undefined) return [];
     const check = "failed notifications";
     const url = (await ctx.aws.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
-    const attrs = (await ctx.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes ?? {};
+    const attrs =
+        (
+            await ctx.aws.sqs.send(
+                new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+            )
+        ).Attributes ?? {};
     const visible = Number(attrs.ApproximateNumberOfMessages ?? 0);
     const inFlight = Number(attrs.ApproximateNumberOfMessagesNotVisible ?? 0);
     if (visible + inFlight > 0) {
-        return [fail(check, `${name} holds ${visible} message(s) (+${inFlight} being read): notifications Lambda gave up on`, `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10), fix the cause, then redrive or delete them (runbooks/AlertingPipeline.md)`)];
+        return [
+            fail(
+                check,
+                `${name} holds ${visible} message(s) (+${inFlight} being read): notifications Lambda gave up on`,
+                `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10), fix the cause, then redrive or delete them (runbooks/AlertingPipeline.md)`,
+            ),
+        ];
     }
     return [pass(check, `${name} is empty`)];
 }
@@ -348,7 +469,13 @@ async function checkHeartbeat(ctx: VerifyContext): Promise<CheckResult[]> {
     const [alarm] = await describeAlarms(ctx, [name]);
     if (alarm === undefined) return [fail("heartbeat", `alarm ${name} not found`, "run pulumi up")];
     if (alarm.StateValue !== "OK") {
-        return [fail("heartbeat", `${name} is ${alarm.StateValue ?? "?"} since ${alarm.StateUpdatedTimestamp?.toISOString() ?? "?"}: the Watchdog is not getting through Prometheus → Alertmanager → notifier`, "check the Prometheus and Alertmanager services and the notifier's log (runbooks/Watchdog.md)")];
+        return [
+            fail(
+                "heartbeat",
+                `${name} is ${alarm.StateValue ?? "?"} since ${alarm.StateUpdatedTimestamp?.toISOString() ?? "?"}: the Watchdog is not getting through Prometheus → Alertmanager → notifier`,
+                "check the Prometheus and Alertmanager services and the notifier's log (runbooks/Watchdog.md)",
+            ),
+        ];
     }
     return [pass("heartbeat", `${name} OK since ${alarm.StateUpdatedTimestamp?.toISOString() ?? "?"}`)];
 }

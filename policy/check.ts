@@ -25,7 +25,10 @@ export const USAGE = [
 /** A mistake in how the command was called or in the file it was given: a message, no stack trace. */
 export class UsageError extends Error {
     /** Whether the usage text helps (a wrong flag), or only the message does (a bad file). */
-    constructor(message: string, readonly showUsage = false) {
+    constructor(
+        message: string,
+        readonly showUsage = false,
+    ) {
         super(message);
     }
 }
@@ -56,10 +59,12 @@ export function parsePlan(text: string, file: string): PolicyResource[] {
         const at = `${file}: resource ${i}`;
         if (typeof r !== "object" || r === null || Array.isArray(r)) throw new UsageError(`${at} is not an object`);
         const { type, name, inputs, dependsOn } = r as Record<string, unknown>;
-        if (typeof type !== "string" || type === "") throw new UsageError(`${at}: \`type\` must be a type token such as aws:ecs/service:Service, got ${JSON.stringify(type)}`);
+        if (typeof type !== "string" || type === "")
+            throw new UsageError(`${at}: \`type\` must be a type token such as aws:ecs/service:Service, got ${JSON.stringify(type)}`);
         if (typeof name !== "string" || name === "") throw new UsageError(`${at} (${type}): \`name\` must be its logical name, got ${JSON.stringify(name)}`);
         const id = `${at} (${type}::${name})`;
-        if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs)) throw new UsageError(`${id}: \`inputs\` must be an object, got ${JSON.stringify(inputs)}`);
+        if (typeof inputs !== "object" || inputs === null || Array.isArray(inputs))
+            throw new UsageError(`${id}: \`inputs\` must be an object, got ${JSON.stringify(inputs)}`);
         if (dependsOn !== undefined && !(Array.isArray(dependsOn) && dependsOn.every((d) => typeof d === "string" && d.includes("::")))) {
             throw new UsageError(`${id}: \`dependsOn\` must be a list of type::name strings, got ${JSON.stringify(dependsOn)}`);
         }
@@ -78,7 +83,10 @@ export function checkPlan(file: string, environment?: Environment): { environmen
     }
     const resources = parsePlan(text, file);
     const env = environment ?? environmentOf(resources);
-    if (env === undefined) throw new UsageError(`${file}: cannot tell the plan's environment (no aws provider with an Environment default tag of dev or prod); pass --environment dev|prod`);
+    if (env === undefined)
+        throw new UsageError(
+            `${file}: cannot tell the plan's environment (no aws provider with an Environment default tag of dev or prod); pass --environment dev|prod`,
+        );
     return { environment: env, violations: evaluate({ environment: env, resources }) };
 }
 
@@ -92,7 +100,12 @@ async function cli(argv: string[]): Promise<number> {
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { stack: { type: "string", multiple: true }, plan: { type: "string" }, environment: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                stack: { type: "string", multiple: true },
+                plan: { type: "string" },
+                environment: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
             strict: true,
             allowPositionals: false,
         }));
@@ -104,7 +117,8 @@ async function cli(argv: string[]): Promise<number> {
         return 0;
     }
     const environment = values.environment;
-    if (environment !== undefined && !ENVIRONMENTS.includes(environment as Environment)) throw new UsageError(`--environment: got ${JSON.stringify(environment)}; allowed: ${ENVIRONMENTS.join(", ")}`, true);
+    if (environment !== undefined && !ENVIRONMENTS.includes(environment as Environment))
+        throw new UsageError(`--environment: got ${JSON.stringify(environment)}; allowed: ${ENVIRONMENTS.join(", ")}`, true);
     if (values.plan !== undefined) {
         if (values.stack !== undefined) throw new UsageError("--plan and --stack exclude each other: check a saved plan or run stacks, not both", true);
         const { environment: env, violations } = checkPlan(values.plan, environment as Environment | undefined);

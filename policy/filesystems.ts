@@ -37,7 +37,11 @@ interface TaskVolume {
     dockerVolumeConfiguration?: unknown;
 }
 
-interface Directory { uid: number; gid: number; mode: number }
+interface Directory {
+    uid: number;
+    gid: number;
+    mode: number;
+}
 
 /** A directory the writer lands in, or `undefined` when the plan does not tell (a preview's unknowns). */
 type Landing = { dir: Directory; where: string } | { problem: string } | undefined;
@@ -72,9 +76,7 @@ const octal = (mode: number) => mode.toString(8).padStart(4, "0");
 
 /** The deepest directory the image declares on `path` below (or at) `mountPath`, for volumes the image populates. */
 function imageDirectory(image: ImageFacts, mountPath: string, path: string): (Directory & { volume: boolean; path: string }) | undefined {
-    return image.directories
-        .filter((d) => within(d.path, mountPath) && within(path, d.path))
-        .sort((a, b) => b.path.length - a.path.length)[0];
+    return image.directories.filter((d) => within(d.path, mountPath) && within(path, d.path)).sort((a, b) => b.path.length - a.path.length)[0];
 }
 
 /**
@@ -87,7 +89,9 @@ function byId(ctx: PolicyContext, type: string, id: unknown): PolicyResource | u
 
 function landing(ctx: PolicyContext, td: PolicyResource, c: TaskContainer, image: ImageFacts, path: string): Landing {
     const fargate = ((td.inputs.requiresCompatibilities as string[] | undefined) ?? []).includes("FARGATE");
-    const tmpfs = (c.linuxParameters?.tmpfs ?? []).filter((t) => within(path, t.containerPath)).sort((a, b) => b.containerPath.length - a.containerPath.length)[0];
+    const tmpfs = (c.linuxParameters?.tmpfs ?? [])
+        .filter((t) => within(path, t.containerPath))
+        .sort((a, b) => b.containerPath.length - a.containerPath.length)[0];
     const mount = (c.mountPoints ?? []).filter((m) => within(path, m.containerPath)).sort((a, b) => b.containerPath.length - a.containerPath.length)[0];
     if (tmpfs && (!mount || tmpfs.containerPath.length >= mount.containerPath.length)) {
         if (fargate) return { problem: `tmpfs at ${tmpfs.containerPath}, which Fargate does not support` };
@@ -115,14 +119,19 @@ function landing(ctx: PolicyContext, td: PolicyResource, c: TaskContainer, image
         const ap = byId(ctx, ACCESS_POINT, apId);
         const info = (ap?.inputs.rootDirectory as { creationInfo?: { ownerUid?: number; ownerGid?: number; permissions?: string } } | undefined)?.creationInfo;
         if (!ap || info?.ownerUid === undefined || info.ownerGid === undefined || info.permissions === undefined) return undefined;
-        return { dir: { uid: Number(info.ownerUid), gid: Number(info.ownerGid), mode: parseInt(String(info.permissions), 8) }, where: `EFS ${at} (access point ${ap.name})` };
+        return {
+            dir: { uid: Number(info.ownerUid), gid: Number(info.ownerGid), mode: parseInt(String(info.permissions), 8) },
+            where: `EFS ${at} (access point ${ap.name})`,
+        };
     }
     if (volume.hostPath !== undefined || volume.host?.sourcePath !== undefined) {
         return { dir: { uid: 0, gid: 0, mode: 0o755 }, where: `host path ${at}` };
     }
     const declared = imageDirectory(image, mount.containerPath, path);
     if (volume.dockerVolumeConfiguration !== undefined) {
-        return declared ? { dir: declared, where: `Docker volume ${at}, populated from the image's ${declared.path}` } : { dir: { uid: 0, gid: 0, mode: 0o755 }, where: `Docker volume ${at} (the image has no such directory)` };
+        return declared
+            ? { dir: declared, where: `Docker volume ${at}, populated from the image's ${declared.path}` }
+            : { dir: { uid: 0, gid: 0, mode: 0o755 }, where: `Docker volume ${at} (the image has no such directory)` };
     }
     const root = image.directories.find((d) => d.path === mount.containerPath && d.volume);
     if (!root) return { dir: { uid: 0, gid: 0, mode: 0o755 }, where: `task volume ${at}, which the image does not declare as a VOLUME` };
@@ -185,7 +194,9 @@ export const FILESYSTEM_RULES: readonly Rule[] = [
                     }
                     const as = effectiveIdentity(ctx, r, c, who, w.path);
                     if (!canWrite(as, land.dir)) {
-                        problems.push(`${c.name} (uid ${as.uid}, gid ${as.gid}) cannot write ${w.path} (${w.what}): ${land.where} — owner ${land.dir.uid}:${land.dir.gid}, mode ${octal(land.dir.mode)}`);
+                        problems.push(
+                            `${c.name} (uid ${as.uid}, gid ${as.gid}) cannot write ${w.path} (${w.what}): ${land.where} — owner ${land.dir.uid}:${land.dir.gid}, mode ${octal(land.dir.mode)}`,
+                        );
                     }
                 }
             }

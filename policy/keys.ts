@@ -66,7 +66,13 @@ export interface KmsRequest {
 }
 
 const glob = (pattern: string, value: string, caseInsensitive = false) =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, caseInsensitive ? "i" : "").test(value);
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        caseInsensitive ? "i" : "",
+    ).test(value);
 
 function principalMatches(p: PolicyStatement["Principal"], who: KmsRequest["principal"]): boolean {
     if (p === "*") return true;
@@ -97,11 +103,22 @@ function conditionHolds(cond: PolicyStatement["Condition"], ctx: KmsRequest["con
             const a = String(actual);
             let match: boolean;
             switch (base.replace("Not", "")) {
-                case "StringEquals": case "ArnEquals": match = values.includes(a); break;
-                case "StringEqualsIgnoreCase": match = values.some((v) => v.toLowerCase() === a.toLowerCase()); break;
-                case "StringLike": case "ArnLike": match = values.some((v) => glob(v, a)); break;
-                case "Bool": match = values.some((v) => v.toLowerCase() === a.toLowerCase()); break;
-                default: return false;
+                case "StringEquals":
+                case "ArnEquals":
+                    match = values.includes(a);
+                    break;
+                case "StringEqualsIgnoreCase":
+                    match = values.some((v) => v.toLowerCase() === a.toLowerCase());
+                    break;
+                case "StringLike":
+                case "ArnLike":
+                    match = values.some((v) => glob(v, a));
+                    break;
+                case "Bool":
+                    match = values.some((v) => v.toLowerCase() === a.toLowerCase());
+                    break;
+                default:
+                    return false;
             }
             if (match === negated) return false;
         }
@@ -111,9 +128,7 @@ function conditionHolds(cond: PolicyStatement["Condition"], ctx: KmsRequest["con
 
 function statementMatches(s: PolicyStatement, req: KmsRequest): boolean {
     if (s.NotPrincipal !== undefined || s.NotAction !== undefined) return false;
-    return principalMatches(s.Principal, req.principal)
-        && list(s.Action).some((a) => glob(a, req.action, true))
-        && conditionHolds(s.Condition, req.context);
+    return principalMatches(s.Principal, req.principal) && list(s.Action).some((a) => glob(a, req.action, true)) && conditionHolds(s.Condition, req.context);
 }
 
 /** Whether a key policy document allows the request (an allow matches and no deny does). */
@@ -133,14 +148,20 @@ function keyOf(ctx: PolicyContext, value: unknown): PolicyResource | undefined {
     if (direct) return direct;
     const aliasName = /(?:^|:)(alias\/.+)$/.exec(value)?.[1];
     const alias = aliasName && ofType(ctx, ALIAS).find((a) => a.inputs.name === aliasName);
-    return alias ? resolveRef(ctx, alias.inputs.targetKeyId, KEY) ?? ofType(ctx, KEY).find((k) => alias.inputs.targetKeyId === `key-${k.name}`) : undefined;
+    return alias ? (resolveRef(ctx, alias.inputs.targetKeyId, KEY) ?? ofType(ctx, KEY).find((k) => alias.inputs.targetKeyId === `key-${k.name}`)) : undefined;
 }
 
 /** The requests `req` that neither the key's policy nor a grant allows (`undefined`: policy unknown). */
 function denied(ctx: PolicyContext, key: PolicyResource, requests: readonly KmsRequest[]): KmsRequest[] | undefined {
     if (typeof key.inputs.policy !== "string") return undefined;
     const grants = ofType(ctx, GRANT).filter((g) => resolveRef(ctx, g.inputs.keyId, KEY) === key);
-    const granted = (r: KmsRequest) => "arn" in r.principal && grants.some((g) => g.inputs.granteePrincipal === (r.principal as { arn: string }).arn && list(g.inputs.operations as string[]).includes(r.action.replace(/^kms:/, "")));
+    const granted = (r: KmsRequest) =>
+        "arn" in r.principal &&
+        grants.some(
+            (g) =>
+                g.inputs.granteePrincipal === (r.principal as { arn: string }).arn &&
+                list(g.inputs.operations as string[]).includes(r.action.replace(/^kms:/, "")),
+        );
     return requests.filter((r) => !keyPolicyAllows(key.inputs.policy, r) && !granted(r));
 }
 
@@ -174,7 +195,14 @@ function encryptedDestination(ctx: PolicyContext, arn: unknown): { dest: PolicyR
 }
 
 /** Actions EC2 Auto Scaling's service-linked role performs on a customer key for encrypted EBS (the guide's statements, as API actions). */
-export const AUTOSCALING_EBS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"] as const;
+export const AUTOSCALING_EBS_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+] as const;
 /** Actions CloudWatch Logs performs on a log group's key. */
 export const LOGS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"] as const;
 
@@ -193,8 +221,14 @@ export const KEY_RULES: readonly Rule[] = [
                 // An auto-named group is `<logical>-<random>`: the policy must cover that name.
                 const name = typeof lg.inputs.name === "string" ? lg.inputs.name : `${lg.name}-a1b2c3d`;
                 const context = { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${account}:log-group:${name}` };
-                const missing = denied(ctx, key, LOGS_ACTIONS.map((action) => ({ principal: { service: `logs.${region}.amazonaws.com` }, action, context })));
-                return missing && missing.length > 0 ? [{ resource: lg, message: `key ${key.name}: ${describe(missing)} for this log group's encryption context` }] : [];
+                const missing = denied(
+                    ctx,
+                    key,
+                    LOGS_ACTIONS.map((action) => ({ principal: { service: `logs.${region}.amazonaws.com` }, action, context })),
+                );
+                return missing && missing.length > 0
+                    ? [{ resource: lg, message: `key ${key.name}: ${describe(missing)} for this log group's encryption context` }]
+                    : [];
             });
         },
     },
@@ -220,34 +254,49 @@ export const KEY_RULES: readonly Rule[] = [
                     const missing = denied(ctx, key, publishRequests("cloudwatch.amazonaws.com", account, arn));
                     return missing !== undefined && missing.length > 0;
                 });
-                return failing.length > 0 ? [{ resource: topic, message: `key ${key.name}: cloudwatch.amazonaws.com may not kms:GenerateDataKey/kms:Decrypt for ${failing.length} alarm(s) notifying this topic (${failing.slice(0, 3).map((a) => a.name).join(", ")}${failing.length > 3 ? ", ..." : ""})` }] : [];
+                return failing.length > 0
+                    ? [
+                          {
+                              resource: topic,
+                              message: `key ${key.name}: cloudwatch.amazonaws.com may not kms:GenerateDataKey/kms:Decrypt for ${failing.length} alarm(s) notifying this topic (${failing
+                                  .slice(0, 3)
+                                  .map((a) => a.name)
+                                  .join(", ")}${failing.length > 3 ? ", ..." : ""})`,
+                          },
+                      ]
+                    : [];
             });
         },
     },
     {
         id: "kms-autoscaling-service-role",
         reason: "EC2 Auto Scaling's service-linked role may use the customer key of its launch template's encrypted volumes, or instances never launch.",
-        check: (ctx) => ofType(ctx, "aws:autoscaling/group:Group").flatMap((asg) => {
-            const ltRef = (asg.inputs.launchTemplate as { id?: string } | undefined)?.id
-                ?? (asg.inputs.mixedInstancesPolicy as { launchTemplate?: { launchTemplateSpecification?: { launchTemplateId?: string } } } | undefined)?.launchTemplate?.launchTemplateSpecification?.launchTemplateId;
-            const lt = resolveRef(ctx, ltRef, "aws:ec2/launchTemplate:LaunchTemplate");
-            if (!lt) return [];
-            const keyRefs = ((lt.inputs.blockDeviceMappings as { ebs?: { encrypted?: unknown; kmsKeyId?: string } }[] | undefined) ?? [])
-                .filter((b) => b.ebs && String(b.ebs.encrypted) === "true" && b.ebs.kmsKeyId !== undefined)
-                .map((b) => b.ebs?.kmsKeyId);
-            return [...new Set(keyRefs)].flatMap((ref) => {
-                const key = keyOf(ctx, ref);
-                const account = accountOfArn(ref);
-                if (!key || !account) return [];
-                const role = typeof asg.inputs.serviceLinkedRoleArn === "string" ? asg.inputs.serviceLinkedRoleArn : DEFAULT_AUTOSCALING_ROLE(account);
-                const requests: KmsRequest[] = [
-                    ...AUTOSCALING_EBS_ACTIONS.map((action) => ({ principal: { arn: role }, action, context: {} })),
-                    { principal: { arn: role }, action: "kms:CreateGrant", context: { "kms:GrantIsForAWSResource": true } },
-                ];
-                const missing = denied(ctx, key, requests);
-                return missing && missing.length > 0 ? [{ resource: asg, message: `key ${key.name} (launch template ${lt.name}): ${describe(missing)}` }] : [];
-            });
-        }),
+        check: (ctx) =>
+            ofType(ctx, "aws:autoscaling/group:Group").flatMap((asg) => {
+                const ltRef =
+                    (asg.inputs.launchTemplate as { id?: string } | undefined)?.id ??
+                    (asg.inputs.mixedInstancesPolicy as { launchTemplate?: { launchTemplateSpecification?: { launchTemplateId?: string } } } | undefined)
+                        ?.launchTemplate?.launchTemplateSpecification?.launchTemplateId;
+                const lt = resolveRef(ctx, ltRef, "aws:ec2/launchTemplate:LaunchTemplate");
+                if (!lt) return [];
+                const keyRefs = ((lt.inputs.blockDeviceMappings as { ebs?: { encrypted?: unknown; kmsKeyId?: string } }[] | undefined) ?? [])
+                    .filter((b) => b.ebs && String(b.ebs.encrypted) === "true" && b.ebs.kmsKeyId !== undefined)
+                    .map((b) => b.ebs?.kmsKeyId);
+                return [...new Set(keyRefs)].flatMap((ref) => {
+                    const key = keyOf(ctx, ref);
+                    const account = accountOfArn(ref);
+                    if (!key || !account) return [];
+                    const role = typeof asg.inputs.serviceLinkedRoleArn === "string" ? asg.inputs.serviceLinkedRoleArn : DEFAULT_AUTOSCALING_ROLE(account);
+                    const requests: KmsRequest[] = [
+                        ...AUTOSCALING_EBS_ACTIONS.map((action) => ({ principal: { arn: role }, action, context: {} })),
+                        { principal: { arn: role }, action: "kms:CreateGrant", context: { "kms:GrantIsForAWSResource": true } },
+                    ];
+                    const missing = denied(ctx, key, requests);
+                    return missing && missing.length > 0
+                        ? [{ resource: asg, message: `key ${key.name} (launch template ${lt.name}): ${describe(missing)}` }]
+                        : [];
+                });
+            }),
     },
     {
         id: "kms-service-publishers",
@@ -275,13 +324,25 @@ export const KEY_RULES: readonly Rule[] = [
     {
         id: "kms-account-delegation",
         reason: "A customer key used by services on behalf of IAM roles (RDS, EFS, Secrets Manager, ...) lets the account's IAM policies grant its use.",
-        check: (ctx) => ofType(ctx, KEY).flatMap((key) => {
-            if (typeof key.inputs.policy !== "string") return [];
-            const account = keyReferences(ctx, key).map(accountOfArn).find((a) => a !== undefined);
-            if (!account) return [];
-            const root = `arn:aws:iam::${account}:root`;
-            const missing = ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"].filter((action) => !keyPolicyAllows(key.inputs.policy, { principal: { arn: root }, action, context: { "kms:GrantIsForAWSResource": true } }));
-            return missing.length > 0 ? [{ resource: key, message: `the policy does not let ${root} (the account's IAM policies) ${missing.join(", ")}: every IAM role using the key through a service is refused` }] : [];
-        }),
+        check: (ctx) =>
+            ofType(ctx, KEY).flatMap((key) => {
+                if (typeof key.inputs.policy !== "string") return [];
+                const account = keyReferences(ctx, key)
+                    .map(accountOfArn)
+                    .find((a) => a !== undefined);
+                if (!account) return [];
+                const root = `arn:aws:iam::${account}:root`;
+                const missing = ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"].filter(
+                    (action) => !keyPolicyAllows(key.inputs.policy, { principal: { arn: root }, action, context: { "kms:GrantIsForAWSResource": true } }),
+                );
+                return missing.length > 0
+                    ? [
+                          {
+                              resource: key,
+                              message: `the policy does not let ${root} (the account's IAM policies) ${missing.join(", ")}: every IAM role using the key through a service is refused`,
+                          },
+                      ]
+                    : [];
+            }),
     },
 ];

@@ -54,7 +54,19 @@ export function cloudWatchAlarmMessage(alarm: PolicyResource): SnsMessage {
         InsufficientDataActions: alarm.inputs.insufficientDataActions ?? [],
         ...(composite
             ? { AlarmRule: alarm.inputs.alarmRule ?? "", TriggeringChildren: [] }
-            : { Trigger: { MetricName: alarm.inputs.metricName, Namespace: alarm.inputs.namespace, Statistic: alarm.inputs.statistic, Period: alarm.inputs.period, EvaluationPeriods: alarm.inputs.evaluationPeriods, ComparisonOperator: alarm.inputs.comparisonOperator, Threshold: alarm.inputs.threshold, TreatMissingData: alarm.inputs.treatMissingData, Dimensions: [] } }),
+            : {
+                  Trigger: {
+                      MetricName: alarm.inputs.metricName,
+                      Namespace: alarm.inputs.namespace,
+                      Statistic: alarm.inputs.statistic,
+                      Period: alarm.inputs.period,
+                      EvaluationPeriods: alarm.inputs.evaluationPeriods,
+                      ComparisonOperator: alarm.inputs.comparisonOperator,
+                      Threshold: alarm.inputs.threshold,
+                      TreatMissingData: alarm.inputs.treatMissingData,
+                      Dimensions: [],
+                  },
+              }),
     };
     return { attributes: {}, body: JSON.stringify(body) };
 }
@@ -74,15 +86,28 @@ export function alertmanagerMessages(config: string, publisher: string): Publish
         return [];
     }
     return (doc.receivers ?? []).flatMap((r) =>
-        (r.sns_configs ?? []).filter((c) => isSnsArn(c.topic_arn)).flatMap((c): PublishedMessage[] => {
-            const message = c.message ?? "";
-            const kind: MessageKind = r.name === "heartbeat" ? "alertmanager-heartbeat" : /^\s*\{\s*"/.test(message) ? "alertmanager-chatbot" : "alertmanager-email";
-            const attributes = Object.fromEntries(Object.entries(c.attributes ?? {}).map(([k, v]): [string, SnsAttribute] => [k, { Type: "String", Value: String(v) }]));
-            // A JSON template is JSON only once rendered: its body cannot be judged here.
-            const base = { kind, publisher: `${publisher} receiver ${r.name ?? "?"}`, topicArn: c.topic_arn as string, body: kind === "alertmanager-chatbot" ? undefined : message };
-            // Alertmanager 0.25 adds `truncated: "true"` to a message it had to shorten (notify/sns/sns.go).
-            return [{ ...base, attributes }, { ...base, attributes: { ...attributes, truncated: { Type: "String", Value: "true" } } }];
-        }),
+        (r.sns_configs ?? [])
+            .filter((c) => isSnsArn(c.topic_arn))
+            .flatMap((c): PublishedMessage[] => {
+                const message = c.message ?? "";
+                const kind: MessageKind =
+                    r.name === "heartbeat" ? "alertmanager-heartbeat" : /^\s*\{\s*"/.test(message) ? "alertmanager-chatbot" : "alertmanager-email";
+                const attributes = Object.fromEntries(
+                    Object.entries(c.attributes ?? {}).map(([k, v]): [string, SnsAttribute] => [k, { Type: "String", Value: String(v) }]),
+                );
+                // A JSON template is JSON only once rendered: its body cannot be judged here.
+                const base = {
+                    kind,
+                    publisher: `${publisher} receiver ${r.name ?? "?"}`,
+                    topicArn: c.topic_arn as string,
+                    body: kind === "alertmanager-chatbot" ? undefined : message,
+                };
+                // Alertmanager 0.25 adds `truncated: "true"` to a message it had to shorten (notify/sns/sns.go).
+                return [
+                    { ...base, attributes },
+                    { ...base, attributes: { ...attributes, truncated: { Type: "String", Value: "true" } } },
+                ];
+            }),
     );
 }
 
@@ -91,7 +116,11 @@ export function messagesByTopic(ctx: PolicyContext): Map<string, PublishedMessag
     const out = new Map<string, PublishedMessage[]>();
     const add = (m: PublishedMessage) => out.set(m.topicArn, [...(out.get(m.topicArn) ?? []), m]);
     for (const alarm of ofType(ctx, ...ALARM_TYPES)) {
-        const targets = new Set([alarm.inputs.alarmActions, alarm.inputs.okActions, alarm.inputs.insufficientDataActions].flatMap((a) => (Array.isArray(a) ? a : [])).filter(isSnsArn));
+        const targets = new Set(
+            [alarm.inputs.alarmActions, alarm.inputs.okActions, alarm.inputs.insufficientDataActions]
+                .flatMap((a) => (Array.isArray(a) ? a : []))
+                .filter(isSnsArn),
+        );
         const message = cloudWatchAlarmMessage(alarm);
         for (const topicArn of targets) add({ ...message, kind: "cloudwatch-alarm", publisher: `${alarm.type}::${alarm.name}`, topicArn });
     }
@@ -127,7 +156,8 @@ function admitsEventBridge(policyDocument: unknown, logGroupArn: string): boolea
         return false;
     }
     const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-    const matches = (pattern: string) => pattern === "*" || pattern === logGroupArn || pattern === `${logGroupArn}:*` || (pattern.endsWith("*") && logGroupArn.startsWith(pattern.slice(0, -1)));
+    const matches = (pattern: string) =>
+        pattern === "*" || pattern === logGroupArn || pattern === `${logGroupArn}:*` || (pattern.endsWith("*") && logGroupArn.startsWith(pattern.slice(0, -1)));
     const allowed = new Set<string>();
     for (const st of doc.Statement ?? []) {
         if (st.Effect !== "Allow" || !list(st.Principal?.Service).includes("events.amazonaws.com") || !list(st.Resource).some(matches)) continue;
@@ -158,7 +188,10 @@ export const MESSAGE_RULES: readonly Rule[] = [
                         break;
                     }
                     if (accepted === false) {
-                        const why = m.kind === "cloudwatch-alarm" && scope === "MessageAttributes" ? ' (they carry no attributes, and "exists": false only matches when at least one attribute is present)' : "";
+                        const why =
+                            m.kind === "cloudwatch-alarm" && scope === "MessageAttributes"
+                                ? ' (they carry no attributes, and "exists": false only matches when at least one attribute is present)'
+                                : "";
                         problems.push(`filter policy ${policy} (${scope}) drops ${DESCRIBE[m.kind]} from ${m.publisher}${why}`);
                     }
                 }
@@ -176,12 +209,18 @@ export const MESSAGE_RULES: readonly Rule[] = [
             ofType(ctx, "aws:cloudwatch/eventTarget:EventTarget").flatMap((resource) => {
                 const arn = resource.inputs.arn;
                 if (typeof arn !== "string" || arn.split(":")[2] !== "logs") return [];
-                if (resource.inputs.roleArn !== undefined) return [{ resource, message: "sets a roleArn on a CloudWatch Logs target; EventBridge uses the log group's resource policy instead" }];
+                if (resource.inputs.roleArn !== undefined)
+                    return [{ resource, message: "sets a roleArn on a CloudWatch Logs target; EventBridge uses the log group's resource policy instead" }];
                 const verdicts = ofType(ctx, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
                     .filter((p) => p.inputs.resourceArn === undefined || p.inputs.resourceArn === arn)
                     .map((p) => admitsEventBridge(p.inputs.policyDocument, arn));
                 if (verdicts.includes(true) || verdicts.includes(undefined)) return [];
-                return [{ resource, message: `targets log group ${arn}, but no CloudWatch Logs resource policy lets events.amazonaws.com create streams and put events there: every event would be dropped` }];
+                return [
+                    {
+                        resource,
+                        message: `targets log group ${arn}, but no CloudWatch Logs resource policy lets events.amazonaws.com create streams and put events there: every event would be dropped`,
+                    },
+                ];
             }),
     },
     {
@@ -192,7 +231,9 @@ export const MESSAGE_RULES: readonly Rule[] = [
                 const kinds = [...new Set(messages.map((m) => m.kind))].sort();
                 const topic = topicOf(ctx, arn);
                 if (kinds.length <= 1 || topic === undefined) return [];
-                const from = kinds.map((k) => `${DESCRIBE[k]} from ${[...new Set(messages.filter((m) => m.kind === k).map((m) => m.publisher))].slice(0, 2).join(", ")}`);
+                const from = kinds.map(
+                    (k) => `${DESCRIBE[k]} from ${[...new Set(messages.filter((m) => m.kind === k).map((m) => m.publisher))].slice(0, 2).join(", ")}`,
+                );
                 return [{ resource: topic, message: `receives ${from.join(" and ")}; give each audience its own topic` }];
             }),
     },

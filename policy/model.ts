@@ -83,10 +83,11 @@ export function resourceRule(spec: Omit<Rule, "check"> & { types: readonly strin
     const { types, test, ...rest } = spec;
     return {
         ...rest,
-        check: (ctx) => ofType(ctx, ...types).flatMap((resource) => {
-            const message = test(resource, ctx);
-            return message ? [{ resource, message }] : [];
-        }),
+        check: (ctx) =>
+            ofType(ctx, ...types).flatMap((resource) => {
+                const message = test(resource, ctx);
+                return message ? [{ resource, message }] : [];
+            }),
     };
 }
 
@@ -95,7 +96,12 @@ export function requireTrue(field: string, message: string) {
     return (r: PolicyResource) => (r.inputs[field] === true || r.inputs[field] === "true" ? undefined : message);
 }
 
-export interface Statement { Effect?: string; Action?: string | string[]; NotAction?: unknown; Resource?: string | string[] }
+export interface Statement {
+    Effect?: string;
+    Action?: string | string[];
+    NotAction?: unknown;
+    Resource?: string | string[];
+}
 
 export function statementsOf(doc: unknown): Statement[] {
     const parsed = typeof doc === "string" ? safeJson(doc) : doc;

@@ -113,7 +113,13 @@ interface Requirement {
     readonly missing?: string;
 }
 
-function orderRule(spec: Omit<Rule, "check"> & { types: readonly string[]; requirements(r: PolicyResource, ctx: PolicyContext, g: WaitGraph): Requirement[]; consequence: string }): Rule {
+function orderRule(
+    spec: Omit<Rule, "check"> & {
+        types: readonly string[];
+        requirements(r: PolicyResource, ctx: PolicyContext, g: WaitGraph): Requirement[];
+        consequence: string;
+    },
+): Rule {
     const { types, requirements, consequence, ...rest } = spec;
     return {
         ...rest,
@@ -125,7 +131,8 @@ function orderRule(spec: Omit<Rule, "check"> & { types: readonly string[]; requi
                 return requirements(resource, ctx, g).flatMap((req) => {
                     if (req.candidates === undefined) return [];
                     if (req.candidates.some((c) => waits.keys.has(key(c)))) return [];
-                    if (req.candidates.length === 0) return [{ resource, message: `${req.what}: ${req.missing ?? "no such resource in the stack"}; ${consequence}` }];
+                    if (req.candidates.length === 0)
+                        return [{ resource, message: `${req.what}: ${req.missing ?? "no such resource in the stack"}; ${consequence}` }];
                     if (!waits.complete) return [];
                     return [{ resource, message: `does not wait for ${req.what} (${req.candidates.map(key).join(", ")}); ${consequence}` }];
                 });
@@ -160,7 +167,9 @@ const shortName = (v: string): string => v.split(/[:/]/).pop() ?? v;
 
 // ── Rules ─────────────────────────────────────────────────────────────────────────────────────
 
-interface Strategy { capacityProvider?: unknown }
+interface Strategy {
+    capacityProvider?: unknown;
+}
 
 /** Task definitions a service runs: the ones it waits for directly (its `taskDefinition` input). */
 function taskDefinitionsOf(service: PolicyResource, g: WaitGraph): PolicyResource[] | undefined {
@@ -187,19 +196,33 @@ const capacityProviders = orderRule({
         const strategies = (raw ?? []) as Strategy[];
         if (strategies.length === 0) {
             // Created before the association, the service keeps the placement it got without one.
-            const defaults = associations.filter((a) => a.inputs.defaultCapacityProviderStrategies === undefined || list(a.inputs.defaultCapacityProviderStrategies as unknown[]).length > 0);
-            return [{ what: "the association that sets its cluster's default capacity provider strategy (it has neither a strategy nor a launch type)", candidates: defaults.length ? defaults : undefined }];
+            const defaults = associations.filter(
+                (a) => a.inputs.defaultCapacityProviderStrategies === undefined || list(a.inputs.defaultCapacityProviderStrategies as unknown[]).length > 0,
+            );
+            return [
+                {
+                    what: "the association that sets its cluster's default capacity provider strategy (it has neither a strategy nor a launch type)",
+                    candidates: defaults.length ? defaults : undefined,
+                },
+            ];
         }
         // A cluster made elsewhere may have its association made elsewhere.
         const ownsCluster = g.direct(svc)?.some((d) => d.type === CLUSTER) ?? false;
-        return strategies.map((s) => str(s.capacityProvider)).filter((p): p is string => p !== undefined).map((provider) => {
-            const candidates = associations.filter((a) => a.inputs.capacityProviders === undefined || (Array.isArray(a.inputs.capacityProviders) && a.inputs.capacityProviders.includes(provider)));
-            return {
-                what: `the capacity-provider association listing ${provider}`,
-                candidates: candidates.length === 0 && !ownsCluster ? undefined : candidates,
-                missing: `no aws:ecs/clusterCapacityProviders in the stack associates ${provider} with the service's cluster`,
-            };
-        });
+        return strategies
+            .map((s) => str(s.capacityProvider))
+            .filter((p): p is string => p !== undefined)
+            .map((provider) => {
+                const candidates = associations.filter(
+                    (a) =>
+                        a.inputs.capacityProviders === undefined ||
+                        (Array.isArray(a.inputs.capacityProviders) && a.inputs.capacityProviders.includes(provider)),
+                );
+                return {
+                    what: `the capacity-provider association listing ${provider}`,
+                    candidates: candidates.length === 0 && !ownsCluster ? undefined : candidates,
+                    missing: `no aws:ecs/clusterCapacityProviders in the stack associates ${provider} with the service's cluster`,
+                };
+            });
     },
 });
 
@@ -208,7 +231,11 @@ function clusterMatches(name: string | undefined, cluster: string | undefined): 
     return name === undefined || cluster === undefined || shortName(name) === shortName(cluster);
 }
 
-interface Action { type?: unknown; targetGroupArn?: unknown; forward?: { targetGroups?: { arn?: unknown }[] } }
+interface Action {
+    type?: unknown;
+    targetGroupArn?: unknown;
+    forward?: { targetGroups?: { arn?: unknown }[] };
+}
 
 /** Listeners and listener rules that may forward to `targetGroupArn` (an unknown action may). */
 function forwardersTo(ctx: PolicyContext, targetGroupArn: string): PolicyResource[] {
@@ -240,15 +267,24 @@ const listener = orderRule({
         const lbs = svc.inputs.loadBalancers;
         if (!Array.isArray(lbs)) return [];
         const ownsTargetGroup = g.direct(svc)?.some((d) => d.type === TARGET_GROUP);
-        return (lbs as { targetGroupArn?: unknown }[]).map((lb) => str(lb.targetGroupArn)).filter((t): t is string => t !== undefined).map((tg) => {
-            const candidates = forwardersTo(ctx, tg);
-            // A target group made elsewhere may be attached elsewhere: only one made here must be attached here.
-            return { what: `a listener or listener rule forwarding to ${/:targetgroup\/([^/]+)/.exec(tg)?.[1] ?? tg}`, candidates: candidates.length === 0 && !ownsTargetGroup ? undefined : candidates };
-        });
+        return (lbs as { targetGroupArn?: unknown }[])
+            .map((lb) => str(lb.targetGroupArn))
+            .filter((t): t is string => t !== undefined)
+            .map((tg) => {
+                const candidates = forwardersTo(ctx, tg);
+                // A target group made elsewhere may be attached elsewhere: only one made here must be attached here.
+                return {
+                    what: `a listener or listener rule forwarding to ${/:targetgroup\/([^/]+)/.exec(tg)?.[1] ?? tg}`,
+                    candidates: candidates.length === 0 && !ownsTargetGroup ? undefined : candidates,
+                };
+            });
     },
 });
 
-interface EfsVolume { name?: string; efsVolumeConfiguration?: { fileSystemId?: unknown } }
+interface EfsVolume {
+    name?: string;
+    efsVolumeConfiguration?: { fileSystemId?: unknown };
+}
 
 const efsMountTargets = orderRule({
     // A task mounts EFS through the mount target in its subnet's Availability Zone; without one the
@@ -262,32 +298,35 @@ const efsMountTargets = orderRule({
     reason: "A service whose tasks mount EFS is created after every mount target of that file system.",
     types: [SERVICE],
     consequence: "a task placed in an Availability Zone without its mount target cannot mount the volume and stops",
-    requirements: (svc, ctx, g) => (taskDefinitionsOf(svc, g) ?? []).flatMap((td) => {
-        const volumes = ((td.inputs.volumes as EfsVolume[] | undefined) ?? []).filter((v) => v.efsVolumeConfiguration !== undefined);
-        const tdFileSystems = g.direct(td)?.filter((d) => d.type === FILE_SYSTEM) ?? [];
-        return volumes.flatMap((v) => {
-            const fsId = str(v.efsVolumeConfiguration?.fileSystemId);
-            const sameFs = (mt: PolicyResource) => {
-                const mtFs = str(mt.inputs.fileSystemId);
-                if (fsId !== undefined && mtFs !== undefined) return fsId === mtFs;
-                return (g.direct(mt) ?? []).some((d) => tdFileSystems.includes(d));
-            };
-            const targets = ofType(ctx, MOUNT_TARGET).filter(sameFs);
-            const label = `volume ${v.name ?? "?"} (${fsId ?? "file system"})`;
-            if (targets.length === 0) {
-                // A file system made here needs its mount targets here; one made elsewhere is not ours to judge.
-                return tdFileSystems.length > 0 ? [{ what: `a mount target of ${label}`, candidates: [], missing: "the file system has no aws:efs/mountTarget in the stack" }] : [];
-            }
-            return targets.map((mt) => ({ what: `mount target ${mt.name} of ${label}`, candidates: [mt] }));
-        });
-    }),
+    requirements: (svc, ctx, g) =>
+        (taskDefinitionsOf(svc, g) ?? []).flatMap((td) => {
+            const volumes = ((td.inputs.volumes as EfsVolume[] | undefined) ?? []).filter((v) => v.efsVolumeConfiguration !== undefined);
+            const tdFileSystems = g.direct(td)?.filter((d) => d.type === FILE_SYSTEM) ?? [];
+            return volumes.flatMap((v) => {
+                const fsId = str(v.efsVolumeConfiguration?.fileSystemId);
+                const sameFs = (mt: PolicyResource) => {
+                    const mtFs = str(mt.inputs.fileSystemId);
+                    if (fsId !== undefined && mtFs !== undefined) return fsId === mtFs;
+                    return (g.direct(mt) ?? []).some((d) => tdFileSystems.includes(d));
+                };
+                const targets = ofType(ctx, MOUNT_TARGET).filter(sameFs);
+                const label = `volume ${v.name ?? "?"} (${fsId ?? "file system"})`;
+                if (targets.length === 0) {
+                    // A file system made here needs its mount targets here; one made elsewhere is not ours to judge.
+                    return tdFileSystems.length > 0
+                        ? [{ what: `a mount target of ${label}`, candidates: [], missing: "the file system has no aws:efs/mountTarget in the stack" }]
+                        : [];
+                }
+                return targets.map((mt) => ({ what: `mount target ${mt.name} of ${label}`, candidates: [mt] }));
+            });
+        }),
 });
 
 /** `endpoint` (a function ARN, maybe qualified) may be the function a permission names (name or ARN). */
 function sameFunction(permissionFunction: unknown, endpoint: string): boolean {
     const f = str(permissionFunction);
     if (f === undefined) return true;
-    const name = (s: string) => (s.startsWith("arn:") ? (s.split(":")[6] ?? s) : s.split(":")[0] ?? s);
+    const name = (s: string) => (s.startsWith("arn:") ? (s.split(":")[6] ?? s) : (s.split(":")[0] ?? s));
     return name(f) === name(endpoint);
 }
 
@@ -306,27 +345,42 @@ const snsLambdaPermission = orderRule({
         if (sub.inputs.protocol !== "lambda") return [];
         const endpoint = str(sub.inputs.endpoint);
         const topic = sub.inputs.topic;
-        const candidates = ofType(ctx, PERMISSION).filter((p) =>
-            mayEqual(p.inputs.principal, "sns.amazonaws.com")
-            && (p.inputs.action === undefined || p.inputs.action === "lambda:InvokeFunction" || p.inputs.action === "lambda:*")
-            && (endpoint === undefined || sameFunction(p.inputs.function, endpoint))
-            && mayEqual(p.inputs.sourceArn, topic));
+        const candidates = ofType(ctx, PERMISSION).filter(
+            (p) =>
+                mayEqual(p.inputs.principal, "sns.amazonaws.com") &&
+                (p.inputs.action === undefined || p.inputs.action === "lambda:InvokeFunction" || p.inputs.action === "lambda:*") &&
+                (endpoint === undefined || sameFunction(p.inputs.function, endpoint)) &&
+                mayEqual(p.inputs.sourceArn, topic),
+        );
         // A function made elsewhere may carry its permission elsewhere.
         const ownsFunction = g.direct(sub)?.some((d) => d.type === FUNCTION);
-        return [{
-            what: `the Lambda permission for sns.amazonaws.com from ${shortName(String(topic ?? "its topic"))} to invoke ${shortName(endpoint ?? "the function")}`,
-            candidates: candidates.length === 0 && !ownsFunction ? undefined : candidates,
-            missing: "no aws:lambda/permission in the stack lets this topic invoke the function",
-        }];
+        return [
+            {
+                what: `the Lambda permission for sns.amazonaws.com from ${shortName(String(topic ?? "its topic"))} to invoke ${shortName(endpoint ?? "the function")}`,
+                candidates: candidates.length === 0 && !ownsFunction ? undefined : candidates,
+                missing: "no aws:lambda/permission in the stack lets this topic invoke the function",
+            },
+        ];
     },
 });
 
 /** Alarm names (or ARNs) a composite alarm's rule reads, per the AlarmRule grammar of API_PutCompositeAlarm. */
 export function alarmsInRule(rule: string): string[] {
     const names: string[] = [];
-    const unquote = (s: string) => s.trim().replace(/^"(.*)"$/s, "$1").replace(/^'(.*)'$/s, "$1").trim();
+    const unquote = (s: string) =>
+        s
+            .trim()
+            .replace(/^"(.*)"$/s, "$1")
+            .replace(/^'(.*)'$/s, "$1")
+            .trim();
     for (const m of rule.matchAll(/\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*("[^"]*"|'[^']*'|[^()\s]+)\s*\)/g)) names.push(unquote(m[1] ?? ""));
-    for (const m of rule.matchAll(/\bAT_LEAST\s*\([^,]+,[^,]+,\s*\(([^)]*)\)\s*\)/g)) names.push(...(m[1] ?? "").split(",").map(unquote).filter((n) => n !== ""));
+    for (const m of rule.matchAll(/\bAT_LEAST\s*\([^,]+,[^,]+,\s*\(([^)]*)\)\s*\)/g))
+        names.push(
+            ...(m[1] ?? "")
+                .split(",")
+                .map(unquote)
+                .filter((n) => n !== ""),
+        );
     return [...new Set(names)];
 }
 
@@ -371,11 +425,17 @@ const deploymentAlarms = orderRule({
     requirements: (svc, ctx) => {
         const cfg = svc.inputs.alarms as { alarmNames?: unknown; enable?: unknown } | undefined;
         if (cfg === undefined || cfg.enable === false || !Array.isArray(cfg.alarmNames)) return [];
-        return (cfg.alarmNames as unknown[]).map(str).filter((n): n is string => n !== undefined).map((name) => {
-            const alarms = [...ofType(ctx, METRIC_ALARM).filter((a) => namedAs(a, "name", name)), ...ofType(ctx, COMPOSITE_ALARM).filter((a) => namedAs(a, "alarmName", name))];
-            // An alarm the stack does not make may already exist: not ours to judge.
-            return { what: `deployment alarm ${name}`, candidates: alarms.length ? alarms : undefined };
-        });
+        return (cfg.alarmNames as unknown[])
+            .map(str)
+            .filter((n): n is string => n !== undefined)
+            .map((name) => {
+                const alarms = [
+                    ...ofType(ctx, METRIC_ALARM).filter((a) => namedAs(a, "name", name)),
+                    ...ofType(ctx, COMPOSITE_ALARM).filter((a) => namedAs(a, "alarmName", name)),
+                ];
+                // An alarm the stack does not make may already exist: not ours to judge.
+                return { what: `deployment alarm ${name}`, candidates: alarms.length ? alarms : undefined };
+            });
     },
 });
 
@@ -418,7 +478,10 @@ const heartbeatSenders = orderRule({
     },
 });
 
-interface SecretRef { name?: string; valueFrom?: string }
+interface SecretRef {
+    name?: string;
+    valueFrom?: string;
+}
 
 /**
  * The secret a `valueFrom` names, from `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>`
@@ -446,7 +509,9 @@ const secretValues = orderRule({
     types: [SERVICE],
     consequence: "a task whose secret has no AWSCURRENT value cannot start (ResourceInitializationError)",
     requirements: (svc, ctx, g) => {
-        const refs = (taskDefinitionsOf(svc, g) ?? []).flatMap((td) => (containersOf(td) ?? []).flatMap((c) => ((c as { secrets?: SecretRef[] }).secrets ?? []).map((s) => ({ container: c.name, ...s }))));
+        const refs = (taskDefinitionsOf(svc, g) ?? []).flatMap((td) =>
+            (containersOf(td) ?? []).flatMap((c) => ((c as { secrets?: SecretRef[] }).secrets ?? []).map((s) => ({ container: c.name, ...s }))),
+        );
         const seen = new Set<string>();
         return refs.flatMap((ref) => {
             const parsed = ref.valueFrom === undefined ? undefined : secretNameOf(ref.valueFrom);
@@ -463,7 +528,13 @@ const secretValues = orderRule({
             // A secret the stack does not create is not ours to judge.
             if (secrets.length === 0) return [];
             const versions = ofType(ctx, SECRET_VERSION).filter((v) => v.dependsOn === undefined || secrets.some((s) => v.dependsOn?.includes(key(s))));
-            return [{ what: `a SecretVersion of ${where}`, candidates: versions, missing: "the stack gives this secret no value (no aws:secretsmanager/secretVersion)" }];
+            return [
+                {
+                    what: `a SecretVersion of ${where}`,
+                    candidates: versions,
+                    missing: "the stack gives this secret no value (no aws:secretsmanager/secretVersion)",
+                },
+            ];
         });
     },
 });
@@ -489,7 +560,10 @@ const lambdaLogGroup = orderRule({
     },
 });
 
-interface LogConfiguration { logDriver?: string; options?: Record<string, string> }
+interface LogConfiguration {
+    logDriver?: string;
+    options?: Record<string, string>;
+}
 
 const serviceLogGroups = orderRule({
     // The awslogs driver writes to an existing group unless awslogs-create-group is "true"; otherwise
@@ -499,13 +573,16 @@ const serviceLogGroups = orderRule({
     reason: "A service is created after the log groups its containers' awslogs driver writes to.",
     types: [SERVICE],
     consequence: "a container whose awslogs group does not exist yet fails to start",
-    requirements: (svc, ctx, g) => (taskDefinitionsOf(svc, g) ?? []).flatMap((td) => (containersOf(td) ?? []).flatMap((c) => {
-        const log = (c as { logConfiguration?: LogConfiguration }).logConfiguration;
-        const group = log?.logDriver === "awslogs" && log.options?.["awslogs-create-group"] !== "true" ? log.options?.["awslogs-group"] : undefined;
-        if (group === undefined) return [];
-        const groups = ofType(ctx, LOG_GROUP).filter((lg) => namedAs(lg, "name", group));
-        return groups.length ? [{ what: `log group ${group} (container ${c.name})`, candidates: groups }] : [];
-    })),
+    requirements: (svc, ctx, g) =>
+        (taskDefinitionsOf(svc, g) ?? []).flatMap((td) =>
+            (containersOf(td) ?? []).flatMap((c) => {
+                const log = (c as { logConfiguration?: LogConfiguration }).logConfiguration;
+                const group = log?.logDriver === "awslogs" && log.options?.["awslogs-create-group"] !== "true" ? log.options?.["awslogs-group"] : undefined;
+                if (group === undefined) return [];
+                const groups = ofType(ctx, LOG_GROUP).filter((lg) => namedAs(lg, "name", group));
+                return groups.length ? [{ what: `log group ${group} (container ${c.name})`, candidates: groups }] : [];
+            }),
+        ),
 });
 
 const listenerRuleListener = orderRule({
@@ -534,8 +611,15 @@ const scalingPolicyTarget = orderRule({
     types: [SCALING_POLICY],
     consequence: "PutScalingPolicy fails with ObjectNotFoundException until the scalable target is registered",
     requirements: (policy, ctx) => {
-        const same = (t: PolicyResource) => (["serviceNamespace", "resourceId", "scalableDimension"] as const).every((f) => mayEqual(t.inputs[f], policy.inputs[f]));
-        return [{ what: `the scalable target ${str(policy.inputs.resourceId) ?? ""}`.trimEnd(), candidates: ofType(ctx, SCALABLE_TARGET).filter(same), missing: "no aws:appautoscaling/target in the stack registers it" }];
+        const same = (t: PolicyResource) =>
+            (["serviceNamespace", "resourceId", "scalableDimension"] as const).every((f) => mayEqual(t.inputs[f], policy.inputs[f]));
+        return [
+            {
+                what: `the scalable target ${str(policy.inputs.resourceId) ?? ""}`.trimEnd(),
+                candidates: ofType(ctx, SCALABLE_TARGET).filter(same),
+                missing: "no aws:appautoscaling/target in the stack registers it",
+            },
+        ];
     },
 });
 

@@ -87,7 +87,8 @@ function normalize(ranges: readonly Range[]): Ports {
     }
     return out;
 }
-const intersect = (a: Ports, b: Ports): Ports => normalize(a.flatMap(([af, at]) => b.flatMap(([bf, bt]) => (Math.max(af, bf) <= Math.min(at, bt) ? [[Math.max(af, bf), Math.min(at, bt)] as Range] : []))));
+const intersect = (a: Ports, b: Ports): Ports =>
+    normalize(a.flatMap(([af, at]) => b.flatMap(([bf, bt]) => (Math.max(af, bf) <= Math.min(at, bt) ? [[Math.max(af, bf), Math.min(at, bt)] as Range] : []))));
 function subtract(a: Ports, b: Ports): Ports {
     let out: Range[] = [...a];
     for (const [bf, bt] of b) {
@@ -149,7 +150,15 @@ function portsOf(protocol: unknown, from: unknown, to: unknown): { proto: Proto;
     return Number.isFinite(f) && Number.isFinite(t) ? [{ proto, ports: [[f, t]] }] : [];
 }
 
-interface InlineRule { protocol?: string; fromPort?: number; toPort?: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; securityGroups?: string[]; self?: boolean }
+interface InlineRule {
+    protocol?: string;
+    fromPort?: number;
+    toPort?: number;
+    cidrBlocks?: string[];
+    ipv6CidrBlocks?: string[];
+    securityGroups?: string[];
+    self?: boolean;
+}
 
 /**
  * Every TCP and UDP rule of every security group, keyed by the group's `type::name`. `complete` is false
@@ -173,24 +182,46 @@ function sgRules(ctx: PolicyContext): { rules: Map<string, SgRule[]>; complete: 
     };
     const peersOf = (cidrs: unknown[], groupsRef: unknown[], self: string | undefined): Peer[] => [
         ...cidrs.filter((c): c is string => typeof c === "string").map((cidr) => ({ cidr })),
-        ...groupsRef.map(sgKey).filter((s): s is string => s !== undefined).map((sg) => ({ sg })),
+        ...groupsRef
+            .map(sgKey)
+            .filter((s): s is string => s !== undefined)
+            .map((sg) => ({ sg })),
         ...(self ? [{ sg: self }] : []),
     ];
     for (const g of groups) {
         for (const dir of ["ingress", "egress"] as const) {
             for (const r of (g.inputs[dir] as InlineRule[] | undefined) ?? []) {
-                add(key(g), dir, portsOf(r.protocol, r.fromPort, r.toPort), peersOf([...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])], r.securityGroups ?? [], r.self ? key(g) : undefined));
+                add(
+                    key(g),
+                    dir,
+                    portsOf(r.protocol, r.fromPort, r.toPort),
+                    peersOf([...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])], r.securityGroups ?? [], r.self ? key(g) : undefined),
+                );
             }
         }
     }
     for (const r of ofType(ctx, T.ingress, T.egress)) {
         const i = r.inputs;
-        add(sgKey(i.securityGroupId), r.type === T.ingress ? "ingress" : "egress", portsOf(i.ipProtocol, i.fromPort, i.toPort), peersOf([i.cidrIpv4, i.cidrIpv6], i.referencedSecurityGroupId === undefined ? [] : [i.referencedSecurityGroupId], undefined));
+        add(
+            sgKey(i.securityGroupId),
+            r.type === T.ingress ? "ingress" : "egress",
+            portsOf(i.ipProtocol, i.fromPort, i.toPort),
+            peersOf([i.cidrIpv4, i.cidrIpv6], i.referencedSecurityGroupId === undefined ? [] : [i.referencedSecurityGroupId], undefined),
+        );
     }
     for (const r of ofType(ctx, T.sgRule)) {
         const i = r.inputs;
         const sg = sgKey(i.securityGroupId);
-        add(sg, i.type === "egress" ? "egress" : "ingress", portsOf(i.protocol, i.fromPort, i.toPort), peersOf([...list(i.cidrBlocks as string[]), ...list(i.ipv6CidrBlocks as string[])], i.sourceSecurityGroupId === undefined ? [] : [i.sourceSecurityGroupId], i.self === true ? sg : undefined));
+        add(
+            sg,
+            i.type === "egress" ? "egress" : "ingress",
+            portsOf(i.protocol, i.fromPort, i.toPort),
+            peersOf(
+                [...list(i.cidrBlocks as string[]), ...list(i.ipv6CidrBlocks as string[])],
+                i.sourceSecurityGroupId === undefined ? [] : [i.sourceSecurityGroupId],
+                i.self === true ? sg : undefined,
+            ),
+        );
     }
     return { rules, complete };
 }
@@ -210,7 +241,11 @@ interface Node {
 const label = (n: Node) => n.resource.name;
 
 function serviceRegistriesOf(svc: PolicyResource): { registryArn?: string; containerPort?: number; port?: number }[] {
-    return list(svc.inputs.serviceRegistries as { registryArn?: string }[] | { registryArn?: string } | undefined) as { registryArn?: string; containerPort?: number; port?: number }[];
+    return list(svc.inputs.serviceRegistries as { registryArn?: string }[] | { registryArn?: string } | undefined) as {
+        registryArn?: string;
+        containerPort?: number;
+        port?: number;
+    }[];
 }
 function strategyProviders(svc: PolicyResource): string[] {
     return ((svc.inputs.capacityProviderStrategies as { capacityProvider?: string }[] | undefined) ?? []).map((s) => String(s.capacityProvider));
@@ -224,7 +259,9 @@ function isEc2Hosted(svc: PolicyResource): boolean {
 function instanceSgs(ctx: PolicyContext, svc: PolicyResource): string[] | undefined {
     const cluster = resolveRef(ctx, svc.inputs.cluster, T.cluster);
     if (!cluster) return undefined;
-    const registered = ofType(ctx, T.clusterCps).filter((c) => c.inputs.clusterName === physicalNameOf(cluster) || refersTo(c.inputs.clusterName, cluster)).flatMap((c) => list(c.inputs.capacityProviders as string[]));
+    const registered = ofType(ctx, T.clusterCps)
+        .filter((c) => c.inputs.clusterName === physicalNameOf(cluster) || refersTo(c.inputs.clusterName, cluster))
+        .flatMap((c) => list(c.inputs.capacityProviders as string[]));
     const named = strategyProviders(svc).filter((p) => !FARGATE_PROVIDERS.includes(p));
     const providerNames = named.length > 0 ? named : registered.filter((p) => !FARGATE_PROVIDERS.includes(p));
     if (providerNames.length === 0) return undefined;
@@ -232,11 +269,17 @@ function instanceSgs(ctx: PolicyContext, svc: PolicyResource): string[] | undefi
     for (const name of providerNames) {
         const cp = ofType(ctx, T.cp).find((c) => physicalNameOf(c) === name || refersTo(name, c));
         const asg = cp && resolveRef(ctx, (cp.inputs.autoScalingGroupProvider as { autoScalingGroupArn?: string } | undefined)?.autoScalingGroupArn, T.asg);
-        const ltRef = asg && ((asg.inputs.launchTemplate as { id?: string } | undefined)?.id
-            ?? (asg.inputs.mixedInstancesPolicy as { launchTemplate?: { launchTemplateSpecification?: { launchTemplateId?: string } } } | undefined)?.launchTemplate?.launchTemplateSpecification?.launchTemplateId);
+        const ltRef =
+            asg &&
+            ((asg.inputs.launchTemplate as { id?: string } | undefined)?.id ??
+                (asg.inputs.mixedInstancesPolicy as { launchTemplate?: { launchTemplateSpecification?: { launchTemplateId?: string } } } | undefined)
+                    ?.launchTemplate?.launchTemplateSpecification?.launchTemplateId);
         const lt = ltRef === undefined ? undefined : resolveRef(ctx, ltRef, T.lt);
         if (!lt) return undefined;
-        const refs = [...list(lt.inputs.vpcSecurityGroupIds as string[]), ...((lt.inputs.networkInterfaces as { securityGroups?: string[] }[] | undefined) ?? []).flatMap((n) => n.securityGroups ?? [])];
+        const refs = [
+            ...list(lt.inputs.vpcSecurityGroupIds as string[]),
+            ...((lt.inputs.networkInterfaces as { securityGroups?: string[] }[] | undefined) ?? []).flatMap((n) => n.securityGroups ?? []),
+        ];
         const sgs = resolveAll(ctx, refs, T.sg);
         if (!sgs) return undefined;
         out.push(...sgs.map(key));
@@ -252,7 +295,12 @@ function nodesOf(ctx: PolicyContext): Node[] {
         nodes.push({ resource: svc, kind: "task", sgs: net ? sgKeys(net.securityGroups) : instanceSgs(ctx, svc) });
     }
     for (const lb of ofType(ctx, ...T.lbs)) {
-        nodes.push({ resource: lb, kind: "lb", sgs: lb.inputs.securityGroups === undefined ? undefined : sgKeys(lb.inputs.securityGroups), internetFacing: lb.inputs.internal !== true && lb.inputs.internal !== "true" });
+        nodes.push({
+            resource: lb,
+            kind: "lb",
+            sgs: lb.inputs.securityGroups === undefined ? undefined : sgKeys(lb.inputs.securityGroups),
+            internetFacing: lb.inputs.internal !== true && lb.inputs.internal !== "true",
+        });
     }
     for (const db of ofType(ctx, T.rds)) nodes.push({ resource: db, kind: "database", sgs: sgKeys(db.inputs.vpcSecurityGroupIds) });
     for (const c of ofType(ctx, T.cacheGroup, T.cacheCluster)) nodes.push({ resource: c, kind: "cache", sgs: sgKeys(c.inputs.securityGroupIds) });
@@ -300,12 +348,20 @@ class Network {
 
     /** Ports `a`'s groups let out towards `b`. */
     egress(a: readonly string[], b: readonly string[], mode: Mode, proto: Proto = "tcp"): Ports {
-        return normalize(a.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && r.proto === proto && this.matches(r.peer, b, mode)).flatMap((r) => r.ports)));
+        return normalize(
+            a.flatMap((sg) =>
+                (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && r.proto === proto && this.matches(r.peer, b, mode)).flatMap((r) => r.ports),
+            ),
+        );
     }
 
     /** Ports `b`'s groups let in from `a`. */
     ingress(a: readonly string[], b: readonly string[], mode: Mode, proto: Proto = "tcp"): Ports {
-        return normalize(b.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && r.proto === proto && this.matches(r.peer, a, mode)).flatMap((r) => r.ports)));
+        return normalize(
+            b.flatMap((sg) =>
+                (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && r.proto === proto && this.matches(r.peer, a, mode)).flatMap((r) => r.ports),
+            ),
+        );
     }
 
     flow(a: readonly string[], b: readonly string[], mode: Mode, proto: Proto = "tcp"): Ports {
@@ -314,12 +370,24 @@ class Network {
 
     /** Ports the internet can open on `b` (a source CIDR holding a public address). */
     fromInternet(b: readonly string[], proto: Proto = "tcp"): Ports {
-        return normalize(b.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "ingress" && r.proto === proto && "cidr" in r.peer && admitsInternet(r.peer.cidr)).flatMap((r) => r.ports)));
+        return normalize(
+            b.flatMap((sg) =>
+                (this.rules.get(sg) ?? [])
+                    .filter((r) => r.dir === "ingress" && r.proto === proto && "cidr" in r.peer && admitsInternet(r.peer.cidr))
+                    .flatMap((r) => r.ports),
+            ),
+        );
     }
 
     /** Ports `a` can surely open on any internet address (egress to 0.0.0.0/0). */
     toInternet(a: readonly string[], proto: Proto = "tcp"): Ports {
-        return normalize(a.flatMap((sg) => (this.rules.get(sg) ?? []).filter((r) => r.dir === "egress" && r.proto === proto && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0").flatMap((r) => r.ports)));
+        return normalize(
+            a.flatMap((sg) =>
+                (this.rules.get(sg) ?? [])
+                    .filter((r) => r.dir === "egress" && r.proto === proto && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0")
+                    .flatMap((r) => r.ports),
+            ),
+        );
     }
 }
 
@@ -344,7 +412,9 @@ function resolveHost(net: Network, host: string): ResolvedName {
         const nsName = ns.inputs.name;
         if (typeof nsName !== "string" || !host.endsWith(`.${nsName}`)) continue;
         const svcName = host.slice(0, -(nsName.length + 1));
-        const discovery = ofType(ctx, T.discovery).find((d) => d.inputs.name === svcName && refersTo((d.inputs.dnsConfig as { namespaceId?: string } | undefined)?.namespaceId, ns));
+        const discovery = ofType(ctx, T.discovery).find(
+            (d) => d.inputs.name === svcName && refersTo((d.inputs.dnsConfig as { namespaceId?: string } | undefined)?.namespaceId, ns),
+        );
         if (!discovery) return { nodes: [] };
         const services = ofType(ctx, T.service).filter((s) => serviceRegistriesOf(s).some((r) => refersTo(r.registryArn, discovery)));
         const reg = services.flatMap((s) => serviceRegistriesOf(s)).find((r) => refersTo(r.registryArn, discovery));
@@ -356,7 +426,9 @@ function resolveHost(net: Network, host: string): ResolvedName {
         if (db) return { nodes: [net.node(db)].filter((n): n is Node => n !== undefined) };
     }
     if (host.endsWith(".cache.amazonaws.com")) {
-        const c = ofType(ctx, T.cacheGroup, T.cacheCluster).find((g) => [g.inputs.replicationGroupId, g.inputs.clusterId, g.name].some((id) => id !== undefined && labels.slice(0, 2).includes(String(id))));
+        const c = ofType(ctx, T.cacheGroup, T.cacheCluster).find((g) =>
+            [g.inputs.replicationGroupId, g.inputs.clusterId, g.name].some((id) => id !== undefined && labels.slice(0, 2).includes(String(id))),
+        );
         if (c) return { nodes: [net.node(c)].filter((n): n is Node => n !== undefined) };
     }
     return undefined;
@@ -382,14 +454,38 @@ function servicesRunning(net: Network, repository: string): Node[] {
     return net.nodes.filter((n) => {
         if (n.resource.type !== T.service) return false;
         const td = resolveRef(net.ctx, n.resource.inputs.taskDefinition, T.taskDef);
-        return (td && containersOf(td)?.some((c) => typeof (c as { image?: unknown }).image === "string" && String((c as { image?: string }).image).replace(/@sha256:[0-9a-f]+$/, "").replace(/:[^/:]+$/, "") === repository)) ?? false;
+        return (
+            (td &&
+                containersOf(td)?.some(
+                    (c) =>
+                        typeof (c as { image?: unknown }).image === "string" &&
+                        String((c as { image?: string }).image)
+                            .replace(/@sha256:[0-9a-f]+$/, "")
+                            .replace(/:[^/:]+$/, "") === repository,
+                )) ??
+            false
+        );
     });
 }
 
-interface DnsSd { names?: string[]; type?: string; port?: number }
-interface HttpSd { url?: string }
-interface StaticSd { targets?: string[] }
-interface Scrape { job_name?: string; dns_sd_configs?: DnsSd[]; http_sd_configs?: HttpSd[]; static_configs?: StaticSd[]; relabel_configs?: { target_label?: string }[] }
+interface DnsSd {
+    names?: string[];
+    type?: string;
+    port?: number;
+}
+interface HttpSd {
+    url?: string;
+}
+interface StaticSd {
+    targets?: string[];
+}
+interface Scrape {
+    job_name?: string;
+    dns_sd_configs?: DnsSd[];
+    http_sd_configs?: HttpSd[];
+    static_configs?: StaticSd[];
+    relabel_configs?: { target_label?: string }[];
+}
 
 /** Path of the Cloud Map discovery sidecar's target lists (cloudmap-sd/: `/v1/cloudmap/<namespace>/<service>[?port=]`). */
 const CLOUDMAP_SD_PATH = /^\/v1\/cloudmap\/([a-z0-9.-]+)\/([a-z0-9-]+)$/;
@@ -428,7 +524,12 @@ function prometheusTargets(doc: { scrape_configs?: Scrape[]; alerting?: { alertm
             }
             const m = url && LOOPBACK.includes(url.hostname) ? CLOUDMAP_SD_PATH.exec(url.pathname) : null;
             if (!url || !m) {
-                out.push({ why, host: String(h.url), via: "api", problem: `http_sd_configs URL ${String(h.url)} is not the Cloud Map discovery sidecar on loopback (/v1/cloudmap/<namespace>/<service>): which service it lists cannot be told` });
+                out.push({
+                    why,
+                    host: String(h.url),
+                    via: "api",
+                    problem: `http_sd_configs URL ${String(h.url)} is not the Cloud Map discovery sidecar on loopback (/v1/cloudmap/<namespace>/<service>): which service it lists cannot be told`,
+                });
                 continue;
             }
             const port = url.searchParams.get("port");
@@ -449,9 +550,11 @@ function taskListensOn(net: Network, svc: PolicyResource, port: number): boolean
     const td = resolveRef(net.ctx, svc.inputs.taskDefinition, T.taskDef);
     const containers = td ? containersOf(td) : undefined;
     if (containers === undefined) return true; // unknown: say nothing
-    return containers.some((c) =>
-        ((c as { portMappings?: { containerPort?: number }[] }).portMappings ?? []).some((m) => m.containerPort === port)
-        || (c.environment ?? []).some((e) => e.name === "LISTEN_PORT" && e.value === String(port)));
+    return containers.some(
+        (c) =>
+            ((c as { portMappings?: { containerPort?: number }[] }).portMappings ?? []).some((m) => m.containerPort === port) ||
+            (c.environment ?? []).some((e) => e.name === "LISTEN_PORT" && e.value === String(port)),
+    );
 }
 
 /**
@@ -463,7 +566,10 @@ function maxTasksOf(ctx: PolicyContext, svc: PolicyResource): number | undefined
     if (svc.inputs.schedulingStrategy === "DAEMON") {
         const cluster = resolveRef(ctx, svc.inputs.cluster, T.cluster);
         if (!cluster) return undefined;
-        const providers = ofType(ctx, T.clusterCps).filter((c) => c.inputs.clusterName === physicalNameOf(cluster) || refersTo(c.inputs.clusterName, cluster)).flatMap((c) => list(c.inputs.capacityProviders as string[])).filter((p) => !FARGATE_PROVIDERS.includes(p));
+        const providers = ofType(ctx, T.clusterCps)
+            .filter((c) => c.inputs.clusterName === physicalNameOf(cluster) || refersTo(c.inputs.clusterName, cluster))
+            .flatMap((c) => list(c.inputs.capacityProviders as string[]))
+            .filter((p) => !FARGATE_PROVIDERS.includes(p));
         let total = 0;
         for (const name of providers) {
             const cp = ofType(ctx, T.cp).find((c) => physicalNameOf(c) === name || refersTo(name, c));
@@ -477,7 +583,9 @@ function maxTasksOf(ctx: PolicyContext, svc: PolicyResource): number | undefined
     const desired = Number(svc.inputs.desiredCount ?? 1);
     if (!Number.isInteger(desired)) return undefined;
     const name = physicalNameOf(svc);
-    const scaling = ofType(ctx, T.scalingTarget).filter((t) => t.inputs.serviceNamespace === "ecs" && typeof t.inputs.resourceId === "string" && (t.inputs.resourceId as string).split("/").pop() === name);
+    const scaling = ofType(ctx, T.scalingTarget).filter(
+        (t) => t.inputs.serviceNamespace === "ecs" && typeof t.inputs.resourceId === "string" && (t.inputs.resourceId as string).split("/").pop() === name,
+    );
     const maxes = scaling.map((t) => Number(t.inputs.maxCapacity));
     if (maxes.some((m) => !Number.isInteger(m))) return undefined;
     return Math.max(desired, ...maxes);
@@ -518,10 +626,11 @@ function requirements(net: Network): Requirements {
     const r: Requirements = { lb: [], prometheus: [], grafana: [], endpoints: [], efs: [], cluster: [], dnsDiscovered: [], unresolved: [] };
 
     // Load balancers → the targets of every target group a listener or listener rule forwards to.
-    const tgsOf = (actions: unknown) => ((actions as { type?: string; targetGroupArn?: string; forward?: { targetGroups?: { arn?: string }[] } }[] | undefined) ?? [])
-        .flatMap((a) => [a.targetGroupArn, ...(a.forward?.targetGroups ?? []).map((t) => t.arn)])
-        .map((arn) => resolveRef(ctx, arn, ...T.tgs))
-        .filter((t): t is PolicyResource => t !== undefined);
+    const tgsOf = (actions: unknown) =>
+        ((actions as { type?: string; targetGroupArn?: string; forward?: { targetGroups?: { arn?: string }[] } }[] | undefined) ?? [])
+            .flatMap((a) => [a.targetGroupArn, ...(a.forward?.targetGroups ?? []).map((t) => t.arn)])
+            .map((arn) => resolveRef(ctx, arn, ...T.tgs))
+            .filter((t): t is PolicyResource => t !== undefined);
     for (const listener of ofType(ctx, ...T.listeners)) {
         const lb = net.nodes.find((n) => n.kind === "lb" && refersTo(listener.inputs.loadBalancerArn, n.resource));
         if (!lb) continue;
@@ -556,14 +665,22 @@ function requirements(net: Network): Requirements {
                     }
                     // The sidecar answering an http_sd URL must run in Prometheus' own task (loopback).
                     if (t.sidecarPort !== undefined && !taskListensOn(net, prometheus.resource, t.sidecarPort)) {
-                        r.unresolved.push({ resource: prometheus.resource, rule: "prometheus", message: `${t.why}: its targets come from 127.0.0.1:${t.sidecarPort}, where no container of ${label(prometheus)}'s task listens (the Cloud Map discovery sidecar is missing) (${where})` });
+                        r.unresolved.push({
+                            resource: prometheus.resource,
+                            rule: "prometheus",
+                            message: `${t.why}: its targets come from 127.0.0.1:${t.sidecarPort}, where no container of ${label(prometheus)}'s task listens (the Cloud Map discovery sidecar is missing) (${where})`,
+                        });
                         continue;
                     }
                     const resolved = resolveHost(net, t.host);
                     if (resolved === undefined) continue;
                     const port = t.port ?? resolved.srvPort;
                     if (resolved.nodes.length === 0 || port === undefined) {
-                        r.unresolved.push({ resource: prometheus.resource, rule: "prometheus", message: `${t.why}: ${t.host} names no ECS service registered in this stack's Cloud Map (${where})` });
+                        r.unresolved.push({
+                            resource: prometheus.resource,
+                            rule: "prometheus",
+                            message: `${t.why}: ${t.host} names no ECS service registered in this stack's Cloud Map (${where})`,
+                        });
                         continue;
                     }
                     for (const to of resolved.nodes) {
@@ -589,7 +706,11 @@ function requirements(net: Network): Requirements {
                         if (resolved === undefined) continue;
                         const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
                         if (resolved.nodes.length === 0) {
-                            r.unresolved.push({ resource: grafana.resource, rule: "grafana", message: `data source ${ds.name}: ${url.hostname} names no ECS service registered in this stack's Cloud Map` });
+                            r.unresolved.push({
+                                resource: grafana.resource,
+                                rule: "grafana",
+                                message: `data source ${ds.name}: ${url.hostname} names no ECS service registered in this stack's Cloud Map`,
+                            });
                             continue;
                         }
                         for (const to of resolved.nodes) r.grafana.push({ from: grafana, to, port, why: `Grafana data source ${ds.name}` });
@@ -627,7 +748,8 @@ function requirements(net: Network): Requirements {
                 if (!m) continue;
                 const resolved = resolveHost(net, m[1] as string);
                 for (const to of resolved?.nodes ?? []) {
-                    for (const proto of PROTOS) r.cluster.push({ from, to, port: Number(m[2]), proto, why: `${c.name} --cluster.peer ${m[1]} (gossip, ${proto.toUpperCase()})` });
+                    for (const proto of PROTOS)
+                        r.cluster.push({ from, to, port: Number(m[2]), proto, why: `${c.name} --cluster.peer ${m[1]} (gossip, ${proto.toUpperCase()})` });
                 }
             }
         }
@@ -693,15 +815,25 @@ export const REACHABILITY_RULES: readonly Rule[] = [
         // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group
         id: "reach-one-rule-style-per-direction",
         reason: "A security group's rules in one direction are all inline or all standalone, or the provider removes the standalone ones on the next update.",
-        check: (ctx) => ofType(ctx, T.sg).flatMap((g) => (["ingress", "egress"] as const).flatMap((dir) => {
-            const inline = g.inputs[dir];
-            if (!Array.isArray(inline) || inline.length === 0) return [];
-            const standalone = [
-                ...ofType(ctx, dir === "ingress" ? T.ingress : T.egress),
-                ...ofType(ctx, T.sgRule).filter((r) => (r.inputs.type === "egress" ? "egress" : "ingress") === dir),
-            ].filter((r) => resolveRef(ctx, r.inputs.securityGroupId, T.sg) === g);
-            return standalone.length > 0 ? [{ resource: g, message: `inline ${dir} rules next to standalone ${dir} rule(s) ${standalone.map((r) => r.name).join(", ")}: the provider would remove those` }] : [];
-        })),
+        check: (ctx) =>
+            ofType(ctx, T.sg).flatMap((g) =>
+                (["ingress", "egress"] as const).flatMap((dir) => {
+                    const inline = g.inputs[dir];
+                    if (!Array.isArray(inline) || inline.length === 0) return [];
+                    const standalone = [
+                        ...ofType(ctx, dir === "ingress" ? T.ingress : T.egress),
+                        ...ofType(ctx, T.sgRule).filter((r) => (r.inputs.type === "egress" ? "egress" : "ingress") === dir),
+                    ].filter((r) => resolveRef(ctx, r.inputs.securityGroupId, T.sg) === g);
+                    return standalone.length > 0
+                        ? [
+                              {
+                                  resource: g,
+                                  message: `inline ${dir} rules next to standalone ${dir} rule(s) ${standalone.map((r) => r.name).join(", ")}: the provider would remove those`,
+                              },
+                          ]
+                        : [];
+                }),
+            ),
     },
     {
         id: "reach-lb-to-targets",
@@ -728,10 +860,12 @@ export const REACHABILITY_RULES: readonly Rule[] = [
                 seen.add(id);
                 const max = maxTasksOf(ctx, d.service.resource);
                 if (max === undefined || max <= DNS_MULTIVALUE_MAX_RECORDS) return [];
-                return [{
-                    resource: d.service.resource,
-                    message: `${d.why} finds ${label(d.service)} by DNS (${d.name}), which can run ${max} tasks: a DNS answer holds at most ${DNS_MULTIVALUE_MAX_RECORDS} records, so Prometheus would scrape a changing subset; discover it through the Cloud Map API (http_sd_configs, the discovery sidecar)`,
-                }];
+                return [
+                    {
+                        resource: d.service.resource,
+                        message: `${d.why} finds ${label(d.service)} by DNS (${d.name}), which can run ${max} tasks: a DNS answer holds at most ${DNS_MULTIVALUE_MAX_RECORDS} records, so Prometheus would scrape a changing subset; discover it through the Cloud Map API (http_sd_configs, the discovery sidecar)`,
+                    },
+                ];
             });
         },
     },
@@ -750,11 +884,18 @@ export const REACHABILITY_RULES: readonly Rule[] = [
                 if (seen.has(id) || !f.to.sgs) continue;
                 seen.add(id);
                 const forwarded = req.lb.filter((l) => l.to === f.to && l.port === f.port);
-                for (const l of forwarded) out.push({ resource: f.to.resource, message: `${label(f.to)}'s port ${f.port}, which Prometheus scrapes (${f.why}), is also where ${label(l.from)} forwards (${l.why}): /metrics would be served to the load balancer's clients` });
+                for (const l of forwarded)
+                    out.push({
+                        resource: f.to.resource,
+                        message: `${label(f.to)}'s port ${f.port}, which Prometheus scrapes (${f.why}), is also where ${label(l.from)} forwards (${l.why}): /metrics would be served to the load balancer's clients`,
+                    });
                 if (forwarded.length > 0) continue;
                 for (const lb of net.nodes.filter((n) => n.kind === "lb" && n.sgs)) {
                     if (has(net.flow(lb.sgs as string[], f.to.sgs, "possible"), f.port)) {
-                        out.push({ resource: f.to.resource, message: `${label(lb)} can reach ${label(f.to)} on ${f.port}, the port Prometheus scrapes (${f.why}): admit only the scrapers there` });
+                        out.push({
+                            resource: f.to.resource,
+                            message: `${label(lb)} can reach ${label(f.to)} on ${f.port}, the port Prometheus scrapes (${f.why}): admit only the scrapers there`,
+                        });
                     }
                 }
             }
@@ -802,7 +943,11 @@ export const REACHABILITY_RULES: readonly Rule[] = [
                 if (awsvpc) checks.push(["its task security groups", n.sgs]);
                 if (isEc2Hosted(n.resource)) checks.push(["its container instances' security groups", instanceSgs(ctx, n.resource)]);
                 for (const [what, sgs] of checks) {
-                    if (sgs && !has(net.toInternet(sgs), 443)) out.push({ resource: n.resource, message: `${what} allow no HTTPS (443) out to 0.0.0.0/0: the task cannot pull its image, read its secrets or ship its logs` });
+                    if (sgs && !has(net.toInternet(sgs), 443))
+                        out.push({
+                            resource: n.resource,
+                            message: `${what} allow no HTTPS (443) out to 0.0.0.0/0: the task cannot pull its image, read its secrets or ship its logs`,
+                        });
                 }
             }
             return out;
@@ -822,11 +967,21 @@ export const REACHABILITY_RULES: readonly Rule[] = [
                     for (const proto of PROTOS) {
                         const open = net.flow(from.sgs, to.sgs, "possible", proto);
                         if (open.length === 0) continue;
-                        const needed = normalize(required.filter((f) => (f.proto ?? "tcp") === proto && from.nodes.includes(f.from) && to.nodes.includes(f.to)).map((f) => [f.port, f.port] as Range));
+                        const needed = normalize(
+                            required
+                                .filter((f) => (f.proto ?? "tcp") === proto && from.nodes.includes(f.from) && to.nodes.includes(f.to))
+                                .map((f) => [f.port, f.port] as Range),
+                        );
                         const extra = subtract(open, needed);
                         if (extra.length > 0) {
-                            const among = from === to ? `${from.nodes.map(label).join(", ")} can reach each other` : `${from.nodes.map(label).join(", ")} can reach ${to.nodes.map(label).join(", ")}`;
-                            out.push({ resource: to.nodes[0]!.resource, message: `${among} on ${show(extra)}${proto === "udp" ? " (UDP)" : ""}, which no required flow needs` });
+                            const among =
+                                from === to
+                                    ? `${from.nodes.map(label).join(", ")} can reach each other`
+                                    : `${from.nodes.map(label).join(", ")} can reach ${to.nodes.map(label).join(", ")}`;
+                            out.push({
+                                resource: to.nodes[0]!.resource,
+                                message: `${among} on ${show(extra)}${proto === "udp" ? " (UDP)" : ""}, which no required flow needs`,
+                            });
                         }
                     }
                 }
@@ -843,15 +998,29 @@ export const REACHABILITY_RULES: readonly Rule[] = [
             for (const id of identities(net.nodes)) {
                 // No listener is UDP: every UDP port open to the internet is extra.
                 const udp = net.fromInternet(id.sgs, "udp");
-                if (udp.length > 0) out.push({ resource: id.nodes[0]!.resource, message: `${id.nodes.map(label).join(", ")} admit${id.nodes.length === 1 ? "s" : ""} public source addresses on ${show(udp)} (UDP)` });
+                if (udp.length > 0)
+                    out.push({
+                        resource: id.nodes[0]!.resource,
+                        message: `${id.nodes.map(label).join(", ")} admit${id.nodes.length === 1 ? "s" : ""} public source addresses on ${show(udp)} (UDP)`,
+                    });
                 const open = net.fromInternet(id.sgs);
                 if (open.length === 0) continue;
                 const lbs = id.nodes.filter((n) => n.kind === "lb");
                 if (lbs.length === id.nodes.length && lbs.every((n) => !n.internetFacing)) continue;
-                const listenerPorts = normalize(lbs.filter((n) => n.internetFacing).flatMap((n) => listenersOf(ctx, n.resource)).map((l) => Number(l.inputs.port)).filter(Number.isInteger).map((p) => [p, p] as Range));
+                const listenerPorts = normalize(
+                    lbs
+                        .filter((n) => n.internetFacing)
+                        .flatMap((n) => listenersOf(ctx, n.resource))
+                        .map((l) => Number(l.inputs.port))
+                        .filter(Number.isInteger)
+                        .map((p) => [p, p] as Range),
+                );
                 const extra = lbs.length === id.nodes.length ? subtract(open, listenerPorts) : open;
                 if (extra.length > 0) {
-                    out.push({ resource: id.nodes[0]!.resource, message: `${id.nodes.map(label).join(", ")} admit${id.nodes.length === 1 ? "s" : ""} public source addresses on ${show(extra)}${lbs.length === id.nodes.length ? ", where no listener is" : ""}` });
+                    out.push({
+                        resource: id.nodes[0]!.resource,
+                        message: `${id.nodes.map(label).join(", ")} admit${id.nodes.length === 1 ? "s" : ""} public source addresses on ${show(extra)}${lbs.length === id.nodes.length ? ", where no listener is" : ""}`,
+                    });
                 }
             }
             return out;
@@ -863,12 +1032,17 @@ export const REACHABILITY_RULES: readonly Rule[] = [
         check: (ctx) => {
             const { net } = model(ctx);
             if (!net.complete) return [];
-            return net.nodes.filter((n) => n.kind === "lb" && n.internetFacing && n.sgs).flatMap((lb) => {
-                const open = net.fromInternet(lb.sgs as string[]);
-                return listenersOf(ctx, lb.resource)
-                    .filter((l) => Number.isInteger(Number(l.inputs.port)) && !has(open, Number(l.inputs.port)))
-                    .map((resource) => ({ resource, message: `port ${resource.inputs.port} of ${label(lb)}: its security groups admit no public source address` }));
-            });
+            return net.nodes
+                .filter((n) => n.kind === "lb" && n.internetFacing && n.sgs)
+                .flatMap((lb) => {
+                    const open = net.fromInternet(lb.sgs as string[]);
+                    return listenersOf(ctx, lb.resource)
+                        .filter((l) => Number.isInteger(Number(l.inputs.port)) && !has(open, Number(l.inputs.port)))
+                        .map((resource) => ({
+                            resource,
+                            message: `port ${resource.inputs.port} of ${label(lb)}: its security groups admit no public source address`,
+                        }));
+                });
         },
     },
     {
@@ -886,7 +1060,14 @@ export const REACHABILITY_RULES: readonly Rule[] = [
                 const cidrs = ((rule.inputs.conditions as { sourceIp?: { values?: string[] } }[] | undefined) ?? []).flatMap((c) => c.sourceIp?.values ?? []);
                 return cidrs.flatMap((c) => {
                     const range = nonPublicRangeOf(c);
-                    return range ? [{ resource: rule, message: `source IP ${c} lies in ${range.cidr} (${range.what}); ${label(lb)} is internet-facing and never sees such a source, so the rule never matches` }] : [];
+                    return range
+                        ? [
+                              {
+                                  resource: rule,
+                                  message: `source IP ${c} lies in ${range.cidr} (${range.what}); ${label(lb)} is internet-facing and never sees such a source, so the rule never matches`,
+                              },
+                          ]
+                        : [];
                 });
             });
         },
@@ -898,6 +1079,8 @@ export function describeReachability(ctx: PolicyContext): { nodes: Record<string
     const { net, req } = model(ctx);
     return {
         nodes: Object.fromEntries(net.nodes.map((n) => [n.resource.name, n.sgs?.map((s) => s.split("::")[1] as string)])),
-        required: [...req.lb, ...req.prometheus, ...req.grafana, ...req.endpoints, ...req.efs, ...req.cluster].map((f) => `${label(f.from)} -> ${label(f.to)}:${f.port}${f.proto === "udp" ? "/udp" : ""} (${f.why})`),
+        required: [...req.lb, ...req.prometheus, ...req.grafana, ...req.endpoints, ...req.efs, ...req.cluster].map(
+            (f) => `${label(f.from)} -> ${label(f.to)}:${f.port}${f.proto === "udp" ? "/udp" : ""} (${f.why})`,
+        ),
     };
 }

@@ -9,7 +9,22 @@
  */
 
 import { HOST_ACCESS_CONTAINERS as HOST_ACCESS, HOST_PID_CONTAINERS as HOST_PID } from "../components/monitoring/images";
-import { containersOf, key, list, ofType, policiesOf, requireTrue, resourceRule, safeJson, statementsOf, type Environment, type PolicyContext, type PolicyResource, type Rule, type Violation } from "./model";
+import {
+    containersOf,
+    key,
+    list,
+    ofType,
+    policiesOf,
+    requireTrue,
+    resourceRule,
+    safeJson,
+    statementsOf,
+    type Environment,
+    type PolicyContext,
+    type PolicyResource,
+    type Rule,
+    type Violation,
+} from "./model";
 import { FILESYSTEM_RULES } from "./filesystems";
 import { KEY_RULES } from "./keys";
 import { MESSAGE_RULES } from "./messages";
@@ -64,16 +79,25 @@ const URL_WITH_PASSWORD = /:\/\/[^/\s:@]+:[^/\s@]+@/;
 /** A reference to a secret the container reads with its task role (e.g. `DATABASE_PASSWORD_FROM`), not a credential. */
 const SECRET_REFERENCE = /^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret|parameter)[:/]/;
 
-interface IngressLike { cidr: string[]; from: number; to: number }
+interface IngressLike {
+    cidr: string[];
+    from: number;
+    to: number;
+}
 
 function openIngress(r: PolicyResource): IngressLike[] {
     const i = r.inputs;
     if (r.type === "aws:ec2/securityGroup:SecurityGroup") {
-        return ((i.ingress as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; fromPort: number; toPort: number }[] | undefined) ?? [])
-            .map((x) => ({ cidr: [...(x.cidrBlocks ?? []), ...(x.ipv6CidrBlocks ?? [])], from: x.fromPort, to: x.toPort }));
+        return ((i.ingress as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; fromPort: number; toPort: number }[] | undefined) ?? []).map((x) => ({
+            cidr: [...(x.cidrBlocks ?? []), ...(x.ipv6CidrBlocks ?? [])],
+            from: x.fromPort,
+            to: x.toPort,
+        }));
     }
     if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-        return [{ cidr: [i.cidrIpv4, i.cidrIpv6].filter((c): c is string => typeof c === "string"), from: Number(i.fromPort ?? 0), to: Number(i.toPort ?? 65535) }];
+        return [
+            { cidr: [i.cidrIpv4, i.cidrIpv6].filter((c): c is string => typeof c === "string"), from: Number(i.fromPort ?? 0), to: Number(i.toPort ?? 65535) },
+        ];
     }
     if (r.type === "aws:ec2/securityGroupRule:SecurityGroupRule" && i.type === "ingress") {
         return [{ cidr: [...((i.cidrBlocks as string[]) ?? []), ...((i.ipv6CidrBlocks as string[]) ?? [])], from: Number(i.fromPort), to: Number(i.toPort) }];
@@ -104,21 +128,28 @@ const CORE_RULES: readonly Rule[] = [
         reason: "File systems holding database files must be encrypted at rest.",
         securityHub: "EFS.1",
         types: ["aws:efs/fileSystem:FileSystem"],
-        test: (r) => (r.inputs.encrypted === true && typeof r.inputs.kmsKeyId === "string" ? undefined : "encrypted must be true with a customer-managed kmsKeyId"),
+        test: (r) =>
+            r.inputs.encrypted === true && typeof r.inputs.kmsKeyId === "string" ? undefined : "encrypted must be true with a customer-managed kmsKeyId",
     }),
     resourceRule({
         id: "sns-encrypted",
         reason: "Alert payloads reveal the system's state and must be encrypted at rest with a customer-managed key.",
         securityHub: "SNS.1",
         types: ["aws:sns/topic:Topic"],
-        test: (r) => (typeof r.inputs.kmsMasterKeyId === "string" && r.inputs.kmsMasterKeyId !== "alias/aws/sns" ? undefined : "kmsMasterKeyId must be a customer-managed key (CloudWatch cannot publish to topics under the AWS-managed key)"),
+        test: (r) =>
+            typeof r.inputs.kmsMasterKeyId === "string" && r.inputs.kmsMasterKeyId !== "alias/aws/sns"
+                ? undefined
+                : "kmsMasterKeyId must be a customer-managed key (CloudWatch cannot publish to topics under the AWS-managed key)",
     }),
     resourceRule({
         id: "sqs-encrypted",
         reason: "Dead-lettered alerts must be encrypted at rest.",
         securityHub: "SQS.1",
         types: ["aws:sqs/queue:Queue"],
-        test: (r) => (typeof r.inputs.kmsMasterKeyId === "string" || r.inputs.sqsManagedSseEnabled === true ? undefined : "kmsMasterKeyId or sqsManagedSseEnabled must be set"),
+        test: (r) =>
+            typeof r.inputs.kmsMasterKeyId === "string" || r.inputs.sqsManagedSseEnabled === true
+                ? undefined
+                : "kmsMasterKeyId or sqsManagedSseEnabled must be set",
     }),
     resourceRule({
         id: "log-group-kms",
@@ -138,7 +169,8 @@ const CORE_RULES: readonly Rule[] = [
         securityHub: "ECR.1, ECR.2",
         types: ["aws:ecr/repository:Repository"],
         test: (r) => {
-            if ((r.inputs.imageScanningConfiguration as { scanOnPush?: boolean } | undefined)?.scanOnPush !== true) return "imageScanningConfiguration.scanOnPush must be true";
+            if ((r.inputs.imageScanningConfiguration as { scanOnPush?: boolean } | undefined)?.scanOnPush !== true)
+                return "imageScanningConfiguration.scanOnPush must be true";
             if (r.inputs.imageTagMutability !== "IMMUTABLE") return "imageTagMutability must be IMMUTABLE";
             return undefined;
         },
@@ -149,8 +181,11 @@ const CORE_RULES: readonly Rule[] = [
         securityHub: "EC2.8",
         types: ["aws:ec2/launchTemplate:LaunchTemplate"],
         test: (r) => {
-            if ((r.inputs.metadataOptions as { httpTokens?: string } | undefined)?.httpTokens !== "required") return "metadataOptions.httpTokens must be required";
-            const unencrypted = ((r.inputs.blockDeviceMappings as { ebs?: { encrypted?: string } }[] | undefined) ?? []).filter((b) => b.ebs && b.ebs.encrypted !== "true");
+            if ((r.inputs.metadataOptions as { httpTokens?: string } | undefined)?.httpTokens !== "required")
+                return "metadataOptions.httpTokens must be required";
+            const unencrypted = ((r.inputs.blockDeviceMappings as { ebs?: { encrypted?: string } }[] | undefined) ?? []).filter(
+                (b) => b.ebs && b.ebs.encrypted !== "true",
+            );
             return unencrypted.length ? "every EBS block device must be encrypted" : undefined;
         },
     }),
@@ -168,7 +203,10 @@ const CORE_RULES: readonly Rule[] = [
         reason: "HTTPS listeners use a TLS 1.2+/1.3 policy without legacy ciphers.",
         securityHub: "ELB.17",
         types: ["aws:lb/listener:Listener"],
-        test: (r) => (r.inputs.protocol === "HTTPS" && !MODERN_TLS_POLICIES.includes(String(r.inputs.sslPolicy)) ? `sslPolicy ${String(r.inputs.sslPolicy)} is not one of ${MODERN_TLS_POLICIES.join(", ")}` : undefined),
+        test: (r) =>
+            r.inputs.protocol === "HTTPS" && !MODERN_TLS_POLICIES.includes(String(r.inputs.sslPolicy))
+                ? `sslPolicy ${String(r.inputs.sslPolicy)} is not one of ${MODERN_TLS_POLICIES.join(", ")}`
+                : undefined,
     }),
     {
         id: "http-redirects-to-https",
@@ -179,7 +217,11 @@ const CORE_RULES: readonly Rule[] = [
             const httpsLbs = new Set(listeners.filter((l) => l.inputs.protocol === "HTTPS").map((l) => l.inputs.loadBalancerArn));
             return listeners
                 .filter((l) => l.inputs.protocol === "HTTP" && httpsLbs.has(l.inputs.loadBalancerArn))
-                .filter((l) => ((l.inputs.defaultActions as { type: string; redirect?: { protocol?: string } }[] | undefined) ?? []).some((a) => a.type !== "redirect" || a.redirect?.protocol !== "HTTPS"))
+                .filter((l) =>
+                    ((l.inputs.defaultActions as { type: string; redirect?: { protocol?: string } }[] | undefined) ?? []).some(
+                        (a) => a.type !== "redirect" || a.redirect?.protocol !== "HTTPS",
+                    ),
+                )
                 .map((resource) => ({ resource, message: "the HTTP listener of an HTTPS load balancer must redirect to HTTPS" }));
         },
     },
@@ -196,19 +238,23 @@ const CORE_RULES: readonly Rule[] = [
         id: "world-ingress-only-http",
         reason: "Nothing but the load balancer's 80/443 is reachable from 0.0.0.0/0 (no data store, exporter or task).",
         securityHub: "EC2.18, EC2.19",
-        check: (ctx) => ctx.resources.flatMap((resource) =>
-            openIngress(resource)
-                .filter((rule) => rule.cidr.some((c) => WORLD.includes(c)))
-                .filter((rule) => !(rule.from === rule.to && (rule.from === 80 || rule.from === 443)))
-                .map((rule) => ({ resource, message: `ingress ${rule.from}-${rule.to} is open to the world; only 80 and 443 may be` })),
-        ),
+        check: (ctx) =>
+            ctx.resources.flatMap((resource) =>
+                openIngress(resource)
+                    .filter((rule) => rule.cidr.some((c) => WORLD.includes(c)))
+                    .filter((rule) => !(rule.from === rule.to && (rule.from === 80 || rule.from === 443)))
+                    .map((rule) => ({ resource, message: `ingress ${rule.from}-${rule.to} is open to the world; only 80 and 443 may be` })),
+            ),
     },
     resourceRule({
         id: "no-public-ip-on-tasks",
         reason: "Tasks live in private subnets; only the load balancer is public.",
         securityHub: "ECS.2",
         types: ["aws:ecs/service:Service"],
-        test: (r) => ((r.inputs.networkConfiguration as { assignPublicIp?: boolean } | undefined)?.assignPublicIp === true ? "networkConfiguration.assignPublicIp must be false" : undefined),
+        test: (r) =>
+            (r.inputs.networkConfiguration as { assignPublicIp?: boolean } | undefined)?.assignPublicIp === true
+                ? "networkConfiguration.assignPublicIp must be false"
+                : undefined,
     }),
     resourceRule({
         id: "rds-not-public",
@@ -244,7 +290,9 @@ const CORE_RULES: readonly Rule[] = [
         reason: "Processes run as a non-root user wherever the image allows it.",
         types: ["aws:ecs/taskDefinition:TaskDefinition"],
         test: (r) => {
-            const bad = (containersOf(r) ?? []).filter((c) => !HOST_ACCESS_CONTAINERS.includes(c.name ?? "") && (c.user === undefined || /^(root|0)(:|$)/.test(c.user)));
+            const bad = (containersOf(r) ?? []).filter(
+                (c) => !HOST_ACCESS_CONTAINERS.includes(c.name ?? "") && (c.user === undefined || /^(root|0)(:|$)/.test(c.user)),
+            );
             return bad.length ? `containers without a non-root user: ${bad.map((c) => c.name).join(", ")}` : undefined;
         },
     }),
@@ -253,11 +301,15 @@ const CORE_RULES: readonly Rule[] = [
         reason: "Only the host exporters mount host paths, and only read-only.",
         types: ["aws:ecs/taskDefinition:TaskDefinition"],
         test: (r) => {
-            const hostVolumes = new Set(((r.inputs.volumes as { name: string; hostPath?: string }[] | undefined) ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name));
-            const bad = (containersOf(r) ?? []).flatMap((c) => (c.mountPoints ?? [])
-                .filter((m) => hostVolumes.has(m.sourceVolume))
-                .filter((m) => !HOST_ACCESS_CONTAINERS.includes(c.name ?? "") || m.readOnly !== true)
-                .map((m) => `${c.name}:${m.containerPath}`));
+            const hostVolumes = new Set(
+                ((r.inputs.volumes as { name: string; hostPath?: string }[] | undefined) ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name),
+            );
+            const bad = (containersOf(r) ?? []).flatMap((c) =>
+                (c.mountPoints ?? [])
+                    .filter((m) => hostVolumes.has(m.sourceVolume))
+                    .filter((m) => !HOST_ACCESS_CONTAINERS.includes(c.name ?? "") || m.readOnly !== true)
+                    .map((m) => `${c.name}:${m.containerPath}`),
+            );
             return bad.length ? `host paths mounted outside the exception or writable: ${bad.join(", ")}` : undefined;
         },
     }),
@@ -284,7 +336,11 @@ const CORE_RULES: readonly Rule[] = [
         types: ["aws:ecs/taskDefinition:TaskDefinition"],
         test: (r) => {
             if (r.inputs.pidMode === "host") return undefined;
-            const readers = (containersOf(r) ?? []).filter((c) => ((c as { command?: unknown }).command as unknown[] | undefined ?? []).some((a) => typeof a === "string" && /^--path\.rootfs=(?!\/?$)/.test(a)));
+            const readers = (containersOf(r) ?? []).filter((c) =>
+                (((c as { command?: unknown }).command as unknown[] | undefined) ?? []).some(
+                    (a) => typeof a === "string" && /^--path\.rootfs=(?!\/?$)/.test(a),
+                ),
+            );
             return readers.length ? `${readers.map((c) => c.name).join(", ")} read the host root with --path.rootfs but pidMode is not host` : undefined;
         },
     }),
@@ -294,9 +350,11 @@ const CORE_RULES: readonly Rule[] = [
         securityHub: "ECS.8",
         types: ["aws:ecs/taskDefinition:TaskDefinition"],
         test: (r) => {
-            const bad = (containersOf(r) ?? []).flatMap((c) => (c.environment ?? [])
-                .filter((e) => (SECRET_ENV.test(e.name) && !SECRET_REFERENCE.test(String(e.value ?? ""))) || URL_WITH_PASSWORD.test(String(e.value ?? "")))
-                .map((e) => `${c.name}:${e.name}`));
+            const bad = (containersOf(r) ?? []).flatMap((c) =>
+                (c.environment ?? [])
+                    .filter((e) => (SECRET_ENV.test(e.name) && !SECRET_REFERENCE.test(String(e.value ?? ""))) || URL_WITH_PASSWORD.test(String(e.value ?? "")))
+                    .map((e) => `${c.name}:${e.name}`),
+            );
             return bad.length ? `credentials in plain environment: ${bad.join(", ")}` : undefined;
         },
     }),
@@ -304,7 +362,7 @@ const CORE_RULES: readonly Rule[] = [
     // ── IAM ──────────────────────────────────────────────────────────────────────────────────
     resourceRule({
         id: "iam-no-wildcards",
-        reason: "No `*` actions on `*` resources; `Resource: \"*\"` only for actions AWS cannot scope (documented list).",
+        reason: 'No `*` actions on `*` resources; `Resource: "*"` only for actions AWS cannot scope (documented list).',
         securityHub: "IAM.1, IAM.21",
         types: ["aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy"],
         test: (r) => {
@@ -354,8 +412,14 @@ const CORE_RULES: readonly Rule[] = [
             // MetricAlarm calls its name `name`, CompositeAlarm `alarmName`.
             const nameOf = (a: PolicyResource) => String(a.inputs.alarmName ?? a.inputs.name ?? a.name);
             const byName = new Map(alarms.map((a) => [nameOf(a), a]));
-            const childrenOf = (a: PolicyResource) => [...String(a.inputs.alarmRule ?? "").matchAll(/ALARM\("([^"]+)"\)/g)].map((m) => byName.get(m[1] as string)).filter((c): c is PolicyResource => c !== undefined);
-            const hasOwnActions = (a: PolicyResource) => a.inputs.actionsEnabled !== false && list(a.inputs.alarmActions as string[] | undefined).length > 0 && list(a.inputs.okActions as string[] | undefined).length > 0;
+            const childrenOf = (a: PolicyResource) =>
+                [...String(a.inputs.alarmRule ?? "").matchAll(/ALARM\("([^"]+)"\)/g)]
+                    .map((m) => byName.get(m[1] as string))
+                    .filter((c): c is PolicyResource => c !== undefined);
+            const hasOwnActions = (a: PolicyResource) =>
+                a.inputs.actionsEnabled !== false &&
+                list(a.inputs.alarmActions as string[] | undefined).length > 0 &&
+                list(a.inputs.okActions as string[] | undefined).length > 0;
             // Heard: own actions (ALARM and OK), or watched by a heard composite (CloudWatch can only
             // suppress composites, so symptom alarms notify through suppressible wrappers), or a
             // composite without actions whose every cause is heard (a suppressor that explains them).
@@ -366,19 +430,25 @@ const CORE_RULES: readonly Rule[] = [
                 if (seen.has(a)) return false;
                 seen.add(a);
                 const name = nameOf(a);
-                const result = hasOwnActions(a)
-                    || alarms.some((c) => c !== a && childrenOf(c).includes(a) && hasOwnActions(c))
-                    || (a.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm" && childrenOf(a).length > 0 && childrenOf(a).every((c) => heard(c, seen))
-                        && alarms.some((c) => (c.inputs.actionsSuppressor as { alarm?: string } | undefined)?.alarm === name));
+                const result =
+                    hasOwnActions(a) ||
+                    alarms.some((c) => c !== a && childrenOf(c).includes(a) && hasOwnActions(c)) ||
+                    (a.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm" &&
+                        childrenOf(a).length > 0 &&
+                        childrenOf(a).every((c) => heard(c, seen)) &&
+                        alarms.some((c) => (c.inputs.actionsSuppressor as { alarm?: string } | undefined)?.alarm === name));
                 memo.set(a, result);
                 return result;
             };
-            return alarms.filter((a) => !heard(a, new Set())).map((resource) => ({
-                resource,
-                message: list(resource.inputs.alarmActions as string[] | undefined).length === 0
-                    ? "alarmActions is empty and no composite with actions watches this alarm"
-                    : "okActions must not be empty (recoveries are announced)",
-            }));
+            return alarms
+                .filter((a) => !heard(a, new Set()))
+                .map((resource) => ({
+                    resource,
+                    message:
+                        list(resource.inputs.alarmActions as string[] | undefined).length === 0
+                            ? "alarmActions is empty and no composite with actions watches this alarm"
+                            : "okActions must not be empty (recoveries are announced)",
+                }));
         },
     },
     resourceRule({
@@ -401,7 +471,8 @@ const CORE_RULES: readonly Rule[] = [
         environments: ["prod"],
         types: ["aws:elasticache/replicationGroup:ReplicationGroup"],
         test: (r) => {
-            if (r.inputs.automaticFailoverEnabled !== true || r.inputs.multiAzEnabled !== true) return "automaticFailoverEnabled and multiAzEnabled must be true";
+            if (r.inputs.automaticFailoverEnabled !== true || r.inputs.multiAzEnabled !== true)
+                return "automaticFailoverEnabled and multiAzEnabled must be true";
             if (!(Number(r.inputs.snapshotRetentionLimit) > 0)) return "snapshotRetentionLimit must be positive";
             return undefined;
         },
@@ -410,7 +481,11 @@ const CORE_RULES: readonly Rule[] = [
         id: "prod-no-ecs-data-stores",
         reason: "prod keeps its data in managed stores, not on ephemeral tasks.",
         environments: ["prod"],
-        check: (ctx) => ofType(ctx, "aws:efs/fileSystem:FileSystem").map((resource) => ({ resource, message: "prod must use `managed` data stores (RDS/ElastiCache), not a database on EFS" })),
+        check: (ctx) =>
+            ofType(ctx, "aws:efs/fileSystem:FileSystem").map((resource) => ({
+                resource,
+                message: "prod must use `managed` data stores (RDS/ElastiCache), not a database on EFS",
+            })),
     },
     resourceRule({
         id: "prod-alb-deletion-protection",
@@ -430,7 +505,9 @@ const CORE_RULES: readonly Rule[] = [
             if (!(Number(r.inputs.desiredCount) >= 2)) return "desiredCount must be at least 2";
             const subnets = (r.inputs.networkConfiguration as { subnets?: unknown[] } | undefined)?.subnets;
             if (Array.isArray(subnets) && subnets.length < 2) return "networkConfiguration.subnets must span at least 2 AZs";
-            const scaling = ofType(ctx, "aws:appautoscaling/target:Target").find((t) => String(t.inputs.resourceId).endsWith(`/${String(r.inputs.name ?? r.name)}`));
+            const scaling = ofType(ctx, "aws:appautoscaling/target:Target").find((t) =>
+                String(t.inputs.resourceId).endsWith(`/${String(r.inputs.name ?? r.name)}`),
+            );
             if (scaling && !(Number(scaling.inputs.minCapacity) >= 2)) return "autoscaling minCapacity must be at least 2";
             return undefined;
         },
@@ -448,16 +525,25 @@ const CORE_RULES: readonly Rule[] = [
             if (ctx.resources.some((r) => r.type === "aws:lambda/function:Function" && r.dependsOn === undefined)) return [];
             const byKey = new Map(ctx.resources.map((r) => [key(r), r]));
             return ofType(ctx, "aws:lambda/function:Function").flatMap((fn) => {
-                const vars = ((fn.inputs.environment as { variables?: Record<string, unknown> } | undefined)?.variables ?? {});
+                const vars = (fn.inputs.environment as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
                 const arns = Object.entries(vars).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].startsWith("arn:aws:secretsmanager:"));
                 if (arns.length === 0) return [];
                 const roles = (fn.dependsOn ?? []).map((k) => byKey.get(k)).filter((r): r is PolicyResource => r?.type === "aws:iam/role:Role");
-                const granted = roles.flatMap((r) => policiesOf(r).flatMap(statementsOf))
-                    .filter((s) => s.Effect !== "Deny" && list(s.Action).some((a) => a === "secretsmanager:GetSecretValue" || a === "secretsmanager:*" || a === "*"))
+                const granted = roles
+                    .flatMap((r) => policiesOf(r).flatMap(statementsOf))
+                    .filter(
+                        (s) =>
+                            s.Effect !== "Deny" && list(s.Action).some((a) => a === "secretsmanager:GetSecretValue" || a === "secretsmanager:*" || a === "*"),
+                    )
                     .flatMap((s) => list(s.Resource));
                 if (granted.some((g) => typeof g !== "string")) return [];
                 const covers = (arn: string) => granted.some((g) => g === "*" || g === arn || (g.endsWith("*") && arn.startsWith(g.slice(0, -1))));
-                return arns.filter(([, arn]) => !covers(arn)).map(([name, arn]) => ({ resource: fn, message: `env ${name} names ${arn}, but no role it depends on allows secretsmanager:GetSecretValue on it` }));
+                return arns
+                    .filter(([, arn]) => !covers(arn))
+                    .map(([name, arn]) => ({
+                        resource: fn,
+                        message: `env ${name} names ${arn}, but no role it depends on allows secretsmanager:GetSecretValue on it`,
+                    }));
             });
         },
     },
@@ -485,7 +571,7 @@ export function evaluate(ctx: PolicyContext, rules: readonly Rule[] = RULES): Vi
 export function environmentOf(resources: readonly PolicyResource[]): Environment | undefined {
     for (const r of resources) {
         if (r.type !== "pulumi:providers:aws") continue;
-        const tags = (r.inputs.defaultTags as { tags?: Record<string, string> } | string | undefined);
+        const tags = r.inputs.defaultTags as { tags?: Record<string, string> } | string | undefined;
         const parsed = typeof tags === "string" ? (safeJson(tags) as { tags?: Record<string, string> } | undefined) : tags;
         const env = parsed?.tags?.Environment;
         if (env === "dev" || env === "prod") return env;

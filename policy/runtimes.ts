@@ -58,17 +58,43 @@ export const IMAGE_PRODUCTS: Readonly<Record<string, ImageProduct>> = {
     node: {
         source: "https://github.com/nodejs/Release#release-schedule (https://nodejs.org/en/about/previous-releases)",
         lineOf: major,
-        endOfLife: { "18": "2025-04-30", "20": "2026-04-30", "21": "2024-06-01", "22": "2027-04-30", "23": "2025-06-01", "24": "2028-04-30", "25": "2026-06-01", "26": "2029-04-30" },
+        endOfLife: {
+            "18": "2025-04-30",
+            "20": "2026-04-30",
+            "21": "2024-06-01",
+            "22": "2027-04-30",
+            "23": "2025-06-01",
+            "24": "2028-04-30",
+            "25": "2026-06-01",
+            "26": "2029-04-30",
+        },
     },
     postgres: {
         source: "https://www.postgresql.org/support/versioning/",
         lineOf: major,
-        endOfLife: { "12": "2024-11-21", "13": "2025-11-13", "14": "2026-11-12", "15": "2027-11-11", "16": "2028-11-09", "17": "2029-11-08", "18": "2030-11-14" },
+        endOfLife: {
+            "12": "2024-11-21",
+            "13": "2025-11-13",
+            "14": "2026-11-12",
+            "15": "2027-11-11",
+            "16": "2028-11-09",
+            "17": "2029-11-08",
+            "18": "2030-11-14",
+        },
     },
     redis: {
         source: "https://redis.io/docs/latest/operate/oss_and_stack/install/version-mgmt/",
         lineOf: majorMinor,
-        endOfLife: { "6.2": "2027-04-01", "7.2": "2029-12-01", "7.4": "2029-12-01", "8.0": "2026-12-01", "8.2": "2030-09-01", "8.4": null, "8.6": null, "8.8": null },
+        endOfLife: {
+            "6.2": "2027-04-01",
+            "7.2": "2029-12-01",
+            "7.4": "2029-12-01",
+            "8.0": "2026-12-01",
+            "8.2": "2030-09-01",
+            "8.4": null,
+            "8.6": null,
+            "8.8": null,
+        },
     },
 };
 
@@ -95,16 +121,19 @@ export function imageProblem(ref: string, now: Date): string | undefined {
     if (parsed === undefined || product === undefined) return undefined;
     const line = product.lineOf(parsed.tag);
     if (line === undefined) return undefined;
-    if (!(line in product.endOfLife)) return `${ref}: ${parsed.product} ${line} is not in the support table (${product.source}); add its end-of-life date or move to a supported line`;
+    if (!(line in product.endOfLife))
+        return `${ref}: ${parsed.product} ${line} is not in the support table (${product.source}); add its end-of-life date or move to a supported line`;
     const eol = product.endOfLife[line];
-    if (eol !== null && eol !== undefined && now.getTime() >= Date.parse(eol)) return `${ref}: ${parsed.product} ${line} reached end of life on ${eol} (${product.source})`;
+    if (eol !== null && eol !== undefined && now.getTime() >= Date.parse(eol))
+        return `${ref}: ${parsed.product} ${line} reached end of life on ${eol} (${product.source})`;
     return undefined;
 }
 
 /** Why a Lambda runtime cannot be created on `now`, or undefined when it can. */
 export function runtimeProblem(runtime: string, now: Date): string | undefined {
     const dates = LAMBDA_RUNTIMES[runtime];
-    if (dates === undefined) return `runtime ${runtime} is not in the support table (LAMBDA_RUNTIMES, from https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); add its dates`;
+    if (dates === undefined)
+        return `runtime ${runtime} is not in the support table (LAMBDA_RUNTIMES, from https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); add its dates`;
     if (now.getTime() >= Date.parse(dates.blockCreate)) {
         return `runtime ${runtime} can no longer be created (deprecated ${dates.deprecation}, function create blocked from ${dates.blockCreate}); move to a supported runtime`;
     }
@@ -123,7 +152,8 @@ const PROJECT_ROOT = path.resolve(__dirname, "..");
 export function baseImagesOf(dockerfile: string, buildArgs: Readonly<Record<string, unknown>> = {}): string[] {
     // A build arg replaces the declared ARG's default: rewrite `ARG NAME[=default]` to `ARG NAME=value`.
     const withArgs = dockerfile.replace(/^(\s*ARG\s+)([A-Za-z_][A-Za-z0-9_]*)(=[^\n]*)?$/gim, (line, head: string, name: string) =>
-        typeof buildArgs[name] === "string" ? `${head}${name}=${String(buildArgs[name])}` : line);
+        typeof buildArgs[name] === "string" ? `${head}${name}=${String(buildArgs[name])}` : line,
+    );
     const parsed = DockerfileParser.parse(withArgs);
     const stages = new Set<string>();
     const images: string[] = [];

@@ -140,7 +140,8 @@ function matchBody(policy: Record<string, Json>, body: Record<string, Json>): bo
         if (name === "$or") return Array.isArray(conds) && conds.some((alt) => matchBody(policyObject(alt), body));
         const v = body[name];
         // A nested policy object walks into the body's nested object.
-        if (conds !== null && typeof conds === "object" && !Array.isArray(conds)) return v !== null && typeof v === "object" && !Array.isArray(v) && v !== undefined && matchBody(conds, v);
+        if (conds !== null && typeof conds === "object" && !Array.isArray(conds))
+            return v !== null && typeof v === "object" && !Array.isArray(v) && v !== undefined && matchBody(conds, v);
         return propertyMatches(conds, bodyValues(v), any);
     });
 }

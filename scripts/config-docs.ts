@@ -54,7 +54,8 @@ function allowedOf(s: Json): string | undefined {
     if (Array.isArray(s.enum)) return s.enum.map(code).join(", ");
     if (s.const !== undefined) return code(s.const);
     if (typeof s.allowedText === "string") return s.allowedText;
-    if (typeof s.minimum === "number" && typeof s.maximum === "number" && Math.abs(s.maximum) < 1e15) return `${s.minimum}..${s.maximum}${s.unit ? ` (${String(s.unit)})` : ""}`;
+    if (typeof s.minimum === "number" && typeof s.maximum === "number" && Math.abs(s.maximum) < 1e15)
+        return `${s.minimum}..${s.maximum}${s.unit ? ` (${String(s.unit)})` : ""}`;
     if (s.type === "array") {
         const items = allowedOf((s.items ?? {}) as Json);
         return `${typeof s.minItems === "number" ? `at least ${s.minItems} item(s)` : "any number of items"}${items ? `, each ${items}` : ""}`;
@@ -72,7 +73,7 @@ function defaults(p: readonly string[]): string {
 function example(key: string, p: readonly string[], s: Json): string {
     const d = getAt(defaultsFor("prod"), p) ?? getAt(defaultsFor("dev"), p);
     const isArray = s.type === "array";
-    const value = isArray ? (Array.isArray(d) && d.length > 0 ? d[0] : undefined) : d ?? (Array.isArray(s.enum) ? s.enum[0] : s.const);
+    const value = isArray ? (Array.isArray(d) && d.length > 0 ? d[0] : undefined) : (d ?? (Array.isArray(s.enum) ? s.enum[0] : s.const));
     const target = isArray ? `${key}.0` : key;
     return setCommand("<stack>", target, value).replace(" --stack <stack>", "");
 }
@@ -102,9 +103,14 @@ function leaves(s: Json, p: string[], out: string[]): void {
             out.push("");
         }
         const tags = (s.oneOf as Json[]).map((v) => Object.values((v.properties ?? {}) as Record<string, Json>).find((x) => x.const !== undefined)?.const);
-        const tagKey = Object.entries(((s.oneOf as Json[])[0]?.properties ?? {}) as Record<string, Json>).find(([, v]) => v.const !== undefined)?.[0] ?? "source";
+        const tagKey =
+            Object.entries(((s.oneOf as Json[])[0]?.properties ?? {}) as Record<string, Json>).find(([, v]) => v.const !== undefined)?.[0] ?? "source";
         const other = tags.find((t) => t !== getAt(defaultsFor("dev"), [...p, tagKey]));
-        out.push(`- default: ${defaults(p)}`, `- set: \`${setCommand("<stack>", `${key}.${tagKey}`, other).replace(" --stack <stack>", "")}\` (switching \`${tagKey}\` replaces the default object whole; then set the variant's keys)`, "");
+        out.push(
+            `- default: ${defaults(p)}`,
+            `- set: \`${setCommand("<stack>", `${key}.${tagKey}`, other).replace(" --stack <stack>", "")}\` (switching \`${tagKey}\` replaces the default object whole; then set the variant's keys)`,
+            "",
+        );
         return;
     }
     const allowed = allowedOf(s);
@@ -122,17 +128,31 @@ function leaves(s: Json, p: string[], out: string[]): void {
 }
 
 function alertsSection(): string[] {
-    const out = ["## Alerts", "", "`koronet:alerting.alerts.<AlertId>` tunes one alert of the catalog (components/alerting/catalog.ts). Keys an alert does not take are rejected.", "",
-        "| alert | severity | threshold: default (allowed, unit) | keys | dev default | prod default |", "|---|---|---|---|---|---|"];
+    const out = [
+        "## Alerts",
+        "",
+        "`koronet:alerting.alerts.<AlertId>` tunes one alert of the catalog (components/alerting/catalog.ts). Keys an alert does not take are rejected.",
+        "",
+        "| alert | severity | threshold: default (allowed, unit) | keys | dev default | prod default |",
+        "|---|---|---|---|---|---|",
+    ];
     for (const id of ALERT_IDS) {
         const d = ALERT_CATALOG[id];
         const t = d.threshold;
-        const keys = ["enabled", ...(t ? ["threshold"] : []), ...(d.prometheus ? ["for", "window"] : []), ...(d.severity !== "none" ? ["severity"] : []), ...(d.cloudwatch ? ["cloudwatch.periodSeconds", "cloudwatch.evaluationPeriods", "cloudwatch.datapointsToAlarm"] : [])];
+        const keys = [
+            "enabled",
+            ...(t ? ["threshold"] : []),
+            ...(d.prometheus ? ["for", "window"] : []),
+            ...(d.severity !== "none" ? ["severity"] : []),
+            ...(d.cloudwatch ? ["cloudwatch.periodSeconds", "cloudwatch.evaluationPeriods", "cloudwatch.datapointsToAlarm"] : []),
+        ];
         const envDefault = (env: Environment) => {
             const o = getAt(defaultsFor(env), ["alerting", "alerts", id]);
             return o === undefined ? "catalog" : code(o);
         };
-        out.push(`| ${id} | ${d.severity} | ${t ? `${t.default} (${t.min}..${t.max}, ${t.unit})` : "—"} | ${keys.map((k) => `\`${k}\``).join(", ")} | ${envDefault("dev")} | ${envDefault("prod")} |`);
+        out.push(
+            `| ${id} | ${d.severity} | ${t ? `${t.default} (${t.min}..${t.max}, ${t.unit})` : "—"} | ${keys.map((k) => `\`${k}\``).join(", ")} | ${envDefault("dev")} | ${envDefault("prod")} |`,
+        );
     }
     out.push(
         "",
@@ -163,7 +183,10 @@ export function renderConfigReference(): string {
         `- **Stack name**: lowercase letters, digits and single hyphens, at most ${maxStack} characters: AWS names are built from it, and the tightest is the ${rule.what} (\`${rule.longest(PROJECT, "<stack>")}\`, at most ${rule.max}). All limits: ${NAME_RULES.map((r) => `${r.what} ≤ ${r.max}`).join("; ")}.`,
         `- \`aws:region\` (string, required): ${Object.keys(REGIONS).map(code).join(", ")}. Set: \`pulumi config set aws:region eu-west-1\``,
         `- \`${PROJECT}:environment\` (string): ${ENVIRONMENTS.map(code).join(", ")}; default: the stack name. Set: \`pulumi config set ${PROJECT}:environment prod\``,
-        ...Object.entries(SECRET_KEYS).map(([k, spec]) => `- \`${PROJECT}:${k}\` (secret string, optional): ${spec.allowed}; read only when the setting that uses it says \`config\`. Set: \`pulumi config set --secret ${PROJECT}:${k} <value>\``),
+        ...Object.entries(SECRET_KEYS).map(
+            ([k, spec]) =>
+                `- \`${PROJECT}:${k}\` (secret string, optional): ${spec.allowed}; read only when the setting that uses it says \`config\`. Set: \`pulumi config set --secret ${PROJECT}:${k} <value>\``,
+        ),
         "",
     ];
     for (const concern of CONCERNS) {
@@ -172,7 +195,10 @@ export function renderConfigReference(): string {
         leaves(s, [concern], out);
     }
     out.push(...alertsSection());
-    return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+    return `${out
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n")
+        .trimEnd()}\n`;
 }
 
 function main(): void {

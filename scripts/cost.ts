@@ -116,7 +116,9 @@ export function loadPrices(region = FALLBACK_PRICE_REGION): PriceTable {
 /** A resource type whose size has no price: the estimate must not silently shrink, so this fails the run. */
 export class MissingPriceError extends Error {
     constructor(what: string, prices: PriceTable) {
-        super(`no price for ${what} in cost/prices-${prices.region}.json: add it there (the accepted types are in config/aws/), or the estimate would silently leave it out`);
+        super(
+            `no price for ${what} in cost/prices-${prices.region}.json: add it there (the accepted types are in config/aws/), or the estimate would silently leave it out`,
+        );
         this.name = "MissingPriceError";
     }
 }
@@ -290,7 +292,9 @@ function autoscalingGroup(r: CostResource, ctx: Context): CostLine[] | NotPriced
     const count = num(r.inputs.desiredCapacity) ?? num(r.inputs.minSize) ?? 0;
     const ltRef = r.inputs.launchTemplate as { id?: string; name?: string } | undefined;
     const templates = ctx.all.filter((x) => x.type === "aws:ec2/launchTemplate:LaunchTemplate");
-    const lt = templates.find((t) => ltRef && (`${t.name}-id` === ltRef.id || t.name === ltRef.name || t.inputs.name === ltRef.name)) ?? (templates.length === 1 ? templates[0] : undefined);
+    const lt =
+        templates.find((t) => ltRef && (`${t.name}-id` === ltRef.id || t.name === ltRef.name || t.inputs.name === ltRef.name)) ??
+        (templates.length === 1 ? templates[0] : undefined);
     const type = String(lt?.inputs.instanceType ?? "");
     if (!lt || !type) return notPriced(r, "instance type not found (launch template not in the plan, or a mixed instances policy)");
     const hourly = prices.ec2InstanceHour[type];
@@ -315,7 +319,12 @@ function awsxVpc(r: CostResource, ctx: Context): CostLine[] | NotPriced {
     if (nats === 0) return [line(r, "NAT gateways", "strategy None", 0)];
     const gb = ctx.a("natProcessedGbPerStack");
     return [
-        line(r, "NAT gateways", `${nats} NAT gateway(s) (${strategy}, ${azs} AZs) × ${prices.hoursPerMonth} h`, nats * prices.natGateway.hour * prices.hoursPerMonth),
+        line(
+            r,
+            "NAT gateways",
+            `${nats} NAT gateway(s) (${strategy}, ${azs} AZs) × ${prices.hoursPerMonth} h`,
+            nats * prices.natGateway.hour * prices.hoursPerMonth,
+        ),
         line(r, "NAT gateways", `${nats} public IPv4 address(es) × ${prices.hoursPerMonth} h`, nats * prices.publicIpv4Hour * prices.hoursPerMonth),
         line(r, "NAT gateways", `${gb} GB processed`, gb * prices.natGateway.gbProcessed),
     ];
@@ -327,7 +336,14 @@ function loadBalancer(r: CostResource, ctx: Context): CostLine[] | NotPriced {
     const rate = prices.loadBalancer[kind];
     if (!rate) return notPriced(r, `no price for a ${kind} load balancer`);
     const lcu = ctx.a("albAverageLcu");
-    return [line(r, "Load balancers", `${kind}: ${prices.hoursPerMonth} h + ${lcu} LCU × ${prices.hoursPerMonth} h`, prices.hoursPerMonth * (rate.hour + lcu * rate.lcuHour))];
+    return [
+        line(
+            r,
+            "Load balancers",
+            `${kind}: ${prices.hoursPerMonth} h + ${lcu} LCU × ${prices.hoursPerMonth} h`,
+            prices.hoursPerMonth * (rate.hour + lcu * rate.lcuHour),
+        ),
+    ];
 }
 
 function rdsInstance(r: CostResource, ctx: Context): CostLine[] | NotPriced {
@@ -354,8 +370,8 @@ function elasticache(r: CostResource, ctx: Context): CostLine[] | NotPriced {
     const hourly = prices.elasticacheNodeHour[nodeType];
     if (hourly === undefined) throw new MissingPriceError(`ElastiCache node type ${nodeType} (${r.type} ${r.name})`, prices);
     const nodes = r.type.endsWith(":Cluster")
-        ? num(r.inputs.numCacheNodes) ?? 1
-        : num(r.inputs.numCacheClusters) ?? (num(r.inputs.numNodeGroups) ?? 1) * ((num(r.inputs.replicasPerNodeGroup) ?? 0) + 1);
+        ? (num(r.inputs.numCacheNodes) ?? 1)
+        : (num(r.inputs.numCacheClusters) ?? (num(r.inputs.numNodeGroups) ?? 1) * ((num(r.inputs.replicasPerNodeGroup) ?? 0) + 1));
     return [line(r, "ElastiCache", `${nodes} × ${nodeType} × ${prices.hoursPerMonth} h`, nodes * hourly * prices.hoursPerMonth)];
 }
 
@@ -369,27 +385,52 @@ function metricAlarm(r: CostResource, ctx: Context): CostLine[] | NotPriced {
         const metrics = queries.filter((q) => q.metric !== undefined);
         const highRes = metrics.some((q) => (num(q.metric?.period) ?? 60) < 60);
         const rate = highRes ? cw.highResolutionAlarmMetricMonth : cw.alarmMetricMonth;
-        return [line(r, "CloudWatch alarms", `metric math over ${metrics.length} metric(s)${highRes ? ", high resolution" : ""}`, Math.max(metrics.length, 1) * rate)];
+        return [
+            line(
+                r,
+                "CloudWatch alarms",
+                `metric math over ${metrics.length} metric(s)${highRes ? ", high resolution" : ""}`,
+                Math.max(metrics.length, 1) * rate,
+            ),
+        ];
     }
     const highRes = (num(r.inputs.period) ?? 60) < 60;
-    return [line(r, "CloudWatch alarms", highRes ? "high-resolution alarm" : "standard alarm", highRes ? cw.highResolutionAlarmMetricMonth : cw.alarmMetricMonth)];
+    return [
+        line(r, "CloudWatch alarms", highRes ? "high-resolution alarm" : "standard alarm", highRes ? cw.highResolutionAlarmMetricMonth : cw.alarmMetricMonth),
+    ];
 }
 
 function logGroup(r: CostResource, ctx: Context): CostLine[] {
     const cw = ctx.prices.cloudwatch;
     const gb = ctx.a("logIngestGbPerLogGroup");
     const retention = num(r.inputs.retentionInDays) ?? 0;
-    const storedGb = gb * Math.min(retention === 0 ? 365 : retention, 365) / 30;
-    return [line(r, "CloudWatch Logs", `${gb} GB ingested, ~${money(storedGb)} GB stored (${retention || "never expire"} days)`, gb * cw.logIngestGb + storedGb * cw.logStorageGbMonth)];
+    const storedGb = (gb * Math.min(retention === 0 ? 365 : retention, 365)) / 30;
+    return [
+        line(
+            r,
+            "CloudWatch Logs",
+            `${gb} GB ingested, ~${money(storedGb)} GB stored (${retention || "never expire"} days)`,
+            gb * cw.logIngestGb + storedGb * cw.logStorageGbMonth,
+        ),
+    ];
 }
 
 function snsTopic(r: CostResource, ctx: Context): CostLine[] {
     const p = ctx.prices.sns;
     const publishes = ctx.a("snsPublishesPerTopic");
     const topicRef = (x: unknown) => typeof x === "string" && (x.endsWith(`:${r.name}`) || x.includes(`:${String(r.inputs.name ?? r.name)}`));
-    const emails = ctx.all.filter((s) => s.type === "aws:sns/topicSubscription:TopicSubscription" && s.inputs.protocol === "email" && topicRef(s.inputs.topic)).length;
+    const emails = ctx.all.filter(
+        (s) => s.type === "aws:sns/topicSubscription:TopicSubscription" && s.inputs.protocol === "email" && topicRef(s.inputs.topic),
+    ).length;
     const perEmail = ctx.a("snsEmailsPerSubscription");
-    return [line(r, "SNS", `${publishes} publishes + ${emails} email subscription(s) × ${perEmail} emails`, (publishes / 1e6) * p.publishPerMillion + (emails * perEmail / 1e5) * p.emailPer100k)];
+    return [
+        line(
+            r,
+            "SNS",
+            `${publishes} publishes + ${emails} email subscription(s) × ${perEmail} emails`,
+            (publishes / 1e6) * p.publishPerMillion + ((emails * perEmail) / 1e5) * p.emailPer100k,
+        ),
+    ];
 }
 
 function lambdaFunction(r: CostResource, ctx: Context): CostLine[] {
@@ -399,7 +440,14 @@ function lambdaFunction(r: CostResource, ctx: Context): CostLine[] {
     const memory = num(r.inputs.memorySize) ?? 128;
     const arch = ((r.inputs.architectures as string[] | undefined) ?? ["x86_64"])[0] ?? "x86_64";
     const gbSeconds = invocations * (ms / 1000) * (memory / 1024);
-    return [line(r, "Lambda", `${invocations} invocations × ${ms} ms × ${memory} MB ${arch}`, (invocations / 1e6) * p.requestPerMillion + gbSeconds * (p.gbSecond[arch] ?? p.gbSecond.x86_64 ?? 0))];
+    return [
+        line(
+            r,
+            "Lambda",
+            `${invocations} invocations × ${ms} ms × ${memory} MB ${arch}`,
+            (invocations / 1e6) * p.requestPerMillion + gbSeconds * (p.gbSecond[arch] ?? p.gbSecond.x86_64 ?? 0),
+        ),
+    ];
 }
 
 function dynamodbTable(r: CostResource, ctx: Context): CostLine[] {
@@ -407,29 +455,49 @@ function dynamodbTable(r: CostResource, ctx: Context): CostLine[] {
     const stored = ctx.a("dynamodbStoredGb");
     if (r.inputs.billingMode === "PAY_PER_REQUEST") {
         const m = ctx.a("dynamodbMillionRequests");
-        return [line(r, "DynamoDB", `on demand: ${m}M writes + ${m}M reads, ${stored} GB`, m * (p.writePerMillion + p.readPerMillion) + stored * p.storageGbMonth)];
+        return [
+            line(r, "DynamoDB", `on demand: ${m}M writes + ${m}M reads, ${stored} GB`, m * (p.writePerMillion + p.readPerMillion) + stored * p.storageGbMonth),
+        ];
     }
     const rcu = num(r.inputs.readCapacity) ?? 0;
     const wcu = num(r.inputs.writeCapacity) ?? 0;
-    return [line(r, "DynamoDB", `provisioned ${rcu} RCU + ${wcu} WCU, ${stored} GB`, ctx.prices.hoursPerMonth * (rcu * p.rcuHour + wcu * p.wcuHour) + stored * p.storageGbMonth)];
+    return [
+        line(
+            r,
+            "DynamoDB",
+            `provisioned ${rcu} RCU + ${wcu} WCU, ${stored} GB`,
+            ctx.prices.hoursPerMonth * (rcu * p.rcuHour + wcu * p.wcuHour) + stored * p.storageGbMonth,
+        ),
+    ];
 }
 
 function ampWorkspace(r: CostResource, ctx: Context): CostLine[] {
     const p = ctx.prices.amp;
     const series = ctx.a("ampActiveSeries");
     const interval = ctx.a("ampScrapeIntervalSeconds");
-    const samples = series * (ctx.prices.hoursPerMonth * 3600) / interval;
+    const samples = (series * (ctx.prices.hoursPerMonth * 3600)) / interval;
     const queried = ctx.a("ampQueriedBillionSamples");
-    return [line(r, "Managed Prometheus", `${series} series every ${interval} s = ${(samples / 1e6).toFixed(0)}M samples; ${queried}B samples queried`, (samples / 1e7) * p.samplesPer10Million + queried * p.queryPerBillionSamples)];
+    return [
+        line(
+            r,
+            "Managed Prometheus",
+            `${series} series every ${interval} s = ${(samples / 1e6).toFixed(0)}M samples; ${queried}B samples queried`,
+            (samples / 1e7) * p.samplesPer10Million + queried * p.queryPerBillionSamples,
+        ),
+    ];
 }
 
-const fixed = (category: string, price: (p: PriceTable) => number, detail: string): Estimator => (r, ctx) => [line(r, category, detail, price(ctx.prices))];
+const fixed =
+    (category: string, price: (p: PriceTable) => number, detail: string): Estimator =>
+    (r, ctx) => [line(r, category, detail, price(ctx.prices))];
 
 const ESTIMATORS: Record<string, Estimator> = {
     "aws:ecs/service:Service": ecsService,
     "aws:autoscaling/group:Group": autoscalingGroup,
     "awsx:ec2:Vpc": awsxVpc,
-    "aws:ec2/natGateway:NatGateway": (r, ctx) => [line(r, "NAT gateways", `1 NAT gateway × ${ctx.prices.hoursPerMonth} h`, ctx.prices.natGateway.hour * ctx.prices.hoursPerMonth)],
+    "aws:ec2/natGateway:NatGateway": (r, ctx) => [
+        line(r, "NAT gateways", `1 NAT gateway × ${ctx.prices.hoursPerMonth} h`, ctx.prices.natGateway.hour * ctx.prices.hoursPerMonth),
+    ],
     "aws:ec2/eip:Eip": (r, ctx) => [line(r, "NAT gateways", "public IPv4 address", ctx.prices.publicIpv4Hour * ctx.prices.hoursPerMonth)],
     "aws:lb/loadBalancer:LoadBalancer": loadBalancer,
     "aws:alb/loadBalancer:LoadBalancer": loadBalancer,
@@ -440,7 +508,11 @@ const ESTIMATORS: Record<string, Estimator> = {
     "aws:efs/fileSystem:FileSystem": (r, ctx) => [line(r, "EFS", `${ctx.a("efsStoredGb")} GB Standard`, ctx.a("efsStoredGb") * ctx.prices.efsStandardGbMonth)],
     "aws:cloudwatch/metricAlarm:MetricAlarm": metricAlarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": fixed("CloudWatch alarms", (p) => p.cloudwatch.compositeAlarmMonth, "composite alarm"),
-    "aws:cloudwatch/dashboard:Dashboard": fixed("CloudWatch dashboards", (p) => p.cloudwatch.dashboardMonth, "dashboard (the account's 3 free dashboards not deducted)"),
+    "aws:cloudwatch/dashboard:Dashboard": fixed(
+        "CloudWatch dashboards",
+        (p) => p.cloudwatch.dashboardMonth,
+        "dashboard (the account's 3 free dashboards not deducted)",
+    ),
     "aws:cloudwatch/logGroup:LogGroup": logGroup,
     "aws:sns/topic:Topic": snsTopic,
     "aws:lambda/function:Function": lambdaFunction,
@@ -466,18 +538,25 @@ function customMetrics(all: readonly CostResource[], ctx: Context): { count: num
         }
         if (r.type === "aws:cloudwatch/metricAlarm:MetricAlarm") {
             const metrics = [{ namespace: r.inputs.namespace, metricName: r.inputs.metricName, dimensions: r.inputs.dimensions }];
-            for (const q of (json(r.inputs.metricQueries) as { metric?: Record<string, unknown> }[] | undefined) ?? []) if (q.metric) metrics.push(q.metric as never);
+            for (const q of (json(r.inputs.metricQueries) as { metric?: Record<string, unknown> }[] | undefined) ?? [])
+                if (q.metric) metrics.push(q.metric as never);
             for (const m of metrics) {
-                if (typeof m.namespace === "string" && !m.namespace.startsWith("AWS/") && m.metricName) names.add(`${m.namespace}/${String(m.metricName)}/${JSON.stringify(m.dimensions ?? {})}`);
+                if (typeof m.namespace === "string" && !m.namespace.startsWith("AWS/") && m.metricName)
+                    names.add(`${m.namespace}/${String(m.metricName)}/${JSON.stringify(m.dimensions ?? {})}`);
             }
         }
     }
-    const sidecars = all.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition").flatMap((td) => {
-        const defs = (json(td.inputs.containerDefinitions) as { name?: string }[] | undefined) ?? [];
-        return defs.filter((c) => c.name === "app-metrics").map(() => td.name);
-    });
+    const sidecars = all
+        .filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")
+        .flatMap((td) => {
+            const defs = (json(td.inputs.containerDefinitions) as { name?: string }[] | undefined) ?? [];
+            return defs.filter((c) => c.name === "app-metrics").map(() => td.name);
+        });
     const emf = sidecars.length * ctx.a("appMetricsEmf");
-    return { count: names.size + emf, detail: `${names.size} from metric filters and custom-namespace alarms + ${sidecars.length} app-metrics sidecar(s) × ${ctx.a("appMetricsEmf")} EMF metrics` };
+    return {
+        count: names.size + emf,
+        detail: `${names.size} from metric filters and custom-namespace alarms + ${sidecars.length} app-metrics sidecar(s) × ${ctx.a("appMetricsEmf")} EMF metrics`,
+    };
 }
 
 export function estimateCost(resources: readonly CostResource[], prices: PriceTable): CostReport {
@@ -509,7 +588,14 @@ export function estimateCost(resources: readonly CostResource[], prices: PriceTa
         }
     }
     const metrics = customMetrics(resources, ctx);
-    if (metrics.count) lines.push({ category: "CloudWatch metrics", type: "(custom metrics)", name: "custom metrics", detail: `${metrics.count} metrics: ${metrics.detail}`, monthly: metrics.count * prices.cloudwatch.customMetricMonth });
+    if (metrics.count)
+        lines.push({
+            category: "CloudWatch metrics",
+            type: "(custom metrics)",
+            name: "custom metrics",
+            detail: `${metrics.count} metrics: ${metrics.detail}`,
+            monthly: metrics.count * prices.cloudwatch.customMetricMonth,
+        });
 
     // Summed in a fixed order: floating-point sums depend on it, and a category total that sits on a
     // half cent would round differently for the live plan and the snapshot (registration order).
@@ -558,13 +644,17 @@ export function renderCost(stack: string, report: CostReport): string {
     const width = Math.max(...report.lines.map((l) => `${l.type} ${l.name}`.length), 10);
     for (const c of cats) {
         out.push(`${c}: ${formatUsd(report.byCategory[c] ?? 0)}`);
-        for (const l of report.lines.filter((x) => x.category === c)) out.push(`  ${formatUsd(l.monthly).padStart(10)}  ${`${l.type} ${l.name}`.padEnd(width)}  ${l.detail}`);
+        for (const l of report.lines.filter((x) => x.category === c))
+            out.push(`  ${formatUsd(l.monthly).padStart(10)}  ${`${l.type} ${l.name}`.padEnd(width)}  ${l.detail}`);
     }
     out.push("", `Not priced (${report.notPriced.length}):`);
     for (const n of report.notPriced) out.push(`  ${n.type} ${n.name}: ${n.reason}`);
     if (!report.notPriced.length) out.push("  (none)");
     const freeCount = Object.values(report.free).reduce((s, n) => s + n, 0);
-    out.push("", `No direct charge: ${freeCount} resources (${Object.keys(report.free).length} types: IAM, security groups, listeners, task definitions, components, ...)`);
+    out.push(
+        "",
+        `No direct charge: ${freeCount} resources (${Object.keys(report.free).length} types: IAM, security groups, listeners, task definitions, components, ...)`,
+    );
     out.push("", "Assumptions:", ...report.assumptions.map((x) => `  - ${x}`));
     return out.join("\n");
 }

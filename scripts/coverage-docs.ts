@@ -104,7 +104,12 @@ export function dashboardMetrics(body: string): string[] {
 }
 
 function alarmMetrics(a: PlannedResource): { ns: string; name: string; dims: Record<string, string> }[] {
-    const i = a.inputs as { namespace?: string; metricName?: string; dimensions?: Record<string, string>; metricQueries?: { metric?: { namespace: string; metricName: string; dimensions?: Record<string, string> } }[] };
+    const i = a.inputs as {
+        namespace?: string;
+        metricName?: string;
+        dimensions?: Record<string, string>;
+        metricQueries?: { metric?: { namespace: string; metricName: string; dimensions?: Record<string, string> } }[];
+    };
     if (i.metricName !== undefined) return [{ ns: i.namespace as string, name: i.metricName, dims: i.dimensions ?? {} }];
     return (i.metricQueries ?? []).flatMap((q) => (q.metric ? [{ ns: q.metric.namespace, name: q.metric.metricName, dims: q.metric.dimensions ?? {} }] : []));
 }
@@ -126,7 +131,8 @@ export async function stackView(stack: string, run?: OfflineRun): Promise<StackV
     const alarms = plan.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
     const cloudwatchMetrics = new Set<string>();
     for (const a of alarms) for (const m of alarmMetrics(a)) cloudwatchMetrics.add(`${m.ns} ${m.name}`);
-    for (const d of plan.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")) for (const m of dashboardMetrics(String(d.inputs.dashboardBody))) cloudwatchMetrics.add(m);
+    for (const d of plan.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard"))
+        for (const m of dashboardMetrics(String(d.inputs.dashboardBody))) cloudwatchMetrics.add(m);
     const serviceKeys = new Map<string, string>();
     for (const s of plan.resources.filter((r) => r.type === "aws:ecs/service:Service")) serviceKeys.set(String(s.inputs.name ?? s.name), serviceKey(s.name));
     return { stack, monitoring: config.monitoring.enabled, alerts, prometheusMetrics, cloudwatchMetrics, alarms, serviceKeys };
@@ -139,7 +145,8 @@ function alarmResources(view: StackView, id: AlertId): string[] {
         for (const m of alarmMetrics(a)) {
             const d = m.dims;
             if (d.Group !== undefined) out.add(`${view.serviceKeys.get(d.Group.replace(/^service:/, "")) ?? d.Group} tasks`);
-            else if (d.ServiceName !== undefined) out.add(`${view.serviceKeys.get(d.ServiceName) ?? d.ServiceName} ${m.ns === "Koronet/App" ? "tasks (app)" : "tasks"}`);
+            else if (d.ServiceName !== undefined)
+                out.add(`${view.serviceKeys.get(d.ServiceName) ?? d.ServiceName} ${m.ns === "Koronet/App" ? "tasks (app)" : "tasks"}`);
             else if (d.DBInstanceIdentifier !== undefined) out.add("RDS");
             else if (d.CacheClusterId !== undefined) out.add("ElastiCache nodes");
             else if (d.LoadBalancer !== undefined) out.add("web load balancer");
@@ -164,12 +171,20 @@ const codeList = (xs: readonly string[]) => (xs.length === 0 ? "—" : xs.map((x
 function metricRows(views: readonly StackView[]): string[][] {
     const problems: string[] = [];
     const rows = ARCHITECTURE_METRICS.map((item: CoverageItem) => {
-        for (const m of item.prometheus ?? []) if (!views.some((v) => v.prometheusMetrics.has(m))) problems.push(`${item.what}: no dashboard or rule of any stack reads the Prometheus metric ${m}`);
-        for (const m of item.cloudwatch ?? []) if (!views.some((v) => v.cloudwatchMetrics.has(m))) problems.push(`${item.what}: no CloudWatch dashboard or alarm of any stack reads ${m}`);
-        const path = perStack(views.map((v) => ({
-            stack: v.stack,
-            value: pathOf((item.prometheus ?? []).some((m) => v.prometheusMetrics.has(m)), (item.cloudwatch ?? []).some((m) => v.cloudwatchMetrics.has(m))),
-        })));
+        for (const m of item.prometheus ?? [])
+            if (!views.some((v) => v.prometheusMetrics.has(m)))
+                problems.push(`${item.what}: no dashboard or rule of any stack reads the Prometheus metric ${m}`);
+        for (const m of item.cloudwatch ?? [])
+            if (!views.some((v) => v.cloudwatchMetrics.has(m))) problems.push(`${item.what}: no CloudWatch dashboard or alarm of any stack reads ${m}`);
+        const path = perStack(
+            views.map((v) => ({
+                stack: v.stack,
+                value: pathOf(
+                    (item.prometheus ?? []).some((m) => v.prometheusMetrics.has(m)),
+                    (item.cloudwatch ?? []).some((m) => v.cloudwatchMetrics.has(m)),
+                ),
+            })),
+        );
         const cw = (item.cloudwatch ?? []).map((m) => {
             const missing = views.filter((v) => !v.cloudwatchMetrics.has(m)).map((v) => v.stack);
             return missing.length === 0 ? m : `${m} (not ${missing.join(", ")})`;
@@ -191,9 +206,20 @@ function alertRows(views: readonly StackView[]): string[][] {
         const first = byStack[0]?.a as ResolvedAlert;
         const path = perStack(byStack.map((s) => ({ stack: s.v.stack, value: s.a.enabled ? pathOf(s.prom, s.cw) : "off" })));
         const promMetrics = byStack.some((s) => s.prom) ? alertPrometheusMetrics(first) : [];
-        const cwMetrics = [...new Set(byStack.flatMap((s) => s.v.alarms.filter((x) => (x.inputs.tags as Record<string, string> | undefined)?.AlertId === id).flatMap((x) => alarmMetrics(x).map((m) => `${m.ns} ${m.name}`))))].sort();
+        const cwMetrics = [
+            ...new Set(
+                byStack.flatMap((s) =>
+                    s.v.alarms
+                        .filter((x) => (x.inputs.tags as Record<string, string> | undefined)?.AlertId === id)
+                        .flatMap((x) => alarmMetrics(x).map((m) => `${m.ns} ${m.name}`)),
+                ),
+            ),
+        ].sort();
         const resources = perStack(byStack.map((s) => ({ stack: s.v.stack, value: alarmResources(s.v, id).join(", ") || "—" })));
-        const promResources = first.prometheus === undefined ? "" : `Prometheus: ${[...new Set([...first.prometheus.expr.matchAll(/job="([^"]+)"/g), ...first.prometheus.recordingRules.flatMap((r) => [...r.expr.matchAll(/job="([^"]+)"/g)])].map((m) => m[1]))].join(", ") || "every job"}`;
+        const promResources =
+            first.prometheus === undefined
+                ? ""
+                : `Prometheus: ${[...new Set([...first.prometheus.expr.matchAll(/job="([^"]+)"/g), ...first.prometheus.recordingRules.flatMap((r) => [...r.expr.matchAll(/job="([^"]+)"/g)])].map((m) => m[1]))].join(", ") || "every job"}`;
         return [
             id,
             `${first.severity} alert`,
@@ -210,11 +236,7 @@ function alertRows(views: readonly StackView[]): string[][] {
 export function renderCoverage(views: readonly StackView[]): string {
     const head = ["what", "kind", "path in AWS", "Prometheus source", "CloudWatch source", "resources", "not covered, and why"];
     const rows = [...metricRows(views), ...alertRows(views)];
-    const table = [
-        `| ${head.join(" | ")} |`,
-        `|${head.map(() => "---").join("|")}|`,
-        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-    ];
+    const table = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)];
     return [
         "# Coverage: every metric and alert of the architecture, and where it is carried in AWS",
         "",

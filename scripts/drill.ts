@@ -49,7 +49,12 @@ async function cli(): Promise<void> {
     const timeout = Number(values.timeout);
     if (!Number.isInteger(timeout) || timeout < 10 || timeout > 3600) throw new UsageError(`--timeout ${values.timeout}: allowed whole seconds 10..3600`);
     const session = await openCommandSession(values, (m) => new UsageError(m));
-    const report = await runDrill(session, { path: values.path as DrillPath, page: values.page, timeoutSeconds: timeout, log: (l) => process.stderr.write(`  ${l}\n`) });
+    const report = await runDrill(session, {
+        path: values.path as DrillPath,
+        page: values.page,
+        timeoutSeconds: timeout,
+        log: (l) => process.stderr.write(`  ${l}\n`),
+    });
     process.stdout.write(`drill ${report.id} on stack ${values.stack} (${report.page ? "critical route: pages" : "warning route: never pages"})\n`);
     if (report.refused !== undefined) {
         process.stdout.write(`REFUSED  nothing was injected: ${report.refused}\n`);
@@ -57,7 +62,9 @@ async function cli(): Promise<void> {
         return;
     }
     for (const s of report.steps) {
-        process.stdout.write(`${OUTCOME[s.outcome].padEnd(10)} ${s.path.padEnd(10)} ${s.what.padEnd(18)} ${s.seconds !== undefined ? `+${s.seconds.toFixed(1)} s`.padStart(9) : "".padStart(9)}  ${s.detail}\n`);
+        process.stdout.write(
+            `${OUTCOME[s.outcome].padEnd(10)} ${s.path.padEnd(10)} ${s.what.padEnd(18)} ${s.seconds !== undefined ? `+${s.seconds.toFixed(1)} s`.padStart(9) : "".padStart(9)}  ${s.detail}\n`,
+        );
     }
     if (report.steps.some((s) => s.outcome === "failed")) process.exitCode = 1;
 }

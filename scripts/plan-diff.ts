@@ -20,7 +20,6 @@ import { changeLine, dependsOnLines, diffSnapshots, isEmpty, renderDiffText, typ
 
 export { diffSnapshots, diffValues, isEmpty, renderDiffText, type InputChange, type ResourceChange, type StackDiff } from "./snapshot-diff";
 
-
 export interface StackReport {
     readonly diff: StackDiff;
     readonly baseCost?: CostReport;
@@ -33,17 +32,26 @@ export const COMMENT_MARKER = "<!-- koronet-offline-plan-diff -->";
 
 /** Markdown for the pull-request comment: per stack, the cost delta and the resource changes. */
 export function renderDiffMarkdown(reports: readonly StackReport[], meta: { base: string; head: string }): string {
-    const md: string[] = [COMMENT_MARKER, "## Offline plan diff", "", `Computed offline (Pulumi mocks, no cloud credentials) from \`${meta.base}\` to \`${meta.head}\`.`, ""];
+    const md: string[] = [
+        COMMENT_MARKER,
+        "## Offline plan diff",
+        "",
+        `Computed offline (Pulumi mocks, no cloud credentials) from \`${meta.base}\` to \`${meta.head}\`.`,
+        "",
+    ];
     md.push("| stack | added | changed | removed | monthly cost (base → head) | delta |", "|---|---:|---:|---:|---:|---:|");
     for (const { diff: d, baseCost, headCost } of reports) {
         const delta = headCost.total - (baseCost?.total ?? 0);
-        md.push(`| ${d.stack} | ${d.added.length} | ${d.changed.length} | ${d.removed.length} | ${baseCost ? formatUsd(baseCost.total) : "—"} → ${formatUsd(headCost.total)} | ${signed(delta)} |`);
+        md.push(
+            `| ${d.stack} | ${d.added.length} | ${d.changed.length} | ${d.removed.length} | ${baseCost ? formatUsd(baseCost.total) : "—"} → ${formatUsd(headCost.total)} | ${signed(delta)} |`,
+        );
     }
     for (const { diff: d, baseCost, headCost } of reports) {
         md.push("", `### ${d.stack}`, "");
         if (isEmpty(d)) md.push("No resource changes.");
         if (d.added.length) md.push("<details open><summary>Added</summary>", "", ...d.added.map((r) => `- \`${r.type}\` **${r.name}**`), "", "</details>");
-        if (d.removed.length) md.push("<details open><summary>Removed</summary>", "", ...d.removed.map((r) => `- \`${r.type}\` **${r.name}**`), "", "</details>");
+        if (d.removed.length)
+            md.push("<details open><summary>Removed</summary>", "", ...d.removed.map((r) => `- \`${r.type}\` **${r.name}**`), "", "</details>");
         if (d.changed.length) {
             md.push("<details open><summary>Changed</summary>", "");
             for (const c of d.changed) {
@@ -59,9 +67,13 @@ export function renderDiffMarkdown(reports: readonly StackReport[], meta: { base
         if (d.outputs.length) md.push("", "Outputs:", ...d.outputs.map((o) => `- ${mdCode(changeLine(o))}`));
         md.push("", costDeltaTable(baseCost, headCost));
     }
-    md.push("", `Snapshots: \`plan-snapshots/<stack>.yaml\`; refresh with \`${UPDATE_COMMAND}\`. Costs are estimates from \`cost/\` list prices and stated assumptions (\`npm run plan -- --stack <name> --cost\`).`);
+    md.push(
+        "",
+        `Snapshots: \`plan-snapshots/<stack>.yaml\`; refresh with \`${UPDATE_COMMAND}\`. Costs are estimates from \`cost/\` list prices and stated assumptions (\`npm run plan -- --stack <name> --cost\`).`,
+    );
     let text = md.join("\n");
-    if (text.length > MAX_COMMENT) text = `${text.slice(0, MAX_COMMENT)}\n\n… truncated; run \`npm run plan:diff -- --base ${meta.base}\` locally for the full diff.`;
+    if (text.length > MAX_COMMENT)
+        text = `${text.slice(0, MAX_COMMENT)}\n\n… truncated; run \`npm run plan:diff -- --base ${meta.base}\` locally for the full diff.`;
     return `${text}\n`;
 }
 
@@ -76,9 +88,7 @@ function signed(n: number): string {
 
 function costDeltaTable(base: CostReport | undefined, head: CostReport): string {
     const cats = [...new Set([...(base ? Object.keys(base.byCategory) : []), ...Object.keys(head.byCategory)])].sort();
-    const rows = cats
-        .map((c) => ({ c, b: base?.byCategory[c] ?? 0, h: head.byCategory[c] ?? 0 }))
-        .filter((r) => Math.round((r.h - r.b) * 100) !== 0);
+    const rows = cats.map((c) => ({ c, b: base?.byCategory[c] ?? 0, h: head.byCategory[c] ?? 0 })).filter((r) => Math.round((r.h - r.b) * 100) !== 0);
     const lines = ["<details><summary>Cost delta by category</summary>", "", "| category | base | head | delta |", "|---|---:|---:|---:|"];
     for (const r of rows) lines.push(`| ${r.c} | ${formatUsd(r.b)} | ${formatUsd(r.h)} | ${signed(r.h - r.b)} |`);
     if (!rows.length) lines.push("| (no change) | | | |");
@@ -99,7 +109,12 @@ export function readBaseSnapshot(base: string, stack: string): Snapshot | undefi
         return file ? parseSnapshot(readFileSync(file, "utf8")) : undefined;
     }
     try {
-        const text = execFileSync("git", ["show", `${base}:plan-snapshots/${stack}.yaml`], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        const text = execFileSync("git", ["show", `${base}:plan-snapshots/${stack}.yaml`], {
+            cwd: PROJECT_ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            maxBuffer: 64 * 1024 * 1024,
+        });
         return parseSnapshot(text);
     } catch (err) {
         const stderr = String((err as { stderr?: unknown }).stderr ?? "");
@@ -121,7 +136,13 @@ working tree, offline. Markdown by default (the pull-request comment); --text fo
   --out <file>      write the result to a file instead of stdout
   --text            plain text instead of Markdown
   --help            this text`,
-    options: { base: { type: "string" }, head: { type: "string" }, stack: { type: "string", multiple: true }, out: { type: "string" }, text: { type: "boolean", default: false } },
+    options: {
+        base: { type: "string" },
+        head: { type: "string" },
+        stack: { type: "string", multiple: true },
+        out: { type: "string" },
+        text: { type: "boolean", default: false },
+    },
 } as const;
 
 async function cli(): Promise<void> {

@@ -44,7 +44,8 @@ export function renderTree(run: OfflineRun, sections: readonly PlanSection[] = [
 /** A few inputs worth seeing at a glance, per type. */
 function summary(r: PlannedResource): string {
     const i = r.inputs;
-    const pick = (keys: string[]) => keys.filter((k) => i[k] !== undefined).map((k) => `${k}=${typeof i[k] === "object" ? JSON.stringify(i[k]) : String(i[k])}`);
+    const pick = (keys: string[]) =>
+        keys.filter((k) => i[k] !== undefined).map((k) => `${k}=${typeof i[k] === "object" ? JSON.stringify(i[k]) : String(i[k])}`);
     const byType: Record<string, string[]> = {
         "aws:ecs/service:Service": ["schedulingStrategy", "desiredCount"],
         "aws:ecs/taskDefinition:TaskDefinition": ["cpu", "memory", "networkMode"],
@@ -74,7 +75,12 @@ no cloud account, Pulumi CLI or network) and prints what it would deploy.
   --help          this text
 
 Example: npm run plan -- --stack dev --json | jq '.[].type'`,
-    options: { stack: { type: "string" }, json: { type: "boolean", default: false }, cost: { type: "boolean", default: false }, urns: { type: "boolean", default: false } },
+    options: {
+        stack: { type: "string" },
+        json: { type: "boolean", default: false },
+        cost: { type: "boolean", default: false },
+        urns: { type: "boolean", default: false },
+    },
 } as const;
 
 async function cli(): Promise<void> {
@@ -82,7 +88,12 @@ async function cli(): Promise<void> {
     if (!values.stack) throw new UsageError(`--stack is required; known stacks: ${stackNames().join(", ")}`);
     const run = await runOffline(values.stack);
     if (values.urns) {
-        process.stdout.write(`${Object.values(run.identities).map((i) => i.urn).sort().join("\n")}\n`);
+        process.stdout.write(
+            `${Object.values(run.identities)
+                .map((i) => i.urn)
+                .sort()
+                .join("\n")}\n`,
+        );
         return;
     }
     if (values.cost) {

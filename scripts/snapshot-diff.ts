@@ -75,7 +75,8 @@ export function diffSnapshots(base: Snapshot | undefined, head: Snapshot): Stack
         const changes = diffValues(old.inputs, r.inputs);
         const parentChanged = old.parent !== r.parent ? { before: old.parent, after: r.parent } : undefined;
         const dependsOnChanged = diffDependsOn(old.dependsOn, r.dependsOn);
-        if (changes.length || parentChanged || dependsOnChanged) changed.push({ id, changes, ...(parentChanged ? { parentChanged } : {}), ...(dependsOnChanged ? { dependsOnChanged } : {}) });
+        if (changes.length || parentChanged || dependsOnChanged)
+            changed.push({ id, changes, ...(parentChanged ? { parentChanged } : {}), ...(dependsOnChanged ? { dependsOnChanged } : {}) });
         else unchanged++;
     }
     for (const [id, r] of Object.entries(before)) if (!after[id]) removed.push(r);
@@ -137,7 +138,9 @@ export function changeLine(c: InputChange): string {
 /** Plain text, for terminals and test failures. */
 export function renderDiffText(d: StackDiff): string {
     if (isEmpty(d)) return `stack ${d.stack}: no changes`;
-    const lines = [`stack ${d.stack}: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed${d.newStack ? " (no snapshot yet)" : ""}`];
+    const lines = [
+        `stack ${d.stack}: ${d.added.length} added, ${d.changed.length} changed, ${d.removed.length} removed${d.newStack ? " (no snapshot yet)" : ""}`,
+    ];
     for (const r of d.added) lines.push(`  + ${r.type} ${r.name}`);
     for (const r of d.removed) lines.push(`  - ${r.type} ${r.name}`);
     for (const c of d.changed) {

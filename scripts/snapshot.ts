@@ -80,20 +80,34 @@ export function renderSnapshot(s: Snapshot): string {
         `# and inputs (secrets and build-dependent values normalised). Generated; do not edit. Refresh with: ${UPDATE_COMMAND}`,
     ].join("\n");
     // The key already says type and name; the file stores only parent and inputs under it.
-    const resources = Object.fromEntries(Object.entries(s.resources).map(([id, r]) => [id, { parent: r.parent, ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}), inputs: r.inputs }]));
+    const resources = Object.fromEntries(
+        Object.entries(s.resources).map(([id, r]) => [id, { parent: r.parent, ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}), inputs: r.inputs }]),
+    );
     const body = stringify({ stack: s.stack, resources, outputs: s.outputs }, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false });
     return `${header}\n${body}`;
 }
 
 export function parseSnapshot(text: string): Snapshot {
-    const doc = (parse(text) ?? {}) as { stack?: unknown; resources?: Record<string, { parent?: string | null; dependsOn?: unknown; inputs?: Record<string, unknown> }> | null; outputs?: Record<string, unknown> };
-    if (typeof doc.stack !== "string" || typeof doc.resources !== "object" || doc.resources === null) throw new Error("not a plan snapshot (expected `stack` and `resources`)");
+    const doc = (parse(text) ?? {}) as {
+        stack?: unknown;
+        resources?: Record<string, { parent?: string | null; dependsOn?: unknown; inputs?: Record<string, unknown> }> | null;
+        outputs?: Record<string, unknown>;
+    };
+    if (typeof doc.stack !== "string" || typeof doc.resources !== "object" || doc.resources === null)
+        throw new Error("not a plan snapshot (expected `stack` and `resources`)");
     const resources: Record<string, SnapshotResource> = {};
     for (const [id, r] of Object.entries(doc.resources)) {
         const at = id.indexOf("::");
         if (at < 0) throw new Error(`snapshot resource key ${id} is not type::name`);
-        if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((d) => typeof d === "string"))) throw new Error(`snapshot resource ${id}: dependsOn must be a list of type::name`);
-        resources[id] = { type: id.slice(0, at), name: id.slice(at + 2), parent: r.parent ?? null, ...(r.dependsOn ? { dependsOn: r.dependsOn as string[] } : {}), inputs: r.inputs ?? {} };
+        if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((d) => typeof d === "string")))
+            throw new Error(`snapshot resource ${id}: dependsOn must be a list of type::name`);
+        resources[id] = {
+            type: id.slice(0, at),
+            name: id.slice(at + 2),
+            parent: r.parent ?? null,
+            ...(r.dependsOn ? { dependsOn: r.dependsOn as string[] } : {}),
+            inputs: r.inputs ?? {},
+        };
     }
     return { stack: doc.stack, resources, outputs: doc.outputs ?? {} };
 }
@@ -159,7 +173,8 @@ function normaliseString(s: string, key: string): unknown {
 function assertNoSecrets(s: Snapshot): void {
     const text = JSON.stringify(s);
     for (const standIn of SECRET_STAND_INS) {
-        if (text.includes(standIn)) throw new Error(`snapshot of ${s.stack} would contain a secret stand-in (${standIn}); mark the value secret in the program`);
+        if (text.includes(standIn))
+            throw new Error(`snapshot of ${s.stack} would contain a secret stand-in (${standIn}); mark the value secret in the program`);
     }
 }
 

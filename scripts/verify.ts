@@ -44,13 +44,20 @@ async function cli(): Promise<void> {
     const deadline = Date.now() + wait * 1000;
     let results = await runVerify(session);
     while (results.some((r) => !r.ok) && Date.now() + 15_000 <= deadline) {
-        process.stderr.write(`  ${results.filter((r) => !r.ok).map((r) => r.check).join(", ")} failing; checking again in 15 s (--wait ${wait})\n`);
+        process.stderr.write(
+            `  ${results
+                .filter((r) => !r.ok)
+                .map((r) => r.check)
+                .join(", ")} failing; checking again in 15 s (--wait ${wait})\n`,
+        );
         await new Promise((r) => setTimeout(r, 15_000));
         results = await runVerify(session);
     }
     for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
     const failed = results.filter((r) => !r.ok).length;
-    process.stdout.write(`${failed === 0 ? "verify: all" : `verify: ${failed} of`} ${results.length} checks ${failed === 0 ? "passed" : "failed"} (stack ${values.stack})\n`);
+    process.stdout.write(
+        `${failed === 0 ? "verify: all" : `verify: ${failed} of`} ${results.length} checks ${failed === 0 ? "passed" : "failed"} (stack ${values.stack})\n`,
+    );
     if (failed > 0) process.exitCode = 1;
 }
 

@@ -249,15 +249,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
                     return items.update(session.userId, request.params.id, request.body);
                 },
             );
-            api.delete<{ Params: { id: number } }>(
-                "/items/:id",
-                { schema: { params: idParam }, onRequest: count("items.delete") },
-                async (request, reply) => {
-                    const { session } = await sessions.authenticate(request.headers.authorization);
-                    await items.delete(session.userId, request.params.id);
-                    return reply.code(204).send();
-                },
-            );
+            api.delete<{ Params: { id: number } }>("/items/:id", { schema: { params: idParam }, onRequest: count("items.delete") }, async (request, reply) => {
+                const { session } = await sessions.authenticate(request.headers.authorization);
+                await items.delete(session.userId, request.params.id);
+                return reply.code(204).send();
+            });
 
             // A deliberately slow query, for slow-query metrics, pool contention and shutdown tests.
             api.get<{ Querystring: { ms: number } }>(

@@ -137,7 +137,9 @@ function databaseTls(url: string, env: Env): DatabaseTls {
         return { mode };
     }
     if (mode !== "verify-full") {
-        throw new ConfigError(`\`DATABASE_URL\` sslmode must be disable or verify-full, got "${mode}" (node-postgres reads require, prefer and verify-ca differently from libpq)`);
+        throw new ConfigError(
+            `\`DATABASE_URL\` sslmode must be disable or verify-full, got "${mode}" (node-postgres reads require, prefer and verify-ca differently from libpq)`,
+        );
     }
     if (caSetting === undefined) return { mode };
     const rds = /^amazon-rds(?::(.+))?$/.exec(caSetting);
@@ -172,7 +174,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         const ref = parseSecretReference(passwordFrom);
         if ("error" in ref) throw new ConfigError(`\`DATABASE_PASSWORD_FROM\` ${ref.error}`);
         if (env.DATABASE_PASSWORD) throw new ConfigError("`DATABASE_PASSWORD_FROM` and `DATABASE_PASSWORD` are both set; set only one");
-        if (URL.canParse(databaseUrl) && new URL(databaseUrl).password !== "") throw new ConfigError("`DATABASE_URL` contains a password while `DATABASE_PASSWORD_FROM` is set; set only one");
+        if (URL.canParse(databaseUrl) && new URL(databaseUrl).password !== "")
+            throw new ConfigError("`DATABASE_URL` contains a password while `DATABASE_PASSWORD_FROM` is set; set only one");
         databasePasswordFrom = ref;
     }
     const logLevel = (str(env, "LOG_LEVEL") ?? "info").toLowerCase();
@@ -182,7 +185,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const port = int(env, "PORT", 3000, 0, 65535);
     const metricsPort = int(env, "METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535);
     if (metricsPort !== 0 && metricsPort === port) {
-        throw new ConfigError(`\`METRICS_PORT\` must differ from \`PORT\` (${port}): the metrics listener is kept apart from the API the load balancer reaches`);
+        throw new ConfigError(
+            `\`METRICS_PORT\` must differ from \`PORT\` (${port}): the metrics listener is kept apart from the API the load balancer reaches`,
+        );
     }
     return {
         port,

@@ -36,11 +36,12 @@ const INVALID_PASSWORD = "28P01";
  */
 export function poolConnection(url: string, tls: DatabaseTls = { mode: "disable" }): PoolConfig {
     const c = parseConnectionString(url);
-    const ssl: ConnectionOptions | false = tls.mode === "disable"
-        ? false
-        // Node verifies the chain against `ca` (default: its own trust store) and the certificate's
-        // names against the host pg connects to (pg passes `host`, and `servername` unless it is an IP).
-        : { rejectUnauthorized: true, ...(tls.ca ? { ca: caCertificates(tls.ca) } : {}) };
+    const ssl: ConnectionOptions | false =
+        tls.mode === "disable"
+            ? false
+            : // Node verifies the chain against `ca` (default: its own trust store) and the certificate's
+              // names against the host pg connects to (pg passes `host`, and `servername` unless it is an IP).
+              { rejectUnauthorized: true, ...(tls.ca ? { ca: caCertificates(tls.ca) } : {}) };
     return {
         host: c.host ?? undefined,
         port: c.port ? Number(c.port) : undefined,
@@ -71,7 +72,8 @@ export function connectionFailureReason(err: unknown): DbFailureReason | undefin
     if (code === "ETIMEDOUT" || /connection timeout|timeout expired/i.test(message)) return "timeout";
     if (code === "ECONNREFUSED") return "refused";
     if (NETWORK_CODES.has(code)) return "network";
-    if (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || /does not support SSL/i.test(message)) return "tls";
+    if (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || /does not support SSL/i.test(message))
+        return "tls";
     if (LOST_CODES.has(code) || code.startsWith("08") || /Connection terminated/i.test(message)) return "lost";
     return undefined;
 }

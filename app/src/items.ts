@@ -78,11 +78,11 @@ export class Items {
     }
 
     async create(ownerId: number, name: string, description: string): Promise<Item> {
-        const rows = await this.db.query<ItemRow>(
-            "item_insert",
-            `INSERT INTO items (name, description, owner_id) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-            [name, description, ownerId],
-        );
+        const rows = await this.db.query<ItemRow>("item_insert", `INSERT INTO items (name, description, owner_id) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [
+            name,
+            description,
+            ownerId,
+        ]);
         return toItem(rows[0]!);
     }
 

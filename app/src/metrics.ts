@@ -74,16 +74,7 @@ export const DB_FAILURE_REASONS = ["auth", "too_many_connections", "timeout", "r
 export type DbFailureReason = (typeof DB_FAILURE_REASONS)[number];
 
 /** `command` label values of `koronet_redis_errors_total`. */
-export const REDIS_COMMANDS = [
-    "ping",
-    "cache_get",
-    "cache_set",
-    "cache_del",
-    "session_create",
-    "session_get",
-    "session_delete",
-    "session_count",
-] as const;
+export const REDIS_COMMANDS = ["ping", "cache_get", "cache_set", "cache_del", "session_create", "session_get", "session_delete", "session_count"] as const;
 export type RedisCommand = (typeof REDIS_COMMANDS)[number];
 
 /** `cache` label values of the cache hit and miss counters. */
@@ -114,7 +105,10 @@ class PromMetrics implements AppMetrics {
      * counter's collect()): a labelled inc() costs a label hash per call, which showed up as several
      * percent of throughput in bench/app-overhead.ts. Label sets are bounded (route templates, fixed names).
      */
-    private readonly httpSeries = new Map<string, { readonly labels: Record<"method" | "route" | "status_code", string>; pending: number; readonly duration: HistogramSeries }>();
+    private readonly httpSeries = new Map<
+        string,
+        { readonly labels: Record<"method" | "route" | "status_code", string>; pending: number; readonly duration: HistogramSeries }
+    >();
     /** Requests being served; read by the gauge at scrape time (a plain number costs nothing per request). */
     private inFlight = 0;
     private readonly pendingEndpointCalls = new Map<string, number>();
@@ -140,7 +134,12 @@ class PromMetrics implements AppMetrics {
         labelNames: ["route", "status_code"] as const,
         registers: [this.registry],
     });
-    private readonly httpDuration = new SeriesHistogram("koronet_http_request_duration_seconds", "HTTP request duration in seconds", HTTP_DURATION_BUCKETS, this.registry);
+    private readonly httpDuration = new SeriesHistogram(
+        "koronet_http_request_duration_seconds",
+        "HTTP request duration in seconds",
+        HTTP_DURATION_BUCKETS,
+        this.registry,
+    );
     private readonly httpInFlight: Gauge = new Gauge({
         name: "koronet_http_requests_in_flight",
         help: "HTTP requests being served",

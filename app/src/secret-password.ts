@@ -147,7 +147,12 @@ export class RotatingPassword {
         }
         const changed = next !== undefined && next !== refused;
         if (changed) this.store(next as string);
-        this.opts.log.info({ changed }, changed ? "database password re-read after PostgreSQL refused it (rotated)" : "PostgreSQL refused the database password and the secret holds no other");
+        this.opts.log.info(
+            { changed },
+            changed
+                ? "database password re-read after PostgreSQL refused it (rotated)"
+                : "PostgreSQL refused the database password and the secret holds no other",
+        );
         return changed;
     }
 

@@ -56,11 +56,9 @@ export class Sessions {
 
     /** Check credentials and store a session in Redis with a TTL. */
     async signIn(username: string, password: string): Promise<{ token: string; session: Session }> {
-        const rows = await this.db.query<{ id: string; password_hash: string }>(
-            "user_select",
-            "SELECT id, password_hash FROM users WHERE username = $1",
-            [username],
-        );
+        const rows = await this.db.query<{ id: string; password_hash: string }>("user_select", "SELECT id, password_hash FROM users WHERE username = $1", [
+            username,
+        ]);
         const user = rows[0];
         const ok = await verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH));
         if (!user || !ok) throw new HttpError(401, "invalid_credentials", "unknown username or wrong password");

@@ -45,9 +45,18 @@ describe("configuration", () => {
         assert.deepEqual(loadConfig(base).databaseTls, { mode: "disable" });
         const url = `${base.DATABASE_URL}?sslmode=verify-full`;
         assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url }).databaseTls, { mode: "verify-full" });
-        assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url, DATABASE_CA: "amazon-rds" }).databaseTls, { mode: "verify-full", ca: { kind: "amazon-rds" } });
-        assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url, DATABASE_CA: "amazon-rds:eu-west-1" }).databaseTls, { mode: "verify-full", ca: { kind: "amazon-rds", region: "eu-west-1" } });
-        assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url, DATABASE_CA: "/etc/hostname" }).databaseTls, { mode: "verify-full", ca: { kind: "file", path: "/etc/hostname" } });
+        assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url, DATABASE_CA: "amazon-rds" }).databaseTls, {
+            mode: "verify-full",
+            ca: { kind: "amazon-rds" },
+        });
+        assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url, DATABASE_CA: "amazon-rds:eu-west-1" }).databaseTls, {
+            mode: "verify-full",
+            ca: { kind: "amazon-rds", region: "eu-west-1" },
+        });
+        assert.deepEqual(loadConfig({ ...base, DATABASE_URL: url, DATABASE_CA: "/etc/hostname" }).databaseTls, {
+            mode: "verify-full",
+            ca: { kind: "file", path: "/etc/hostname" },
+        });
     });
 
     it("takes the password from a Secrets Manager reference in ECS's valueFrom form (ARN, optional JSON key)", () => {
@@ -69,20 +78,59 @@ describe("configuration", () => {
         ["unknown LOG_LEVEL", { ...base, LOG_LEVEL: "loud" }, /`LOG_LEVEL` must be one of/],
         ["non-boolean METRICS_ENABLED", { ...base, METRICS_ENABLED: "maybe" }, /`METRICS_ENABLED` must be true or false/],
         ["non-boolean FAULT_INJECTION", { ...base, FAULT_INJECTION: "sometimes" }, /`FAULT_INJECTION` must be true or false/],
-        ["sslmode=require (pg reads it as verify-full against Node's CAs)", { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=require` }, /`DATABASE_URL` sslmode must be disable or verify-full, got "require"/],
-        ["TLS settings in the URL besides sslmode", { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full&sslrootcert=/ca.pem` }, /takes TLS settings only as sslmode=disable\|verify-full/],
+        [
+            "sslmode=require (pg reads it as verify-full against Node's CAs)",
+            { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=require` },
+            /`DATABASE_URL` sslmode must be disable or verify-full, got "require"/,
+        ],
+        [
+            "TLS settings in the URL besides sslmode",
+            { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full&sslrootcert=/ca.pem` },
+            /takes TLS settings only as sslmode=disable\|verify-full/,
+        ],
         ["DATABASE_CA without verify-full", { ...base, DATABASE_CA: "amazon-rds" }, /`DATABASE_CA` needs sslmode=verify-full/],
-        ["DATABASE_CA that is neither the RDS bundle nor a PEM file", { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full`, DATABASE_CA: "ca.pem" }, /`DATABASE_CA` must be amazon-rds, amazon-rds:<region> or the absolute path of a PEM file, got "ca.pem"/],
-        ["DATABASE_CA for a region the bundle lacks", { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full`, DATABASE_CA: "amazon-rds:mars-north-1" }, /`DATABASE_CA`: the shipped Amazon RDS CA bundle has no certificate for region "mars-north-1"/],
-        ["DATABASE_PASSWORD_FROM that is not a secret ARN", { ...base, DATABASE_PASSWORD_FROM: "koronet/db" }, /`DATABASE_PASSWORD_FROM` is not a Secrets Manager secret ARN/],
-        ["DATABASE_PASSWORD_FROM pinned to a version", { ...base, DATABASE_PASSWORD_FROM: `${SECRET_ARN}:password:AWSPREVIOUS:` }, /`DATABASE_PASSWORD_FROM` names a version stage or version id/],
-        ["DATABASE_PASSWORD_FROM with DATABASE_PASSWORD", { ...base, DATABASE_PASSWORD_FROM: SECRET_ARN, DATABASE_PASSWORD: "x" }, /`DATABASE_PASSWORD_FROM` and `DATABASE_PASSWORD` are both set/],
-        ["DATABASE_PASSWORD_FROM with a password in the URL", { ...base, DATABASE_URL: "postgres://app:x@db.internal/koronet", DATABASE_PASSWORD_FROM: SECRET_ARN }, /`DATABASE_URL` contains a password while `DATABASE_PASSWORD_FROM` is set/],
-        ["out-of-range DATABASE_PASSWORD_CACHE_SECONDS", { ...base, DATABASE_PASSWORD_CACHE_SECONDS: "0" }, /`DATABASE_PASSWORD_CACHE_SECONDS` must be between 1 and 3600/],
+        [
+            "DATABASE_CA that is neither the RDS bundle nor a PEM file",
+            { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full`, DATABASE_CA: "ca.pem" },
+            /`DATABASE_CA` must be amazon-rds, amazon-rds:<region> or the absolute path of a PEM file, got "ca.pem"/,
+        ],
+        [
+            "DATABASE_CA for a region the bundle lacks",
+            { ...base, DATABASE_URL: `${base.DATABASE_URL}?sslmode=verify-full`, DATABASE_CA: "amazon-rds:mars-north-1" },
+            /`DATABASE_CA`: the shipped Amazon RDS CA bundle has no certificate for region "mars-north-1"/,
+        ],
+        [
+            "DATABASE_PASSWORD_FROM that is not a secret ARN",
+            { ...base, DATABASE_PASSWORD_FROM: "koronet/db" },
+            /`DATABASE_PASSWORD_FROM` is not a Secrets Manager secret ARN/,
+        ],
+        [
+            "DATABASE_PASSWORD_FROM pinned to a version",
+            { ...base, DATABASE_PASSWORD_FROM: `${SECRET_ARN}:password:AWSPREVIOUS:` },
+            /`DATABASE_PASSWORD_FROM` names a version stage or version id/,
+        ],
+        [
+            "DATABASE_PASSWORD_FROM with DATABASE_PASSWORD",
+            { ...base, DATABASE_PASSWORD_FROM: SECRET_ARN, DATABASE_PASSWORD: "x" },
+            /`DATABASE_PASSWORD_FROM` and `DATABASE_PASSWORD` are both set/,
+        ],
+        [
+            "DATABASE_PASSWORD_FROM with a password in the URL",
+            { ...base, DATABASE_URL: "postgres://app:x@db.internal/koronet", DATABASE_PASSWORD_FROM: SECRET_ARN },
+            /`DATABASE_URL` contains a password while `DATABASE_PASSWORD_FROM` is set/,
+        ],
+        [
+            "out-of-range DATABASE_PASSWORD_CACHE_SECONDS",
+            { ...base, DATABASE_PASSWORD_CACHE_SECONDS: "0" },
+            /`DATABASE_PASSWORD_CACHE_SECONDS` must be between 1 and 3600/,
+        ],
     ];
     for (const [what, env, message] of rejections) {
         it(`rejects ${what}`, () => {
-            assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+            assert.throws(
+                () => loadConfig(env),
+                (err: unknown) => err instanceof ConfigError && message.test(err.message),
+            );
         });
     }
 });

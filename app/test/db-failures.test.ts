@@ -155,7 +155,9 @@ describe("PostgreSQL connection failures: every class counted, by reason", funct
         const admin = new Client({ connectionString: services().pg.url });
         await admin.connect();
         try {
-            const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'koronet-web' AND pid <> pg_backend_pid()");
+            const { rowCount } = await admin.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'koronet-web' AND pid <> pg_backend_pid()",
+            );
             assert.ok((rowCount ?? 0) > 0, "the app held no connection to terminate");
         } finally {
             await admin.end();

@@ -16,17 +16,22 @@ export class FakeSecretsManager {
     /** When set, every request answers HTTP 500 (Secrets Manager unavailable). */
     failing = false;
 
-    private constructor(private readonly server: Server, readonly url: string) {}
+    private constructor(
+        private readonly server: Server,
+        readonly url: string,
+    ) {}
 
     static async start(): Promise<FakeSecretsManager> {
         let fake: FakeSecretsManager | undefined;
         const server = createServer((req, res) => {
             let body = "";
             req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-            req.on("end", () => fake?.answer(req.headers["x-amz-target"], body, (status, payload) => {
-                res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-                res.end(JSON.stringify(payload));
-            }));
+            req.on("end", () =>
+                fake?.answer(req.headers["x-amz-target"], body, (status, payload) => {
+                    res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+                    res.end(JSON.stringify(payload));
+                }),
+            );
         });
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         fake = new FakeSecretsManager(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -48,8 +53,19 @@ export class FakeSecretsManager {
         const stage = VersionStage ?? "AWSCURRENT";
         this.calls.push({ secretId: SecretId, stage });
         const value = this.versions.get(SecretId)?.[stage];
-        if (value === undefined) return send(400, { __type: "ResourceNotFoundException", message: `Secrets Manager can't find the specified secret value for staging label: ${stage}` });
-        return send(200, { ARN: SecretId, Name: SecretId.split(":").pop(), SecretString: value, VersionId: `v-${this.calls.length}`, VersionStages: [stage], CreatedDate: Date.now() / 1000 });
+        if (value === undefined)
+            return send(400, {
+                __type: "ResourceNotFoundException",
+                message: `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+            });
+        return send(200, {
+            ARN: SecretId,
+            Name: SecretId.split(":").pop(),
+            SecretString: value,
+            VersionId: `v-${this.calls.length}`,
+            VersionStages: [stage],
+            CreatedDate: Date.now() / 1000,
+        });
     }
 
     stop(): Promise<void> {

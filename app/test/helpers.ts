@@ -55,7 +55,11 @@ export async function startTestServer(
     const testServer: TestServer = {
         ...server,
         get logs() {
-            return chunks.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+            return chunks
+                .join("")
+                .split("\n")
+                .filter(Boolean)
+                .map((l) => JSON.parse(l) as Record<string, unknown>);
         },
         rawLogs: () => chunks.join(""),
         close: async () => {

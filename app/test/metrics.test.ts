@@ -37,15 +37,22 @@ describe("metrics", () => {
         const samples = parseSamples(text);
         for (const row of rows) {
             assert.equal(types.get(row.name), row.type, `${row.name}: type`);
-            const own = samples.filter((s) => s.name === row.name || (row.type === "histogram" && [`${row.name}_bucket`, `${row.name}_sum`, `${row.name}_count`].includes(s.name)));
+            const own = samples.filter(
+                (s) => s.name === row.name || (row.type === "histogram" && [`${row.name}_bucket`, `${row.name}_sum`, `${row.name}_count`].includes(s.name)),
+            );
             assert.ok(own.length > 0, `${row.name}: no samples`);
             for (const s of own) {
-                const names = Object.keys(s.labels).filter((l) => l !== "le").sort();
+                const names = Object.keys(s.labels)
+                    .filter((l) => l !== "le")
+                    .sort();
                 assert.deepEqual(names, [...row.labels].sort(), `${row.name}: labels of ${JSON.stringify(s.labels)}`);
             }
         }
         assert.deepEqual(
-            samples.filter((s) => s.name === "koronet_http_request_duration_seconds_bucket").map((s) => s.labels.le).filter((v, i, a) => a.indexOf(v) === i),
+            samples
+                .filter((s) => s.name === "koronet_http_request_duration_seconds_bucket")
+                .map((s) => s.labels.le)
+                .filter((v, i, a) => a.indexOf(v) === i),
             [...HTTP_DURATION_BUCKETS.map(String), "+Inf"],
         );
         assert.ok(HTTP_DURATION_BUCKETS.includes(2), "2 s must be a bucket boundary");
@@ -127,7 +134,11 @@ describe("metrics", () => {
         assert.equal(valueOf(during, "koronet_db_pool_total_connections"), 2);
         assert.equal(valueOf(during, "koronet_db_pool_idle_connections"), 0);
         const results = await Promise.all(slow);
-        assert.deepEqual(results.map((r) => r.status), [200, 200, 200], "queued queries must still succeed");
+        assert.deepEqual(
+            results.map((r) => r.status),
+            [200, 200, 200],
+            "queued queries must still succeed",
+        );
         const after = await scrape(server.url);
         assert.equal(valueOf(after, "koronet_db_pool_waiting_clients"), 0);
         assert.equal(valueOf(after, "koronet_db_pool_idle_connections"), valueOf(after, "koronet_db_pool_total_connections"));
@@ -137,7 +148,11 @@ describe("metrics", () => {
         const server = await startTestServer({ DB_POOL_MAX: "1", DB_ACQUIRE_TIMEOUT_MS: "200" });
         const before = await metric(server.url, "koronet_db_connection_errors_total");
         const hog = call(server.url, "GET", "/api/slow?ms=1500");
-        await waitFor("the only connection in use", async () => (await metric(server.url, "koronet_db_pool_idle_connections")) === 0 && (await metric(server.url, "koronet_db_pool_total_connections")) === 1);
+        await waitFor(
+            "the only connection in use",
+            async () =>
+                (await metric(server.url, "koronet_db_pool_idle_connections")) === 0 && (await metric(server.url, "koronet_db_pool_total_connections")) === 1,
+        );
         const starved = await call(server.url, "GET", "/api/items");
         assert.equal(starved.status, 503);
         assert.equal(starved.body.error, "dependency_unavailable");
@@ -164,14 +179,26 @@ describe("metrics", () => {
         for (const name of ["koronet_http_requests_total", "koronet_http_request_duration_seconds_count"]) {
             assert.equal(valueOf(after, name), valueOf(before, name), `${name} moved with probes only`);
         }
-        assert.equal(valueOf(after, "koronet_http_probe_requests_total", { route: "/healthz", status_code: "200" }) - valueOf(before, "koronet_http_probe_requests_total", { route: "/healthz", status_code: "200" }), 5);
-        assert.equal(valueOf(after, "koronet_http_probe_requests_total", { route: "/readyz", status_code: "200" }) - valueOf(before, "koronet_http_probe_requests_total", { route: "/readyz", status_code: "200" }), 5);
+        assert.equal(
+            valueOf(after, "koronet_http_probe_requests_total", { route: "/healthz", status_code: "200" }) -
+                valueOf(before, "koronet_http_probe_requests_total", { route: "/healthz", status_code: "200" }),
+            5,
+        );
+        assert.equal(
+            valueOf(after, "koronet_http_probe_requests_total", { route: "/readyz", status_code: "200" }) -
+                valueOf(before, "koronet_http_probe_requests_total", { route: "/readyz", status_code: "200" }),
+            5,
+        );
         // A user request still counts, and so does one that matches no route (a scanner).
         await call(server.url, "GET", "/api/items");
         await call(server.url, "GET", "/wp-login.php");
         const users = await scrape(server.url);
         assert.equal(valueOf(users, "koronet_http_requests_total") - valueOf(after, "koronet_http_requests_total"), 2);
-        assert.equal(valueOf(users, "koronet_http_requests_total", { route: "unmatched", status_code: "404" }) - valueOf(after, "koronet_http_requests_total", { route: "unmatched", status_code: "404" }), 1);
+        assert.equal(
+            valueOf(users, "koronet_http_requests_total", { route: "unmatched", status_code: "404" }) -
+                valueOf(after, "koronet_http_requests_total", { route: "unmatched", status_code: "404" }),
+            1,
+        );
     });
 
     it("serves /metrics on the metrics listener only: the API port (what the load balancer reaches) answers 404", async () => {

@@ -45,7 +45,8 @@ describe("dependency outages", () => {
             assert.equal(res.body.name, "survivor");
             const after = await scrape(server.url);
             assert.ok(
-                valueOf(after, "koronet_redis_errors_total", { command: "cache_get" }) > valueOf(before, "koronet_redis_errors_total", { command: "cache_get" }),
+                valueOf(after, "koronet_redis_errors_total", { command: "cache_get" }) >
+                    valueOf(before, "koronet_redis_errors_total", { command: "cache_get" }),
                 "cache_get errors not counted",
             );
             // An unreachable cache is neither a hit nor a miss.

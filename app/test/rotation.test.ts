@@ -60,12 +60,13 @@ describe("database password rotation", () => {
         await fake?.stop();
     });
 
-    const start = (env: Record<string, string>) => startTestServer({
-        DATABASE_URL: `postgres://${role}@127.0.0.1:${services().pg.port}/${role}`,
-        DATABASE_PASSWORD: "",
-        DB_POOL_MAX: "6",
-        ...env,
-    });
+    const start = (env: Record<string, string>) =>
+        startTestServer({
+            DATABASE_URL: `postgres://${role}@127.0.0.1:${services().pg.port}/${role}`,
+            DATABASE_PASSWORD: "",
+            DB_POOL_MAX: "6",
+            ...env,
+        });
 
     it("[F11] reads the password from Secrets Manager, re-reads it when PostgreSQL refuses it, and no request fails", async () => {
         fake.put(SECRET_ARN, "AWSCURRENT", "first-password");

@@ -90,7 +90,11 @@ describe("secret references (ECS valueFrom form)", () => {
     it("parses the ARN, its region and an optional JSON key", () => {
         assert.deepEqual(parseSecretReference(`${ARN}:password::`), { arn: ARN, region: "eu-west-1", jsonKey: "password" });
         assert.deepEqual(parseSecretReference(ARN), { arn: ARN, region: "eu-west-1" });
-        assert.deepEqual(parseSecretReference("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1a2b-XyZ123:password::"), { arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1a2b-XyZ123", region: "us-east-1", jsonKey: "password" });
+        assert.deepEqual(parseSecretReference("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1a2b-XyZ123:password::"), {
+            arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1a2b-XyZ123",
+            region: "us-east-1",
+            jsonKey: "password",
+        });
     });
 
     it("refuses what is not a secret ARN, and pinned versions", () => {
@@ -104,7 +108,11 @@ describe("reading through the AWS SDK (against a local Secrets Manager stand-in)
     let client: SecretsManagerClient;
     before(async () => {
         fake = await FakeSecretsManager.start();
-        client = new SecretsManagerClient({ region: "eu-west-1", endpoint: fake.url, credentials: { accessKeyId: "AKIAKORONETTEST", secretAccessKey: "koronet-test-only" } });
+        client = new SecretsManagerClient({
+            region: "eu-west-1",
+            endpoint: fake.url,
+            credentials: { accessKeyId: "AKIAKORONETTEST", secretAccessKey: "koronet-test-only" },
+        });
     });
     after(async () => {
         client.destroy();
@@ -114,14 +122,23 @@ describe("reading through the AWS SDK (against a local Secrets Manager stand-in)
     it("takes the JSON key, or the whole string without one; no pending version is not an error", async () => {
         fake.put(ARN, "AWSCURRENT", "s3cr3t");
         assert.equal(await secretsManagerReader({ arn: ARN, region: "eu-west-1", jsonKey: "password" }, client)("AWSCURRENT"), "s3cr3t");
-        assert.equal(await secretsManagerReader({ arn: ARN, region: "eu-west-1" }, client)("AWSCURRENT"), JSON.stringify({ username: "koronet", password: "s3cr3t" }));
+        assert.equal(
+            await secretsManagerReader({ arn: ARN, region: "eu-west-1" }, client)("AWSCURRENT"),
+            JSON.stringify({ username: "koronet", password: "s3cr3t" }),
+        );
         assert.equal(await secretsManagerReader({ arn: ARN, region: "eu-west-1", jsonKey: "password" }, client)("AWSPENDING"), undefined);
-        assert.deepEqual(fake.calls.map((c) => c.stage), ["AWSCURRENT", "AWSCURRENT", "AWSPENDING"]);
+        assert.deepEqual(
+            fake.calls.map((c) => c.stage),
+            ["AWSCURRENT", "AWSCURRENT", "AWSPENDING"],
+        );
     });
 
     it("says which key is missing, and passes other errors on", async () => {
         fake.put(ARN, "AWSCURRENT", "s3cr3t");
         await assert.rejects(secretsManagerReader({ arn: ARN, region: "eu-west-1", jsonKey: "pass" }, client)("AWSCURRENT"), /has no string "pass"/);
-        await assert.rejects(secretsManagerReader({ arn: `${ARN}x`, region: "eu-west-1" }, client)("AWSCURRENT"), (err: Error) => err.name === "ResourceNotFoundException");
+        await assert.rejects(
+            secretsManagerReader({ arn: `${ARN}x`, region: "eu-west-1" }, client)("AWSCURRENT"),
+            (err: Error) => err.name === "ResourceNotFoundException",
+        );
     });
 });

@@ -49,7 +49,10 @@ describe("graceful shutdown (separate process)", () => {
 
         proc.kill("SIGTERM");
         await waitFor("the shutdown to begin", async () => proc!.logTail(100_000).includes('"msg":"shutting down: draining in-flight requests"'));
-        const late = await fetch(`${base}/healthz`).then((r) => r.status, (err: Error) => err.message);
+        const late = await fetch(`${base}/healthz`).then(
+            (r) => r.status,
+            (err: Error) => err.message,
+        );
         assert.notEqual(late, 200, "a new request was accepted after SIGTERM");
 
         const res = await inFlight;

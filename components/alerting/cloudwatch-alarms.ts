@@ -111,7 +111,13 @@ export function alarmName(namePrefix: string, key: string): string {
 export function metricAlarmDefinition(
     alert: ResolvedAlert,
     spec: CloudWatchAlarmSpec,
-    options: { readonly namePrefix: string; readonly tags?: Readonly<Record<string, string>>; readonly defaults?: Partial<MetricAlarmDefinitionArgs>; readonly override?: Partial<MetricAlarmDefinitionArgs>; readonly notifyVia?: "direct" | "composite" },
+    options: {
+        readonly namePrefix: string;
+        readonly tags?: Readonly<Record<string, string>>;
+        readonly defaults?: Partial<MetricAlarmDefinitionArgs>;
+        readonly override?: Partial<MetricAlarmDefinitionArgs>;
+        readonly notifyVia?: "direct" | "composite";
+    },
 ): CloudWatchAlarmDefinition {
     if (alert.cloudwatch === undefined) throw new Error(`${alert.id} has no CloudWatch timing`);
     if (alert.severity === "none") throw new Error(`${alert.id} has severity none; CloudWatch alarms route by critical/warning`);

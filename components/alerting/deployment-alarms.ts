@@ -55,9 +55,15 @@ export interface MetricRef {
 const LIVENESS: Readonly<Record<string, { readonly metric?: string; readonly source: string; readonly doc: string }>> = {
     // A gauge without labels in the published set: present in every scrape (docs/CONTRACTS.md).
     [APP_NAMESPACE]: { metric: "koronet_http_requests_in_flight", source: "the app-metrics sidecar (CloudWatch agent, EMF)", doc: "docs/CONTRACTS.md" },
-    "ECS/ContainerInsights": { source: "Container Insights", doc: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html" },
+    "ECS/ContainerInsights": {
+        source: "Container Insights",
+        doc: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html",
+    },
     // "Amazon ECS sends metric data to CloudWatch in 1-minute periods" for running services.
-    "AWS/ECS": { source: "ECS service utilization metrics", doc: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/viewing_cloudwatch_metrics.html" },
+    "AWS/ECS": {
+        source: "ECS service utilization metrics",
+        doc: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/viewing_cloudwatch_metrics.html",
+    },
     // "Amazon RDS automatically sends metrics to CloudWatch every minute for each active database."
     "AWS/RDS": { source: "RDS", doc: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/monitoring-cloudwatch.html" },
     // "ElastiCache ... metrics are published every 60 seconds".

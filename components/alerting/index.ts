@@ -36,7 +36,16 @@ import { PipelineWatchers, type WatchedService } from "./pipeline-watchers";
 import { SlackChatbot, SlackNotifier } from "./slack-notifier";
 import { AlertTopics, type TopicKey } from "./topics";
 
-export { renderAlertmanagerConfig, alertmanagerConfig, ALERTMANAGER_TIMINGS, ALERTMANAGER_PATHS, ALERTMANAGER_SECRET_FILES, ALERTMANAGER_PORT, type AlertmanagerConfigInput, type AlertmanagerReceivers } from "./alertmanager/config";
+export {
+    renderAlertmanagerConfig,
+    alertmanagerConfig,
+    ALERTMANAGER_TIMINGS,
+    ALERTMANAGER_PATHS,
+    ALERTMANAGER_SECRET_FILES,
+    ALERTMANAGER_PORT,
+    type AlertmanagerConfigInput,
+    type AlertmanagerReceivers,
+} from "./alertmanager/config";
 export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
 export { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
@@ -91,7 +100,9 @@ export function validateAlertingArgs(args: Pick<AlertingArgs, "config" | "contai
     const problems: string[] = [];
     const watches = Object.keys(args.watchedServices ?? {}).length > 0 || args.alertmanager !== undefined;
     if (watches && args.containerInsights === "disabled") {
-        problems.push("`containerInsights` is disabled, but the running-task alarms (and KoronetDown) read ECS/ContainerInsights RunningTaskCount; enable it (koronet:cluster.containerInsights)");
+        problems.push(
+            "`containerInsights` is disabled, but the running-task alarms (and KoronetDown) read ECS/ContainerInsights RunningTaskCount; enable it (koronet:cluster.containerInsights)",
+        );
     }
     if (args.config.notifications.slack.mode === "chatbot" && args.config.notifications.slack.chatbot === undefined) {
         problems.push("`config.notifications.slack.chatbot` is required with mode `chatbot`");
@@ -166,88 +177,151 @@ export class Alerting extends pulumi.ComponentResource {
         const ctx: PartContext = { logicalPrefix: name, names: alertingNames(args.namePrefix), kmsKeyArn: args.kmsKeyArn, tags: args.tags ?? {} };
 
         // Topics: alarm topics, Alertmanager's audience topics, email subscriptions.
-        const topics = new AlertTopics(`${name}-topics`, { ...ctx, region: args.region, notifications: n, alertmanager: args.alertmanager !== undefined }, parent);
+        const topics = new AlertTopics(
+            `${name}-topics`,
+            { ...ctx, region: args.region, notifications: n, alertmanager: args.alertmanager !== undefined },
+            parent,
+        );
         const severityTopics = { critical: topics.alarmTopicArns.critical, warning: topics.alarmTopicArns.warning };
         if (pipelineAudience(cfg).length === 0) {
-            pulumi.log.warn(`alerting: nobody hears about failures of the notification path itself (no critical email, PagerDuty off); set koronet:alerting.notifications.email.critical`, this);
+            pulumi.log.warn(
+                `alerting: nobody hears about failures of the notification path itself (no critical email, PagerDuty off); set koronet:alerting.notifications.email.critical`,
+                this,
+            );
         }
 
         // The Lambdas' shared on-failure queue and delivery records, when either Lambda exists.
         const store = n.slack.mode === "lambda" || n.pagerduty.enabled ? deliveryStore(ctx, this) : undefined;
 
         // PagerDuty: the forwarder on the critical and pipeline topics.
-        const pagerduty = n.pagerduty.enabled && store !== undefined
-            ? new PagerDutyForwarder(`${name}-pagerduty-forwarder`, { ...ctx, routingKey: configSecret(n.pagerduty.routingKeyFrom, args.secrets.pagerdutyRoutingKey), topicArns: topics.alarmTopicArns, store, logRetentionDays: args.logRetentionDays }, parent)
-            : undefined;
+        const pagerduty =
+            n.pagerduty.enabled && store !== undefined
+                ? new PagerDutyForwarder(
+                      `${name}-pagerduty-forwarder`,
+                      {
+                          ...ctx,
+                          routingKey: configSecret(n.pagerduty.routingKeyFrom, args.secrets.pagerdutyRoutingKey),
+                          topicArns: topics.alarmTopicArns,
+                          store,
+                          logRetentionDays: args.logRetentionDays,
+                      },
+                      parent,
+                  )
+                : undefined;
 
         // Slack: the notifier Lambda, or AWS Chatbot.
-        const notifier = n.slack.mode === "lambda" && store !== undefined
-            ? new SlackNotifier(`${name}-slack-notifier`, { ...ctx, webhookUrl: configSecret(n.slack.webhookUrlFrom, args.secrets.slackWebhookUrl), topicArns: severityTopics, store, logRetentionDays: args.logRetentionDays, pagerdutyRoutingKeySecretArn: pagerduty?.routingKeySecretArn }, parent)
-            : undefined;
+        const notifier =
+            n.slack.mode === "lambda" && store !== undefined
+                ? new SlackNotifier(
+                      `${name}-slack-notifier`,
+                      {
+                          ...ctx,
+                          webhookUrl: configSecret(n.slack.webhookUrlFrom, args.secrets.slackWebhookUrl),
+                          topicArns: severityTopics,
+                          store,
+                          logRetentionDays: args.logRetentionDays,
+                          pagerdutyRoutingKeySecretArn: pagerduty?.routingKeySecretArn,
+                      },
+                      parent,
+                  )
+                : undefined;
         if (n.slack.mode === "chatbot" && n.slack.chatbot !== undefined) {
             const chatbotTopics = topics.chatbotTopicArns;
-            new SlackChatbot(`${name}-slack-chatbot`, {
-                ...ctx,
-                chatbot: n.slack.chatbot,
-                // CloudWatch alarms (alarm topics) and Alertmanager's Chatbot messages (its own topics).
-                topicArns: [severityTopics.critical, severityTopics.warning, ...(chatbotTopics !== undefined ? [chatbotTopics.critical, chatbotTopics.warning] : [])],
-            }, parent);
+            new SlackChatbot(
+                `${name}-slack-chatbot`,
+                {
+                    ...ctx,
+                    chatbot: n.slack.chatbot,
+                    // CloudWatch alarms (alarm topics) and Alertmanager's Chatbot messages (its own topics).
+                    topicArns: [
+                        severityTopics.critical,
+                        severityTopics.warning,
+                        ...(chatbotTopics !== undefined ? [chatbotTopics.critical, chatbotTopics.warning] : []),
+                    ],
+                },
+                parent,
+            );
         }
 
         // Alertmanager on ECS: Prometheus's alerts, to the same audiences.
         if (args.alertmanager !== undefined) {
-            this.alertmanagerService = new Alertmanager(`${name}-alertmanager`, {
-                placement: args.alertmanager.placement,
-                vpcId: args.alertmanager.vpcId,
-                platform: args.alertmanager.platform,
-                replicas: args.alertmanager.replicas ?? cfg.alertmanager.replicas,
-                kmsKeyArn: args.kmsKeyArn,
-                region: args.region,
-                notifier: notifier?.webhook,
-                chatbotTopicArns: topics.chatbotTopicArns,
-                emailTopicArns: Object.keys(topics.emailTopicArns).length > 0 ? topics.emailTopicArns : undefined,
-                // With a notifier, Alertmanager's PagerDuty goes through it (its per-alert delivery state);
-                // without one (Chatbot mode), Alertmanager calls PagerDuty itself and needs the key.
-                pagerdutyViaNotifier: notifier !== undefined && pagerduty !== undefined,
-                pagerdutyRoutingKeySecretArn: notifier === undefined ? pagerduty?.routingKeySecretArn : undefined,
-                heartbeatTopicArn: topics.heartbeatTopic?.arn,
-                // Its task injects these secrets: it starts only once each has a value.
-                secretValues: [...(notifier ? [notifier.tokenSecretVersion] : []), ...(pagerduty && notifier === undefined ? [pagerduty.routingKeySecretVersion] : [])],
-            }, parent);
+            this.alertmanagerService = new Alertmanager(
+                `${name}-alertmanager`,
+                {
+                    placement: args.alertmanager.placement,
+                    vpcId: args.alertmanager.vpcId,
+                    platform: args.alertmanager.platform,
+                    replicas: args.alertmanager.replicas ?? cfg.alertmanager.replicas,
+                    kmsKeyArn: args.kmsKeyArn,
+                    region: args.region,
+                    notifier: notifier?.webhook,
+                    chatbotTopicArns: topics.chatbotTopicArns,
+                    emailTopicArns: Object.keys(topics.emailTopicArns).length > 0 ? topics.emailTopicArns : undefined,
+                    // With a notifier, Alertmanager's PagerDuty goes through it (its per-alert delivery state);
+                    // without one (Chatbot mode), Alertmanager calls PagerDuty itself and needs the key.
+                    pagerdutyViaNotifier: notifier !== undefined && pagerduty !== undefined,
+                    pagerdutyRoutingKeySecretArn: notifier === undefined ? pagerduty?.routingKeySecretArn : undefined,
+                    heartbeatTopicArn: topics.heartbeatTopic?.arn,
+                    // Its task injects these secrets: it starts only once each has a value.
+                    secretValues: [
+                        ...(notifier ? [notifier.tokenSecretVersion] : []),
+                        ...(pagerduty && notifier === undefined ? [pagerduty.routingKeySecretVersion] : []),
+                    ],
+                },
+                parent,
+            );
         }
         const alertmanager = this.alertmanagerService;
         topics.admitPublishers(alertmanager);
 
         // The catalog's alarms; Alertmanager is an ECS service of the stack too, with its own per-service alarms.
-        const catalog = new CatalogAlarms(`${name}-catalog-alarms`, {
-            ...ctx,
-            settings: args.alertSettings,
-            targets: alertmanager === undefined
-                ? args.targets
-                : { ...args.targets, services: [...args.targets.services, { key: "alertmanager", serviceName: alertmanager.serviceName, scheduling: "replica", description: "Alertmanager" }] },
-            topicArns: severityTopics,
-            clusterArn: args.clusterArn,
-            logRetentionDays: args.logRetentionDays,
-        }, parent);
+        const catalog = new CatalogAlarms(
+            `${name}-catalog-alarms`,
+            {
+                ...ctx,
+                settings: args.alertSettings,
+                targets:
+                    alertmanager === undefined
+                        ? args.targets
+                        : {
+                              ...args.targets,
+                              services: [
+                                  ...args.targets.services,
+                                  { key: "alertmanager", serviceName: alertmanager.serviceName, scheduling: "replica", description: "Alertmanager" },
+                              ],
+                          },
+                topicArns: severityTopics,
+                clusterArn: args.clusterArn,
+                logRetentionDays: args.logRetentionDays,
+            },
+            parent,
+        );
 
         // Who watches the watchers.
         const heartbeatTopic = topics.heartbeatTopic;
-        const watchers = new PipelineWatchers(`${name}-pipeline-watchers`, {
-            ...ctx,
-            runbookBaseUrl: cfg.runbookBaseUrl,
-            topicArns: topics.alarmTopicArns,
-            clusterName: args.clusterName,
-            alertmanager: alertmanager === undefined ? undefined : {
-                serviceName: alertmanager.serviceName,
-                replicas: alertmanager.replicas,
-                heartbeat: heartbeatTopic === undefined ? { via: "notifier" } : { via: "sns", topicName: heartbeatTopic.name },
-                heartbeatSenders: [alertmanager.service, ...(args.heartbeatSenders ?? [])],
+        const watchers = new PipelineWatchers(
+            `${name}-pipeline-watchers`,
+            {
+                ...ctx,
+                runbookBaseUrl: cfg.runbookBaseUrl,
+                topicArns: topics.alarmTopicArns,
+                clusterName: args.clusterName,
+                alertmanager:
+                    alertmanager === undefined
+                        ? undefined
+                        : {
+                              serviceName: alertmanager.serviceName,
+                              replicas: alertmanager.replicas,
+                              heartbeat: heartbeatTopic === undefined ? { via: "notifier" } : { via: "sns", topicName: heartbeatTopic.name },
+                              heartbeatSenders: [alertmanager.service, ...(args.heartbeatSenders ?? [])],
+                          },
+                watchedServices: args.watchedServices ?? {},
+                notifierFunctionName: notifier?.functionName,
+                pagerdutyFunctionName: pagerduty?.functionName,
+                failedQueueName: store?.failedQueue.name,
             },
-            watchedServices: args.watchedServices ?? {},
-            notifierFunctionName: notifier?.functionName,
-            pagerdutyFunctionName: pagerduty?.functionName,
-            failedQueueName: store?.failedQueue.name,
-        }, parent);
+            parent,
+        );
 
         this.topicArns = { ...topics.alarmTopicArns, ...(heartbeatTopic !== undefined ? { heartbeat: heartbeatTopic.arn } : {}) };
         this.audienceTopicArns = topics.audienceTopicArns;

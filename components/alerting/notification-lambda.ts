@@ -22,18 +22,32 @@ export interface DeliveryStore {
 export function deliveryStore(ctx: PartContext, parent: pulumi.Resource): DeliveryStore {
     const name = ctx.logicalPrefix;
     return {
-        failedQueue: new aws.sqs.Queue(`${name}-failed`, { name: ctx.names.failedNotificationsQueue, kmsMasterKeyId: ctx.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 1209600, tags: ctx.tags }, { parent }),
+        failedQueue: new aws.sqs.Queue(
+            `${name}-failed`,
+            {
+                name: ctx.names.failedNotificationsQueue,
+                kmsMasterKeyId: ctx.kmsKeyArn,
+                kmsDataKeyReusePeriodSeconds: 300,
+                messageRetentionSeconds: 1209600,
+                tags: ctx.tags,
+            },
+            { parent },
+        ),
         // Same logical name as when only the notifier used it.
-        table: new aws.dynamodb.Table(`${name}-dedupe`, {
-            name: ctx.names.deliveryTable,
-            billingMode: "PAY_PER_REQUEST",
-            hashKey: DEDUPE_TABLE_SCHEMA.hashKey,
-            attributes: [{ name: DEDUPE_TABLE_SCHEMA.hashKey, type: DEDUPE_TABLE_SCHEMA.hashKeyType }],
-            ttl: { attributeName: DEDUPE_TABLE_SCHEMA.ttlAttribute, enabled: true },
-            serverSideEncryption: { enabled: true, kmsKeyArn: ctx.kmsKeyArn },
-            pointInTimeRecovery: { enabled: true },
-            tags: ctx.tags,
-        }, { parent }),
+        table: new aws.dynamodb.Table(
+            `${name}-dedupe`,
+            {
+                name: ctx.names.deliveryTable,
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: DEDUPE_TABLE_SCHEMA.hashKey,
+                attributes: [{ name: DEDUPE_TABLE_SCHEMA.hashKey, type: DEDUPE_TABLE_SCHEMA.hashKeyType }],
+                ttl: { attributeName: DEDUPE_TABLE_SCHEMA.ttlAttribute, enabled: true },
+                serverSideEncryption: { enabled: true, kmsKeyArn: ctx.kmsKeyArn },
+                pointInTimeRecovery: { enabled: true },
+                tags: ctx.tags,
+            },
+            { parent },
+        ),
     };
 }
 
@@ -60,7 +74,11 @@ export interface NotificationFunction {
 export function notificationFunction(part: AlertingPart, ctx: PartContext, spec: NotificationFunctionSpec): NotificationFunction {
     const name = ctx.logicalPrefix;
     const key = spec.key;
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: ctx.names.functionLogGroup(key), retentionInDays: spec.logRetentionDays, kmsKeyId: ctx.kmsKeyArn, tags: ctx.tags }, part.childOpts());
+    const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-${key}-logs`,
+        { name: ctx.names.functionLogGroup(key), retentionInDays: spec.logRetentionDays, kmsKeyId: ctx.kmsKeyArn, tags: ctx.tags },
+        part.childOpts(),
+    );
     const statements: PolicyStatement[] = [
         { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
         { Sid: "OnFailureDestination", Action: "sqs:SendMessage", Resource: spec.failedQueueArn },
@@ -68,47 +86,73 @@ export function notificationFunction(part: AlertingPart, ctx: PartContext, spec:
         { Sid: "UseKey", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: ctx.kmsKeyArn },
         ...spec.statements,
     ];
-    const role = new aws.iam.Role(`${name}-${key}-role`, {
-        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-        inlinePolicies: [{ name: "least-privilege", policy: policyDocument(statements) }],
-        tags: ctx.tags,
-    }, part.childOpts());
-    const fn = new aws.lambda.Function(`${name}-${key}`, {
-        name: ctx.names.function(key),
-        role: role.arn,
-        runtime: spec.runtime,
-        handler: spec.handler,
-        code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
-        timeout: spec.timeout,
-        memorySize: 256,
-        // No reserved concurrency. Lambda keeps at least 100 units unreserved ("You can reserve
-        // up to the Unreserved account concurrency value [...] minus 100",
-        // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new
-        // accounts start with a reduced quota
-        // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): there any
-        // reservation fails the deploy. And one reserved unit shared by SNS's async invokes and
-        // Alertmanager's synchronous Function URL calls answers 429 in bursts.
-        // Several containers may run at once: Slack's 429 + Retry-After and the DynamoDB
-        // dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
-        loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-        environment: { variables: spec.env },
-        tags: ctx.tags,
-    }, part.childOpts({ dependsOn: [logGroup] }));
+    const role = new aws.iam.Role(
+        `${name}-${key}-role`,
+        {
+            assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+            inlinePolicies: [{ name: "least-privilege", policy: policyDocument(statements) }],
+            tags: ctx.tags,
+        },
+        part.childOpts(),
+    );
+    const fn = new aws.lambda.Function(
+        `${name}-${key}`,
+        {
+            name: ctx.names.function(key),
+            role: role.arn,
+            runtime: spec.runtime,
+            handler: spec.handler,
+            code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
+            timeout: spec.timeout,
+            memorySize: 256,
+            // No reserved concurrency. Lambda keeps at least 100 units unreserved ("You can reserve
+            // up to the Unreserved account concurrency value [...] minus 100",
+            // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new
+            // accounts start with a reduced quota
+            // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): there any
+            // reservation fails the deploy. And one reserved unit shared by SNS's async invokes and
+            // Alertmanager's synchronous Function URL calls answers 429 in bursts.
+            // Several containers may run at once: Slack's 429 + Retry-After and the DynamoDB
+            // dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
+            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+            environment: { variables: spec.env },
+            tags: ctx.tags,
+        },
+        part.childOpts({ dependsOn: [logGroup] }),
+    );
     // SNS invokes asynchronously: Lambda retries twice, then hands the event to the queue.
-    new aws.lambda.FunctionEventInvokeConfig(`${name}-${key}-async`, {
-        functionName: fn.name,
-        maximumRetryAttempts: 2,
-        maximumEventAgeInSeconds: 21600,
-        destinationConfig: { onFailure: { destination: spec.failedQueueArn } },
-    }, part.childOpts());
+    new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-${key}-async`,
+        {
+            functionName: fn.name,
+            maximumRetryAttempts: 2,
+            maximumEventAgeInSeconds: 21600,
+            destinationConfig: { onFailure: { destination: spec.failedQueueArn } },
+        },
+        part.childOpts(),
+    );
     return { fn, logGroupName: logGroup.name };
 }
 
 /** Subscribes `fn` to each topic (by key), with the permission SNS needs to invoke it created first. */
-export function subscribeFunction(part: AlertingPart, ctx: PartContext, key: string, fn: aws.lambda.Function, topicArns: Readonly<Record<string, pulumi.Output<string>>>): void {
+export function subscribeFunction(
+    part: AlertingPart,
+    ctx: PartContext,
+    key: string,
+    fn: aws.lambda.Function,
+    topicArns: Readonly<Record<string, pulumi.Output<string>>>,
+): void {
     for (const [t, topicArn] of Object.entries(topicArns)) {
-        const permission = new aws.lambda.Permission(`${ctx.logicalPrefix}-${key}-from-${t}`, { action: "lambda:InvokeFunction", function: fn.name, principal: "sns.amazonaws.com", sourceArn: topicArn }, part.childOpts());
-        new aws.sns.TopicSubscription(`${ctx.logicalPrefix}-${key}-${t}`, { topic: topicArn, protocol: "lambda", endpoint: fn.arn }, part.childOpts({ dependsOn: [permission] }));
+        const permission = new aws.lambda.Permission(
+            `${ctx.logicalPrefix}-${key}-from-${t}`,
+            { action: "lambda:InvokeFunction", function: fn.name, principal: "sns.amazonaws.com", sourceArn: topicArn },
+            part.childOpts(),
+        );
+        new aws.sns.TopicSubscription(
+            `${ctx.logicalPrefix}-${key}-${t}`,
+            { topic: topicArn, protocol: "lambda", endpoint: fn.arn },
+            part.childOpts({ dependsOn: [permission] }),
+        );
     }
 }
 
@@ -130,9 +174,17 @@ export interface PartSecret {
  */
 export function partSecret(part: AlertingPart, ctx: PartContext, key: string, description: string, source: SecretSource): PartSecret {
     const name = `${ctx.logicalPrefix}-${key}`;
-    const secret = new aws.secretsmanager.Secret(name, { name: ctx.names.secret(key), description, kmsKeyId: ctx.kmsKeyArn, recoveryWindowInDays: 7 }, part.childOpts());
+    const secret = new aws.secretsmanager.Secret(
+        name,
+        { name: ctx.names.secret(key), description, kmsKeyId: ctx.kmsKeyArn, recoveryWindowInDays: 7 },
+        part.childOpts(),
+    );
     if (source.from === "external") {
-        const version = new aws.secretsmanager.SecretVersion(name, { secretId: secret.id, secretString: UNSET_SECRET_PLACEHOLDER }, part.childOpts({ ignoreChanges: ["secretString"] }));
+        const version = new aws.secretsmanager.SecretVersion(
+            name,
+            { secretId: secret.id, secretString: UNSET_SECRET_PLACEHOLDER },
+            part.childOpts({ ignoreChanges: ["secretString"] }),
+        );
         return { secret, version, toFill: secret.arn };
     }
     if (source.value === undefined) throw new Error(`secret \`${key}\` (${source.from}) has no value`);

@@ -83,51 +83,118 @@ export class PipelineWatchers extends AlertingPart {
 
         // ── The notification path's own failures, on the pipeline topic ──────────────────────
         const pipelineAlarm = (key: string, summary: string, details: string, a: WatcherAlarmArgs) =>
-            new aws.cloudwatch.MetricAlarm(`${base}-${key}`, {
-                name: names.pipelineAlarm(key),
-                alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: runbook("AlertingPipeline.md") }),
-                actionsEnabled: true,
-                alarmActions: [args.topicArns.pipeline],
-                okActions: [args.topicArns.pipeline],
-                tags: { ...tags, Severity: "critical", Path: "pipeline" },
-                ...a,
-            }, this.childOpts());
+            new aws.cloudwatch.MetricAlarm(
+                `${base}-${key}`,
+                {
+                    name: names.pipelineAlarm(key),
+                    alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: runbook("AlertingPipeline.md") }),
+                    actionsEnabled: true,
+                    alarmActions: [args.topicArns.pipeline],
+                    okActions: [args.topicArns.pipeline],
+                    tags: { ...tags, Severity: "critical", Path: "pipeline" },
+                    ...a,
+                },
+                this.childOpts(),
+            );
         if (args.notifierFunctionName !== undefined) {
             const lambdaDims = { FunctionName: args.notifierFunctionName };
-            pipelineAlarm("notifier-errors", "Slack notifier failing: CloudWatch alarms may not reach Slack", "AWS/Lambda Errors (Sum) of the notifier ≥ 1 in 2 of 5 minutes. SNS deliveries that fail are retried and then parked in the failed-notifications queue. Email and PagerDuty still work.", {
-                namespace: "AWS/Lambda", metricName: "Errors", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
-                comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
-            });
-            pipelineAlarm("notifier-url-5xx", "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack or PagerDuty", "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.", {
-                namespace: "AWS/Lambda", metricName: "Url5xxCount", dimensions: lambdaDims, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
-                comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
-            });
+            pipelineAlarm(
+                "notifier-errors",
+                "Slack notifier failing: CloudWatch alarms may not reach Slack",
+                "AWS/Lambda Errors (Sum) of the notifier ≥ 1 in 2 of 5 minutes. SNS deliveries that fail are retried and then parked in the failed-notifications queue. Email and PagerDuty still work.",
+                {
+                    namespace: "AWS/Lambda",
+                    metricName: "Errors",
+                    dimensions: lambdaDims,
+                    statistic: "Sum",
+                    period: 60,
+                    evaluationPeriods: 5,
+                    datapointsToAlarm: 2,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: 1,
+                    treatMissingData: "notBreaching",
+                },
+            );
+            pipelineAlarm(
+                "notifier-url-5xx",
+                "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack or PagerDuty",
+                "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.",
+                {
+                    namespace: "AWS/Lambda",
+                    metricName: "Url5xxCount",
+                    dimensions: lambdaDims,
+                    statistic: "Sum",
+                    period: 60,
+                    evaluationPeriods: 5,
+                    datapointsToAlarm: 2,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: 1,
+                    treatMissingData: "notBreaching",
+                },
+            );
         }
         if (args.pagerdutyFunctionName !== undefined) {
-            pipelineAlarm("pagerduty-errors", "PagerDuty forwarder failing: critical CloudWatch alarms may not page", "AWS/Lambda Errors (Sum) of the PagerDuty forwarder ≥ 1 in 2 of 5 minutes (empty or wrong routing key, PagerDuty unreachable). Email still works.", {
-                namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: args.pagerdutyFunctionName }, statistic: "Sum", period: 60, evaluationPeriods: 5, datapointsToAlarm: 2,
-                comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
-            });
+            pipelineAlarm(
+                "pagerduty-errors",
+                "PagerDuty forwarder failing: critical CloudWatch alarms may not page",
+                "AWS/Lambda Errors (Sum) of the PagerDuty forwarder ≥ 1 in 2 of 5 minutes (empty or wrong routing key, PagerDuty unreachable). Email still works.",
+                {
+                    namespace: "AWS/Lambda",
+                    metricName: "Errors",
+                    dimensions: { FunctionName: args.pagerdutyFunctionName },
+                    statistic: "Sum",
+                    period: 60,
+                    evaluationPeriods: 5,
+                    datapointsToAlarm: 2,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: 1,
+                    treatMissingData: "notBreaching",
+                },
+            );
         }
         if (args.failedQueueName !== undefined) {
-            pipelineAlarm("failed-notifications", "Notifications were given up on: messages in the failed-notifications queue", "AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) > 0: an alarm notification could not be delivered after Lambda's retries. Read the message, fix the cause, and redrive it.", {
-                namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.failedQueueName }, statistic: "Maximum", period: 60, evaluationPeriods: 1, datapointsToAlarm: 1,
-                comparisonOperator: "GreaterThanThreshold", threshold: 0, treatMissingData: "notBreaching",
-            });
+            pipelineAlarm(
+                "failed-notifications",
+                "Notifications were given up on: messages in the failed-notifications queue",
+                "AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) > 0: an alarm notification could not be delivered after Lambda's retries. Read the message, fix the cause, and redrive it.",
+                {
+                    namespace: "AWS/SQS",
+                    metricName: "ApproximateNumberOfMessagesVisible",
+                    dimensions: { QueueName: args.failedQueueName },
+                    statistic: "Maximum",
+                    period: 60,
+                    evaluationPeriods: 1,
+                    datapointsToAlarm: 1,
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: 0,
+                    treatMissingData: "notBreaching",
+                },
+            );
         }
 
         // ── Heartbeat and the pipeline's own services ────────────────────────────────────────
-        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: WatcherAlarmArgs, waitsFor: readonly pulumi.Resource[] = []) => {
+        const routedAlarm = (
+            key: string,
+            topic: TopicKey,
+            summary: string,
+            details: string,
+            a: WatcherAlarmArgs,
+            waitsFor: readonly pulumi.Resource[] = [],
+        ) => {
             const severity = topic === "warning" ? "warning" : "critical";
-            const alarm = new aws.cloudwatch.MetricAlarm(`${base}-${key}`, {
-                name: names.pipelineAlarm(key),
-                alarmDescription: formatAlarmDescription({ severity, summary, details, runbookUrl: runbook("AlertingPipeline.md") }),
-                actionsEnabled: true,
-                alarmActions: [args.topicArns[topic]],
-                okActions: [args.topicArns[topic]],
-                tags: { ...tags, Severity: severity, Path: "watchdog" },
-                ...a,
-            }, waitsFor.length > 0 ? this.childOpts({ dependsOn: [...waitsFor] }) : this.childOpts());
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${base}-${key}`,
+                {
+                    name: names.pipelineAlarm(key),
+                    alarmDescription: formatAlarmDescription({ severity, summary, details, runbookUrl: runbook("AlertingPipeline.md") }),
+                    actionsEnabled: true,
+                    alarmActions: [args.topicArns[topic]],
+                    okActions: [args.topicArns[topic]],
+                    tags: { ...tags, Severity: severity, Path: "watchdog" },
+                    ...a,
+                },
+                waitsFor.length > 0 ? this.childOpts({ dependsOn: [...waitsFor] }) : this.childOpts(),
+            );
             this.alarmNames[key] = alarm.name;
             if (livenessProbes(definitionMetrics(a)).length > 0) this.alarmsExpectingData.push(alarm.name);
         };
@@ -136,34 +203,88 @@ export class PipelineWatchers extends AlertingPart {
             const desired = w.desired ?? 1;
             const dimensions = { ClusterName: args.clusterName, ServiceName: w.serviceName };
             // Lost: nothing left of it.
-            routedAlarm(`${key}-tasks`, "critical", `${w.description} is not running: fewer than ${minimum} task(s)`,
-                `ECS/ContainerInsights RunningTaskCount (Minimum) < ${minimum} for 2 minutes. Missing data is breaching (a service with no task may stop reporting). Prometheus alerts depend on it.`, {
-                    namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, statistic: "Minimum", period: 60, evaluationPeriods: 2, datapointsToAlarm: 2,
-                    comparisonOperator: "LessThanThreshold", threshold: minimum, treatMissingData: "breaching",
-                });
+            routedAlarm(
+                `${key}-tasks`,
+                "critical",
+                `${w.description} is not running: fewer than ${minimum} task(s)`,
+                `ECS/ContainerInsights RunningTaskCount (Minimum) < ${minimum} for 2 minutes. Missing data is breaching (a service with no task may stop reporting). Prometheus alerts depend on it.`,
+                {
+                    namespace: "ECS/ContainerInsights",
+                    metricName: "RunningTaskCount",
+                    dimensions,
+                    statistic: "Minimum",
+                    period: 60,
+                    evaluationPeriods: 2,
+                    datapointsToAlarm: 2,
+                    comparisonOperator: "LessThanThreshold",
+                    threshold: minimum,
+                    treatMissingData: "breaching",
+                },
+            );
             if (desired <= minimum) return;
             // Degraded: fewer than desired, but still at least `minimum` (the lost alarm speaks
             // below that, so the two never notify for the same minute). 5 of 5 minutes: a deploy
             // replaces one task at a time within that (Prometheus: stop, start on the same instance).
             // Metric math IF/AND: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html#using-IF-expressions
-            routedAlarm(`${key}-tasks-degraded`, "warning", `${w.description} is degraded: fewer than ${desired} tasks running`,
-                `ECS/ContainerInsights RunningTaskCount (Minimum) between ${minimum} and ${desired - 1} for 5 minutes: alerting still works, but one more loss would stop it. Missing data is not breaching: no data at all is the lost alarm's case.`, {
+            routedAlarm(
+                `${key}-tasks-degraded`,
+                "warning",
+                `${w.description} is degraded: fewer than ${desired} tasks running`,
+                `ECS/ContainerInsights RunningTaskCount (Minimum) between ${minimum} and ${desired - 1} for 5 minutes: alerting still works, but one more loss would stop it. Missing data is not breaching: no data at all is the lost alarm's case.`,
+                {
                     metricQueries: [
-                        { id: "running", metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, stat: "Minimum", period: 60 }, returnData: false },
-                        { id: "degraded", expression: `IF(running >= ${minimum} AND running < ${desired}, 1, 0)`, label: `${w.description} tasks below ${desired}`, returnData: true },
+                        {
+                            id: "running",
+                            metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, stat: "Minimum", period: 60 },
+                            returnData: false,
+                        },
+                        {
+                            id: "degraded",
+                            expression: `IF(running >= ${minimum} AND running < ${desired}, 1, 0)`,
+                            label: `${w.description} tasks below ${desired}`,
+                            returnData: true,
+                        },
                     ],
-                    evaluationPeriods: 5, datapointsToAlarm: 5, comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
-                });
+                    evaluationPeriods: 5,
+                    datapointsToAlarm: 5,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: 1,
+                    treatMissingData: "notBreaching",
+                },
+            );
         };
         const am = args.alertmanager;
         if (am !== undefined) {
-            const hb: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; source: string } = am.heartbeat.via === "notifier"
-                ? { namespace: HEARTBEAT_NAMESPACE, metricName: HEARTBEAT_METRIC, dimensions: { [HEARTBEAT_DIMENSION]: names.prefix }, source: "the notifier's WatchdogHeartbeat metric" }
-                : { namespace: "AWS/SNS", metricName: "NumberOfMessagesPublished", dimensions: { TopicName: am.heartbeat.topicName }, source: "messages Alertmanager publishes to the heartbeat topic" };
-            routedAlarm("watchdog-heartbeat", "critical", "Alerting heartbeat lost: Prometheus, Alertmanager or the notifier is broken — Prometheus alerts are not being delivered",
-                `No Watchdog heartbeat (${hb.source}) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.`, {
-                    namespace: hb.namespace, metricName: hb.metricName, dimensions: hb.dimensions, statistic: "Sum", period: 60, evaluationPeriods: 3, datapointsToAlarm: 3,
-                    comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching",
+            const hb: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; source: string } =
+                am.heartbeat.via === "notifier"
+                    ? {
+                          namespace: HEARTBEAT_NAMESPACE,
+                          metricName: HEARTBEAT_METRIC,
+                          dimensions: { [HEARTBEAT_DIMENSION]: names.prefix },
+                          source: "the notifier's WatchdogHeartbeat metric",
+                      }
+                    : {
+                          namespace: "AWS/SNS",
+                          metricName: "NumberOfMessagesPublished",
+                          dimensions: { TopicName: am.heartbeat.topicName },
+                          source: "messages Alertmanager publishes to the heartbeat topic",
+                      };
+            routedAlarm(
+                "watchdog-heartbeat",
+                "critical",
+                "Alerting heartbeat lost: Prometheus, Alertmanager or the notifier is broken — Prometheus alerts are not being delivered",
+                `No Watchdog heartbeat (${hb.source}) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.`,
+                {
+                    namespace: hb.namespace,
+                    metricName: hb.metricName,
+                    dimensions: hb.dimensions,
+                    statistic: "Sum",
+                    period: 60,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 3,
+                    comparisonOperator: "LessThanThreshold",
+                    threshold: 1,
+                    treatMissingData: "breaching",
                 },
                 // Nothing in its inputs names the senders, so without this it is created at the start of a
                 // first deploy, minutes before they run. A new alarm starts in INSUFFICIENT_DATA; with
@@ -175,7 +296,8 @@ export class PipelineWatchers extends AlertingPart {
                 // so the alarm is created once Prometheus and Alertmanager run. Once the metric has been
                 // reported, a replaced alarm reads the data points from before it was created
                 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
-                am.heartbeatSenders);
+                am.heartbeatSenders,
+            );
             watchTasks("alertmanager", { serviceName: am.serviceName, description: "Alertmanager", desired: am.replicas });
         }
         for (const [key, w] of Object.entries(args.watchedServices)) watchTasks(key, w);
@@ -188,29 +310,33 @@ export class PipelineWatchers extends AlertingPart {
         // here OK, since nothing publishes the metric and missing data is notBreaching, so the
         // RESOLVED follows at once. The warning one never pages; `--page` uses the critical one.
         const drill = (sev: Severity) => {
-            const alarm = new aws.cloudwatch.MetricAlarm(`${base}-drill-${sev}`, {
-                name: names.drillAlarm(sev),
-                alarmDescription: formatAlarmDescription({
-                    severity: sev,
-                    summary: `DRILL of the ${sev} route: a test alert (npm run drill), nobody needs to act`,
-                    details: `Set to ALARM by a fire drill (SetAlarmState), then back to OK. It proves the ${sev} notification path end to end${sev === "critical" ? ", PagerDuty included" : "; it never pages"}.`,
-                    runbookUrl: runbook("FireDrill.md"),
-                }),
-                actionsEnabled: true,
-                alarmActions: [args.topicArns[sev]],
-                okActions: [args.topicArns[sev]],
-                namespace: DRILL_METRIC.namespace,
-                metricName: DRILL_METRIC.metricName,
-                dimensions: { [DRILL_METRIC.dimension]: names.prefix },
-                statistic: "Maximum",
-                period: 60,
-                evaluationPeriods: 1,
-                datapointsToAlarm: 1,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                threshold: 1,
-                treatMissingData: "notBreaching",
-                tags: { ...tags, Severity: sev, Path: "drill" },
-            }, this.childOpts());
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${base}-drill-${sev}`,
+                {
+                    name: names.drillAlarm(sev),
+                    alarmDescription: formatAlarmDescription({
+                        severity: sev,
+                        summary: `DRILL of the ${sev} route: a test alert (npm run drill), nobody needs to act`,
+                        details: `Set to ALARM by a fire drill (SetAlarmState), then back to OK. It proves the ${sev} notification path end to end${sev === "critical" ? ", PagerDuty included" : "; it never pages"}.`,
+                        runbookUrl: runbook("FireDrill.md"),
+                    }),
+                    actionsEnabled: true,
+                    alarmActions: [args.topicArns[sev]],
+                    okActions: [args.topicArns[sev]],
+                    namespace: DRILL_METRIC.namespace,
+                    metricName: DRILL_METRIC.metricName,
+                    dimensions: { [DRILL_METRIC.dimension]: names.prefix },
+                    statistic: "Maximum",
+                    period: 60,
+                    evaluationPeriods: 1,
+                    datapointsToAlarm: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: 1,
+                    treatMissingData: "notBreaching",
+                    tags: { ...tags, Severity: sev, Path: "drill" },
+                },
+                this.childOpts(),
+            );
             this.alarmNames[`drill-${sev}`] = alarm.name;
             return alarm.name;
         };

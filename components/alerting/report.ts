@@ -36,8 +36,12 @@ export function stackTimeToNotify(i: ReportInput): TimeToNotifyRow[] {
 /** The plan section: a table plus the targets it is judged against. */
 export function timeToNotifySection(i: ReportInput): string {
     const rows = stackTimeToNotify(i);
-    const note = i.monitoringEnabled ? "" : "\nMonitoring is off (koronet:monitoring.enabled: false): no Prometheus rules, so alerts without a CloudWatch alarm (—) are not evaluated at all.";
-    const misses = rows.filter((r) => r.prometheus?.meetsNotifyTarget === false || r.prometheus?.meetsResolvedTarget === false || r.cloudwatch?.meetsNotifyTarget === false);
+    const note = i.monitoringEnabled
+        ? ""
+        : "\nMonitoring is off (koronet:monitoring.enabled: false): no Prometheus rules, so alerts without a CloudWatch alarm (—) are not evaluated at all.";
+    const misses = rows.filter(
+        (r) => r.prometheus?.meetsNotifyTarget === false || r.prometheus?.meetsResolvedTarget === false || r.cloudwatch?.meetsNotifyTarget === false,
+    );
     return [
         `Alerts: worst-case time to notify (production profile, scrape ${i.settings.prometheusIntervals?.scrapeIntervalSeconds ?? 15}s, rules every ${i.settings.prometheusIntervals?.evaluationIntervalSeconds ?? 5}s; fault → first notification, fault cleared → resolved)`,
         formatTimeToNotifyTable(rows),
@@ -48,7 +52,12 @@ export function timeToNotifySection(i: ReportInput): string {
 /** Where each severity goes, in words. */
 export function routingSection(alerting: AlertingConfig): string {
     const n = alerting.notifications;
-    const slack = n.slack.mode === "lambda" ? `Slack ${n.slack.channel} (notifier Lambda)` : n.slack.mode === "chatbot" ? `Slack ${n.slack.channel} (AWS Chatbot)` : undefined;
+    const slack =
+        n.slack.mode === "lambda"
+            ? `Slack ${n.slack.channel} (notifier Lambda)`
+            : n.slack.mode === "chatbot"
+              ? `Slack ${n.slack.channel} (AWS Chatbot)`
+              : undefined;
     const mail = (l: readonly string[]) => (l.length > 0 ? `email ${l.join(", ")}` : undefined);
     const line = (label: string, parts: (string | undefined)[]) => `  ${label.padEnd(9)} → ${parts.filter(Boolean).join(" + ") || "nobody"}`;
     return [

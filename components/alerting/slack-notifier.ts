@@ -77,17 +77,38 @@ export class SlackNotifier extends AlertingPart {
                 ...(args.pagerdutyRoutingKeySecretArn !== undefined ? { [NOTIFIER_ENV.pagerdutyRoutingKeySecretArn]: args.pagerdutyRoutingKeySecretArn } : {}),
             },
             statements: [
-                { Sid: "ReadSecrets", Action: [...NOTIFIER_IAM_ACTIONS.secrets], Resource: [webhook.secret.arn, token.secret.arn, ...(args.pagerdutyRoutingKeySecretArn !== undefined ? [args.pagerdutyRoutingKeySecretArn] : [])] },
+                {
+                    Sid: "ReadSecrets",
+                    Action: [...NOTIFIER_IAM_ACTIONS.secrets],
+                    Resource: [
+                        webhook.secret.arn,
+                        token.secret.arn,
+                        ...(args.pagerdutyRoutingKeySecretArn !== undefined ? [args.pagerdutyRoutingKeySecretArn] : []),
+                    ],
+                },
                 { Sid: "Dedupe", Action: [...NOTIFIER_IAM_ACTIONS.dedupe], Resource: args.store.table.arn },
                 // PutMetricData has no resource-level permissions; the namespace condition is the restriction.
-                { Sid: "Heartbeat", Action: [...NOTIFIER_IAM_ACTIONS.heartbeat], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": HEARTBEAT_NAMESPACE } } },
+                {
+                    Sid: "Heartbeat",
+                    Action: [...NOTIFIER_IAM_ACTIONS.heartbeat],
+                    Resource: "*",
+                    Condition: { StringEquals: { "cloudwatch:namespace": HEARTBEAT_NAMESPACE } },
+                },
             ],
         });
         subscribeFunction(this, args, "notifier", fn, args.topicArns);
         // Alertmanager has no SigV4 for webhooks, so the URL is public and the notifier checks a bearer token.
         const url = new aws.lambda.FunctionUrl(`${base}-notifier-url`, { functionName: fn.name, authorizationType: "NONE" }, this.childOpts());
-        new aws.lambda.Permission(`${base}-notifier-url-public`, { action: "lambda:InvokeFunctionUrl", function: fn.name, principal: "*", functionUrlAuthType: "NONE" }, this.childOpts());
-        new aws.lambda.Permission(`${base}-notifier-url-invoke`, { action: "lambda:InvokeFunction", function: fn.name, principal: "*", invokedViaFunctionUrl: true }, this.childOpts());
+        new aws.lambda.Permission(
+            `${base}-notifier-url-public`,
+            { action: "lambda:InvokeFunctionUrl", function: fn.name, principal: "*", functionUrlAuthType: "NONE" },
+            this.childOpts(),
+        );
+        new aws.lambda.Permission(
+            `${base}-notifier-url-invoke`,
+            { action: "lambda:InvokeFunction", function: fn.name, principal: "*", invokedViaFunctionUrl: true },
+            this.childOpts(),
+        );
 
         this.functionName = fn.name;
         this.webhook = { url: url.functionUrl, tokenSecretArn: token.secret.arn };
@@ -108,22 +129,41 @@ export class SlackChatbot extends AlertingPart {
         super("koronet:alerting:SlackChatbot", name, opts);
         const base = args.logicalPrefix;
         const partition = aws.getPartitionOutput({}, { parent: this });
-        const role = new aws.iam.Role(`${base}-chatbot-role`, {
-            assumeRolePolicy: assumeRolePolicy("chatbot.amazonaws.com"),
-            // Read-only CloudWatch access so Chatbot can render alarm details and graphs.
-            inlinePolicies: [{ name: "notifications", policy: policyDocument([{ Sid: "ReadAlarms", Action: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"], Resource: "*" }]) }],
-            tags: args.tags,
-        }, this.childOpts());
-        new aws.chatbot.SlackChannelConfiguration(`${base}-chatbot`, {
-            configurationName: args.names.chatbotConfiguration,
-            iamRoleArn: role.arn,
-            slackTeamId: args.chatbot.workspaceId,
-            slackChannelId: args.chatbot.channelId,
-            snsTopicArns: [...args.topicArns],
-            guardrailPolicyArns: [pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/CloudWatchReadOnlyAccess`],
-            loggingLevel: "ERROR",
-            tags: args.tags,
-        }, this.childOpts());
+        const role = new aws.iam.Role(
+            `${base}-chatbot-role`,
+            {
+                assumeRolePolicy: assumeRolePolicy("chatbot.amazonaws.com"),
+                // Read-only CloudWatch access so Chatbot can render alarm details and graphs.
+                inlinePolicies: [
+                    {
+                        name: "notifications",
+                        policy: policyDocument([
+                            {
+                                Sid: "ReadAlarms",
+                                Action: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"],
+                                Resource: "*",
+                            },
+                        ]),
+                    },
+                ],
+                tags: args.tags,
+            },
+            this.childOpts(),
+        );
+        new aws.chatbot.SlackChannelConfiguration(
+            `${base}-chatbot`,
+            {
+                configurationName: args.names.chatbotConfiguration,
+                iamRoleArn: role.arn,
+                slackTeamId: args.chatbot.workspaceId,
+                slackChannelId: args.chatbot.channelId,
+                snsTopicArns: [...args.topicArns],
+                guardrailPolicyArns: [pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/CloudWatchReadOnlyAccess`],
+                loggingLevel: "ERROR",
+                tags: args.tags,
+            },
+            this.childOpts(),
+        );
         this.registerOutputs({});
     }
 }

@@ -15,7 +15,9 @@ const GiB = 1024 ** 3;
 export function rdsMemoryBytes(instanceClass: string): number {
     const gib = RDS_INSTANCE_CLASSES[instanceClass]?.memoryGiB;
     if (gib === undefined) {
-        throw new Error(`\`instanceClass\` ${JSON.stringify(instanceClass)} is not in config/aws/datastores.ts; known: ${Object.keys(RDS_INSTANCE_CLASSES).join(", ")}`);
+        throw new Error(
+            `\`instanceClass\` ${JSON.stringify(instanceClass)} is not in config/aws/datastores.ts; known: ${Object.keys(RDS_INSTANCE_CLASSES).join(", ")}`,
+        );
     }
     return gib * GiB;
 }
@@ -43,11 +45,16 @@ export interface ManagedTargetsInput {
  * Managed data-store targets. ElastiCache names the member clusters of a cluster-mode-disabled
  * replication group `<group>-001`, `<group>-002`, … in creation order.
  */
-export function managedDataStoreTargets(i: ManagedTargetsInput, interpolate: (s: TemplateStringsArray, ...v: pulumi.Input<string>[]) => pulumi.Output<string>): ManagedDataStoreTargets {
+export function managedDataStoreTargets(
+    i: ManagedTargetsInput,
+    interpolate: (s: TemplateStringsArray, ...v: pulumi.Input<string>[]) => pulumi.Output<string>,
+): ManagedDataStoreTargets {
     const memoryBytes = rdsMemoryBytes(i.instanceClass);
     return {
         mode: "managed",
         rds: { instanceId: i.rdsInstanceId, maxConnections: rdsDefaultMaxConnections(memoryBytes), allocatedStorageGiB: i.allocatedStorageGiB, memoryBytes },
-        elasticache: { cacheClusterIds: Array.from({ length: i.cacheNodes }, (_, n) => interpolate`${i.replicationGroupId}-${String(n + 1).padStart(3, "0")}`) },
+        elasticache: {
+            cacheClusterIds: Array.from({ length: i.cacheNodes }, (_, n) => interpolate`${i.replicationGroupId}-${String(n + 1).padStart(3, "0")}`),
+        },
     };
 }

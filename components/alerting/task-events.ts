@@ -102,38 +102,62 @@ export class TaskEvents extends pulumi.ComponentResource {
     constructor(name: string, args: TaskEventsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:alerting:TaskEvents", name, {}, opts);
         const parent = { parent: this };
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            name: args.names.taskEventsLogGroup,
-            retentionInDays: args.logRetentionDays,
-            kmsKeyId: args.kmsKeyArn,
-        }, parent);
-        const rule = new aws.cloudwatch.EventRule(`${name}-stopped`, {
-            description: "ECS tasks of this stack's cluster that stopped: counted by the ContainerRestarting metric filters",
-            eventPattern: pulumi.output(args.clusterArn).apply((arn) => JSON.stringify(taskStoppedEventPattern(arn))),
-        }, parent);
-        const policy = new aws.cloudwatch.LogResourcePolicy(`${name}-delivery`, {
-            resourceArn: logGroup.arn,
-            policyDocument: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Sid: "EventBridgeDelivers",
-                    Effect: "Allow",
-                    Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    Resource: pulumi.interpolate`${logGroup.arn}:*`,
-                    Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
-                }],
-            }),
-        }, parent);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: args.names.taskEventsLogGroup,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.kmsKeyArn,
+            },
+            parent,
+        );
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-stopped`,
+            {
+                description: "ECS tasks of this stack's cluster that stopped: counted by the ContainerRestarting metric filters",
+                eventPattern: pulumi.output(args.clusterArn).apply((arn) => JSON.stringify(taskStoppedEventPattern(arn))),
+            },
+            parent,
+        );
+        const policy = new aws.cloudwatch.LogResourcePolicy(
+            `${name}-delivery`,
+            {
+                resourceArn: logGroup.arn,
+                policyDocument: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "EventBridgeDelivers",
+                            Effect: "Allow",
+                            Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+                            Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
+                        },
+                    ],
+                }),
+            },
+            parent,
+        );
         // After the policy: a target that cannot write drops the events it gets meanwhile.
         new aws.cloudwatch.EventTarget(`${name}-to-logs`, { rule: rule.name, arn: logGroup.arn }, { parent: this, dependsOn: [policy] });
         for (const f of taskEventFilters()) {
-            new aws.cloudwatch.LogMetricFilter(`${name}-${f.key}`, {
-                name: args.names.taskEventsFilter(f.key),
-                logGroupName: logGroup.name,
-                pattern: f.pattern,
-                metricTransformation: { namespace: TASK_EVENT_METRICS.namespace, name: f.metricName, value: "1", unit: "Count", dimensions: { ...f.dimensions } },
-            }, parent);
+            new aws.cloudwatch.LogMetricFilter(
+                `${name}-${f.key}`,
+                {
+                    name: args.names.taskEventsFilter(f.key),
+                    logGroupName: logGroup.name,
+                    pattern: f.pattern,
+                    metricTransformation: {
+                        namespace: TASK_EVENT_METRICS.namespace,
+                        name: f.metricName,
+                        value: "1",
+                        unit: "Count",
+                        dimensions: { ...f.dimensions },
+                    },
+                },
+                parent,
+            );
         }
         this.logGroupName = logGroup.name;
         this.registerOutputs({ logGroupName: this.logGroupName });

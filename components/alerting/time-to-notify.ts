@@ -95,7 +95,11 @@ export function prometheusPathSeconds(alert: ResolvedAlert, t: PrometheusPathTim
 export type CloudWatchAlarmTiming = Pick<CloudWatchAlarmDefinition, "periodSeconds" | "evaluationPeriods" | "datapointsToAlarm" | "firstPeriodMayNotBreach">;
 
 /** CloudWatch-path worst case of one alarm. `suppressorWaitSeconds`: the wrapper composite's wait, if it notifies through one. */
-export function cloudwatchPathSeconds(alarm: CloudWatchAlarmTiming, t: CloudWatchPathTimings = DEFAULT_CLOUDWATCH_PATH_TIMINGS, suppressorWaitSeconds = 0): PathSeconds {
+export function cloudwatchPathSeconds(
+    alarm: CloudWatchAlarmTiming,
+    t: CloudWatchPathTimings = DEFAULT_CLOUDWATCH_PATH_TIMINGS,
+    suppressorWaitSeconds = 0,
+): PathSeconds {
     const P = alarm.periodSeconds;
     const M = alarm.datapointsToAlarm;
     const N = alarm.evaluationPeriods;
@@ -137,21 +141,36 @@ export interface TimeToNotifyOptions {
  */
 export function timeToNotifyTable(
     alerts: readonly ResolvedAlert[],
-    cloudwatch: { readonly alarms: readonly CloudWatchAlarmDefinition[]; readonly composites: readonly CompositeAlarmDefinition[] } = { alarms: [], composites: [] },
+    cloudwatch: { readonly alarms: readonly CloudWatchAlarmDefinition[]; readonly composites: readonly CompositeAlarmDefinition[] } = {
+        alarms: [],
+        composites: [],
+    },
     options: TimeToNotifyOptions = {},
 ): TimeToNotifyRow[] {
     const cw = options.cloudwatch ?? DEFAULT_CLOUDWATCH_PATH_TIMINGS;
-    const waitByKey = new Map(cloudwatch.composites.flatMap((c) => (c.suppressorWaitSeconds !== undefined ? c.ruleAlarmKeys.map((k) => [k, c.suppressorWaitSeconds as number] as const) : [])));
+    const waitByKey = new Map(
+        cloudwatch.composites.flatMap((c) =>
+            c.suppressorWaitSeconds !== undefined ? c.ruleAlarmKeys.map((k) => [k, c.suppressorWaitSeconds as number] as const) : [],
+        ),
+    );
     return alerts
         .filter((a) => a.enabled)
         .map((a): TimeToNotifyRow => {
             const prom = prometheusPathSeconds(a, options.prometheus ?? a.pipeline);
             const promTarget = a.severity === "none" ? undefined : NOTIFY_TARGETS.prometheus[a.severity];
-            const exempt = a.prometheus?.signal === "event" ? "event count: clears only when the window no longer holds the events" : a.severity === "none" ? "always firing" : undefined;
+            const exempt =
+                a.prometheus?.signal === "event"
+                    ? "event count: clears only when the window no longer holds the events"
+                    : a.severity === "none"
+                      ? "always firing"
+                      : undefined;
 
             const own = cloudwatch.alarms.filter((d) => d.alertId === a.id);
             const perAlarm = own.map((d) => ({ key: d.key, s: cloudwatchPathSeconds(d, cw, waitByKey.get(d.key) ?? 0) }));
-            const slowest = perAlarm.reduce<(typeof perAlarm)[number] | undefined>((w, x) => (w === undefined || x.s.notifySeconds > w.s.notifySeconds ? x : w), undefined);
+            const slowest = perAlarm.reduce<(typeof perAlarm)[number] | undefined>(
+                (w, x) => (w === undefined || x.s.notifySeconds > w.s.notifySeconds ? x : w),
+                undefined,
+            );
             const cwTarget = a.severity === "none" ? undefined : NOTIFY_TARGETS.cloudwatch[a.severity];
 
             return {
@@ -191,11 +210,17 @@ export function formatTimeToNotifyTable(rows: readonly TimeToNotifyRow[]): strin
         r.alertId,
         r.severity,
         cell(r.prometheus?.notifySeconds, r.prometheus?.meetsNotifyTarget),
-        r.prometheus === undefined ? "—" : `${r.prometheus.resolvedSeconds}s${r.prometheus.resolvedTargetExempt !== undefined ? " (exempt)" : r.prometheus.meetsResolvedTarget ? "" : " ✗"}`,
+        r.prometheus === undefined
+            ? "—"
+            : `${r.prometheus.resolvedSeconds}s${r.prometheus.resolvedTargetExempt !== undefined ? " (exempt)" : r.prometheus.meetsResolvedTarget ? "" : " ✗"}`,
         cell(r.cloudwatch?.notifySeconds, r.cloudwatch?.meetsNotifyTarget),
         r.cloudwatch === undefined ? "—" : `${r.cloudwatch.resolvedSeconds}s`,
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-    const fmt = (l: readonly string[]) => l.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+    const fmt = (l: readonly string[]) =>
+        l
+            .map((c, i) => c.padEnd(widths[i] as number))
+            .join("  ")
+            .trimEnd();
     return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt)].join("\n");
 }

@@ -60,7 +60,8 @@ export class AlertTopics extends AlertingPart {
         this.args = args;
         const { logicalPrefix: base, names, kmsKeyArn, tags } = args;
         const n = args.notifications;
-        const alarmTopic = (k: TopicKey) => new aws.sns.Topic(`${base}-${k}`, { name: names.topic(k), kmsMasterKeyId: kmsKeyArn, tags: { ...tags, Severity: k } }, this.childOpts());
+        const alarmTopic = (k: TopicKey) =>
+            new aws.sns.Topic(`${base}-${k}`, { name: names.topic(k), kmsMasterKeyId: kmsKeyArn, tags: { ...tags, Severity: k } }, this.childOpts());
         this.alarmTopics = { critical: alarmTopic("critical"), warning: alarmTopic("warning"), pipeline: alarmTopic("pipeline") };
 
         this.alertmanagerTopics = {};
@@ -72,7 +73,11 @@ export class AlertTopics extends AlertingPart {
         // Alertmanager's audiences, each on a topic of its own (never the alarm topics).
         const audienceTopic = (audience: "email" | "chatbot", severity: Severity) => {
             const key = audienceTopicKey(audience, severity);
-            const topic = new aws.sns.Topic(`${base}-${key}`, { name: names.topic(key), kmsMasterKeyId: kmsKeyArn, tags: { ...tags, Severity: severity, Audience: audience } }, this.childOpts());
+            const topic = new aws.sns.Topic(
+                `${base}-${key}`,
+                { name: names.topic(key), kmsMasterKeyId: kmsKeyArn, tags: { ...tags, Severity: severity, Audience: audience } },
+                this.childOpts(),
+            );
             this.alertmanagerTopics[key] = topic;
             return topic;
         };
@@ -88,7 +93,11 @@ export class AlertTopics extends AlertingPart {
         const emailSubscribe = (key: string, topic: aws.sns.Topic, addresses: readonly string[]) => {
             for (const address of addresses) {
                 // Keyed by a hash of the address: adding or removing one never replaces the others.
-                new aws.sns.TopicSubscription(`${base}-email-${key}-${shortHash(address)}`, { topic: topic.arn, protocol: "email", endpoint: address }, this.childOpts());
+                new aws.sns.TopicSubscription(
+                    `${base}-email-${key}-${shortHash(address)}`,
+                    { topic: topic.arn, protocol: "email", endpoint: address },
+                    this.childOpts(),
+                );
             }
         };
         emailSubscribe("critical", this.alarmTopics.critical, n.email.critical);
@@ -105,7 +114,11 @@ export class AlertTopics extends AlertingPart {
             const t = emailTopics[sev];
             if (t !== undefined) this.emailTopicArns[sev] = t.arn;
         }
-        this.audienceTopicArns = Object.fromEntries(Object.entries(this.alertmanagerTopics).filter(([k]) => k !== "heartbeat").map(([k, t]) => [k, t.arn]));
+        this.audienceTopicArns = Object.fromEntries(
+            Object.entries(this.alertmanagerTopics)
+                .filter(([k]) => k !== "heartbeat")
+                .map(([k, t]) => [k, t.arn]),
+        );
         this.registerOutputs({ alarmTopicArns: this.alarmTopicArns, audienceTopicArns: this.audienceTopicArns, heartbeatTopicArn: this.heartbeatTopic?.arn });
     }
 
@@ -131,12 +144,31 @@ export class AlertTopics extends AlertingPart {
                 });
             }
             if (!cloudwatch && alertmanager !== undefined && alertmanager.publishesTo(t)) {
-                statements.push({ Sid: "AlertmanagerTaskRole", Effect: "Allow", Principal: { AWS: alertmanager.taskRoleArn }, Action: "sns:Publish", Resource: topicArn });
+                statements.push({
+                    Sid: "AlertmanagerTaskRole",
+                    Effect: "Allow",
+                    Principal: { AWS: alertmanager.taskRoleArn },
+                    Action: "sns:Publish",
+                    Resource: topicArn,
+                });
             }
-            statements.push({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": "false" } } });
+            statements.push({
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            });
             return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
         };
-        for (const t of TOPICS) new aws.sns.TopicPolicy(`${base}-${t}-policy`, { arn: this.alarmTopics[t].arn, policy: publishers(t, this.alarmTopics[t].arn, true) }, this.childOpts());
-        for (const [key, t] of Object.entries(this.alertmanagerTopics)) new aws.sns.TopicPolicy(`${base}-${key}-policy`, { arn: t.arn, policy: publishers(key, t.arn, false) }, this.childOpts());
+        for (const t of TOPICS)
+            new aws.sns.TopicPolicy(
+                `${base}-${t}-policy`,
+                { arn: this.alarmTopics[t].arn, policy: publishers(t, this.alarmTopics[t].arn, true) },
+                this.childOpts(),
+            );
+        for (const [key, t] of Object.entries(this.alertmanagerTopics))
+            new aws.sns.TopicPolicy(`${base}-${key}-policy`, { arn: t.arn, policy: publishers(key, t.arn, false) }, this.childOpts());
     }
 }

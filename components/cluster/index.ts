@@ -40,12 +40,17 @@ export const AUTOSCALING_SERVICE = "autoscaling.amazonaws.com";
  */
 export function autoScalingServiceLinkedRole(name: string, suffix: string, opts: pulumi.CustomResourceOptions = {}): aws.iam.ServiceLinkedRole {
     // IAM role names end at 64 characters; the service prefix `AWSServiceRoleForAutoScaling_` takes 29.
-    if (!/^[\w+=,.@-]{1,35}$/.test(suffix)) throw new Error(`autoScalingServiceLinkedRole: \`suffix\` "${suffix}" must be 1-35 of [A-Za-z0-9_+=,.@-] (the role name is at most 64 characters)`);
-    return new aws.iam.ServiceLinkedRole(name, {
-        awsServiceName: AUTOSCALING_SERVICE,
-        customSuffix: suffix,
-        description: `EC2 Auto Scaling for ${suffix}: launches the ECS container instances with volumes encrypted by the stack's key`,
-    }, opts);
+    if (!/^[\w+=,.@-]{1,35}$/.test(suffix))
+        throw new Error(`autoScalingServiceLinkedRole: \`suffix\` "${suffix}" must be 1-35 of [A-Za-z0-9_+=,.@-] (the role name is at most 64 characters)`);
+    return new aws.iam.ServiceLinkedRole(
+        name,
+        {
+            awsServiceName: AUTOSCALING_SERVICE,
+            customSuffix: suffix,
+            description: `EC2 Auto Scaling for ${suffix}: launches the ECS container instances with volumes encrypted by the stack's key`,
+        },
+        opts,
+    );
 }
 
 /** The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch (no AMI IDs kept in code). */
@@ -78,15 +83,23 @@ export class Cluster extends pulumi.ComponentResource {
         super("koronet:cluster:Cluster", name, {}, opts);
         const parent = { parent: this };
 
-        const cluster = new aws.ecs.Cluster(`${name}-ecs`, {
-            settings: [{ name: "containerInsights", value: args.containerInsights }],
-        }, parent);
+        const cluster = new aws.ecs.Cluster(
+            `${name}-ecs`,
+            {
+                settings: [{ name: "containerInsights", value: args.containerInsights }],
+            },
+            parent,
+        );
 
-        const instanceSg = new aws.ec2.SecurityGroup(`${name}-instances`, {
-            vpcId: args.vpcId,
-            description: "ECS container instances (host-level daemons); ingress only from Prometheus, added by the monitoring layer",
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "ECS agent, image pulls, CloudWatch" }],
-        }, parent);
+        const instanceSg = new aws.ec2.SecurityGroup(
+            `${name}-instances`,
+            {
+                vpcId: args.vpcId,
+                description: "ECS container instances (host-level daemons); ingress only from Prometheus, added by the monitoring layer",
+                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "ECS agent, image pulls, CloudWatch" }],
+            },
+            parent,
+        );
 
         const role = new aws.iam.Role(`${name}-instance`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com") }, parent);
         for (const [key, policyArn] of Object.entries({
@@ -98,63 +111,93 @@ export class Cluster extends pulumi.ComponentResource {
         const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name }, parent);
 
         const userData = cluster.name.apply((clusterName) =>
-            Buffer.from([
-                "#!/bin/bash",
-                `echo ECS_CLUSTER=${clusterName} >> /etc/ecs/ecs.config`,
-                // Tasks in awsvpc mode must not reach the instance role's credentials.
-                "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
-                "echo ECS_ENABLE_CONTAINER_METADATA=true >> /etc/ecs/ecs.config",
-            ].join("\n")).toString("base64"),
+            Buffer.from(
+                [
+                    "#!/bin/bash",
+                    `echo ECS_CLUSTER=${clusterName} >> /etc/ecs/ecs.config`,
+                    // Tasks in awsvpc mode must not reach the instance role's credentials.
+                    "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+                    "echo ECS_ENABLE_CONTAINER_METADATA=true >> /etc/ecs/ecs.config",
+                ].join("\n"),
+            ).toString("base64"),
         );
 
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-instances`, {
-            imageId: ECS_OPTIMIZED_AMI,
-            instanceType: args.ec2.instanceType,
-            iamInstanceProfile: { arn: profile.arn },
-            vpcSecurityGroupIds: [instanceSg.id],
-            userData,
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
-            monitoring: { enabled: true },
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { volumeSize: args.ec2.rootVolumeGiB, volumeType: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn, deleteOnTermination: "true" },
-            }],
-            tagSpecifications: [{ resourceType: "instance", tags: { Name: `${name}-ecs-instance` } }],
-        }, parent);
-
-        const asg = new aws.autoscaling.Group(`${name}-instances`, {
-            vpcZoneIdentifiers: args.privateSubnetIds,
-            minSize: args.ec2.minSize,
-            maxSize: args.ec2.maxSize,
-            launchTemplate: { id: launchTemplate.id, version: "$Latest" },
-            // Managed termination protection needs scale-in protection on the group.
-            protectFromScaleIn: true,
-            healthCheckType: "EC2",
-            // The role that creates the instances' encrypted volumes; the key policy names it.
-            serviceLinkedRoleArn: args.autoScalingServiceRoleArn,
-            tags: [{ key: "AmazonECSManaged", value: "true", propagateAtLaunch: true }],
-        }, { parent: this, ignoreChanges: ["desiredCapacity"] });
-
-        const capacityProvider = new aws.ecs.CapacityProvider(`${name}-ec2`, {
-            autoScalingGroupProvider: {
-                autoScalingGroupArn: asg.arn,
-                managedTerminationProtection: "ENABLED",
-                managedDraining: "ENABLED",
-                managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: 2 },
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            `${name}-instances`,
+            {
+                imageId: ECS_OPTIMIZED_AMI,
+                instanceType: args.ec2.instanceType,
+                iamInstanceProfile: { arn: profile.arn },
+                vpcSecurityGroupIds: [instanceSg.id],
+                userData,
+                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+                monitoring: { enabled: true },
+                blockDeviceMappings: [
+                    {
+                        deviceName: "/dev/xvda",
+                        ebs: {
+                            volumeSize: args.ec2.rootVolumeGiB,
+                            volumeType: "gp3",
+                            encrypted: "true",
+                            kmsKeyId: args.kmsKeyArn,
+                            deleteOnTermination: "true",
+                        },
+                    },
+                ],
+                tagSpecifications: [{ resourceType: "instance", tags: { Name: `${name}-ecs-instance` } }],
             },
-        }, parent);
+            parent,
+        );
 
-        this.capacityProviders = new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
-            clusterName: cluster.name,
-            capacityProviders: ["FARGATE", "FARGATE_SPOT", capacityProvider.name],
-            defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
-        }, parent);
+        const asg = new aws.autoscaling.Group(
+            `${name}-instances`,
+            {
+                vpcZoneIdentifiers: args.privateSubnetIds,
+                minSize: args.ec2.minSize,
+                maxSize: args.ec2.maxSize,
+                launchTemplate: { id: launchTemplate.id, version: "$Latest" },
+                // Managed termination protection needs scale-in protection on the group.
+                protectFromScaleIn: true,
+                healthCheckType: "EC2",
+                // The role that creates the instances' encrypted volumes; the key policy names it.
+                serviceLinkedRoleArn: args.autoScalingServiceRoleArn,
+                tags: [{ key: "AmazonECSManaged", value: "true", propagateAtLaunch: true }],
+            },
+            { parent: this, ignoreChanges: ["desiredCapacity"] },
+        );
 
-        const namespace = new aws.servicediscovery.PrivateDnsNamespace(`${name}-ns`, {
-            name: args.namespace,
-            vpc: args.vpcId,
-            description: "Service discovery for the Koronet cluster (Prometheus finds its targets here)",
-        }, parent);
+        const capacityProvider = new aws.ecs.CapacityProvider(
+            `${name}-ec2`,
+            {
+                autoScalingGroupProvider: {
+                    autoScalingGroupArn: asg.arn,
+                    managedTerminationProtection: "ENABLED",
+                    managedDraining: "ENABLED",
+                    managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: 2 },
+                },
+            },
+            parent,
+        );
+
+        this.capacityProviders = new aws.ecs.ClusterCapacityProviders(
+            `${name}-capacity`,
+            {
+                clusterName: cluster.name,
+                capacityProviders: ["FARGATE", "FARGATE_SPOT", capacityProvider.name],
+                defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
+            },
+            parent,
+        );
+
+        const namespace = new aws.servicediscovery.PrivateDnsNamespace(
+            `${name}-ns`,
+            {
+                name: args.namespace,
+                vpc: args.vpcId,
+                description: "Service discovery for the Koronet cluster (Prometheus finds its targets here)",
+            },
+            parent,
+        );
 
         this.clusterName = cluster.name;
         this.clusterArn = cluster.arn;

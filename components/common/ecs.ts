@@ -40,7 +40,9 @@ export interface EcsServiceArgs {
     readonly memory: number;
     readonly securityGroupIds: pulumi.Input<string>[];
     /** `FARGATE` (default) or an EC2 capacity provider name (for host-level needs). */
-    readonly launch?: { readonly kind: "fargate" } | { readonly kind: "ec2"; readonly capacityProvider: pulumi.Input<string>; readonly networkMode: "awsvpc" | "host" };
+    readonly launch?:
+        | { readonly kind: "fargate" }
+        | { readonly kind: "ec2"; readonly capacityProvider: pulumi.Input<string>; readonly networkMode: "awsvpc" | "host" };
     /** `REPLICA` (default) or `DAEMON` (one task per container instance, EC2 only). */
     readonly schedulingStrategy?: "REPLICA" | "DAEMON";
     /**
@@ -106,17 +108,28 @@ export interface EcsServiceResult {
 }
 
 /** The Cloud Map service `<discoveryName>.<namespace>` of the ECS service `name` (`${name}-discovery`); none without a namespace. */
-export function discoveryService(name: string, p: EcsPlacement, discoveryName: string, networkMode: "awsvpc" | "host", parent: pulumi.Resource, aliases?: pulumi.ResourceOptions["aliases"]): aws.servicediscovery.Service | undefined {
+export function discoveryService(
+    name: string,
+    p: EcsPlacement,
+    discoveryName: string,
+    networkMode: "awsvpc" | "host",
+    parent: pulumi.Resource,
+    aliases?: pulumi.ResourceOptions["aliases"],
+): aws.servicediscovery.Service | undefined {
     if (!p.namespaceId) return undefined;
-    return new aws.servicediscovery.Service(`${name}-discovery`, {
-        name: discoveryName,
-        dnsConfig: {
-            namespaceId: p.namespaceId,
-            dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
-            routingPolicy: "MULTIVALUE",
+    return new aws.servicediscovery.Service(
+        `${name}-discovery`,
+        {
+            name: discoveryName,
+            dnsConfig: {
+                namespaceId: p.namespaceId,
+                dnsRecords: [{ type: networkMode === "awsvpc" ? "A" : "SRV", ttl: 10 }],
+                routingPolicy: "MULTIVALUE",
+            },
+            healthCheckCustomConfig: { failureThreshold: 1 },
         },
-        healthCheckCustomConfig: { failureThreshold: 1 },
-    }, { parent, ...(aliases ? { aliases } : {}) });
+        { parent, ...(aliases ? { aliases } : {}) },
+    );
 }
 
 /**
@@ -156,115 +169,157 @@ export class EcsService extends pulumi.ComponentResource implements EcsServiceRe
         const { formerParent, ...componentOpts } = opts;
         const launch = args.launch ?? { kind: "fargate" as const };
         // Checked before the component registers: bad arguments leave nothing half-made.
-        if (args.spread?.distinctInstances && launch.kind === "fargate") throw new Error(`ecsService ${name}: \`spread.distinctInstances\` needs EC2 capacity (Fargate takes no placement constraints)`);
-        if (args.spread !== undefined && (args.schedulingStrategy ?? "REPLICA") === "DAEMON") throw new Error(`ecsService ${name}: \`spread\` is for REPLICA services (a DAEMON runs on every instance)`);
+        if (args.spread?.distinctInstances && launch.kind === "fargate")
+            throw new Error(`ecsService ${name}: \`spread.distinctInstances\` needs EC2 capacity (Fargate takes no placement constraints)`);
+        if (args.spread !== undefined && (args.schedulingStrategy ?? "REPLICA") === "DAEMON")
+            throw new Error(`ecsService ${name}: \`spread\` is for REPLICA services (a DAEMON runs on every instance)`);
         super("koronet:common:EcsService", name, {}, componentOpts);
         const child = moved(this, formerParent);
         const p = args.placement;
         const networkMode = launch.kind === "fargate" ? "awsvpc" : launch.networkMode;
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            retentionInDays: p.logRetentionDays,
-            kmsKeyId: p.kmsKeyArn,
-        }, child);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                retentionInDays: p.logRetentionDays,
+                kmsKeyId: p.kmsKeyArn,
+            },
+            child,
+        );
 
         const executionStatements: PolicyStatement[] = [
             { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
             // GetAuthorizationToken has no resource-level permissions: AWS requires "*".
             { Sid: "EcrAuth", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            { Sid: "EcrPull", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: "arn:aws:ecr:*:*:repository/*" },
+            {
+                Sid: "EcrPull",
+                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                Resource: "arn:aws:ecr:*:*:repository/*",
+            },
         ];
         if ((args.secretArns ?? []).length > 0) {
             executionStatements.push({ Sid: "InjectSecrets", Action: "secretsmanager:GetSecretValue", Resource: [...(args.secretArns ?? [])] });
             executionStatements.push({ Sid: "DecryptSecrets", Action: "kms:Decrypt", Resource: p.kmsKeyArn });
         }
-        const executionRole = new aws.iam.Role(`${name}-execution`, {
-            assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-            inlinePolicies: [{ name: "execution", policy: policyDocument(executionStatements) }],
-        }, child);
-        const taskRole = new aws.iam.Role(`${name}-task`, {
-            assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-            inlinePolicies: (args.taskRoleStatements ?? []).length > 0 ? [{ name: "task", policy: policyDocument(args.taskRoleStatements ?? []) }] : [],
-        }, child);
+        const executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            {
+                assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+                inlinePolicies: [{ name: "execution", policy: policyDocument(executionStatements) }],
+            },
+            child,
+        );
+        const taskRole = new aws.iam.Role(
+            `${name}-task`,
+            {
+                assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+                inlinePolicies: (args.taskRoleStatements ?? []).length > 0 ? [{ name: "task", policy: policyDocument(args.taskRoleStatements ?? []) }] : [],
+            },
+            child,
+        );
 
         const containers = args.containers.map((c) => hardened({ ...c, logConfiguration: c.logConfiguration ?? awslogs(logGroup.name, p.region, c.name) }));
-        const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
-            family: name,
-            networkMode,
-            requiresCompatibilities: [launch.kind === "fargate" ? "FARGATE" : "EC2"],
-            cpu: String(args.cpu),
-            memory: String(args.memory),
-            executionRoleArn: executionRole.arn,
-            taskRoleArn: taskRole.arn,
-            runtimePlatform: launch.kind === "fargate" ? { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture ?? "X86_64" } : undefined,
-            containerDefinitions: containerDefinitions(containers),
-            volumes: args.volumes,
-            pidMode: args.pidMode,
-        }, child);
+        const taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            {
+                family: name,
+                networkMode,
+                requiresCompatibilities: [launch.kind === "fargate" ? "FARGATE" : "EC2"],
+                cpu: String(args.cpu),
+                memory: String(args.memory),
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                runtimePlatform: launch.kind === "fargate" ? { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture ?? "X86_64" } : undefined,
+                containerDefinitions: containerDefinitions(containers),
+                volumes: args.volumes,
+                pidMode: args.pidMode,
+            },
+            child,
+        );
 
         const discovery = args.discovery ?? (args.discoveryName ? discoveryService(name, p, args.discoveryName, networkMode, this, child.aliases) : undefined);
 
         const strategy = args.schedulingStrategy ?? "REPLICA";
         const port = args.containers.flatMap((c) => c.portMappings ?? [])[0];
         const alarmNames = args.deploymentAlarmNames ?? [];
-        const service = new aws.ecs.Service(`${name}-svc`, {
-            ...(args.physicalName !== undefined ? { name: args.physicalName } : {}),
-            cluster: p.clusterArn,
-            taskDefinition: taskDefinition.arn,
-            schedulingStrategy: strategy,
-            desiredCount: strategy === "DAEMON" ? undefined : (args.desiredCount ?? 1),
-            capacityProviderStrategies: strategy === "DAEMON" ? undefined : [{ capacityProvider: launch.kind === "fargate" ? "FARGATE" : launch.capacityProvider, weight: 1, base: 0 }],
-            launchType: strategy === "DAEMON" ? "EC2" : undefined,
-            networkConfiguration: networkMode === "awsvpc" ? { subnets: p.privateSubnetIds, securityGroups: args.securityGroupIds, assignPublicIp: false } : undefined,
-            deploymentCircuitBreaker: { enable: true, rollback: true },
-            // ECS watches these alarms from the first new task to the end of a bake time it computes from
-            // the alarms' settings; one in ALARM fails the deployment and rolls it back to the last
-            // COMPLETED one. Metric alarms only (the API names "CloudWatch metric alarms"), rolling
-            // update (ECS deployment controller) only:
-            // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html,
-            // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentAlarms.html.
-            alarms: alarmNames.length > 0 ? { alarmNames: [...alarmNames], enable: true, rollback: true } : undefined,
-            deploymentMinimumHealthyPercent: args.deployment?.minimumHealthyPercent ?? (strategy === "DAEMON" ? 0 : 100),
-            deploymentMaximumPercent: args.deployment?.maximumPercent ?? (strategy === "DAEMON" ? 100 : 200),
-            loadBalancers: args.loadBalancer ? [{ targetGroupArn: args.loadBalancer.targetGroupArn, containerName: args.loadBalancer.containerName, containerPort: args.loadBalancer.containerPort }] : undefined,
-            healthCheckGracePeriodSeconds: args.loadBalancer ? (args.healthCheckGracePeriodSeconds ?? 30) : undefined,
-            // After an AZ outage, ECS moves tasks back so they are spread again (explicit: an existing
-            // service that never set it is treated as DISABLED on update).
-            availabilityZoneRebalancing: strategy === "REPLICA" && (args.loadBalancer || args.spread) ? "ENABLED" : undefined,
-            orderedPlacementStrategies: args.spread && launch.kind === "ec2"
-                ? [{ type: "spread", field: "attribute:ecs.availability-zone" }, { type: "spread", field: "instanceId" }]
-                : undefined,
-            placementConstraints: args.spread?.distinctInstances ? [{ type: "distinctInstance" }] : undefined,
-            serviceRegistries: discovery
-                ? (networkMode === "awsvpc"
-                    ? { registryArn: discovery.arn }
-                    : { registryArn: discovery.arn, containerName: args.containers[0]?.name, containerPort: port?.containerPort })
-                : undefined,
-            propagateTags: "SERVICE",
-            enableEcsManagedTags: true,
-            // `pulumi up` fails unless the service becomes healthy: the provider waits until the new
-            // deployment completes (its ECS service deployment turns SUCCESSFUL, or running == desired
-            // with one deployment) and fails on a deployment that stops or rolls back (STOPPED,
-            // ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED: the circuit breaker's or a deployment alarm's), or
-            // when the create/update timeout (20 min) runs out. Without it a first deployment that never
-            // starts (the circuit breaker has nothing to roll back to) reports success at zero tasks.
-            // But the failed update's inputs stay in the state (terraform-plugin-sdk v2 keeps them when
-            // Update errors: https://github.com/hashicorp/terraform-plugin-sdk/issues/476, a GitHub
-            // issue), so the next `pulumi up` sees no diff and ends green on the rolled-back revision:
-            // `npm run verify` compares the deployed task definition (stack output `ecsServices`) with
-            // the PRIMARY deployment's (docs/delivery.md, "After pulumi up").
-            // Provider doc (`wait_for_steady_state`, Timeouts):
-            // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service
-            // Behaviour on failure read from the provider source (GitHub, not a doc):
-            // https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/ecs/service.go (statusServiceWaitForStable, findDeploymentStatus)
-            waitForSteadyState: true,
-        }, {
-            ...child,
-            // DAEMON services use the EC2 launch type, which needs no association.
-            dependsOn: [...(args.dependsOn ?? []), ...(strategy === "DAEMON" ? [] : [p.capacityProviders])],
-            ignoreChanges: strategy === "REPLICA" && args.loadBalancer ? ["desiredCount"] : [],
-            ...(args.physicalName !== undefined ? { deleteBeforeReplace: true } : {}),
-        });
+        const service = new aws.ecs.Service(
+            `${name}-svc`,
+            {
+                ...(args.physicalName !== undefined ? { name: args.physicalName } : {}),
+                cluster: p.clusterArn,
+                taskDefinition: taskDefinition.arn,
+                schedulingStrategy: strategy,
+                desiredCount: strategy === "DAEMON" ? undefined : (args.desiredCount ?? 1),
+                capacityProviderStrategies:
+                    strategy === "DAEMON"
+                        ? undefined
+                        : [{ capacityProvider: launch.kind === "fargate" ? "FARGATE" : launch.capacityProvider, weight: 1, base: 0 }],
+                launchType: strategy === "DAEMON" ? "EC2" : undefined,
+                networkConfiguration:
+                    networkMode === "awsvpc" ? { subnets: p.privateSubnetIds, securityGroups: args.securityGroupIds, assignPublicIp: false } : undefined,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                // ECS watches these alarms from the first new task to the end of a bake time it computes from
+                // the alarms' settings; one in ALARM fails the deployment and rolls it back to the last
+                // COMPLETED one. Metric alarms only (the API names "CloudWatch metric alarms"), rolling
+                // update (ECS deployment controller) only:
+                // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html,
+                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentAlarms.html.
+                alarms: alarmNames.length > 0 ? { alarmNames: [...alarmNames], enable: true, rollback: true } : undefined,
+                deploymentMinimumHealthyPercent: args.deployment?.minimumHealthyPercent ?? (strategy === "DAEMON" ? 0 : 100),
+                deploymentMaximumPercent: args.deployment?.maximumPercent ?? (strategy === "DAEMON" ? 100 : 200),
+                loadBalancers: args.loadBalancer
+                    ? [
+                          {
+                              targetGroupArn: args.loadBalancer.targetGroupArn,
+                              containerName: args.loadBalancer.containerName,
+                              containerPort: args.loadBalancer.containerPort,
+                          },
+                      ]
+                    : undefined,
+                healthCheckGracePeriodSeconds: args.loadBalancer ? (args.healthCheckGracePeriodSeconds ?? 30) : undefined,
+                // After an AZ outage, ECS moves tasks back so they are spread again (explicit: an existing
+                // service that never set it is treated as DISABLED on update).
+                availabilityZoneRebalancing: strategy === "REPLICA" && (args.loadBalancer || args.spread) ? "ENABLED" : undefined,
+                orderedPlacementStrategies:
+                    args.spread && launch.kind === "ec2"
+                        ? [
+                              { type: "spread", field: "attribute:ecs.availability-zone" },
+                              { type: "spread", field: "instanceId" },
+                          ]
+                        : undefined,
+                placementConstraints: args.spread?.distinctInstances ? [{ type: "distinctInstance" }] : undefined,
+                serviceRegistries: discovery
+                    ? networkMode === "awsvpc"
+                        ? { registryArn: discovery.arn }
+                        : { registryArn: discovery.arn, containerName: args.containers[0]?.name, containerPort: port?.containerPort }
+                    : undefined,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                // `pulumi up` fails unless the service becomes healthy: the provider waits until the new
+                // deployment completes (its ECS service deployment turns SUCCESSFUL, or running == desired
+                // with one deployment) and fails on a deployment that stops or rolls back (STOPPED,
+                // ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED: the circuit breaker's or a deployment alarm's), or
+                // when the create/update timeout (20 min) runs out. Without it a first deployment that never
+                // starts (the circuit breaker has nothing to roll back to) reports success at zero tasks.
+                // But the failed update's inputs stay in the state (terraform-plugin-sdk v2 keeps them when
+                // Update errors: https://github.com/hashicorp/terraform-plugin-sdk/issues/476, a GitHub
+                // issue), so the next `pulumi up` sees no diff and ends green on the rolled-back revision:
+                // `npm run verify` compares the deployed task definition (stack output `ecsServices`) with
+                // the PRIMARY deployment's (docs/delivery.md, "After pulumi up").
+                // Provider doc (`wait_for_steady_state`, Timeouts):
+                // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service
+                // Behaviour on failure read from the provider source (GitHub, not a doc):
+                // https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/ecs/service.go (statusServiceWaitForStable, findDeploymentStatus)
+                waitForSteadyState: true,
+            },
+            {
+                ...child,
+                // DAEMON services use the EC2 launch type, which needs no association.
+                dependsOn: [...(args.dependsOn ?? []), ...(strategy === "DAEMON" ? [] : [p.capacityProviders])],
+                ignoreChanges: strategy === "REPLICA" && args.loadBalancer ? ["desiredCount"] : [],
+                ...(args.physicalName !== undefined ? { deleteBeforeReplace: true } : {}),
+            },
+        );
 
         this.service = service;
         this.taskDefinition = taskDefinition;
@@ -312,7 +367,13 @@ export class DeployedServices {
     output(): pulumi.Output<Record<string, DeployedService>> {
         const entries = [...this.services.entries()].sort(([a], [b]) => a.localeCompare(b));
         return pulumi
-            .all(entries.map(([k, r]) => pulumi.all([r.service.name, r.taskDefinition.arn]).apply(([serviceName, taskDefinitionArn]): [string, DeployedService] => [k, { serviceName, taskDefinitionArn }])))
+            .all(
+                entries.map(([k, r]) =>
+                    pulumi
+                        .all([r.service.name, r.taskDefinition.arn])
+                        .apply(([serviceName, taskDefinitionArn]): [string, DeployedService] => [k, { serviceName, taskDefinitionArn }]),
+                ),
+            )
             .apply((pairs) => Object.fromEntries(pairs));
     }
 }

@@ -216,7 +216,11 @@ const AGENT_SOURCE = "https://github.com/aws/amazon-cloudwatch-agent/blob/main/c
 const agentWrites: readonly WrittenPath[] = [
     { path: AGENT_PATHS.etc, what: "the configuration translated from CW_CONFIG_CONTENT (TOML, YAML, env-config.json)", source: AGENT_SOURCE },
     { path: AGENT_PATHS.var, what: "its pid file (-pidfile .../var/amazon-cloudwatch-agent.pid)", source: AGENT_SOURCE },
-    { path: `${AGENT_PATHS.logs}/state`, what: "the file collector's read offsets (file_state_folder)", source: "https://github.com/aws/amazon-cloudwatch-agent/blob/main/translator/translate/logs/logs_collected/files/collect_list/ruleFileStateFolder.go" },
+    {
+        path: `${AGENT_PATHS.logs}/state`,
+        what: "the file collector's read offsets (file_state_folder)",
+        source: "https://github.com/aws/amazon-cloudwatch-agent/blob/main/translator/translate/logs/logs_collected/files/collect_list/ruleFileStateFolder.go",
+    },
     { path: AGENT_PATHS.tmp, what: "temporary files (Go's os.TempDir)", source: "https://pkg.go.dev/os#TempDir" },
 ];
 
@@ -225,7 +229,11 @@ export const CONTAINER_FILESYSTEMS: Readonly<Record<string, ContainerFacts>> = {
     web: {
         image: "web",
         writes: [
-            { path: NODE_REPORT_DIR, what: "Node diagnostic reports (--report-directory; Node does not create the directory)", source: "components/monitoring/sidecars.ts WEB_DIAGNOSTICS_ENV; https://nodejs.org/api/report.html" },
+            {
+                path: NODE_REPORT_DIR,
+                what: "Node diagnostic reports (--report-directory; Node does not create the directory)",
+                source: "components/monitoring/sidecars.ts WEB_DIAGNOSTICS_ENV; https://nodejs.org/api/report.html",
+            },
             { path: "/tmp", what: "os.tmpdir() of Node and its libraries", source: "https://nodejs.org/api/os.html#ostmpdir" },
         ],
     },
@@ -235,32 +243,58 @@ export const CONTAINER_FILESYSTEMS: Readonly<Record<string, ContainerFacts>> = {
         image: "postgres",
         writes: [
             { path: "/var/lib/postgresql/data/pgdata", what: "PGDATA (on the EFS access point)", source: "components/datastores/index.ts (PGDATA)" },
-            { path: "/var/run/postgresql", what: "the Unix socket and its lock file (Debian's unix_socket_directories)", source: "https://github.com/docker-library/postgres/blob/master/16/bookworm/Dockerfile" },
-            { path: "/tmp", what: "temporary files of the entrypoint and psql", source: "https://github.com/docker-library/postgres/blob/master/docker-entrypoint.sh" },
+            {
+                path: "/var/run/postgresql",
+                what: "the Unix socket and its lock file (Debian's unix_socket_directories)",
+                source: "https://github.com/docker-library/postgres/blob/master/16/bookworm/Dockerfile",
+            },
+            {
+                path: "/tmp",
+                what: "temporary files of the entrypoint and psql",
+                source: "https://github.com/docker-library/postgres/blob/master/docker-entrypoint.sh",
+            },
         ],
     },
     redis: {
         image: "redis",
-        writes: [{ path: "/data", what: "its working directory (`dir /data`; persistence is off)", source: "components/datastores/index.ts (redis-server config)" }],
+        writes: [
+            { path: "/data", what: "its working directory (`dir /data`; persistence is off)", source: "components/datastores/index.ts (redis-server config)" },
+        ],
     },
     prometheus: {
         image: "prometheus",
         writes: [
             { path: "/prometheus", what: "the TSDB (--storage.tsdb.path)", source: "components/monitoring/index.ts" },
-            { path: "/run/prometheus", what: "prometheus.yml with the workspace filled in by the entrypoint", source: "components/monitoring/prometheus/image/entrypoint.sh" },
+            {
+                path: "/run/prometheus",
+                what: "prometheus.yml with the workspace filled in by the entrypoint",
+                source: "components/monitoring/prometheus/image/entrypoint.sh",
+            },
         ],
     },
     alertmanager: {
         image: "alertmanager",
         writes: [
-            { path: "/run/alertmanager", what: "the rendered config and secrets written by the entrypoint", source: "components/alerting/alertmanager/image/entrypoint.sh" },
-            { path: "/alertmanager", what: "silences and the notification log (--storage.path)", source: "components/alerting/alertmanager/image/entrypoint.sh" },
+            {
+                path: "/run/alertmanager",
+                what: "the rendered config and secrets written by the entrypoint",
+                source: "components/alerting/alertmanager/image/entrypoint.sh",
+            },
+            {
+                path: "/alertmanager",
+                what: "silences and the notification log (--storage.path)",
+                source: "components/alerting/alertmanager/image/entrypoint.sh",
+            },
         ],
     },
     grafana: {
         image: "grafana",
         writes: [
-            { path: "/var/lib/grafana", what: "its SQLite database, plugins and sessions (GF_PATHS_DATA); logs go to stdout (GF_LOG_MODE=console), not /var/log/grafana", source: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#paths" },
+            {
+                path: "/var/lib/grafana",
+                what: "its SQLite database, plugins and sessions (GF_PATHS_DATA); logs go to stdout (GF_LOG_MODE=console), not /var/log/grafana",
+                source: "https://grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#paths",
+            },
             { path: "/tmp", what: "temporary files (Go's os.TempDir)", source: "https://pkg.go.dev/os#TempDir" },
         ],
     },
@@ -272,7 +306,8 @@ export const CONTAINER_FILESYSTEMS: Readonly<Record<string, ContainerFacts>> = {
     cadvisor: {
         image: "cadvisor",
         writes: [],
-        rootReason: "reads the container runtime's root-only state on the host (HOST_ACCESS_CONTAINERS, components/monitoring/images.ts); not privileged, all capabilities dropped, read-only mounts",
+        rootReason:
+            "reads the container runtime's root-only state on the host (HOST_ACCESS_CONTAINERS, components/monitoring/images.ts); not privileged, all capabilities dropped, read-only mounts",
     },
 };
 

@@ -27,8 +27,12 @@ export function policyDocument(statements: readonly PolicyStatement[]): pulumi.O
 
 /** A role for ECS tasks, with inline least-privilege statements. */
 export function taskRole(name: string, statements: readonly PolicyStatement[], parent: pulumi.Resource): aws.iam.Role {
-    return new aws.iam.Role(name, {
-        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-        inlinePolicies: statements.length > 0 ? [{ name: "least-privilege", policy: policyDocument(statements) }] : [],
-    }, { parent });
+    return new aws.iam.Role(
+        name,
+        {
+            assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+            inlinePolicies: statements.length > 0 ? [{ name: "least-privilege", policy: policyDocument(statements) }] : [],
+        },
+        { parent },
+    );
 }

@@ -27,7 +27,12 @@ export const AUTOSCALING_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEnc
  * Other services use the key on behalf of IAM principals of this account (the root statement
  * delegates to IAM). `policy/keys.ts` checks every such user against the policy.
  */
-export function platformKey(name: string, args: PlatformKeyArgs, parent?: pulumi.Resource, resourceOpts: pulumi.CustomResourceOptions = {}): { key: aws.kms.Key; alias: aws.kms.Alias } {
+export function platformKey(
+    name: string,
+    args: PlatformKeyArgs,
+    parent?: pulumi.Resource,
+    resourceOpts: pulumi.CustomResourceOptions = {},
+): { key: aws.kms.Key; alias: aws.kms.Alias } {
     const identity = aws.getCallerIdentityOutput({}, { parent, provider: resourceOpts.provider });
     const asgRoles = pulumi.all([...(args.autoScalingServiceRoleArns ?? [])]);
     const policy = pulumi.all([identity.accountId, asgRoles]).apply(([account, asgRoleArns]) =>
@@ -53,33 +58,37 @@ export function platformKey(name: string, args: PlatformKeyArgs, parent?: pulumi
                 },
                 ...(asgRoleArns.length > 0
                     ? [
-                        {
-                            Sid: "AutoScalingUsesKeyForEncryptedVolumes",
-                            Effect: "Allow",
-                            Principal: { AWS: asgRoleArns },
-                            Action: [...AUTOSCALING_KEY_ACTIONS],
-                            Resource: "*",
-                        },
-                        {
-                            Sid: "AutoScalingAttachesPersistentResources",
-                            Effect: "Allow",
-                            Principal: { AWS: asgRoleArns },
-                            Action: "kms:CreateGrant",
-                            Resource: "*",
-                            Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
-                        },
-                    ]
+                          {
+                              Sid: "AutoScalingUsesKeyForEncryptedVolumes",
+                              Effect: "Allow",
+                              Principal: { AWS: asgRoleArns },
+                              Action: [...AUTOSCALING_KEY_ACTIONS],
+                              Resource: "*",
+                          },
+                          {
+                              Sid: "AutoScalingAttachesPersistentResources",
+                              Effect: "Allow",
+                              Principal: { AWS: asgRoleArns },
+                              Action: "kms:CreateGrant",
+                              Resource: "*",
+                              Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+                          },
+                      ]
                     : []),
             ],
         }),
     );
     const opts = { ...resourceOpts, ...(parent ? { parent } : {}) };
-    const key = new aws.kms.Key(name, {
-        description: `Koronet ${args.aliasName}: data at rest (logs, topics, secrets, storage)`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy,
-    }, opts);
+    const key = new aws.kms.Key(
+        name,
+        {
+            description: `Koronet ${args.aliasName}: data at rest (logs, topics, secrets, storage)`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy,
+        },
+        opts,
+    );
     const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${args.aliasName}`, targetKeyId: key.keyId }, opts);
     return { key, alias };
 }

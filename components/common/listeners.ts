@@ -16,19 +16,27 @@ export function frontListeners(
 ): aws.lb.Listener {
     const forward = { type: "forward", targetGroupArn: args.targetGroupArn };
     const https = args.certificateArn !== undefined;
-    const http = new aws.lb.Listener(`${name}-http`, {
-        loadBalancerArn: args.loadBalancerArn,
-        port: 80,
-        protocol: "HTTP",
-        defaultActions: [https ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } } : forward],
-    }, opts);
+    const http = new aws.lb.Listener(
+        `${name}-http`,
+        {
+            loadBalancerArn: args.loadBalancerArn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [https ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } } : forward],
+        },
+        opts,
+    );
     if (!https) return http;
-    return new aws.lb.Listener(`${name}-https`, {
-        loadBalancerArn: args.loadBalancerArn,
-        port: 443,
-        protocol: "HTTPS",
-        sslPolicy: TLS_POLICY,
-        certificateArn: args.certificateArn,
-        defaultActions: [forward],
-    }, opts);
+    return new aws.lb.Listener(
+        `${name}-https`,
+        {
+            loadBalancerArn: args.loadBalancerArn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS_POLICY,
+            certificateArn: args.certificateArn,
+            defaultActions: [forward],
+        },
+        opts,
+    );
 }

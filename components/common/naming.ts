@@ -89,5 +89,6 @@ export const dataStoreIds = {
     postgresInstance: (namePrefix: string): string => `${namePrefix}-postgres`,
     redisReplicationGroup: (namePrefix: string): string => `${namePrefix}-redis`,
     /** The replication group's member clusters, `<group>-001`, `<group>-002`, … (why: components/alerting/targets.ts). */
-    redisCacheClusters: (replicationGroupId: string, nodes: number): string[] => Array.from({ length: nodes }, (_, n) => `${replicationGroupId}-${String(n + 1).padStart(3, "0")}`),
+    redisCacheClusters: (replicationGroupId: string, nodes: number): string[] =>
+        Array.from({ length: nodes }, (_, n) => `${replicationGroupId}-${String(n + 1).padStart(3, "0")}`),
 };

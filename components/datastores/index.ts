@@ -98,14 +98,22 @@ export class DataStores extends pulumi.ComponentResource {
         this.mode = args.config.mode;
         const parent = { parent: this };
 
-        const pgSg = new aws.ec2.SecurityGroup(`${name}-postgres`, {
-            vpcId: args.vpcId,
-            description: `PostgreSQL ${POSTGRES_PORT}: only from the web server and the postgres exporter`,
-        }, parent);
-        const redisSg = new aws.ec2.SecurityGroup(`${name}-redis`, {
-            vpcId: args.vpcId,
-            description: `Redis ${REDIS_PORT}: only from the web server and the redis exporter`,
-        }, parent);
+        const pgSg = new aws.ec2.SecurityGroup(
+            `${name}-postgres`,
+            {
+                vpcId: args.vpcId,
+                description: `PostgreSQL ${POSTGRES_PORT}: only from the web server and the postgres exporter`,
+            },
+            parent,
+        );
+        const redisSg = new aws.ec2.SecurityGroup(
+            `${name}-redis`,
+            {
+                vpcId: args.vpcId,
+                description: `Redis ${REDIS_PORT}: only from the web server and the redis exporter`,
+            },
+            parent,
+        );
         this.postgresSecurityGroupId = pgSg.id;
         this.redisSecurityGroupId = redisSg.id;
 
@@ -152,14 +160,18 @@ export class DataStores extends pulumi.ComponentResource {
     /** Admits `securityGroupId` to PostgreSQL and/or Redis. `key` names the client stably. */
     allowClient(key: string, securityGroupId: pulumi.Input<string>, stores: readonly ("postgres" | "redis")[] = ["postgres", "redis"]): void {
         for (const store of stores) {
-            new aws.vpc.SecurityGroupIngressRule(`${this.name}-${store}-from-${key}`, {
-                securityGroupId: store === "postgres" ? this.postgresSecurityGroupId : this.redisSecurityGroupId,
-                referencedSecurityGroupId: securityGroupId,
-                ipProtocol: "tcp",
-                fromPort: store === "postgres" ? POSTGRES_PORT : REDIS_PORT,
-                toPort: store === "postgres" ? POSTGRES_PORT : REDIS_PORT,
-                description: `${store} from ${key}`,
-            }, { parent: this });
+            new aws.vpc.SecurityGroupIngressRule(
+                `${this.name}-${store}-from-${key}`,
+                {
+                    securityGroupId: store === "postgres" ? this.postgresSecurityGroupId : this.redisSecurityGroupId,
+                    referencedSecurityGroupId: securityGroupId,
+                    ipProtocol: "tcp",
+                    fromPort: store === "postgres" ? POSTGRES_PORT : REDIS_PORT,
+                    toPort: store === "postgres" ? POSTGRES_PORT : REDIS_PORT,
+                    description: `${store} from ${key}`,
+                },
+                { parent: this },
+            );
         }
     }
 
@@ -175,24 +187,37 @@ export class DataStores extends pulumi.ComponentResource {
      * Standalone rules (the group has no inline egress), so the EFS rule can reference a group
      * created after this one.
      */
-    private allowTaskEgress(name: string, store: "postgres" | "redis", sg: aws.ec2.SecurityGroup, extra: readonly { key: string; port: number; to: pulumi.Input<string>; description: string }[]): void {
-        new aws.vpc.SecurityGroupEgressRule(`${name}-${store}-to-https`, {
-            securityGroupId: sg.id,
-            cidrIpv4: "0.0.0.0/0",
-            ipProtocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            description: "HTTPS: image registry, Secrets Manager, CloudWatch Logs",
-        }, { parent: this });
-        for (const e of extra) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-${store}-to-${e.key}`, {
+    private allowTaskEgress(
+        name: string,
+        store: "postgres" | "redis",
+        sg: aws.ec2.SecurityGroup,
+        extra: readonly { key: string; port: number; to: pulumi.Input<string>; description: string }[],
+    ): void {
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-${store}-to-https`,
+            {
                 securityGroupId: sg.id,
-                referencedSecurityGroupId: e.to,
+                cidrIpv4: "0.0.0.0/0",
                 ipProtocol: "tcp",
-                fromPort: e.port,
-                toPort: e.port,
-                description: e.description,
-            }, { parent: this });
+                fromPort: 443,
+                toPort: 443,
+                description: "HTTPS: image registry, Secrets Manager, CloudWatch Logs",
+            },
+            { parent: this },
+        );
+        for (const e of extra) {
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-${store}-to-${e.key}`,
+                {
+                    securityGroupId: sg.id,
+                    referencedSecurityGroupId: e.to,
+                    ipProtocol: "tcp",
+                    fromPort: e.port,
+                    toPort: e.port,
+                    description: e.description,
+                },
+                { parent: this },
+            );
         }
     }
 
@@ -202,12 +227,16 @@ export class DataStores extends pulumi.ComponentResource {
      * no AWSCURRENT version cannot start.
      */
     private secret(key: string, description: string, value: pulumi.Input<string>, args: DataStoresArgs): { readonly arn: pulumi.Output<string> } {
-        const secret = new aws.secretsmanager.Secret(`${this.name}-${key}`, {
-            name: `${args.namePrefix}/${key}`,
-            description,
-            kmsKeyId: args.placement.kmsKeyArn,
-            recoveryWindowInDays: 7,
-        }, { parent: this });
+        const secret = new aws.secretsmanager.Secret(
+            `${this.name}-${key}`,
+            {
+                name: `${args.namePrefix}/${key}`,
+                description,
+                kmsKeyId: args.placement.kmsKeyArn,
+                recoveryWindowInDays: 7,
+            },
+            { parent: this },
+        );
         const version = new aws.secretsmanager.SecretVersion(`${this.name}-${key}`, { secretId: secret.id, secretString: value }, { parent: this });
         return { arn: version.secretArn };
     }
@@ -217,79 +246,98 @@ export class DataStores extends pulumi.ComponentResource {
         const pg = args.config.postgres;
         const kms = args.placement.kmsKeyArn;
         const subnetGroup = new aws.rds.SubnetGroup(`${name}-db`, { subnetIds: args.privateSubnetIds }, parent);
-        const params = new aws.rds.ParameterGroup(`${name}-postgres${pg.version}`, {
-            family: `postgres${pg.version}`,
-            description: "Koronet: TLS only, slow-query logging, pg_stat_statements",
-            parameters: [
-                { name: "rds.force_ssl", value: "1" },
-                { name: "log_min_duration_statement", value: "500" },
-                { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
-                { name: "pg_stat_statements.track", value: "top" },
-            ],
-        }, parent);
-        const monitoringRole = new aws.iam.Role(`${name}-rds-monitoring`, {
-            assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
-        }, parent);
-        const db = new aws.rds.Instance(`${name}-postgres`, {
-            identifier: dataStoreIds.postgresInstance(args.namePrefix),
-            engine: "postgres",
-            engineVersion: pg.version,
-            autoMinorVersionUpgrade: true,
-            instanceClass: pg.managed.instanceClass,
-            allocatedStorage: pg.managed.allocatedStorageGiB,
-            maxAllocatedStorage: pg.managed.maxAllocatedStorageGiB,
-            storageType: "gp3",
-            storageEncrypted: true,
-            kmsKeyId: kms,
-            multiAz: pg.managed.multiAz,
-            dbName: pg.databaseName,
-            username: pg.username,
-            manageMasterUserPassword: true,
-            masterUserSecretKmsKeyId: kms,
-            port: POSTGRES_PORT,
-            dbSubnetGroupName: subnetGroup.name,
-            vpcSecurityGroupIds: [pgSg.id],
-            parameterGroupName: params.name,
-            publiclyAccessible: false,
-            backupRetentionPeriod: pg.managed.backupRetentionDays,
-            deletionProtection: pg.managed.deletionProtection,
-            skipFinalSnapshot: false,
-            finalSnapshotIdentifier: `${args.namePrefix}-postgres-final`,
-            copyTagsToSnapshot: true,
-            performanceInsightsEnabled: true,
-            performanceInsightsKmsKeyId: kms,
-            monitoringInterval: 60,
-            monitoringRoleArn: monitoringRole.arn,
-            enabledCloudwatchLogsExports: ["postgresql"],
-            caCertIdentifier: RDS_CA_CERT_IDENTIFIER,
-        }, { parent: this, protect: pg.managed.deletionProtection });
+        const params = new aws.rds.ParameterGroup(
+            `${name}-postgres${pg.version}`,
+            {
+                family: `postgres${pg.version}`,
+                description: "Koronet: TLS only, slow-query logging, pg_stat_statements",
+                parameters: [
+                    { name: "rds.force_ssl", value: "1" },
+                    { name: "log_min_duration_statement", value: "500" },
+                    { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
+                    { name: "pg_stat_statements.track", value: "top" },
+                ],
+            },
+            parent,
+        );
+        const monitoringRole = new aws.iam.Role(
+            `${name}-rds-monitoring`,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
+            },
+            parent,
+        );
+        const db = new aws.rds.Instance(
+            `${name}-postgres`,
+            {
+                identifier: dataStoreIds.postgresInstance(args.namePrefix),
+                engine: "postgres",
+                engineVersion: pg.version,
+                autoMinorVersionUpgrade: true,
+                instanceClass: pg.managed.instanceClass,
+                allocatedStorage: pg.managed.allocatedStorageGiB,
+                maxAllocatedStorage: pg.managed.maxAllocatedStorageGiB,
+                storageType: "gp3",
+                storageEncrypted: true,
+                kmsKeyId: kms,
+                multiAz: pg.managed.multiAz,
+                dbName: pg.databaseName,
+                username: pg.username,
+                manageMasterUserPassword: true,
+                masterUserSecretKmsKeyId: kms,
+                port: POSTGRES_PORT,
+                dbSubnetGroupName: subnetGroup.name,
+                vpcSecurityGroupIds: [pgSg.id],
+                parameterGroupName: params.name,
+                publiclyAccessible: false,
+                backupRetentionPeriod: pg.managed.backupRetentionDays,
+                deletionProtection: pg.managed.deletionProtection,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: `${args.namePrefix}-postgres-final`,
+                copyTagsToSnapshot: true,
+                performanceInsightsEnabled: true,
+                performanceInsightsKmsKeyId: kms,
+                monitoringInterval: 60,
+                monitoringRoleArn: monitoringRole.arn,
+                enabledCloudwatchLogsExports: ["postgresql"],
+                caCertIdentifier: RDS_CA_CERT_IDENTIFIER,
+            },
+            { parent: this, protect: pg.managed.deletionProtection },
+        );
 
         const r = args.config.redis.managed;
         const cacheSubnets = new aws.elasticache.SubnetGroup(`${name}-cache`, { subnetIds: args.privateSubnetIds }, parent);
         const slowLog = new aws.cloudwatch.LogGroup(`${name}-redis-slowlog`, { retentionInDays: args.placement.logRetentionDays, kmsKeyId: kms }, parent);
         const failover = r.nodes >= 2;
-        const group = new aws.elasticache.ReplicationGroup(`${name}-redis`, {
-            replicationGroupId: dataStoreIds.redisReplicationGroup(args.namePrefix),
-            description: "Koronet cache and sessions",
-            engine: "redis",
-            engineVersion: r.engineVersion,
-            nodeType: r.nodeType,
-            numCacheClusters: r.nodes,
-            automaticFailoverEnabled: failover,
-            multiAzEnabled: failover,
-            port: REDIS_PORT,
-            subnetGroupName: cacheSubnets.name,
-            securityGroupIds: [redisSg.id],
-            atRestEncryptionEnabled: true,
-            kmsKeyId: kms,
-            transitEncryptionEnabled: true,
-            authToken,
-            authTokenUpdateStrategy: "ROTATE",
-            snapshotRetentionLimit: failover ? 7 : 1,
-            autoMinorVersionUpgrade: true,
-            logDeliveryConfigurations: [{ destination: slowLog.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: "slow-log" }],
-        }, parent);
+        const group = new aws.elasticache.ReplicationGroup(
+            `${name}-redis`,
+            {
+                replicationGroupId: dataStoreIds.redisReplicationGroup(args.namePrefix),
+                description: "Koronet cache and sessions",
+                engine: "redis",
+                engineVersion: r.engineVersion,
+                nodeType: r.nodeType,
+                numCacheClusters: r.nodes,
+                automaticFailoverEnabled: failover,
+                multiAzEnabled: failover,
+                port: REDIS_PORT,
+                subnetGroupName: cacheSubnets.name,
+                securityGroupIds: [redisSg.id],
+                atRestEncryptionEnabled: true,
+                kmsKeyId: kms,
+                transitEncryptionEnabled: true,
+                authToken,
+                authTokenUpdateStrategy: "ROTATE",
+                snapshotRetentionLimit: failover ? 7 : 1,
+                autoMinorVersionUpgrade: true,
+                logDeliveryConfigurations: [{ destination: slowLog.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: "slow-log" }],
+            },
+            parent,
+        );
 
         const postgresSecretArn = db.masterUserSecrets.apply((s) => {
             const arn = s?.[0]?.secretArn;
@@ -314,111 +362,187 @@ export class DataStores extends pulumi.ComponentResource {
         };
     }
 
-    private inCluster(name: string, args: DataStoresArgs, pgSg: aws.ec2.SecurityGroup, redisSg: aws.ec2.SecurityGroup, pgSecretArn: pulumi.Output<string>, redisSecretArn: pulumi.Output<string>) {
+    private inCluster(
+        name: string,
+        args: DataStoresArgs,
+        pgSg: aws.ec2.SecurityGroup,
+        redisSg: aws.ec2.SecurityGroup,
+        pgSecretArn: pulumi.Output<string>,
+        redisSecretArn: pulumi.Output<string>,
+    ) {
         const parent = { parent: this };
         const pg = args.config.postgres;
         const namespace = args.placement.namespaceId;
         if (namespace === undefined) throw new Error("DataStores: `placement.namespaceId` is required in `ecs` mode (Cloud Map discovery)");
 
-        const efsSg = new aws.ec2.SecurityGroup(`${name}-pgdata`, {
-            vpcId: args.vpcId,
-            description: "PostgreSQL data (EFS): NFS only from the PostgreSQL task",
-            ingress: [{ protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: [pgSg.id], description: "NFS from PostgreSQL" }],
-        }, parent);
-        this.allowTaskEgress(name, "postgres", pgSg, [{ key: "nfs", port: 2049, to: efsSg.id, description: "NFS to the data file system (EFS mount targets)" }]);
+        const efsSg = new aws.ec2.SecurityGroup(
+            `${name}-pgdata`,
+            {
+                vpcId: args.vpcId,
+                description: "PostgreSQL data (EFS): NFS only from the PostgreSQL task",
+                ingress: [{ protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: [pgSg.id], description: "NFS from PostgreSQL" }],
+            },
+            parent,
+        );
+        this.allowTaskEgress(name, "postgres", pgSg, [
+            { key: "nfs", port: 2049, to: efsSg.id, description: "NFS to the data file system (EFS mount targets)" },
+        ]);
         this.allowTaskEgress(name, "redis", redisSg, []);
-        const fs = new aws.efs.FileSystem(`${name}-pgdata`, {
-            encrypted: true,
-            kmsKeyId: args.placement.kmsKeyArn,
-            performanceMode: "generalPurpose",
-            throughputMode: "elastic",
-        }, parent);
-        const mountTargets = Array.from({ length: args.subnetCount }, (_, i) => new aws.efs.MountTarget(`${name}-pgdata-${i}`, {
-            fileSystemId: fs.id,
-            subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i] as string),
-            securityGroups: [efsSg.id],
-        }, parent));
+        const fs = new aws.efs.FileSystem(
+            `${name}-pgdata`,
+            {
+                encrypted: true,
+                kmsKeyId: args.placement.kmsKeyArn,
+                performanceMode: "generalPurpose",
+                throughputMode: "elastic",
+            },
+            parent,
+        );
+        const mountTargets = Array.from(
+            { length: args.subnetCount },
+            (_, i) =>
+                new aws.efs.MountTarget(
+                    `${name}-pgdata-${i}`,
+                    {
+                        fileSystemId: fs.id,
+                        subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[i] as string),
+                        securityGroups: [efsSg.id],
+                    },
+                    parent,
+                ),
+        );
         new aws.efs.BackupPolicy(`${name}-pgdata`, { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } }, parent);
-        const accessPoint = new aws.efs.AccessPoint(`${name}-pgdata`, {
-            fileSystemId: fs.id,
-            posixUser: { uid: DATA_UID, gid: DATA_UID },
-            rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: DATA_UID, ownerGid: DATA_UID, permissions: "700" } },
-        }, parent);
+        const accessPoint = new aws.efs.AccessPoint(
+            `${name}-pgdata`,
+            {
+                fileSystemId: fs.id,
+                posixUser: { uid: DATA_UID, gid: DATA_UID },
+                rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: DATA_UID, ownerGid: DATA_UID, permissions: "700" } },
+            },
+            parent,
+        );
 
         // The pinned upstream image with its writable directories declared as VOLUMEs (postgres-image/Dockerfile).
-        const image = new ContainerImage(`${name}-postgres-image`, {
-            context: POSTGRES_IMAGE_CONTEXT,
-            platform: args.platform ?? "linux/amd64",
-            kmsKeyArn: args.placement.kmsKeyArn,
-            buildArgs: { POSTGRES_IMAGE: POSTGRES_IMAGES[pg.version] },
-        }, parent);
-        const postgres = ecsService(`${name}-postgres`, {
-            placement: args.placement,
-            cpu: pg.ecs.cpu,
-            memory: pg.ecs.memory,
-            securityGroupIds: [pgSg.id],
-            discoveryName: CLOUD_MAP_NAMES.postgres,
-            desiredCount: 1,
-            deployment: { minimumHealthyPercent: 0, maximumPercent: 100 },
-            secretArns: [pgSecretArn],
-            // A task mounts EFS through the mount target in its Availability Zone: none may be missing when tasks start.
-            dependsOn: mountTargets,
-            taskRoleStatements: [{
-                Sid: "MountPgData",
-                Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                Resource: fs.arn,
-                Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": accessPoint.arn } },
-            }],
-            volumes: [
-                { name: "pgdata", efsVolumeConfiguration: { fileSystemId: fs.id, transitEncryption: "ENABLED", authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" } } },
-                { name: "pgrun" },
-                { name: "tmp" },
-            ],
-            containers: [{
-                name: "postgres",
-                image: image.imageRef,
-                user: `${DATA_UID}:${DATA_UID}`,
-                portMappings: [{ containerPort: POSTGRES_PORT, name: "postgres" }],
-                environment: [
-                    { name: "POSTGRES_USER", value: pg.username },
-                    { name: "POSTGRES_DB", value: pg.databaseName },
-                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+        const image = new ContainerImage(
+            `${name}-postgres-image`,
+            {
+                context: POSTGRES_IMAGE_CONTEXT,
+                platform: args.platform ?? "linux/amd64",
+                kmsKeyArn: args.placement.kmsKeyArn,
+                buildArgs: { POSTGRES_IMAGE: POSTGRES_IMAGES[pg.version] },
+            },
+            parent,
+        );
+        const postgres = ecsService(
+            `${name}-postgres`,
+            {
+                placement: args.placement,
+                cpu: pg.ecs.cpu,
+                memory: pg.ecs.memory,
+                securityGroupIds: [pgSg.id],
+                discoveryName: CLOUD_MAP_NAMES.postgres,
+                desiredCount: 1,
+                deployment: { minimumHealthyPercent: 0, maximumPercent: 100 },
+                secretArns: [pgSecretArn],
+                // A task mounts EFS through the mount target in its Availability Zone: none may be missing when tasks start.
+                dependsOn: mountTargets,
+                taskRoleStatements: [
+                    {
+                        Sid: "MountPgData",
+                        Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                        Resource: fs.arn,
+                        Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": accessPoint.arn } },
+                    },
                 ],
-                secrets: [{ name: "POSTGRES_PASSWORD", valueFrom: pgSecretArn }],
-                command: ["postgres", "-c", "shared_preload_libraries=pg_stat_statements", "-c", "log_min_duration_statement=500", "-c", "max_connections=100"],
-                mountPoints: [
-                    { sourceVolume: "pgdata", containerPath: "/var/lib/postgresql/data" },
-                    { sourceVolume: "pgrun", containerPath: "/var/run/postgresql" },
-                    { sourceVolume: "tmp", containerPath: "/tmp" },
+                volumes: [
+                    {
+                        name: "pgdata",
+                        efsVolumeConfiguration: {
+                            fileSystemId: fs.id,
+                            transitEncryption: "ENABLED",
+                            authorizationConfig: { accessPointId: accessPoint.id, iam: "ENABLED" },
+                        },
+                    },
+                    { name: "pgrun" },
+                    { name: "tmp" },
                 ],
-                healthCheck: { command: ["CMD-SHELL", `pg_isready -U ${pg.username} -d ${pg.databaseName} -h 127.0.0.1`], interval: 10, timeout: 5, retries: 3, startPeriod: 60 },
-                stopTimeout: 120,
-            }],
-        }, this);
+                containers: [
+                    {
+                        name: "postgres",
+                        image: image.imageRef,
+                        user: `${DATA_UID}:${DATA_UID}`,
+                        portMappings: [{ containerPort: POSTGRES_PORT, name: "postgres" }],
+                        environment: [
+                            { name: "POSTGRES_USER", value: pg.username },
+                            { name: "POSTGRES_DB", value: pg.databaseName },
+                            { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                        ],
+                        secrets: [{ name: "POSTGRES_PASSWORD", valueFrom: pgSecretArn }],
+                        command: [
+                            "postgres",
+                            "-c",
+                            "shared_preload_libraries=pg_stat_statements",
+                            "-c",
+                            "log_min_duration_statement=500",
+                            "-c",
+                            "max_connections=100",
+                        ],
+                        mountPoints: [
+                            { sourceVolume: "pgdata", containerPath: "/var/lib/postgresql/data" },
+                            { sourceVolume: "pgrun", containerPath: "/var/run/postgresql" },
+                            { sourceVolume: "tmp", containerPath: "/tmp" },
+                        ],
+                        healthCheck: {
+                            command: ["CMD-SHELL", `pg_isready -U ${pg.username} -d ${pg.databaseName} -h 127.0.0.1`],
+                            interval: 10,
+                            timeout: 5,
+                            retries: 3,
+                            startPeriod: 60,
+                        },
+                        stopTimeout: 120,
+                    },
+                ],
+            },
+            this,
+        );
 
         const redisMemoryMb = Math.floor(args.config.redis.ecs.memory * 0.75);
-        const redis = ecsService(`${name}-redis`, {
-            placement: args.placement,
-            cpu: args.config.redis.ecs.cpu,
-            memory: args.config.redis.ecs.memory,
-            securityGroupIds: [redisSg.id],
-            discoveryName: CLOUD_MAP_NAMES.redis,
-            desiredCount: 1,
-            secretArns: [redisSecretArn],
-            volumes: [{ name: "data" }],
-            containers: [{
-                name: "redis",
-                image: REDIS_IMAGE,
-                user: `${DATA_UID}:${DATA_UID}`,
-                portMappings: [{ containerPort: REDIS_PORT, name: "redis" }],
-                secrets: [{ name: "REDIS_PASSWORD", valueFrom: redisSecretArn }],
-                // The password goes in through stdin (`redis-server -`), never on the command line.
-                entryPoint: ["sh", "-c"],
-                command: [`printf 'requirepass "%s"\\nsave ""\\nappendonly no\\nmaxmemory ${redisMemoryMb}mb\\nmaxmemory-policy allkeys-lru\\ndir /data\\n' "$REDIS_PASSWORD" | exec redis-server -`],
-                mountPoints: [{ sourceVolume: "data", containerPath: "/data" }],
-                healthCheck: { command: ["CMD-SHELL", "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli ping | grep -q PONG"], interval: 10, timeout: 5, retries: 3, startPeriod: 10 },
-            }],
-        }, this);
+        const redis = ecsService(
+            `${name}-redis`,
+            {
+                placement: args.placement,
+                cpu: args.config.redis.ecs.cpu,
+                memory: args.config.redis.ecs.memory,
+                securityGroupIds: [redisSg.id],
+                discoveryName: CLOUD_MAP_NAMES.redis,
+                desiredCount: 1,
+                secretArns: [redisSecretArn],
+                volumes: [{ name: "data" }],
+                containers: [
+                    {
+                        name: "redis",
+                        image: REDIS_IMAGE,
+                        user: `${DATA_UID}:${DATA_UID}`,
+                        portMappings: [{ containerPort: REDIS_PORT, name: "redis" }],
+                        secrets: [{ name: "REDIS_PASSWORD", valueFrom: redisSecretArn }],
+                        // The password goes in through stdin (`redis-server -`), never on the command line.
+                        entryPoint: ["sh", "-c"],
+                        command: [
+                            `printf 'requirepass "%s"\\nsave ""\\nappendonly no\\nmaxmemory ${redisMemoryMb}mb\\nmaxmemory-policy allkeys-lru\\ndir /data\\n' "$REDIS_PASSWORD" | exec redis-server -`,
+                        ],
+                        mountPoints: [{ sourceVolume: "data", containerPath: "/data" }],
+                        healthCheck: {
+                            command: ["CMD-SHELL", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'],
+                            interval: 10,
+                            timeout: 5,
+                            retries: 3,
+                            startPeriod: 10,
+                        },
+                    },
+                ],
+            },
+            this,
+        );
 
         return {
             namespace: args.placement.namespaceName ?? "",

@@ -33,26 +33,50 @@ export class ContainerImage extends pulumi.ComponentResource {
     constructor(name: string, args: ContainerImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:image:ContainerImage", name, {}, opts);
         const keep = args.keepImages ?? 20;
-        const repo = new aws.ecr.Repository(`${name}-repo`, {
-            imageTagMutability: "IMMUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
-            forceDelete: false,
-        }, { parent: this });
-        new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
-            repository: repo.name,
-            policy: JSON.stringify({
-                rules: [{ rulePriority: 1, description: `keep the newest ${keep} images`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep }, action: { type: "expire" } }],
-            }),
-        }, { parent: this });
+        const repo = new aws.ecr.Repository(
+            `${name}-repo`,
+            {
+                imageTagMutability: "IMMUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.kmsKeyArn }],
+                forceDelete: false,
+            },
+            { parent: this },
+        );
+        new aws.ecr.LifecyclePolicy(
+            `${name}-lifecycle`,
+            {
+                repository: repo.name,
+                policy: JSON.stringify({
+                    rules: [
+                        {
+                            rulePriority: 1,
+                            description: `keep the newest ${keep} images`,
+                            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+                            action: { type: "expire" },
+                        },
+                    ],
+                }),
+            },
+            { parent: this },
+        );
 
         this.tag = contextHash(args.context, args.buildArgs);
         const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
-        const image = new docker.Image(`${name}-image`, {
-            imageName: pulumi.interpolate`${repo.repositoryUrl}:${this.tag}`,
-            build: { context: args.context, dockerfile: `${args.context}/Dockerfile`, platform: args.platform ?? "linux/amd64", args: args.buildArgs ? { ...args.buildArgs } : undefined },
-            registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
-        }, { parent: this });
+        const image = new docker.Image(
+            `${name}-image`,
+            {
+                imageName: pulumi.interpolate`${repo.repositoryUrl}:${this.tag}`,
+                build: {
+                    context: args.context,
+                    dockerfile: `${args.context}/Dockerfile`,
+                    platform: args.platform ?? "linux/amd64",
+                    args: args.buildArgs ? { ...args.buildArgs } : undefined,
+                },
+                registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+            },
+            { parent: this },
+        );
 
         this.imageRef = image.repoDigest;
         this.repositoryUrl = repo.repositoryUrl;

@@ -33,7 +33,8 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
         what: "Request rate",
         prometheus: ["koronet_http_requests_total"],
         cloudwatch: ["AWS/ApplicationELB RequestCount"],
-        resources: "every web task (Prometheus, per route; probes are counted apart in koronet_http_probe_requests_total and scrapes go to the metrics port); the web load balancer (CloudWatch)",
+        resources:
+            "every web task (Prometheus, per route; probes are counted apart in koronet_http_probe_requests_total and scrapes go to the metrics port); the web load balancer (CloudWatch)",
     },
     {
         what: "Response time",
@@ -44,12 +45,21 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
     {
         what: "Errors and status codes",
         prometheus: ["koronet_http_requests_total"],
-        cloudwatch: ["AWS/ApplicationELB HTTPCode_Target_5XX_Count", "AWS/ApplicationELB HTTPCode_ELB_5XX_Count", "AWS/ApplicationELB HTTPCode_Target_4XX_Count"],
+        cloudwatch: [
+            "AWS/ApplicationELB HTTPCode_Target_5XX_Count",
+            "AWS/ApplicationELB HTTPCode_ELB_5XX_Count",
+            "AWS/ApplicationELB HTTPCode_Target_4XX_Count",
+        ],
         resources: "every web task (status_code label); the web load balancer (Grafana has its own, so its 5xx are not counted)",
     },
     {
         what: "Database connection pool",
-        prometheus: ["koronet_db_pool_total_connections", "koronet_db_pool_idle_connections", "koronet_db_pool_waiting_clients", "koronet_db_pool_max_connections"],
+        prometheus: [
+            "koronet_db_pool_total_connections",
+            "koronet_db_pool_idle_connections",
+            "koronet_db_pool_waiting_clients",
+            "koronet_db_pool_max_connections",
+        ],
         cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_db_pool_total_connections`, `${APP_METRIC_NAMESPACE} koronet_db_pool_waiting_clients`],
         resources: "every web task",
     },
@@ -57,7 +67,8 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
         what: "Database connections and connection failures",
         prometheus: ["pg_stat_activity_count", "pg_settings_max_connections", "koronet_db_connection_errors_total"],
         cloudwatch: ["AWS/RDS DatabaseConnections", `${APP_METRIC_NAMESPACE} koronet_db_connection_errors_total`],
-        resources: "PostgreSQL (ECS task in dev, RDS in prod); the app's failures by reason (auth, too_many_connections, timeout, refused, network, tls, lost), from start-up on",
+        resources:
+            "PostgreSQL (ECS task in dev, RDS in prod); the app's failures by reason (auth, too_many_connections, timeout, refused, network, tls, lost), from start-up on",
         gaps: "CloudWatch has no PostgreSQL liveness of its own in dev (no RDS): the app's failure counter stands in, and it needs the app to try (requests, or start-up migrations).",
     },
     {
@@ -77,7 +88,12 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
     {
         what: "Redis cache hit/miss",
         prometheus: ["koronet_cache_hits_total", "koronet_cache_misses_total", "redis_keyspace_hits_total", "redis_keyspace_misses_total"],
-        cloudwatch: [`${APP_METRIC_NAMESPACE} koronet_cache_hits_total`, `${APP_METRIC_NAMESPACE} koronet_cache_misses_total`, "AWS/ElastiCache CacheHits", "AWS/ElastiCache CacheMisses"],
+        cloudwatch: [
+            `${APP_METRIC_NAMESPACE} koronet_cache_hits_total`,
+            `${APP_METRIC_NAMESPACE} koronet_cache_misses_total`,
+            "AWS/ElastiCache CacheHits",
+            "AWS/ElastiCache CacheMisses",
+        ],
         resources: "the app's read-through cache; Redis itself (every key look-up, sessions included); ElastiCache per node (prod)",
     },
     {
@@ -104,7 +120,8 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
         what: "Memory",
         prometheus: ["node_memory_MemAvailable_bytes", "container_memory_working_set_bytes", "container_spec_memory_limit_bytes"],
         cloudwatch: ["AWS/ECS MemoryUtilization", "AWS/RDS FreeableMemory", "AWS/ElastiCache DatabaseMemoryUsagePercentage"],
-        resources: "EC2 hosts; EC2 containers against their hard limit (the limits fill the task memory); the fullest task of every ECS service (Fargate and EC2); RDS; ElastiCache nodes",
+        resources:
+            "EC2 hosts; EC2 containers against their hard limit (the limits fill the task memory); the fullest task of every ECS service (Fargate and EC2); RDS; ElastiCache nodes",
         gaps: "Fargate tasks are invisible to cAdvisor: their memory is on the CloudWatch path only.",
     },
     {
@@ -118,7 +135,8 @@ export const ARCHITECTURE_METRICS: readonly CoverageItem[] = [
         what: "Disk space",
         prometheus: ["node_filesystem_avail_bytes", "node_filesystem_size_bytes"],
         cloudwatch: ["ECS/ContainerInsights EphemeralStorageUtilized", "AWS/RDS FreeStorageSpace"],
-        resources: "the EC2 hosts' root volume (node exporter in the host PID namespace); the web tasks' Fargate ephemeral storage; RDS free bytes below a floor autoscaling keeps",
+        resources:
+            "the EC2 hosts' root volume (node exporter in the host PID namespace); the web tasks' Fargate ephemeral storage; RDS free bytes below a floor autoscaling keeps",
         gaps: "Other Fargate services' ephemeral storage (Grafana, exporters, Alertmanager) is not alarmed: they write nothing that grows. dev's PostgreSQL lives on EFS, which does not fill.",
     },
     {

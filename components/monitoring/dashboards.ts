@@ -12,7 +12,11 @@ export interface CloudWatchDashboardArgs {
     readonly region: string;
     readonly namePrefix: string;
     readonly clusterName: pulumi.Input<string>;
-    readonly web: { readonly serviceName: pulumi.Input<string>; readonly loadBalancerArnSuffix: pulumi.Input<string>; readonly targetGroupArnSuffix: pulumi.Input<string> };
+    readonly web: {
+        readonly serviceName: pulumi.Input<string>;
+        readonly loadBalancerArnSuffix: pulumi.Input<string>;
+        readonly targetGroupArnSuffix: pulumi.Input<string>;
+    };
     readonly dataStores: pulumi.Input<CloudWatchDataStores>;
     /** ECS service names of Prometheus and Grafana, in that order. */
     readonly monitoringServiceNames: readonly [pulumi.Input<string>, pulumi.Input<string>];
@@ -21,20 +25,35 @@ export interface CloudWatchDashboardArgs {
 /** Creates the dashboard `${name}-dashboard` under `parent`; returns its console URL. */
 export function cloudwatchDashboard(name: string, args: CloudWatchDashboardArgs, parent: pulumi.Resource): pulumi.Output<string> {
     const dashboardName = `${args.namePrefix}-overview`;
-    new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-        dashboardName,
-        dashboardBody: pulumi
-            .all([args.clusterName, args.web.serviceName, args.web.loadBalancerArnSuffix, args.web.targetGroupArnSuffix, args.dataStores, args.monitoringServiceNames[0], args.monitoringServiceNames[1]])
-            .apply(([clusterName, serviceName, lb, tg, stores, promName, grafanaName]) =>
-                JSON.stringify(cloudwatchDashboardBody({
-                    region: args.region,
-                    clusterName,
-                    serviceName,
-                    loadBalancerArnSuffix: lb,
-                    targetGroupArnSuffix: tg,
-                    dataStores: stores,
-                    monitoringServiceNames: [promName, grafanaName],
-                }))),
-    }, { parent });
+    new aws.cloudwatch.Dashboard(
+        `${name}-dashboard`,
+        {
+            dashboardName,
+            dashboardBody: pulumi
+                .all([
+                    args.clusterName,
+                    args.web.serviceName,
+                    args.web.loadBalancerArnSuffix,
+                    args.web.targetGroupArnSuffix,
+                    args.dataStores,
+                    args.monitoringServiceNames[0],
+                    args.monitoringServiceNames[1],
+                ])
+                .apply(([clusterName, serviceName, lb, tg, stores, promName, grafanaName]) =>
+                    JSON.stringify(
+                        cloudwatchDashboardBody({
+                            region: args.region,
+                            clusterName,
+                            serviceName,
+                            loadBalancerArnSuffix: lb,
+                            targetGroupArnSuffix: tg,
+                            dataStores: stores,
+                            monitoringServiceNames: [promName, grafanaName],
+                        }),
+                    ),
+                ),
+        },
+        { parent },
+    );
     return pulumi.output(`https://${args.region}.console.aws.amazon.com/cloudwatch/home?region=${args.region}#dashboards:name=${dashboardName}`);
 }

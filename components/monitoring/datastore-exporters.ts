@@ -32,64 +32,95 @@ export class DataStoreExporters extends pulumi.ComponentResource {
         super("koronet:monitoring:DataStoreExporters", `${ctx.prefix}-datastore-exporters`, {}, opts);
         const name = ctx.prefix;
         const child = partChild(this, ctx);
-        const exporterSg = (key: string, port: number, what: string) => new aws.ec2.SecurityGroup(`${name}-${key}`, {
-            vpcId: ctx.vpcId,
-            description: `${what} ${port}: only from Prometheus`,
-            ingress: [{ protocol: "tcp", fromPort: port, toPort: port, securityGroups: [args.prometheusSecurityGroupId], description: `${what} from Prometheus` }],
-            egress: EGRESS_ALL,
-        }, child);
+        const exporterSg = (key: string, port: number, what: string) =>
+            new aws.ec2.SecurityGroup(
+                `${name}-${key}`,
+                {
+                    vpcId: ctx.vpcId,
+                    description: `${what} ${port}: only from Prometheus`,
+                    ingress: [
+                        {
+                            protocol: "tcp",
+                            fromPort: port,
+                            toPort: port,
+                            securityGroups: [args.prometheusSecurityGroupId],
+                            description: `${what} from Prometheus`,
+                        },
+                    ],
+                    egress: EGRESS_ALL,
+                },
+                child,
+            );
         const pgSg = exporterSg("postgres-exporter", PORTS.postgresExporter, "Postgres exporter");
         const redisSg = exporterSg("redis-exporter", PORTS.redisExporter, "Redis exporter");
         const service = { parent: this, formerParent: ctx.layer };
 
         const pg = args.postgres;
-        this.postgresExporter = new EcsService(`${name}-postgres-exporter`, {
-            placement: ctx.placement,
-            cpu: 256,
-            memory: 512,
-            securityGroupIds: [pgSg.id],
-            discoveryName: CLOUD_MAP_NAMES.postgresExporter,
-            secretArns: args.secretArns,
-            containers: [{
-                name: "postgres-exporter",
-                image: partImage(this, ctx, "postgres-exporter"),
-                user: "65534:65534",
-                portMappings: [{ containerPort: PORTS.postgresExporter, name: "metrics" }],
-                environment: [
-                    // verify-full against the region's RDS CAs baked into the image: lib/pq's
-                    // `require` would encrypt without checking whom it talks to.
-                    { name: "DATA_SOURCE_URI", value: pulumi.interpolate`${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}${pg.sslMode === "verify-full" ? `&sslrootcert=${RDS_CA_PATH}` : ""}` },
-                    { name: "DATA_SOURCE_USER", value: pg.username },
+        this.postgresExporter = new EcsService(
+            `${name}-postgres-exporter`,
+            {
+                placement: ctx.placement,
+                cpu: 256,
+                memory: 512,
+                securityGroupIds: [pgSg.id],
+                discoveryName: CLOUD_MAP_NAMES.postgresExporter,
+                secretArns: args.secretArns,
+                containers: [
+                    {
+                        name: "postgres-exporter",
+                        image: partImage(this, ctx, "postgres-exporter"),
+                        user: "65534:65534",
+                        portMappings: [{ containerPort: PORTS.postgresExporter, name: "metrics" }],
+                        environment: [
+                            // verify-full against the region's RDS CAs baked into the image: lib/pq's
+                            // `require` would encrypt without checking whom it talks to.
+                            {
+                                name: "DATA_SOURCE_URI",
+                                value: pulumi.interpolate`${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}${pg.sslMode === "verify-full" ? `&sslrootcert=${RDS_CA_PATH}` : ""}`,
+                            },
+                            { name: "DATA_SOURCE_USER", value: pg.username },
+                        ],
+                        // Injected at task start: after RDS rotates the password, the secret follower
+                        // redeploys this service (docs/aws-behaviours.md, "Secrets").
+                        secrets: [{ name: "DATA_SOURCE_PASS", valueFrom: pg.passwordValueFrom }],
+                        command: [`--extend.query-path=${QUERIES_PATH}`, `--web.listen-address=:${PORTS.postgresExporter}`],
+                    },
                 ],
-                // Injected at task start: after RDS rotates the password, the secret follower
-                // redeploys this service (docs/aws-behaviours.md, "Secrets").
-                secrets: [{ name: "DATA_SOURCE_PASS", valueFrom: pg.passwordValueFrom }],
-                command: [`--extend.query-path=${QUERIES_PATH}`, `--web.listen-address=:${PORTS.postgresExporter}`],
-            }],
-        }, service);
+            },
+            service,
+        );
         const redis = args.redis;
-        this.redisExporter = new EcsService(`${name}-redis-exporter`, {
-            placement: ctx.placement,
-            cpu: 256,
-            memory: 512,
-            securityGroupIds: [redisSg.id],
-            discoveryName: CLOUD_MAP_NAMES.redisExporter,
-            secretArns: args.secretArns,
-            containers: [{
-                name: "redis-exporter",
-                image: IMAGES.redisExporter,
-                user: "59000:59000",
-                portMappings: [{ containerPort: PORTS.redisExporter, name: "metrics" }],
-                environment: [
-                    { name: "REDIS_ADDR", value: pulumi.interpolate`${redis.tls ? "rediss" : "redis"}://${redis.host}:${redis.port}` },
-                    { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: `:${PORTS.redisExporter}` },
+        this.redisExporter = new EcsService(
+            `${name}-redis-exporter`,
+            {
+                placement: ctx.placement,
+                cpu: 256,
+                memory: 512,
+                securityGroupIds: [redisSg.id],
+                discoveryName: CLOUD_MAP_NAMES.redisExporter,
+                secretArns: args.secretArns,
+                containers: [
+                    {
+                        name: "redis-exporter",
+                        image: IMAGES.redisExporter,
+                        user: "59000:59000",
+                        portMappings: [{ containerPort: PORTS.redisExporter, name: "metrics" }],
+                        environment: [
+                            { name: "REDIS_ADDR", value: pulumi.interpolate`${redis.tls ? "rediss" : "redis"}://${redis.host}:${redis.port}` },
+                            { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: `:${PORTS.redisExporter}` },
+                        ],
+                        secrets: [{ name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom }],
+                    },
                 ],
-                secrets: [{ name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom }],
-            }],
-        }, service);
+            },
+            service,
+        );
 
         this.postgresExporterSecurityGroupId = pgSg.id;
         this.redisExporterSecurityGroupId = redisSg.id;
-        this.registerOutputs({ postgresExporterSecurityGroupId: this.postgresExporterSecurityGroupId, redisExporterSecurityGroupId: this.redisExporterSecurityGroupId });
+        this.registerOutputs({
+            postgresExporterSecurityGroupId: this.postgresExporterSecurityGroupId,
+            redisExporterSecurityGroupId: this.redisExporterSecurityGroupId,
+        });
     }
 }

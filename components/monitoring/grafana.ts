@@ -41,96 +41,147 @@ export class Grafana extends pulumi.ComponentResource {
         const https = cfg.certificateArn !== undefined;
         const ports = [80, ...(https ? [443] : [])];
 
-        const albSg = new aws.ec2.SecurityGroup(`${name}-grafana-alb`, {
-            vpcId: ctx.vpcId,
-            description: "Grafana load balancer: HTTP/HTTPS from grafana.allowedCidrs",
-            ingress: ports.flatMap((port) => cfg.allowedCidrs.map((cidr) => ({
-                protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [cidr], description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
-            }))),
-        }, child);
-        const sg = new aws.ec2.SecurityGroup(`${name}-grafana`, {
-            vpcId: ctx.vpcId,
-            description: `Grafana ${PORTS.grafana}: only from the load balancer`,
-            ingress: [{ protocol: "tcp", fromPort: PORTS.grafana, toPort: PORTS.grafana, securityGroups: [albSg.id], description: "Grafana from its load balancer" }],
-            egress: EGRESS_ALL,
-        }, child);
+        const albSg = new aws.ec2.SecurityGroup(
+            `${name}-grafana-alb`,
+            {
+                vpcId: ctx.vpcId,
+                description: "Grafana load balancer: HTTP/HTTPS from grafana.allowedCidrs",
+                ingress: ports.flatMap((port) =>
+                    cfg.allowedCidrs.map((cidr) => ({
+                        protocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrBlocks: [cidr],
+                        description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
+                    })),
+                ),
+            },
+            child,
+        );
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-grafana`,
+            {
+                vpcId: ctx.vpcId,
+                description: `Grafana ${PORTS.grafana}: only from the load balancer`,
+                ingress: [
+                    {
+                        protocol: "tcp",
+                        fromPort: PORTS.grafana,
+                        toPort: PORTS.grafana,
+                        securityGroups: [albSg.id],
+                        description: "Grafana from its load balancer",
+                    },
+                ],
+                egress: EGRESS_ALL,
+            },
+            child,
+        );
         // The load balancer's group declares no inline egress (it would be circular with Grafana's).
-        new aws.vpc.SecurityGroupEgressRule(`${name}-grafana-alb-to-grafana`, {
-            securityGroupId: albSg.id,
-            referencedSecurityGroupId: sg.id,
-            ipProtocol: "tcp",
-            fromPort: PORTS.grafana,
-            toPort: PORTS.grafana,
-            description: "load balancer to Grafana",
-        }, child);
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-grafana-alb-to-grafana`,
+            {
+                securityGroupId: albSg.id,
+                referencedSecurityGroupId: sg.id,
+                ipProtocol: "tcp",
+                fromPort: PORTS.grafana,
+                toPort: PORTS.grafana,
+                description: "load balancer to Grafana",
+            },
+            child,
+        );
 
         const adminPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, child);
-        const adminSecret = new aws.secretsmanager.Secret(`${name}-grafana-admin`, {
-            name: `${args.namePrefix}/grafana-admin-password`,
-            description: "Grafana admin password (user admin)",
-            kmsKeyId: ctx.placement.kmsKeyArn,
-            recoveryWindowInDays: 7,
-        }, child);
+        const adminSecret = new aws.secretsmanager.Secret(
+            `${name}-grafana-admin`,
+            {
+                name: `${args.namePrefix}/grafana-admin-password`,
+                description: "Grafana admin password (user admin)",
+                kmsKeyId: ctx.placement.kmsKeyArn,
+                recoveryWindowInDays: 7,
+            },
+            child,
+        );
         // Injected through the version's secretArn (the secret's ARN once it has a value), so Grafana waits for the value.
-        const adminSecretArn = new aws.secretsmanager.SecretVersion(`${name}-grafana-admin`, { secretId: adminSecret.id, secretString: adminPassword.result }, child).secretArn;
-        const alb = new aws.lb.LoadBalancer(`${name}-grafana-alb`, {
-            loadBalancerType: "application",
-            internal: false,
-            subnets: args.publicSubnetIds,
-            securityGroups: [albSg.id],
-            dropInvalidHeaderFields: true,
-            enableDeletionProtection: args.loadBalancerDeletionProtection,
-            idleTimeout: 60,
-        }, child);
-        const tg = new aws.lb.TargetGroup(`${name}-grafana`, {
-            vpcId: ctx.vpcId,
-            targetType: "ip",
-            port: PORTS.grafana,
-            protocol: "HTTP",
-            deregistrationDelay: 15,
-            // Grafana keeps login sessions per task (no shared database): keep a browser on one task.
-            stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
-            healthCheck: { path: "/api/health", matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-        }, child);
+        const adminSecretArn = new aws.secretsmanager.SecretVersion(
+            `${name}-grafana-admin`,
+            { secretId: adminSecret.id, secretString: adminPassword.result },
+            child,
+        ).secretArn;
+        const alb = new aws.lb.LoadBalancer(
+            `${name}-grafana-alb`,
+            {
+                loadBalancerType: "application",
+                internal: false,
+                subnets: args.publicSubnetIds,
+                securityGroups: [albSg.id],
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: args.loadBalancerDeletionProtection,
+                idleTimeout: 60,
+            },
+            child,
+        );
+        const tg = new aws.lb.TargetGroup(
+            `${name}-grafana`,
+            {
+                vpcId: ctx.vpcId,
+                targetType: "ip",
+                port: PORTS.grafana,
+                protocol: "HTTP",
+                deregistrationDelay: 15,
+                // Grafana keeps login sessions per task (no shared database): keep a browser on one task.
+                stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
+                healthCheck: { path: "/api/health", matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+            },
+            child,
+        );
         const listener = frontListeners(`${name}-grafana`, { loadBalancerArn: alb.arn, targetGroupArn: tg.arn, certificateArn: cfg.certificateArn }, child);
         const root = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}/`;
-        this.ecs = new EcsService(`${name}-grafana`, {
-            placement: ctx.placement,
-            cpu: 256,
-            memory: 512,
-            desiredCount: cfg.replicas,
-            securityGroupIds: [sg.id],
-            loadBalancer: { targetGroupArn: tg.arn, containerName: "grafana", containerPort: PORTS.grafana },
-            healthCheckGracePeriodSeconds: 60,
-            dependsOn: [listener],
-            secretArns: [adminSecretArn],
-            volumes: [{ name: "data" }, { name: "tmp" }],
-            containers: [{
-                name: "grafana",
-                image: partImage(this, ctx, "grafana"),
-                user: "472:0",
-                portMappings: [{ containerPort: PORTS.grafana, name: "http" }],
-                environment: [
-                    { name: "GF_SERVER_ROOT_URL", value: root },
-                    // Reachable from the internet (allowedCidrs may be 0.0.0.0/0): the login is the guard.
-                    { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
-                    { name: "GF_AUTH_DISABLE_LOGIN_FORM", value: "false" },
-                    { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
-                    // Locks a user out after 5 failed logins in 5 minutes (Grafana's default, stated so it stays on).
-                    { name: "GF_SECURITY_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION", value: "false" },
-                    { name: "GF_SECURITY_ADMIN_USER", value: GRAFANA_ADMIN_USER },
-                    { name: "GF_SECURITY_COOKIE_SECURE", value: String(https) },
-                    { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
-                    { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
-                    { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
-                    // Logs to stdout (awslogs) only: the default "console file" also writes
-                    // /var/log/grafana, which is on the read-only root filesystem.
-                    { name: "GF_LOG_MODE", value: "console" },
+        this.ecs = new EcsService(
+            `${name}-grafana`,
+            {
+                placement: ctx.placement,
+                cpu: 256,
+                memory: 512,
+                desiredCount: cfg.replicas,
+                securityGroupIds: [sg.id],
+                loadBalancer: { targetGroupArn: tg.arn, containerName: "grafana", containerPort: PORTS.grafana },
+                healthCheckGracePeriodSeconds: 60,
+                dependsOn: [listener],
+                secretArns: [adminSecretArn],
+                volumes: [{ name: "data" }, { name: "tmp" }],
+                containers: [
+                    {
+                        name: "grafana",
+                        image: partImage(this, ctx, "grafana"),
+                        user: "472:0",
+                        portMappings: [{ containerPort: PORTS.grafana, name: "http" }],
+                        environment: [
+                            { name: "GF_SERVER_ROOT_URL", value: root },
+                            // Reachable from the internet (allowedCidrs may be 0.0.0.0/0): the login is the guard.
+                            { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
+                            { name: "GF_AUTH_DISABLE_LOGIN_FORM", value: "false" },
+                            { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+                            // Locks a user out after 5 failed logins in 5 minutes (Grafana's default, stated so it stays on).
+                            { name: "GF_SECURITY_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION", value: "false" },
+                            { name: "GF_SECURITY_ADMIN_USER", value: GRAFANA_ADMIN_USER },
+                            { name: "GF_SECURITY_COOKIE_SECURE", value: String(https) },
+                            { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
+                            { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+                            { name: "GF_PATHS_DATA", value: "/var/lib/grafana" },
+                            // Logs to stdout (awslogs) only: the default "console file" also writes
+                            // /var/log/grafana, which is on the read-only root filesystem.
+                            { name: "GF_LOG_MODE", value: "console" },
+                        ],
+                        secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: adminSecretArn }],
+                        mountPoints: [
+                            { sourceVolume: "data", containerPath: "/var/lib/grafana" },
+                            { sourceVolume: "tmp", containerPath: "/tmp" },
+                        ],
+                    },
                 ],
-                secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: adminSecretArn }],
-                mountPoints: [{ sourceVolume: "data", containerPath: "/var/lib/grafana" }, { sourceVolume: "tmp", containerPath: "/tmp" }],
-            }],
-        }, { parent: this, formerParent: ctx.layer });
+            },
+            { parent: this, formerParent: ctx.layer },
+        );
 
         this.url = root;
         this.loadBalancerArnSuffix = alb.arnSuffix;

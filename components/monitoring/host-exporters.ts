@@ -149,7 +149,11 @@ export const HOST_DAEMONS: readonly HostDaemon[] = [NODE_EXPORTER, CADVISOR];
  * container memory rule could never judge it; with the limit it reads the same figure ECS enforces.
  */
 export function hostDaemonContainer(d: HostDaemon): ContainerDefinition {
-    return { ...d.container, memory: d.memory, mountPoints: d.hostMounts.map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: true })) };
+    return {
+        ...d.container,
+        memory: d.memory,
+        mountPoints: d.hostMounts.map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: true })),
+    };
 }
 
 /** The daemon's task volumes (host bind mounts). */
@@ -175,18 +179,22 @@ export class HostExporters extends pulumi.ComponentResource {
     constructor(ctx: PartContext, args: HostExportersArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:monitoring:HostExporters", `${ctx.prefix}-host-exporters`, {}, opts);
         const daemon = (d: HostDaemon): EcsService =>
-            new EcsService(`${ctx.prefix}-${d.key}`, {
-                placement: ctx.placement,
-                cpu: 128,
-                memory: d.memory,
-                securityGroupIds: [],
-                launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "host" },
-                schedulingStrategy: "DAEMON",
-                pidMode: d.pidMode,
-                discoveryName: d.cloudMapName,
-                volumes: hostDaemonVolumes(d),
-                containers: [hostDaemonContainer(d)],
-            }, { parent: this, formerParent: ctx.layer });
+            new EcsService(
+                `${ctx.prefix}-${d.key}`,
+                {
+                    placement: ctx.placement,
+                    cpu: 128,
+                    memory: d.memory,
+                    securityGroupIds: [],
+                    launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "host" },
+                    schedulingStrategy: "DAEMON",
+                    pidMode: d.pidMode,
+                    discoveryName: d.cloudMapName,
+                    volumes: hostDaemonVolumes(d),
+                    containers: [hostDaemonContainer(d)],
+                },
+                { parent: this, formerParent: ctx.layer },
+            );
         this.nodeExporter = daemon(NODE_EXPORTER);
         this.cadvisor = daemon(CADVISOR);
         this.discoveryServiceArns = [this.nodeExporter, this.cadvisor].flatMap((s) => (s.discovery ? [s.discovery.arn] : []));

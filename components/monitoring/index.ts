@@ -21,11 +21,29 @@ import { Prometheus } from "./prometheus";
 export { IMAGES, HOST_ACCESS_CONTAINERS } from "./images";
 export { PORTS } from "../contracts";
 export { DISCOVERY, DISCOVERY_SIDECAR_URL, cloudMapSdUrl } from "./prometheus/config";
-export { CADVISOR, HOST_DAEMONS, NODE_EXPORTER, HostExporters, hostDaemonContainer, hostDaemonVolumes, type HostDaemon, type HostMount } from "./host-exporters";
+export {
+    CADVISOR,
+    HOST_DAEMONS,
+    NODE_EXPORTER,
+    HostExporters,
+    hostDaemonContainer,
+    hostDaemonVolumes,
+    type HostDaemon,
+    type HostMount,
+} from "./host-exporters";
 export { renderPrometheusConfig, prometheusConfig, SCRAPE_JOBS, type PrometheusConfigInput, type PrometheusTargets } from "./prometheus/config";
 export { renderPrometheusRules, RULES_FILE_NAME } from "./prometheus/rules";
 export { dashboardPanelQueries, buildDashboards, DASHBOARDS, type DashboardPanelQuery } from "./grafana/dashboards";
-export { MONITORING_RENDERERS, stackPrometheusInput, renderedDir, expectedPrometheus, type ExpectedPrometheus, type Renderer, type RenderContext, type RenderedFile } from "./render";
+export {
+    MONITORING_RENDERERS,
+    stackPrometheusInput,
+    renderedDir,
+    expectedPrometheus,
+    type ExpectedPrometheus,
+    type Renderer,
+    type RenderContext,
+    type RenderedFile,
+} from "./render";
 export { ALERTMANAGER_DATASOURCE_UID, GRAFANA_ADMIN_USER } from "./grafana/provisioning";
 export { PROMETHEUS_DATASOURCE_UID } from "./grafana/dashboards";
 export { Prometheus, prometheusDeployment, discoverInstancesStatement, cloudMapSdContainer, CLOUDMAP_SD_CONTEXT, CLOUDMAP_SD_MEMORY_MIB } from "./prometheus";
@@ -79,7 +97,8 @@ export interface MonitoringLayerArgs {
 
 /** Pure checks of the arguments; errors name the setting. */
 export function validateMonitoringArgs(args: Pick<MonitoringLayerArgs, "renderedDir">): void {
-    if (!/^rendered\/[a-z0-9-]+$/.test(args.renderedDir)) throw new Error(`MonitoringLayer: \`renderedDir\` must be rendered/<stack>, got "${args.renderedDir}"`);
+    if (!/^rendered\/[a-z0-9-]+$/.test(args.renderedDir))
+        throw new Error(`MonitoringLayer: \`renderedDir\` must be rendered/<stack>, got "${args.renderedDir}"`);
 }
 
 /**
@@ -125,38 +144,54 @@ export class MonitoringLayer extends pulumi.ComponentResource {
         };
         const part = { parent: this };
 
-        const grafana = new Grafana(ctx, {
-            config: args.config.grafana,
-            namePrefix: args.namePrefix,
-            publicSubnetIds: args.publicSubnetIds,
-            loadBalancerDeletionProtection: args.loadBalancerDeletionProtection,
-        }, part);
+        const grafana = new Grafana(
+            ctx,
+            {
+                config: args.config.grafana,
+                namePrefix: args.namePrefix,
+                publicSubnetIds: args.publicSubnetIds,
+                loadBalancerDeletionProtection: args.loadBalancerDeletionProtection,
+            },
+            part,
+        );
         const hosts = new HostExporters(ctx, { ec2CapacityProviderName: args.ec2CapacityProviderName }, part);
-        const prometheus = new Prometheus(ctx, {
-            config: args.config.prometheus,
-            namePrefix: args.namePrefix,
-            ec2CapacityProviderName: args.ec2CapacityProviderName,
-            instanceSecurityGroupId: args.instanceSecurityGroupId,
-            grafanaSecurityGroupId: grafana.securityGroupId,
-            hostExporters: hosts,
-            webDiscoveryServiceArn: args.web.discoveryServiceArn,
-            ...(args.prometheusSize ? { size: args.prometheusSize } : {}),
-            ...(args.prometheusRetentionSizeGb !== undefined ? { retentionSizeGb: args.prometheusRetentionSizeGb } : {}),
-        }, part);
-        const stores = new DataStoreExporters(ctx, {
-            postgres: args.dataStores.postgres,
-            redis: args.dataStores.redis,
-            secretArns: args.dataStores.secretArns,
-            prometheusSecurityGroupId: prometheus.securityGroupId,
-        }, part);
-        this.cloudwatchDashboardUrl = cloudwatchDashboard(name, {
-            region: args.placement.region,
-            namePrefix: args.namePrefix,
-            clusterName: args.clusterName,
-            web: args.web,
-            dataStores: args.dataStores.cloudwatch,
-            monitoringServiceNames: [prometheus.ecs.service.name, grafana.ecs.service.name],
-        }, this);
+        const prometheus = new Prometheus(
+            ctx,
+            {
+                config: args.config.prometheus,
+                namePrefix: args.namePrefix,
+                ec2CapacityProviderName: args.ec2CapacityProviderName,
+                instanceSecurityGroupId: args.instanceSecurityGroupId,
+                grafanaSecurityGroupId: grafana.securityGroupId,
+                hostExporters: hosts,
+                webDiscoveryServiceArn: args.web.discoveryServiceArn,
+                ...(args.prometheusSize ? { size: args.prometheusSize } : {}),
+                ...(args.prometheusRetentionSizeGb !== undefined ? { retentionSizeGb: args.prometheusRetentionSizeGb } : {}),
+            },
+            part,
+        );
+        const stores = new DataStoreExporters(
+            ctx,
+            {
+                postgres: args.dataStores.postgres,
+                redis: args.dataStores.redis,
+                secretArns: args.dataStores.secretArns,
+                prometheusSecurityGroupId: prometheus.securityGroupId,
+            },
+            part,
+        );
+        this.cloudwatchDashboardUrl = cloudwatchDashboard(
+            name,
+            {
+                region: args.placement.region,
+                namePrefix: args.namePrefix,
+                clusterName: args.clusterName,
+                web: args.web,
+                dataStores: args.dataStores.cloudwatch,
+                monitoringServiceNames: [prometheus.ecs.service.name, grafana.ecs.service.name],
+            },
+            this,
+        );
 
         this.appScrapePort = args.web.metricsPort;
         this.grafanaUrl = grafana.url;

@@ -31,8 +31,11 @@ export function partChild(part: pulumi.Resource, ctx: PartContext): pulumi.Custo
 
 /** An image the part builds (`${prefix}-${key}-image`), from the build context `context`. */
 export function partImage(part: pulumi.Resource, ctx: PartContext, key: string, context: string = ctx.buildContext(key)): pulumi.Output<string> {
-    return new ContainerImage(`${ctx.prefix}-${key}-image`, { context, platform: ctx.platform, kmsKeyArn: ctx.placement.kmsKeyArn }, partChild(part, ctx)).imageRef;
+    return new ContainerImage(`${ctx.prefix}-${key}-image`, { context, platform: ctx.platform, kmsKeyArn: ctx.placement.kmsKeyArn }, partChild(part, ctx))
+        .imageRef;
 }
 
 /** Egress of the monitoring tasks' security groups. */
-export const EGRESS_ALL = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs, image pulls, scrape and data-store traffic" }];
+export const EGRESS_ALL = [
+    { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "AWS APIs, image pulls, scrape and data-store traffic" },
+];

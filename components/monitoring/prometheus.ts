@@ -48,24 +48,43 @@ export class Prometheus extends pulumi.ComponentResource {
         const cfg = args.config;
         const size = args.size ?? { cpu: 512, memory: 1536 };
 
-        const sg = new aws.ec2.SecurityGroup(`${name}-prometheus`, {
-            vpcId: ctx.vpcId,
-            description: `Prometheus ${PORTS.prometheus}: only from Grafana`,
-            ingress: [{ protocol: "tcp", fromPort: PORTS.prometheus, toPort: PORTS.prometheus, securityGroups: [args.grafanaSecurityGroupId], description: "Prometheus from Grafana" }],
-            egress: EGRESS_ALL,
-        }, child);
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-prometheus`,
+            {
+                vpcId: ctx.vpcId,
+                description: `Prometheus ${PORTS.prometheus}: only from Grafana`,
+                ingress: [
+                    {
+                        protocol: "tcp",
+                        fromPort: PORTS.prometheus,
+                        toPort: PORTS.prometheus,
+                        securityGroups: [args.grafanaSecurityGroupId],
+                        description: "Prometheus from Grafana",
+                    },
+                ],
+                egress: EGRESS_ALL,
+            },
+            child,
+        );
         // The host daemons have no security group of their own (host network): their ports are
         // opened on the instances' group, to Prometheus only. That group has no inline ingress, so
         // standalone rules do not fight it.
-        for (const [key, port] of [["node-exporter", PORTS.nodeExporter], ["cadvisor", PORTS.cadvisor]] as const) {
-            new aws.vpc.SecurityGroupIngressRule(`${name}-${key}-from-prometheus`, {
-                securityGroupId: args.instanceSecurityGroupId,
-                referencedSecurityGroupId: sg.id,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                description: `${key} (host network) from Prometheus`,
-            }, child);
+        for (const [key, port] of [
+            ["node-exporter", PORTS.nodeExporter],
+            ["cadvisor", PORTS.cadvisor],
+        ] as const) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-${key}-from-prometheus`,
+                {
+                    securityGroupId: args.instanceSecurityGroupId,
+                    referencedSecurityGroupId: sg.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    description: `${key} (host network) from Prometheus`,
+                },
+                child,
+            );
         }
 
         // The discovery sidecar lists the tasks of the services with more than 8 possible tasks
@@ -80,48 +99,61 @@ export class Prometheus extends pulumi.ComponentResource {
         // The discovery sidecar's image, built from its own package (cloudmap-sd/), like the web server's.
         const sdImage = partImage(this, ctx, "cloudmap-sd", CLOUDMAP_SD_CONTEXT);
         const replicas = cfg.replicas;
-        this.ecs = new EcsService(`${name}-prometheus`, {
-            placement: p,
-            cpu: size.cpu,
-            memory: size.memory,
-            securityGroupIds: [sg.id],
-            // EC2, not Fargate: the TSDB lives on the instance's encrypted EBS volume (Docker volume),
-            // which survives task restarts; Prometheus does not support NFS (EFS) for its TSDB.
-            launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "awsvpc" },
-            discoveryName: CLOUD_MAP_NAMES.prometheus,
-            // One writer per TSDB: never two Prometheus tasks on one volume.
-            deployment: prometheusDeployment(replicas),
-            // A pair: each replica on an instance of its own (and so a TSDB volume of its own),
-            // spread across zones. Identical servers; the external `replica` label tells them apart.
-            ...(replicas > 1 ? { desiredCount: replicas, spread: { distinctInstances: true } } : {}),
-            taskRoleStatements: statements,
-            volumes: [
-                { name: "tsdb", dockerVolumeConfiguration: { scope: "shared", autoprovision: true, driver: "local" } },
-                { name: "run" },
-            ],
-            containers: [{
-                name: "prometheus",
-                image: partImage(this, ctx, "prometheus"),
-                user: "65534:65534",
-                // A hard limit: what cAdvisor reads as the container's limit (0 without one), so
-                // HighMemoryUsage judges Prometheus on the Prometheus path. The task's memory less the
-                // discovery sidecar's: ECS requires the containers' hard limits to fit in the task's memory
-                // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory).
-                memory: size.memory - CLOUDMAP_SD_MEMORY_MIB,
-                portMappings: [{ containerPort: PORTS.prometheus, name: "http" }],
-                environment: workspace ? [{ name: "AMP_WORKSPACE_ID", value: workspace.id }] : [],
-                command: [
-                    "--storage.tsdb.path=/prometheus",
-                    `--storage.tsdb.retention.time=${cfg.retentionDays}d`,
-                    `--storage.tsdb.retention.size=${args.retentionSizeGb ?? 10}GB`,
-                    `--web.listen-address=:${PORTS.prometheus}`,
-                    `--rules.alert.resend-delay=${PIPELINE_TIMINGS.production.resendDelaySeconds}s`,
+        this.ecs = new EcsService(
+            `${name}-prometheus`,
+            {
+                placement: p,
+                cpu: size.cpu,
+                memory: size.memory,
+                securityGroupIds: [sg.id],
+                // EC2, not Fargate: the TSDB lives on the instance's encrypted EBS volume (Docker volume),
+                // which survives task restarts; Prometheus does not support NFS (EFS) for its TSDB.
+                launch: { kind: "ec2", capacityProvider: args.ec2CapacityProviderName, networkMode: "awsvpc" },
+                discoveryName: CLOUD_MAP_NAMES.prometheus,
+                // One writer per TSDB: never two Prometheus tasks on one volume.
+                deployment: prometheusDeployment(replicas),
+                // A pair: each replica on an instance of its own (and so a TSDB volume of its own),
+                // spread across zones. Identical servers; the external `replica` label tells them apart.
+                ...(replicas > 1 ? { desiredCount: replicas, spread: { distinctInstances: true } } : {}),
+                taskRoleStatements: statements,
+                volumes: [{ name: "tsdb", dockerVolumeConfiguration: { scope: "shared", autoprovision: true, driver: "local" } }, { name: "run" }],
+                containers: [
+                    {
+                        name: "prometheus",
+                        image: partImage(this, ctx, "prometheus"),
+                        user: "65534:65534",
+                        // A hard limit: what cAdvisor reads as the container's limit (0 without one), so
+                        // HighMemoryUsage judges Prometheus on the Prometheus path. The task's memory less the
+                        // discovery sidecar's: ECS requires the containers' hard limits to fit in the task's memory
+                        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory).
+                        memory: size.memory - CLOUDMAP_SD_MEMORY_MIB,
+                        portMappings: [{ containerPort: PORTS.prometheus, name: "http" }],
+                        environment: workspace ? [{ name: "AMP_WORKSPACE_ID", value: workspace.id }] : [],
+                        command: [
+                            "--storage.tsdb.path=/prometheus",
+                            `--storage.tsdb.retention.time=${cfg.retentionDays}d`,
+                            `--storage.tsdb.retention.size=${args.retentionSizeGb ?? 10}GB`,
+                            `--web.listen-address=:${PORTS.prometheus}`,
+                            `--rules.alert.resend-delay=${PIPELINE_TIMINGS.production.resendDelaySeconds}s`,
+                        ],
+                        mountPoints: [
+                            { sourceVolume: "tsdb", containerPath: "/prometheus" },
+                            { sourceVolume: "run", containerPath: "/run/prometheus" },
+                        ],
+                        healthCheck: {
+                            command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`],
+                            interval: 15,
+                            timeout: 5,
+                            retries: 3,
+                            startPeriod: 60,
+                        },
+                        stopTimeout: 60,
+                    },
+                    cloudMapSdContainer({ image: sdImage, namespace: p.namespaceName, region: p.region }),
                 ],
-                mountPoints: [{ sourceVolume: "tsdb", containerPath: "/prometheus" }, { sourceVolume: "run", containerPath: "/run/prometheus" }],
-                healthCheck: { command: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`], interval: 15, timeout: 5, retries: 3, startPeriod: 60 },
-                stopTimeout: 60,
-            }, cloudMapSdContainer({ image: sdImage, namespace: p.namespaceName, region: p.region })],
-        }, { parent: this, formerParent: ctx.layer });
+            },
+            { parent: this, formerParent: ctx.layer },
+        );
 
         this.securityGroupId = sg.id;
         this.address = `http://${CLOUD_MAP_NAMES.prometheus}.${p.namespaceName}:${PORTS.prometheus}`;

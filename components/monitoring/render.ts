@@ -15,7 +15,14 @@ import { CLOUD_MAP_NAMES, PORTS } from "../contracts";
 import { renderPostgresQueries, QUERIES_FILE_NAME } from "./postgres-exporter/queries";
 import { RDS_CA_FILE_NAME, renderRdsCaBundle } from "./postgres-exporter/rds-ca";
 import { parse } from "yaml";
-import { AMP_WORKSPACE_PLACEHOLDER, PROMETHEUS_REPLICA_PLACEHOLDER, RULES_DIR, prometheusConfig, renderPrometheusConfig, type PrometheusConfigInput } from "./prometheus/config";
+import {
+    AMP_WORKSPACE_PLACEHOLDER,
+    PROMETHEUS_REPLICA_PLACEHOLDER,
+    RULES_DIR,
+    prometheusConfig,
+    renderPrometheusConfig,
+    type PrometheusConfigInput,
+} from "./prometheus/config";
 import { renderPrometheusRules } from "./prometheus/rules";
 
 /** The repository folder holding the rendered files. */
@@ -130,9 +137,18 @@ export const cloudwatchRenderer: Renderer = {
             serviceName: DEPLOY_TIME("serviceName"),
             loadBalancerArnSuffix: DEPLOY_TIME("loadBalancerArnSuffix"),
             targetGroupArnSuffix: DEPLOY_TIME("targetGroupArnSuffix"),
-            dataStores: ctx.config.dataStores.mode === "managed"
-                ? { mode: "managed", rdsInstanceId: dataStoreIds.postgresInstance(physicalName(ctx)), replicationGroupId: dataStoreIds.redisReplicationGroup(physicalName(ctx)), cacheClusterIds: dataStoreIds.redisCacheClusters(dataStoreIds.redisReplicationGroup(physicalName(ctx)), ctx.config.dataStores.redis.managed.nodes) }
-                : { mode: "ecs", postgresServiceName: DEPLOY_TIME("postgresServiceName"), redisServiceName: DEPLOY_TIME("redisServiceName") },
+            dataStores:
+                ctx.config.dataStores.mode === "managed"
+                    ? {
+                          mode: "managed",
+                          rdsInstanceId: dataStoreIds.postgresInstance(physicalName(ctx)),
+                          replicationGroupId: dataStoreIds.redisReplicationGroup(physicalName(ctx)),
+                          cacheClusterIds: dataStoreIds.redisCacheClusters(
+                              dataStoreIds.redisReplicationGroup(physicalName(ctx)),
+                              ctx.config.dataStores.redis.managed.nodes,
+                          ),
+                      }
+                    : { mode: "ecs", postgresServiceName: DEPLOY_TIME("postgresServiceName"), redisServiceName: DEPLOY_TIME("redisServiceName") },
             monitoringServiceNames: [DEPLOY_TIME("prometheusServiceName"), DEPLOY_TIME("grafanaServiceName")],
         });
         return [{ path: "cloudwatch/dashboard.json", content: `${JSON.stringify(body, null, 2)}\n` }];
@@ -148,7 +164,9 @@ export interface ExpectedPrometheus {
 /** The scrape jobs of the stack's prometheus.yml and the alerts of its rule file, from the same renderers. */
 export function expectedPrometheus(ctx: RenderContext): ExpectedPrometheus {
     const config = prometheusConfig(stackPrometheusInput(ctx)) as { scrape_configs?: { job_name: string }[] };
-    const rules = parse(renderPrometheusRules({ ...stackAlertSettings(ctx.config), profile: "production" }).content) as { groups?: { rules?: { alert?: string }[] }[] };
+    const rules = parse(renderPrometheusRules({ ...stackAlertSettings(ctx.config), profile: "production" }).content) as {
+        groups?: { rules?: { alert?: string }[] }[];
+    };
     return {
         jobs: (config.scrape_configs ?? []).map((c) => c.job_name).sort(),
         alertRules: [...new Set((rules.groups ?? []).flatMap((g) => (g.rules ?? []).flatMap((r) => (r.alert !== undefined ? [r.alert] : []))))].sort(),

@@ -69,13 +69,15 @@ export interface Sidecars {
 export function appMetricsScrapeConfig(a: { clusterName: string; serviceName: string; metricsPort: number; scrapeIntervalSeconds: number }): string {
     return stringify({
         global: { scrape_interval: `${a.scrapeIntervalSeconds}s`, scrape_timeout: "10s" },
-        scrape_configs: [{
-            job_name: "koronet",
-            metrics_path: "/metrics",
-            static_configs: [{ targets: [`127.0.0.1:${a.metricsPort}`], labels: { ClusterName: a.clusterName, ServiceName: a.serviceName } }],
-            // Only the published set: everything else would be a billed custom metric.
-            metric_relabel_configs: [{ source_labels: ["__name__"], regex: PUBLISHED_APP_METRICS.join("|"), action: "keep" }],
-        }],
+        scrape_configs: [
+            {
+                job_name: "koronet",
+                metrics_path: "/metrics",
+                static_configs: [{ targets: [`127.0.0.1:${a.metricsPort}`], labels: { ClusterName: a.clusterName, ServiceName: a.serviceName } }],
+                // Only the published set: everything else would be a billed custom metric.
+                metric_relabel_configs: [{ source_labels: ["__name__"], regex: PUBLISHED_APP_METRICS.join("|"), action: "keep" }],
+            },
+        ],
     });
 }
 
@@ -90,12 +92,14 @@ export function appMetricsAgentConfig(emfLogGroupName: string): Record<string, u
                     log_group_name: emfLogGroupName,
                     emf_processor: {
                         metric_namespace: APP_METRIC_NAMESPACE,
-                        metric_declaration: [{
-                            source_labels: ["job"],
-                            label_matcher: "^koronet$",
-                            dimensions: [["ClusterName", "ServiceName"]],
-                            metric_selectors: PUBLISHED_APP_METRICS.map((m) => `^${m}$`),
-                        }],
+                        metric_declaration: [
+                            {
+                                source_labels: ["job"],
+                                label_matcher: "^koronet$",
+                                dimensions: [["ClusterName", "ServiceName"]],
+                                metric_selectors: PUBLISHED_APP_METRICS.map((m) => `^${m}$`),
+                            },
+                        ],
                     },
                 },
             },
@@ -111,17 +115,19 @@ export function logsAgentConfig(fileLogGroupName: string): Record<string, unknow
         logs: {
             logs_collected: {
                 files: {
-                    collect_list: [{
-                        file_path: `/var/log/koronet${NODE_REPORT_DIR.replace("/tmp", "")}/*.json`,
-                        log_group_name: fileLogGroupName,
-                        // {local_hostname} is the task's own host name (os.Hostname()). {instance_id} comes
-                        // from EC2 instance metadata, which a Fargate task has none of: the agent writes
-                        // "i-UNKNOWN" for every task, all in one stream (aws/amazon-cloudwatch-agent
-                        // translator/util/placeholderUtil.go, source, not a doc).
-                        log_stream_name: "diagnostic-reports/{local_hostname}",
-                        multi_line_start_pattern: "^\\{",
-                        retention_in_days: -1,
-                    }],
+                    collect_list: [
+                        {
+                            file_path: `/var/log/koronet${NODE_REPORT_DIR.replace("/tmp", "")}/*.json`,
+                            log_group_name: fileLogGroupName,
+                            // {local_hostname} is the task's own host name (os.Hostname()). {instance_id} comes
+                            // from EC2 instance metadata, which a Fargate task has none of: the agent writes
+                            // "i-UNKNOWN" for every task, all in one stream (aws/amazon-cloudwatch-agent
+                            // translator/util/placeholderUtil.go, source, not a doc).
+                            log_stream_name: "diagnostic-reports/{local_hostname}",
+                            multi_line_start_pattern: "^\\{",
+                            retention_in_days: -1,
+                        },
+                    ],
                 },
             },
         },
@@ -139,7 +145,11 @@ export function webSidecars(args: SidecarArgs): Sidecars {
     const tmp = args.tmpVolume ?? "tmp";
     const interval = args.scrapeIntervalSeconds ?? 60;
     const agentMounts = (prefix: string) => Object.entries(AGENT_PATHS).map(([k, p]) => ({ sourceVolume: `${prefix}-${k}`, containerPath: p }));
-    const agent = (name: string, env: { name: string; value: pulumi.Input<string> }[], extraMounts: ContainerDefinition["mountPoints"] = []): ContainerDefinition => ({
+    const agent = (
+        name: string,
+        env: { name: string; value: pulumi.Input<string> }[],
+        extraMounts: ContainerDefinition["mountPoints"] = [],
+    ): ContainerDefinition => ({
         name,
         image: args.agentImage,
         // The user our agent image gives its writable directories to. The upstream image has no
@@ -154,12 +164,23 @@ export function webSidecars(args: SidecarArgs): Sidecars {
         mountPoints: [...agentMounts(name), ...(extraMounts ?? [])],
     });
     const emfConfig = pulumi.output(args.emfLogGroupName).apply((g) => JSON.stringify(appMetricsAgentConfig(g)));
-    const scrape = pulumi.output(args.clusterName).apply((c) => appMetricsScrapeConfig({ clusterName: c, serviceName: args.serviceName, metricsPort: args.metricsPort, scrapeIntervalSeconds: interval }));
+    const scrape = pulumi
+        .output(args.clusterName)
+        .apply((c) =>
+            appMetricsScrapeConfig({ clusterName: c, serviceName: args.serviceName, metricsPort: args.metricsPort, scrapeIntervalSeconds: interval }),
+        );
     const logsConfig = pulumi.output(args.fileLogGroupName).apply((g) => JSON.stringify(logsAgentConfig(g)));
 
     const containers = [
-        agent("cloudwatch-agent", [{ name: "CW_CONFIG_CONTENT", value: logsConfig }], [{ sourceVolume: tmp, containerPath: "/var/log/koronet", readOnly: true }]),
-        agent("app-metrics", [{ name: "CW_CONFIG_CONTENT", value: emfConfig }, { name: "PROMETHEUS_CONFIG_CONTENT", value: scrape }]),
+        agent(
+            "cloudwatch-agent",
+            [{ name: "CW_CONFIG_CONTENT", value: logsConfig }],
+            [{ sourceVolume: tmp, containerPath: "/var/log/koronet", readOnly: true }],
+        ),
+        agent("app-metrics", [
+            { name: "CW_CONFIG_CONTENT", value: emfConfig },
+            { name: "PROMETHEUS_CONFIG_CONTENT", value: scrape },
+        ]),
     ];
     return {
         containers,

@@ -35,10 +35,15 @@ export class WebTelemetry extends pulumi.ComponentResource {
     constructor(name: string, args: WebTelemetryArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:monitoring:WebTelemetry", name, {}, opts);
         const p = args.placement;
-        const group = (suffix: string) => new aws.cloudwatch.LogGroup(`${name}-${suffix}`, { retentionInDays: p.logRetentionDays, kmsKeyId: p.kmsKeyArn }, { parent: this });
+        const group = (suffix: string) =>
+            new aws.cloudwatch.LogGroup(`${name}-${suffix}`, { retentionInDays: p.logRetentionDays, kmsKeyId: p.kmsKeyArn }, { parent: this });
         const files = group("file-logs");
         const emf = group("app-metrics");
-        const agentImage = new ContainerImage(`${name}-agent-image`, { context: AGENT_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: p.kmsKeyArn }, { parent: this });
+        const agentImage = new ContainerImage(
+            `${name}-agent-image`,
+            { context: AGENT_IMAGE_CONTEXT, platform: args.platform ?? "linux/amd64", kmsKeyArn: p.kmsKeyArn },
+            { parent: this },
+        );
         const s = webSidecars({
             agentImage: agentImage.imageRef,
             region: p.region,
@@ -65,7 +70,8 @@ export class WebTelemetry extends pulumi.ComponentResource {
  * cluster and each stack has its own cluster; a replacement must then delete first.
  */
 export function pinServiceName(logicalName: string, physicalName: string): pulumi.ResourceTransformation {
-    return (a) => (a.type === "aws:ecs/service:Service" && a.name === logicalName
-        ? { props: { ...a.props, name: physicalName }, opts: pulumi.mergeOptions(a.opts, { deleteBeforeReplace: true }) }
-        : undefined);
+    return (a) =>
+        a.type === "aws:ecs/service:Service" && a.name === logicalName
+            ? { props: { ...a.props, name: physicalName }, opts: pulumi.mergeOptions(a.opts, { deleteBeforeReplace: true }) }
+            : undefined;
 }

@@ -23,18 +23,22 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("koronet:network:Network", name, {}, opts);
-        const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
-            cidrBlock: args.cidrBlock,
-            numberOfAvailabilityZones: args.availabilityZones,
-            enableDnsHostnames: true,
-            enableDnsSupport: true,
-            natGateways: { strategy: args.natGateways === "onePerAz" ? awsx.ec2.NatGatewayStrategy.OnePerAz : awsx.ec2.NatGatewayStrategy.Single },
-            subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-            subnetSpecs: [
-                { type: awsx.ec2.SubnetType.Public, cidrMask: 22 },
-                { type: awsx.ec2.SubnetType.Private, cidrMask: 20 },
-            ],
-        }, { parent: this });
+        const vpc = new awsx.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: args.cidrBlock,
+                numberOfAvailabilityZones: args.availabilityZones,
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                natGateways: { strategy: args.natGateways === "onePerAz" ? awsx.ec2.NatGatewayStrategy.OnePerAz : awsx.ec2.NatGatewayStrategy.Single },
+                subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+                subnetSpecs: [
+                    { type: awsx.ec2.SubnetType.Public, cidrMask: 22 },
+                    { type: awsx.ec2.SubnetType.Private, cidrMask: 20 },
+                ],
+            },
+            { parent: this },
+        );
         this.vpcId = vpc.vpcId;
         this.privateSubnetIds = vpc.privateSubnetIds;
         this.publicSubnetIds = vpc.publicSubnetIds;

@@ -28,7 +28,11 @@ export const SECRET_FOLLOWER_SCHEDULE = "rate(5 minutes)";
  * - `secretsmanager:DescribeSecret` (metadata only, never the value) on the stack's secrets.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
  */
-export function secretFollowerStatements(a: { clusterArn: pulumi.Input<string>; serviceArnPattern: pulumi.Input<string>; secretArns: readonly pulumi.Input<string>[] }): PolicyStatement[] {
+export function secretFollowerStatements(a: {
+    clusterArn: pulumi.Input<string>;
+    serviceArnPattern: pulumi.Input<string>;
+    secretArns: readonly pulumi.Input<string>[];
+}): PolicyStatement[] {
     return [
         { Sid: "ListServicesOfTheCluster", Action: "ecs:ListServices", Resource: "*", Condition: { ArnEquals: { "ecs:cluster": a.clusterArn } } },
         { Sid: "ServicesOfTheCluster", Action: ["ecs:DescribeServices", "ecs:UpdateService"], Resource: a.serviceArnPattern },
@@ -62,8 +66,10 @@ export interface SecretFollowerArgs {
 /** Pure validation; errors name the argument. */
 export function validateSecretFollowerArgs(args: Pick<SecretFollowerArgs, "secretNamePrefix" | "schedule">): string[] {
     const problems: string[] = [];
-    if (!/^[A-Za-z0-9_+=.@-]+$/.test(args.secretNamePrefix)) problems.push(`\`secretNamePrefix\` must be a secret name prefix without \`/\` or wildcards, got ${JSON.stringify(args.secretNamePrefix)}`);
-    if (args.schedule !== undefined && !/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(args.schedule)) problems.push(`\`schedule\` must be an EventBridge rate() or cron() expression, got ${JSON.stringify(args.schedule)}`);
+    if (!/^[A-Za-z0-9_+=.@-]+$/.test(args.secretNamePrefix))
+        problems.push(`\`secretNamePrefix\` must be a secret name prefix without \`/\` or wildcards, got ${JSON.stringify(args.secretNamePrefix)}`);
+    if (args.schedule !== undefined && !/^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(args.schedule))
+        problems.push(`\`schedule\` must be an EventBridge rate() or cron() expression, got ${JSON.stringify(args.schedule)}`);
     return problems;
 }
 
@@ -82,63 +88,93 @@ export class SecretFollower extends pulumi.ComponentResource {
         const identity = aws.getCallerIdentityOutput({}, parent);
         const partition = aws.getPartitionOutput({}, parent);
         const serviceArnPattern = pulumi.interpolate`arn:${partition.partition}:ecs:${args.region}:${identity.accountId}:service/${args.clusterName}/*`;
-        const secretArns = [pulumi.interpolate`arn:${partition.partition}:secretsmanager:${args.region}:${identity.accountId}:secret:${args.secretNamePrefix}/*`, ...(args.secretArns ?? [])];
+        const secretArns = [
+            pulumi.interpolate`arn:${partition.partition}:secretsmanager:${args.region}:${identity.accountId}:secret:${args.secretNamePrefix}/*`,
+            ...(args.secretArns ?? []),
+        ];
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags }, parent);
-        const role = new aws.iam.Role(`${name}-role`, {
-            assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-            inlinePolicies: [{
-                name: "least-privilege",
-                policy: policyDocument([
-                    { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
-                    ...secretFollowerStatements({ clusterArn: args.clusterArn, serviceArnPattern, secretArns }),
-                ]),
-            }],
-            tags,
-        }, parent);
-        const fn = new aws.lambda.Function(`${name}-fn`, {
-            name: functionName,
-            role: role.arn,
-            runtime: NODE_LAMBDA_RUNTIME,
-            handler: BUNDLE_HANDLER,
-            code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleFunction("secret-follower")) }),
-            timeout: 120,
-            memorySize: 256,
-            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            environment: { variables: { [SECRET_FOLLOWER_ENV.clusterArn]: args.clusterArn } },
-            tags,
-        }, { parent: this, dependsOn: [logGroup] });
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags },
+            parent,
+        );
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+                inlinePolicies: [
+                    {
+                        name: "least-privilege",
+                        policy: policyDocument([
+                            { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
+                            ...secretFollowerStatements({ clusterArn: args.clusterArn, serviceArnPattern, secretArns }),
+                        ]),
+                    },
+                ],
+                tags,
+            },
+            parent,
+        );
+        const fn = new aws.lambda.Function(
+            `${name}-fn`,
+            {
+                name: functionName,
+                role: role.arn,
+                runtime: NODE_LAMBDA_RUNTIME,
+                handler: BUNDLE_HANDLER,
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleFunction("secret-follower")) }),
+                timeout: 120,
+                memorySize: 256,
+                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+                environment: { variables: { [SECRET_FOLLOWER_ENV.clusterArn]: args.clusterArn } },
+                tags,
+            },
+            { parent: this, dependsOn: [logGroup] },
+        );
         // A failed run is not retried: the next tick, 5 minutes later, does the same work.
         new aws.lambda.FunctionEventInvokeConfig(`${name}-async`, { functionName: fn.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 }, parent);
 
-        const rule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: "Redeploy ECS services whose injected secrets changed", scheduleExpression: args.schedule ?? SECRET_FOLLOWER_SCHEDULE, tags }, parent);
-        const permission = new aws.lambda.Permission(`${name}-from-schedule`, { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-schedule`,
+            { description: "Redeploy ECS services whose injected secrets changed", scheduleExpression: args.schedule ?? SECRET_FOLLOWER_SCHEDULE, tags },
+            parent,
+        );
+        const permission = new aws.lambda.Permission(
+            `${name}-from-schedule`,
+            { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+            parent,
+        );
         new aws.cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
 
         const runbook = `${args.runbookBaseUrl.replace(/\/+$/, "")}/SecretFollower.md`;
-        const alarm = new aws.cloudwatch.MetricAlarm(`${name}-errors`, {
-            name: `${args.namePrefix}-secret-follower-errors`,
-            alarmDescription: formatAlarmDescription({
-                severity: "critical",
-                summary: "Secret follower failing: a filled or rotated secret may not reach its ECS services",
-                details: "AWS/Lambda Errors (Sum) of the secret follower ≥ 1 in 2 consecutive 5-minute runs. Services keep the secret values they started with until the follower works again (RDS rotation: new connections fail).",
-                runbookUrl: runbook,
-            }),
-            namespace: "AWS/Lambda",
-            metricName: "Errors",
-            dimensions: { FunctionName: fn.name },
-            statistic: "Sum",
-            period: 300,
-            evaluationPeriods: 2,
-            datapointsToAlarm: 2,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            threshold: 1,
-            treatMissingData: "notBreaching",
-            actionsEnabled: true,
-            alarmActions: [args.alarmTopicArn],
-            okActions: [args.alarmTopicArn],
-            tags: { ...tags, Severity: "critical", Path: "pipeline" },
-        }, parent);
+        const alarm = new aws.cloudwatch.MetricAlarm(
+            `${name}-errors`,
+            {
+                name: `${args.namePrefix}-secret-follower-errors`,
+                alarmDescription: formatAlarmDescription({
+                    severity: "critical",
+                    summary: "Secret follower failing: a filled or rotated secret may not reach its ECS services",
+                    details:
+                        "AWS/Lambda Errors (Sum) of the secret follower ≥ 1 in 2 consecutive 5-minute runs. Services keep the secret values they started with until the follower works again (RDS rotation: new connections fail).",
+                    runbookUrl: runbook,
+                }),
+                namespace: "AWS/Lambda",
+                metricName: "Errors",
+                dimensions: { FunctionName: fn.name },
+                statistic: "Sum",
+                period: 300,
+                evaluationPeriods: 2,
+                datapointsToAlarm: 2,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                threshold: 1,
+                treatMissingData: "notBreaching",
+                actionsEnabled: true,
+                alarmActions: [args.alarmTopicArn],
+                okActions: [args.alarmTopicArn],
+                tags: { ...tags, Severity: "critical", Path: "pipeline" },
+            },
+            parent,
+        );
 
         this.functionName = fn.name;
         this.logGroupName = logGroup.name;

@@ -97,7 +97,12 @@ export class MonitoredService extends pulumi.ComponentResource {
     private readonly name: string;
     private readonly args: MonitoredServiceArgs;
     private readonly metricsPort: number;
-    private readonly front: { targetGroupArn: pulumi.Output<string>; listener: aws.lb.Listener; taskSecurityGroupId: pulumi.Output<string>; discovery?: aws.servicediscovery.Service };
+    private readonly front: {
+        targetGroupArn: pulumi.Output<string>;
+        listener: aws.lb.Listener;
+        taskSecurityGroupId: pulumi.Output<string>;
+        discovery?: aws.servicediscovery.Service;
+    };
     private running?: WebServiceRun;
 
     constructor(name: string, args: MonitoredServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -109,57 +114,87 @@ export class MonitoredService extends pulumi.ComponentResource {
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
 
-        const albSg = new aws.ec2.SecurityGroup(`${name}-alb`, {
-            vpcId: args.vpcId,
-            description: "Koronet load balancer: HTTP/HTTPS from the allowed CIDRs",
-            ingress: [80, ...(https ? [443] : [])].flatMap((port) =>
-                args.allowedCidrs.map((cidr) => ({ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [cidr], description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}` })),
-            ),
-        }, parent);
+        const albSg = new aws.ec2.SecurityGroup(
+            `${name}-alb`,
+            {
+                vpcId: args.vpcId,
+                description: "Koronet load balancer: HTTP/HTTPS from the allowed CIDRs",
+                ingress: [80, ...(https ? [443] : [])].flatMap((port) =>
+                    args.allowedCidrs.map((cidr) => ({
+                        protocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrBlocks: [cidr],
+                        description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
+                    })),
+                ),
+            },
+            parent,
+        );
         // Ingress as standalone rules only (never inline next to them: the provider would remove the
         // standalone ones), so clients created later, such as Prometheus, can be admitted with
         // `allowMetricsScraper`.
-        const taskSg = new aws.ec2.SecurityGroup(`${name}-tasks`, {
-            vpcId: args.vpcId,
-            // Unchanged when the metrics port moved off the API port: a new description replaces the group.
-            description: `Koronet web server tasks: ${args.port} from the load balancer, metrics from the scrapers admitted by rule`,
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
-        }, parent);
-        new aws.vpc.SecurityGroupIngressRule(`${name}-tasks-from-alb`, {
-            securityGroupId: taskSg.id,
-            referencedSecurityGroupId: albSg.id,
-            ipProtocol: "tcp",
-            fromPort: args.port,
-            toPort: args.port,
-            description: "web server from the load balancer",
-        }, parent);
-        new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-tasks`, {
-            securityGroupId: albSg.id,
-            referencedSecurityGroupId: taskSg.id,
-            ipProtocol: "tcp",
-            fromPort: args.port,
-            toPort: args.port,
-            description: "load balancer to web server tasks",
-        }, parent);
+        const taskSg = new aws.ec2.SecurityGroup(
+            `${name}-tasks`,
+            {
+                vpcId: args.vpcId,
+                // Unchanged when the metrics port moved off the API port: a new description replaces the group.
+                description: `Koronet web server tasks: ${args.port} from the load balancer, metrics from the scrapers admitted by rule`,
+                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "data stores, AWS APIs" }],
+            },
+            parent,
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-tasks-from-alb`,
+            {
+                securityGroupId: taskSg.id,
+                referencedSecurityGroupId: albSg.id,
+                ipProtocol: "tcp",
+                fromPort: args.port,
+                toPort: args.port,
+                description: "web server from the load balancer",
+            },
+            parent,
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-to-tasks`,
+            {
+                securityGroupId: albSg.id,
+                referencedSecurityGroupId: taskSg.id,
+                ipProtocol: "tcp",
+                fromPort: args.port,
+                toPort: args.port,
+                description: "load balancer to web server tasks",
+            },
+            parent,
+        );
 
-        const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
-            loadBalancerType: "application",
-            internal: false,
-            subnets: args.publicSubnetIds,
-            securityGroups: [albSg.id],
-            dropInvalidHeaderFields: true,
-            enableDeletionProtection: args.deletionProtection,
-            idleTimeout: 60,
-        }, parent);
-        const targetGroup = new aws.lb.TargetGroup(`${name}-targets`, {
-            vpcId: args.vpcId,
-            targetType: "ip",
-            port: args.port,
-            protocol: "HTTP",
-            // The web server drains in-flight requests on SIGTERM; give it the time to.
-            deregistrationDelay: 30,
-            healthCheck: { path: args.healthCheckPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
-        }, parent);
+        const alb = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                loadBalancerType: "application",
+                internal: false,
+                subnets: args.publicSubnetIds,
+                securityGroups: [albSg.id],
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: args.deletionProtection,
+                idleTimeout: 60,
+            },
+            parent,
+        );
+        const targetGroup = new aws.lb.TargetGroup(
+            `${name}-targets`,
+            {
+                vpcId: args.vpcId,
+                targetType: "ip",
+                port: args.port,
+                protocol: "HTTP",
+                // The web server drains in-flight requests on SIGTERM; give it the time to.
+                deregistrationDelay: 30,
+                healthCheck: { path: args.healthCheckPath, matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+            },
+            parent,
+        );
 
         const listener = frontListeners(name, { loadBalancerArn: alb.arn, targetGroupArn: targetGroup.arn, certificateArn: args.certificateArn }, parent);
 
@@ -219,77 +254,100 @@ export class MonitoredService extends pulumi.ComponentResource {
         ];
         // verify-full: the chain against the region's RDS CAs (shipped with the app), the name against the host.
         const tlsEnvironment = pg.sslMode === "verify-full" ? [{ name: "DATABASE_CA", value: `amazon-rds:${args.placement.region}` }] : [];
-        const web = ecsService(name, {
-            placement: args.placement,
-            cpu: args.cpu,
-            memory: args.memory,
-            desiredCount: args.desiredCount,
-            securityGroupIds: [taskSecurityGroupId],
-            discoveryName: CLOUD_MAP_NAMES.web,
-            discovery: this.front.discovery,
-            loadBalancer: { targetGroupArn, containerName: "web", containerPort: args.port },
-            healthCheckGracePeriodSeconds: 30,
-            dependsOn: [listener],
-            physicalName: args.serviceName,
-            deploymentAlarmNames: run.deploymentAlarmNames,
-            architecture: args.architecture,
-            secretArns: args.secretArns,
-            taskRoleStatements: [...databaseSecretStatements, ...(args.sidecarTaskRoleStatements ?? [])],
-            volumes: [{ name: "tmp" }, ...(args.sidecarVolumes ?? []).map((v) => ({ name: v }))],
-            containers: [
-                {
-                    name: "web",
-                    image: args.image,
-                    // The image's `node` user; enforced here too so a careless image cannot run as root.
-                    user: "1000:1000",
-                    // The metrics port is mapped for the scrapers in the VPC (awsvpc: the task's ENI);
-                    // the service registers only `port` with the target group.
-                    portMappings: [{ containerPort: args.port, name: "http" }, { containerPort: args.metricsPort, name: "metrics" }],
-                    environment: [
-                        { name: "PORT", value: String(args.port) },
-                        { name: "METRICS_PORT", value: String(args.metricsPort) },
-                        { name: "NODE_ENV", value: "production" },
-                        { name: "DATABASE_URL", value: pulumi.interpolate`postgres://${pg.username}@${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}` },
-                        ...tlsEnvironment,
-                        // A reference (the secret's ARN and JSON key), not the password.
-                        { name: "DATABASE_PASSWORD_FROM", value: pg.passwordValueFrom },
-                        { name: "REDIS_URL", value: pulumi.interpolate`${redis.tls ? "rediss" : "redis"}://${redis.host}:${redis.port}` },
-                        ...Object.entries(args.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
-                    ],
-                    secrets: [{ name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom }],
-                    mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp" }],
-                    healthCheck: {
-                        command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${args.port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
-                        interval: 15,
-                        timeout: 5,
-                        retries: 3,
-                        startPeriod: 20,
+        const web = ecsService(
+            name,
+            {
+                placement: args.placement,
+                cpu: args.cpu,
+                memory: args.memory,
+                desiredCount: args.desiredCount,
+                securityGroupIds: [taskSecurityGroupId],
+                discoveryName: CLOUD_MAP_NAMES.web,
+                discovery: this.front.discovery,
+                loadBalancer: { targetGroupArn, containerName: "web", containerPort: args.port },
+                healthCheckGracePeriodSeconds: 30,
+                dependsOn: [listener],
+                physicalName: args.serviceName,
+                deploymentAlarmNames: run.deploymentAlarmNames,
+                architecture: args.architecture,
+                secretArns: args.secretArns,
+                taskRoleStatements: [...databaseSecretStatements, ...(args.sidecarTaskRoleStatements ?? [])],
+                volumes: [{ name: "tmp" }, ...(args.sidecarVolumes ?? []).map((v) => ({ name: v }))],
+                containers: [
+                    {
+                        name: "web",
+                        image: args.image,
+                        // The image's `node` user; enforced here too so a careless image cannot run as root.
+                        user: "1000:1000",
+                        // The metrics port is mapped for the scrapers in the VPC (awsvpc: the task's ENI);
+                        // the service registers only `port` with the target group.
+                        portMappings: [
+                            { containerPort: args.port, name: "http" },
+                            { containerPort: args.metricsPort, name: "metrics" },
+                        ],
+                        environment: [
+                            { name: "PORT", value: String(args.port) },
+                            { name: "METRICS_PORT", value: String(args.metricsPort) },
+                            { name: "NODE_ENV", value: "production" },
+                            {
+                                name: "DATABASE_URL",
+                                value: pulumi.interpolate`postgres://${pg.username}@${pg.host}:${pg.port}/${pg.database}?sslmode=${pg.sslMode}`,
+                            },
+                            ...tlsEnvironment,
+                            // A reference (the secret's ARN and JSON key), not the password.
+                            { name: "DATABASE_PASSWORD_FROM", value: pg.passwordValueFrom },
+                            { name: "REDIS_URL", value: pulumi.interpolate`${redis.tls ? "rediss" : "redis"}://${redis.host}:${redis.port}` },
+                            ...Object.entries(args.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
+                        ],
+                        secrets: [{ name: "REDIS_PASSWORD", valueFrom: redis.passwordValueFrom }],
+                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp" }],
+                        healthCheck: {
+                            command: [
+                                "CMD",
+                                "node",
+                                "-e",
+                                `fetch('http://127.0.0.1:${args.port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+                            ],
+                            interval: 15,
+                            timeout: 5,
+                            retries: 3,
+                            startPeriod: 20,
+                        },
+                        stopTimeout: 30,
                     },
-                    stopTimeout: 30,
-                },
-                ...(args.sidecars ?? []),
-            ],
-        }, this);
-
-        const scaling = new aws.appautoscaling.Target(`${name}-scaling`, {
-            serviceNamespace: "ecs",
-            scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.interpolate`service/${clusterNameFromArn(args.placement.clusterArn)}/${web.service.name}`,
-            minCapacity: args.minCount,
-            maxCapacity: args.maxCount,
-        }, parent);
-        new aws.appautoscaling.Policy(`${name}-cpu-target`, {
-            policyType: "TargetTrackingScaling",
-            serviceNamespace: scaling.serviceNamespace,
-            scalableDimension: scaling.scalableDimension,
-            resourceId: scaling.resourceId,
-            targetTrackingScalingPolicyConfiguration: {
-                targetValue: args.targetCpuPercent,
-                predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-                scaleInCooldown: 300,
-                scaleOutCooldown: 60,
+                    ...(args.sidecars ?? []),
+                ],
             },
-        }, parent);
+            this,
+        );
+
+        const scaling = new aws.appautoscaling.Target(
+            `${name}-scaling`,
+            {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: pulumi.interpolate`service/${clusterNameFromArn(args.placement.clusterArn)}/${web.service.name}`,
+                minCapacity: args.minCount,
+                maxCapacity: args.maxCount,
+            },
+            parent,
+        );
+        new aws.appautoscaling.Policy(
+            `${name}-cpu-target`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: scaling.serviceNamespace,
+                scalableDimension: scaling.scalableDimension,
+                resourceId: scaling.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    targetValue: args.targetCpuPercent,
+                    predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                    scaleInCooldown: 300,
+                    scaleOutCooldown: 60,
+                },
+            },
+            parent,
+        );
 
         this.running = {
             serviceName: web.service.name,
@@ -305,26 +363,38 @@ export class MonitoredService extends pulumi.ComponentResource {
      * would mean scrapes count as requests and `/metrics` lives where the load balancer reaches.
      */
     allowMetricsScraper(key: string, securityGroupId: pulumi.Input<string>, port: number): void {
-        if (port !== this.metricsPort) throw new Error(`MonitoredService: \`allowMetricsScraper\` port ${port} is not the metrics port ${this.metricsPort}; scrapers read /metrics there only`);
-        new aws.vpc.SecurityGroupIngressRule(`${this.name}-tasks-from-${key}`, {
-            securityGroupId: this.securityGroupId,
-            referencedSecurityGroupId: securityGroupId,
-            ipProtocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            description: `metrics scrape from ${key}`,
-        }, { parent: this });
+        if (port !== this.metricsPort)
+            throw new Error(
+                `MonitoredService: \`allowMetricsScraper\` port ${port} is not the metrics port ${this.metricsPort}; scrapers read /metrics there only`,
+            );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${this.name}-tasks-from-${key}`,
+            {
+                securityGroupId: this.securityGroupId,
+                referencedSecurityGroupId: securityGroupId,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                description: `metrics scrape from ${key}`,
+            },
+            { parent: this },
+        );
     }
 }
 
 /** Pure checks of the component's arguments; errors name the argument. */
-export function validateServiceArgs(args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port" | "metricsPort">): void {
+export function validateServiceArgs(
+    args: Pick<MonitoredServiceArgs, "minCount" | "maxCount" | "desiredCount" | "allowedCidrs" | "port" | "metricsPort">,
+): void {
     if (args.minCount > args.desiredCount || args.desiredCount > args.maxCount) {
-        throw new Error(`MonitoredService: \`desiredCount\` (${args.desiredCount}) must lie within \`minCount\`..\`maxCount\` (${args.minCount}..${args.maxCount})`);
+        throw new Error(
+            `MonitoredService: \`desiredCount\` (${args.desiredCount}) must lie within \`minCount\`..\`maxCount\` (${args.minCount}..${args.maxCount})`,
+        );
     }
     if (args.allowedCidrs.length === 0) throw new Error("MonitoredService: `allowedCidrs` must name who may reach the load balancer");
     if (args.port === 80 || args.port === 443) throw new Error("MonitoredService: `port` must not clash with the load balancer's listeners (80, 443)");
-    if (args.metricsPort === args.port) throw new Error(`MonitoredService: \`metricsPort\` must differ from \`port\` (${args.port}): the metrics port is kept off the load balancer`);
+    if (args.metricsPort === args.port)
+        throw new Error(`MonitoredService: \`metricsPort\` must differ from \`port\` (${args.port}): the metrics port is kept off the load balancer`);
 }
 
 /** `arn:aws:ecs:region:acct:cluster/NAME` → `NAME` (what Application Auto Scaling's resource ID wants). */

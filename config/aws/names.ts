@@ -180,9 +180,13 @@ export function stackNameProblems(project: string, stack: string): string[] {
     for (const rule of NAME_RULES) {
         const name = rule.longest(project, stack);
         if (name.length > rule.max) {
-            problems.push(`stack name ${JSON.stringify(stack)} (${stack.length} characters) makes the ${rule.what} ${name} ${name.length} characters; AWS allows at most ${rule.max} (${rule.source}); stack names here may have at most ${max} characters`);
+            problems.push(
+                `stack name ${JSON.stringify(stack)} (${stack.length} characters) makes the ${rule.what} ${name} ${name.length} characters; AWS allows at most ${rule.max} (${rule.source}); stack names here may have at most ${max} characters`,
+            );
         } else if (!rule.allowed.test(name)) {
-            problems.push(`stack name ${JSON.stringify(stack)} makes the ${rule.what} ${name}, which AWS refuses: allowed ${rule.allowedText} (${rule.source})`);
+            problems.push(
+                `stack name ${JSON.stringify(stack)} makes the ${rule.what} ${name}, which AWS refuses: allowed ${rule.allowedText} (${rule.source})`,
+            );
         }
     }
     return problems;

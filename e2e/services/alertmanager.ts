@@ -116,7 +116,11 @@ export class AlertmanagerService extends ProcessService {
     /** Cluster status (API v2): `ready` once gossip settled, and the peers it sees. */
     async clusterStatus(): Promise<{ name: string; status: string; peers: Array<{ name: string; address: string }> }> {
         const res = await fetch(`${this.url}/api/v2/status`, { signal: AbortSignal.timeout(5_000) });
-        return ((await res.json()) as { cluster: { name: string; status: string; peers?: Array<{ name: string; address: string }> } }).cluster as { name: string; status: string; peers: Array<{ name: string; address: string }> };
+        return ((await res.json()) as { cluster: { name: string; status: string; peers?: Array<{ name: string; address: string }> } }).cluster as {
+            name: string;
+            status: string;
+            peers: Array<{ name: string; address: string }>;
+        };
     }
 
     /** Alerts Alertmanager currently holds (API v2). */

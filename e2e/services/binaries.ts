@@ -10,10 +10,7 @@ export class MissingBinaryError extends Error {
         public readonly debianPackage: string,
         where: string,
     ) {
-        super(
-            `${binary} not found (${where}): install the Debian package "${debianPackage}" ` +
-                `(apt-get install -y ${debianPackage})`,
-        );
+        super(`${binary} not found (${where}): install the Debian package "${debianPackage}" ` + `(apt-get install -y ${debianPackage})`);
         this.name = "MissingBinaryError";
     }
 }

@@ -23,7 +23,11 @@ export interface CloudMapSdOptions {
  * built from) on 127.0.0.1, as in the Prometheus task. Ready when `/healthz` answers 200.
  */
 export class CloudMapSdService extends ProcessService {
-    private constructor(readonly port: number, dir: string, private readonly opts: CloudMapSdOptions) {
+    private constructor(
+        readonly port: number,
+        dir: string,
+        private readonly opts: CloudMapSdOptions,
+    ) {
         super(`cloudmap-sd:${port}`, dir);
     }
 

@@ -29,7 +29,10 @@ export class FakeCloudMap {
     /** When set, every request answers HTTP 500 (Cloud Map unavailable). */
     failing = false;
 
-    private constructor(private readonly server: Server, readonly url: string) {}
+    private constructor(
+        private readonly server: Server,
+        readonly url: string,
+    ) {}
 
     static async start(): Promise<FakeCloudMap> {
         let fake: FakeCloudMap | undefined;
@@ -49,11 +52,20 @@ export class FakeCloudMap {
 
     /** Environment for an SDK client (the sidecar) to use this stand-in, with throwaway credentials. */
     sdkEnv(region = "eu-west-1"): Record<string, string> {
-        return { AWS_ENDPOINT_URL_SERVICEDISCOVERY: this.url, AWS_ACCESS_KEY_ID: "AKIAKORONETTEST", AWS_SECRET_ACCESS_KEY: "koronet-test-only", AWS_REGION: region };
+        return {
+            AWS_ENDPOINT_URL_SERVICEDISCOVERY: this.url,
+            AWS_ACCESS_KEY_ID: "AKIAKORONETTEST",
+            AWS_SECRET_ACCESS_KEY: "koronet-test-only",
+            AWS_REGION: region,
+        };
     }
 
     /** Registers (or replaces) an instance, as ECS does when a task starts. */
-    register(namespace: string, service: string, instance: { id: string; ipv4: string; port?: number; healthy?: boolean; attributes?: Record<string, string> }): void {
+    register(
+        namespace: string,
+        service: string,
+        instance: { id: string; ipv4: string; port?: number; healthy?: boolean; attributes?: Record<string, string> },
+    ): void {
         const key = `${namespace}/${service}`;
         const m = this.services.get(key) ?? new Map<string, FakeInstance>();
         m.set(instance.id, {
@@ -85,7 +97,8 @@ export class FakeCloudMap {
         if (this.failing) return [500, { __type: "InternalServiceError", message: "unavailable" }];
         if (target !== TARGET) return [400, { __type: "InvalidInput", message: `unsupported ${String(target)}` }];
         // The real API refuses unsigned requests; so does this one.
-        if (typeof authorization !== "string" || !authorization.startsWith("AWS4-HMAC-SHA256 ")) return [403, { __type: "AccessDeniedException", message: "missing SigV4 signature" }];
+        if (typeof authorization !== "string" || !authorization.startsWith("AWS4-HMAC-SHA256 "))
+            return [403, { __type: "AccessDeniedException", message: "missing SigV4 signature" }];
         const req = JSON.parse(body) as { NamespaceName?: string; ServiceName?: string; HealthStatus?: string; MaxResults?: number };
         const namespace = String(req.NamespaceName);
         const service = String(req.ServiceName);
@@ -93,20 +106,40 @@ export class FakeCloudMap {
         const max = req.MaxResults ?? 100;
         if (!Number.isInteger(max) || max < 1 || max > 1000) return [400, { __type: "InvalidInput", message: `MaxResults must be 1..1000, got ${max}` }];
         this.calls.push({ namespace, service, healthStatus, at: Date.now() });
-        if (![...this.services.keys()].some((k) => k.startsWith(`${namespace}/`))) return [400, { __type: "NamespaceNotFound", Message: `No namespace exists with name ${namespace}` }];
+        if (![...this.services.keys()].some((k) => k.startsWith(`${namespace}/`)))
+            return [400, { __type: "NamespaceNotFound", Message: `No namespace exists with name ${namespace}` }];
         const all = [...(this.services.get(`${namespace}/${service}`)?.values() ?? [])];
         if (!this.services.has(`${namespace}/${service}`)) return [400, { __type: "ServiceNotFound", Message: `No service exists with name ${service}` }];
         const healthy = all.filter((i) => i.healthy);
-        const chosen = healthStatus === "ALL" ? all
-            : healthStatus === "UNHEALTHY" ? all.filter((i) => !i.healthy)
-            : healthStatus === "HEALTHY_OR_ELSE_ALL" ? (healthy.length > 0 ? healthy : all)
-            : healthy;
+        const chosen =
+            healthStatus === "ALL"
+                ? all
+                : healthStatus === "UNHEALTHY"
+                  ? all.filter((i) => !i.healthy)
+                  : healthStatus === "HEALTHY_OR_ELSE_ALL"
+                    ? healthy.length > 0
+                        ? healthy
+                        : all
+                    : healthy;
         // The real API answers in random order.
-        const shuffled = chosen.map((i) => ({ i, k: Math.random() })).sort((a, b) => a.k - b.k).map((x) => x.i).slice(0, max);
-        return [200, {
-            Instances: shuffled.map((i) => ({ InstanceId: i.id, NamespaceName: namespace, ServiceName: service, HealthStatus: i.healthy ? "HEALTHY" : "UNHEALTHY", Attributes: { ...i.attributes } })),
-            InstancesRevision: this.calls.length,
-        }];
+        const shuffled = chosen
+            .map((i) => ({ i, k: Math.random() }))
+            .sort((a, b) => a.k - b.k)
+            .map((x) => x.i)
+            .slice(0, max);
+        return [
+            200,
+            {
+                Instances: shuffled.map((i) => ({
+                    InstanceId: i.id,
+                    NamespaceName: namespace,
+                    ServiceName: service,
+                    HealthStatus: i.healthy ? "HEALTHY" : "UNHEALTHY",
+                    Attributes: { ...i.attributes },
+                })),
+                InstancesRevision: this.calls.length,
+            },
+        ];
     }
 
     stop(): Promise<void> {

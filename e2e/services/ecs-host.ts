@@ -26,7 +26,20 @@ import { hardened } from "../../components/common/containers";
 import { hostDaemonContainer, type HostDaemon } from "../../components/monitoring/host-exporters";
 import { findOnPath } from "./binaries";
 import { freePort, probeHttp } from "./net";
-import { type ExitInfo, type ManagedProcess, type StopPidOptions, isPidAlive, makeTempDir, removeTempDir, runCommand, sleep, startProcess, stopPid, trackPid, waitForPidExit } from "./process";
+import {
+    type ExitInfo,
+    type ManagedProcess,
+    type StopPidOptions,
+    isPidAlive,
+    makeTempDir,
+    removeTempDir,
+    runCommand,
+    sleep,
+    startProcess,
+    stopPid,
+    trackPid,
+    waitForPidExit,
+} from "./process";
 import { ProcessService } from "./process-service";
 import type { LocalService } from "./stack";
 
@@ -103,7 +116,8 @@ export class EcsHost implements LocalService {
         try {
             // What every instance has on its root volume before any task runs.
             const seed = path.join(dir, "seed");
-            for (const d of ["proc", "run", "sys", "tmp", "var/lib/docker/overlay2", "var/lib/docker/containers", "etc"]) fs.mkdirSync(path.join(seed, d), { recursive: true });
+            for (const d of ["proc", "run", "sys", "tmp", "var/lib/docker/overlay2", "var/lib/docker/containers", "etc"])
+                fs.mkdirSync(path.join(seed, d), { recursive: true });
             fs.writeFileSync(path.join(seed, "etc/hosts"), "127.0.0.1\tlocalhost\n");
             fs.writeFileSync(path.join(seed, "etc/hostname"), "ecs-instance\n");
             fs.writeFileSync(path.join(seed, "etc/resolv.conf"), "nameserver 127.0.0.1\n");
@@ -337,10 +351,14 @@ export function loopDevicesOf(file: string): string[] {
     }
     return devices.filter((d) => {
         try {
-            return fs.readFileSync(`/sys/block/${d}/loop/backing_file`, "utf8").trim().replace(/ \(deleted\)$/, "") === file;
+            return (
+                fs
+                    .readFileSync(`/sys/block/${d}/loop/backing_file`, "utf8")
+                    .trim()
+                    .replace(/ \(deleted\)$/, "") === file
+            );
         } catch {
             return false;
         }
     });
 }
-

@@ -39,7 +39,6 @@ export class ExporterService extends ProcessService {
             readyCheck: () => probeHttp(this.port, "/metrics", [200], 3_000),
         });
     }
-
 }
 
 async function startExporter(
@@ -143,7 +142,9 @@ export interface PostgresExporterOptions {
 
 /** postgres_exporter (Debian `prometheus-postgres-exporter`). It keeps serving, with `pg_up 0`, while PostgreSQL is down. */
 export function startPostgresExporter(opts: PostgresExporterOptions): Promise<ExporterService> {
-    const dsn = opts.dataSourceName.includes("sslmode=") ? opts.dataSourceName : `${opts.dataSourceName}${opts.dataSourceName.includes("?") ? "&" : "?"}sslmode=disable`;
+    const dsn = opts.dataSourceName.includes("sslmode=")
+        ? opts.dataSourceName
+        : `${opts.dataSourceName}${opts.dataSourceName.includes("?") ? "&" : "?"}sslmode=disable`;
     return startExporter(
         "postgres_exporter",
         "prometheus-postgres-exporter",

@@ -103,11 +103,14 @@ export class NetLab implements LocalService {
             const net = free[Math.floor(Math.random() * free.length)];
             if (net === undefined) throw new Error("no free /24 in 198.18.0.0/15 for the network lab");
             const rootInterface = `kha${randomBytes(4).toString("hex")}`;
-            sw = await holder("switch", dir, ["--net"], [
-                "ip link set lo up",
-                "ip link add svc type bridge && ip link set svc up",
-                "ip link add gossip type bridge && ip link set gossip up",
-            ].join(" && "));
+            sw = await holder(
+                "switch",
+                dir,
+                ["--net"],
+                ["ip link set lo up", "ip link add svc type bridge && ip link set svc up", "ip link add gossip type bridge && ip link set gossip up"].join(
+                    " && ",
+                ),
+            );
             const root = `/proc/${sw.pid}/ns/net`;
             await runCommand(ip, ["link", "add", rootInterface, "type", "veth", "peer", "name", "uplink", "netns", String(sw.pid)]);
             await runCommand(ip, ["addr", "add", `198.18.${net}.254/24`, "dev", rootInterface]);
@@ -128,7 +131,12 @@ export class NetLab implements LocalService {
         if (!Number.isInteger(index) || index < 1 || index > 253) throw new Error(`netlab: host index must be 1..253, got ${index}`);
         if (this.hosts.has(name)) throw new Error(`netlab: host ${name} exists`);
         const ip = findOnPath("ip", "iproute2");
-        const proc = await holder(name, this.dir, ["--net", "--mount", "--propagation", "private"], `mount --bind "${this.hostsFile}" /etc/hosts && ip link set lo up`);
+        const proc = await holder(
+            name,
+            this.dir,
+            ["--net", "--mount", "--propagation", "private"],
+            `mount --bind "${this.hostsFile}" /etc/hosts && ip link set lo up`,
+        );
         const host: NetHost = {
             name,
             address: `198.18.${this.net}.${index}`,
@@ -138,7 +146,10 @@ export class NetLab implements LocalService {
         this.hosts.set(name, { host, proc });
         const inSwitch = (...args: string[]) => runCommand(findOnPath("nsenter", "util-linux"), [`--net=/proc/${this.sw.pid}/ns/net`, ip, ...args]);
         const inHost = (...args: string[]) => runCommand(host.enter[0] as string, [...host.enter.slice(1), ip, ...args]);
-        for (const [dev, bridge, address] of [["eth0", "svc", host.address], ["eth1", "gossip", host.gossipAddress]] as const) {
+        for (const [dev, bridge, address] of [
+            ["eth0", "svc", host.address],
+            ["eth1", "gossip", host.gossipAddress],
+        ] as const) {
             const port = `${bridge === "svc" ? "s" : "g"}${index}`;
             await runCommand(ip, ["link", "add", port, "netns", String(this.sw.pid), "type", "veth", "peer", "name", dev, "netns", String(proc.pid)]);
             await inSwitch("link", "set", port, "master", bridge, "up");
@@ -166,7 +177,14 @@ export class NetLab implements LocalService {
 
     private async gossipPort(host: NetHost, state: "up" | "down"): Promise<void> {
         const index = host.address.split(".").pop() as string;
-        await runCommand(findOnPath("nsenter", "util-linux"), [`--net=/proc/${this.sw.pid}/ns/net`, findOnPath("ip", "iproute2"), "link", "set", `g${index}`, state]);
+        await runCommand(findOnPath("nsenter", "util-linux"), [
+            `--net=/proc/${this.sw.pid}/ns/net`,
+            findOnPath("ip", "iproute2"),
+            "link",
+            "set",
+            `g${index}`,
+            state,
+        ]);
     }
 
     /** Stops every holder (the namespaces, their veths and this machine's interface go with them) and deletes the folder. */

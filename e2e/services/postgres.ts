@@ -139,12 +139,15 @@ export class PostgresService implements LocalService {
             fs.chownSync(pwFile, this.account.uid, this.account.gid);
         }
         await this.pg("initdb", [
-            "-D", this.dataDir,
-            "-U", "postgres",
+            "-D",
+            this.dataDir,
+            "-U",
+            "postgres",
             `--pwfile=${pwFile}`,
             "--auth-local=trust",
             "--auth-host=scram-sha-256",
-            "-E", "UTF8",
+            "-E",
+            "UTF8",
             "--no-locale",
             "--no-sync",
         ]);
@@ -163,7 +166,9 @@ export class PostgresService implements LocalService {
         // Appending keeps the file's owner (postgres) even though we write it as root.
         fs.appendFileSync(
             path.join(this.dataDir, "postgresql.conf"),
-            `\n# koronet e2e/services\n${Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join("\n")}\n`,
+            `\n# koronet e2e/services\n${Object.entries(conf)
+                .map(([k, v]) => `${k} = ${v}`)
+                .join("\n")}\n`,
         );
     }
 
@@ -174,7 +179,9 @@ export class PostgresService implements LocalService {
         try {
             await this.pg("pg_ctl", ["-D", this.dataDir, "-l", this.logFile, "-w", "-t", String(Math.ceil(this.timeoutMs / 1000)), "start"]);
         } catch (err) {
-            throw new Error(`${this.name} did not start: ${(err as Error).message}\nlog:\n${fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8").slice(-4000) : ""}`);
+            throw new Error(
+                `${this.name} did not start: ${(err as Error).message}\nlog:\n${fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8").slice(-4000) : ""}`,
+            );
         }
         const pidLine = fs.readFileSync(path.join(this.dataDir, "postmaster.pid"), "utf8").split("\n")[0];
         this.postmasterPid = Number(pidLine);

@@ -117,12 +117,17 @@ export class PrometheusService extends ProcessService {
                 value: Number(r.values[r.values.length - 1]?.[1]),
             }));
         }
-        return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+        return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
+            metric: r.metric,
+            value: Number(r.value[1]),
+        }));
     }
 
     /** Scrape targets with their health. */
     async targets(): Promise<Array<{ job: string; instance: string; health: string; lastError: string }>> {
-        const data = await this.api<{ activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> }>("/api/v1/targets", { state: "active" });
+        const data = await this.api<{ activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> }>("/api/v1/targets", {
+            state: "active",
+        });
         return data.activeTargets.map((t) => ({ job: t.labels["job"] ?? "", instance: t.labels["instance"] ?? "", health: t.health, lastError: t.lastError }));
     }
 }

@@ -35,7 +35,10 @@ abstract class RecordingReceiver<T> implements LocalService {
         this.name = `${kind}:${port}`;
     }
 
-    protected static async listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, host = "127.0.0.1"): Promise<{ server: http.Server; port: number }> {
+    protected static async listen(
+        handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+        host = "127.0.0.1",
+    ): Promise<{ server: http.Server; port: number }> {
         const server = http.createServer(handler);
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
@@ -187,13 +190,10 @@ export class FakeSlack extends RecordingReceiver<SlackBody> {
         state: SlackNotice["state"],
         opts: { since: number; timeoutMs: number },
     ): Promise<(SlackNotice & { readonly at: number; readonly raw: string }) | undefined> {
-        const hit = await this.waitFor(
-            (r) => {
-                const n = parseSlackNotice(r.body);
-                return n !== undefined && n.alertname === alertname && n.state === state;
-            },
-            opts,
-        );
+        const hit = await this.waitFor((r) => {
+            const n = parseSlackNotice(r.body);
+            return n !== undefined && n.alertname === alertname && n.state === state;
+        }, opts);
         return hit === undefined ? undefined : { ...(parseSlackNotice(hit.body) as SlackNotice), at: hit.at, raw: JSON.stringify(hit.body) };
     }
 }
@@ -215,7 +215,13 @@ export class FakePagerDuty extends RecordingReceiver<PagerDutyEvent> {
      * (https://support.pagerduty.com/main/docs/event-management, Deduplicate Alerts;
      * https://developer.pagerduty.com/docs/events-api-v2/trigger-events/).
      */
-    readonly incidents: { readonly dedupKey: string; readonly alertname: string | undefined; readonly openedAt: number; resolvedAt?: number; triggers: number }[] = [];
+    readonly incidents: {
+        readonly dedupKey: string;
+        readonly alertname: string | undefined;
+        readonly openedAt: number;
+        resolvedAt?: number;
+        triggers: number;
+    }[] = [];
 
     private constructor(
         server: http.Server,
@@ -263,7 +269,11 @@ export class FakePagerDuty extends RecordingReceiver<PagerDutyEvent> {
     }
 
     /** First event for `alertname` with `action` since `since`, or undefined after `timeoutMs`. */
-    async waitForEvent(alertname: string, action: "trigger" | "resolve", opts: { since: number; timeoutMs: number }): Promise<Received<PagerDutyEvent> | undefined> {
+    async waitForEvent(
+        alertname: string,
+        action: "trigger" | "resolve",
+        opts: { since: number; timeoutMs: number },
+    ): Promise<Received<PagerDutyEvent> | undefined> {
         return this.waitFor((r) => FakePagerDuty.alertname(r.body) === alertname && r.body.event_action === action, opts);
     }
 }

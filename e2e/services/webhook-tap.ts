@@ -16,7 +16,12 @@ export interface WebhookPayload {
     readonly status?: "firing" | "resolved";
     readonly groupKey?: string;
     readonly groupLabels?: Record<string, string>;
-    readonly alerts?: ReadonlyArray<{ readonly status?: string; readonly labels?: Record<string, string>; readonly fingerprint?: string; readonly startsAt?: string }>;
+    readonly alerts?: ReadonlyArray<{
+        readonly status?: string;
+        readonly labels?: Record<string, string>;
+        readonly fingerprint?: string;
+        readonly startsAt?: string;
+    }>;
 }
 
 /** One relayed request. */

@@ -13,7 +13,15 @@
  * DynamoDB PutItem/GetItem. Anything else is refused with the command's name, so a command that
  * starts calling something new fails loudly here.
  */
-import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm, type MetricDataQuery, type MetricDataResult } from "@aws-sdk/client-cloudwatch";
+import {
+    DescribeAlarmsCommand,
+    GetMetricDataCommand,
+    PutMetricDataCommand,
+    SetAlarmStateCommand,
+    type MetricAlarm,
+    type MetricDataQuery,
+    type MetricDataResult,
+} from "@aws-sdk/client-cloudwatch";
 import { GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, type Deployment, type Service, type Task } from "@aws-sdk/client-ecs";
 import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
@@ -27,9 +35,19 @@ import type { StackOutputs } from "../../ops/outputs";
 export const ACCOUNT = "123456789012";
 
 /** A resource of the offline plan (scripts/offline/run.ts). */
-export interface PlanResource { readonly type: string; readonly name: string; readonly inputs: Record<string, unknown> }
+export interface PlanResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+}
 
-interface Point { namespace: string; metricName: string; dimensions: Record<string, string>; at: number; value: number }
+interface Point {
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, string>;
+    at: number;
+    value: number;
+}
 
 /** A subscriber: resolves when it took the message, rejects when the delivery failed. */
 export type SnsHandler = (message: string) => Promise<void>;
@@ -62,7 +80,8 @@ export interface FakeAwsOptions {
 }
 
 const dimsOf = (d: { Name?: string; Value?: string }[] | undefined) => Object.fromEntries((d ?? []).map((x) => [x.Name ?? "", x.Value ?? ""]));
-const sameDims = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+const sameDims = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
 export class FakeAws {
     readonly clients: AwsClients;
@@ -111,11 +130,25 @@ export class FakeAws {
     /** ECS rolled `serviceName` back: the PRIMARY deployment runs `taskDefinition` again, as its rollback deployment. */
     rollBack(serviceName: string, taskDefinition: string, reason: string): void {
         const svc = this.service(serviceName);
-        svc.deployments = [{ id: `ecs-svc/${Date.now()}`, status: "PRIMARY", taskDefinition, rolloutState: "COMPLETED", rolloutStateReason: reason, desiredCount: svc.desiredCount, runningCount: svc.desiredCount, createdAt: new Date(this.now()) }];
+        svc.deployments = [
+            {
+                id: `ecs-svc/${Date.now()}`,
+                status: "PRIMARY",
+                taskDefinition,
+                rolloutState: "COMPLETED",
+                rolloutStateReason: reason,
+                desiredCount: svc.desiredCount,
+                runningCount: svc.desiredCount,
+                createdAt: new Date(this.now()),
+            },
+        ];
     }
 
     /** A task of `serviceName` stopped: its container's exit code and reason, as ECS records them. */
-    stopTask(serviceName: string, t: { container: string; exitCode?: number; reason?: string; stopCode?: Task["stopCode"]; stoppedReason?: string; at?: number }): void {
+    stopTask(
+        serviceName: string,
+        t: { container: string; exitCode?: number; reason?: string; stopCode?: Task["stopCode"]; stoppedReason?: string; at?: number },
+    ): void {
         const svc = this.service(serviceName);
         const n = svc.stopped.length + 1;
         svc.stopped.push({
@@ -167,7 +200,17 @@ export class FakeAws {
             Region: "EU (Ireland)",
             AlarmArn: a.AlarmArn,
             OldStateValue: old,
-            Trigger: { MetricName: a.MetricName, Namespace: a.Namespace, Statistic: a.Statistic, Dimensions: (a.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })), Period: a.Period, EvaluationPeriods: a.EvaluationPeriods, ComparisonOperator: a.ComparisonOperator, Threshold: a.Threshold, TreatMissingData: a.TreatMissingData },
+            Trigger: {
+                MetricName: a.MetricName,
+                Namespace: a.Namespace,
+                Statistic: a.Statistic,
+                Dimensions: (a.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })),
+                Period: a.Period,
+                EvaluationPeriods: a.EvaluationPeriods,
+                ComparisonOperator: a.ComparisonOperator,
+                Threshold: a.Threshold,
+                TreatMissingData: a.TreatMissingData,
+            },
         });
         for (const topicArn of actions ?? []) {
             this.published.push({ topicArn, alarmName: name, state, at: this.now() });
@@ -183,16 +226,26 @@ export class FakeAws {
             // Lambda: SNS counts a delivery when Lambda accepts the asynchronous invocation.
             void handler(message).then(
                 () => this.putMetric("AWS/SNS", "NumberOfNotificationsDelivered", { TopicName: topicName }, 1),
-                () => this.putMetric("AWS/SNS", s.protocol === "lambda" ? "NumberOfNotificationsDelivered" : "NumberOfNotificationsFailed", { TopicName: topicName }, 1),
+                () =>
+                    this.putMetric(
+                        "AWS/SNS",
+                        s.protocol === "lambda" ? "NumberOfNotificationsDelivered" : "NumberOfNotificationsFailed",
+                        { TopicName: topicName },
+                        1,
+                    ),
             );
         }
     }
 
     private mockCloudWatch(): void {
         const cw = mockClient(this.clients.cloudwatch);
-        cw.onAnyCommand().callsFake((input: unknown) => { throw new Error(`fake CloudWatch does not model this command (${JSON.stringify(input).slice(0, 80)})`); });
+        cw.onAnyCommand().callsFake((input: unknown) => {
+            throw new Error(`fake CloudWatch does not model this command (${JSON.stringify(input).slice(0, 80)})`);
+        });
         cw.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
-            MetricAlarms: (input.AlarmNames ?? [...this.alarms.keys()]).flatMap((n) => (this.alarms.has(n) ? [structuredClone(this.alarms.get(n) as MetricAlarm)] : [])),
+            MetricAlarms: (input.AlarmNames ?? [...this.alarms.keys()]).flatMap((n) =>
+                this.alarms.has(n) ? [structuredClone(this.alarms.get(n) as MetricAlarm)] : [],
+            ),
         }));
         cw.on(SetAlarmStateCommand).callsFake((input: { AlarmName: string; StateValue: string; StateReason: string }) => {
             this.setState(input.AlarmName, input.StateValue, input.StateReason);
@@ -200,16 +253,27 @@ export class FakeAws {
             if (actual !== input.StateValue) {
                 const t = setTimeout(() => {
                     this.timers.delete(t);
-                    if (this.alarms.get(input.AlarmName)?.StateValue === input.StateValue) this.setState(input.AlarmName, actual, "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].");
+                    if (this.alarms.get(input.AlarmName)?.StateValue === input.StateValue)
+                        this.setState(
+                            input.AlarmName,
+                            actual,
+                            "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].",
+                        );
                 }, this.opts.alarmReturnMs ?? 1000);
                 this.timers.add(t);
             }
             return {};
         });
-        cw.on(PutMetricDataCommand).callsFake((input: { Namespace: string; MetricData: { MetricName: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: Date }[] }) => {
-            for (const d of input.MetricData) this.putMetric(input.Namespace, d.MetricName, dimsOf(d.Dimensions), d.Value ?? 0, d.Timestamp?.getTime() ?? this.now());
-            return {};
-        });
+        cw.on(PutMetricDataCommand).callsFake(
+            (input: {
+                Namespace: string;
+                MetricData: { MetricName: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: Date }[];
+            }) => {
+                for (const d of input.MetricData)
+                    this.putMetric(input.Namespace, d.MetricName, dimsOf(d.Dimensions), d.Value ?? 0, d.Timestamp?.getTime() ?? this.now());
+                return {};
+            },
+        );
         cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: MetricDataQuery[]; StartTime: Date; EndTime: Date }) => ({
             MetricDataResults: input.MetricDataQueries.map((q) => this.query(q, input.StartTime.getTime(), input.EndTime.getTime())),
         }));
@@ -222,18 +286,25 @@ export class FakeAws {
         const period = (ms.Period ?? 60) * 1000;
         const buckets = new Map<number, number[]>();
         for (const p of this.points) {
-            if (p.namespace !== ms.Metric.Namespace || p.metricName !== ms.Metric.MetricName || !sameDims(dims, p.dimensions) || p.at < start || p.at >= end) continue;
+            if (p.namespace !== ms.Metric.Namespace || p.metricName !== ms.Metric.MetricName || !sameDims(dims, p.dimensions) || p.at < start || p.at >= end)
+                continue;
             const b = Math.floor(p.at / period) * period;
             buckets.set(b, [...(buckets.get(b) ?? []), p.value]);
         }
         const stat = (v: number[]) => {
             switch (ms.Stat) {
-                case "Sum": return v.reduce((a, b) => a + b, 0);
-                case "SampleCount": return v.length;
-                case "Average": return v.reduce((a, b) => a + b, 0) / v.length;
-                case "Minimum": return Math.min(...v);
-                case "Maximum": return Math.max(...v);
-                default: throw new Error(`fake CloudWatch does not compute ${ms.Stat}`);
+                case "Sum":
+                    return v.reduce((a, b) => a + b, 0);
+                case "SampleCount":
+                    return v.length;
+                case "Average":
+                    return v.reduce((a, b) => a + b, 0) / v.length;
+                case "Minimum":
+                    return Math.min(...v);
+                case "Maximum":
+                    return Math.max(...v);
+                default:
+                    throw new Error(`fake CloudWatch does not compute ${ms.Stat}`);
             }
         };
         const ts = [...buckets.keys()].sort((a, b) => b - a);
@@ -244,7 +315,9 @@ export class FakeAws {
 
     private mockEcs(): void {
         const ecs = mockClient(this.clients.ecs);
-        ecs.onAnyCommand().callsFake(() => { throw new Error("fake ECS does not model this command"); });
+        ecs.onAnyCommand().callsFake(() => {
+            throw new Error("fake ECS does not model this command");
+        });
         const view = (s: FakeService): Service => ({
             serviceName: s.serviceName,
             serviceArn: `arn:aws:ecs:${this.opts.region}:${ACCOUNT}:service/${this.opts.clusterName}/${s.serviceName}`,
@@ -266,7 +339,10 @@ export class FakeAws {
             taskArns: input.desiredStatus === "STOPPED" ? (this.services.get(input.serviceName)?.stopped ?? []).map((t) => t.taskArn) : [],
         }));
         ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
-            tasks: [...this.services.values()].flatMap((s) => s.stopped).filter((t) => input.tasks.includes(t.taskArn as string)).map((t) => structuredClone(t)),
+            tasks: [...this.services.values()]
+                .flatMap((s) => s.stopped)
+                .filter((t) => input.tasks.includes(t.taskArn as string))
+                .map((t) => structuredClone(t)),
         }));
     }
 
@@ -274,19 +350,27 @@ export class FakeAws {
 
     private mockRest(): void {
         const sns = mockClient(this.clients.sns);
-        sns.onAnyCommand().callsFake(() => { throw new Error("fake SNS does not model this command"); });
+        sns.onAnyCommand().callsFake(() => {
+            throw new Error("fake SNS does not model this command");
+        });
         sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
-            Subscriptions: this.subscriptions.filter((s) => s.topicArn === input.TopicArn).map((s, i): Subscription => ({
-                TopicArn: s.topicArn,
-                Protocol: s.protocol,
-                Endpoint: s.endpoint,
-                SubscriptionArn: s.confirmed ? `${s.topicArn}:0000000${i}-fake` : "PendingConfirmation",
-                Owner: ACCOUNT,
-            })),
+            Subscriptions: this.subscriptions
+                .filter((s) => s.topicArn === input.TopicArn)
+                .map(
+                    (s, i): Subscription => ({
+                        TopicArn: s.topicArn,
+                        Protocol: s.protocol,
+                        Endpoint: s.endpoint,
+                        SubscriptionArn: s.confirmed ? `${s.topicArn}:0000000${i}-fake` : "PendingConfirmation",
+                        Owner: ACCOUNT,
+                    }),
+                ),
         }));
 
         const sqs = mockClient(this.clients.sqs);
-        sqs.onAnyCommand().callsFake(() => { throw new Error("fake SQS does not model this command"); });
+        sqs.onAnyCommand().callsFake(() => {
+            throw new Error("fake SQS does not model this command");
+        });
         const url = (name: string) => `https://sqs.${this.opts.region}.amazonaws.com/${ACCOUNT}/${name}`;
         sqs.on(GetQueueUrlCommand).callsFake((input: { QueueName: string }) => {
             if (!this.queues.has(input.QueueName)) throw Object.assign(new Error("The specified queue does not exist."), { name: "QueueDoesNotExist" });
@@ -299,7 +383,9 @@ export class FakeAws {
         });
 
         const lambda = mockClient(this.clients.lambda);
-        lambda.onAnyCommand().callsFake(() => { throw new Error("fake Lambda does not model this command"); });
+        lambda.onAnyCommand().callsFake(() => {
+            throw new Error("fake Lambda does not model this command");
+        });
         lambda.on(GetFunctionConfigurationCommand).callsFake((input: { FunctionName: string }) => {
             const f = this.functions.get(input.FunctionName);
             if (f === undefined) throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), { name: "ResourceNotFoundException" });
@@ -307,7 +393,9 @@ export class FakeAws {
         });
 
         const sm = mockClient(this.clients.secrets);
-        sm.onAnyCommand().callsFake(() => { throw new Error("fake Secrets Manager does not model this command"); });
+        sm.onAnyCommand().callsFake(() => {
+            throw new Error("fake Secrets Manager does not model this command");
+        });
         sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
             const v = this.secrets.get(input.SecretId);
             if (v === undefined) throw Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: "ResourceNotFoundException" });
@@ -315,7 +403,9 @@ export class FakeAws {
         });
 
         const ddb = mockClient(this.clients.dynamodb);
-        ddb.onAnyCommand().callsFake(() => { throw new Error("fake DynamoDB does not model this command"); });
+        ddb.onAnyCommand().callsFake(() => {
+            throw new Error("fake DynamoDB does not model this command");
+        });
         ddb.on(PutItemCommand).callsFake((input: { Item: Record<string, AttributeValue> }) => {
             this.items.set(String(input.Item["pk"]?.S), structuredClone(input.Item));
             return {};
@@ -368,11 +458,26 @@ export class FakeAws {
                 Threshold: i.threshold as number | undefined,
                 ComparisonOperator: i.comparisonOperator as MetricAlarm["ComparisonOperator"],
                 TreatMissingData: i.treatMissingData as string | undefined,
-                Metrics: (i.metricQueries as { id: string; expression?: string; returnData?: boolean; metric?: { namespace: string; metricName: string; dimensions?: Record<string, string>; period: number; stat: string } }[] | undefined)?.map((q) => ({
+                Metrics: (
+                    i.metricQueries as
+                        | {
+                              id: string;
+                              expression?: string;
+                              returnData?: boolean;
+                              metric?: { namespace: string; metricName: string; dimensions?: Record<string, string>; period: number; stat: string };
+                          }[]
+                        | undefined
+                )?.map((q) => ({
                     Id: q.id,
                     Expression: q.expression,
                     ReturnData: q.returnData,
-                    MetricStat: q.metric ? { Metric: { Namespace: q.metric.namespace, MetricName: q.metric.metricName, Dimensions: dims(q.metric.dimensions) }, Period: q.metric.period, Stat: q.metric.stat } : undefined,
+                    MetricStat: q.metric
+                        ? {
+                              Metric: { Namespace: q.metric.namespace, MetricName: q.metric.metricName, Dimensions: dims(q.metric.dimensions) },
+                              Period: q.metric.period,
+                              Stat: q.metric.stat,
+                          }
+                        : undefined,
                 })),
             });
         }
@@ -386,11 +491,22 @@ export class FakeAws {
             fake.addService({
                 serviceName: s.serviceName,
                 desiredCount: desired,
-                deployments: [{ id: `ecs-svc/${s.serviceName}`, status: "PRIMARY", taskDefinition: s.taskDefinitionArn, rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment completed.", desiredCount: desired, runningCount: desired }],
+                deployments: [
+                    {
+                        id: `ecs-svc/${s.serviceName}`,
+                        status: "PRIMARY",
+                        taskDefinition: s.taskDefinitionArn,
+                        rolloutState: "COMPLETED",
+                        rolloutStateReason: "ECS deployment completed.",
+                        desiredCount: desired,
+                        runningCount: desired,
+                    },
+                ],
                 alarms: inputs.alarms as FakeService["alarms"],
             });
         }
-        for (const f of [v.notifierFunctionName, v.pagerdutyFunctionName]) if (f !== undefined) fake.functions.set(f, { State: "Active", LastUpdateStatus: "Successful" });
+        for (const f of [v.notifierFunctionName, v.pagerdutyFunctionName])
+            if (f !== undefined) fake.functions.set(f, { State: "Active", LastUpdateStatus: "Successful" });
         if (v.failedNotificationsQueue !== undefined) fake.queues.set(v.failedNotificationsQueue, { visible: 0, inFlight: 0 });
         if (v.grafana !== undefined && grafanaPassword !== undefined) fake.secrets.set(v.grafana.adminPasswordSecretArn, grafanaPassword);
     }

@@ -34,9 +34,17 @@ import { parse } from "yaml";
 
 /** The Koronet/App metrics the sidecar publishes (docs/CONTRACTS.md, "Published set"). */
 const PUBLISHED = [
-    "koronet_http_requests_total", "koronet_http_requests_in_flight", "koronet_db_pool_waiting_clients", "koronet_db_pool_total_connections",
-    "koronet_db_connection_errors_total", "koronet_db_slow_queries_total", "koronet_cache_hits_total", "koronet_cache_misses_total",
-    "koronet_redis_errors_total", "koronet_active_sessions", "koronet_api_endpoint_calls_total",
+    "koronet_http_requests_total",
+    "koronet_http_requests_in_flight",
+    "koronet_db_pool_waiting_clients",
+    "koronet_db_pool_total_connections",
+    "koronet_db_connection_errors_total",
+    "koronet_db_slow_queries_total",
+    "koronet_cache_hits_total",
+    "koronet_cache_misses_total",
+    "koronet_redis_errors_total",
+    "koronet_active_sessions",
+    "koronet_api_endpoint_calls_total",
 ];
 
 /** The local Prometheus's scrape jobs (e2e/pipeline.ts): the stack's, without cAdvisor. */
@@ -45,7 +53,10 @@ export const LOCAL_JOBS = ["alertmanager", "koronet", "node", "postgres", "prome
 /** A timer doing `tick` every `ms` until stopped; `running` says which. */
 class Ticker {
     private timer?: NodeJS.Timeout;
-    constructor(private readonly ms: number, private readonly tick: () => Promise<void> | void) {}
+    constructor(
+        private readonly ms: number,
+        private readonly tick: () => Promise<void> | void,
+    ) {}
     get running(): boolean {
         return this.timer !== undefined;
     }
@@ -90,14 +101,16 @@ export class LocalDeployment {
         const pipeline = opts.pipeline ?? (await Pipeline.start({ log: opts.log, notifier }));
         try {
             const password = `grafana-${Math.random().toString(36).slice(2)}`;
-            const grafana = pipeline.stack.add(await GrafanaStandIn.start({
-                user: v.grafana?.adminUser ?? "admin",
-                password,
-                datasources: {
-                    [v.grafana?.prometheusDatasourceUid ?? "prometheus"]: `http://127.0.0.1:${pipeline.prometheus.port}`,
-                    [v.grafana?.alertmanagerDatasourceUid ?? "alertmanager"]: `http://127.0.0.1:${pipeline.alertmanager.port}`,
-                },
-            }));
+            const grafana = pipeline.stack.add(
+                await GrafanaStandIn.start({
+                    user: v.grafana?.adminUser ?? "admin",
+                    password,
+                    datasources: {
+                        [v.grafana?.prometheusDatasourceUid ?? "prometheus"]: `http://127.0.0.1:${pipeline.prometheus.port}`,
+                        [v.grafana?.alertmanagerDatasourceUid ?? "alertmanager"]: `http://127.0.0.1:${pipeline.alertmanager.port}`,
+                    },
+                }),
+            );
             const outputs = localOutputs(plan.outputs, pipeline, grafana);
             aws.load(plan.resources, outputs, password);
 
@@ -109,17 +122,42 @@ export class LocalDeployment {
                 deliveries,
                 log: { info: () => undefined, warn: () => undefined, error: () => undefined },
             });
-            const snsEvent = (topicArn: string, message: string): SnsEvent => ({
-                Records: [{ EventSource: "aws:sns", Sns: { MessageId: `m-${Math.random().toString(36).slice(2)}`, TopicArn: topicArn, Message: message, Timestamp: new Date().toISOString() } }],
-            } as unknown as SnsEvent);
+            const snsEvent = (topicArn: string, message: string): SnsEvent =>
+                ({
+                    Records: [
+                        {
+                            EventSource: "aws:sns",
+                            Sns: {
+                                MessageId: `m-${Math.random().toString(36).slice(2)}`,
+                                TopicArn: topicArn,
+                                Message: message,
+                                Timestamp: new Date().toISOString(),
+                            },
+                        },
+                    ],
+                }) as unknown as SnsEvent;
             const fn = (endpoint: string) => endpoint.split(":")[6];
-            aws.handle("lambda", (e) => fn(e) === v.notifierFunctionName, async (m) => snsNotifier.handleSns(snsEvent("", m)));
+            aws.handle(
+                "lambda",
+                (e) => fn(e) === v.notifierFunctionName,
+                async (m) => snsNotifier.handleSns(snsEvent("", m)),
+            );
             if (v.pagerdutyFunctionName !== undefined) {
-                const forward = createForwarder({ getRoutingKey: async () => "e2e0000000000000000000000000000e", url: pipeline.pagerduty.eventsUrl, log: () => undefined, deliveries });
-                aws.handle("lambda", (e) => fn(e) === v.pagerdutyFunctionName, async (m) => forward(snsEvent("", m)));
+                const forward = createForwarder({
+                    getRoutingKey: async () => "e2e0000000000000000000000000000e",
+                    url: pipeline.pagerduty.eventsUrl,
+                    log: () => undefined,
+                    deliveries,
+                });
+                aws.handle(
+                    "lambda",
+                    (e) => fn(e) === v.pagerdutyFunctionName,
+                    async (m) => forward(snsEvent("", m)),
+                );
             }
             const emails: LocalDeployment["emails"] = [];
-            for (const s of aws.subscriptions.filter((x) => x.protocol === "email")) s.handler = async (message) => void emails.push({ topicArn: s.topicArn, to: s.endpoint, message });
+            for (const s of aws.subscriptions.filter((x) => x.protocol === "email"))
+                s.handler = async (message) => void emails.push({ topicArn: s.topicArn, to: s.endpoint, message });
 
             const dims = { ClusterName: outputs.clusterName, ServiceName: String(plan.outputs["serviceName"]) };
             const sidecar = new Ticker(1000, async () => {
@@ -134,10 +172,17 @@ export class LocalDeployment {
                 for (const [name, value] of sums) aws.putMetric("Koronet/App", name, dims, value);
             });
             const vended = new Ticker(1000, () => {
-                for (const s of aws.services.values()) aws.putMetric("ECS/ContainerInsights", "RunningTaskCount", { ClusterName: outputs.clusterName, ServiceName: s.serviceName }, s.runningCount);
+                for (const s of aws.services.values())
+                    aws.putMetric(
+                        "ECS/ContainerInsights",
+                        "RunningTaskCount",
+                        { ClusterName: outputs.clusterName, ServiceName: s.serviceName },
+                        s.runningCount,
+                    );
                 for (const a of aws.alarms.values()) {
                     for (const m of alarmMetrics(a)) {
-                        if (["AWS/ECS", "AWS/RDS", "AWS/ElastiCache", "ECS/ContainerInsights"].includes(m.namespace) && livenessProbes([m]).length > 0) aws.putMetric(m.namespace, m.metricName, m.dimensions, 1);
+                        if (["AWS/ECS", "AWS/RDS", "AWS/ElastiCache", "ECS/ContainerInsights"].includes(m.namespace) && livenessProbes([m]).length > 0)
+                            aws.putMetric(m.namespace, m.metricName, m.dimensions, 1);
                     }
                 }
             });
@@ -161,14 +206,22 @@ export class LocalDeployment {
 
 /** The stack's outputs, pointed at the local pipeline (see the module comment for what differs). */
 function localOutputs(raw: Record<string, unknown>, p: Pipeline, grafana: GrafanaStandIn): StackOutputs {
-    const o = structuredClone(raw) as Record<string, unknown> & { verification: Record<string, unknown> & { ecsServices: Record<string, { serviceName: string; taskDefinitionArn: string }>; grafana: Record<string, unknown> } };
+    const o = structuredClone(raw) as Record<string, unknown> & {
+        verification: Record<string, unknown> & {
+            ecsServices: Record<string, { serviceName: string; taskDefinitionArn: string }>;
+            grafana: Record<string, unknown>;
+        };
+    };
     o["appUrl"] = p.web.url;
     o.verification.grafana = { ...o.verification.grafana, url: grafana.url };
     for (const [key, s] of Object.entries(o.verification.ecsServices)) {
         s.taskDefinitionArn = `arn:aws:ecs:${String(o.verification["region"])}:123456789012:task-definition/${key}:${key === "web" ? 8 : 3}`;
     }
     const rules = parse(renderPrometheusRules({ profile: p.profile }).content) as { groups: { rules: { alert?: string }[] }[] };
-    o.verification["prometheus"] = { jobs: LOCAL_JOBS, alertRules: [...new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))))].sort() };
+    o.verification["prometheus"] = {
+        jobs: LOCAL_JOBS,
+        alertRules: [...new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))))].sort(),
+    };
     o["alertTopicArns"] = Object.fromEntries(Object.entries(o["alertTopicArns"] as Record<string, string>).filter(([k]) => !k.startsWith("email-")));
     return parseStackOutputs(o, "the local deployment");
 }

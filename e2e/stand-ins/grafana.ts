@@ -25,7 +25,10 @@ export class GrafanaStandIn implements LocalService {
     /** Requests it proxied: `METHOD uid path`. */
     readonly requests: string[] = [];
 
-    private constructor(private readonly server: http.Server, readonly port: number) {
+    private constructor(
+        private readonly server: http.Server,
+        readonly port: number,
+    ) {
         this.name = `grafana-stand-in:${port}`;
     }
 

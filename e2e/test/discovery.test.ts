@@ -43,7 +43,10 @@ describe("discovery: more web tasks than a DNS answer holds (real Prometheus, si
         assert.equal(up[0]?.value, TASKS);
         assert.ok(TASKS > 8, "more than a DNS answer's 8 records");
         const asked = r().cloudMap.calls.filter((c) => c.service === WEB_SERVICE);
-        assert.ok(asked.length > 0 && asked.every((c) => c.namespace === E2E_NAMESPACE && c.healthStatus === "HEALTHY_OR_ELSE_ALL"), JSON.stringify(asked.slice(-3)));
+        assert.ok(
+            asked.length > 0 && asked.every((c) => c.namespace === E2E_NAMESPACE && c.healthStatus === "HEALTHY_OR_ELSE_ALL"),
+            JSON.stringify(asked.slice(-3)),
+        );
     });
 
     it("[issue 13 #8] follows a task that stops and one that starts within the refresh interval (+ Prometheus' update tick)", async function () {

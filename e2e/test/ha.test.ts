@@ -58,7 +58,10 @@ describe("prod topology end to end: 3 Alertmanagers clustered, 2 Prometheus (tes
         await p?.stop();
         for (const r of results) {
             console.log(`      ${r.id}: ${JSON.stringify(r.figures)}`);
-            for (const c of [...r.counts, ...r.side]) console.log(`        ${c.alert}: webhook ${JSON.stringify(c.webhook)} webhook-pagerduty ${JSON.stringify(c.webhookPagerDuty)} dropped ${JSON.stringify(c.dropped)} slack ${JSON.stringify(c.slack)} pagerduty ${JSON.stringify(c.pagerduty)}`);
+            for (const c of [...r.counts, ...r.side])
+                console.log(
+                    `        ${c.alert}: webhook ${JSON.stringify(c.webhook)} webhook-pagerduty ${JSON.stringify(c.webhookPagerDuty)} dropped ${JSON.stringify(c.dropped)} slack ${JSON.stringify(c.slack)} pagerduty ${JSON.stringify(c.pagerduty)}`,
+                );
             // The sequence behind the counts, where a scenario failed.
             if (r.problems.length > 0) for (const c of [...r.counts, ...r.side]) for (const line of c.timeline) console.log(`          ${c.alert} ${line}`);
             for (const n of r.notes) console.log(`        note: ${n}`);
@@ -77,7 +80,10 @@ describe("prod topology end to end: 3 Alertmanagers clustered, 2 Prometheus (tes
         const r = await run(0);
         assert.deepEqual(r.problems, []);
         assert.equal(r.figures["samplesWithoutTheAlert"], 0);
-        assert.ok(Number(r.figures["longestHeartbeatGap"]) <= heartbeatGapBoundSeconds(pipeline().profile), `heartbeat gap ${r.figures["longestHeartbeatGap"]} s with one Prometheus down`);
+        assert.ok(
+            Number(r.figures["longestHeartbeatGap"]) <= heartbeatGapBoundSeconds(pipeline().profile),
+            `heartbeat gap ${r.figures["longestHeartbeatGap"]} s with one Prometheus down`,
+        );
     });
 
     it("[F4] the Alertmanager that sends first killed while alerts fire: every alert's FIRING and RESOLVED reach Slack and PagerDuty exactly once", async function () {
@@ -90,7 +96,10 @@ describe("prod topology end to end: 3 Alertmanagers clustered, 2 Prometheus (tes
         this.timeout(300_000);
         const r = await run(2);
         assert.deepEqual(r.problems, []);
-        assert.ok(Number(r.figures["longestHeartbeatGap"]) <= heartbeatGapBoundSeconds(pipeline().profile), `heartbeat gap ${r.figures["longestHeartbeatGap"]} s during the deploy`);
+        assert.ok(
+            Number(r.figures["longestHeartbeatGap"]) <= heartbeatGapBoundSeconds(pipeline().profile),
+            `heartbeat gap ${r.figures["longestHeartbeatGap"]} s during the deploy`,
+        );
     });
 
     it("[F4] a partition between Alertmanagers: each side sends, Slack and PagerDuty still get each alert exactly once, while split and after the cluster re-forms", async function () {

@@ -15,7 +15,17 @@ import { NODE_EXPORTER, NODE_EXPORTER_ROOTFS, type HostDaemon } from "../../comp
 import { RULES_DIR, renderPrometheusConfig } from "../../components/monitoring/prometheus/config";
 import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
 import { alertsOf, deadlines, diskThresholdPercent } from "../scenarios";
-import { EcsHost, type HostContainer, LocalStack, type PrometheusService, RunGuard, loopDevicesOf, sleep, startNodeExporterOnHost, startPrometheus } from "../services";
+import {
+    EcsHost,
+    type HostContainer,
+    LocalStack,
+    type PrometheusService,
+    RunGuard,
+    loopDevicesOf,
+    sleep,
+    startNodeExporterOnHost,
+    startPrometheus,
+} from "../services";
 
 const PROFILE = "test";
 const FREE_PERCENT = "koronet:node_filesystem_free:percent";
@@ -27,7 +37,10 @@ const OWN_PID_NAMESPACE: HostDaemon = { ...NODE_EXPORTER, pidMode: undefined };
 const DEFAULT_EXCLUSIONS: HostDaemon = {
     ...NODE_EXPORTER,
     pidMode: undefined,
-    container: { ...NODE_EXPORTER.container, command: NODE_EXPORTER.container.command?.filter((f) => !String(f).startsWith("--collector.filesystem.mount-points-exclude=")) },
+    container: {
+        ...NODE_EXPORTER.container,
+        command: NODE_EXPORTER.container.command?.filter((f) => !String(f).startsWith("--collector.filesystem.mount-points-exclude=")),
+    },
 };
 
 /** Poll `probe` until it returns a value or `timeoutMs` passes. */
@@ -101,14 +114,23 @@ describe("node_exporter as ECS runs it, on a modelled instance (own mount and PI
     it("runs the task's own flags, user, read-only mounts and PID namespace (only the listen address differs)", () => {
         const pid = deployed.commandPid as number;
         const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-        const expected = (NODE_EXPORTER.container.command ?? []).map(String).map((f) => (f.startsWith("--web.listen-address=") ? `--web.listen-address=${deployed.target}` : f));
+        const expected = (NODE_EXPORTER.container.command ?? [])
+            .map(String)
+            .map((f) => (f.startsWith("--web.listen-address=") ? `--web.listen-address=${deployed.target}` : f));
         assert.deepEqual(argv.slice(1), expected);
         const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
         assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m, "runs as the task's user");
         assert.match(status, /^CapEff:\s+0+$/m, "no capabilities");
         // NSpid: this machine's PID, then the instance's (pidMode host) — no third namespace.
         assert.equal(/^NSpid:(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).length, 2, "in the instance's PID namespace");
-        assert.equal(/^NSpid:(.*)$/m.exec(fs.readFileSync(`/proc/${ownPid.commandPid}/status`, "utf8"))?.[1]?.trim().split(/\s+/).length, 3, "own PID namespace");
+        assert.equal(
+            /^NSpid:(.*)$/m
+                .exec(fs.readFileSync(`/proc/${ownPid.commandPid}/status`, "utf8"))?.[1]
+                ?.trim()
+                .split(/\s+/).length,
+            3,
+            "own PID namespace",
+        );
         const mounts = fs.readFileSync(`/proc/${pid}/mounts`, "utf8");
         assert.match(mounts, new RegExp(`^\\S+ ${NODE_EXPORTER_ROOTFS} ext4 ro[,\\s]`, "m"), "the instance's root at /host, read-only");
     });
@@ -117,13 +139,22 @@ describe("node_exporter as ECS runs it, on a modelled instance (own mount and PI
         const v = host.rootVolume();
         assert.equal(await one(`node_filesystem_readonly{instance="${deployed.target}",mountpoint="/"}`), 0);
         assert.equal(await one(`node_filesystem_size_bytes{instance="${deployed.target}",mountpoint="/"}`), v.sizeBytes);
-        assert.deepEqual((await freePercentRule()).filter((s) => s.metric["instance"] === deployed.target).map((s) => s.metric["mountpoint"]), ["/"], "the DiskSpaceLow recording rule keeps it");
-        await until("the recorded free-space series", 30_000, async () => ((await series(`${FREE_PERCENT}{instance="${deployed.target}"}`)).length === 1 ? true : undefined));
+        assert.deepEqual(
+            (await freePercentRule()).filter((s) => s.metric["instance"] === deployed.target).map((s) => s.metric["mountpoint"]),
+            ["/"],
+            "the DiskSpaceLow recording rule keeps it",
+        );
+        await until("the recorded free-space series", 30_000, async () =>
+            (await series(`${FREE_PERCENT}{instance="${deployed.target}"}`)).length === 1 ? true : undefined,
+        );
     });
 
     it("own PID namespace (the task before pidMode host): the same volume reads readonly 1, so the DiskSpaceLow rule drops it", async () => {
         assert.equal(await one(`node_filesystem_readonly{instance="${ownPid.target}",mountpoint="/",fstype="ext4"}`), 1);
-        assert.deepEqual((await freePercentRule()).filter((s) => s.metric["instance"] === ownPid.target), []);
+        assert.deepEqual(
+            (await freePercentRule()).filter((s) => s.metric["instance"] === ownPid.target),
+            [],
+        );
     });
 
     it("drops Docker's /etc/hosts|hostname|resolv.conf bind mounts (node_exporter's default exclusions list them, read-only, with the root volume's figures)", async () => {
@@ -143,7 +174,10 @@ describe("node_exporter as ECS runs it, on a modelled instance (own mount and PI
             const r = await series(firing);
             return r.length > 0 ? r : undefined;
         });
-        assert.deepEqual(fired.map((s) => [s.metric["instance"], s.metric["mountpoint"]]), [[deployed.target, "/"]]);
+        assert.deepEqual(
+            fired.map((s) => [s.metric["instance"], s.metric["mountpoint"]]),
+            [[deployed.target, "/"]],
+        );
         // The old task shape saw the space go (same statfs) but its series never reach the rule.
         const close = (x: number) => Math.abs(x - filled.availBytes) < filled.sizeBytes / 100;
         const seenByOld = await until("the own-PID exporter's next scrape", 30_000, async () => {
@@ -153,7 +187,9 @@ describe("node_exporter as ECS runs it, on a modelled instance (own mount and PI
         assert.ok(seenByOld < before);
         assert.deepEqual(await series(`${firing.slice(0, -1)},instance="${ownPid.target}"}`), []);
         host.remove(RUNAWAY);
-        await until("DiskSpaceLow resolved", limits.resolved * 1000, async () => ((await series(`ALERTS{alertname="DiskSpaceLow"}`)).length === 0 ? true : undefined));
+        await until("DiskSpaceLow resolved", limits.resolved * 1000, async () =>
+            (await series(`ALERTS{alertname="DiskSpaceLow"}`)).length === 0 ? true : undefined,
+        );
     });
 
     it("a filesystem mounted on the instance after the task started is read through /host as the directory beneath it (ECS has no mount propagation; node_exporter's README asks for rslave)", async () => {
@@ -178,7 +214,10 @@ describe("node_exporter as ECS runs it, on a modelled instance (own mount and PI
         assert.ok(!fs.readFileSync("/proc/self/mountinfo", "utf8").includes(dir), "nothing of the instance in this machine's mount table");
         await other.dispose();
         assert.deepEqual(loopDevicesOf(volume), []);
-        assert.ok(!fs.existsSync(`/proc/${other.initPid}/root`) || fs.readFileSync(`/proc/${other.initPid}/status`, "utf8").includes("State:\tZ"), "the instance's init is gone");
+        assert.ok(
+            !fs.existsSync(`/proc/${other.initPid}/root`) || fs.readFileSync(`/proc/${other.initPid}/status`, "utf8").includes("State:\tZ"),
+            "the instance's init is gone",
+        );
         assert.ok(!fs.existsSync(dir));
     });
 });

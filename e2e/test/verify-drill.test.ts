@@ -39,7 +39,10 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
         await d?.pipeline.stop();
         for (const { title, report } of drills) {
             console.log(`      drill ${report.id} (${title}):`);
-            for (const s of report.steps) console.log(`        ${s.outcome.padEnd(9)} ${s.path.padEnd(10)} ${s.what.padEnd(18)} ${s.seconds !== undefined ? `+${s.seconds.toFixed(1)} s` : ""}`);
+            for (const s of report.steps)
+                console.log(
+                    `        ${s.outcome.padEnd(9)} ${s.path.padEnd(10)} ${s.what.padEnd(18)} ${s.seconds !== undefined ? `+${s.seconds.toFixed(1)} s` : ""}`,
+                );
         }
     });
 
@@ -51,9 +54,13 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             console.log(show(rs).replace(/^/gm, "        "));
             assert.deepEqual(failures(rs).map(formatResult), []);
             const checks = rs.map((r) => r.check.split(" ")[0]);
-            for (const c of ["load", "ecs", "prometheus", "alarm", "notifier", "pagerduty", "failed", "heartbeat"]) assert.ok(checks.includes(c), `a ${c} check ran`);
+            for (const c of ["load", "ecs", "prometheus", "alarm", "notifier", "pagerduty", "failed", "heartbeat"])
+                assert.ok(checks.includes(c), `a ${c} check ran`);
             assert.ok(rs.some((r) => r.check === "ecs web (web-svc)" && /deployment alarms HighErrorRate, HighResponseTime/.test(r.detail)));
-            assert.ok(dep().grafana.requests.some((r) => r.startsWith("GET prometheus /api/v1/targets")), "Prometheus was reached through Grafana's proxy");
+            assert.ok(
+                dep().grafana.requests.some((r) => r.startsWith("GET prometheus /api/v1/targets")),
+                "Prometheus was reached through Grafana's proxy",
+            );
         });
 
         it("[F12] a target Prometheus cannot scrape: red, naming the job and the instance", async () => {
@@ -62,8 +69,17 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             try {
                 await waitForTargets(dep(), "redis", "down");
                 const rs = failures(await verify(dep()));
-                assert.deepEqual(rs.map((r) => r.check), ["prometheus targets"], show(rs));
-                assert.match(rs[0]!.detail, new RegExp(`^job redis, instance [^:]+:\\d+: down at http://${p.redisExporter.target.replace(/\./g, "\\.")}/metrics \\(.*connection refused\\)$`));
+                assert.deepEqual(
+                    rs.map((r) => r.check),
+                    ["prometheus targets"],
+                    show(rs),
+                );
+                assert.match(
+                    rs[0]!.detail,
+                    new RegExp(
+                        `^job redis, instance [^:]+:\\d+: down at http://${p.redisExporter.target.replace(/\./g, "\\.")}/metrics \\(.*connection refused\\)$`,
+                    ),
+                );
             } finally {
                 await p.redisExporter.start();
                 await waitForTargets(dep(), "redis", "up");
@@ -79,9 +95,16 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
                 assert.ok(rs.length > 0, "verify stayed green");
                 for (const r of rs) {
                     assert.match(r.check, /^alarm data koronet-prod-/);
-                    assert.match(r.detail, /Koronet\/App koronet_http_requests_in_flight \(ClusterName=cluster-ecs, ServiceName=web-svc\) has no data .*the app-metrics sidecar/);
+                    assert.match(
+                        r.detail,
+                        /Koronet\/App koronet_http_requests_in_flight \(ClusterName=cluster-ecs, ServiceName=web-svc\) has no data .*the app-metrics sidecar/,
+                    );
                 }
-                assert.deepEqual(rs.map((r) => r.check).sort(), ["alarm data koronet-prod-CacheMissRateHigh", "alarm data koronet-prod-DatabaseConnectionFailures-app", "alarm data koronet-prod-RedisDown-app"]);
+                assert.deepEqual(rs.map((r) => r.check).sort(), [
+                    "alarm data koronet-prod-CacheMissRateHigh",
+                    "alarm data koronet-prod-DatabaseConnectionFailures-app",
+                    "alarm data koronet-prod-RedisDown-app",
+                ]);
             } finally {
                 x.sidecar.start();
             }
@@ -95,8 +118,15 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             x.aws.rollBack("web-svc", old, "ECS deployment ecs-svc/1234 rolled back: alarm koronet-prod-HighErrorRate is in ALARM state.");
             try {
                 const rs = failures(await verify(x));
-                assert.deepEqual(rs.map((r) => r.check), ["ecs web (web-svc)"], show(rs));
-                assert.match(rs[0]!.detail, new RegExp(`runs ${revision(old)}, but this stack deployed ${revision(deployed)}: ECS rolled the deployment back \\(.*HighErrorRate`));
+                assert.deepEqual(
+                    rs.map((r) => r.check),
+                    ["ecs web (web-svc)"],
+                    show(rs),
+                );
+                assert.match(
+                    rs[0]!.detail,
+                    new RegExp(`runs ${revision(old)}, but this stack deployed ${revision(deployed)}: ECS rolled the deployment back \\(.*HighErrorRate`),
+                );
                 assert.match(rs[0]!.next ?? "", /pulumi up --refresh/);
             } finally {
                 x.aws.service("web-svc").deployments = before;
@@ -115,7 +145,11 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             }
             try {
                 const rs = failures(await verify(x));
-                assert.deepEqual(rs.map((r) => r.check), ["ecs web (web-svc)"], show(rs));
+                assert.deepEqual(
+                    rs.map((r) => r.check),
+                    ["ecs web (web-svc)"],
+                    show(rs),
+                );
                 assert.match(rs[0]!.detail, /crash loop: 3 tasks stopped abnormally in the last 15 min \(web exited 2\)/);
             } finally {
                 svc.stopped.length = 0;
@@ -135,11 +169,22 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             const r = await drill(x, { path: "prometheus" });
             drills.push({ title: "prometheus", report: r });
             assert.equal(r.refused, undefined);
-            assert.deepEqual(r.steps.filter((s) => s.outcome === "failed"), []);
-            for (const w of ["Slack FIRING", "Slack RESOLVED"]) assert.ok(delivered(r, "prometheus", w)?.seconds !== undefined, `${w}: ${JSON.stringify(r.steps)}`);
+            assert.deepEqual(
+                r.steps.filter((s) => s.outcome === "failed"),
+                [],
+            );
+            for (const w of ["Slack FIRING", "Slack RESOLVED"])
+                assert.ok(delivered(r, "prometheus", w)?.seconds !== undefined, `${w}: ${JSON.stringify(r.steps)}`);
             assert.ok(r.steps.some((s) => s.what === "PagerDuty" && s.outcome === "not paged"));
             const notices = x.pipeline.slack.notices(since).filter((n) => n.alertname === DRILL_LABELS.alertname);
-            assert.deepEqual(notices.map((n) => [n.state, n.receiver]), [["FIRING", "drill"], ["RESOLVED", "drill"]], "marked KoronetDrill, routed by the drill route");
+            assert.deepEqual(
+                notices.map((n) => [n.state, n.receiver]),
+                [
+                    ["FIRING", "drill"],
+                    ["RESOLVED", "drill"],
+                ],
+                "marked KoronetDrill, routed by the drill route",
+            );
             assert.match(JSON.stringify(x.pipeline.slack.all.filter((m) => m.at >= since)), /DRILL/);
             await sleep(3_000);
             assert.deepEqual(drillEvents(x.pipeline.pagerduty, since), [], "nothing reached the PagerDuty receiver");
@@ -150,8 +195,12 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             const since = Date.now();
             const r = await drill(x, { path: "prometheus", page: true });
             drills.push({ title: "prometheus --page", report: r });
-            assert.deepEqual(r.steps.filter((s) => s.outcome === "failed"), []);
-            for (const w of ["Slack FIRING", "PagerDuty trigger", "Slack RESOLVED", "PagerDuty resolve"]) assert.ok(delivered(r, "prometheus", w), `${w}: ${JSON.stringify(r.steps)}`);
+            assert.deepEqual(
+                r.steps.filter((s) => s.outcome === "failed"),
+                [],
+            );
+            for (const w of ["Slack FIRING", "PagerDuty trigger", "Slack RESOLVED", "PagerDuty resolve"])
+                assert.ok(delivered(r, "prometheus", w), `${w}: ${JSON.stringify(r.steps)}`);
             const events = x.pipeline.pagerduty.all.filter((e) => e.at >= since && FakePagerDuty.alertname(e.body) === DRILL_LABELS.alertname);
             assert.deepEqual([...new Set(events.map((e) => e.body.event_action))].sort(), ["resolve", "trigger"]);
             assert.match(String(events[0]!.body.payload?.summary), /DRILL/);
@@ -162,14 +211,23 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             const since = Date.now();
             const r = await drill(x, { path: "cloudwatch" });
             drills.push({ title: "cloudwatch", report: r });
-            assert.deepEqual(r.steps.filter((s) => s.outcome === "failed"), []);
+            assert.deepEqual(
+                r.steps.filter((s) => s.outcome === "failed"),
+                [],
+            );
             for (const w of ["Slack FIRING", "Slack RESOLVED", "email (SNS)"]) assert.ok(delivered(r, "cloudwatch", w), `${w}: ${JSON.stringify(r.steps)}`);
-            assert.deepEqual(x.aws.published.filter((p) => p.at >= since).map((p) => [p.alarmName, p.state, p.topicArn.split(":").pop()]), [
-                ["koronet-prod-alerting-DRILL-warning", "ALARM", "koronet-prod-alerting-warning"],
-                ["koronet-prod-alerting-DRILL-warning", "OK", "koronet-prod-alerting-warning"],
-            ]);
+            assert.deepEqual(
+                x.aws.published.filter((p) => p.at >= since).map((p) => [p.alarmName, p.state, p.topicArn.split(":").pop()]),
+                [
+                    ["koronet-prod-alerting-DRILL-warning", "ALARM", "koronet-prod-alerting-warning"],
+                    ["koronet-prod-alerting-DRILL-warning", "OK", "koronet-prod-alerting-warning"],
+                ],
+            );
             assert.ok(x.emails.some((e) => e.to === "platform-team@koronet.example" && e.message.includes("DRILL-warning")));
-            const slack = x.pipeline.slack.all.filter((m) => m.at >= since).map((m) => JSON.stringify(m.body)).filter((m) => m.includes("DRILL-warning"));
+            const slack = x.pipeline.slack.all
+                .filter((m) => m.at >= since)
+                .map((m) => JSON.stringify(m.body))
+                .filter((m) => m.includes("DRILL-warning"));
             assert.ok(slack.length >= 2 && slack.every((m) => /DRILL/.test(m)), "both Slack messages (FIRING, RESOLVED) say DRILL");
             await sleep(3_000);
             assert.deepEqual(drillEvents(x.pipeline.pagerduty, since), []);
@@ -180,17 +238,28 @@ describe("npm run verify and npm run drill against the local pipeline (prod's pl
             const since = Date.now();
             const r = await drill(x, { path: "cloudwatch", page: true });
             drills.push({ title: "cloudwatch --page", report: r });
-            assert.deepEqual(r.steps.filter((s) => s.outcome === "failed"), []);
-            for (const w of ["Slack FIRING", "PagerDuty trigger", "Slack RESOLVED", "PagerDuty resolve", "email (SNS)"]) assert.ok(delivered(r, "cloudwatch", w), `${w}: ${JSON.stringify(r.steps)}`);
+            assert.deepEqual(
+                r.steps.filter((s) => s.outcome === "failed"),
+                [],
+            );
+            for (const w of ["Slack FIRING", "PagerDuty trigger", "Slack RESOLVED", "PagerDuty resolve", "email (SNS)"])
+                assert.ok(delivered(r, "cloudwatch", w), `${w}: ${JSON.stringify(r.steps)}`);
             const events = x.pipeline.pagerduty.all.filter((e) => e.at >= since && JSON.stringify(e.body).includes("DRILL-critical"));
-            assert.deepEqual(events.map((e) => e.body.event_action), ["trigger", "resolve"]);
+            assert.deepEqual(
+                events.map((e) => e.body.event_action),
+                ["trigger", "resolve"],
+            );
             assert.match(String(events[0]!.body.payload?.summary), /^koronet-prod-alerting-DRILL-critical: DRILL/);
         });
 
         it("refuses, injecting nothing, when the warning route would page (the forwarder subscribed to the warning topic)", async () => {
             const x = dep();
             const v = x.outputs.verification;
-            const sub = x.aws.subscribe({ topicArn: x.outputs.alertTopicArns["warning"]!, protocol: "lambda", endpoint: `arn:aws:lambda:eu-west-1:123456789012:function:${v.pagerdutyFunctionName}` });
+            const sub = x.aws.subscribe({
+                topicArn: x.outputs.alertTopicArns["warning"]!,
+                protocol: "lambda",
+                endpoint: `arn:aws:lambda:eu-west-1:123456789012:function:${v.pagerdutyFunctionName}`,
+            });
             const published = x.aws.published.length;
             try {
                 const r = await drill(x, { path: "all" });

@@ -79,7 +79,10 @@ describe("delivery records", () => {
         const payload = fixture<{ alerts: { fingerprint: string; status: string; labels: Record<string, string> }[] }>("alertmanager-firing.json");
         const res = await n.handleHttp(http(payload));
         assert.equal(res.statusCode, 200);
-        const keys = deliveries.all().map((r) => r.key).sort();
+        const keys = deliveries
+            .all()
+            .map((r) => r.key)
+            .sort();
         assert.deepEqual(keys, payload.alerts.map((a) => deliveryKey("slack", { kind: "alertmanager", fingerprint: a.fingerprint, status: a.status })).sort());
         assert.ok(keys.length > 0);
     });
@@ -88,16 +91,36 @@ describe("delivery records", () => {
         const deliveries = inMemoryDeliveryLog(clock);
         const event = fixture<SnsEvent>("cloudwatch-metric-math-alarm.json");
         const alarm = JSON.parse(event.Records[0]!.Sns.Message) as { AlarmName: string };
-        const alarmEvent = (state: string): SnsEvent => ({ Records: [{ ...event.Records[0]!, Sns: { ...event.Records[0]!.Sns, Message: JSON.stringify({ ...JSON.parse(event.Records[0]!.Sns.Message), NewStateValue: state }) } }] });
+        const alarmEvent = (state: string): SnsEvent => ({
+            Records: [
+                {
+                    ...event.Records[0]!,
+                    Sns: { ...event.Records[0]!.Sns, Message: JSON.stringify({ ...JSON.parse(event.Records[0]!.Sns.Message), NewStateValue: state }) },
+                },
+            ],
+        });
         const forward = createForwarder({ getRoutingKey: async () => "k".repeat(32), send: async () => undefined, log: () => undefined, deliveries });
         await forward(alarmEvent("ALARM"));
         await forward(alarmEvent("OK"));
-        assert.deepEqual(deliveries.all().map((r) => r.key).sort(), [
-            deliveryKey("pagerduty", { kind: "cloudwatch", alarmName: alarm.AlarmName, state: "ALARM" }),
-            deliveryKey("pagerduty", { kind: "cloudwatch", alarmName: alarm.AlarmName, state: "OK" }),
-        ]);
+        assert.deepEqual(
+            deliveries
+                .all()
+                .map((r) => r.key)
+                .sort(),
+            [
+                deliveryKey("pagerduty", { kind: "cloudwatch", alarmName: alarm.AlarmName, state: "ALARM" }),
+                deliveryKey("pagerduty", { kind: "cloudwatch", alarmName: alarm.AlarmName, state: "OK" }),
+            ],
+        );
         const refused = inMemoryDeliveryLog(clock);
-        const failing = createForwarder({ getRoutingKey: async () => "k".repeat(32), send: async () => { throw new Error("PagerDuty rejected the event (HTTP 400)"); }, log: () => undefined, deliveries: refused });
+        const failing = createForwarder({
+            getRoutingKey: async () => "k".repeat(32),
+            send: async () => {
+                throw new Error("PagerDuty rejected the event (HTTP 400)");
+            },
+            log: () => undefined,
+            deliveries: refused,
+        });
         await assert.rejects(failing(alarmEvent("ALARM")));
         assert.deepEqual(refused.all(), []);
     });
@@ -124,7 +147,12 @@ describe("delivery records", () => {
             });
             // What the drill (ops/) reads back through the contract's parser.
             const read = (key: string) => deliveryRecordOf(key, items.get(key) as DeliveryItem | undefined);
-            assert.deepEqual(read(deliveryKey("slack", subject)), { key: deliveryKey("slack", subject), channel: "slack", deliveredAt: clock.now(), subject: "koronet-prod-alerting-DRILL-warning" });
+            assert.deepEqual(read(deliveryKey("slack", subject)), {
+                key: deliveryKey("slack", subject),
+                channel: "slack",
+                deliveredAt: clock.now(),
+                subject: "koronet-prod-alerting-DRILL-warning",
+            });
             assert.equal(read("delivery#slack#cloudwatch#other#ALARM"), undefined);
             assert.equal(deliveryRecordOf("k", { pk: { S: "k" }, channel: { S: "email" }, deliveredAt: { N: "1" } }), undefined, "not a delivery channel");
         });

@@ -26,7 +26,14 @@ class Clk implements Clock {
     sleep = async (ms: number) => void (this.t += ms);
 }
 
-interface Alert { status: "firing" | "resolved"; labels: Record<string, string>; startsAt: string; endsAt?: string; fingerprint?: string; annotations?: Record<string, string> }
+interface Alert {
+    status: "firing" | "resolved";
+    labels: Record<string, string>;
+    startsAt: string;
+    endsAt?: string;
+    fingerprint?: string;
+    annotations?: Record<string, string>;
+}
 
 const alert = (status: Alert["status"], name: string, startsAt = S1, extra: Record<string, string> = {}): Alert => ({
     status,
@@ -38,8 +45,20 @@ const alert = (status: Alert["status"], name: string, startsAt = S1, extra: Reco
 });
 
 function request(alerts: Alert[], path = "/"): FunctionUrlEvent {
-    const payload = { version: "4", receiver: "critical", groupKey: `{}:{alertname="${alerts[0]?.labels["alertname"]}"}`, status: alerts.some((a) => a.status === "firing") ? "firing" : "resolved", groupLabels: { alertname: alerts[0]?.labels["alertname"] ?? "" }, alerts };
-    return { rawPath: path, headers: { authorization: `Bearer ${TOKEN}` }, requestContext: { http: { method: "POST", path }, requestId: "r" }, body: JSON.stringify(payload) };
+    const payload = {
+        version: "4",
+        receiver: "critical",
+        groupKey: `{}:{alertname="${alerts[0]?.labels["alertname"]}"}`,
+        status: alerts.some((a) => a.status === "firing") ? "firing" : "resolved",
+        groupLabels: { alertname: alerts[0]?.labels["alertname"] ?? "" },
+        alerts,
+    };
+    return {
+        rawPath: path,
+        headers: { authorization: `Bearer ${TOKEN}` },
+        requestContext: { http: { method: "POST", path }, requestId: "r" },
+        body: JSON.stringify(payload),
+    };
 }
 
 interface Rig {
@@ -95,7 +114,11 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         assert.equal(occurrenceVerdict(resolved, "firing", s1 + 30_000, false), "stale", "another replica's startsAt for the same outage, before its end");
         assert.equal(occurrenceVerdict(resolved, "firing", s1 + 61_000, false), "claimed", "started after the end: a re-fire");
         assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", s1, true), "in-flight");
-        assert.equal(occurrenceVerdict({ status: "firing" }, "firing", s1, true), "repeat", "what was delivered already is acknowledged even while another attempt holds a claim");
+        assert.equal(
+            occurrenceVerdict({ status: "firing" }, "firing", s1, true),
+            "repeat",
+            "what was delivered already is acknowledged even while another attempt holds a claim",
+        );
     });
 
     it("an alert is its labels without the replica label, per destination", () => {
@@ -121,7 +144,10 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         await n.handle(request([alert("resolved", "RedisDown")]));
         const second = await answer(n.handle(request([{ ...alert("resolved", "RedisDown"), endsAt: "2026-12-01T10:01:07.000Z" }])));
         assert.deepEqual([second.code, second["repeat"]], [200, 1]);
-        assert.deepEqual(r.slack.map((m) => m.text.split(" — ")[0]), [r.slack[0]!.text.split(" — ")[0], r.slack[1]!.text.split(" — ")[0]]);
+        assert.deepEqual(
+            r.slack.map((m) => m.text.split(" — ")[0]),
+            [r.slack[0]!.text.split(" — ")[0], r.slack[1]!.text.split(" — ")[0]],
+        );
         assert.equal(r.slack.length, 2);
         assert.match(r.slack[1]!.text, /RESOLVED/);
     });
@@ -137,7 +163,10 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         const pd = await answer(n.handle(request([alert("firing", "RedisDown")], "/pagerduty")));
         assert.deepEqual([slack.code, slack["stale"], pd.code, pd["stale"]], [200, 1, 200, 1]);
         assert.equal(r.slack.length, 2);
-        assert.deepEqual(r.pd.map((e) => e.event_action), ["trigger", "resolve"]);
+        assert.deepEqual(
+            r.pd.map((e) => e.event_action),
+            ["trigger", "resolve"],
+        );
         assert.ok(r.logs.some((l) => l.includes("stale FIRING after the occurrence's RESOLVED dropped")));
         // And the RESOLVED that follows the stale FIRING upstream is a repeat, not a second RESOLVED.
         assert.equal((await answer(n.handle(request([alert("resolved", "RedisDown")]))))["repeat"], 1);
@@ -164,7 +193,10 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         }
         assert.equal(r.slack.length, 3);
         assert.match(r.slack[2]!.text, /FIRING/);
-        assert.deepEqual(r.pd.map((e) => e.event_action), ["trigger", "resolve", "trigger"]);
+        assert.deepEqual(
+            r.pd.map((e) => e.event_action),
+            ["trigger", "resolve", "trigger"],
+        );
         // One dedup_key per alert: the resolve meets its trigger; after a resolve, PagerDuty opens a new incident for the re-fire.
         assert.equal(new Set(r.pd.map((e) => e.dedup_key)).size, 1);
     });
@@ -203,7 +235,10 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
     });
 
     it("a store error posts anyway (a double post beats a lost alert), at Slack and PagerDuty", async () => {
-        const failing = { send: async () => Promise.reject(Object.assign(new Error("Throughput exceeds the current capacity"), { name: "ProvisionedThroughputExceededException" })) };
+        const failing = {
+            send: async () =>
+                Promise.reject(Object.assign(new Error("Throughput exceeds the current capacity"), { name: "ProvisionedThroughputExceededException" })),
+        };
         const r = rig();
         r.deps = { ...r.deps, dedupe: dynamoDbDedupeStore(failing as unknown as DynamoDBClient, "t", r.clock) };
         const n = createNotifier(r.deps);
@@ -251,14 +286,19 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         const client = {
             send: async (cmd: { input: Record<string, unknown> }) => {
                 inputs.push(cmd.input);
-                if (old !== undefined) throw Object.assign(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }), { Item: old });
+                if (old !== undefined)
+                    throw Object.assign(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }), { Item: old });
                 return {};
             },
         };
         const store = dynamoDbDedupeStore(client as unknown as DynamoDBClient, "t", clock);
         const s1 = Date.parse(S1);
         assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "claimed");
-        const firing = inputs[0] as { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> };
+        const firing = inputs[0] as {
+            ConditionExpression: string;
+            ExpressionAttributeNames: Record<string, string>;
+            ExpressionAttributeValues: Record<string, unknown>;
+        };
         assert.match(firing.ConditionExpression, /\(#delivered = :resolved AND endedAt < :startsMs\)/);
         assert.equal(firing.ExpressionAttributeValues[":firing"], undefined, "no unused expression values (DynamoDB rejects them)");
         assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "claimed");

@@ -187,7 +187,12 @@ describe("notifier: CloudWatch alarm messages", () => {
         assert.equal(colorOf(msg), "#2EB67D");
         const all = visible(msg);
         assert.ok(all.includes("RESOLVED [WARNING] koronet-prod-alerting-response-time-p99"), all);
-        assert.ok(all.includes("AWS/ApplicationELB TargetResponseTime p99 (LoadBalancer=app/koronet-prod-alb/50dc6c495c0c9188, TargetGroup=targetgroup/koronet-prod-tg/73e2d6bc24d8a067)"), all);
+        assert.ok(
+            all.includes(
+                "AWS/ApplicationELB TargetResponseTime p99 (LoadBalancer=app/koronet-prod-alb/50dc6c495c0c9188, TargetGroup=targetgroup/koronet-prod-tg/73e2d6bc24d8a067)",
+            ),
+            all,
+        );
         assert.ok(all.includes("&gt; 2 for 3 of 5 periods of 60 s · missing data: notBreaching"), all);
     });
 
@@ -240,7 +245,12 @@ describe("notifier: CloudWatch alarm messages", () => {
     });
 
     it("round-trips the alarm description convention, keeping severity and runbook within 1024 characters", () => {
-        const text = formatAlarmDescription({ severity: "critical", summary: "Memory above 90%", details: "x".repeat(2000), runbookUrl: "https://runbooks.koronet.example/mem" });
+        const text = formatAlarmDescription({
+            severity: "critical",
+            summary: "Memory above 90%",
+            details: "x".repeat(2000),
+            runbookUrl: "https://runbooks.koronet.example/mem",
+        });
         assert.ok(text.length <= 1024);
         assert.deepEqual(
             { ...parseAlarmDescription(text), details: undefined },
@@ -435,7 +445,10 @@ describe("notifier: idempotency", () => {
     });
 
     it("still posts when DynamoDB fails (a double post beats a lost alert)", async () => {
-        const failing = { send: async () => Promise.reject(Object.assign(new Error("Throughput exceeds the current capacity"), { name: "ProvisionedThroughputExceededException" })) };
+        const failing = {
+            send: async () =>
+                Promise.reject(Object.assign(new Error("Throughput exceeds the current capacity"), { name: "ProvisionedThroughputExceededException" })),
+        };
         const clock = new FakeClock();
         const dedupe = dynamoDbDedupeStore(failing as unknown as DynamoDBClient, "koronet-prod-notifier-dedupe", clock);
         const { notifier, slack, logs } = await setup({ dedupe });
@@ -503,7 +516,10 @@ describe("notifier: several containers at once (no reserved concurrency)", () =>
         const { notifiers, slack, clock } = await containers(2);
         // Slack rate-limits the second request of the burst (about one message per second per channel).
         slack.reply({ status: 200, body: "ok" }, { status: 429, body: "rate_limited", headers: { "retry-after": "1" } });
-        await Promise.all([notifiers[0]!.handle(fixture("cloudwatch-metric-math-alarm.json")), notifiers[1]!.handle(urlEvent(fixture("alertmanager-firing.json")))]);
+        await Promise.all([
+            notifiers[0]!.handle(fixture("cloudwatch-metric-math-alarm.json")),
+            notifiers[1]!.handle(urlEvent(fixture("alertmanager-firing.json"))),
+        ]);
         assert.equal(slack.received.length, 3);
         assert.ok(clock.sleeps.includes(1000), `sleeps ${clock.sleeps.join(",")}`);
         const texts = new Set(slack.received.map((m) => m.body.text));
@@ -528,7 +544,7 @@ describe("notifier: malformed events", () => {
         const msg = slack.received[0]!;
         assert.match(msg.body.text, /^:warning: Unreadable alert from SNS topic koronet-prod-alerting-critical/);
         const all = visible(msg);
-        assert.ok(all.includes("```Subject: ALARM: \\\"koronet-prod-alerting-db-connections\\\""), all);
+        assert.ok(all.includes('```Subject: ALARM: \\"koronet-prod-alerting-db-connections\\"'), all);
         assert.ok(all.includes("Database connection failures &lt;script&gt;"), "raw content is escaped, not interpreted");
         assert.ok(all.includes("not JSON"), all);
     });
@@ -551,7 +567,7 @@ describe("notifier: malformed events", () => {
     it("posts an unrecognised event shape raw, and an unreadable webhook body raw with 200", async () => {
         const { notifier, slack } = await setup();
         assert.equal(await notifier.handle({ detail: { weird: true } }), undefined);
-        const res = await notifier.handle(urlEvent(undefined, { rawBody: "{\"receiver\": \"slack\", \"status\": \"firing\", \"alerts\": [tru" }));
+        const res = await notifier.handle(urlEvent(undefined, { rawBody: '{"receiver": "slack", "status": "firing", "alerts": [tru' }));
         assert.equal(res?.statusCode, 200);
         assert.equal(slack.received.length, 2);
         assert.ok(visible(slack.received[0]!).includes("weird"));
@@ -606,7 +622,9 @@ describe("notifier: Watchdog heartbeat", () => {
         assert.deepEqual(inputs, [
             {
                 Namespace: "Koronet/Alerting",
-                MetricData: [{ MetricName: "WatchdogHeartbeat", Dimensions: [{ Name: "Stack", Value: "prod" }], Timestamp: new Date(now), Value: 1, Unit: "Count" }],
+                MetricData: [
+                    { MetricName: "WatchdogHeartbeat", Dimensions: [{ Name: "Stack", Value: "prod" }], Timestamp: new Date(now), Value: 1, Unit: "Count" },
+                ],
             },
         ]);
     });
@@ -646,7 +664,10 @@ describe("notifier: the Slack webhook secret before and after an operator fills 
                 delivery: { maxAttempts: 2 },
             });
             await assert.rejects(notifier.handle(fixture("cloudwatch-metric-math-alarm.json")), /Slack delivery failed/);
-            assert.ok(logs.some((l) => l.includes("SecretNotFilledError") && l.includes("put-secret-value")), logs.join("\n"));
+            assert.ok(
+                logs.some((l) => l.includes("SecretNotFilledError") && l.includes("put-secret-value")),
+                logs.join("\n"),
+            );
             assert.equal((await notifier.handle(urlEvent(fixture("alertmanager-firing.json"))))?.statusCode, 503);
             assert.equal(slack.received.length, 0, "nothing is posted to the placeholder");
             // An operator fills the secret: the very next invocation reads it (placeholders are never cached).
@@ -714,7 +735,12 @@ describe("notifier: secrets never reach the logs", () => {
 
 describe("notifier: production wiring", () => {
     it("builds from the environment and rejects bad settings with the variable's name", () => {
-        const env = { AWS_REGION: "eu-west-1", SLACK_WEBHOOK_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf", DEDUPE_TABLE: "t", STACK_NAME: "prod" };
+        const env = {
+            AWS_REGION: "eu-west-1",
+            SLACK_WEBHOOK_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf",
+            DEDUPE_TABLE: "t",
+            STACK_NAME: "prod",
+        };
         const n = notifierFromEnv(env);
         assert.equal(typeof n.handle, "function");
         assert.throws(() => notifierFromEnv({ ...env, DEDUPE_TTL_SECONDS: "soon" }), /env `DEDUPE_TTL_SECONDS` must be a non-negative number/);
@@ -730,7 +756,11 @@ describe("notifier: local server", () => {
         try {
             assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
             const post = (body: unknown, token: string) =>
-                fetch(`${server.url}/alertmanager`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+                fetch(`${server.url}/alertmanager`, {
+                    method: "POST",
+                    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+                    body: JSON.stringify(body),
+                });
             const ok = await post(fixture("alertmanager-firing.json"), TOKEN);
             assert.equal(ok.status, 200);
             assert.deepEqual(await ok.json(), { status: "posted", posted: 3, repeat: 0, stale: 0, inFlight: 0 });

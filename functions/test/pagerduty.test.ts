@@ -46,14 +46,21 @@ describe("PagerDuty forwarder", () => {
         const sm = { send: async () => ({ SecretString: stored }) } as unknown as SecretsManagerClient;
         const sent: { routing_key: string }[] = [];
         const clock = { now: () => 0 };
-        const forward = createForwarder({ getRoutingKey: cachedSecret(secretsManagerSource(sm, "arn:pd-key"), { ttlMs: 300_000, clock }), send: async (e) => void sent.push(e), log: () => undefined });
+        const forward = createForwarder({
+            getRoutingKey: cachedSecret(secretsManagerSource(sm, "arn:pd-key"), { ttlMs: 300_000, clock }),
+            send: async (e) => void sent.push(e),
+            log: () => undefined,
+        });
         const event = JSON.parse(fixture("cloudwatch-metric-math-alarm.json")) as { Records: { Sns: { MessageId: string; Message: string } }[] };
         event.Records[0]!.Sns.Message = JSON.stringify({ ...JSON.parse(event.Records[0]!.Sns.Message), NewStateValue: "ALARM" });
         await assert.rejects(forward(event), /arn:pd-key is not filled .*put-secret-value/);
         assert.equal(sent.length, 0, "nothing is sent with the placeholder as routing key");
         stored = KEY;
         await forward(event);
-        assert.deepEqual(sent.map((e) => e.routing_key), [KEY]);
+        assert.deepEqual(
+            sent.map((e) => e.routing_key),
+            [KEY],
+        );
     });
 
     describe("delivery", () => {

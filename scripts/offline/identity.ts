@@ -98,7 +98,8 @@ export function engineIdentities(registrations: readonly Registration[], project
         if (parent) {
             for (const parentAlias of aliasesOf(parent)) {
                 out.add(inheritedChildAlias(stack, project, r.type, r.name, parent.name, parentAlias));
-                for (const urn of own) out.add(inheritedChildAlias(stack, project, qualifiedType(urn).split("$").pop() ?? r.type, nameOfUrn(urn), parent.name, parentAlias));
+                for (const urn of own)
+                    out.add(inheritedChildAlias(stack, project, qualifiedType(urn).split("$").pop() ?? r.type, nameOfUrn(urn), parent.name, parentAlias));
             }
         }
         out.delete(urnOf(r));

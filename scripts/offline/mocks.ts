@@ -95,7 +95,13 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
                     endpoint: `${physical}.abcdefgh.${r}.rds.amazonaws.com:5432`,
                     port: 5432,
                     identifier: i.identifier ?? physical,
-                    masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${r}:${MOCK_ACCOUNT}:secret:rds!db-${physical}-AbCdEf`, kmsKeyId: "mock-key", secretStatus: "active" }],
+                    masterUserSecrets: [
+                        {
+                            secretArn: `arn:aws:secretsmanager:${r}:${MOCK_ACCOUNT}:secret:rds!db-${physical}-AbCdEf`,
+                            kmsKeyId: "mock-key",
+                            secretStatus: "active",
+                        },
+                    ],
                 };
             case "aws:elasticache/replicationGroup:ReplicationGroup":
                 return {
@@ -112,7 +118,11 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
                 const service = String(i.awsServiceName);
                 const base = SERVICE_LINKED_ROLE_NAMES[service] ?? `AWSServiceRoleFor${service.split(".")[0]}`;
                 const roleName = i.customSuffix ? `${base}_${String(i.customSuffix)}` : base;
-                return { name: roleName, path: `/aws-service-role/${service}/`, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/aws-service-role/${service}/${roleName}` };
+                return {
+                    name: roleName,
+                    path: `/aws-service-role/${service}/`,
+                    arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/aws-service-role/${service}/${roleName}`,
+                };
             }
             case "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":
                 return { hostedZone: `Z${args.name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` };
@@ -122,7 +132,9 @@ export class OfflineMocks implements pulumi.runtime.Mocks {
             case "aws:efs/fileSystem:FileSystem":
                 return { dnsName: `fs-${args.name}.efs.${r}.amazonaws.com` };
             case "aws:lambda/function:Function":
-                return { invokeArn: `arn:aws:apigateway:${r}:lambda:path/2015-03-31/functions/arn:aws:lambda:${r}:${MOCK_ACCOUNT}:function:${physical}/invocations` };
+                return {
+                    invokeArn: `arn:aws:apigateway:${r}:lambda:path/2015-03-31/functions/arn:aws:lambda:${r}:${MOCK_ACCOUNT}:function:${physical}/invocations`,
+                };
             case "aws:lambda/functionUrl:FunctionUrl":
                 return { functionUrl: `https://${args.name}.lambda-url.${r}.on.aws/` };
             case "random:index/randomPassword:RandomPassword":
@@ -166,7 +178,12 @@ function policyDocumentFromInputs(inputs: { statements?: StatementInput[] }): un
             Resource: s.resources,
             ...(s.principals ? { Principal: Object.fromEntries(s.principals.map((p) => [p.type, p.identifiers])) } : {}),
             ...(s.conditions
-                ? { Condition: s.conditions.reduce<Record<string, Record<string, string[]>>>((acc, c) => ({ ...acc, [c.test]: { ...acc[c.test], [c.variable]: c.values } }), {}) }
+                ? {
+                      Condition: s.conditions.reduce<Record<string, Record<string, string[]>>>(
+                          (acc, c) => ({ ...acc, [c.test]: { ...acc[c.test], [c.variable]: c.values } }),
+                          {},
+                      ),
+                  }
                 : {}),
         })),
     };

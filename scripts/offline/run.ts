@@ -94,7 +94,10 @@ export async function runOffline(stack: string, opts: RunOptions = {}): Promise<
         // The URN resolves once the registration (and so its dependency list) has reached the monitor.
         await valueOf(c.resource.urn);
         const urns = registrations.get(key)?.dependencies;
-        if (urns === undefined) throw new Error(`offline plan: ${key} never reached the resource monitor, so what it waits for is unknown (see recordRegistrations in scripts/offline/run.ts)`);
+        if (urns === undefined)
+            throw new Error(
+                `offline plan: ${key} never reached the resource monitor, so what it waits for is unknown (see recordRegistrations in scripts/offline/run.ts)`,
+            );
         const dependsOn = [...new Set(urns.map(keyOfUrn))].filter((d) => d !== key).sort();
         resources.push({ type: c.type, name: c.name, parent: c.parent ? (names.get(c.parent) ?? null) : null, inputs, dependsOn });
     }
@@ -138,7 +141,8 @@ function recordRegistrations(): Map<string, Registration> {
     const recorded = new Map<string, Registration>();
     for (const method of ["registerResource", "readResource"]) {
         const original = monitor?.[method];
-        if (!monitor || typeof original !== "function") throw new Error(`offline plan: the Pulumi SDK's resource monitor has no ${method}; cannot record what resources wait for (scripts/offline/run.ts)`);
+        if (!monitor || typeof original !== "function")
+            throw new Error(`offline plan: the Pulumi SDK's resource monitor has no ${method}; cannot record what resources wait for (scripts/offline/run.ts)`);
         monitor[method] = (request, callback) => {
             const registration: Registration = {
                 type: request.getType(),
@@ -181,7 +185,12 @@ export function keyOfUrn(urn: string): string {
 }
 
 function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise<T>((res) => output.apply((v) => { res(v); return v; }));
+    return new Promise<T>((res) =>
+        output.apply((v) => {
+            res(v);
+            return v;
+        }),
+    );
 }
 
 /** Resolves Outputs and promises deeply; secret Outputs become "[secret]". */
@@ -189,7 +198,12 @@ async function resolve(value: unknown, names: Map<pulumi.Resource, string>): Pro
     if (value === undefined || value === null) return value;
     if (pulumi.Output.isInstance(value)) {
         if (await pulumi.isSecret(value)) return SECRET;
-        const inner = await new Promise<unknown>((res) => value.apply((v) => { res(v); return v; }));
+        const inner = await new Promise<unknown>((res) =>
+            value.apply((v) => {
+                res(v);
+                return v;
+            }),
+        );
         return resolve(inner, names);
     }
     if (value instanceof Promise) return resolve(await value, names);

@@ -64,11 +64,18 @@ export function readStackConfig(stack: string, opts: StackFileOptions = {}): Raw
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     for (const e of doc.errors) {
         const [line, col] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [undefined, undefined];
-        const what = e.code === "DUPLICATE_KEY" ? "a key appears twice in one mapping; YAML allows each key once"
-            : /tab/i.test(e.message) ? "tabs cannot indent YAML; indent with spaces"
-            : e.message.split("\n")[0];
+        const what =
+            e.code === "DUPLICATE_KEY"
+                ? "a key appears twice in one mapping; YAML allows each key once"
+                : /tab/i.test(e.message)
+                  ? "tabs cannot indent YAML; indent with spaces"
+                  : e.message.split("\n")[0];
         const source = line !== undefined ? text.split("\n")[line - 1]?.trim() : undefined;
-        problems.push({ key: `${fileName}${line ? `:${line}:${col}` : ""}`, message: `${what}${source ? `: ${JSON.stringify(source)}` : ""} (YAML: ${e.code})`, fix: `edit ${fileName} at that line` });
+        problems.push({
+            key: `${fileName}${line ? `:${line}:${col}` : ""}`,
+            message: `${what}${source ? `: ${JSON.stringify(source)}` : ""} (YAML: ${e.code})`,
+            fix: `edit ${fileName} at that line`,
+        });
     }
     if (problems.length > 0) throw new ConfigError(stack, problems);
     const parsed = (doc.toJS() ?? {}) as unknown;
@@ -81,7 +88,10 @@ export function readStackConfig(stack: string, opts: StackFileOptions = {}): Raw
                 fix: `copy the values it provides into config: (pulumi env get <env>) for offline plans, or run pulumi preview --stack ${stack} with the Pulumi CLI`,
             });
         } else if (!STACK_FILE_KEYS.includes(k)) {
-            problems.push({ key: `${fileName}: ${k}`, message: `unknown top-level key; a stack file holds ${STACK_FILE_KEYS.join(", ")} (settings go under config:)` });
+            problems.push({
+                key: `${fileName}: ${k}`,
+                message: `unknown top-level key; a stack file holds ${STACK_FILE_KEYS.join(", ")} (settings go under config:)`,
+            });
         }
     }
     const config = parsed.config ?? {};
@@ -126,7 +136,11 @@ function stripSecure(topKey: string, at: string, value: unknown, problems: Confi
         return { value: secretPlaceholder(topKey), secret: true };
     }
     if (typeof value === "number" && !Number.isFinite(value)) {
-        problems.push({ key: at, message: `got ${Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf"}, which is not a number any setting accepts (and cannot travel to the program as JSON)`, fix: `pulumi config set --path ${at} <number>` });
+        problems.push({
+            key: at,
+            message: `got ${Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf"}, which is not a number any setting accepts (and cannot travel to the program as JSON)`,
+            fix: `pulumi config set --path ${at} <number>`,
+        });
         return { value: null, secret: false };
     }
     if (Array.isArray(value)) {

@@ -32,7 +32,8 @@ describe("alarm factory", function () {
             name: "koronet-dev-alerting-watchdog-heartbeat",
             severity: "critical",
             summary: "Alerting heartbeat lost: Prometheus, Alertmanager or the notifier is broken — Prometheus alerts are not being delivered",
-            details: "No Watchdog heartbeat (the notifier's WatchdogHeartbeat metric) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.",
+            details:
+                "No Watchdog heartbeat (the notifier's WatchdogHeartbeat metric) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.",
             runbookUrl: `${config.alerting.runbookBaseUrl.replace(/\/+$/, "")}/AlertingPipeline.md`,
             timing: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 },
             measurement: {

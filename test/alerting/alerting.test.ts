@@ -32,7 +32,11 @@ const alarmsNamed = (g: Graph) => new Map(g.ofType(T.alarm).map((a) => [String(a
 
 /** The stack's ECS services as stacks/environment.ts lists them (names are placeholders). */
 function stackServices(c: ReturnType<typeof stackConfig>): EcsServiceTarget[] {
-    const keys = ["web", ...(c.dataStores.mode === "ecs" ? ["postgres", "redis"] : []), ...(c.monitoring.enabled ? ["prometheus", "grafana", "postgres-exporter", "redis-exporter", "node-exporter", "cadvisor", "alertmanager"] : [])];
+    const keys = [
+        "web",
+        ...(c.dataStores.mode === "ecs" ? ["postgres", "redis"] : []),
+        ...(c.monitoring.enabled ? ["prometheus", "grafana", "postgres-exporter", "redis-exporter", "node-exporter", "cadvisor", "alertmanager"] : []),
+    ];
     return keys.map((key) => ({ key, serviceName: "x", scheduling: key === "node-exporter" || key === "cadvisor" ? "daemon" : "replica", description: key }));
 }
 
@@ -44,10 +48,19 @@ function stackConfig(stack: string) {
 function expectedAlarms(stack: string) {
     const c = stackConfig(stack);
     const targets: CloudWatchTargets = {
-        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x", services: stackServices(c),
-        dataStores: c.dataStores.mode === "managed"
-            ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: c.dataStores.postgres.managed.allocatedStorageGiB, memoryBytes: 1 }, elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) } }
-            : { mode: "ecs" },
+        loadBalancerArnSuffix: "x",
+        targetGroupArnSuffix: "x",
+        clusterName: "x",
+        serviceName: "x",
+        services: stackServices(c),
+        dataStores:
+            c.dataStores.mode === "managed"
+                ? {
+                      mode: "managed",
+                      rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: c.dataStores.postgres.managed.allocatedStorageGiB, memoryBytes: 1 },
+                      elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) },
+                  }
+                : { mode: "ecs" },
     };
     const alerts = resolveAlerts(stackAlertSettings(c));
     return { alerts, built: buildCloudWatchAlarms({ namePrefix: `koronet-${stack}`, targets, alerts }) };
@@ -82,18 +95,26 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(a.inputs.comparisonOperator, d.args.comparisonOperator);
                 assert.match(String(a.inputs.alarmDescription), /^\[(critical|warning)\] .+\n[\s\S]*Runbook: https:\/\/\S+\.md$/);
             }
-            const composites = g.ofType(T.composite).map((c) => String(c.inputs.alarmName)).sort();
+            const composites = g
+                .ofType(T.composite)
+                .map((c) => String(c.inputs.alarmName))
+                .sort();
             assert.deepEqual(composites, built.composites.map((c) => String(c.args.alarmName)).sort());
         });
 
         it("gives every enabled catalog alert a CloudWatch alarm or a Prometheus rule, as the catalog defines it", () => {
             const { alerts, built } = expectedAlarms(stack);
-            const rules = parse(renderPrometheusRules({ ...stackAlertSettings(stackConfig(stack)), profile: "production" }).content) as { groups: { rules: { alert?: string }[] }[] };
+            const rules = parse(renderPrometheusRules({ ...stackAlertSettings(stackConfig(stack)), profile: "production" }).content) as {
+                groups: { rules: { alert?: string }[] }[];
+            };
             const ruleNames = new Set(rules.groups.flatMap((grp) => grp.rules.map((r) => r.alert)).filter(Boolean));
             for (const a of alerts.filter((x) => x.enabled)) {
                 if (a.prometheus !== undefined) assert.ok(ruleNames.has(a.id), `${a.id} has a Prometheus rule`);
                 if (a.cloudwatch !== undefined && a.severity !== "none" && a.cloudwatch.alarms(expectedTargets(stack)).length > 0) {
-                    assert.ok(built.alarms.some((d) => d.alertId === a.id), `${a.id} has a CloudWatch alarm`);
+                    assert.ok(
+                        built.alarms.some((d) => d.alertId === a.id),
+                        `${a.id} has a CloudWatch alarm`,
+                    );
                 }
                 assert.ok(a.prometheus !== undefined || a.cloudwatch !== undefined, `${a.id} is watched somewhere`);
             }
@@ -104,7 +125,9 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(topics.length >= 3);
             const key = g.one(T.key, "platform-key");
             for (const t of topics) assert.equal(t.inputs.kmsMasterKeyId, "arn:aws:kms:eu-west-1:123456789012:key/platform-key", `${t.name} KMS`);
-            const policy = parseJson<{ Statement: { Principal?: { Service?: string }; Action: string[]; Condition?: Record<string, Record<string, string>> }[] }>(key.inputs.policy);
+            const policy = parseJson<{
+                Statement: { Principal?: { Service?: string }; Action: string[]; Condition?: Record<string, Record<string, string>> }[];
+            }>(key.inputs.policy);
             const cw = policy.Statement.find((s) => s.Principal?.Service === "cloudwatch.amazonaws.com");
             assert.ok(cw, "key policy grants cloudwatch.amazonaws.com");
             assert.ok(cw.Action.includes("kms:Decrypt") && cw.Action.some((a) => a.startsWith("kms:GenerateDataKey")));
@@ -115,19 +138,27 @@ for (const stack of ["dev", "prod"]) {
             const alarmTopics = ["critical", "warning", "pipeline"].map((k) => topicArn(stack, k));
             for (const p of g.ofType(T.topicPolicy)) {
                 const alarmTopic = alarmTopics.includes(String(p.inputs.arn));
-                const principals = parseJson<{ Statement: { Effect: string; Principal: any }[] }>(p.inputs.policy).Statement.filter((s) => s.Effect === "Allow").map((s) => (s.Principal.Service !== undefined ? "cloudwatch" : "alertmanager"));
+                const principals = parseJson<{ Statement: { Effect: string; Principal: any }[] }>(p.inputs.policy)
+                    .Statement.filter((s) => s.Effect === "Allow")
+                    .map((s) => (s.Principal.Service !== undefined ? "cloudwatch" : "alertmanager"));
                 assert.deepEqual(principals, [alarmTopic ? "cloudwatch" : "alertmanager"], `${p.name}: one kind of publisher`);
                 const doc = parseJson<{ Statement: { Sid: string; Effect: string; Principal: any; Action: string; Condition?: any }[] }>(p.inputs.policy);
                 const allows = doc.Statement.filter((s) => s.Effect === "Allow");
                 for (const s of allows) {
                     assert.equal(s.Action, "sns:Publish");
-                    assert.ok(s.Principal.Service === "cloudwatch.amazonaws.com" || String(s.Principal.AWS).includes(":role/"), `${p.name}: unexpected principal ${JSON.stringify(s.Principal)}`);
+                    assert.ok(
+                        s.Principal.Service === "cloudwatch.amazonaws.com" || String(s.Principal.AWS).includes(":role/"),
+                        `${p.name}: unexpected principal ${JSON.stringify(s.Principal)}`,
+                    );
                     if (s.Principal.Service !== undefined) {
                         assert.equal(s.Condition.StringEquals["aws:SourceAccount"], "123456789012");
                         assert.equal(s.Condition.ArnLike["aws:SourceArn"], `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:koronet-${stack}-*`);
                     }
                 }
-                assert.ok(doc.Statement.some((s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"), `${p.name} denies plain HTTP`);
+                assert.ok(
+                    doc.Statement.some((s) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false"),
+                    `${p.name} denies plain HTTP`,
+                );
             }
         });
 
@@ -135,11 +166,32 @@ for (const stack of ["dev", "prod"]) {
             const c = stackConfig(stack);
             const crit = subsOf(g, stack, "critical");
             const warn = subsOf(g, stack, "warning");
-            assert.ok(crit.some((s) => s.inputs.protocol === "lambda" && s.inputs.endpoint === fnArn(stack, "notifier")), "critical → notifier");
-            assert.ok(warn.some((s) => s.inputs.protocol === "lambda" && s.inputs.endpoint === fnArn(stack, "notifier")), "warning → notifier");
-            assert.deepEqual(crit.filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint).sort(), [...c.alerting.notifications.email.critical].sort());
-            assert.deepEqual(warn.filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint).sort(), [...c.alerting.notifications.email.warning].sort());
-            assert.equal(crit.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")), c.alerting.notifications.pagerduty.enabled);
+            assert.ok(
+                crit.some((s) => s.inputs.protocol === "lambda" && s.inputs.endpoint === fnArn(stack, "notifier")),
+                "critical → notifier",
+            );
+            assert.ok(
+                warn.some((s) => s.inputs.protocol === "lambda" && s.inputs.endpoint === fnArn(stack, "notifier")),
+                "warning → notifier",
+            );
+            assert.deepEqual(
+                crit
+                    .filter((s) => s.inputs.protocol === "email")
+                    .map((s) => s.inputs.endpoint)
+                    .sort(),
+                [...c.alerting.notifications.email.critical].sort(),
+            );
+            assert.deepEqual(
+                warn
+                    .filter((s) => s.inputs.protocol === "email")
+                    .map((s) => s.inputs.endpoint)
+                    .sort(),
+                [...c.alerting.notifications.email.warning].sort(),
+            );
+            assert.equal(
+                crit.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")),
+                c.alerting.notifications.pagerduty.enabled,
+            );
             assert.ok(!warn.some((s) => s.inputs.endpoint === fnArn(stack, "pagerduty")), "warning never pages");
             // Routed by topic, never filtered: CloudWatch alarm notifications carry no message
             // attributes, and `"exists": false` matches only when some attribute is present.
@@ -148,22 +200,39 @@ for (const stack of ["dev", "prod"]) {
             const am = alertmanagerYaml(g);
             const receiver = (n: string) => (am.receivers as any[]).find((r) => r.name === n);
             const pd = c.alerting.notifications.pagerduty.enabled;
-            assert.ok(receiver("critical").webhook_configs?.length === (pd ? 2 : 1) && receiver("warning").webhook_configs?.length === 1, "Alertmanager → notifier for both (and its /pagerduty webhook for critical)");
+            assert.ok(
+                receiver("critical").webhook_configs?.length === (pd ? 2 : 1) && receiver("warning").webhook_configs?.length === 1,
+                "Alertmanager → notifier for both (and its /pagerduty webhook for critical)",
+            );
             // PagerDuty goes through the notifier's per-occurrence dedupe, never from Alertmanager directly.
-            assert.equal(receiver("critical").webhook_configs.some((w: { url: string }) => w.url.endsWith("/pagerduty")), pd);
+            assert.equal(
+                receiver("critical").webhook_configs.some((w: { url: string }) => w.url.endsWith("/pagerduty")),
+                pd,
+            );
             assert.equal(receiver("critical").pagerduty_configs, undefined);
             assert.equal(receiver("warning").pagerduty_configs, undefined);
             // Alertmanager's email goes to email-only topics, whose only subscribers are that severity's addresses.
             for (const sev of ["critical", "warning"] as const) {
                 const addresses = c.alerting.notifications.email[sev];
                 const sns = (receiver(sev).sns_configs ?? []) as { topic_arn: string; attributes?: unknown }[];
-                assert.deepEqual(sns.map((x) => x.topic_arn), addresses.length > 0 ? [topicArn(stack, `email-${sev}`)] : [], `${sev}: Alertmanager publishes to email-${sev} only when it has addresses`);
-                assert.ok(sns.every((x) => x.attributes === undefined), "no message attributes: nothing to tell apart");
+                assert.deepEqual(
+                    sns.map((x) => x.topic_arn),
+                    addresses.length > 0 ? [topicArn(stack, `email-${sev}`)] : [],
+                    `${sev}: Alertmanager publishes to email-${sev} only when it has addresses`,
+                );
+                assert.ok(
+                    sns.every((x) => x.attributes === undefined),
+                    "no message attributes: nothing to tell apart",
+                );
                 const subs = subsOf(g, stack, `email-${sev}`);
                 assert.deepEqual(subs.map((x) => [x.inputs.protocol, x.inputs.endpoint]).sort(), addresses.map((a) => ["email", a]).sort());
             }
             const alarmTopicArns = ["critical", "warning", "pipeline"].map((k) => topicArn(stack, k));
-            assert.ok(!JSON.stringify(am).includes(`${topicArn(stack, "critical")}"`) && !alarmTopicArns.some((a) => (am.receivers as any[]).some((r) => (r.sns_configs ?? []).some((x: any) => x.topic_arn === a))), "Alertmanager never publishes to an alarm topic");
+            assert.ok(
+                !JSON.stringify(am).includes(`${topicArn(stack, "critical")}"`) &&
+                    !alarmTopicArns.some((a) => (am.receivers as any[]).some((r) => (r.sns_configs ?? []).some((x: any) => x.topic_arn === a))),
+                "Alertmanager never publishes to an alarm topic",
+            );
         });
 
         it("gives every catalog alarm alarm and OK actions on its severity's topic, or a wrapper composite that has them", () => {
@@ -184,8 +253,13 @@ for (const stack of ["dev", "prod"]) {
                 }
             }
             for (const a of g.ofType(T.alarm)) {
-                assert.ok((a.inputs.alarmActions as unknown[] | undefined)?.length || built.alarms.some((d) => d.args.name === a.inputs.name && d.notifyVia === "composite"), `${String(a.inputs.name)} has actions`);
-                if ((a.inputs.alarmActions as unknown[] | undefined)?.length) assert.deepEqual(a.inputs.okActions, a.inputs.alarmActions, `${String(a.inputs.name)} announces recovery`);
+                assert.ok(
+                    (a.inputs.alarmActions as unknown[] | undefined)?.length ||
+                        built.alarms.some((d) => d.args.name === a.inputs.name && d.notifyVia === "composite"),
+                    `${String(a.inputs.name)} has actions`,
+                );
+                if ((a.inputs.alarmActions as unknown[] | undefined)?.length)
+                    assert.deepEqual(a.inputs.okActions, a.inputs.alarmActions, `${String(a.inputs.name)} announces recovery`);
             }
         });
 
@@ -239,11 +313,21 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual((f.inputs.code as { entries: string[] }).entries, ["index.js"]);
             const env = (f.inputs.environment as { variables: Record<string, string> }).variables;
             const pagerduty = stackConfig(stack).alerting.notifications.pagerduty.enabled;
-            assert.deepEqual(Object.keys(env).sort(), ["ALERTMANAGER_TOKEN_SECRET_ARN", "DEDUPE_TABLE", "HTTP_DELIVERY_BUDGET_MS", ...(pagerduty ? ["PAGERDUTY_ROUTING_KEY_SECRET_ARN"] : []), "SLACK_WEBHOOK_SECRET_ARN", "STACK_NAME"]);
+            assert.deepEqual(Object.keys(env).sort(), [
+                "ALERTMANAGER_TOKEN_SECRET_ARN",
+                "DEDUPE_TABLE",
+                "HTTP_DELIVERY_BUDGET_MS",
+                ...(pagerduty ? ["PAGERDUTY_ROUTING_KEY_SECRET_ARN"] : []),
+                "SLACK_WEBHOOK_SECRET_ARN",
+                "STACK_NAME",
+            ]);
             // Answers Alertmanager (30 s per attempt at production settings) with time to spare.
             assert.equal(env["HTTP_DELIVERY_BUDGET_MS"], "25000");
             const inv = g.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "alerting-notifier-async");
-            assert.equal((inv.inputs.destinationConfig as any).onFailure.destination, `arn:aws:sqs:eu-west-1:123456789012:koronet-${stack}-alerting-failed-notifications`);
+            assert.equal(
+                (inv.inputs.destinationConfig as any).onFailure.destination,
+                `arn:aws:sqs:eu-west-1:123456789012:koronet-${stack}-alerting-failed-notifications`,
+            );
             const q = g.one("aws:sqs/queue:Queue", "alerting-failed");
             assert.ok(q.inputs.kmsMasterKeyId);
             const table = g.one("aws:dynamodb/table:Table", "alerting-dedupe");
@@ -254,7 +338,9 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(logs.inputs.name, `/aws/lambda/koronet-${stack}-alerting-notifier`);
             assert.ok(logs.inputs.kmsKeyId && logs.inputs.retentionInDays);
             const role = g.one("aws:iam/role:Role", "alerting-notifier-role");
-            const policy = parseJson<{ Statement: { Action: string | string[]; Resource: string | string[]; Condition?: any }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy);
+            const policy = parseJson<{ Statement: { Action: string | string[]; Resource: string | string[]; Condition?: any }[] }>(
+                (role.inputs.inlinePolicies as { policy: string }[])[0]?.policy,
+            );
             for (const s of policy.Statement) {
                 const res = ([] as string[]).concat(s.Resource);
                 if (res.includes("*")) {
@@ -271,10 +357,14 @@ for (const stack of ["dev", "prod"]) {
             const names = (c.secrets ?? []).map((s) => s.name).sort();
             // The notifier sends PagerDuty (it reads the routing key): Alertmanager holds only its token.
             assert.deepEqual(names, ["NOTIFIER_TOKEN"]);
-            assert.deepEqual((c.environment ?? []).map((e) => e.name), ["ALERTMANAGER_CONFIG"]);
+            assert.deepEqual(
+                (c.environment ?? []).map((e) => e.name),
+                ["ALERTMANAGER_CONFIG"],
+            );
             const am = alertmanagerYaml(g);
             assert.equal(am.receivers[0].webhook_configs[0].http_config.authorization.credentials_file, "/run/alertmanager/secrets/notifier-token");
-            if (am.receivers[0].pagerduty_configs) assert.equal(am.receivers[0].pagerduty_configs[0].routing_key_file, "/run/alertmanager/secrets/pagerduty-routing-key");
+            if (am.receivers[0].pagerduty_configs)
+                assert.equal(am.receivers[0].pagerduty_configs[0].routing_key_file, "/run/alertmanager/secrets/pagerduty-routing-key");
             assert.equal(c.readonlyRootFilesystem, true);
         });
 
@@ -293,8 +383,19 @@ for (const stack of ["dev", "prod"]) {
 function expectedTargets(stack: string): CloudWatchTargets {
     const c = stackConfig(stack);
     return {
-        loadBalancerArnSuffix: "x", targetGroupArnSuffix: "x", clusterName: "x", serviceName: "x", services: stackServices(c),
-        dataStores: c.dataStores.mode === "managed" ? { mode: "managed", rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 }, elasticache: { cacheClusterIds: ["x"] } } : { mode: "ecs" },
+        loadBalancerArnSuffix: "x",
+        targetGroupArnSuffix: "x",
+        clusterName: "x",
+        serviceName: "x",
+        services: stackServices(c),
+        dataStores:
+            c.dataStores.mode === "managed"
+                ? {
+                      mode: "managed",
+                      rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 },
+                      elasticache: { cacheClusterIds: ["x"] },
+                  }
+                : { mode: "ecs" },
     };
 }
 
@@ -309,11 +410,16 @@ describe("alerting pipeline: dev and prod differ by config only", () => {
         assert.ok(!names(dev).includes("koronet-dev-UnusualTraffic"));
         const ut = alarmsNamed(prod).get("koronet-prod-UnusualTraffic");
         assert.equal(ut?.inputs.comparisonOperator, "LessThanLowerOrGreaterThanUpperThreshold");
-        assert.notEqual(dev.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs").inputs.retentionInDays, prod.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs").inputs.retentionInDays);
+        assert.notEqual(
+            dev.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs").inputs.retentionInDays,
+            prod.one("aws:cloudwatch/logGroup:LogGroup", "alerting-notifier-logs").inputs.retentionInDays,
+        );
     });
 
     it("applies a stack's threshold override to the alarm", async () => {
-        const g = await graphWith("dev", { overrides: { "koronet:alerting": { alerts: { HighCpuUsage: { threshold: 90 }, CacheMissRateHigh: { enabled: false } } } } });
+        const g = await graphWith("dev", {
+            overrides: { "koronet:alerting": { alerts: { HighCpuUsage: { threshold: 90 }, CacheMissRateHigh: { enabled: false } } } },
+        });
         const cpu = alarmsNamed(g).get("koronet-dev-HighCpuUsage-service");
         assert.equal(cpu?.inputs.threshold, 90);
         assert.equal(alarmsNamed(g).get("koronet-dev-CacheMissRateHigh"), undefined);
@@ -323,7 +429,11 @@ describe("alerting pipeline: dev and prod differ by config only", () => {
 describe("alerting pipeline: Chatbot mode", () => {
     let g: Graph;
     before(async () => {
-        g = await graphWith("dev", { overrides: { "koronet:alerting": { notifications: { slack: { mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } } } });
+        g = await graphWith("dev", {
+            overrides: {
+                "koronet:alerting": { notifications: { slack: { mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } },
+            },
+        });
     });
 
     it("swaps the notifier Lambda for AWS Chatbot on the severity topics", () => {
@@ -331,8 +441,14 @@ describe("alerting pipeline: Chatbot mode", () => {
         assert.equal(g.ofType(T.url).length, 0);
         const chat = g.one(T.chatbot);
         // CloudWatch alarms come from the alarm topics, Alertmanager's custom notifications from its Chatbot-only topics.
-        assert.deepEqual(chat.inputs.snsTopicArns, [topicArn("dev", "critical"), topicArn("dev", "warning"), topicArn("dev", "chatbot-critical"), topicArn("dev", "chatbot-warning")]);
-        for (const k of ["chatbot-critical", "chatbot-warning"]) assert.deepEqual(subsOf(g, "dev", k), [], `${k}: Chatbot is its only reader (no SNS subscription)`);
+        assert.deepEqual(chat.inputs.snsTopicArns, [
+            topicArn("dev", "critical"),
+            topicArn("dev", "warning"),
+            topicArn("dev", "chatbot-critical"),
+            topicArn("dev", "chatbot-warning"),
+        ]);
+        for (const k of ["chatbot-critical", "chatbot-warning"])
+            assert.deepEqual(subsOf(g, "dev", k), [], `${k}: Chatbot is its only reader (no SNS subscription)`);
         assert.equal(chat.inputs.slackTeamId, "T0123456789");
         assert.equal(chat.inputs.slackChannelId, "C0123456789");
     });
@@ -347,7 +463,10 @@ describe("alerting pipeline: Chatbot mode", () => {
         const heartbeat = (am.receivers as any[]).find((r) => r.name === "heartbeat");
         assert.equal(heartbeat.sns_configs[0].topic_arn, topicArn("dev", "heartbeat"));
         const critical = (am.receivers as any[]).find((r) => r.name === "critical");
-        assert.deepEqual(critical.sns_configs.map((s: any) => s.topic_arn), [topicArn("dev", "chatbot-critical"), topicArn("dev", "email-critical")]);
+        assert.deepEqual(
+            critical.sns_configs.map((s: any) => s.topic_arn),
+            [topicArn("dev", "chatbot-critical"), topicArn("dev", "email-critical")],
+        );
         // The task role may publish to exactly the topics it uses.
         const policy = parseJson<{ Statement: { Principal: any }[] }>(g.one(T.topicPolicy, "alerting-heartbeat-policy").inputs.policy);
         assert.ok(policy.Statement.some((s) => String(s.Principal?.AWS ?? "").includes("alerting-alertmanager-task")));
@@ -360,7 +479,9 @@ describe("alerting pipeline: secrets", () => {
 
     it("never lets a secret value reach the plan in plain text (config-sourced secrets go only into Secrets Manager)", async () => {
         const g = await graphWith("prod", {
-            overrides: { "koronet:alerting": { notifications: { slack: { webhookUrlFrom: "config" }, pagerduty: { enabled: true, routingKeyFrom: "config" } } } },
+            overrides: {
+                "koronet:alerting": { notifications: { slack: { webhookUrlFrom: "config" }, pagerduty: { enabled: true, routingKeyFrom: "config" } } },
+            },
             secrets: { "koronet:slackWebhookUrl": webhook, "koronet:pagerdutyRoutingKey": routingKey },
         });
         const json = JSON.stringify({ resources: g.resources, outputs: g.outputs });
@@ -396,7 +517,8 @@ describe("alerting pipeline: secrets", () => {
             },
         });
         const V = "aws:secretsmanager/secretVersion:SecretVersion";
-        const valueOf = (k: string) => new Promise<unknown>((res) => void pulumi.output(props.get(k)?.secretString as pulumi.Input<string>).apply((v) => res(v)));
+        const valueOf = (k: string) =>
+            new Promise<unknown>((res) => void pulumi.output(props.get(k)?.secretString as pulumi.Input<string>).apply((v) => res(v)));
         for (const key of ["slack-webhook", "pagerduty-routing-key"]) {
             assert.equal(await valueOf(`${V}::alerting-${key}`), UNSET_SECRET_PLACEHOLDER, key);
             assert.deepEqual(opts.get(`${V}::alerting-${key}`)?.ignoreChanges, ["secretString"], key);
@@ -411,9 +533,12 @@ describe("alerting pipeline: secrets", () => {
 describe("validateAlertingArgs", () => {
     const config = parseStackConfig(readStackConfig("dev")).config.alerting;
     it("rejects task-count alarms without Container Insights, naming the argument", () => {
-        assert.deepEqual(validateAlertingArgs({ config, containerInsights: "disabled", watchedServices: { prometheus: { serviceName: "p", description: "Prometheus" } } }), [
-            "`containerInsights` is disabled, but the running-task alarms (and KoronetDown) read ECS/ContainerInsights RunningTaskCount; enable it (koronet:cluster.containerInsights)",
-        ]);
+        assert.deepEqual(
+            validateAlertingArgs({ config, containerInsights: "disabled", watchedServices: { prometheus: { serviceName: "p", description: "Prometheus" } } }),
+            [
+                "`containerInsights` is disabled, but the running-task alarms (and KoronetDown) read ECS/ContainerInsights RunningTaskCount; enable it (koronet:cluster.containerInsights)",
+            ],
+        );
         assert.deepEqual(validateAlertingArgs({ config, containerInsights: "enhanced" }), []);
     });
 });

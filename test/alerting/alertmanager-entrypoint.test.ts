@@ -31,7 +31,17 @@ function recordingBin(dir: string): string {
 /** Runs the entrypoint with the fake binary; returns its stderr. */
 function runEntrypoint(dir: string, env: Record<string, string>): string {
     try {
-        execFileSync("sh", [ENTRYPOINT], { env: { PATH: process.env.PATH, ALERTMANAGER_RUN_DIR: path.join(dir, "run"), ALERTMANAGER_BIN: recordingBin(dir), ALERTMANAGER_CONFIG: "route: {}", ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        execFileSync("sh", [ENTRYPOINT], {
+            env: {
+                PATH: process.env.PATH,
+                ALERTMANAGER_RUN_DIR: path.join(dir, "run"),
+                ALERTMANAGER_BIN: recordingBin(dir),
+                ALERTMANAGER_CONFIG: "route: {}",
+                ...env,
+            },
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         return "";
     } catch (e) {
         return assert.fail(`entrypoint failed: ${String((e as { stderr?: string }).stderr ?? e)}`);
@@ -72,12 +82,24 @@ describe("Alertmanager entrypoint", () => {
         let metadataUrl: string;
         // The container response of the task metadata endpoint v4 (AWS's documented example, trimmed):
         // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-fargate-examples.html
-        const response = JSON.stringify({
-            DockerId: "cd189a933e5849daa93386466019ab50-2495160603",
-            Name: "alertmanager",
-            Labels: { "com.amazonaws.ecs.task-arn": "arn:aws:ecs:us-west-2:111122223333:task/default/cd189a933e5849daa93386466019ab50" },
-            Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: ["192.0.2.3"], AttachmentIndex: 0, IPv4SubnetCIDRBlock: "192.0.2.0/24", PrivateDNSName: "ip-192-0-2-3.us-west-2.compute.internal" }],
-        }, null, 4);
+        const response = JSON.stringify(
+            {
+                DockerId: "cd189a933e5849daa93386466019ab50-2495160603",
+                Name: "alertmanager",
+                Labels: { "com.amazonaws.ecs.task-arn": "arn:aws:ecs:us-west-2:111122223333:task/default/cd189a933e5849daa93386466019ab50" },
+                Networks: [
+                    {
+                        NetworkMode: "awsvpc",
+                        IPv4Addresses: ["192.0.2.3"],
+                        AttachmentIndex: 0,
+                        IPv4SubnetCIDRBlock: "192.0.2.0/24",
+                        PrivateDNSName: "ip-192-0-2-3.us-west-2.compute.internal",
+                    },
+                ],
+            },
+            null,
+            4,
+        );
         before(async () => {
             metadata = createServer((req, res) => res.end(req.url === "/v4/abc" ? response : "{}"));
             await new Promise<void>((r) => metadata.listen(0, "127.0.0.1", r));
@@ -86,15 +108,32 @@ describe("Alertmanager entrypoint", () => {
         after(() => new Promise<void>((r) => metadata.close(() => r())));
 
         /** The entrypoint with peers, asynchronously (the metadata server answers from this process). */
-        const runClustered = (env: Record<string, string>) => new Promise<{ code: number; stderr: string; args: string[] }>((resolve) => {
-            execFile("sh", [ENTRYPOINT, "--cluster.listen-address=0.0.0.0:9094", "--cluster.peer=alertmanager.prod.koronet.internal:9094", "--cluster.peer-timeout=15s"], {
-                env: { PATH: process.env.PATH, ALERTMANAGER_RUN_DIR: path.join(dir, "run"), ALERTMANAGER_BIN: recordingBin(dir), ALERTMANAGER_CONFIG: "route: {}", ...env },
-                encoding: "utf8",
-            }, (err, _out, stderr) => {
-                const started = existsSync(path.join(dir, "started")) ? readFileSync(path.join(dir, "started"), "utf8") : "";
-                resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr, args: /^ARGS (.*)$/m.exec(started)?.[1]?.split(" ") ?? [] });
+        const runClustered = (env: Record<string, string>) =>
+            new Promise<{ code: number; stderr: string; args: string[] }>((resolve) => {
+                execFile(
+                    "sh",
+                    [
+                        ENTRYPOINT,
+                        "--cluster.listen-address=0.0.0.0:9094",
+                        "--cluster.peer=alertmanager.prod.koronet.internal:9094",
+                        "--cluster.peer-timeout=15s",
+                    ],
+                    {
+                        env: {
+                            PATH: process.env.PATH,
+                            ALERTMANAGER_RUN_DIR: path.join(dir, "run"),
+                            ALERTMANAGER_BIN: recordingBin(dir),
+                            ALERTMANAGER_CONFIG: "route: {}",
+                            ...env,
+                        },
+                        encoding: "utf8",
+                    },
+                    (err, _out, stderr) => {
+                        const started = existsSync(path.join(dir, "started")) ? readFileSync(path.join(dir, "started"), "utf8") : "";
+                        resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr, args: /^ARGS (.*)$/m.exec(started)?.[1]?.split(" ") ?? [] });
+                    },
+                );
             });
-        });
 
         it("advertises the task's own awsvpc address from the task metadata endpoint, on the gossip port it listens on", async () => {
             const r = await runClustered({ ECS_CONTAINER_METADATA_URI_V4: metadataUrl });
@@ -158,7 +197,10 @@ describe("Alertmanager 0.25 with the PagerDuty key unfilled (real binary through
         const run = path.join(dir, "run");
         // The image's entrypoint passes its fixed flags; the wrapper keeps its config file and runs on 127.0.0.1.
         const wrapper = path.join(dir, "alertmanager-wrapper");
-        writeFileSync(wrapper, `#!/bin/sh\nexec "${binary}" "$1" --storage.path="${dir}/data" --web.listen-address=127.0.0.1:${port} --cluster.listen-address=\n`);
+        writeFileSync(
+            wrapper,
+            `#!/bin/sh\nexec "${binary}" "$1" --storage.path="${dir}/data" --web.listen-address=127.0.0.1:${port} --cluster.listen-address=\n`,
+        );
         chmodSync(wrapper, 0o755);
         const config = renderAlertmanagerConfig({
             profile: "test",
@@ -170,7 +212,14 @@ describe("Alertmanager 0.25 with the PagerDuty key unfilled (real binary through
         });
         am = await startProcess("sh", [ENTRYPOINT], {
             name: "alertmanager-entrypoint",
-            env: { PATH: process.env.PATH, ALERTMANAGER_RUN_DIR: run, ALERTMANAGER_BIN: wrapper, ALERTMANAGER_CONFIG: config, NOTIFIER_TOKEN: "tok-123", PAGERDUTY_ROUTING_KEY: UNSET_SECRET_PLACEHOLDER },
+            env: {
+                PATH: process.env.PATH,
+                ALERTMANAGER_RUN_DIR: run,
+                ALERTMANAGER_BIN: wrapper,
+                ALERTMANAGER_CONFIG: config,
+                NOTIFIER_TOKEN: "tok-123",
+                PAGERDUTY_ROUTING_KEY: UNSET_SECRET_PLACEHOLDER,
+            },
             readyCheck: () => probeHttp(port, "/-/ready"),
             timeoutMs: 20_000,
         });
@@ -186,7 +235,10 @@ describe("Alertmanager 0.25 with the PagerDuty key unfilled (real binary through
         };
         const deadline = Date.now() + 20_000;
         while (Date.now() < deadline && !(hits.some((h) => h.path === "/notifier") && (await failed()) >= 1)) await sleep(200);
-        assert.ok(hits.some((h) => h.path === "/notifier" && h.body.includes("RedisDown")), `the notifier got the alert: ${JSON.stringify(hits.map((h) => h.path))}`);
+        assert.ok(
+            hits.some((h) => h.path === "/notifier" && h.body.includes("RedisDown")),
+            `the notifier got the alert: ${JSON.stringify(hits.map((h) => h.path))}`,
+        );
         assert.ok((await failed()) >= 1, "the PagerDuty failure is counted");
         assert.ok(!hits.some((h) => h.path === "/pd"), "nothing reached PagerDuty without a key");
         assert.match(am.logTail(), /PAGERDUTY_ROUTING_KEY is not filled yet \(placeholder\)/);

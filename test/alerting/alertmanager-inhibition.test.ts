@@ -21,17 +21,20 @@ describe("inhibition in a real Alertmanager 0.25, with the rendered rules", func
     let am: AlertmanagerService;
 
     before(async () => {
-        am = stack.add(await startAlertmanager({
-            secrets: { "notifier-token": "t" },
-            config: ({ secretsDir }) => renderAlertmanagerConfig({
-                profile: "test",
-                receivers: {
-                    // Nothing listens: deliveries fail, which inhibition does not depend on.
-                    notifier: { url: "http://127.0.0.1:9/alertmanager", tokenFile: `${secretsDir}/notifier-token` },
-                    heartbeat: { kind: "webhook", url: "http://127.0.0.1:9/alertmanager", tokenFile: `${secretsDir}/notifier-token` },
-                },
+        am = stack.add(
+            await startAlertmanager({
+                secrets: { "notifier-token": "t" },
+                config: ({ secretsDir }) =>
+                    renderAlertmanagerConfig({
+                        profile: "test",
+                        receivers: {
+                            // Nothing listens: deliveries fail, which inhibition does not depend on.
+                            notifier: { url: "http://127.0.0.1:9/alertmanager", tokenFile: `${secretsDir}/notifier-token` },
+                            heartbeat: { kind: "webhook", url: "http://127.0.0.1:9/alertmanager", tokenFile: `${secretsDir}/notifier-token` },
+                        },
+                    }),
             }),
-        }));
+        );
     });
     after(() => stack.stopAll());
 
@@ -39,7 +42,13 @@ describe("inhibition in a real Alertmanager 0.25, with the rendered rules", func
         const res = await fetch(`${am.url}/api/v2/alerts`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify(alerts.map((a) => ({ labels: { stack: "t", ...a.labels }, startsAt: new Date(Date.now() - 60_000).toISOString(), ...(a.endsAt ? { endsAt: a.endsAt } : {}) }))),
+            body: JSON.stringify(
+                alerts.map((a) => ({
+                    labels: { stack: "t", ...a.labels },
+                    startsAt: new Date(Date.now() - 60_000).toISOString(),
+                    ...(a.endsAt ? { endsAt: a.endsAt } : {}),
+                })),
+            ),
         });
         assert.equal(res.status, 200, await res.text());
     };
@@ -50,18 +59,21 @@ describe("inhibition in a real Alertmanager 0.25, with the rendered rules", func
         let view: Record<string, string> = {};
         do {
             const all = await list();
-            view = Object.fromEntries(names.map((n) => {
-                const a = all.find((x) => `${x.labels.alertname}${x.labels.job ? `{${x.labels.job}}` : ""}` === n);
-                if (a === undefined) return [n, "absent"];
-                if (a.status.state !== "suppressed") return [n, a.status.state];
-                return [n, `inhibited by ${a.status.inhibitedBy.map((fp) => all.find((x) => x.fingerprint === fp)?.labels.alertname ?? fp).join(",")}`];
-            }));
+            view = Object.fromEntries(
+                names.map((n) => {
+                    const a = all.find((x) => `${x.labels.alertname}${x.labels.job ? `{${x.labels.job}}` : ""}` === n);
+                    if (a === undefined) return [n, "absent"];
+                    if (a.status.state !== "suppressed") return [n, a.status.state];
+                    return [n, `inhibited by ${a.status.inhibitedBy.map((fp) => all.find((x) => x.fingerprint === fp)?.labels.alertname ?? fp).join(",")}`];
+                }),
+            );
             if (JSON.stringify(view) === JSON.stringify(expect)) return view;
             await new Promise((r) => setTimeout(r, 200));
         } while (Date.now() < deadline);
         return view;
     };
-    const resolveAll = async (labels: Array<Record<string, string>>) => post(labels.map((l) => ({ labels: l, endsAt: new Date(Date.now() - 1_000).toISOString() })));
+    const resolveAll = async (labels: Array<Record<string, string>>) =>
+        post(labels.map((l) => ({ labels: l, endsAt: new Date(Date.now() - 1_000).toISOString() })));
 
     it("KoronetDown holds the web job's TargetDown and its 5xx, latency and traffic symptoms, not another job's TargetDown", async () => {
         const alerts: Array<Record<string, string>> = [
@@ -93,7 +105,12 @@ describe("inhibition in a real Alertmanager 0.25, with the rendered rules", func
             { alertname: "TargetDown", severity: "warning", job: "redis", instance: "redis-exporter:9121" },
         ];
         await post(redis.map((labels) => ({ labels })));
-        const expect = { RedisDown: "active", DatabaseConnectionFailures: "inhibited by RedisDown", CacheMissRateHigh: "inhibited by RedisDown", "TargetDown{redis}": "inhibited by RedisDown" };
+        const expect = {
+            RedisDown: "active",
+            DatabaseConnectionFailures: "inhibited by RedisDown",
+            CacheMissRateHigh: "inhibited by RedisDown",
+            "TargetDown{redis}": "inhibited by RedisDown",
+        };
         assert.deepEqual(await states(Object.keys(expect), expect), expect);
         await resolveAll(redis);
 
@@ -104,21 +121,34 @@ describe("inhibition in a real Alertmanager 0.25, with the rendered rules", func
             { alertname: "TargetDown", severity: "warning", job: "postgres", instance: "postgres-exporter:9187" },
         ];
         await post(pg.map((labels) => ({ labels })));
-        const expect2 = { PostgresDown: "active", DatabaseConnectionFailures: "inhibited by PostgresDown", CacheMissRateHigh: "active", "TargetDown{postgres}": "inhibited by PostgresDown" };
+        const expect2 = {
+            PostgresDown: "active",
+            DatabaseConnectionFailures: "inhibited by PostgresDown",
+            CacheMissRateHigh: "active",
+            "TargetDown{postgres}": "inhibited by PostgresDown",
+        };
         assert.deepEqual(await states(Object.keys(expect2), expect2), expect2);
         await resolveAll(pg);
     });
 
     it("lets the held alert through once its source resolves while it still fires", async () => {
-        await post([{ labels: { alertname: "RedisDown", severity: "critical" } }, { labels: { alertname: "DatabaseConnectionFailures", severity: "critical" } }]);
-        assert.deepEqual(await states(["DatabaseConnectionFailures"], { DatabaseConnectionFailures: "inhibited by RedisDown" }), { DatabaseConnectionFailures: "inhibited by RedisDown" });
+        await post([
+            { labels: { alertname: "RedisDown", severity: "critical" } },
+            { labels: { alertname: "DatabaseConnectionFailures", severity: "critical" } },
+        ]);
+        assert.deepEqual(await states(["DatabaseConnectionFailures"], { DatabaseConnectionFailures: "inhibited by RedisDown" }), {
+            DatabaseConnectionFailures: "inhibited by RedisDown",
+        });
         await resolveAll([{ alertname: "RedisDown", severity: "critical" }]);
         assert.deepEqual(await states(["DatabaseConnectionFailures"], { DatabaseConnectionFailures: "active" }), { DatabaseConnectionFailures: "active" });
         await resolveAll([{ alertname: "DatabaseConnectionFailures", severity: "critical" }]);
     });
 
     it("keeps a critical alert's warning twin (same alertname and instance) held, as before", async () => {
-        await post([{ labels: { alertname: "HighCpuUsage", severity: "critical", instance: "host-a" } }, { labels: { alertname: "HighCpuUsage", severity: "warning", instance: "host-a" } }]);
+        await post([
+            { labels: { alertname: "HighCpuUsage", severity: "critical", instance: "host-a" } },
+            { labels: { alertname: "HighCpuUsage", severity: "warning", instance: "host-a" } },
+        ]);
         const all = await (async () => {
             const deadline = Date.now() + 10_000;
             for (;;) {

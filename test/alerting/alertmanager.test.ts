@@ -8,7 +8,17 @@ import { parseStackConfig } from "../../config";
 import { readStackConfig } from "../../scripts/offline/stack-file";
 import { findOnPath, MissingBinaryError } from "../../e2e/services";
 import { INHIBIT_RULES } from "../../components/alerting/alertmanager/config";
-import { ALERTMANAGER_TIMINGS, NOTIFIER_ANSWER_MARGIN_SECONDS, alertmanagerConfig, alertmanagerNotifyTimeoutSeconds, notifierHttpBudgetMs, renderAlertmanagerConfig, renderStackAlertmanagerConfig, validateAlertmanagerInput, type AlertmanagerConfigInput } from "../../components/alerting/alertmanager";
+import {
+    ALERTMANAGER_TIMINGS,
+    NOTIFIER_ANSWER_MARGIN_SECONDS,
+    alertmanagerConfig,
+    alertmanagerNotifyTimeoutSeconds,
+    notifierHttpBudgetMs,
+    renderAlertmanagerConfig,
+    renderStackAlertmanagerConfig,
+    validateAlertmanagerInput,
+    type AlertmanagerConfigInput,
+} from "../../components/alerting/alertmanager";
 import { PIPELINE_TIMINGS, parsePromDuration } from "../../components/alerting/catalog";
 import { DRILL_RECEIVER } from "../../components/alerting/alertmanager/config";
 import { DRILL_LABELS } from "../../functions/src/contract";
@@ -53,7 +63,17 @@ describe("alertmanager.yml (real amtool)", () => {
         const c = parseStackConfig(readStackConfig(stack)).config;
         files[`${stack} (production)`] = () => renderStackAlertmanagerConfig({ namePrefix: `koronet-${stack}`, region: c.region, alerting: c.alerting });
         files[`${stack} (chatbot mode)`] = () =>
-            renderStackAlertmanagerConfig({ namePrefix: `koronet-${stack}`, region: c.region, alerting: { ...c.alerting, notifications: { ...c.alerting.notifications, slack: { ...c.alerting.notifications.slack, mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } } });
+            renderStackAlertmanagerConfig({
+                namePrefix: `koronet-${stack}`,
+                region: c.region,
+                alerting: {
+                    ...c.alerting,
+                    notifications: {
+                        ...c.alerting.notifications,
+                        slack: { ...c.alerting.notifications.slack, mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } },
+                    },
+                },
+            });
     }
     files["local receivers (test profile)"] = () => renderAlertmanagerConfig(local);
     files["PagerDuty sent by Alertmanager (no notifier)"] = () => renderAlertmanagerConfig(direct);
@@ -64,7 +84,10 @@ describe("alertmanager.yml (real amtool)", () => {
         return f;
     };
     const route = (file: string, labels: string[]) =>
-        execFileSync(amtool(), ["config", "routes", "test", `--config.file=${file}`, ...labels], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+        execFileSync(amtool(), ["config", "routes", "test", `--config.file=${file}`, ...labels], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        }).trim();
 
     for (const [name, render] of Object.entries(files)) {
         it(`passes amtool check-config: ${name}`, () => {
@@ -79,7 +102,11 @@ describe("alertmanager.yml (real amtool)", () => {
             assert.equal(route(f, ["alertname=Watchdog", "severity=none"]), "heartbeat");
             assert.equal(route(f, ["alertname=Something"]), "warning", "an alert without severity still reaches people");
             // --verify.receivers exits non-zero on a mismatch: the same assertion through amtool's own check.
-            execFileSync(amtool(), ["config", "routes", "test", `--config.file=${f}`, "--verify.receivers=critical", "severity=critical", "alertname=RedisDown"], { stdio: ["ignore", "pipe", "pipe"] });
+            execFileSync(
+                amtool(),
+                ["config", "routes", "test", `--config.file=${f}`, "--verify.receivers=critical", "severity=critical", "alertname=RedisDown"],
+                { stdio: ["ignore", "pipe", "pipe"] },
+            );
         });
 
         it(`routes a fire drill away from PagerDuty unless it asks to page, whatever its severity: ${name}`, () => {
@@ -96,8 +123,19 @@ describe("alertmanager.yml (real amtool)", () => {
             assert.ok(!JSON.stringify(drillReceiver?.webhook_configs ?? []).includes("/pagerduty"), "no PagerDuty webhook in the drill receiver");
             assert.deepEqual({ ...drillReceiver, name: "warning" }, warning, "the drill reaches whoever a warning reaches");
             // ops/drill.ts reads the running config the same way before it injects anything.
-            assert.deepEqual(receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], { alertname: DRILL_LABELS.alertname, drill: "true", severity: "critical" }), [DRILL_RECEIVER]);
-            assert.deepEqual(receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], { alertname: DRILL_LABELS.alertname, drill: "true", severity: "critical", page: "true" }), ["critical"]);
+            assert.deepEqual(
+                receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], { alertname: DRILL_LABELS.alertname, drill: "true", severity: "critical" }),
+                [DRILL_RECEIVER],
+            );
+            assert.deepEqual(
+                receiversFor(parse(render()) as Parameters<typeof receiversFor>[0], {
+                    alertname: DRILL_LABELS.alertname,
+                    drill: "true",
+                    severity: "critical",
+                    page: "true",
+                }),
+                ["critical"],
+            );
         });
     }
 
@@ -105,7 +143,10 @@ describe("alertmanager.yml (real amtool)", () => {
         const saved = process.env.PATH;
         process.env.PATH = dir;
         try {
-            assert.throws(() => findOnPath("amtool-definitely-missing", AMTOOL_PACKAGE), (e: unknown) => e instanceof MissingBinaryError && /prometheus-alertmanager/.test(e.message));
+            assert.throws(
+                () => findOnPath("amtool-definitely-missing", AMTOOL_PACKAGE),
+                (e: unknown) => e instanceof MissingBinaryError && /prometheus-alertmanager/.test(e.message),
+            );
         } finally {
             process.env.PATH = saved;
         }
@@ -125,7 +166,11 @@ describe("alertmanager.yml content", () => {
         assert.equal(r("warning").webhook_configs.length, 1);
         assert.equal(r("warning").pagerduty_configs, undefined);
         assert.equal(r("heartbeat").webhook_configs[0].send_resolved, false);
-        assert.deepEqual(c.inhibit_rules[0], { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "instance"] });
+        assert.deepEqual(c.inhibit_rules[0], {
+            source_matchers: ['severity="critical"'],
+            target_matchers: ['severity="warning"'],
+            equal: ["alertname", "instance"],
+        });
         assert.equal(c.inhibit_rules.length, INHIBIT_RULES.length);
     });
 
@@ -171,9 +216,11 @@ describe("alertmanager.yml content", () => {
     });
 
     it("rejects bad input naming the field", () => {
-        assert.deepEqual(validateAlertmanagerInput({ receivers: { notifier: { url: "ftp://x", tokenFile: "token" }, heartbeat: { kind: "sns", region: "eu-west-1", topicArn: "arn" } } }), [
-            '`receivers.notifier.url` must be an http(s) URL, got "ftp://x"',
-            '`receivers.notifier.tokenFile` must be an absolute file path, got "token"',
-        ]);
+        assert.deepEqual(
+            validateAlertmanagerInput({
+                receivers: { notifier: { url: "ftp://x", tokenFile: "token" }, heartbeat: { kind: "sns", region: "eu-west-1", topicArn: "arn" } },
+            }),
+            ['`receivers.notifier.url` must be an http(s) URL, got "ftp://x"', '`receivers.notifier.tokenFile` must be an absolute file path, got "token"'],
+        );
     });
 });

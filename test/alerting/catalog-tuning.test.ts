@@ -17,7 +17,12 @@ describe("alert tuning ↔ catalog entries", () => {
                     assert.equal(declared, undefined, `${a.id} has no alarms but declares reads`);
                     continue;
                 }
-                const read = new Set(a.cloudwatch.alarms(targets).flatMap((s) => [s.metric?.namespace, ...(s.metricQueries ?? []).map((q) => q.metric?.namespace)]).filter((n): n is string => n !== undefined));
+                const read = new Set(
+                    a.cloudwatch
+                        .alarms(targets)
+                        .flatMap((s) => [s.metric?.namespace, ...(s.metricQueries ?? []).map((q) => q.metric?.namespace)])
+                        .filter((n): n is string => n !== undefined),
+                );
                 assert.deepEqual([...read].sort(), [...(declared ?? [])].sort(), `${a.id} (${mode})`);
             }
         });
@@ -38,18 +43,43 @@ describe("resolving alerts reports problems as data", () => {
     const intervals = { scrapeIntervalSeconds: 60, evaluationIntervalSeconds: 15 };
 
     it("names the key, the value, what is wrong and what is allowed", () => {
-        const problems = alertSettingProblems({ HighCpuUsage: { window: "1m" }, HighErrorRate: { cloudwatch: { evaluationPeriods: 1 } }, ServiceTasksMissing: { cloudwatch: { evaluationPeriods: 2000 } } }, intervals, ALERT_IDS);
+        const problems = alertSettingProblems(
+            {
+                HighCpuUsage: { window: "1m" },
+                HighErrorRate: { cloudwatch: { evaluationPeriods: 1 } },
+                ServiceTasksMissing: { cloudwatch: { evaluationPeriods: 2000 } },
+            },
+            intervals,
+            ALERT_IDS,
+        );
         assert.deepEqual(problems, [
-            { key: "alerting.alerts.HighCpuUsage.window", value: "1m", problem: "holds fewer than 2 scrapes (scrape interval 60s)", allowed: "≥ 2m", message: "1m holds fewer than 2 scrapes (scrape interval 60s); allowed ≥ 2m" },
-            { key: "alerting.alerts.ServiceTasksMissing.cloudwatch.evaluationPeriods", value: 2000, problem: "× 60s exceeds one day", allowed: "1..1440", message: "2000 × 60s exceeds one day; allowed 1..1440" },
+            {
+                key: "alerting.alerts.HighCpuUsage.window",
+                value: "1m",
+                problem: "holds fewer than 2 scrapes (scrape interval 60s)",
+                allowed: "≥ 2m",
+                message: "1m holds fewer than 2 scrapes (scrape interval 60s); allowed ≥ 2m",
+            },
+            {
+                key: "alerting.alerts.ServiceTasksMissing.cloudwatch.evaluationPeriods",
+                value: 2000,
+                problem: "× 60s exceeds one day",
+                allowed: "1..1440",
+                message: "2000 × 60s exceeds one day; allowed 1..1440",
+            },
         ]);
         // HighErrorRate is critical: 1 of 1 by default, so evaluationPeriods 1 is fine.
-        assert.deepEqual(alertSettingProblems({ HighCpuUsage: { cloudwatch: { evaluationPeriods: 1 } } }, intervals, ALERT_IDS).map((p) => p.key), ["alerting.alerts.HighCpuUsage.cloudwatch.datapointsToAlarm"]);
+        assert.deepEqual(
+            alertSettingProblems({ HighCpuUsage: { cloudwatch: { evaluationPeriods: 1 } } }, intervals, ALERT_IDS).map((p) => p.key),
+            ["alerting.alerts.HighCpuUsage.cloudwatch.datapointsToAlarm"],
+        );
     });
 
     it("config turns them into config problems without parsing a message", () => {
         const settings = { alerts: { HighCpuUsage: { window: "1m" } }, runbookBaseUrl: "https://example.com/runbooks", prometheusIntervals: intervals };
-        assert.deepEqual(validateAlertCatalog(settings), [{ key: "koronet:alerting.alerts.HighCpuUsage.window", message: "1m holds fewer than 2 scrapes (scrape interval 60s); allowed ≥ 2m" }]);
+        assert.deepEqual(validateAlertCatalog(settings), [
+            { key: "koronet:alerting.alerts.HighCpuUsage.window", message: "1m holds fewer than 2 scrapes (scrape interval 60s); allowed ≥ 2m" },
+        ]);
     });
 
     it("the catalog throws them all, its message the first as before", () => {

@@ -9,7 +9,10 @@ const ecsTargets: CloudWatchTargets = {
     targetGroupArnSuffix: "targetgroup/koronet-web/73e2d6bc24d8a067",
     clusterName: "koronet-prod",
     serviceName: "koronet-web",
-    services: [{ key: "web", serviceName: "koronet-web", scheduling: "replica", description: "the web server" }, { key: "node-exporter", serviceName: "koronet-prod-node-exporter", scheduling: "daemon", description: "node exporter" }],
+    services: [
+        { key: "web", serviceName: "koronet-web", scheduling: "replica", description: "the web server" },
+        { key: "node-exporter", serviceName: "koronet-prod-node-exporter", scheduling: "daemon", description: "node exporter" },
+    ],
     dataStores: { mode: "ecs" },
 };
 const managedTargets: CloudWatchTargets = {
@@ -22,18 +25,35 @@ const managedTargets: CloudWatchTargets = {
 };
 
 function build(targets: CloudWatchTargets, alerts: AlertOverrides = {}) {
-    return buildCloudWatchAlarms({ namePrefix: "koronet-prod", targets, alerts: resolveAlerts({ alerts, runbookBaseUrl: "https://github.com/koronet/koronet-platform/blob/main/runbooks" }) });
+    return buildCloudWatchAlarms({
+        namePrefix: "koronet-prod",
+        targets,
+        alerts: resolveAlerts({ alerts, runbookBaseUrl: "https://github.com/koronet/koronet-platform/blob/main/runbooks" }),
+    });
 }
 const one = (alarms: CloudWatchAlarmDefinition[], key: string) => {
     const a = alarms.find((x) => x.key === key);
     assert.ok(a !== undefined, `no alarm ${key}; have ${alarms.map((x) => x.key).join(", ")}`);
     return a;
 };
-const queries = (a: CloudWatchAlarmDefinition) => (a.args.metricQueries ?? []) as { id: string; expression?: string; returnData?: boolean; metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string; period: number } }[];
+const queries = (a: CloudWatchAlarmDefinition) =>
+    (a.args.metricQueries ?? []) as {
+        id: string;
+        expression?: string;
+        returnData?: boolean;
+        metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; stat: string; period: number };
+    }[];
 
 /** Namespace → metric names the AWS documentation lists (and Koronet/App per docs/CONTRACTS.md). */
 const REAL_METRICS: Record<string, string[]> = {
-    "AWS/ApplicationELB": ["RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "TargetResponseTime", "HealthyHostCount", "UnHealthyHostCount"],
+    "AWS/ApplicationELB": [
+        "RequestCount",
+        "HTTPCode_Target_5XX_Count",
+        "HTTPCode_ELB_5XX_Count",
+        "TargetResponseTime",
+        "HealthyHostCount",
+        "UnHealthyHostCount",
+    ],
     "AWS/ECS": ["CPUUtilization", "MemoryUtilization"],
     "ECS/ContainerInsights": ["RunningTaskCount", "DesiredTaskCount", "EphemeralStorageUtilized", "EphemeralStorageReserved"],
     "AWS/RDS": ["FreeStorageSpace", "DatabaseConnections", "CPUUtilization", "FreeableMemory"],
@@ -53,12 +73,16 @@ const DIMENSIONS: Record<string, string[][]> = {
 };
 
 function metricsOf(a: CloudWatchAlarmDefinition): { namespace: string; metricName: string; dimensions: Record<string, string> }[] {
-    if (a.args.metricName !== undefined) return [{ namespace: a.args.namespace as string, metricName: a.args.metricName as string, dimensions: a.args.dimensions as Record<string, string> }];
+    if (a.args.metricName !== undefined)
+        return [{ namespace: a.args.namespace as string, metricName: a.args.metricName as string, dimensions: a.args.dimensions as Record<string, string> }];
     return queries(a).flatMap((q) => (q.metric !== undefined ? [q.metric] : []));
 }
 
 describe("CloudWatch alarm definitions", () => {
-    for (const [mode, targets] of [["ecs", ecsTargets], ["managed", managedTargets]] as const) {
+    for (const [mode, targets] of [
+        ["ecs", ecsTargets],
+        ["managed", managedTargets],
+    ] as const) {
         describe(`data stores ${mode}`, () => {
             const { alarms } = build(targets);
 
@@ -67,7 +91,10 @@ describe("CloudWatch alarm definitions", () => {
                     for (const m of metricsOf(a)) {
                         assert.ok(REAL_METRICS[m.namespace]?.includes(m.metricName), `${a.key}: ${m.namespace} ${m.metricName}`);
                         const dims = Object.keys(m.dimensions).sort();
-                        assert.ok(DIMENSIONS[m.namespace]?.some((d) => d.join() === dims.join()), `${a.key}: dimensions ${dims.join(",")} for ${m.namespace}`);
+                        assert.ok(
+                            DIMENSIONS[m.namespace]?.some((d) => d.join() === dims.join()),
+                            `${a.key}: dimensions ${dims.join(",")} for ${m.namespace}`,
+                        );
                     }
                 }
             });
@@ -102,7 +129,9 @@ describe("CloudWatch alarm definitions", () => {
             it("has one returning query per metric-math alarm (the anomaly band: metric and band)", () => {
                 for (const a of alarms) {
                     if (a.args.metricQueries === undefined) continue;
-                    const returning = queries(a).filter((q) => q.returnData === true).map((q) => q.id);
+                    const returning = queries(a)
+                        .filter((q) => q.returnData === true)
+                        .map((q) => q.id);
                     assert.equal(returning.length, a.args.thresholdMetricId !== undefined ? 2 : 1, `${a.key}: ${returning.join(",")}`);
                 }
             });
@@ -116,24 +145,43 @@ describe("CloudWatch alarm definitions", () => {
             it("[issue 13 #12] has no alarm that real data cannot breach (a non-negative metric below 0, ElastiCache connections below 1)", () => {
                 for (const a of alarms) {
                     const ms = metricsOf(a).map((m) => m.metricName);
-                    assert.ok(!(a.args.comparisonOperator === "LessThanThreshold" && a.args.threshold === 0 && a.args.metricName !== undefined), `${a.key}: < 0 on ${a.args.metricName}`);
-                    assert.ok(!ms.includes("CurrConnections") && !ms.includes("DatabaseConnections") || a.alertId === "PostgresConnectionsNearExhaustion", `${a.key} reads ${ms.join(", ")}`);
+                    assert.ok(
+                        !(a.args.comparisonOperator === "LessThanThreshold" && a.args.threshold === 0 && a.args.metricName !== undefined),
+                        `${a.key}: < 0 on ${a.args.metricName}`,
+                    );
+                    assert.ok(
+                        (!ms.includes("CurrConnections") && !ms.includes("DatabaseConnections")) || a.alertId === "PostgresConnectionsNearExhaustion",
+                        `${a.key} reads ${ms.join(", ")}`,
+                    );
                 }
             });
 
             it("[issue 13 #2] watches the memory of every ECS service's fullest task, Fargate and EC2 alike", () => {
                 const memory = alarms.filter((a) => a.key.startsWith("HighMemoryUsage-task-"));
-                assert.deepEqual(memory.map((a) => a.key), targets.services.map((s) => `HighMemoryUsage-task-${s.key}`));
+                assert.deepEqual(
+                    memory.map((a) => a.key),
+                    targets.services.map((s) => `HighMemoryUsage-task-${s.key}`),
+                );
                 for (const a of memory) {
-                    assert.deepEqual([a.args.namespace, a.args.metricName, a.args.statistic, a.args.comparisonOperator, a.args.threshold], ["AWS/ECS", "MemoryUtilization", "Maximum", "GreaterThanThreshold", 90], a.key);
+                    assert.deepEqual(
+                        [a.args.namespace, a.args.metricName, a.args.statistic, a.args.comparisonOperator, a.args.threshold],
+                        ["AWS/ECS", "MemoryUtilization", "Maximum", "GreaterThanThreshold", 90],
+                        a.key,
+                    );
                 }
-                assert.deepEqual(one(alarms, "HighMemoryUsage-task-node-exporter").args.dimensions, { ClusterName: "koronet-prod", ServiceName: "koronet-prod-node-exporter" });
+                assert.deepEqual(one(alarms, "HighMemoryUsage-task-node-exporter").args.dimensions, {
+                    ClusterName: "koronet-prod",
+                    ServiceName: "koronet-prod-node-exporter",
+                });
             });
 
             it("[issue 13 #3] alarms when any ECS service (a DAEMON: per instance) runs fewer tasks than desired for 3 minutes", () => {
                 const node = one(alarms, "ServiceTasksMissing-node-exporter");
                 const q = queries(node);
-                assert.deepEqual(q.filter((x) => x.metric).map((x) => `${x.metric?.metricName} ${x.metric?.stat} ${x.metric?.dimensions.ServiceName}`), ["DesiredTaskCount Maximum koronet-prod-node-exporter", "RunningTaskCount Minimum koronet-prod-node-exporter"]);
+                assert.deepEqual(
+                    q.filter((x) => x.metric).map((x) => `${x.metric?.metricName} ${x.metric?.stat} ${x.metric?.dimensions.ServiceName}`),
+                    ["DesiredTaskCount Maximum koronet-prod-node-exporter", "RunningTaskCount Minimum koronet-prod-node-exporter"],
+                );
                 assert.equal(q.find((x) => x.returnData)?.expression, "desired - FILL(running, 0)");
                 assert.deepEqual([node.args.comparisonOperator, node.args.threshold, node.severity], ["GreaterThanThreshold", 0, "warning"]);
                 assert.match(node.measures, /DAEMON service: desired = container instances/);
@@ -142,7 +190,10 @@ describe("CloudWatch alarm definitions", () => {
             it("[issue 13 #4] counts crash loops per service from ECS task state change events, not cAdvisor", () => {
                 for (const svc of targets.services) {
                     const a = one(alarms, `ContainerRestarting-${svc.key}`);
-                    assert.deepEqual([a.args.namespace, a.args.metricName, a.args.statistic], [TASK_EVENT_METRICS.namespace, TASK_EVENT_METRICS.crashed, "Sum"]);
+                    assert.deepEqual(
+                        [a.args.namespace, a.args.metricName, a.args.statistic],
+                        [TASK_EVENT_METRICS.namespace, TASK_EVENT_METRICS.crashed, "Sum"],
+                    );
                     assert.deepEqual(a.args.dimensions, { [TASK_EVENT_METRICS.groupDimension]: `service:${svc.serviceName}` });
                     assert.equal(a.args.treatMissingData, "notBreaching");
                 }
@@ -150,7 +201,10 @@ describe("CloudWatch alarm definitions", () => {
 
             it("[issue 13 #12] says RedisDown from the app's side too: koronet_redis_connected below 1 on any web task", () => {
                 const a = one(alarms, "RedisDown-app");
-                assert.deepEqual([a.args.namespace, a.args.metricName, a.args.statistic, a.args.comparisonOperator, a.args.threshold], ["Koronet/App", "koronet_redis_connected", "Minimum", "LessThanThreshold", 1]);
+                assert.deepEqual(
+                    [a.args.namespace, a.args.metricName, a.args.statistic, a.args.comparisonOperator, a.args.threshold],
+                    ["Koronet/App", "koronet_redis_connected", "Minimum", "LessThanThreshold", 1],
+                );
             });
         });
     }
@@ -158,9 +212,18 @@ describe("CloudWatch alarm definitions", () => {
     it("computes the 5xx rate with metric math over ALB counts, guarding zero traffic", () => {
         const a = one(build(ecsTargets).alarms, "HighErrorRate");
         const q = queries(a);
-        assert.deepEqual(q.filter((x) => x.metric !== undefined).map((x) => x.metric?.metricName).sort(), ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "RequestCount"]);
+        assert.deepEqual(
+            q
+                .filter((x) => x.metric !== undefined)
+                .map((x) => x.metric?.metricName)
+                .sort(),
+            ["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "RequestCount"],
+        );
         const expr = q.find((x) => x.returnData)?.expression ?? "";
-        assert.match(expr, /^IF\(\(FILL\(requests, 0\) \+ FILL\(elb5xx, 0\)\) >= 30, 100 \* \(FILL\(target5xx, 0\) \+ FILL\(elb5xx, 0\)\) \/ \(FILL\(requests, 0\) \+ FILL\(elb5xx, 0\)\), 0\)$/);
+        assert.match(
+            expr,
+            /^IF\(\(FILL\(requests, 0\) \+ FILL\(elb5xx, 0\)\) >= 30, 100 \* \(FILL\(target5xx, 0\) \+ FILL\(elb5xx, 0\)\) \/ \(FILL\(requests, 0\) \+ FILL\(elb5xx, 0\)\), 0\)$/,
+        );
         assert.equal(a.args.threshold, 5);
         assert.equal(a.args.comparisonOperator, "GreaterThanThreshold");
         assert.equal(a.args.treatMissingData, "notBreaching");
@@ -188,32 +251,64 @@ describe("CloudWatch alarm definitions", () => {
     });
 
     it("[issue 13 #6] adds ElastiCache CacheHits/CacheMisses over every node as the store-side miss share in managed mode", () => {
-        assert.equal(build(ecsTargets).alarms.some((a) => a.key === "CacheMissRateHigh-elasticache"), false);
+        assert.equal(
+            build(ecsTargets).alarms.some((a) => a.key === "CacheMissRateHigh-elasticache"),
+            false,
+        );
         const a = one(build(managedTargets).alarms, "CacheMissRateHigh-elasticache");
-        assert.deepEqual(metricsOf(a).map((m) => `${m.metricName} ${m.dimensions.CacheClusterId}`), ["CacheHits koronet-prod-redis-001", "CacheMisses koronet-prod-redis-001", "CacheHits koronet-prod-redis-002", "CacheMisses koronet-prod-redis-002"]);
-        assert.match(queries(a).find((q) => q.returnData)?.expression ?? "", /^IF\(\(FILL\(hits1, 0\) \+ FILL\(hits2, 0\) \+ FILL\(misses1, 0\) \+ FILL\(misses2, 0\)\) >= 30, 100 \* /);
+        assert.deepEqual(
+            metricsOf(a).map((m) => `${m.metricName} ${m.dimensions.CacheClusterId}`),
+            [
+                "CacheHits koronet-prod-redis-001",
+                "CacheMisses koronet-prod-redis-001",
+                "CacheHits koronet-prod-redis-002",
+                "CacheMisses koronet-prod-redis-002",
+            ],
+        );
+        assert.match(
+            queries(a).find((q) => q.returnData)?.expression ?? "",
+            /^IF\(\(FILL\(hits1, 0\) \+ FILL\(hits2, 0\) \+ FILL\(misses1, 0\) \+ FILL\(misses2, 0\)\) >= 30, 100 \* /,
+        );
         assert.equal(one(build(managedTargets).alarms, "CacheMissRateHigh").args.metricQueries !== undefined, true, "the app's own counters stay");
     });
 
     it("[issue 13 #5, #12] uses the app's failure counters (every reason) in both modes, and no 'unreachable' alarm that cannot breach", () => {
         for (const targets of [ecsTargets, managedTargets]) {
-            const keys = build(targets).alarms.filter((a) => a.alertId === "DatabaseConnectionFailures").map((a) => a.key);
+            const keys = build(targets)
+                .alarms.filter((a) => a.alertId === "DatabaseConnectionFailures")
+                .map((a) => a.key);
             assert.deepEqual(keys, ["DatabaseConnectionFailures-app"]);
         }
         const app = one(build(managedTargets).alarms, "DatabaseConnectionFailures-app");
-        assert.deepEqual(metricsOf(app).map((m) => m.metricName), ["koronet_db_connection_errors_total", "koronet_redis_errors_total"]);
-        assert.deepEqual(metricsOf(app).map((m) => Object.keys(m.dimensions).sort().join()), ["ClusterName,ServiceName", "ClusterName,ServiceName"], "no reason dimension: EMF publishes every reason under the service's dimensions, summed");
+        assert.deepEqual(
+            metricsOf(app).map((m) => m.metricName),
+            ["koronet_db_connection_errors_total", "koronet_redis_errors_total"],
+        );
+        assert.deepEqual(
+            metricsOf(app).map((m) => Object.keys(m.dimensions).sort().join()),
+            ["ClusterName,ServiceName", "ClusterName,ServiceName"],
+            "no reason dimension: EMF publishes every reason under the service's dimensions, summed",
+        );
     });
 
     it("watches disk as Fargate ephemeral storage, and RDS free storage when managed", () => {
         const eph = one(build(ecsTargets).alarms, "DiskSpaceLow-ephemeral");
-        assert.deepEqual(metricsOf(eph).map((m) => `${m.namespace} ${m.metricName}`), ["ECS/ContainerInsights EphemeralStorageUtilized", "ECS/ContainerInsights EphemeralStorageReserved"]);
+        assert.deepEqual(
+            metricsOf(eph).map((m) => `${m.namespace} ${m.metricName}`),
+            ["ECS/ContainerInsights EphemeralStorageUtilized", "ECS/ContainerInsights EphemeralStorageReserved"],
+        );
         assert.equal(eph.args.comparisonOperator, "LessThanThreshold");
-        assert.equal(build(ecsTargets).alarms.some((a) => a.key === "DiskSpaceLow-rds"), false);
+        assert.equal(
+            build(ecsTargets).alarms.some((a) => a.key === "DiskSpaceLow-rds"),
+            false,
+        );
         const rds = one(build(managedTargets).alarms, "DiskSpaceLow-rds");
         // [issue 13 #12] Not "% of the initial allocation" (autoscaling grows it): free bytes below a
         // floor autoscaling never lets the volume reach while it works — 5 % of the 50 GiB start.
-        assert.deepEqual([rds.args.metricName, rds.args.statistic, rds.args.comparisonOperator, rds.args.threshold], ["FreeStorageSpace", "Minimum", "LessThanThreshold", Math.round(2.5 * 1024 ** 3)]);
+        assert.deepEqual(
+            [rds.args.metricName, rds.args.statistic, rds.args.comparisonOperator, rds.args.threshold],
+            ["FreeStorageSpace", "Minimum", "LessThanThreshold", Math.round(2.5 * 1024 ** 3)],
+        );
         assert.match(rds.measures, /below 2\.5 GiB \(5 % of the 50 GiB the instance started with\)/);
     });
 
@@ -242,7 +337,10 @@ describe("CloudWatch alarm definitions", () => {
         }
         assert.equal(one(alarms, "HighErrorRate").severity, "warning");
         assert.match(one(alarms, "HighErrorRate").args.alarmDescription as string, /^\[warning\] /);
-        assert.equal(alarms.some((a) => a.alertId === "DiskSpaceLow"), false);
+        assert.equal(
+            alarms.some((a) => a.alertId === "DiskSpaceLow"),
+            false,
+        );
     });
 
     it("lets callers override any field per alarm key", () => {

@@ -83,7 +83,13 @@ const isValueNode = (v: Json | undefined): v is string | number | boolean => typ
 
 function wildcardMatch(value: string, term: string): boolean {
     if (!term.includes("*")) return value === term;
-    const re = new RegExp(`^${term.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s");
+    const re = new RegExp(
+        `^${term
+            .split("*")
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+        "s",
+    );
     return re.test(value);
 }
 
@@ -96,7 +102,8 @@ export function compileFilterPattern(pattern: string): Expr {
     const peek = () => tokens[pos];
     const take = (kind?: Token["kind"]): Token => {
         const t = tokens[pos];
-        if (t === undefined || (kind !== undefined && t.kind !== kind)) throw new Error(`filter pattern: expected ${kind ?? "a token"} at token ${pos} (${t?.text ?? "end"}) in ${pattern}`);
+        if (t === undefined || (kind !== undefined && t.kind !== kind))
+            throw new Error(`filter pattern: expected ${kind ?? "a token"} at token ${pos} (${t?.text ?? "end"}) in ${pattern}`);
         pos++;
         return t;
     };
@@ -119,7 +126,8 @@ export function compileFilterPattern(pattern: string): Expr {
         }
         if (next.kind !== "op") throw new Error(`filter pattern: expected an operator after ${selector} in ${pattern}`);
         const operand = take();
-        if (operand.kind !== "string" && operand.kind !== "word") throw new Error(`filter pattern: expected a value after ${selector} ${next.text} in ${pattern}`);
+        if (operand.kind !== "string" && operand.kind !== "word")
+            throw new Error(`filter pattern: expected a value after ${selector} ${next.text} in ${pattern}`);
         const op = next.text;
         const numeric = operand.kind === "word" && /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(operand.text);
         if (!numeric && !["=", "!="].includes(op)) throw new Error(`filter pattern: ${op} needs a number in ${pattern}`);

@@ -35,11 +35,17 @@ describe("CloudWatch Logs JSON filter patterns: the evaluator the tests use", ()
         eventType: "UpdateTrail",
         sourceIPAddress: "111.111.111.111",
         arrayKey: ["value", "another value"],
-        objectList: [{ name: "a", id: 1 }, { name: "b", id: 2 }],
+        objectList: [
+            { name: "a", id: 1 },
+            { name: "b", id: 2 },
+        ],
         SomeObject: null,
         ThisFlag: true,
         user: { id: 1, email: "John.Stiles@example.com" },
-        users: [{ id: 2, email: "John.Doe@example.com" }, { id: 3, email: "Jane.Doe@example.com" }],
+        users: [
+            { id: 2, email: "John.Doe@example.com" },
+            { id: 3, email: "Jane.Doe@example.com" },
+        ],
         actions: ["GET", "PUT", "DELETE"],
     });
 
@@ -84,7 +90,13 @@ describe("ECS task state change events → Koronet/ECS metrics", () => {
         const pattern = taskStoppedEventPattern(arn);
         assert.equal(eventBridgeMatches(pattern, JSON.parse(event("stopped-elb-health-checks.json"))), true);
         assert.equal(eventBridgeMatches(pattern, JSON.parse(event("running-docs-example.json"))), false);
-        assert.equal(eventBridgeMatches(taskStoppedEventPattern("arn:aws:ecs:eu-west-1:111122223333:cluster/other"), JSON.parse(event("stopped-elb-health-checks.json"))), false);
+        assert.equal(
+            eventBridgeMatches(
+                taskStoppedEventPattern("arn:aws:ecs:eu-west-1:111122223333:cluster/other"),
+                JSON.parse(event("stopped-elb-health-checks.json")),
+            ),
+            false,
+        );
     });
 
     it("counts every stopped task by service group and stop code", () => {
@@ -94,12 +106,23 @@ describe("ECS task state change events → Koronet/ECS metrics", () => {
             assert.equal(matchesFilterPattern(f.pattern, event(file)), true, file);
         }
         assert.equal(matchesFilterPattern(f.pattern, event("running-docs-example.json")), false);
-        assert.deepEqual(dimensionValues(f.dimensions, event("stopped-elb-health-checks.json")), { Group: "service:sin-web_service-dev", StopCode: "ServiceSchedulerInitiated" });
+        assert.deepEqual(dimensionValues(f.dimensions, event("stopped-elb-health-checks.json")), {
+            Group: "service:sin-web_service-dev",
+            StopCode: "ServiceSchedulerInitiated",
+        });
     });
 
     it("counts a crash (essential container exited, failed to start, failed health checks) but not a deployment's replacement", () => {
         const f = filter("crashed");
-        const verdict = Object.fromEntries(["stopped-elb-health-checks.json", "stopped-oom-killed.json", "stopped-failed-to-start.json", "stopped-deployment.json", "running-docs-example.json"].map((file) => [file, matchesFilterPattern(f.pattern, event(file))]));
+        const verdict = Object.fromEntries(
+            [
+                "stopped-elb-health-checks.json",
+                "stopped-oom-killed.json",
+                "stopped-failed-to-start.json",
+                "stopped-deployment.json",
+                "running-docs-example.json",
+            ].map((file) => [file, matchesFilterPattern(f.pattern, event(file))]),
+        );
         assert.deepEqual(verdict, {
             "stopped-elb-health-checks.json": true,
             "stopped-oom-killed.json": true,
@@ -113,11 +136,23 @@ describe("ECS task state change events → Koronet/ECS metrics", () => {
     it("counts an OOM kill in any container slot, and nothing else", () => {
         const f = filter("oom-killed");
         assert.equal(matchesFilterPattern(f.pattern, event("stopped-oom-killed.json")), true, "OOM reason in slot 1");
-        for (const file of ["stopped-elb-health-checks.json", "stopped-deployment.json", "stopped-failed-to-start.json"]) assert.equal(matchesFilterPattern(f.pattern, event(file)), false, file);
+        for (const file of ["stopped-elb-health-checks.json", "stopped-deployment.json", "stopped-failed-to-start.json"])
+            assert.equal(matchesFilterPattern(f.pattern, event(file)), false, file);
     });
 
     it("every fixture file is exercised", () => {
-        assert.deepEqual(readdirSync(FIXTURES).filter((f) => f.endsWith(".json")).sort(), ["running-docs-example.json", "stopped-deployment.json", "stopped-elb-health-checks.json", "stopped-failed-to-start.json", "stopped-oom-killed.json"]);
+        assert.deepEqual(
+            readdirSync(FIXTURES)
+                .filter((f) => f.endsWith(".json"))
+                .sort(),
+            [
+                "running-docs-example.json",
+                "stopped-deployment.json",
+                "stopped-elb-health-checks.json",
+                "stopped-failed-to-start.json",
+                "stopped-oom-killed.json",
+            ],
+        );
     });
 
     for (const stack of ["dev", "prod"]) {
@@ -140,10 +175,15 @@ describe("ECS task state change events → Koronet/ECS metrics", () => {
                 assert.ok(group.inputs.kmsKeyId, "encrypted with the stack's key");
                 const target = g.one(aws.cloudwatch.EventTarget, "alerting-task-events-to-logs");
                 assert.equal(target.inputs.roleArn, undefined, "CloudWatch Logs targets take no role");
-                assert.ok(target.dependsOn.includes(`aws:cloudwatch/logResourcePolicy:LogResourcePolicy::${g.one(aws.cloudwatch.LogResourcePolicy).name}`), "the target waits for the policy");
+                assert.ok(
+                    target.dependsOn.includes(`aws:cloudwatch/logResourcePolicy:LogResourcePolicy::${g.one(aws.cloudwatch.LogResourcePolicy).name}`),
+                    "the target waits for the policy",
+                );
                 const policy = g.one(aws.cloudwatch.LogResourcePolicy);
                 assert.equal(policy.inputs.policyName, undefined, "scoped to the log group, not one of the account's 10 policies");
-                const doc = JSON.parse(String(policy.inputs.policyDocument)) as { Statement: Array<{ Principal: { Service: string[] }; Action: string[]; Condition: Record<string, Record<string, string>> }> };
+                const doc = JSON.parse(String(policy.inputs.policyDocument)) as {
+                    Statement: Array<{ Principal: { Service: string[] }; Action: string[]; Condition: Record<string, Record<string, string>> }>;
+                };
                 const [st] = doc.Statement;
                 assert.ok(st);
                 assert.deepEqual([...st.Principal.Service].sort(), ["delivery.logs.amazonaws.com", "events.amazonaws.com"]);
@@ -153,14 +193,20 @@ describe("ECS task state change events → Koronet/ECS metrics", () => {
 
             it("creates the metric filters the ContainerRestarting alarms read, on that log group", () => {
                 const filters = g.ofType(aws.cloudwatch.LogMetricFilter);
-                assert.deepEqual(filters.map((f) => String((f.inputs.metricTransformation as { name: string }).name)).sort(), [TASK_EVENT_METRICS.crashed, TASK_EVENT_METRICS.oomKilled, TASK_EVENT_METRICS.stopped].sort());
+                assert.deepEqual(
+                    filters.map((f) => String((f.inputs.metricTransformation as { name: string }).name)).sort(),
+                    [TASK_EVENT_METRICS.crashed, TASK_EVENT_METRICS.oomKilled, TASK_EVENT_METRICS.stopped].sort(),
+                );
                 for (const f of filters) {
                     const t = f.inputs.metricTransformation as { namespace: string; value: string; dimensions: Record<string, string> };
                     assert.equal(t.namespace, TASK_EVENT_METRICS.namespace);
                     assert.equal(t.value, "1");
                     assert.equal(t.dimensions[TASK_EVENT_METRICS.groupDimension], "$.detail.group");
                     assert.equal(String(f.inputs.logGroupName), `/aws/events/koronet-${stack}/ecs-tasks`);
-                    assert.ok(taskEventFilters().some((x) => x.pattern === f.inputs.pattern), "the pattern tested above");
+                    assert.ok(
+                        taskEventFilters().some((x) => x.pattern === f.inputs.pattern),
+                        "the pattern tested above",
+                    );
                 }
             });
 

@@ -1,15 +1,28 @@
 import { strict as assert } from "node:assert";
 import { PIPELINE_TIMINGS, resolveAlerts, type CloudWatchTargets, type ResolvedAlert } from "../../components/alerting/catalog";
 import { buildCloudWatchAlarms } from "../../components/alerting/cloudwatch-alarms";
-import { NOTIFY_TARGETS, cloudwatchPathSeconds, formatTimeToNotifyTable, prometheusPathSeconds, timeToNotifyTable } from "../../components/alerting/time-to-notify";
+import {
+    NOTIFY_TARGETS,
+    cloudwatchPathSeconds,
+    formatTimeToNotifyTable,
+    prometheusPathSeconds,
+    timeToNotifyTable,
+} from "../../components/alerting/time-to-notify";
 
 const targets: CloudWatchTargets = {
     loadBalancerArnSuffix: "app/x/1",
     targetGroupArnSuffix: "targetgroup/x/2",
     clusterName: "c",
     serviceName: "s",
-    services: [{ key: "web", serviceName: "s", scheduling: "replica", description: "the web server" }, { key: "node-exporter", serviceName: "n", scheduling: "daemon", description: "node exporter" }],
-    dataStores: { mode: "managed", rds: { instanceId: "db", maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 2 ** 31 }, elasticache: { cacheClusterIds: ["r-001", "r-002"] } },
+    services: [
+        { key: "web", serviceName: "s", scheduling: "replica", description: "the web server" },
+        { key: "node-exporter", serviceName: "n", scheduling: "daemon", description: "node exporter" },
+    ],
+    dataStores: {
+        mode: "managed",
+        rds: { instanceId: "db", maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 2 ** 31 },
+        elasticache: { cacheClusterIds: ["r-001", "r-002"] },
+    },
 };
 const byId = (alerts: ResolvedAlert[], id: string) => alerts.find((a) => a.id === id) as ResolvedAlert;
 
@@ -18,12 +31,26 @@ describe("time to notify", () => {
         const redis = byId(resolveAlerts(), "RedisDown");
 
         it("instant signal: scrape + evaluation + for + group_wait + delivery; resolved: scrape + evaluation + group_interval + delivery", () => {
-            const t = { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 5, groupWaitSeconds: 10, groupIntervalSeconds: 30, deliverySeconds: 5, resendDelaySeconds: 15 };
+            const t = {
+                scrapeIntervalSeconds: 15,
+                evaluationIntervalSeconds: 5,
+                groupWaitSeconds: 10,
+                groupIntervalSeconds: 30,
+                deliverySeconds: 5,
+                resendDelaySeconds: 15,
+            };
             assert.deepEqual(prometheusPathSeconds(redis, t), { notifySeconds: 15 + 5 + 20 + 10 + 5, resolvedSeconds: 15 + 5 + 30 + 5 });
         });
 
         it("bounds the measured RedisDown figures of typical defaults (103 s to fire, up to ~5.5 min to resolve)", () => {
-            const typical = { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, groupWaitSeconds: 30, groupIntervalSeconds: 300, deliverySeconds: 0, resendDelaySeconds: 60 };
+            const typical = {
+                scrapeIntervalSeconds: 15,
+                evaluationIntervalSeconds: 15,
+                groupWaitSeconds: 30,
+                groupIntervalSeconds: 300,
+                deliverySeconds: 0,
+                resendDelaySeconds: 60,
+            };
             const withForOneMinute = { ...redis, prometheus: { ...(redis.prometheus as NonNullable<ResolvedAlert["prometheus"]>), for: "1m", forSeconds: 60 } };
             const s = prometheusPathSeconds(withForOneMinute, typical);
             assert.ok(s !== undefined && s.notifySeconds >= 103 && s.notifySeconds <= 130, `${s?.notifySeconds}`);
@@ -46,14 +73,33 @@ describe("time to notify", () => {
     describe("CloudWatch path formulas", () => {
         const L = { metricDelaySeconds: 60, deliverySeconds: 10 };
         it("M periods + metric delay + delivery; Average statistics add a period; a suppressor adds its wait", () => {
-            assert.equal(cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L).notifySeconds, 130);
-            assert.equal(cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, firstPeriodMayNotBreach: true }, L).notifySeconds, 250);
-            assert.equal(cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L, 30).notifySeconds, 160);
+            assert.equal(
+                cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L).notifySeconds,
+                130,
+            );
+            assert.equal(
+                cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, firstPeriodMayNotBreach: true }, L).notifySeconds,
+                250,
+            );
+            assert.equal(
+                cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L, 30).notifySeconds,
+                160,
+            );
         });
         it("resolved: N − M + 1 clean periods plus the period the fault ends in", () => {
-            assert.equal(cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L).resolvedSeconds, 190);
-            assert.equal(cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, firstPeriodMayNotBreach: false }, L).resolvedSeconds, 250);
-            assert.equal(cloudwatchPathSeconds({ periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L).notifySeconds, 370, "5-minute periods miss the critical target");
+            assert.equal(
+                cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L).resolvedSeconds,
+                190,
+            );
+            assert.equal(
+                cloudwatchPathSeconds({ periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2, firstPeriodMayNotBreach: false }, L).resolvedSeconds,
+                250,
+            );
+            assert.equal(
+                cloudwatchPathSeconds({ periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1, firstPeriodMayNotBreach: false }, L).notifySeconds,
+                370,
+                "5-minute periods miss the critical target",
+            );
         });
     });
 
@@ -109,11 +155,16 @@ describe("time to notify", () => {
     });
 
     it("reports a stack setting that breaks a target", () => {
-        const alerts = resolveAlerts({ alerts: { RedisDown: { for: "2m" }, HighErrorRate: { cloudwatch: { periodSeconds: 300 } }, UnusualTraffic: { enabled: false } } });
+        const alerts = resolveAlerts({
+            alerts: { RedisDown: { for: "2m" }, HighErrorRate: { cloudwatch: { periodSeconds: 300 } }, UnusualTraffic: { enabled: false } },
+        });
         const rows = timeToNotifyTable(alerts, buildCloudWatchAlarms({ namePrefix: "k", targets, alerts }));
         assert.equal(rows.find((r) => r.alertId === "RedisDown")?.prometheus?.meetsNotifyTarget, false);
         assert.equal(rows.find((r) => r.alertId === "HighErrorRate")?.cloudwatch?.meetsNotifyTarget, false);
-        assert.equal(rows.some((r) => r.alertId === "UnusualTraffic"), false);
+        assert.equal(
+            rows.some((r) => r.alertId === "UnusualTraffic"),
+            false,
+        );
         assert.match(formatTimeToNotifyTable(rows), /RedisDown\s+critical\s+155s ✗/);
     });
 

@@ -29,7 +29,12 @@ const COMMANDS: Record<string, string> = {
 };
 
 function run(script: string, args: string[], env: Record<string, string> = {}) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: PROJECT_ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        timeout: 120_000,
+    });
     return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
@@ -88,11 +93,21 @@ describe("commands", function () {
         before(() => writeFileSync(file, "config:\n  aws:region: eu-west-1\n  koronet:environment: dev\n  koronet:network:\n    availabilityZones: 9\n"));
         after(() => rmSync(file, { force: true }));
 
-        for (const [name, args] of [["plan", ["--stack", stack]], ["plan:update", ["--check", "--stack", stack]], ["plan:diff", ["--text", "--stack", stack]], ["render", ["--check", "--stack", stack]]] as const) {
+        for (const [name, args] of [
+            ["plan", ["--stack", stack]],
+            ["plan:update", ["--check", "--stack", stack]],
+            ["plan:diff", ["--text", "--stack", stack]],
+            ["render", ["--check", "--stack", stack]],
+        ] as const) {
             it(`npm run ${name} prints the problems (not the stack name alone), exit 1, no trace`, () => {
                 const r = run(COMMANDS[name] as string, [...args]);
                 assert.equal(r.status, 1, r.stderr);
-                assert.match(r.stderr, new RegExp(`Invalid configuration for stack "${stack}":\\n  - koronet:network\\.availabilityZones: got 9; allowed: whole numbers 1\\.\\.6 \\(availability zones\\)\\n      fix: pulumi config set --path koronet:network\\.availabilityZones 2 --stack ${stack}`));
+                assert.match(
+                    r.stderr,
+                    new RegExp(
+                        `Invalid configuration for stack "${stack}":\\n  - koronet:network\\.availabilityZones: got 9; allowed: whole numbers 1\\.\\.6 \\(availability zones\\)\\n      fix: pulumi config set --path koronet:network\\.availabilityZones 2 --stack ${stack}`,
+                    ),
+                );
                 assert.doesNotMatch(r.stderr, NO_TRACE);
             });
         }
@@ -124,8 +139,14 @@ describe("commands", function () {
             const report = estimateCost(resources, prices);
             assert.equal(report.region, "us-east-2");
             assert.match(report.approximation ?? "", /no price table for us-east-2 .* eu-west-1 list prices stand in/);
-            assert.match(renderCost("x", report), /eu-west-1 list prices of \S+ standing in for us-east-2\)\nNOTE: approximation: there is no price table for us-east-2/);
-            const md = renderDiffMarkdown([{ diff: diffSnapshots(undefined, { stack: "x", resources: {}, outputs: {} }), headCost: report }], { base: "b", head: "h" });
+            assert.match(
+                renderCost("x", report),
+                /eu-west-1 list prices of \S+ standing in for us-east-2\)\nNOTE: approximation: there is no price table for us-east-2/,
+            );
+            const md = renderDiffMarkdown([{ diff: diffSnapshots(undefined, { stack: "x", resources: {}, outputs: {} }), headCost: report }], {
+                base: "b",
+                head: "h",
+            });
             assert.match(md, /\*\*Cost approximation: there is no price table for us-east-2/);
         });
 
@@ -135,9 +156,28 @@ describe("commands", function () {
                 { type: "aws:ec2/launchTemplate:LaunchTemplate", name: "lt", inputs: { instanceType: "t3.humongous" } },
                 { type: "aws:autoscaling/group:Group", name: "asg", inputs: { minSize: 1 } },
             ];
-            assert.throws(() => estimateCost(resources, prices), (e: unknown) => e instanceof MissingPriceError && /no price for EC2 instance type t3\.humongous/.test(e.message));
-            assert.throws(() => estimateCost([{ type: "aws:elasticache/replicationGroup:ReplicationGroup", name: "r", inputs: { nodeType: "cache.zz1.large", numCacheClusters: 2 } }], prices), MissingPriceError);
-            assert.throws(() => estimateCost([{ type: "aws:rds/instance:Instance", name: "db", inputs: { engine: "postgres", instanceClass: "db.t9.huge" } }], prices), MissingPriceError);
+            assert.throws(
+                () => estimateCost(resources, prices),
+                (e: unknown) => e instanceof MissingPriceError && /no price for EC2 instance type t3\.humongous/.test(e.message),
+            );
+            assert.throws(
+                () =>
+                    estimateCost(
+                        [
+                            {
+                                type: "aws:elasticache/replicationGroup:ReplicationGroup",
+                                name: "r",
+                                inputs: { nodeType: "cache.zz1.large", numCacheClusters: 2 },
+                            },
+                        ],
+                        prices,
+                    ),
+                MissingPriceError,
+            );
+            assert.throws(
+                () => estimateCost([{ type: "aws:rds/instance:Instance", name: "db", inputs: { engine: "postgres", instanceClass: "db.t9.huge" } }], prices),
+                MissingPriceError,
+            );
         });
     });
 

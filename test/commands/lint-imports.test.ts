@@ -22,7 +22,10 @@ function tree(files: Record<string, string>): string {
 
 /** Runs the command as `npm run lint:imports -- --root <root>` does. */
 function lint(root: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, ["--import=tsx", path.join(PROJECT_ROOT, "scripts/lint-imports.ts"), "--root", root], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import=tsx", path.join(PROJECT_ROOT, "scripts/lint-imports.ts"), "--root", root], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,7 +57,10 @@ describe("npm run lint:imports", function () {
         roots.push(root);
         const report = await checkImports(root);
         assert.deepEqual(report.cycles, []);
-        assert.deepEqual(report.layerViolations.map((v) => `${v.issuer} → ${v.dependency}`), ["config/index.ts → components/alerting/catalog.ts"]);
+        assert.deepEqual(
+            report.layerViolations.map((v) => `${v.issuer} → ${v.dependency}`),
+            ["config/index.ts → components/alerting/catalog.ts"],
+        );
         const r = lint(root);
         assert.equal(r.status, 1);
         assert.match(r.stderr, /forbidden import: config\/index\.ts → components\/alerting\/catalog\.ts \(config\/ is the validated input/);

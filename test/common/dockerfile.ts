@@ -62,7 +62,8 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Dock
     };
 
     const args: Record<string, string> = {};
-    const expand = (s: string, scope: Record<string, string>) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => scope[(a ?? b) as string] ?? "");
+    const expand = (s: string, scope: Record<string, string>) =>
+        s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => scope[(a ?? b) as string] ?? "");
     const stages: Stage[] = [];
     let stage: Stage | undefined;
 
@@ -110,7 +111,11 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Dock
                 for (const argv of commands(content)) run(argv);
                 break;
             case "COPY": {
-                const flags = Object.fromEntries((ins as unknown as { getFlags(): { getName(): string; getValue(): string | null }[] }).getFlags().map((f) => [f.getName(), f.getValue() ?? ""]));
+                const flags = Object.fromEntries(
+                    (ins as unknown as { getFlags(): { getName(): string; getValue(): string | null }[] })
+                        .getFlags()
+                        .map((f) => [f.getName(), f.getValue() ?? ""]),
+                );
                 const parts = content.split(/\s+/).filter((p) => p !== "" && !p.startsWith("--"));
                 const dest = parts.pop() ?? "";
                 const from = stages.find((s) => s.name === flags.from);
@@ -119,7 +124,8 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Dock
                     // not (an existing destination keeps its owner and mode).
                     const root = clean(src);
                     const copied = from ? [...from.dirs].filter(([p]) => p !== root && under(p, root)) : [];
-                    if (copied.length > 0 && flags.chown === undefined) throw new Error(`COPY --from=${flags.from} ${src} without --chown: the owner of its directories would depend on the builder`);
+                    if (copied.length > 0 && flags.chown === undefined)
+                        throw new Error(`COPY --from=${flags.from} ${src} without --chown: the owner of its directories would depend on the builder`);
                     const chown = flags.chown !== undefined ? owner(flags.chown) : undefined;
                     for (const [p, state] of copied) {
                         const target = clean(`${clean(dest)}/${p.slice(root.length + 1)}`.replace(/^\/\//, "/"));
@@ -171,7 +177,18 @@ export function analyzeDockerfile(text: string, opts: AnalyzeOptions = {}): Dock
                 break;
             }
             case "install": {
-                const { flags, paths } = flagsAndPaths({ "-d": false, "--directory": false, "-o": true, "--owner": true, "-g": true, "--group": true, "-m": true, "--mode": true, "-v": false, "--verbose": false });
+                const { flags, paths } = flagsAndPaths({
+                    "-d": false,
+                    "--directory": false,
+                    "-o": true,
+                    "--owner": true,
+                    "-g": true,
+                    "--group": true,
+                    "-m": true,
+                    "--mode": true,
+                    "-v": false,
+                    "--verbose": false,
+                });
                 if (flags["-d"] !== true && flags["--directory"] !== true) break;
                 const user = currentUser();
                 const o = flags["-o"] ?? flags["--owner"];

@@ -18,7 +18,10 @@ class Box extends pulumi.ComponentResource {
     }
 }
 
-const before = ["urn:pulumi:dev::koronet::koronet:test:Service::web", "urn:pulumi:dev::koronet::koronet:test:Service$aws:cloudwatch/logGroup:LogGroup::web-logs"];
+const before = [
+    "urn:pulumi:dev::koronet::koronet:test:Service::web",
+    "urn:pulumi:dev::koronet::koronet:test:Service$aws:cloudwatch/logGroup:LogGroup::web-logs",
+];
 
 describe("EcsService: a component inserted between a service's resources and their old parent", function () {
     this.timeout(60_000);
@@ -44,7 +47,10 @@ describe("EcsService: a component inserted between a service's resources and the
                 return {};
             },
         });
-        assert.equal(run.identities["aws:cloudwatch/logGroup:LogGroup::web-logs"]?.urn, "urn:pulumi:dev::koronet::koronet:test:Service$koronet:common:EcsService$aws:cloudwatch/logGroup:LogGroup::web-logs");
+        assert.equal(
+            run.identities["aws:cloudwatch/logGroup:LogGroup::web-logs"]?.urn,
+            "urn:pulumi:dev::koronet::koronet:test:Service$koronet:common:EcsService$aws:cloudwatch/logGroup:LogGroup::web-logs",
+        );
         assert.deepEqual(compareIdentities(before, run.identities), { unclaimed: [], claimedTwice: [], typeChanged: [] });
     });
 

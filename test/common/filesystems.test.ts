@@ -5,7 +5,15 @@
  */
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
-import { AGENT_IMAGE_CONTEXT, AGENT_PATHS, AGENT_UID, CONTAINER_FILESYSTEMS, IMAGE_FACTS, NODE_REPORT_DIR, type ImageFacts } from "../../components/common/filesystems";
+import {
+    AGENT_IMAGE_CONTEXT,
+    AGENT_PATHS,
+    AGENT_UID,
+    CONTAINER_FILESYSTEMS,
+    IMAGE_FACTS,
+    NODE_REPORT_DIR,
+    type ImageFacts,
+} from "../../components/common/filesystems";
 import { POSTGRES_IMAGE_CONTEXT, POSTGRES_IMAGES } from "../../components/datastores/images";
 import { IMAGES } from "../../components/monitoring/images";
 import { graphWith, stackGraph } from "../harness";
@@ -28,7 +36,8 @@ function drift(facts: Built, a: DockerfileAnalysis): string[] {
         const want = `${d.uid}:${d.gid} ${d.mode.toString(8)}`;
         const have = got ? `${got.uid ?? "?"}:${got.gid ?? "?"} ${got.mode?.toString(8) ?? "?"}` : "not set by the Dockerfile";
         if (!got || got.uid !== d.uid || got.gid !== d.gid || got.mode !== d.mode) problems.push(`${d.path}: facts say ${want}, the Dockerfile makes ${have}`);
-        if (d.volume !== declared.has(d.path)) problems.push(`${d.path}: facts say ${d.volume ? "" : "no "}VOLUME, the Dockerfile ${declared.has(d.path) ? "declares" : "does not declare"} one`);
+        if (d.volume !== declared.has(d.path))
+            problems.push(`${d.path}: facts say ${d.volume ? "" : "no "}VOLUME, the Dockerfile ${declared.has(d.path) ? "declares" : "does not declare"} one`);
     }
     for (const v of declared) {
         if (!facts.directories.some((d) => d.path === v && d.volume)) problems.push(`VOLUME ${v} is not in the facts`);
@@ -37,7 +46,8 @@ function drift(facts: Built, a: DockerfileAnalysis): string[] {
     else {
         const [u = "", g] = f.user.split(":");
         const uid = /^\d+$/.test(u) ? Number(u) : facts.accounts?.[u as keyof typeof facts.accounts];
-        if (uid !== facts.user.uid || (g !== undefined && Number(g) !== facts.user.gid)) problems.push(`USER ${f.user}, facts say ${facts.user.uid}:${facts.user.gid}`);
+        if (uid !== facts.user.uid || (g !== undefined && Number(g) !== facts.user.gid))
+            problems.push(`USER ${f.user}, facts say ${facts.user.uid}:${facts.user.gid}`);
     }
     return problems;
 }
@@ -88,7 +98,8 @@ describe("container filesystem facts match the Dockerfiles we build", () => {
                 assert.equal(analyzeDockerfile(readFileSync(pg.dockerfile.path, "utf8"), { buildArgs: { POSTGRES_IMAGE: ref } }).final.base, ref);
             }
             for (const version of ["15", "16"] as const) {
-                const g = version === "15" ? await stackGraph("dev") : await graphWith("dev", { overrides: { "koronet:dataStores": { postgres: { version } } } });
+                const g =
+                    version === "15" ? await stackGraph("dev") : await graphWith("dev", { overrides: { "koronet:dataStores": { postgres: { version } } } });
                 const image = g.one("docker:index/image:Image", "data-postgres-image-image");
                 const build = image.inputs.build as { context: string; args?: Record<string, string> };
                 assert.equal(build.context, POSTGRES_IMAGE_CONTEXT);

@@ -71,7 +71,8 @@ describe("Lambda bundles on nodejs24.x", () => {
 
     it("a bundle is self-contained and carries no path of this machine", () => {
         // Loaded from a temp dir (above), so nothing resolved from a node_modules of the repo.
-        for (const n of Object.keys(FUNCTION_ENTRIES) as FunctionName[]) assert.ok(!bundleFunction(n).includes(REPO), `${n}: no absolute build paths in the asset`);
+        for (const n of Object.keys(FUNCTION_ENTRIES) as FunctionName[])
+            assert.ok(!bundleFunction(n).includes(REPO), `${n}: no absolute build paths in the asset`);
     });
 
     it("a package functions/ does not declare is refused, not bundled from the program's node_modules", function () {
@@ -82,7 +83,10 @@ describe("Lambda bundles on nodejs24.x", () => {
         try {
             mkdirSync(path.join(root, "node_modules"));
             writeFileSync(path.join(root, "handler.ts"), 'import { parse } from "yaml";\nexport const handler = async (e: string) => parse(e);\n');
-            assert.throws(() => bundlePackageEntry(root, "handler.ts", "undeclared"), /node_modules\/yaml\/.* resolved outside undeclared-\w+\/: declare the package in undeclared-\w+\/package\.json/);
+            assert.throws(
+                () => bundlePackageEntry(root, "handler.ts", "undeclared"),
+                /node_modules\/yaml\/.* resolved outside undeclared-\w+\/: declare the package in undeclared-\w+\/package\.json/,
+            );
             rmSync(path.join(root, "node_modules"), { recursive: true });
             assert.throws(() => bundlePackageEntry(root, "handler.ts", "undeclared"), /node_modules is missing: run npm ci --prefix undeclared-/);
         } finally {

@@ -24,13 +24,20 @@ describe("naming: config/aws/names.ts states the alerting names the naming modul
         it(`${what}: the longest name config checks is the one built`, () => {
             const rule = NAME_RULES.find((r) => r.what === what);
             assert.ok(rule, `config/aws/names.ts has no rule for ${what}`);
-            for (const [p, s] of [["koronet", "prod"], ["acme", "a-long-stack-name"]] as const) assert.equal(rule.longest(p, s), built(p, s));
+            for (const [p, s] of [
+                ["koronet", "prod"],
+                ["acme", "a-long-stack-name"],
+            ] as const)
+                assert.equal(rule.longest(p, s), built(p, s));
         });
     }
 
     it("every rule naming an alerting resource is held equal above", () => {
         const alerting = NAME_RULES.filter((r) => r.longest("p", "s").includes("alerting")).map((r) => r.what);
-        assert.deepEqual(alerting.filter((w) => !(w in BUILT)), []);
+        assert.deepEqual(
+            alerting.filter((w) => !(w in BUILT)),
+            [],
+        );
     });
 
     it("builds the names the alerting pipeline was deployed with", () => {

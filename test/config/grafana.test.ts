@@ -17,11 +17,18 @@ describe("koronet:monitoring.grafana", () => {
         ["169.254.169.254/32", "169.254.0.0/16 (link-local)"],
     ] as const) {
         it(`rejects ${cidr}: an internet-facing load balancer never sees such a source`, async () => {
-            const { error, registered } = await configErrorOf("dev", { overrides: { "koronet:monitoring": { grafana: { allowedCidrs: ["203.0.113.0/24", cidr] } } } });
+            const { error, registered } = await configErrorOf("dev", {
+                overrides: { "koronet:monitoring": { grafana: { allowedCidrs: ["203.0.113.0/24", cidr] } } },
+            });
             assert.equal(registered, 0, "nothing registered");
             const p = error.problems.find((x) => x.key === "koronet:monitoring.grafana.allowedCidrs.1");
             assert.ok(p, JSON.stringify(error.problems));
-            assert.match(p.message, new RegExp(`^got "${cidr.replace(/\./g, "\\.")}"; lies in ${what.replace(/[().]/g, "\\$&")}; Grafana's load balancer is internet-facing and only sees public source addresses`));
+            assert.match(
+                p.message,
+                new RegExp(
+                    `^got "${cidr.replace(/\./g, "\\.")}"; lies in ${what.replace(/[().]/g, "\\$&")}; Grafana's load balancer is internet-facing and only sees public source addresses`,
+                ),
+            );
         });
     }
 
@@ -30,7 +37,9 @@ describe("koronet:monitoring.grafana", () => {
     });
 
     it("rejects a certificate that is not an ACM ARN", async () => {
-        const { error } = await configErrorOf("prod", { overrides: { "koronet:monitoring": { grafana: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } } } });
+        const { error } = await configErrorOf("prod", {
+            overrides: { "koronet:monitoring": { grafana: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } } },
+        });
         assert.match(error.message, /koronet:monitoring\.grafana\.certificateArn: got .*must be an ACM certificate ARN/);
     });
 
@@ -42,7 +51,8 @@ describe("koronet:monitoring.grafana", () => {
 
     it("narrows Grafana's load balancer to the stack's CIDRs without touching the app's", async () => {
         const g = await graphWith("dev", { overrides: { "koronet:monitoring": { grafana: { allowedCidrs: ["198.51.100.0/24"] } } } });
-        const ingress = (name: string) => (g.one("aws:ec2/securityGroup:SecurityGroup", name).inputs.ingress as { cidrBlocks: string[] }[]).flatMap((r) => r.cidrBlocks);
+        const ingress = (name: string) =>
+            (g.one("aws:ec2/securityGroup:SecurityGroup", name).inputs.ingress as { cidrBlocks: string[] }[]).flatMap((r) => r.cidrBlocks);
         assert.deepEqual(ingress("monitoring-grafana-alb"), ["198.51.100.0/24"]);
         assert.deepEqual(ingress("web-alb"), ["0.0.0.0/0"]);
     });

@@ -24,7 +24,10 @@ describe("configuration limits (config/aws/)", function () {
             it(`${stack}: every name of each kind in the plan is no longer than the table's longest (the table cannot fall behind)`, async () => {
                 const g = await stackGraph(stack);
                 for (const rule of NAME_RULES) {
-                    const names = g.ofType(rule.planned.type).map((r) => r.inputs[rule.planned.input]).filter((v): v is string => typeof v === "string" && v.includes(stack));
+                    const names = g
+                        .ofType(rule.planned.type)
+                        .map((r) => r.inputs[rule.planned.input])
+                        .filter((v): v is string => typeof v === "string" && v.includes(stack));
                     const longest = rule.longest(PROJECT, stack);
                     const label = rule.what === "Cloud Map namespace DNS label" ? (n: string) => n.split(".")[0] as string : (n: string) => n;
                     for (const n of names) assert.ok(label(n).length <= longest.length, `${rule.what}: ${n} is longer than the table's ${longest}`);
@@ -65,7 +68,8 @@ describe("configuration limits (config/aws/)", function () {
         });
 
         it("recognises Graviton (arm64) types by AWS's naming: the g processor letter", () => {
-            for (const t of ["t4g.medium", "m6g.large", "m6gd.xlarge", "c7gn.large", "r8g.large", "x2gd.large", "a1.large", "im4gn.large"]) assert.equal(isGravitonType(t), true, t);
+            for (const t of ["t4g.medium", "m6g.large", "m6gd.xlarge", "c7gn.large", "r8g.large", "x2gd.large", "a1.large", "im4gn.large"])
+                assert.equal(isGravitonType(t), true, t);
             for (const t of ["t3.medium", "m5.large", "g4dn.xlarge", "m7i-flex.large", "c6in.large", "inf2.xlarge"]) assert.equal(isGravitonType(t), false, t);
         });
 

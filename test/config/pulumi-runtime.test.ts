@@ -45,7 +45,14 @@ async function startFakeEngine(): Promise<{ address: string; logs: EngineLog[]; 
         startDebugging: (_: Call, cb: Callback) => cb(null, new Empty()),
         requirePulumiVersion: (_: Call, cb: Callback) => cb(null, new enginePb.RequirePulumiVersionResponse()),
     });
-    const unimplemented = (_: Call, cb: Callback) => cb({ code: grpc.status.UNIMPLEMENTED, name: "UNIMPLEMENTED", message: "fake monitor", details: "", metadata: new grpc.Metadata() } as grpc.ServiceError);
+    const unimplemented = (_: Call, cb: Callback) =>
+        cb({
+            code: grpc.status.UNIMPLEMENTED,
+            name: "UNIMPLEMENTED",
+            message: "fake monitor",
+            details: "",
+            metadata: new grpc.Metadata(),
+        } as grpc.ServiceError);
     server.addService(resourceGrpc.ResourceMonitorService, {
         getDeploymentInfo: unimplemented,
         supportsFeature: (_: Call, cb: Callback) => cb(null, new resourcePb.SupportsFeatureResponse().setHassupport(false)),
@@ -54,7 +61,10 @@ async function startFakeEngine(): Promise<{ address: string; logs: EngineLog[]; 
         readResource: unimplemented,
         registerResource: (call: Call, cb: Callback) => {
             const r = call.request;
-            cb(null, new resourcePb.RegisterResourceResponse().setUrn(`urn:pulumi:dev::koronet::${r.getType()}::${r.getName()}`).setId("").setObject(new Struct()));
+            cb(
+                null,
+                new resourcePb.RegisterResourceResponse().setUrn(`urn:pulumi:dev::koronet::${r.getType()}::${r.getName()}`).setId("").setObject(new Struct()),
+            );
         },
         registerResourceOutputs: (_: Call, cb: Callback) => cb(null, new Empty()),
         registerStackTransform: unimplemented,
@@ -64,7 +74,9 @@ async function startFakeEngine(): Promise<{ address: string; logs: EngineLog[]; 
         registerPackage: unimplemented,
         signalAndWaitForShutdown: (_: Call, cb: Callback) => cb(null, new Empty()),
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     return { address: `127.0.0.1:${port}`, logs, stop: () => server.forceShutdown() };
 }
 
@@ -75,14 +87,29 @@ async function runUnderPulumi(stack: string, config: Record<string, string>): Pr
     const dir = mkdtempSync(path.join(tmpdir(), "koronet-runtime-"));
     // The CLI would register ts-node for a TypeScript project; this shim loads the program with tsx.
     const shim = path.join(dir, "program.js");
-    writeFileSync(shim, `require(${JSON.stringify(require.resolve("tsx/cjs"))});\nmodule.exports = require(${JSON.stringify(path.join(PROJECT_ROOT, "index.ts"))});\n`);
+    writeFileSync(
+        shim,
+        `require(${JSON.stringify(require.resolve("tsx/cjs"))});\nmodule.exports = require(${JSON.stringify(path.join(PROJECT_ROOT, "index.ts"))});\n`,
+    );
     try {
-        const child = spawn(process.execPath, [
-            require.resolve("@pulumi/pulumi/cmd/run"),
-            `--monitor=${engine.address}`, `--engine=${engine.address}`,
-            "--project=koronet", `--stack=${stack}`, `--pwd=${PROJECT_ROOT}`, `--root-directory=${PROJECT_ROOT}`,
-            shim,
-        ], { cwd: PROJECT_ROOT, env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: "[]" }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(
+            process.execPath,
+            [
+                require.resolve("@pulumi/pulumi/cmd/run"),
+                `--monitor=${engine.address}`,
+                `--engine=${engine.address}`,
+                "--project=koronet",
+                `--stack=${stack}`,
+                `--pwd=${PROJECT_ROOT}`,
+                `--root-directory=${PROJECT_ROOT}`,
+                shim,
+            ],
+            {
+                cwd: PROJECT_ROOT,
+                env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: "[]" },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let stderr = "";
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
@@ -90,7 +117,8 @@ async function runUnderPulumi(stack: string, config: Record<string, string>): Pr
         const deadline = Date.now() + 170_000;
         let code: number | null | undefined;
         void exited.then((c) => (code = c));
-        while (code === undefined && Date.now() < deadline && !engine.logs.some((l) => l.severity === enginePb.LogSeverity.ERROR)) await new Promise((r) => setTimeout(r, 100));
+        while (code === undefined && Date.now() < deadline && !engine.logs.some((l) => l.severity === enginePb.LogSeverity.ERROR))
+            await new Promise((r) => setTimeout(r, 100));
         if (code === undefined) child.kill("SIGKILL");
         await exited;
         return { logs: engine.logs, code: code ?? null, stderr };
@@ -111,13 +139,16 @@ describe("a bad configuration under Pulumi's Node runtime (what `pulumi up` prin
         });
         const errors = logs.filter((l) => l.severity === enginePb.LogSeverity.ERROR);
         assert.equal(errors.length, 1, JSON.stringify(logs, null, 2));
-        assert.equal(errors[0]?.message, [
-            'Invalid configuration for stack "prod":',
-            '  - koronet:cluster.ec2.instanceType: got "t3.humongous"; allowed EC2 instance types (x86_64, priced in cost/): t3.micro, t3.small, t3.medium, t3.large, t3.xlarge, t3.2xlarge, t3a.medium, t3a.large, m5.large, m6i.large, c5.large',
-            "      fix: pulumi config set --path koronet:cluster.ec2.instanceType t3.large --stack prod",
-            "  - koronet:service.port: got 80; allowed: whole numbers 1024..65535 (TCP port)",
-            "      fix: pulumi config set --path koronet:service.port 3000 --stack prod",
-        ].join("\n"));
+        assert.equal(
+            errors[0]?.message,
+            [
+                'Invalid configuration for stack "prod":',
+                '  - koronet:cluster.ec2.instanceType: got "t3.humongous"; allowed EC2 instance types (x86_64, priced in cost/): t3.micro, t3.small, t3.medium, t3.large, t3.xlarge, t3.2xlarge, t3a.medium, t3a.large, m5.large, m6i.large, c5.large',
+                "      fix: pulumi config set --path koronet:cluster.ec2.instanceType t3.large --stack prod",
+                "  - koronet:service.port: got 80; allowed: whole numbers 1024..65535 (TCP port)",
+                "      fix: pulumi config set --path koronet:service.port 3000 --stack prod",
+            ].join("\n"),
+        );
         assert.doesNotMatch(stderr, /\n\s+at /, "nothing printed around it either");
     });
 });

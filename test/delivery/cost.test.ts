@@ -12,10 +12,12 @@ const total = (resources: CostResource[]): number => estimateCost(resources, pri
 const category = (report: CostReport, c: string): number => report.byCategory[c] ?? 0;
 const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 0.011, `${actual} ≈ ${expected}`);
 
-const rds = (multiAz: boolean) => r("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.r6g.large", multiAz, allocatedStorage: 100, storageType: "gp3" });
+const rds = (multiAz: boolean) =>
+    r("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.r6g.large", multiAz, allocatedStorage: 100, storageType: "gp3" });
 const vpc = (strategy: string, azs: number) => r("awsx:ec2:Vpc", "vpc", { natGateways: { strategy }, numberOfAvailabilityZones: azs });
 const fargateTask = r("aws:ecs/taskDefinition:TaskDefinition", "web-task", { cpu: "512", memory: "1024", requiresCompatibilities: ["FARGATE"] });
-const service = (inputs: Record<string, unknown>) => r("aws:ecs/service:Service", "web-svc", { taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:taskDefinition/web-task", ...inputs });
+const service = (inputs: Record<string, unknown>) =>
+    r("aws:ecs/service:Service", "web-svc", { taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:taskDefinition/web-task", ...inputs });
 
 describe("cost estimate (npm run plan -- --cost)", function () {
     this.timeout(60_000);
@@ -25,7 +27,23 @@ describe("cost estimate (npm run plan -- --cost)", function () {
             assert.equal(prices.region, "eu-west-1");
             assert.equal(prices.currency, "USD");
             assert.match(prices.pricesTakenOn, /^\d{4}-\d{2}-\d{2}$/);
-            for (const s of ["fargate", "ec2", "vpc", "elb", "rds", "elasticache", "efs", "cloudwatch", "sns", "lambda", "secretsManager", "kms", "dynamodb", "amp"]) assert.match(prices.sources[s] ?? "", /^https:\/\/aws\.amazon\.com\//, s);
+            for (const s of [
+                "fargate",
+                "ec2",
+                "vpc",
+                "elb",
+                "rds",
+                "elasticache",
+                "efs",
+                "cloudwatch",
+                "sns",
+                "lambda",
+                "secretsManager",
+                "kms",
+                "dynamodb",
+                "amp",
+            ])
+                assert.match(prices.sources[s] ?? "", /^https:\/\/aws\.amazon\.com\//, s);
         });
     });
 
@@ -48,11 +66,17 @@ describe("cost estimate (npm run plan -- --cost)", function () {
 
         it("awsx's default NAT strategy is OnePerAz over 3 AZs", () => {
             const fixed = prices.natGateway.hour * H + prices.publicIpv4Hour * H;
-            near(category(estimateCost([r("awsx:ec2:Vpc", "vpc")], prices), "NAT gateways"), 3 * fixed + prices.assumptions.natProcessedGbPerStack!.value * prices.natGateway.gbProcessed);
+            near(
+                category(estimateCost([r("awsx:ec2:Vpc", "vpc")], prices), "NAT gateways"),
+                3 * fixed + prices.assumptions.natProcessedGbPerStack!.value * prices.natGateway.gbProcessed,
+            );
         });
 
         it("Fargate: desired count × (vCPU + GB) hours, ARM at the ARM rate", () => {
-            near(total([fargateTask, service({ desiredCount: 3, capacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1 }] })]), 3 * H * (0.5 * 0.04048 + 1 * 0.004445));
+            near(
+                total([fargateTask, service({ desiredCount: 3, capacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1 }] })]),
+                3 * H * (0.5 * 0.04048 + 1 * 0.004445),
+            );
             const arm = { ...fargateTask, inputs: { ...fargateTask.inputs, runtimePlatform: { cpuArchitecture: "ARM64" } } };
             near(total([arm, service({ desiredCount: 1, launchType: "FARGATE" })]), H * (0.5 * 0.03238 + 1 * 0.00356));
         });
@@ -62,7 +86,10 @@ describe("cost estimate (npm run plan -- --cost)", function () {
             const onEc2 = service({ desiredCount: 4, capacityProviderStrategies: [{ capacityProvider: "cluster-ec2", weight: 1 }] });
             assert.equal(total([fargateTask, daemon]), 0);
             assert.equal(total([fargateTask, onEc2]), 0);
-            const lt = r("aws:ec2/launchTemplate:LaunchTemplate", "nodes", { instanceType: "t3.large", blockDeviceMappings: [{ ebs: { volumeSize: 100, volumeType: "gp3" } }] });
+            const lt = r("aws:ec2/launchTemplate:LaunchTemplate", "nodes", {
+                instanceType: "t3.large",
+                blockDeviceMappings: [{ ebs: { volumeSize: 100, volumeType: "gp3" } }],
+            });
             const asg = r("aws:autoscaling/group:Group", "nodes", { minSize: 2, maxSize: 4, launchTemplate: { id: "nodes-id" } });
             const withInstances = estimateCost([fargateTask, daemon, lt, asg], prices);
             near(category(withInstances, "EC2 instances"), 2 * 0.0912 * H);
@@ -72,7 +99,12 @@ describe("cost estimate (npm run plan -- --cost)", function () {
 
         it("ElastiCache: node hours × nodes", () => {
             near(total([r("aws:elasticache/replicationGroup:ReplicationGroup", "redis", { nodeType: "cache.r7g.large", numCacheClusters: 2 })]), 2 * 0.243 * H);
-            near(total([r("aws:elasticache/replicationGroup:ReplicationGroup", "redis", { nodeType: "cache.t4g.small", numNodeGroups: 2, replicasPerNodeGroup: 1 })]), 4 * 0.036 * H);
+            near(
+                total([
+                    r("aws:elasticache/replicationGroup:ReplicationGroup", "redis", { nodeType: "cache.t4g.small", numNodeGroups: 2, replicasPerNodeGroup: 1 }),
+                ]),
+                4 * 0.036 * H,
+            );
         });
 
         it("CloudWatch alarms by kind: standard, high resolution, metric math per metric, anomaly band, composite", () => {
@@ -86,26 +118,35 @@ describe("cost estimate (npm run plan -- --cost)", function () {
         });
 
         it("counts custom metrics from metric filters, custom-namespace alarms and app-metrics sidecars", () => {
-            const report = estimateCost([
-                r("aws:cloudwatch/logMetricFilter:LogMetricFilter", "errors", { metricTransformation: { namespace: "Koronet/Logs", name: "Errors" } }),
-                r("aws:cloudwatch/metricAlarm:MetricAlarm", "hb", { namespace: "Koronet/Alerting", metricName: "WatchdogHeartbeat", period: 60 }),
-                r("aws:ecs/taskDefinition:TaskDefinition", "web-task", { containerDefinitions: JSON.stringify([{ name: "web" }, { name: "app-metrics" }]) }),
-            ], prices);
+            const report = estimateCost(
+                [
+                    r("aws:cloudwatch/logMetricFilter:LogMetricFilter", "errors", { metricTransformation: { namespace: "Koronet/Logs", name: "Errors" } }),
+                    r("aws:cloudwatch/metricAlarm:MetricAlarm", "hb", { namespace: "Koronet/Alerting", metricName: "WatchdogHeartbeat", period: 60 }),
+                    r("aws:ecs/taskDefinition:TaskDefinition", "web-task", {
+                        containerDefinitions: JSON.stringify([{ name: "web" }, { name: "app-metrics" }]),
+                    }),
+                ],
+                prices,
+            );
             near(category(report, "CloudWatch metrics"), (2 + prices.assumptions.appMetricsEmf!.value) * 0.3);
         });
 
         it("prices dashboards, log groups, SNS, Lambda, secrets, KMS keys, DynamoDB and AMP", () => {
-            const report = estimateCost([
-                r("aws:cloudwatch/dashboard:Dashboard", "d"),
-                r("aws:cloudwatch/logGroup:LogGroup", "l", { retentionInDays: 30 }),
-                r("aws:sns/topic:Topic", "t"),
-                r("aws:lambda/function:Function", "f", { memorySize: 256 }),
-                r("aws:secretsmanager/secret:Secret", "s"),
-                r("aws:kms/key:Key", "k"),
-                r("aws:dynamodb/table:Table", "dd", { billingMode: "PAY_PER_REQUEST" }),
-                r("aws:amp/workspace:Workspace", "amp"),
-            ], prices);
-            for (const c of ["CloudWatch dashboards", "CloudWatch Logs", "SNS", "Lambda", "Secrets Manager", "KMS", "DynamoDB", "Managed Prometheus"]) assert.ok(category(report, c) > 0, c);
+            const report = estimateCost(
+                [
+                    r("aws:cloudwatch/dashboard:Dashboard", "d"),
+                    r("aws:cloudwatch/logGroup:LogGroup", "l", { retentionInDays: 30 }),
+                    r("aws:sns/topic:Topic", "t"),
+                    r("aws:lambda/function:Function", "f", { memorySize: 256 }),
+                    r("aws:secretsmanager/secret:Secret", "s"),
+                    r("aws:kms/key:Key", "k"),
+                    r("aws:dynamodb/table:Table", "dd", { billingMode: "PAY_PER_REQUEST" }),
+                    r("aws:amp/workspace:Workspace", "amp"),
+                ],
+                prices,
+            );
+            for (const c of ["CloudWatch dashboards", "CloudWatch Logs", "SNS", "Lambda", "Secrets Manager", "KMS", "DynamoDB", "Managed Prometheus"])
+                assert.ok(category(report, c) > 0, c);
             near(category(report, "CloudWatch dashboards"), 3);
             near(category(report, "Secrets Manager"), 0.4);
             near(category(report, "KMS"), 1);
@@ -113,15 +154,20 @@ describe("cost estimate (npm run plan -- --cost)", function () {
         });
 
         it("shows unknown types as 'not priced', never as free; an unpriced size fails the estimate (it would shrink the total)", () => {
-            const report = estimateCost([
-                r("aws:opensearch/domain:Domain", "search"),
-                r("aws:iam/role:Role", "role"),
-                r("koronet:service:MonitoredService", "web"),
-            ], prices);
-            assert.deepEqual(report.notPriced.map((n) => `${n.type} ${n.name}`), ["aws:opensearch/domain:Domain search"]);
+            const report = estimateCost(
+                [r("aws:opensearch/domain:Domain", "search"), r("aws:iam/role:Role", "role"), r("koronet:service:MonitoredService", "web")],
+                prices,
+            );
+            assert.deepEqual(
+                report.notPriced.map((n) => `${n.type} ${n.name}`),
+                ["aws:opensearch/domain:Domain search"],
+            );
             assert.deepEqual(report.free, { "aws:iam/role:Role": 1, "koronet:service:MonitoredService": 1 });
             assert.equal(report.total, 0);
-            assert.throws(() => estimateCost([r("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.x2g.16xlarge" })], prices), /no price for RDS postgres instance class db\.x2g\.16xlarge/);
+            assert.throws(
+                () => estimateCost([r("aws:rds/instance:Instance", "db", { engine: "postgres", instanceClass: "db.x2g.16xlarge" })], prices),
+                /no price for RDS postgres instance class db\.x2g\.16xlarge/,
+            );
         });
     });
 
@@ -133,7 +179,10 @@ describe("cost estimate (npm run plan -- --cost)", function () {
                 const accounted = new Set([...report.lines.map((l) => `${l.type}::${l.name}`), ...report.notPriced.map((n) => `${n.type}::${n.name}`)]);
                 const freeCount = Object.values(report.free).reduce((s, n) => s + n, 0);
                 const unaccounted = run.resources.filter((x) => !accounted.has(`${x.type}::${x.name}`) && !(x.type in report.free));
-                assert.deepEqual(unaccounted.map((x) => `${x.type} ${x.name}`), []);
+                assert.deepEqual(
+                    unaccounted.map((x) => `${x.type} ${x.name}`),
+                    [],
+                );
                 assert.ok(freeCount + accounted.size >= run.resources.length - 1);
                 assert.ok(report.total > 0);
             });
@@ -155,7 +204,10 @@ describe("cost estimate (npm run plan -- --cost)", function () {
         });
 
         it("npm run plan -- --stack dev --cost prints the total, the lines, what is not priced and the assumptions", () => {
-            const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "dev", "--cost"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+            const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "dev", "--cost"], {
+                cwd: PROJECT_ROOT,
+                encoding: "utf8",
+            });
             assert.match(out, /^Estimated monthly cost of stack dev: \$\d+\.\d\d \(USD, eu-west-1 list prices of \d{4}-\d{2}-\d{2}\)/);
             assert.match(out, /\nNAT gateways: \$/);
             assert.match(out, /\nNot priced \(\d+\):/);

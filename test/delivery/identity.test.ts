@@ -17,7 +17,9 @@ import { runOffline } from "../../scripts/offline/run";
 import { stackNames } from "../../scripts/offline/stack-file";
 
 const fixture = (stack: string) =>
-    readFileSync(path.join(__dirname, "fixtures", "deployed-urns", `${stack}.txt`), "utf8").split("\n").filter((l) => l.startsWith("urn:"));
+    readFileSync(path.join(__dirname, "fixtures", "deployed-urns", `${stack}.txt`), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("urn:"));
 
 class Box extends pulumi.ComponentResource {
     constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -36,7 +38,10 @@ describe("resource identity: pulumi up on a deployed stack replaces and deletes 
 
     it("computes URNs as the engine does: the parent's whole qualified type, never the stack's", () => {
         assert.equal(newUrn("dev", "koronet", undefined, "aws:sns/topic:Topic", "t"), "urn:pulumi:dev::koronet::aws:sns/topic:Topic::t");
-        assert.equal(newUrn("dev", "koronet", "urn:pulumi:dev::koronet::pulumi:pulumi:Stack::koronet-dev", "aws:sns/topic:Topic", "t"), "urn:pulumi:dev::koronet::aws:sns/topic:Topic::t");
+        assert.equal(
+            newUrn("dev", "koronet", "urn:pulumi:dev::koronet::pulumi:pulumi:Stack::koronet-dev", "aws:sns/topic:Topic", "t"),
+            "urn:pulumi:dev::koronet::aws:sns/topic:Topic::t",
+        );
         assert.equal(
             newUrn("dev", "koronet", "urn:pulumi:dev::koronet::a:b:A$c:d:C::inner", "aws:sns/topic:Topic", "t"),
             "urn:pulumi:dev::koronet::a:b:A$c:d:C$aws:sns/topic:Topic::t",
@@ -50,9 +55,15 @@ describe("resource identity: pulumi up on a deployed stack replaces and deletes 
             new aws.sns.Topic("alerting-critical", {}, { parent: moved });
             return {};
         };
-        const before = ["urn:pulumi:dev::koronet::koronet:test:Box::alerting", "urn:pulumi:dev::koronet::koronet:test:Box$aws:sns/topic:Topic::alerting-critical"];
+        const before = [
+            "urn:pulumi:dev::koronet::koronet:test:Box::alerting",
+            "urn:pulumi:dev::koronet::koronet:test:Box$aws:sns/topic:Topic::alerting-critical",
+        ];
         const moved = await runOffline("dev", { program: program(true) });
-        assert.equal(moved.identities["aws:sns/topic:Topic::alerting-critical"]?.urn, "urn:pulumi:dev::koronet::koronet:test:Box$koronet:test:Box$aws:sns/topic:Topic::alerting-critical");
+        assert.equal(
+            moved.identities["aws:sns/topic:Topic::alerting-critical"]?.urn,
+            "urn:pulumi:dev::koronet::koronet:test:Box$koronet:test:Box$aws:sns/topic:Topic::alerting-critical",
+        );
         assert.deepEqual(compareIdentities(before, moved.identities), { unclaimed: [], claimedTwice: [], typeChanged: [] });
         const broken = await runOffline("dev", { program: program(false) });
         assert.deepEqual(compareIdentities(before, broken.identities).unclaimed, before);
@@ -66,12 +77,21 @@ describe("resource identity: pulumi up on a deployed stack replaces and deletes 
             new aws.sns.Topic("alerting-critical", {}, { parent: part, aliases: where === "child" ? [{ parent: alerting }] : [] });
             return {};
         };
-        assert.deepEqual(compareIdentities(before, (await runOffline("dev", { program: program("child") })).identities), { unclaimed: [], claimedTwice: [], typeChanged: [] });
+        assert.deepEqual(compareIdentities(before, (await runOffline("dev", { program: program("child") })).identities), {
+            unclaimed: [],
+            claimedTwice: [],
+            typeChanged: [],
+        });
         assert.deepEqual(compareIdentities(before, (await runOffline("dev", { program: program("part") })).identities).unclaimed, before);
     });
 
     it("a renamed resource is a replacement unless aliased by name; another type under the old URN is a replacement", async () => {
-        const renamed = await runOffline("dev", { program: async () => { new aws.sns.Topic("critical-topic", {}, { aliases: [{ name: "critical" }] }); return {}; } });
+        const renamed = await runOffline("dev", {
+            program: async () => {
+                new aws.sns.Topic("critical-topic", {}, { aliases: [{ name: "critical" }] });
+                return {};
+            },
+        });
         assert.deepEqual(compareIdentities(["urn:pulumi:dev::koronet::aws:sns/topic:Topic::critical"], renamed.identities).unclaimed, []);
         const retyped = compareIdentities(["urn:pulumi:dev::koronet::aws:sns/topic:Topic::critical"], {
             q: { urn: "urn:pulumi:dev::koronet::aws:sqs/queue:Queue::critical-q", aliases: ["urn:pulumi:dev::koronet::aws:sns/topic:Topic::critical"] },
@@ -84,7 +104,11 @@ describe("resource identity: pulumi up on a deployed stack replaces and deletes 
             const deployed = fixture(stack);
             assert.ok(deployed.length > 200, `fixture for ${stack} looks empty (${deployed.length} URNs)`);
             const report = compareIdentities(deployed, (await runOffline(stack)).identities);
-            assert.deepEqual(report, { unclaimed: [], claimedTwice: [], typeChanged: [] }, `pulumi up would delete or replace these on ${stack}: add aliases (see the comment at the top of this file)`);
+            assert.deepEqual(
+                report,
+                { unclaimed: [], claimedTwice: [], typeChanged: [] },
+                `pulumi up would delete or replace these on ${stack}: add aliases (see the comment at the top of this file)`,
+            );
         });
     }
 });

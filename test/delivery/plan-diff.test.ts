@@ -9,7 +9,12 @@ import { COMMENT_MARKER, diffSnapshots, readBaseSnapshot, renderDiffMarkdown, re
 import { parseSnapshot, renderSnapshot, snapshotPath, type Snapshot } from "../../scripts/snapshot";
 
 const snap = (resources: Snapshot["resources"], outputs: Snapshot["outputs"] = {}): Snapshot => ({ stack: "prod", resources, outputs });
-const svc = (desiredCount: number) => ({ type: "aws:ecs/service:Service", name: "web-svc", parent: "koronet:service:MonitoredService::web", inputs: { desiredCount, networkConfiguration: { assignPublicIp: false, subnets: ["a", "b"] } } });
+const svc = (desiredCount: number) => ({
+    type: "aws:ecs/service:Service",
+    name: "web-svc",
+    parent: "koronet:service:MonitoredService::web",
+    inputs: { desiredCount, networkConfiguration: { assignPublicIp: false, subnets: ["a", "b"] } },
+});
 
 describe("offline plan diff (npm run plan:diff)", function () {
     this.timeout(60_000);
@@ -20,14 +25,26 @@ describe("offline plan diff (npm run plan:diff)", function () {
             "aws:sns/topic:Topic::old": { type: "aws:sns/topic:Topic", name: "old", parent: null, inputs: {} },
             "aws:kms/key:Key::k": { type: "aws:kms/key:Key", name: "k", parent: null, inputs: { enableKeyRotation: true } },
         });
-        const head = snap({
-            "aws:ecs/service:Service::web-svc": { ...svc(3), inputs: { ...svc(3).inputs, networkConfiguration: { assignPublicIp: false, subnets: ["a", "c"] }, propagateTags: "SERVICE" } },
-            "aws:sns/topic:Topic::new": { type: "aws:sns/topic:Topic", name: "new", parent: null, inputs: {} },
-            "aws:kms/key:Key::k": { type: "aws:kms/key:Key", name: "k", parent: "koronet:x:X::x", inputs: { enableKeyRotation: true } },
-        }, { appUrl: "http://x" });
+        const head = snap(
+            {
+                "aws:ecs/service:Service::web-svc": {
+                    ...svc(3),
+                    inputs: { ...svc(3).inputs, networkConfiguration: { assignPublicIp: false, subnets: ["a", "c"] }, propagateTags: "SERVICE" },
+                },
+                "aws:sns/topic:Topic::new": { type: "aws:sns/topic:Topic", name: "new", parent: null, inputs: {} },
+                "aws:kms/key:Key::k": { type: "aws:kms/key:Key", name: "k", parent: "koronet:x:X::x", inputs: { enableKeyRotation: true } },
+            },
+            { appUrl: "http://x" },
+        );
         const d = diffSnapshots(base, head);
-        assert.deepEqual(d.added.map((r) => r.name), ["new"]);
-        assert.deepEqual(d.removed.map((r) => r.name), ["old"]);
+        assert.deepEqual(
+            d.added.map((r) => r.name),
+            ["new"],
+        );
+        assert.deepEqual(
+            d.removed.map((r) => r.name),
+            ["old"],
+        );
         assert.deepEqual(d.changed.find((c) => c.id === "aws:ecs/service:Service::web-svc")?.changes, [
             { path: "desiredCount", before: 2, after: 3 },
             { path: "networkConfiguration.subnets[1]", before: "b", after: "c" },
@@ -45,10 +62,23 @@ describe("offline plan diff (npm run plan:diff)", function () {
         const listener = "aws:lb/listener:Listener::web-http";
         const association = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders::cluster-capacity";
         const d = diffSnapshots(web([listener, "aws:ecs/cluster:Cluster::c"]), web([association, listener]));
-        assert.deepEqual(d.changed.map((c) => c.dependsOnChanged), [{ added: [association], removed: ["aws:ecs/cluster:Cluster::c"] }]);
-        assert.match(renderDiffText(d), new RegExp(`~ aws:ecs/service:Service web-svc\n {6}waits for \\+ ${association}\n {6}waits for - aws:ecs/cluster:Cluster::c`));
-        assert.match(renderDiffMarkdown([{ diff: d, headCost: estimateCost([], loadPrices()) }], { base: "main", head: "pr" }), new RegExp(`- \`waits for \\+ ${association}\``));
-        assert.equal(renderDiffText(diffSnapshots(web([listener, association]), web([association, listener]))), "stack prod: no changes", "order means nothing");
+        assert.deepEqual(
+            d.changed.map((c) => c.dependsOnChanged),
+            [{ added: [association], removed: ["aws:ecs/cluster:Cluster::c"] }],
+        );
+        assert.match(
+            renderDiffText(d),
+            new RegExp(`~ aws:ecs/service:Service web-svc\n {6}waits for \\+ ${association}\n {6}waits for - aws:ecs/cluster:Cluster::c`),
+        );
+        assert.match(
+            renderDiffMarkdown([{ diff: d, headCost: estimateCost([], loadPrices()) }], { base: "main", head: "pr" }),
+            new RegExp(`- \`waits for \\+ ${association}\``),
+        );
+        assert.equal(
+            renderDiffText(diffSnapshots(web([listener, association]), web([association, listener]))),
+            "stack prod: no changes",
+            "order means nothing",
+        );
         assert.equal(renderDiffText(diffSnapshots(web(), web([association]))), "stack prod: no changes", "an old base says nothing about order");
     });
 
@@ -59,23 +89,47 @@ describe("offline plan diff (npm run plan:diff)", function () {
 
     it("renders Markdown for the PR comment: marker, per-stack counts and the cost delta", () => {
         const prices = loadPrices();
-        const td = { type: "aws:ecs/taskDefinition:TaskDefinition", name: "web-task", parent: null, inputs: { cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] } };
-        const withTd = (n: number) => snap({ "aws:ecs/taskDefinition:TaskDefinition::web-task": td, "aws:ecs/service:Service::web-svc": { ...svc(n), inputs: { ...svc(n).inputs, taskDefinition: "arn:aws:ecs:eu-west-1:1:taskDefinition/web-task" } } });
+        const td = {
+            type: "aws:ecs/taskDefinition:TaskDefinition",
+            name: "web-task",
+            parent: null,
+            inputs: { cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] },
+        };
+        const withTd = (n: number) =>
+            snap({
+                "aws:ecs/taskDefinition:TaskDefinition::web-task": td,
+                "aws:ecs/service:Service::web-svc": {
+                    ...svc(n),
+                    inputs: { ...svc(n).inputs, taskDefinition: "arn:aws:ecs:eu-west-1:1:taskDefinition/web-task" },
+                },
+            });
         const [base, head] = [withTd(1), withTd(2)];
         const cost = (s: Snapshot) => estimateCost(Object.values(s.resources), prices);
         const md = renderDiffMarkdown([{ diff: diffSnapshots(base, head), baseCost: cost(base), headCost: cost(head) }], { base: "main", head: "pr" });
         assert.ok(md.startsWith(COMMENT_MARKER));
         const oneTask = 730 * (1 * 0.04048 + 2 * 0.004445);
-        assert.match(md, new RegExp(`\\| prod \\| 0 \\| 1 \\| 0 \\| \\$${oneTask.toFixed(2)} → \\$${(2 * oneTask).toFixed(2)} \\| \\+\\$${oneTask.toFixed(2)} \\|`));
+        assert.match(
+            md,
+            new RegExp(`\\| prod \\| 0 \\| 1 \\| 0 \\| \\$${oneTask.toFixed(2)} → \\$${(2 * oneTask).toFixed(2)} \\| \\+\\$${oneTask.toFixed(2)} \\|`),
+        );
         assert.match(md, /`desiredCount: 1 → 2`/);
         assert.match(md, /\| Fargate \| /);
     });
 
     it("keeps the comment under GitHub's 65,536-character limit", () => {
         const many: Record<string, Snapshot["resources"][string]> = {};
-        for (let i = 0; i < 3000; i++) many[`aws:sns/topic:Topic::topic-with-a-long-name-${i}`] = { type: "aws:sns/topic:Topic", name: `topic-with-a-long-name-${i}`, parent: null, inputs: {} };
+        for (let i = 0; i < 3000; i++)
+            many[`aws:sns/topic:Topic::topic-with-a-long-name-${i}`] = {
+                type: "aws:sns/topic:Topic",
+                name: `topic-with-a-long-name-${i}`,
+                parent: null,
+                inputs: {},
+            };
         const head = snap(many);
-        const md = renderDiffMarkdown([{ diff: diffSnapshots(undefined, head), headCost: estimateCost(Object.values(head.resources), loadPrices()) }], { base: "main", head: "pr" });
+        const md = renderDiffMarkdown([{ diff: diffSnapshots(undefined, head), headCost: estimateCost(Object.values(head.resources), loadPrices()) }], {
+            base: "main",
+            head: "pr",
+        });
         assert.ok(md.length < 65_536, String(md.length));
         assert.match(md, /truncated/);
     });
@@ -104,9 +158,16 @@ describe("offline plan diff (npm run plan:diff)", function () {
             const web = committed.resources[id];
             assert.ok(web, "prod snapshot has the web service");
             const count = Number(web.inputs.desiredCount);
-            const base: Snapshot = { ...committed, resources: { ...committed.resources, [id]: { ...web, inputs: { ...web.inputs, desiredCount: count - 1 } } } };
+            const base: Snapshot = {
+                ...committed,
+                resources: { ...committed.resources, [id]: { ...web, inputs: { ...web.inputs, desiredCount: count - 1 } } },
+            };
             writeFileSync(path.join(dir, "prod.yaml"), renderSnapshot(base));
-            const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/plan-diff.ts", "--base", dir, "--head", "plan-snapshots", "--stack", "prod"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+            const out = execFileSync(
+                process.execPath,
+                ["--import", "tsx", "scripts/plan-diff.ts", "--base", dir, "--head", "plan-snapshots", "--stack", "prod"],
+                { cwd: PROJECT_ROOT, encoding: "utf8" },
+            );
             assert.match(out, new RegExp(`\`desiredCount: ${count - 1} → ${count}\``));
             assert.match(out, /\| prod \| 0 \| 1 \| 0 \| \$[\d.]+ → \$[\d.]+ \| \+\$\d+\.\d\d \|/);
         });

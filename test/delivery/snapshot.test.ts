@@ -54,10 +54,15 @@ describe("offline plan snapshots (plan-snapshots/)", function () {
         });
 
         it("replaces build-dependent image tags and digests with placeholders", () => {
-            const s = toSnapshot(run({
-                imageName: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-image-repo:1365f2b986a023d9",
-                containerDefinitions: JSON.stringify([{ image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"a".repeat(64)}` }, { image: "postgres:15.10-bookworm" }]),
-            }));
+            const s = toSnapshot(
+                run({
+                    imageName: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-image-repo:1365f2b986a023d9",
+                    containerDefinitions: JSON.stringify([
+                        { image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"a".repeat(64)}` },
+                        { image: "postgres:15.10-bookworm" },
+                    ]),
+                }),
+            );
             const inputs = s.resources["aws:x/y:Z::child"]?.inputs as { imageName: string; containerDefinitions: { image: string }[] };
             assert.equal(inputs.imageName, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-image-repo:<tag>");
             assert.equal(inputs.containerDefinitions[0]?.image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:<digest>");

@@ -6,9 +6,17 @@ import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../scripts/offline/stack-file";
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
-const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; if?: string }
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, unknown>;
+    if?: string;
+}
 interface Job {
     "runs-on"?: string;
     uses?: string;
@@ -20,7 +28,12 @@ interface Job {
     strategy?: { matrix?: Record<string, unknown> };
     steps?: Step[];
 }
-interface Workflow { name: string; on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> }
+interface Workflow {
+    name: string;
+    on: Record<string, unknown>;
+    permissions?: unknown;
+    jobs: Record<string, Job>;
+}
 
 const workflow = (file: string): Workflow => parse(readFileSync(path.join(DIR, file), "utf8")) as Workflow;
 const steps = (job: Job | undefined): Step[] => job?.steps ?? [];
@@ -41,15 +54,25 @@ describe("GitHub workflows (.github/workflows)", () => {
         for (const file of files) {
             it(`${file} has no findings`, async () => {
                 const findings = await lint(readFileSync(path.join(DIR, file), "utf8"), `.github/workflows/${file}`);
-                assert.deepEqual(findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.message} [${f.kind}]`), []);
+                assert.deepEqual(
+                    findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.message} [${f.kind}]`),
+                    [],
+                );
             });
         }
 
         it("reports a broken workflow (the linter really runs)", async () => {
-            const broken = "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nosuchjob\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n";
+            const broken =
+                "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nosuchjob\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n";
             const findings = await lint(broken, "broken.yml");
-            assert.ok(findings.some((f) => f.kind === "expression" && /potentially untrusted/.test(f.message)), JSON.stringify(findings));
-            assert.ok(findings.some((f) => /nosuchjob/.test(f.message)), JSON.stringify(findings));
+            assert.ok(
+                findings.some((f) => f.kind === "expression" && /potentially untrusted/.test(f.message)),
+                JSON.stringify(findings),
+            );
+            assert.ok(
+                findings.some((f) => /nosuchjob/.test(f.message)),
+                JSON.stringify(findings),
+            );
         });
     });
 
@@ -61,7 +84,9 @@ describe("GitHub workflows (.github/workflows)", () => {
                 for (const [id, job] of Object.entries(wf.jobs)) assert.equal(typeof job.permissions, "object", `job ${id} declares permissions`);
             });
             it(`${file}: every action is pinned to a major version or a commit`, () => {
-                const uses = Object.values(wf.jobs).flatMap((j) => [j.uses, ...steps(j).map((s) => s.uses)]).filter((u): u is string => u !== undefined);
+                const uses = Object.values(wf.jobs)
+                    .flatMap((j) => [j.uses, ...steps(j).map((s) => s.uses)])
+                    .filter((u): u is string => u !== undefined);
                 for (const u of uses) assert.match(u, /^(\.\/\.github\/workflows\/[\w.-]+\.ya?ml|[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+|[0-9a-f]{40}))$/, u);
             });
             it(`${file}: no pull_request_target and no long-lived AWS keys`, () => {
@@ -72,12 +97,27 @@ describe("GitHub workflows (.github/workflows)", () => {
         }
 
         it("only the deploy, preview and drill jobs can mint AWS credentials (id-token: write)", () => {
-            const minting = files.flatMap((f) => Object.entries(workflow(f).jobs).filter(([, j]) => typeof j.permissions === "object" && j.permissions["id-token"] === "write").map(([id]) => `${f}:${id}`));
-            assert.deepEqual(minting.sort(), ["deploy.yml:preview-prod", "deploy.yml:up-dev", "deploy.yml:up-prod", "drill.yml:drill", "pull-request.yml:preview"]);
+            const minting = files.flatMap((f) =>
+                Object.entries(workflow(f).jobs)
+                    .filter(([, j]) => typeof j.permissions === "object" && j.permissions["id-token"] === "write")
+                    .map(([id]) => `${f}:${id}`),
+            );
+            assert.deepEqual(minting.sort(), [
+                "deploy.yml:preview-prod",
+                "deploy.yml:up-dev",
+                "deploy.yml:up-prod",
+                "drill.yml:drill",
+                "pull-request.yml:preview",
+            ]);
             for (const f of files) {
                 for (const [id, job] of Object.entries(workflow(f).jobs)) {
                     const aws = action(job, "aws-actions/configure-aws-credentials@");
-                    if (aws.length) assert.match(String(aws[0]?.with?.["role-to-assume"]), /^\$\{\{ .*secrets\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN/, `${f}:${id} assumes a role through OIDC`);
+                    if (aws.length)
+                        assert.match(
+                            String(aws[0]?.with?.["role-to-assume"]),
+                            /^\$\{\{ .*secrets\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN/,
+                            `${f}:${id} assumes a role through OIDC`,
+                        );
                 }
             }
         });
@@ -121,7 +161,10 @@ describe("GitHub workflows (.github/workflows)", () => {
             const job = wf.jobs.comment;
             assert.deepEqual(job?.permissions, { actions: "read", "pull-requests": "write" });
             assert.equal(action(job, "actions/checkout@").length, 0);
-            assert.ok(steps(job).every((s) => s.run === undefined), "no shell steps");
+            assert.ok(
+                steps(job).every((s) => s.run === undefined),
+                "no shell steps",
+            );
             assert.equal(action(job, "actions/download-artifact@")[0]?.with?.name, "offline-plan-diff");
             const script = String(action(job, "actions/github-script@")[0]?.with?.script);
             assert.match(script, /pr\.head\.sha !== process\.env\.HEAD_SHA/, "checks the artifact's PR number against the run's head commit");
@@ -174,7 +217,11 @@ describe("GitHub workflows (.github/workflows)", () => {
             assert.deepEqual([inputs.page?.type, inputs.page?.default], ["boolean", false]);
             const run = steps(wf.jobs.drill).find((x) => x.run?.startsWith("npm run drill"));
             assert.equal(run?.run, 'npm run drill -- --stack "$STACK" --path "$DRILL_PATH" $PAGE');
-            assert.equal(run?.env?.PAGE, "${{ inputs.page && '--page' || '' }}", "--page only when the box is ticked; inputs reach the shell as environment, not inline");
+            assert.equal(
+                run?.env?.PAGE,
+                "${{ inputs.page && '--page' || '' }}",
+                "--page only when the box is ticked; inputs reach the shell as environment, not inline",
+            );
         });
 
         it("runs in the stack's environment (a prod drill waits for prod's reviewers) with that environment's role", () => {

@@ -12,7 +12,11 @@ const REPO = path.resolve(__dirname, "..", "..");
 const DEPCRUISE = path.join(REPO, "node_modules", ".bin", "depcruise");
 const CONFIG = path.join(REPO, ".dependency-cruiser.cjs");
 
-interface Violation { readonly rule: { readonly name: string }; readonly from: string; readonly to: string }
+interface Violation {
+    readonly rule: { readonly name: string };
+    readonly from: string;
+    readonly to: string;
+}
 
 /** The violations (JSON report) and the exit status of the command-line form (`err` report, as npm test runs it). */
 function cruise(cwd: string, targets: readonly string[]): { status: number | null; violations: Violation[] } {
@@ -27,11 +31,17 @@ describe("import boundary: the Pulumi program and functions/", function () {
     this.timeout(120_000);
 
     it("the real tree has no violation (npm run lint:boundary)", () => {
-        const pkg = JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json').scripts)"], { cwd: REPO, encoding: "utf8" })) as Record<string, string>;
+        const pkg = JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json').scripts)"], { cwd: REPO, encoding: "utf8" })) as Record<
+            string,
+            string
+        >;
         const targets = pkg["lint:boundary"]!.split(/\s+/).slice(3);
         assert.deepEqual(targets, ["index.ts", "stacks", "components", "config", "policy", "scripts", "ops", "functions/src", "functions/test"]);
         const { status, violations } = cruise(REPO, targets);
-        assert.deepEqual(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`), []);
+        assert.deepEqual(
+            violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
+            [],
+        );
         assert.equal(status, 0);
     });
 

@@ -14,7 +14,9 @@ import { IMAGES } from "../../components/monitoring/images";
 
 /** cAdvisor metric names an expression or rules file reads (`name{`, labels excluded). */
 function cadvisorMetrics(text: string): string[] {
-    return [...new Set([...text.matchAll(/(?<![\w:])(container_[a-z0-9_]+)\s*\{/g)].map((m) => m[1] as string))].filter((n) => !n.startsWith("container_label_"));
+    return [...new Set([...text.matchAll(/(?<![\w:])(container_[a-z0-9_]+)\s*\{/g)].map((m) => m[1] as string))].filter(
+        (n) => !n.startsWith("container_label_"),
+    );
 }
 
 describe("cAdvisor (pinned image, documented metrics)", () => {
@@ -28,14 +30,22 @@ describe("cAdvisor (pinned image, documented metrics)", () => {
             const dir = path.join("rendered", stack, "prometheus", "rules");
             const used = fs.readdirSync(dir).flatMap((f) => cadvisorMetrics(fs.readFileSync(path.join(dir, f), "utf8")));
             assert.ok(used.includes("container_memory_working_set_bytes"), `the rules read cAdvisor (found ${used.join(", ")})`);
-            assert.deepEqual(used.flatMap((n) => cadvisorMetricProblem(n, CADVISOR_METRIC_KINDS) ?? []), []);
+            assert.deepEqual(
+                used.flatMap((n) => cadvisorMetricProblem(n, CADVISOR_METRIC_KINDS) ?? []),
+                [],
+            );
         });
     }
 
     it("every cAdvisor metric a Grafana panel reads is documented and collected", () => {
-        const used = dashboardPanelQueries({ rateInterval: "1m" }).filter((q) => q.jobs.includes("cadvisor")).flatMap((q) => cadvisorMetrics(q.expr));
+        const used = dashboardPanelQueries({ rateInterval: "1m" })
+            .filter((q) => q.jobs.includes("cadvisor"))
+            .flatMap((q) => cadvisorMetrics(q.expr));
         assert.ok(used.length > 0);
-        assert.deepEqual(used.flatMap((n) => cadvisorMetricProblem(n, CADVISOR_METRIC_KINDS) ?? []), []);
+        assert.deepEqual(
+            used.flatMap((n) => cadvisorMetricProblem(n, CADVISOR_METRIC_KINDS) ?? []),
+            [],
+        );
     });
 
     it("names what would not be exported: an unknown metric, a kind the task does not enable", () => {

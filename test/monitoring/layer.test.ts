@@ -13,7 +13,12 @@ const SVC = "aws:ecs/service:Service";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-interface SgRule { fromPort: number; toPort: number; cidrBlocks?: string[]; securityGroups?: string[] }
+interface SgRule {
+    fromPort: number;
+    toPort: number;
+    cidrBlocks?: string[];
+    securityGroups?: string[];
+}
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`${stack}: monitoring layer`, () => {
@@ -58,21 +63,42 @@ for (const stack of ["dev", "prod"] as const) {
                 const containers = g.containers(td);
                 for (const c of containers) assert.ok(typeof c.memory === "number" && c.memory > 0, `${td.name}/${c.name}: hard memory limit`);
                 // ECS: the hard limits must fit in the task's memory; filling it leaves no memory no alert judges.
-                assert.equal(containers.reduce((n, c) => n + Number(c.memory), 0), Number(td.inputs.memory), `${td.name}: container limits sum to the task memory`);
+                assert.equal(
+                    containers.reduce((n, c) => n + Number(c.memory), 0),
+                    Number(td.inputs.memory),
+                    `${td.name}: container limits sum to the task memory`,
+                );
             }
-            assert.deepEqual(g.containers(g.one(TD, "monitoring-prometheus-task")).map((c) => c.name), ["prometheus", "cloudmap-sd"]);
+            assert.deepEqual(
+                g.containers(g.one(TD, "monitoring-prometheus-task")).map((c) => c.name),
+                ["prometheus", "cloudmap-sd"],
+            );
         });
 
         it("registers every scrape target in Cloud Map under the names prometheus.yml resolves", () => {
-            const names = g.ofType("aws:servicediscovery/service:Service").map((s) => [s.inputs.name, (s.inputs.dnsConfig as { dnsRecords: { type: string }[] }).dnsRecords[0]?.type]);
-            for (const [n, type] of [["koronet", "A"], ["prometheus", "A"], ["postgres-exporter", "A"], ["redis-exporter", "A"], ["node-exporter", "SRV"], ["cadvisor", "SRV"]]) {
-                assert.ok(names.some(([a, b]) => a === n && b === type), `${n} (${type}) registered`);
+            const names = g
+                .ofType("aws:servicediscovery/service:Service")
+                .map((s) => [s.inputs.name, (s.inputs.dnsConfig as { dnsRecords: { type: string }[] }).dnsRecords[0]?.type]);
+            for (const [n, type] of [
+                ["koronet", "A"],
+                ["prometheus", "A"],
+                ["postgres-exporter", "A"],
+                ["redis-exporter", "A"],
+                ["node-exporter", "SRV"],
+                ["cadvisor", "SRV"],
+            ]) {
+                assert.ok(
+                    names.some(([a, b]) => a === n && b === type),
+                    `${n} (${type}) registered`,
+                );
             }
         });
 
         it("mounts host paths only into the host exporters, read-only, without privileges", () => {
             for (const td of g.ofType(TD)) {
-                const hostVolumes = new Set(((td.inputs.volumes as { name: string; hostPath?: string }[] | undefined) ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name));
+                const hostVolumes = new Set(
+                    ((td.inputs.volumes as { name: string; hostPath?: string }[] | undefined) ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name),
+                );
                 for (const c of g.containers(td)) {
                     const hostMounts = (c.mountPoints ?? []).filter((m) => hostVolumes.has(m.sourceVolume));
                     if (hostMounts.length === 0) continue;
@@ -85,7 +111,12 @@ for (const stack of ["dev", "prod"] as const) {
             const node = containerOf("monitoring-node-exporter-svc", "node-exporter");
             assert.deepEqual(node.mountPoints, [{ sourceVolume: "hostroot", containerPath: "/host", readOnly: true }]);
             assert.ok(node.command?.includes("--path.rootfs=/host"));
-            assert.deepEqual(containerOf("monitoring-cadvisor-svc", "cadvisor").mountPoints?.map((m) => m.containerPath).sort(), ["/dev/disk", "/rootfs", "/sys", "/sys/fs/cgroup", "/var/lib/docker", "/var/run"]);
+            assert.deepEqual(
+                containerOf("monitoring-cadvisor-svc", "cadvisor")
+                    .mountPoints?.map((m) => m.containerPath)
+                    .sort(),
+                ["/dev/disk", "/rootfs", "/sys", "/sys/fs/cgroup", "/var/lib/docker", "/var/run"],
+            );
         });
 
         // node_exporter README, "Docker": --net="host" --pid="host" -v "/:/host:ro,rslave" --path.rootfs=/host
@@ -93,15 +124,33 @@ for (const stack of ["dev", "prod"] as const) {
         // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_pidmode
         it("runs Node Exporter in the instance's PID and network namespaces with the host root read-only at --path.rootfs, as its README's Docker usage", () => {
             const td = g.taskDefinitionOf(g.one(SVC, "monitoring-node-exporter-svc"));
-            assert.equal(td.inputs.pidMode, "host", "without it /proc/1/mounts is the container's table: the host volume reads readonly=1 and DiskSpaceLow never sees it");
+            assert.equal(
+                td.inputs.pidMode,
+                "host",
+                "without it /proc/1/mounts is the container's table: the host volume reads readonly=1 and DiskSpaceLow never sees it",
+            );
             assert.equal(td.inputs.networkMode, "host");
             assert.deepEqual(td.inputs.volumes, [{ name: "hostroot", hostPath: "/" }]);
             const node = containerOf("monitoring-node-exporter-svc", "node-exporter");
             assert.equal(node.user, "65534:65534");
             assert.equal(node.readonlyRootFilesystem, true);
-            assert.deepEqual(node.command, ["--path.rootfs=/host", "--web.listen-address=:9100", `--collector.filesystem.mount-points-exclude=${NODE_EXPORTER_MOUNT_POINTS_EXCLUDE}`]);
+            assert.deepEqual(node.command, [
+                "--path.rootfs=/host",
+                "--web.listen-address=:9100",
+                `--collector.filesystem.mount-points-exclude=${NODE_EXPORTER_MOUNT_POINTS_EXCLUDE}`,
+            ]);
             const excluded = new RegExp(NODE_EXPORTER_MOUNT_POINTS_EXCLUDE);
-            for (const m of ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/proc", "/sys/fs/cgroup", "/run/docker/netns/abc", "/var/lib/docker/overlay2/x/merged", "/dev/shm"]) assert.ok(excluded.test(m), `${m} excluded`);
+            for (const m of [
+                "/etc/hosts",
+                "/etc/hostname",
+                "/etc/resolv.conf",
+                "/proc",
+                "/sys/fs/cgroup",
+                "/run/docker/netns/abc",
+                "/var/lib/docker/overlay2/x/merged",
+                "/dev/shm",
+            ])
+                assert.ok(excluded.test(m), `${m} excluded`);
             for (const m of ["/", "/var/lib/docker", "/etc", "/etc/hosts.d", "/data"]) assert.ok(!excluded.test(m), `${m} kept`);
         });
 
@@ -123,7 +172,10 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(td.inputs.pidMode, undefined);
             assert.equal(c.privileged, false);
             assert.deepEqual(c.linuxParameters?.capabilities?.drop, ["ALL"]);
-            assert.deepEqual(c.mountPoints?.find((m) => m.containerPath === "/sys/fs/cgroup"), { sourceVolume: "cgroup", containerPath: "/sys/fs/cgroup", readOnly: true });
+            assert.deepEqual(
+                c.mountPoints?.find((m) => m.containerPath === "/sys/fs/cgroup"),
+                { sourceVolume: "cgroup", containerPath: "/sys/fs/cgroup", readOnly: true },
+            );
             assert.ok(c.command?.includes("--enable_metrics=cpu,memory,network,diskIO"));
             assert.ok(!c.command?.some((f) => String(f).startsWith("--disable_metrics")), "--disable_metrics replaces cAdvisor's default deny-list");
         });
@@ -152,32 +204,65 @@ for (const stack of ["dev", "prod"] as const) {
             const prom = "monitoring-prometheus-id";
             for (const name of ["monitoring-postgres-exporter", "monitoring-redis-exporter"]) {
                 const rules = g.one(SG, name).inputs.ingress as SgRule[];
-                assert.deepEqual(rules.map((r) => r.securityGroups), [[prom]], name);
-                assert.ok(rules.every((r) => r.cidrBlocks === undefined), name);
+                assert.deepEqual(
+                    rules.map((r) => r.securityGroups),
+                    [[prom]],
+                    name,
+                );
+                assert.ok(
+                    rules.every((r) => r.cidrBlocks === undefined),
+                    name,
+                );
             }
             const instanceRules = g.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === "cluster-instances-id");
-            assert.deepEqual(instanceRules.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]).sort(), [[8080, prom], [9100, prom]]);
-            assert.deepEqual((g.one(SG, "monitoring-prometheus").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]), [[9090, ["monitoring-grafana-id"]]]);
-            assert.deepEqual((g.one(SG, "monitoring-grafana").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]), [[3000, ["monitoring-grafana-alb-id"]]]);
+            assert.deepEqual(instanceRules.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]).sort(), [
+                [8080, prom],
+                [9100, prom],
+            ]);
+            assert.deepEqual(
+                (g.one(SG, "monitoring-prometheus").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]),
+                [[9090, ["monitoring-grafana-id"]]],
+            );
+            assert.deepEqual(
+                (g.one(SG, "monitoring-grafana").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]),
+                [[3000, ["monitoring-grafana-alb-id"]]],
+            );
         });
 
         it("admits the data-store exporters to their store only", () => {
             const rules = g.ofType(INGRESS).filter((r) => r.name.startsWith("data-"));
-            assert.deepEqual(rules.filter((r) => r.inputs.referencedSecurityGroupId === "monitoring-postgres-exporter-id").map((r) => r.inputs.fromPort), [5432]);
-            assert.deepEqual(rules.filter((r) => r.inputs.referencedSecurityGroupId === "monitoring-redis-exporter-id").map((r) => r.inputs.fromPort), [6379]);
+            assert.deepEqual(
+                rules.filter((r) => r.inputs.referencedSecurityGroupId === "monitoring-postgres-exporter-id").map((r) => r.inputs.fromPort),
+                [5432],
+            );
+            assert.deepEqual(
+                rules.filter((r) => r.inputs.referencedSecurityGroupId === "monitoring-redis-exporter-id").map((r) => r.inputs.fromPort),
+                [6379],
+            );
         });
 
         it("points the exporters at the stack's data-store mode with credentials only as ECS secrets", () => {
             const pg = containerOf("monitoring-postgres-exporter-svc", "postgres-exporter");
             const env = Object.fromEntries((pg.environment ?? []).map((e) => [e.name, String(e.value)]));
-            assert.match(env.DATA_SOURCE_URI ?? "", stack === "prod" ? /rds\.amazonaws\.com:5432\/koronet\?sslmode=verify-full&sslrootcert=\/etc\/postgres_exporter\/rds-ca\.pem$/ : /^postgres\.dev\.koronet\.internal:5432\/koronet\?sslmode=disable$/);
+            assert.match(
+                env.DATA_SOURCE_URI ?? "",
+                stack === "prod"
+                    ? /rds\.amazonaws\.com:5432\/koronet\?sslmode=verify-full&sslrootcert=\/etc\/postgres_exporter\/rds-ca\.pem$/
+                    : /^postgres\.dev\.koronet\.internal:5432\/koronet\?sslmode=disable$/,
+            );
             assert.equal(env.DATA_SOURCE_USER, "koronet");
-            assert.deepEqual(pg.secrets?.map((s) => s.name), ["DATA_SOURCE_PASS"]);
+            assert.deepEqual(
+                pg.secrets?.map((s) => s.name),
+                ["DATA_SOURCE_PASS"],
+            );
             assert.ok(pg.command?.includes("--extend.query-path=/etc/postgres_exporter/queries.yaml"));
             const redis = containerOf("monitoring-redis-exporter-svc", "redis-exporter");
             const renv = Object.fromEntries((redis.environment ?? []).map((e) => [e.name, String(e.value)]));
             assert.match(renv.REDIS_ADDR ?? "", stack === "prod" ? /^rediss:\/\/master\..*:6379$/ : /^redis:\/\/redis\.dev\.koronet\.internal:6379$/);
-            assert.deepEqual(redis.secrets?.map((s) => s.name), ["REDIS_PASSWORD"]);
+            assert.deepEqual(
+                redis.secrets?.map((s) => s.name),
+                ["REDIS_PASSWORD"],
+            );
             for (const c of [pg, redis]) for (const s of c.secrets ?? []) assert.match(String(s.valueFrom), /^arn:aws:secretsmanager:/);
         });
 
@@ -189,9 +274,17 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(alb.dropInvalidHeaderFields, true);
             assert.equal(alb.enableDeletionProtection, stack === "prod");
             const ingress = g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[];
-            assert.deepEqual(ingress.map((r) => [r.fromPort, r.toPort, r.cidrBlocks]), [[80, 80, ["0.0.0.0/0"]]]);
-            const egress = g.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === "monitoring-grafana-alb-id");
-            assert.deepEqual(egress.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[3000, "monitoring-grafana-id"]]);
+            assert.deepEqual(
+                ingress.map((r) => [r.fromPort, r.toPort, r.cidrBlocks]),
+                [[80, 80, ["0.0.0.0/0"]]],
+            );
+            const egress = g
+                .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+                .filter((r) => r.inputs.securityGroupId === "monitoring-grafana-alb-id");
+            assert.deepEqual(
+                egress.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]),
+                [[3000, "monitoring-grafana-id"]],
+            );
             const http = g.one("aws:lb/listener:Listener", "monitoring-grafana-http").inputs;
             assert.equal(http.loadBalancerArn, "arn:aws:lb:eu-west-1:123456789012:loadBalancer/monitoring-grafana-alb");
             assert.deepEqual(http.defaultActions, [{ type: "forward", targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetGroup/monitoring-grafana" }]);
@@ -204,7 +297,10 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(env.GF_SECURITY_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION, "false");
             assert.equal(env.GF_SERVER_SERVE_FROM_SUB_PATH, undefined);
             assert.match(env.GF_SERVER_ROOT_URL ?? "", /^http:\/\/monitoring-grafana-alb-[^/]+\.elb\.amazonaws\.com\/$/);
-            assert.deepEqual(c.secrets?.map((s) => s.name), ["GF_SECURITY_ADMIN_PASSWORD"]);
+            assert.deepEqual(
+                c.secrets?.map((s) => s.name),
+                ["GF_SECURITY_ADMIN_PASSWORD"],
+            );
             const secret = g.one("aws:secretsmanager/secret:Secret", "monitoring-grafana-admin");
             assert.match(String(secret.inputs.kmsKeyId), /^arn:aws:kms:/);
             assert.equal(g.one(SVC, "monitoring-grafana-svc").inputs.desiredCount, stack === "prod" ? 2 : 1);
@@ -214,7 +310,8 @@ for (const stack of ["dev", "prod"] as const) {
             for (const sg of g.ofType(SG).filter((s) => s.name.startsWith("monitoring-") && s.name !== "monitoring-grafana-alb")) {
                 for (const r of (sg.inputs.ingress as SgRule[] | undefined) ?? []) assert.equal(r.cidrBlocks, undefined, sg.name);
             }
-            for (const r of (g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[])) assert.ok([80, 443].includes(r.fromPort) && r.fromPort === r.toPort);
+            for (const r of g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[])
+                assert.ok([80, 443].includes(r.fromPort) && r.fromPort === r.toPort);
             for (const r of g.ofType(INGRESS).filter((x) => x.name.startsWith("monitoring-"))) assert.equal(r.inputs.cidrIpv4, undefined, r.name);
         });
 
@@ -224,11 +321,19 @@ for (const stack of ["dev", "prod"] as const) {
             const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task");
             const policies = (role.inputs.inlinePolicies as { policy: string }[] | undefined) ?? [];
             // Besides the discovery sidecar's DiscoverInstances (tested below).
-            const st = parseJson<{ Statement: { Action: string; Resource: string }[] }>(policies[0]?.policy).Statement.filter((s) => !String(s.Action).startsWith("servicediscovery:"));
+            const st = parseJson<{ Statement: { Action: string; Resource: string }[] }>(policies[0]?.policy).Statement.filter(
+                (s) => !String(s.Action).startsWith("servicediscovery:"),
+            );
             if (stack === "prod") {
                 assert.equal(workspaces.length, 1);
-                assert.deepEqual(c.environment?.map((e) => e.name), ["AMP_WORKSPACE_ID"]);
-                assert.deepEqual(st.map((s) => s.Action), ["aps:RemoteWrite"]);
+                assert.deepEqual(
+                    c.environment?.map((e) => e.name),
+                    ["AMP_WORKSPACE_ID"],
+                );
+                assert.deepEqual(
+                    st.map((s) => s.Action),
+                    ["aps:RemoteWrite"],
+                );
                 assert.match(String(st[0]?.Resource), /^arn:aws:amp:eu-west-1:\d{12}:workspace\/monitoring-amp$/);
             } else {
                 assert.equal(workspaces.length, 0);
@@ -252,9 +357,14 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("[issue 13 #8] lets the Prometheus task role DiscoverInstances on the namespace and the three services it lists, nothing else of Cloud Map", () => {
             const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task");
-            const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy).Statement;
+            const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown }[] }>(
+                (role.inputs.inlinePolicies as { policy: string }[])[0]?.policy,
+            ).Statement;
             const sd = st.filter((s) => [s.Action].flat().some((a) => a.startsWith("servicediscovery:")));
-            assert.deepEqual(sd.map((s) => s.Action), ["servicediscovery:DiscoverInstances"]);
+            assert.deepEqual(
+                sd.map((s) => s.Action),
+                ["servicediscovery:DiscoverInstances"],
+            );
             assert.deepEqual(sd[0]!.Resource, [
                 `arn:aws:servicediscovery:eu-west-1:123456789012:privateDnsNamespace/${stack}.koronet.internal`,
                 "arn:aws:servicediscovery:eu-west-1:123456789012:service/koronet",
@@ -265,9 +375,15 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("[issue 13 #9] serves the web server's metrics on their own port: mapped in the task, registered with no target group, admitted from Prometheus only, scraped there by the app-metrics sidecar", () => {
             const web = containerOf("web-svc", "web");
-            assert.deepEqual(web.portMappings, [{ containerPort: 3000, name: "http" }, { containerPort: 9464, name: "metrics" }]);
+            assert.deepEqual(web.portMappings, [
+                { containerPort: 3000, name: "http" },
+                { containerPort: 9464, name: "metrics" },
+            ]);
             assert.ok((web.environment ?? []).some((e) => e.name === "METRICS_PORT" && e.value === "9464"));
-            assert.deepEqual((g.one(SVC, "web-svc").inputs.loadBalancers as { containerPort: number }[]).map((l) => l.containerPort), [3000]);
+            assert.deepEqual(
+                (g.one(SVC, "web-svc").inputs.loadBalancers as { containerPort: number }[]).map((l) => l.containerPort),
+                [3000],
+            );
             const tg = g.one("aws:lb/targetGroup:TargetGroup", "web-targets");
             assert.equal(tg.inputs.port, 3000);
             const fromProm = g.one(INGRESS, "web-tasks-from-prometheus");
@@ -289,7 +405,9 @@ for (const stack of ["dev", "prod"] as const) {
             for (const m of PUBLISHED_APP_METRICS) assert.ok((env.PROMETHEUS_CONFIG_CONTENT ?? "").includes(m), m);
             assert.equal(g.one(SVC, "web-svc").inputs.name, "web-svc");
             const role = g.one("aws:iam/role:Role", "web-task");
-            const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy).Statement;
+            const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] }>(
+                (role.inputs.inlinePolicies as { policy: string }[])[0]?.policy,
+            ).Statement;
             const put = st.find((s) => s.Action === "cloudwatch:PutMetricData");
             assert.deepEqual(put?.Condition, { StringEquals: { "cloudwatch:namespace": "Koronet/App" } });
             for (const s of st.filter((x) => String(x.Action).includes("logs:"))) {
@@ -301,7 +419,8 @@ for (const stack of ["dev", "prod"] as const) {
             const d = g.one("aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard");
             const body = JSON.parse(String(d.inputs.dashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] };
             const namespaces = new Set(body.widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m[0])).filter((n) => typeof n === "string"));
-            for (const ns of ["AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights", "Koronet/App", ...(stack === "prod" ? ["AWS/RDS"] : [])]) assert.ok(namespaces.has(ns), ns);
+            for (const ns of ["AWS/ApplicationELB", "AWS/ECS", "ECS/ContainerInsights", "Koronet/App", ...(stack === "prod" ? ["AWS/RDS"] : [])])
+                assert.ok(namespaces.has(ns), ns);
             assert.match(String(g.outputs.grafanaUrl), /^http:\/\/monitoring-grafana-alb-[^/]+\.elb\.amazonaws\.com\/$/);
             assert.equal(g.outputs.prometheusAddress, `http://prometheus.${stack}.koronet.internal:9090`);
             assert.match(String(g.outputs.cloudwatchDashboardUrl), new RegExp(`dashboards:name=koronet-${stack}-overview$`));
@@ -309,15 +428,28 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("graphs only metrics RDS and ElastiCache publish for what the stack creates: RDS instance metrics (no Aurora Deadlocks), ElastiCache per member node", () => {
-            const body = JSON.parse(String(g.one("aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+            const body = JSON.parse(String(g.one("aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").inputs.dashboardBody)) as {
+                widgets: { properties: { metrics?: unknown[][] } }[];
+            };
             const series = body.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m): m is string[] => typeof m[0] === "string");
             const rds = series.filter((m) => m[0] === "AWS/RDS");
             const cache = series.filter((m) => m[0] === "AWS/ElastiCache");
             const groups = g.ofType("aws:elasticache/replicationGroup:ReplicationGroup");
             assert.equal(rds.length > 0, stack === "prod", "RDS widgets exactly where the stack has RDS");
-            for (const m of rds) assert.ok(RDS_INSTANCE_METRICS.has(String(m[1])), `AWS/RDS ${m[1]} is not an RDS instance metric (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html)`);
+            for (const m of rds)
+                assert.ok(
+                    RDS_INSTANCE_METRICS.has(String(m[1])),
+                    `AWS/RDS ${m[1]} is not an RDS instance metric (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html)`,
+                );
             // Replication group members are <group>-001, -002, …; ElastiCache publishes per member (CacheClusterId).
-            const members = new Set(groups.flatMap((r) => Array.from({ length: Number(r.inputs.numCacheClusters) }, (_, n) => `${String(r.inputs.replicationGroupId)}-${String(n + 1).padStart(3, "0")}`)));
+            const members = new Set(
+                groups.flatMap((r) =>
+                    Array.from(
+                        { length: Number(r.inputs.numCacheClusters) },
+                        (_, n) => `${String(r.inputs.replicationGroupId)}-${String(n + 1).padStart(3, "0")}`,
+                    ),
+                ),
+            );
             assert.equal(cache.length > 0, groups.length > 0);
             for (const m of cache) assert.deepEqual([m[2], members.has(String(m[3]))], ["CacheClusterId", true], JSON.stringify(m));
             assert.deepEqual(new Set(cache.map((m) => m[3])), members, "every member node graphed");
@@ -329,9 +461,19 @@ for (const stack of ["dev", "prod"] as const) {
 describe("monitoring layer switched off", () => {
     it("creates no monitoring resources and no sidecars", async () => {
         // The alarms that read the sidecars' Koronet/App metrics must go too (config rejects them otherwise).
-        const g = await graphWith("dev", { overrides: { "koronet:monitoring": { enabled: false }, "koronet:alerting": { alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false }, RedisDown: { enabled: false } } } } });
+        const g = await graphWith("dev", {
+            overrides: {
+                "koronet:monitoring": { enabled: false },
+                "koronet:alerting": {
+                    alerts: { DatabaseConnectionFailures: { enabled: false }, CacheMissRateHigh: { enabled: false }, RedisDown: { enabled: false } },
+                },
+            },
+        });
         assert.equal(g.resources.filter((r) => r.name.startsWith("monitoring") || r.name.startsWith("web-telemetry")).length, 0);
-        assert.deepEqual(g.containers(g.one(TD, "web-task")).map((c) => c.name), ["web"]);
+        assert.deepEqual(
+            g.containers(g.one(TD, "web-task")).map((c) => c.name),
+            ["web"],
+        );
     });
 });
 
@@ -346,7 +488,13 @@ describe("Grafana over HTTPS", () => {
         const http = g.one("aws:lb/listener:Listener", "monitoring-grafana-http").inputs;
         assert.deepEqual((http.defaultActions as { type: string; redirect: { protocol: string } }[])[0]?.redirect.protocol, "HTTPS");
         const ingress = g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[];
-        assert.deepEqual(ingress.map((r) => [r.fromPort, r.cidrBlocks]), [[80, ["203.0.113.0/24"]], [443, ["203.0.113.0/24"]]]);
+        assert.deepEqual(
+            ingress.map((r) => [r.fromPort, r.cidrBlocks]),
+            [
+                [80, ["203.0.113.0/24"]],
+                [443, ["203.0.113.0/24"]],
+            ],
+        );
         const c = g.containers(g.taskDefinitionOf(g.one(SVC, "monitoring-grafana-svc"))).find((x) => x.name === "grafana");
         const env = Object.fromEntries((c?.environment ?? []).map((e) => [e.name, String(e.value)]));
         assert.equal(env.GF_SECURITY_COOKIE_SECURE, "true");

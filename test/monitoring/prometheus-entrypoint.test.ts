@@ -24,7 +24,10 @@ describe("Prometheus entrypoint", () => {
     // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4-examples.html
     const response = JSON.stringify({
         Name: "prometheus",
-        Labels: { "com.amazonaws.ecs.cluster": "koronet-prod", "com.amazonaws.ecs.task-arn": "arn:aws:ecs:eu-west-1:111122223333:task/koronet-prod/158d1c8083dd49d6b527399fd6414f5c" },
+        Labels: {
+            "com.amazonaws.ecs.cluster": "koronet-prod",
+            "com.amazonaws.ecs.task-arn": "arn:aws:ecs:eu-west-1:111122223333:task/koronet-prod/158d1c8083dd49d6b527399fd6414f5c",
+        },
         Networks: [{ NetworkMode: "awsvpc", IPv4Addresses: ["10.50.130.7"] }],
     });
 
@@ -43,12 +46,24 @@ describe("Prometheus entrypoint", () => {
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    const run = (stack: string, env: Record<string, string>) => new Promise<{ code: number; stderr: string }>((resolve) => {
-        execFile("sh", [ENTRYPOINT, "--storage.tsdb.path=/prometheus"], {
-            env: { PATH: process.env.PATH, PROMETHEUS_SRC_DIR: path.join(ROOT, "rendered", stack, "prometheus"), PROMETHEUS_RUN_DIR: path.join(dir, "run"), PROMETHEUS_BIN: path.join(dir, "fake-prometheus"), ...env },
-            encoding: "utf8",
-        }, (err, _out, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }));
-    });
+    const run = (stack: string, env: Record<string, string>) =>
+        new Promise<{ code: number; stderr: string }>((resolve) => {
+            execFile(
+                "sh",
+                [ENTRYPOINT, "--storage.tsdb.path=/prometheus"],
+                {
+                    env: {
+                        PATH: process.env.PATH,
+                        PROMETHEUS_SRC_DIR: path.join(ROOT, "rendered", stack, "prometheus"),
+                        PROMETHEUS_RUN_DIR: path.join(dir, "run"),
+                        PROMETHEUS_BIN: path.join(dir, "fake-prometheus"),
+                        ...env,
+                    },
+                    encoding: "utf8",
+                },
+                (err, _out, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }),
+            );
+        });
 
     it("prod (a pair): labels this replica with its task's id, and the filled-in file passes promtool", async () => {
         const r = await run("prod", { AMP_WORKSPACE_ID: "ws-0123abcd-4567-89ab-cdef-0123456789ab", ECS_CONTAINER_METADATA_URI_V4: metadataUrl });
@@ -57,7 +72,10 @@ describe("Prometheus entrypoint", () => {
         const doc = parse(readFileSync(file, "utf8")) as Record<string, any>;
         assert.equal(doc.global.external_labels.replica, "task-158d1c8083dd49d6b527399fd6414f5c");
         assert.match(doc.remote_write[0].url, /\/workspaces\/ws-0123abcd-4567-89ab-cdef-0123456789ab\/api\/v1\/remote_write$/);
-        assert.match(readFileSync(path.join(dir, "started"), "utf8"), new RegExp(`--config.file=${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --storage.tsdb.path=/prometheus`));
+        assert.match(
+            readFileSync(path.join(dir, "started"), "utf8"),
+            new RegExp(`--config.file=${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --storage.tsdb.path=/prometheus`),
+        );
         execFileSync(findOnPath("promtool", "prometheus"), ["check", "config", file], { encoding: "utf8" });
     });
 
@@ -68,7 +86,10 @@ describe("Prometheus entrypoint", () => {
     });
 
     it("prod: refuses an answer without a task ARN", async () => {
-        const r = await run("prod", { AMP_WORKSPACE_ID: "ws-0123abcd-4567-89ab-cdef-0123456789ab", ECS_CONTAINER_METADATA_URI_V4: metadataUrl.replace("/v4/p", "/v4/none") });
+        const r = await run("prod", {
+            AMP_WORKSPACE_ID: "ws-0123abcd-4567-89ab-cdef-0123456789ab",
+            ECS_CONTAINER_METADATA_URI_V4: metadataUrl.replace("/v4/p", "/v4/none"),
+        });
         assert.equal(r.code, 64);
         assert.match(r.stderr, /no task ARN in the task metadata/);
     });

@@ -107,7 +107,9 @@ describe("Prometheus rules under promtool", function () {
                 writeFileSync(join(sub, "t.yml"), promtoolTestFile(a, RULES_FILE_NAME).yaml);
                 files.push([a.id, sub]);
             }
-            const survivors = files.filter(([, sub]) => spawnSync(promtool(), ["test", "rules", "t.yml"], { cwd: sub, encoding: "utf8" }).status === 0).map(([id]) => id);
+            const survivors = files
+                .filter(([, sub]) => spawnSync(promtool(), ["test", "rules", "t.yml"], { cwd: sub, encoding: "utf8" }).status === 0)
+                .map(([id]) => id);
             assert.deepEqual(survivors, [], `mutants that passed their unit tests: ${survivors.join(", ")}`);
         });
     }
@@ -115,7 +117,9 @@ describe("Prometheus rules under promtool", function () {
     it("a broken threshold is caught: HighErrorRate rendered with the wrong comparison fails its unit test", () => {
         const profile: TimingProfile = "test";
         const alerts = resolveAlerts({ profile }).map((a) =>
-            a.id === "HighErrorRate" && a.prometheus !== undefined ? { ...a, prometheus: { ...a.prometheus, expr: a.prometheus.expr.replace(" > ", " < ") } } : a,
+            a.id === "HighErrorRate" && a.prometheus !== undefined
+                ? { ...a, prometheus: { ...a.prometheus, expr: a.prometheus.expr.replace(" > ", " < ") } }
+                : a,
         );
         const d = join(dir, "broken");
         execFileSync("mkdir", ["-p", d]);

@@ -17,7 +17,8 @@ import { PROJECT_ROOT } from "../../scripts/offline/stack-file";
 function promtool(): string {
     const found = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
     const path = found.stdout.trim();
-    if (found.status !== 0 || path === "") throw new Error("promtool not found on PATH: install the Debian package `prometheus` (apt-get install -y prometheus)");
+    if (found.status !== 0 || path === "")
+        throw new Error("promtool not found on PATH: install the Debian package `prometheus` (apt-get install -y prometheus)");
     return path;
 }
 
@@ -26,7 +27,11 @@ describe("rendered configuration", function () {
 
     it("is up to date with the renderers (run `npm run render` when this fails)", () => {
         const stale = staleFiles();
-        assert.deepEqual(stale, [], `stale rendered files — run \`npm run render\` and commit ${RENDERED_ROOT}/:\n${stale.map(([f, why]) => `  ${f} (${why})`).join("\n")}`);
+        assert.deepEqual(
+            stale,
+            [],
+            `stale rendered files — run \`npm run render\` and commit ${RENDERED_ROOT}/:\n${stale.map(([f, why]) => `  ${f} (${why})`).join("\n")}`,
+        );
     });
 
     it("renders every stack that has a Pulumi.<stack>.yaml", () => {
@@ -52,17 +57,26 @@ describe("rendered configuration", function () {
             });
 
             it("builds each image FROM the pinned upstream", () => {
-                for (const [folder, image] of [["prometheus", IMAGES.prometheus], ["grafana", IMAGES.grafana], ["postgres-exporter", IMAGES.postgresExporter]] as const) {
+                for (const [folder, image] of [
+                    ["prometheus", IMAGES.prometheus],
+                    ["grafana", IMAGES.grafana],
+                    ["postgres-exporter", IMAGES.postgresExporter],
+                ] as const) {
                     assert.match(readFileSync(join(dir, folder, "Dockerfile"), "utf8"), new RegExp(`^FROM ${image.replace(/[.]/g, "\\.")}$`, "m"), folder);
                 }
             });
 
             it("points Grafana at this stack's Prometheus and Alertmanager (operators and `npm run drill` reach Alertmanager through it)", () => {
-                const ds = parse(readFileSync(join(dir, "grafana/provisioning/datasources/prometheus.yml"), "utf8")) as { datasources: { url: string; uid: string; type: string }[] };
-                assert.deepEqual(ds.datasources.map((d) => [d.uid, d.type, d.url]), [
-                    ["prometheus", "prometheus", `http://prometheus.${stack}.koronet.internal:9090`],
-                    ["alertmanager", "alertmanager", `http://alertmanager.${stack}.koronet.internal:9093`],
-                ]);
+                const ds = parse(readFileSync(join(dir, "grafana/provisioning/datasources/prometheus.yml"), "utf8")) as {
+                    datasources: { url: string; uid: string; type: string }[];
+                };
+                assert.deepEqual(
+                    ds.datasources.map((d) => [d.uid, d.type, d.url]),
+                    [
+                        ["prometheus", "prometheus", `http://prometheus.${stack}.koronet.internal:9090`],
+                        ["alertmanager", "alertmanager", `http://alertmanager.${stack}.koronet.internal:9093`],
+                    ],
+                );
             });
         });
     }

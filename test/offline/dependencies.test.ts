@@ -20,10 +20,14 @@ async function program(): Promise<Record<string, unknown>> {
     const queue = new aws.sqs.Queue("queue", {});
     const alone = new aws.sns.Topic("alone", {});
     // Implied by inputs (one Output used directly, one through apply and pulumi.all), explicit on a component.
-    new aws.sns.Topic("dependent", {
-        kmsMasterKeyId: key.arn,
-        tags: { queue: pulumi.all([queue.url, queue.arn]).apply(([u]) => u) },
-    }, { dependsOn: [box] });
+    new aws.sns.Topic(
+        "dependent",
+        {
+            kmsMasterKeyId: key.arn,
+            tags: { queue: pulumi.all([queue.url, queue.arn]).apply(([u]) => u) },
+        },
+        { dependsOn: [box] },
+    );
     // Explicit on a custom resource, and an input from a component's child.
     new aws.sns.TopicSubscription("sub", { topic: box.inner.arn, protocol: "sqs", endpoint: queue.arn }, { dependsOn: [alone] });
     return {};

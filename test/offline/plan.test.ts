@@ -8,7 +8,11 @@ import { runOffline, type PlannedResource } from "../../scripts/offline/run";
 
 function plan(args: string[]): { stdout: string; stderr: string; status: number } {
     try {
-        const stdout = execFileSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const stdout = execFileSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], {
+            cwd: PROJECT_ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         return { stdout, stderr: "", status: 0 };
     } catch (err) {
         const e = err as { stdout: string; stderr: string; status: number };
@@ -27,7 +31,8 @@ describe("offline plan (npm run plan)", function () {
             assert.ok(Array.isArray(resources) && resources.length > 20);
             for (const r of resources) assert.deepEqual(Object.keys(r), ["type", "name", "parent", "inputs", "dependsOn"]);
             const types = new Set(resources.map((r) => r.type));
-            for (const t of ["aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer", "aws:cloudwatch/logGroup:LogGroup"]) assert.ok(types.has(t), t);
+            for (const t of ["aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:lb/loadBalancer:LoadBalancer", "aws:cloudwatch/logGroup:LogGroup"])
+                assert.ok(types.has(t), t);
             const parents = new Set(resources.map((r) => `${r.type}::${r.name}`));
             for (const r of resources) assert.ok(r.parent === null || parents.has(r.parent), `${r.name}'s parent ${r.parent} is in the plan`);
             for (const r of resources) {

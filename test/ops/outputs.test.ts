@@ -32,13 +32,22 @@ describe("stack outputs for verify and drill", function () {
 
     it("names every missing or malformed key (outputs of a deployment from before `verification`)", async () => {
         const old = { ...(await stackGraph("dev")).outputs, verification: undefined };
-        assert.throws(() => parseStackOutputs(old, "outputs.json"), (e: unknown) => e instanceof OutputsError && /^The outputs from outputs\.json are not what this command needs .*\n {2}- verification: /s.test(e.message));
+        assert.throws(
+            () => parseStackOutputs(old, "outputs.json"),
+            (e: unknown) =>
+                e instanceof OutputsError && /^The outputs from outputs\.json are not what this command needs .*\n {2}- verification: /s.test(e.message),
+        );
         const bad = { ...(await stackGraph("dev")).outputs, appUrl: "not a url" };
         assert.throws(() => parseStackOutputs(bad, "x"), /- appUrl: /);
     });
 
     it("says how to save the file when the Pulumi CLI is not installed, and names a file that is not JSON", async () => {
-        await assert.rejects(loadStackOutputs({ stack: "dev", pulumi: "pulumi-not-installed-here" }), (e: unknown) => e instanceof OutputsError && /is not installed here: pass --outputs FILE, saved where it is with: pulumi stack output --json --stack dev > outputs\.json/.test(e.message));
+        await assert.rejects(
+            loadStackOutputs({ stack: "dev", pulumi: "pulumi-not-installed-here" }),
+            (e: unknown) =>
+                e instanceof OutputsError &&
+                /is not installed here: pass --outputs FILE, saved where it is with: pulumi stack output --json --stack dev > outputs\.json/.test(e.message),
+        );
         const file = path.join(dir, "broken.json");
         writeFileSync(file, "Current stack outputs (3):");
         await assert.rejects(loadStackOutputs({ stack: "dev", file }), /is not JSON .*save it with: pulumi stack output --json --stack dev/);

@@ -35,7 +35,8 @@ async function world(): Promise<World> {
     const outputs = parseStackOutputs(raw, "the prod plan");
     const aws = FakeAws.fromStack(g.resources, outputs, { region: "eu-west-1", clusterName: outputs.clusterName, now: () => NOW });
     // Every publisher alive: a datapoint a minute ago for every probe of every alarm.
-    for (const a of aws.alarms.values()) for (const p of livenessProbes(alarmMetrics(a))) aws.putMetric(p.namespace, p.metricName, p.dimensions, 1, NOW - 60_000);
+    for (const a of aws.alarms.values())
+        for (const p of livenessProbes(alarmMetrics(a))) aws.putMetric(p.namespace, p.metricName, p.dimensions, 1, NOW - 60_000);
     const jobs = outputs.verification.prometheus?.jobs ?? [];
     return {
         outputs,
@@ -48,8 +49,11 @@ async function world(): Promise<World> {
 
 function stub(w: World): DataSources {
     return {
-        prometheus: async <T>(path: string) => (path === "/api/v1/targets" ? { activeTargets: w.targets } : { groups: [{ name: "koronet", rules: w.rules }] }) as T,
-        alertmanager: async () => { throw new Error("verify never calls Alertmanager"); },
+        prometheus: async <T>(path: string) =>
+            (path === "/api/v1/targets" ? { activeTargets: w.targets } : { groups: [{ name: "koronet", rules: w.rules }] }) as T,
+        alertmanager: async () => {
+            throw new Error("verify never calls Alertmanager");
+        },
     };
 }
 
@@ -77,14 +81,24 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
         const lines = rs.map(formatResult);
         assert.ok(lines.every((l) => /^PASS {2}\S/.test(l)));
         assert.ok(lines.includes(`PASS  load balancer: GET ${base}/healthz answered 200`));
-        assert.ok(lines.some((l) => /^PASS {2}ecs web \(web-svc\): 3\/3 tasks on .*web-task \(COMPLETED\), no crash loop, deployment alarms HighErrorRate, HighResponseTime$/.test(l)), lines.join("\n"));
+        assert.ok(
+            lines.some((l) =>
+                /^PASS {2}ecs web \(web-svc\): 3\/3 tasks on .*web-task \(COMPLETED\), no crash loop, deployment alarms HighErrorRate, HighResponseTime$/.test(
+                    l,
+                ),
+            ),
+            lines.join("\n"),
+        );
         assert.equal(rs.filter((r) => r.check.startsWith("ecs ")).length, 8, "one line per ECS service of prod");
     });
 
     it("the load balancer answering 503 fails its line", async () => {
         healthz = 503;
         const rs = failed(await run(await world()));
-        assert.deepEqual(rs.map((r) => [r.check, r.detail]), [["load balancer", `GET ${base}/healthz answered 503`]]);
+        assert.deepEqual(
+            rs.map((r) => [r.check, r.detail]),
+            [["load balancer", `GET ${base}/healthz answered 503`]],
+        );
         assert.match(rs[0]!.next ?? "", /describe-target-health/);
     });
 
@@ -92,55 +106,105 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
         it("[F5] a service ECS rolled back: the PRIMARY deployment is not the deployed revision — names both and says pulumi up --refresh", async () => {
             const w = await world();
             const svc = w.aws.service("web-svc");
-            w.aws.rollBack("web-svc", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7", "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.");
+            w.aws.rollBack(
+                "web-svc",
+                "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7",
+                "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.",
+            );
             assert.notEqual(svc.deployments[0]!.taskDefinition, w.outputs.verification.ecsServices["web"]!.taskDefinitionArn);
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.check), ["ecs web (web-svc)"]);
-            assert.match(rs[0]!.detail, /^runs web:7, but this stack deployed web-task: ECS rolled the deployment back \(ECS deployment circuit breaker: rolling back/);
+            assert.deepEqual(
+                rs.map((r) => r.check),
+                ["ecs web (web-svc)"],
+            );
+            assert.match(
+                rs[0]!.detail,
+                /^runs web:7, but this stack deployed web-task: ECS rolled the deployment back \(ECS deployment circuit breaker: rolling back/,
+            );
             assert.match(rs[0]!.next ?? "", /pulumi up --refresh \(a plain pulumi up sees no change after a rollback\)/);
         });
 
         it("a rollout still in progress, another deployment, or fewer tasks than desired fail the service's line", async () => {
             const w = await world();
             const svc = w.aws.service("monitoring-grafana-svc");
-            svc.deployments = [{ ...svc.deployments[0]!, rolloutState: "IN_PROGRESS" }, { status: "ACTIVE", taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/g:1" }];
+            svc.deployments = [
+                { ...svc.deployments[0]!, rolloutState: "IN_PROGRESS" },
+                { status: "ACTIVE", taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/g:1" },
+            ];
             svc.runningCount = 1;
             svc.desiredCount = 2;
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.check), ["ecs monitoring-grafana (monitoring-grafana-svc)"]);
+            assert.deepEqual(
+                rs.map((r) => r.check),
+                ["ecs monitoring-grafana (monitoring-grafana-svc)"],
+            );
             assert.equal(rs[0]!.detail, "deployment IN_PROGRESS (ECS deployment completed.); 1 other deployment(s) still ACTIVE on g:1; runs 1 of 2 tasks");
         });
 
         it("a crash loop: two abnormal stops in the window, named by container and exit code; scheduler replacements and old stops do not count", async () => {
             const w = await world();
             w.aws.stopTask("web-svc", { container: "web", exitCode: 1, at: NOW - 60_000 });
-            w.aws.stopTask("web-svc", { container: "web", stopCode: "ServiceSchedulerInitiated", stoppedReason: "Scaling activity initiated by (deployment ecs-svc/1)", at: NOW - 60_000 });
+            w.aws.stopTask("web-svc", {
+                container: "web",
+                stopCode: "ServiceSchedulerInitiated",
+                stoppedReason: "Scaling activity initiated by (deployment ecs-svc/1)",
+                at: NOW - 60_000,
+            });
             w.aws.stopTask("web-svc", { container: "web", exitCode: 137, at: NOW - 3600_000 });
             assert.deepEqual(failed(await run(w)).map(formatResult), [], "one crash is not a loop");
-            w.aws.stopTask("web-svc", { container: "web", stopCode: "ServiceSchedulerInitiated", stoppedReason: "Task failed ELB health checks in (target-group arn:...:targetgroup/web-targets/1)", at: NOW - 30_000 });
+            w.aws.stopTask("web-svc", {
+                container: "web",
+                stopCode: "ServiceSchedulerInitiated",
+                stoppedReason: "Task failed ELB health checks in (target-group arn:...:targetgroup/web-targets/1)",
+                at: NOW - 30_000,
+            });
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.check), ["ecs web (web-svc)"]);
-            assert.equal(rs[0]!.detail, "crash loop: 2 tasks stopped abnormally in the last 15 min (web exited 1; Task failed ELB health checks in (target-group arn:...:targetgroup/web-targets/1))");
+            assert.deepEqual(
+                rs.map((r) => r.check),
+                ["ecs web (web-svc)"],
+            );
+            assert.equal(
+                rs[0]!.detail,
+                "crash loop: 2 tasks stopped abnormally in the last 15 min (web exited 1; Task failed ELB health checks in (target-group arn:...:targetgroup/web-targets/1))",
+            );
             assert.match(rs[0]!.next ?? "", /stopped tasks' container logs/);
         });
 
         it("classifies stops by ECS's stop codes (stopped-task-error-codes)", () => {
-            assert.equal(abnormalStop({ stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: pull image manifest has been retried" }), "failed to start: CannotPullContainerError: pull image manifest has been retried");
+            assert.equal(
+                abnormalStop({ stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: pull image manifest has been retried" }),
+                "failed to start: CannotPullContainerError: pull image manifest has been retried",
+            );
             assert.equal(abnormalStop({ stopCode: "UserInitiated", stoppedReason: "Task stopped by user" }), undefined);
-            assert.equal(abnormalStop({ stopCode: "EssentialContainerExited", containers: [{ name: "app-metrics", exitCode: 0 }, { name: "web", exitCode: 2 }] }), "web exited 2");
+            assert.equal(
+                abnormalStop({
+                    stopCode: "EssentialContainerExited",
+                    containers: [
+                        { name: "app-metrics", exitCode: 0 },
+                        { name: "web", exitCode: 2 },
+                    ],
+                }),
+                "web exited 2",
+            );
         });
 
         it("deployment alarms no longer in force on the web service fail its line", async () => {
             const w = await world();
             w.aws.service("web-svc").alarms = { alarmNames: ["koronet-prod-HighErrorRate"], enable: true, rollback: false };
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.detail), ["deployment alarms not in force (missing koronet-prod-HighResponseTime, enable true, rollback false)"]);
+            assert.deepEqual(
+                rs.map((r) => r.detail),
+                ["deployment alarms not in force (missing koronet-prod-HighResponseTime, enable true, rollback false)"],
+            );
         });
 
         it("a service missing from the cluster fails its line", async () => {
             const w = await world();
             w.aws.services.delete("monitoring-redis-exporter-svc");
-            assert.deepEqual(failed(await run(w)).map((r) => r.detail), ["no ACTIVE service monitoring-redis-exporter-svc in cluster cluster-ecs (missing)"]);
+            assert.deepEqual(
+                failed(await run(w)).map((r) => r.detail),
+                ["no ACTIVE service monitoring-redis-exporter-svc in cluster cluster-ecs (missing)"],
+            );
         });
     });
 
@@ -151,7 +215,10 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             w.targets.find((t) => t.labels.job === "redis")!.health = "down";
             w.targets.find((t) => t.labels.job === "redis")!.lastError = "connection refused";
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => [r.check, r.detail]), [["prometheus targets", "job cadvisor: no target discovered; job redis, instance redis.prod.koronet.internal:1: down (connection refused)"]]);
+            assert.deepEqual(
+                rs.map((r) => [r.check, r.detail]),
+                [["prometheus targets", "job cadvisor: no target discovered; job redis, instance redis.prod.koronet.internal:1: down (connection refused)"]],
+            );
         });
 
         it("a rule not loaded and a rule in error are named", async () => {
@@ -160,17 +227,33 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             w.rules.find((r) => r.name === "HighErrorRate")!.health = "err";
             w.rules.find((r) => r.name === "HighErrorRate")!.lastError = "many-to-many matching not allowed";
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => [r.check, r.detail]), [["prometheus rules", "not loaded: RedisDown; HighErrorRate in error (many-to-many matching not allowed)"]]);
+            assert.deepEqual(
+                rs.map((r) => [r.check, r.detail]),
+                [["prometheus rules", "not loaded: RedisDown; HighErrorRate in error (many-to-many matching not allowed)"]],
+            );
         });
 
         it("Grafana unreachable, or refusing the password, fails both Prometheus lines with what to do", async () => {
             const w = await world();
-            const closed = new GrafanaProxy({ url: "http://127.0.0.1:9/", user: "admin", password: "x", prometheusUid: "prometheus", alertmanagerUid: "alertmanager", timeoutMs: 2000 });
+            const closed = new GrafanaProxy({
+                url: "http://127.0.0.1:9/",
+                user: "admin",
+                password: "x",
+                prometheusUid: "prometheus",
+                alertmanagerUid: "alertmanager",
+                timeoutMs: 2000,
+            });
             const rs = failed(await runVerify({ outputs: w.outputs, aws: w.aws.clients, grafana: closed }, { now: () => NOW }));
-            assert.deepEqual(rs.map((r) => r.check), ["prometheus targets", "prometheus rules"]);
+            assert.deepEqual(
+                rs.map((r) => r.check),
+                ["prometheus targets", "prometheus rules"],
+            );
             assert.match(rs[0]!.detail, /^Grafana at http:\/\/127\.0\.0\.1:9\/ unreachable/);
             assert.match(rs[0]!.next ?? "", /koronet:monitoring\.grafana\.allowedCidrs/);
-            const refusing = http.createServer((_req, res) => { res.writeHead(401); res.end("{}"); });
+            const refusing = http.createServer((_req, res) => {
+                res.writeHead(401);
+                res.end("{}");
+            });
             await new Promise<void>((r) => refusing.listen(0, "127.0.0.1", () => r()));
             try {
                 const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/`;
@@ -189,9 +272,16 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             const w = await world();
             w.aws.points.splice(0, w.aws.points.length, ...w.aws.points.filter((p) => p.namespace !== "Koronet/App"));
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.check).sort(), ["alarm data koronet-prod-CacheMissRateHigh", "alarm data koronet-prod-DatabaseConnectionFailures-app", "alarm data koronet-prod-RedisDown-app"]);
+            assert.deepEqual(rs.map((r) => r.check).sort(), [
+                "alarm data koronet-prod-CacheMissRateHigh",
+                "alarm data koronet-prod-DatabaseConnectionFailures-app",
+                "alarm data koronet-prod-RedisDown-app",
+            ]);
             for (const r of rs) {
-                assert.equal(r.detail, "Koronet/App koronet_http_requests_in_flight (ClusterName=cluster-ecs, ServiceName=web-svc) has no data in 10 min: the app-metrics sidecar (CloudWatch agent, EMF) is not publishing");
+                assert.equal(
+                    r.detail,
+                    "Koronet/App koronet_http_requests_in_flight (ClusterName=cluster-ecs, ServiceName=web-svc) has no data in 10 min: the app-metrics sidecar (CloudWatch agent, EMF) is not publishing",
+                );
                 assert.match(r.next ?? "", /^check the app-metrics sidecar/);
             }
         });
@@ -203,7 +293,10 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             w.aws.alarms.delete("koronet-prod-alerting-prometheus-tasks");
             const rs = failed(await run(w));
             const by = Object.fromEntries(rs.map((r) => [r.check, r.detail]));
-            assert.match(by["alarm data koronet-prod-alerting-watchdog-heartbeat"] ?? "", /Koronet\/Alerting WatchdogHeartbeat \(Stack=koronet-prod\) has no data in 10 min: the Watchdog heartbeat/);
+            assert.match(
+                by["alarm data koronet-prod-alerting-watchdog-heartbeat"] ?? "",
+                /Koronet\/Alerting WatchdogHeartbeat \(Stack=koronet-prod\) has no data in 10 min: the Watchdog heartbeat/,
+            );
             assert.match(by["alarm data koronet-prod-KoronetDown"] ?? "", /^alarm in INSUFFICIENT_DATA since/);
             assert.equal(by["alarm data koronet-prod-alerting-prometheus-tasks"], "alarm not found in CloudWatch");
         });
@@ -219,7 +312,10 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             w.aws.queues.set(v.failedNotificationsQueue!, { visible: 2, inFlight: 0 });
             w.aws.alarms.get(v.alarmNames["watchdog-heartbeat"]!)!.StateValue = "ALARM";
             const rs = failed(await run(w));
-            assert.deepEqual(rs.map((r) => r.check), ["notifier", "pagerduty forwarder", "failed notifications", "heartbeat"]);
+            assert.deepEqual(
+                rs.map((r) => r.check),
+                ["notifier", "pagerduty forwarder", "failed notifications", "heartbeat"],
+            );
             assert.equal(rs[0]!.detail, "koronet-prod-alerting-notifier: last update Failed; 3 Errors in the last 30 min");
             assert.match(rs[0]!.next ?? "", /aws logs tail \/aws\/lambda\/koronet-prod-alerting-notifier --since 30m/);
             assert.equal(rs[1]!.detail, "koronet-prod-alerting-pagerduty: 1 Errors in the last 30 min");
@@ -239,7 +335,10 @@ describe("npm run verify: checks (mocked AWS SDK clients, the prod stack's plan)
             }
             await run(w);
             assert.ok(calls.length > 10);
-            assert.deepEqual(calls.filter((n) => !/^(Describe|List|Get)/.test(n)), []);
+            assert.deepEqual(
+                calls.filter((n) => !/^(Describe|List|Get)/.test(n)),
+                [],
+            );
         });
     });
 });

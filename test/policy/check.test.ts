@@ -9,7 +9,12 @@ import { parsePlan, UsageError } from "../../policy/check";
 
 function run(script: string, args: string[]): { stdout: string; stderr: string; status: number } {
     try {
-        const stdout = execFileSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        const stdout = execFileSync(process.execPath, ["--import", "tsx", script, ...args], {
+            cwd: PROJECT_ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            maxBuffer: 64 * 1024 * 1024,
+        });
         return { stdout, stderr: "", status: 0 };
     } catch (err) {
         const e = err as { stdout: string; stderr: string; status: number };
@@ -74,7 +79,9 @@ describe("npm run policy -- --plan FILE (a saved, hand-altered plan)", function 
         });
         const { stdout, status } = policy("--plan", file);
         assert.equal(status, 1);
-        assert.deepEqual(violationLines(stdout), ["  ✗ [no-public-ip-on-tasks] aws:ecs/service:Service::web-svc: networkConfiguration.assignPublicIp must be false"]);
+        assert.deepEqual(violationLines(stdout), [
+            "  ✗ [no-public-ip-on-tasks] aws:ecs/service:Service::web-svc: networkConfiguration.assignPublicIp must be false",
+        ]);
     });
 
     it("says nothing about the order of a resource whose dependsOn was deleted (unknown is not a violation)", () => {
@@ -89,11 +96,19 @@ describe("npm run policy -- --plan FILE (a saved, hand-altered plan)", function 
         const { stdout, status } = policy("--plan", path.join(dir, "dev.json"), "--environment", "prod");
         assert.equal(status, 1);
         assert.match(stdout, /\(prod\): \d+ rules/);
-        assert.ok(violationLines(stdout).some((l) => l.includes("[prod-no-ecs-data-stores]")), stdout);
+        assert.ok(
+            violationLines(stdout).some((l) => l.includes("[prod-no-ecs-data-stores]")),
+            stdout,
+        );
     });
 
     it("asks for --environment when the plan has no aws provider to read it from", () => {
-        const file = alter("no-provider.json", (plan) => plan.splice(plan.findIndex((r) => r.type === "pulumi:providers:aws"), 1));
+        const file = alter("no-provider.json", (plan) =>
+            plan.splice(
+                plan.findIndex((r) => r.type === "pulumi:providers:aws"),
+                1,
+            ),
+        );
         const none = policy("--plan", file);
         assert.equal(none.status, 2);
         assert.match(none.stderr, /cannot tell the plan's environment .*pass --environment dev\|prod/);
@@ -104,11 +119,47 @@ describe("npm run policy -- --plan FILE (a saved, hand-altered plan)", function 
         const cases: [string, () => string[], RegExp][] = [
             ["an unknown flag", () => ["--plan", path.join(dir, "dev.json"), "--strict-mode"], /Unknown option '--strict-mode'[\s\S]*usage: npm run policy/],
             ["a missing file", () => ["--plan", path.join(dir, "nope.json")], /no such plan file: .*nope\.json/],
-            ["a file that is not JSON", () => { writeFileSync(path.join(dir, "x.json"), "Stack dev: 188 resources\n├─ ..."); return ["--plan", path.join(dir, "x.json")]; }, /x\.json is not a plan: not JSON/],
-            ["JSON that is not a plan (an object)", () => { writeFileSync(path.join(dir, "o.json"), '{"stack":"dev"}'); return ["--plan", path.join(dir, "o.json")]; }, /o\.json is not a plan: expected a JSON array of resources/],
-            ["a resource without inputs", () => ["--plan", alter("no-inputs.json", (p) => { delete (p[3] as { inputs?: unknown }).inputs; })], /resource 3 \(.+::.+\): `inputs` must be an object, got undefined/],
-            ["a dependsOn that is not a list of type::name", () => ["--plan", alter("bad-deps.json", (p) => { (p[5] as { dependsOn: unknown }).dependsOn = "web-svc"; })], /resource 5 \(.+\): `dependsOn` must be a list of type::name strings, got "web-svc"/],
-            ["an environment that does not exist", () => ["--plan", path.join(dir, "dev.json"), "--environment", "staging"], /--environment: got "staging"; allowed: dev, prod/],
+            [
+                "a file that is not JSON",
+                () => {
+                    writeFileSync(path.join(dir, "x.json"), "Stack dev: 188 resources\n├─ ...");
+                    return ["--plan", path.join(dir, "x.json")];
+                },
+                /x\.json is not a plan: not JSON/,
+            ],
+            [
+                "JSON that is not a plan (an object)",
+                () => {
+                    writeFileSync(path.join(dir, "o.json"), '{"stack":"dev"}');
+                    return ["--plan", path.join(dir, "o.json")];
+                },
+                /o\.json is not a plan: expected a JSON array of resources/,
+            ],
+            [
+                "a resource without inputs",
+                () => [
+                    "--plan",
+                    alter("no-inputs.json", (p) => {
+                        delete (p[3] as { inputs?: unknown }).inputs;
+                    }),
+                ],
+                /resource 3 \(.+::.+\): `inputs` must be an object, got undefined/,
+            ],
+            [
+                "a dependsOn that is not a list of type::name",
+                () => [
+                    "--plan",
+                    alter("bad-deps.json", (p) => {
+                        (p[5] as { dependsOn: unknown }).dependsOn = "web-svc";
+                    }),
+                ],
+                /resource 5 \(.+\): `dependsOn` must be a list of type::name strings, got "web-svc"/,
+            ],
+            [
+                "an environment that does not exist",
+                () => ["--plan", path.join(dir, "dev.json"), "--environment", "staging"],
+                /--environment: got "staging"; allowed: dev, prod/,
+            ],
             ["--plan with --stack", () => ["--plan", path.join(dir, "dev.json"), "--stack", "dev"], /--plan and --stack exclude each other/],
         ];
         for (const [what, args, message] of cases) {
@@ -129,12 +180,18 @@ describe("npm run policy -- --plan FILE (a saved, hand-altered plan)", function 
     });
 
     it("parsePlan keeps dependsOn when present and leaves it unknown when absent", () => {
-        const [a, b] = parsePlan(JSON.stringify([
-            { type: "aws:a/a:A", name: "a", parent: null, inputs: {}, dependsOn: ["aws:b/b:B::b"] },
-            { type: "aws:b/b:B", name: "b", parent: null, inputs: {} },
-        ]), "p.json");
+        const [a, b] = parsePlan(
+            JSON.stringify([
+                { type: "aws:a/a:A", name: "a", parent: null, inputs: {}, dependsOn: ["aws:b/b:B::b"] },
+                { type: "aws:b/b:B", name: "b", parent: null, inputs: {} },
+            ]),
+            "p.json",
+        );
         assert.deepEqual(a?.dependsOn, ["aws:b/b:B::b"]);
         assert.equal(b?.dependsOn, undefined);
-        assert.throws(() => parsePlan("[1]", "p.json"), (e: unknown) => e instanceof UsageError && /resource 0 is not an object/.test(e.message));
+        assert.throws(
+            () => parsePlan("[1]", "p.json"),
+            (e: unknown) => e instanceof UsageError && /resource 0 is not an object/.test(e.message),
+        );
     });
 });

@@ -13,9 +13,16 @@ const GROUP = "aws:autoscaling/group:Group";
 
 /** Topics named in some alarm's actions. */
 function alarmTopics(g: Awaited<ReturnType<typeof stackGraph>>): string[] {
-    const actions = new Set([...g.ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), ...g.ofType("aws:cloudwatch/compositeAlarm:CompositeAlarm")]
-        .flatMap((a) => [...((a.inputs.alarmActions as string[] | undefined) ?? []), ...((a.inputs.okActions as string[] | undefined) ?? [])]));
-    return g.ofType("aws:sns/topic:Topic").filter((t) => actions.has(`arn:aws:sns:eu-west-1:123456789012:${String(t.inputs.name)}`)).map((t) => t.name);
+    const actions = new Set(
+        [...g.ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), ...g.ofType("aws:cloudwatch/compositeAlarm:CompositeAlarm")].flatMap((a) => [
+            ...((a.inputs.alarmActions as string[] | undefined) ?? []),
+            ...((a.inputs.okActions as string[] | undefined) ?? []),
+        ]),
+    );
+    return g
+        .ofType("aws:sns/topic:Topic")
+        .filter((t) => actions.has(`arn:aws:sns:eu-west-1:123456789012:${String(t.inputs.name)}`))
+        .map((t) => t.name);
 }
 
 describe("service principals and keys", () => {
@@ -42,17 +49,30 @@ describe("service principals and keys", () => {
 
     it("[issue 11 #2] the default Auto Scaling role is the principal when a group names none, and the key does not name it", async () => {
         const g = await stackGraph("dev");
-        const { resources } = mutate(g.resources, GROUP, (i) => { delete i.serviceLinkedRoleArn; });
+        const { resources } = mutate(g.resources, GROUP, (i) => {
+            delete i.serviceLinkedRoleArn;
+        });
         const v = evaluate({ environment: "dev", resources }, KEY_RULES);
         assert.equal(v.length, 1);
-        assert.match(v[0]!.message, /role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling may not kms:Encrypt, .*kms:CreateGrant$/);
+        assert.match(
+            v[0]!.message,
+            /role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling may not kms:Encrypt, .*kms:CreateGrant$/,
+        );
     });
 
     it("accepts a KMS grant to the service-linked role instead of key-policy statements", async () => {
         const g = await stackGraph("dev");
         const role = String(g.one(GROUP).inputs.serviceLinkedRoleArn);
         let resources = withoutStatement(withoutStatement(g.resources, "AutoScalingUsesKeyForEncryptedVolumes"), "AutoScalingAttachesPersistentResources");
-        resources = withResource(resources, { type: "aws:kms/grant:Grant", name: "asg", inputs: { keyId: "arn:aws:kms:eu-west-1:123456789012:key/platform-key", granteePrincipal: role, operations: ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant"] } }).resources;
+        resources = withResource(resources, {
+            type: "aws:kms/grant:Grant",
+            name: "asg",
+            inputs: {
+                keyId: "arn:aws:kms:eu-west-1:123456789012:key/platform-key",
+                granteePrincipal: role,
+                operations: ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant"],
+            },
+        }).resources;
         assert.deepEqual(evaluate({ environment: "dev", resources }, KEY_RULES), []);
     });
 
@@ -70,24 +90,79 @@ describe("service principals and keys", () => {
         const policy = (statement: object) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
         const svc = { principal: { service: "cloudwatch.amazonaws.com" }, action: "kms:GenerateDataKey", context: { "aws:SourceAccount": "111122223333" } };
         it("matches service principals, action wildcards and StringEquals conditions", () => {
-            assert.equal(keyPolicyAllows(policy({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } } }), svc), true);
-            assert.equal(keyPolicyAllows(policy({ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": "999999999999" } } }), svc), false);
-            assert.equal(keyPolicyAllows(policy({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "kms:*", Resource: "*" }), svc), false);
+            assert.equal(
+                keyPolicyAllows(
+                    policy({
+                        Effect: "Allow",
+                        Principal: { Service: "cloudwatch.amazonaws.com" },
+                        Action: "kms:GenerateDataKey*",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
+                    }),
+                    svc,
+                ),
+                true,
+            );
+            assert.equal(
+                keyPolicyAllows(
+                    policy({
+                        Effect: "Allow",
+                        Principal: { Service: "cloudwatch.amazonaws.com" },
+                        Action: "kms:GenerateDataKey*",
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": "999999999999" } },
+                    }),
+                    svc,
+                ),
+                false,
+            );
+            assert.equal(
+                keyPolicyAllows(policy({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "kms:*", Resource: "*" }), svc),
+                false,
+            );
         });
         it("does not let an account-root statement stand for a service-linked role or a service", () => {
             const root = policy({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" });
             assert.equal(keyPolicyAllows(root, svc), false);
-            assert.equal(keyPolicyAllows(root, { principal: { arn: "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" }, action: "kms:Encrypt", context: {} }), false);
-            assert.equal(keyPolicyAllows(policy({ Effect: "Allow", Principal: { AWS: "111122223333" }, Action: "kms:*", Resource: "*" }), { principal: { arn: "arn:aws:iam::111122223333:root" }, action: "kms:Decrypt", context: {} }), true);
+            assert.equal(
+                keyPolicyAllows(root, {
+                    principal: { arn: "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling" },
+                    action: "kms:Encrypt",
+                    context: {},
+                }),
+                false,
+            );
+            assert.equal(
+                keyPolicyAllows(policy({ Effect: "Allow", Principal: { AWS: "111122223333" }, Action: "kms:*", Resource: "*" }), {
+                    principal: { arn: "arn:aws:iam::111122223333:root" },
+                    action: "kms:Decrypt",
+                    context: {},
+                }),
+                true,
+            );
         });
         it("lets an explicit deny win, and counts no allow it cannot evaluate", () => {
-            const doc = JSON.stringify({ Statement: [
-                { Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" },
-                { Effect: "Deny", Principal: "*", Action: "kms:GenerateDataKey", Resource: "*", Condition: { StringNotEquals: { "aws:SourceAccount": "111122223333" } } },
-            ] });
+            const doc = JSON.stringify({
+                Statement: [
+                    { Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" },
+                    {
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "kms:GenerateDataKey",
+                        Resource: "*",
+                        Condition: { StringNotEquals: { "aws:SourceAccount": "111122223333" } },
+                    },
+                ],
+            });
             assert.equal(keyPolicyAllows(doc, svc), true);
             assert.equal(keyPolicyAllows(doc, { ...svc, context: { "aws:SourceAccount": "444455556666" } }), false);
-            assert.equal(keyPolicyAllows(policy({ Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } }), svc), false);
+            assert.equal(
+                keyPolicyAllows(
+                    policy({ Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } }),
+                    svc,
+                ),
+                false,
+            );
         });
     });
 });

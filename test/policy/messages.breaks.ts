@@ -15,16 +15,33 @@ export const MESSAGE_BREAKS: Breaks = {
     },
     // Today's defect: the notifier's subscription to the critical topic filters on an attribute
     // CloudWatch alarm notifications never carry.
-    "sns-subscription-accepts-its-messages": { stack: "dev", breakIt: (r) => mutate(r, "aws:sns/topicSubscription:TopicSubscription", (i) => { i.filterPolicy = JSON.stringify({ source: [{ exists: false }] }); }, "alerting-notifier-critical") },
+    "sns-subscription-accepts-its-messages": {
+        stack: "dev",
+        breakIt: (r) =>
+            mutate(
+                r,
+                "aws:sns/topicSubscription:TopicSubscription",
+                (i) => {
+                    i.filterPolicy = JSON.stringify({ source: [{ exists: false }] });
+                },
+                "alerting-notifier-critical",
+            ),
+    },
     // Alertmanager's email messages published to the critical alarm topic: its Lambdas would get text they cannot read.
     "sns-topic-one-message-kind": {
         stack: "dev",
         breakIt: (r) => {
-            const { resources } = mutate(r, TD, (i) => editContainers(i, (c) => {
-                const env = c[0]!.environment as { name: string; value: string }[];
-                const config = env.find((e) => e.name === "ALERTMANAGER_CONFIG")!;
-                config.value = config.value.replaceAll("koronet-dev-alerting-email-critical", "koronet-dev-alerting-critical");
-            }), "alerting-alertmanager-task");
+            const { resources } = mutate(
+                r,
+                TD,
+                (i) =>
+                    editContainers(i, (c) => {
+                        const env = c[0]!.environment as { name: string; value: string }[];
+                        const config = env.find((e) => e.name === "ALERTMANAGER_CONFIG")!;
+                        config.value = config.value.replaceAll("koronet-dev-alerting-email-critical", "koronet-dev-alerting-critical");
+                    }),
+                "alerting-alertmanager-task",
+            );
             const topic = resources.find((x) => x.type === "aws:sns/topic:Topic" && x.name === "alerting-critical")!;
             return { resources, target: `${topic.type}::${topic.name}` };
         },

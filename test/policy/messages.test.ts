@@ -38,11 +38,21 @@ describe("message shapes: SNS filter policies on the exact messages", () => {
     it('today\'s {"source":[{"exists":false}]} drops every CloudWatch alarm (no attributes at all), and accepts only messages that carry some other attribute', () => {
         for (const m of [metricAlarm(), compositeAlarm()]) assert.equal(filterAccepts(TODAYS_FILTER, "MessageAttributes", m), false);
         assert.equal(filterAccepts(TODAYS_FILTER, "MessageAttributes", { attributes: { team: { Type: "String", Value: "x" } }, body: "x" }), true);
-        assert.equal(filterAccepts(TODAYS_FILTER, "MessageAttributes", { attributes: { source: { Type: "String", Value: "alertmanager" } }, body: "x" }), false);
+        assert.equal(
+            filterAccepts(TODAYS_FILTER, "MessageAttributes", { attributes: { source: { Type: "String", Value: "alertmanager" } }, body: "x" }),
+            false,
+        );
     });
 
     it("evaluates the documented operators: exact, anything-but, prefix, suffix, equals-ignore-case, numeric, exists, $or, String.Array", () => {
-        const m: SnsMessage = { attributes: { env: { Type: "String", Value: "prod-eu" }, size: { Type: "Number", Value: "150" }, tags: { Type: "String.Array", Value: '["a","b"]' } }, body: undefined };
+        const m: SnsMessage = {
+            attributes: {
+                env: { Type: "String", Value: "prod-eu" },
+                size: { Type: "Number", Value: "150" },
+                tags: { Type: "String.Array", Value: '["a","b"]' },
+            },
+            body: undefined,
+        };
         const ok = (p: unknown) => filterAccepts(JSON.stringify(p), "MessageAttributes", m);
         assert.equal(ok({ env: ["prod-eu"] }), true);
         assert.equal(ok({ env: ["prod"] }), false);
@@ -62,8 +72,14 @@ describe("message shapes: SNS filter policies on the exact messages", () => {
     it("body-scope policies read the CloudWatch JSON; a text body (Alertmanager email) never matches one", () => {
         assert.equal(filterAccepts(JSON.stringify({ NewStateValue: ["ALARM", "OK"] }), "MessageBody", metricAlarm()), true);
         assert.equal(filterAccepts(JSON.stringify({ NewStateValue: ["OK"] }), "MessageBody", metricAlarm()), false);
-        assert.equal(filterAccepts(JSON.stringify({ Trigger: { Namespace: [{ prefix: "AWS/" }] } }), "MessageBody", snsMessage("cloudwatch-metric-ok.json")), true);
-        assert.equal(filterAccepts(JSON.stringify({ NewStateValue: ["ALARM"] }), "MessageBody", { attributes: {}, body: "FIRING HighErrorRate (critical)" }), false);
+        assert.equal(
+            filterAccepts(JSON.stringify({ Trigger: { Namespace: [{ prefix: "AWS/" }] } }), "MessageBody", snsMessage("cloudwatch-metric-ok.json")),
+            true,
+        );
+        assert.equal(
+            filterAccepts(JSON.stringify({ NewStateValue: ["ALARM"] }), "MessageBody", { attributes: {}, body: "FIRING HighErrorRate (critical)" }),
+            false,
+        );
     });
 
     it("the plan's model of a CloudWatch notification has the fixtures' shape: same keys, no attributes", async () => {
@@ -79,7 +95,13 @@ describe("message shapes: SNS filter policies on the exact messages", () => {
 
 describe("message shapes: who sends what to which topic (the real plans)", () => {
     const topic = (stack: string, k: string) => `arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-${k}`;
-    const kinds = (g: Graph) => new Map([...messagesByTopic({ environment: "dev", resources: g.resources }).entries()].map(([arn, ms]) => [arn.split(":").pop(), [...new Set(ms.map((m) => m.kind))].sort().join(",")]));
+    const kinds = (g: Graph) =>
+        new Map(
+            [...messagesByTopic({ environment: "dev", resources: g.resources }).entries()].map(([arn, ms]) => [
+                arn.split(":").pop(),
+                [...new Set(ms.map((m) => m.kind))].sort().join(","),
+            ]),
+        );
 
     for (const stack of ["dev", "prod"] as const) {
         it(`${stack}: alarm topics carry only CloudWatch alarms, Alertmanager's topics only its own audience's messages`, async () => {
@@ -87,15 +109,27 @@ describe("message shapes: who sends what to which topic (the real plans)", () =>
             const k = kinds(g);
             for (const t of ["critical", "warning", "pipeline"]) assert.equal(k.get(`koronet-${stack}-alerting-${t}`), "cloudwatch-alarm", t);
             assert.equal(k.get(`koronet-${stack}-alerting-email-critical`), "alertmanager-email");
-            assert.equal(k.get(`koronet-${stack}-alerting-email-warning`), stack === "prod" ? "alertmanager-email" : undefined, "dev has no warning addresses, so no topic");
+            assert.equal(
+                k.get(`koronet-${stack}-alerting-email-warning`),
+                stack === "prod" ? "alertmanager-email" : undefined,
+                "dev has no warning addresses, so no topic",
+            );
             // Every subscriber of an alarm topic is reached: no filter, and the notifier and forwarder read CloudWatch JSON.
             for (const s of g.ofType("aws:sns/topicSubscription:TopicSubscription")) assert.equal(s.inputs.filterPolicy, undefined);
-            assert.ok(g.ofType("aws:sns/topicSubscription:TopicSubscription").some((s) => s.inputs.topic === topic(stack, "critical") && s.inputs.protocol === "lambda"));
+            assert.ok(
+                g
+                    .ofType("aws:sns/topicSubscription:TopicSubscription")
+                    .some((s) => s.inputs.topic === topic(stack, "critical") && s.inputs.protocol === "lambda"),
+            );
         });
     }
 
     it("Chatbot mode: Chatbot-only topics carry the custom notifications, the heartbeat topic only heartbeats", async () => {
-        const g = await graphWith("dev", { overrides: { "koronet:alerting": { notifications: { slack: { mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } } } });
+        const g = await graphWith("dev", {
+            overrides: {
+                "koronet:alerting": { notifications: { slack: { mode: "chatbot", chatbot: { workspaceId: "T0123456789", channelId: "C0123456789" } } } },
+            },
+        });
         const k = kinds(g);
         assert.equal(k.get("koronet-dev-alerting-chatbot-critical"), "alertmanager-chatbot");
         assert.equal(k.get("koronet-dev-alerting-chatbot-warning"), "alertmanager-chatbot");
@@ -110,7 +144,11 @@ describe("message shapes: who sends what to which topic (the real plans)", () =>
         const ms = alertmanagerMessages(config, "am");
         assert.ok(ms.length >= 2);
         // Only the attribute Alertmanager adds to a message it had to truncate.
-        for (const m of ms) assert.ok(Object.keys(m.attributes).every((k) => k === "truncated"), JSON.stringify(m.attributes));
+        for (const m of ms)
+            assert.ok(
+                Object.keys(m.attributes).every((k) => k === "truncated"),
+                JSON.stringify(m.attributes),
+            );
         assert.ok(ms.some((m) => Object.keys(m.attributes).length === 0));
     });
 });
@@ -129,13 +167,27 @@ describe("message shapes: Alertmanager routes and the notifier, with the exact w
             const text = String(g.containers(td)[0]!.environment!.find((e) => e.name === "ALERTMANAGER_CONFIG")!.value);
             const file = path.join(dir, `${stack}.yml`);
             writeFileSync(file, text);
-            const labels = Object.entries(fixture<{ commonLabels: Record<string, string> }>("alertmanager-firing.json").commonLabels).map(([k, v]) => `${k}=${v}`);
-            const receiver = execFileSync(findOnPath("amtool", "prometheus-alertmanager"), ["config", "routes", "test", `--config.file=${file}`, ...labels], { encoding: "utf8" }).trim();
+            const labels = Object.entries(fixture<{ commonLabels: Record<string, string> }>("alertmanager-firing.json").commonLabels).map(
+                ([k, v]) => `${k}=${v}`,
+            );
+            const receiver = execFileSync(findOnPath("amtool", "prometheus-alertmanager"), ["config", "routes", "test", `--config.file=${file}`, ...labels], {
+                encoding: "utf8",
+            }).trim();
             assert.equal(receiver, "critical");
-            const r = (parse(text) as { receivers: { name: string; webhook_configs?: { url: string }[]; sns_configs?: { topic_arn: string }[]; pagerduty_configs?: unknown[] }[] }).receivers.find((x) => x.name === receiver)!;
+            const r = (
+                parse(text) as {
+                    receivers: { name: string; webhook_configs?: { url: string }[]; sns_configs?: { topic_arn: string }[]; pagerduty_configs?: unknown[] }[];
+                }
+            ).receivers.find((x) => x.name === receiver)!;
             // Slack through the notifier's Function URL; in prod PagerDuty too, through its /pagerduty path (never pagerduty_configs).
-            assert.deepEqual(r.webhook_configs?.map((w) => w.url.endsWith("/pagerduty")), stack === "prod" ? [false, true] : [false]);
-            assert.deepEqual(r.sns_configs?.map((s) => s.topic_arn), [`arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-email-critical`]);
+            assert.deepEqual(
+                r.webhook_configs?.map((w) => w.url.endsWith("/pagerduty")),
+                stack === "prod" ? [false, true] : [false],
+            );
+            assert.deepEqual(
+                r.sns_configs?.map((s) => s.topic_arn),
+                [`arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-email-critical`],
+            );
             assert.equal(r.pagerduty_configs, undefined);
         });
     }
@@ -148,14 +200,30 @@ describe("message shapes: Alertmanager routes and the notifier, with the exact w
             return new Response("ok", { status: 200 });
         }) as unknown as typeof globalThis.fetch;
         const clock = { now: () => Date.parse("2026-12-01T10:00:00Z"), random: () => 0.5, sleep: async () => undefined };
-        const notifier = createNotifier({ getSlackWebhookUrl: async () => "https://hooks.slack.example/x", getAlertmanagerToken: async () => "t", dedupe: inMemoryDedupeStore(clock), heartbeat: { publish: async () => undefined }, fetch, clock, log: createLogger(() => undefined) });
+        const notifier = createNotifier({
+            getSlackWebhookUrl: async () => "https://hooks.slack.example/x",
+            getAlertmanagerToken: async () => "t",
+            dedupe: inMemoryDedupeStore(clock),
+            heartbeat: { publish: async () => undefined },
+            fetch,
+            clock,
+            log: createLogger(() => undefined),
+        });
         return { notifier, posts };
     }
-    const urlEvent = (payload: unknown) => ({ version: "2.0", rawPath: "/", headers: { authorization: "Bearer t", "content-type": "application/json" }, requestContext: { http: { method: "POST", path: "/" }, requestId: "r" }, body: JSON.stringify(payload), isBase64Encoded: false });
+    const urlEvent = (payload: unknown) => ({
+        version: "2.0",
+        rawPath: "/",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        requestContext: { http: { method: "POST", path: "/" }, requestId: "r" },
+        body: JSON.stringify(payload),
+        isBase64Encoded: false,
+    });
 
     it("the notifier turns each CloudWatch fixture (metric, composite, OK) into one readable Slack message", async () => {
         const { notifier, posts } = notifierWithSlack();
-        for (const f of ["cloudwatch-metric-math-alarm.json", "cloudwatch-composite-alarm.json", "cloudwatch-metric-ok.json"]) await notifier.handle(fixture(f));
+        for (const f of ["cloudwatch-metric-math-alarm.json", "cloudwatch-composite-alarm.json", "cloudwatch-metric-ok.json"])
+            await notifier.handle(fixture(f));
         assert.equal(posts.length, 3);
         assert.match(posts[0]!.text, /^ALARM: \[CRITICAL\] koronet-prod-alerting-5xx-rate/);
         assert.match(posts[1]!.text, /^ALARM: /);

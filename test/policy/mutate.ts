@@ -13,7 +13,12 @@ export interface BrokenGraph {
 export type Breaks = Record<string, { stack: "dev" | "prod"; breakIt(r: readonly PolicyResource[]): BrokenGraph }>;
 
 /** Returns a deep copy of `resources` with the first resource matching `type` (and `name`) changed. */
-export function mutate(resources: readonly PolicyResource[], type: string, change: (inputs: Record<string, unknown>) => void, name?: string): { resources: Resources; target: string } {
+export function mutate(
+    resources: readonly PolicyResource[],
+    type: string,
+    change: (inputs: Record<string, unknown>) => void,
+    name?: string,
+): { resources: Resources; target: string } {
     const copy = structuredClone(resources) as Resources;
     const target = copy.find((r) => r.type === type && (name === undefined || r.name === name));
     if (!target) throw new Error(`no ${type}${name ? ` ${name}` : ""} to break`);
@@ -22,7 +27,7 @@ export function mutate(resources: readonly PolicyResource[], type: string, chang
 }
 
 export function withResource(resources: readonly PolicyResource[], extra: PolicyResource): { resources: Resources; target: string } {
-    return { resources: [...structuredClone(resources) as Resources, extra], target: `${extra.type}::${extra.name}` };
+    return { resources: [...(structuredClone(resources) as Resources), extra], target: `${extra.type}::${extra.name}` };
 }
 
 export function editContainers(inputs: Record<string, unknown>, edit: (c: Record<string, unknown>[]) => void): void {
@@ -30,4 +35,3 @@ export function editContainers(inputs: Record<string, unknown>, edit: (c: Record
     edit(defs);
     inputs.containerDefinitions = JSON.stringify(defs);
 }
-

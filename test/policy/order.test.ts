@@ -11,11 +11,19 @@ const ASSOCIATION = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders";
 const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
 
 /** A resource; `dependsOn: null` leaves it unknown. */
-const r = (type: string, name: string, inputs: Record<string, unknown> = {}, dependsOn: readonly string[] | null = []): PolicyResource => ({ type, name, inputs, ...(dependsOn ? { dependsOn } : {}) });
+const r = (type: string, name: string, inputs: Record<string, unknown> = {}, dependsOn: readonly string[] | null = []): PolicyResource => ({
+    type,
+    name,
+    inputs,
+    ...(dependsOn ? { dependsOn } : {}),
+});
 const k = (x: PolicyResource) => `${x.type}::${x.name}`;
 /** Violations of one rule, as `resource: message`. */
 function report(rule: string, resources: readonly PolicyResource[], environment: "dev" | "prod" = "dev"): string[] {
-    return evaluate({ environment, resources }, ORDER_RULES.filter((x) => x.id === rule)).map((v) => `${v.resource}: ${v.message}`);
+    return evaluate(
+        { environment, resources },
+        ORDER_RULES.filter((x) => x.id === rule),
+    ).map((v) => `${v.resource}: ${v.message}`);
 }
 
 describe("creation order (policy/order.ts)", function () {
@@ -83,10 +91,18 @@ describe("creation order (policy/order.ts)", function () {
 
         it("dev: every injected secret reaches its service through its version (the service waits for the value)", async () => {
             const g = await stackGraph("dev");
-            for (const name of ["web-svc", "data-postgres-svc", "data-redis-svc", "monitoring-grafana-svc", "monitoring-postgres-exporter-svc", "alerting-alertmanager-svc"]) {
+            for (const name of [
+                "web-svc",
+                "data-postgres-svc",
+                "data-redis-svc",
+                "monitoring-grafana-svc",
+                "monitoring-postgres-exporter-svc",
+                "alerting-alertmanager-svc",
+            ]) {
                 const svc = g.one(SERVICE, name);
                 const td = g.taskDefinitionOf(svc);
-                const waitsForVersion = (r: { dependsOn: readonly string[] }) => r.dependsOn.some((d) => d.startsWith("aws:secretsmanager/secretVersion:SecretVersion::"));
+                const waitsForVersion = (r: { dependsOn: readonly string[] }) =>
+                    r.dependsOn.some((d) => d.startsWith("aws:secretsmanager/secretVersion:SecretVersion::"));
                 assert.ok(waitsForVersion(td) || waitsForVersion(svc), `${name} (or its task definition) waits for a secret version`);
             }
             assert.deepEqual(report("ecs-service-secrets-have-values", g.resources), []);
@@ -95,9 +111,18 @@ describe("creation order (policy/order.ts)", function () {
         it("prod: the postgres exporter's RDS-managed master secret (with its JSON key) counts as having a value", async () => {
             const g = await stackGraph("prod");
             const exporter = g.taskDefinitionOf(g.one(SERVICE, "monitoring-postgres-exporter-svc"));
-            const secrets = g.containers(exporter).flatMap((c) => (c as { secrets?: { valueFrom: string }[] }).secrets ?? []).map((s) => s.valueFrom);
-            assert.ok(secrets.some((s) => /:secret:rds!db-.*:password::$/.test(s)), secrets.join(", "));
-            assert.deepEqual(report("ecs-service-secrets-have-values", g.resources, "prod").filter((v) => v.includes("postgres-exporter")), []);
+            const secrets = g
+                .containers(exporter)
+                .flatMap((c) => (c as { secrets?: { valueFrom: string }[] }).secrets ?? [])
+                .map((s) => s.valueFrom);
+            assert.ok(
+                secrets.some((s) => /:secret:rds!db-.*:password::$/.test(s)),
+                secrets.join(", "),
+            );
+            assert.deepEqual(
+                report("ecs-service-secrets-have-values", g.resources, "prod").filter((v) => v.includes("postgres-exporter")),
+                [],
+            );
         });
 
         it("[defect 12] prod: the PagerDuty routing key, filled later, has its placeholder version, so Alertmanager can start", async () => {
@@ -115,16 +140,26 @@ describe("creation order (policy/order.ts)", function () {
     describe("capacity providers", () => {
         it("names a provider no association lists (the EC2 provider left out of the association)", async () => {
             const g = await stackGraph("dev");
-            const edited = g.resources.map((x) => (x.type === ASSOCIATION ? { ...x, inputs: { ...x.inputs, capacityProviders: ["FARGATE", "FARGATE_SPOT"] } } : x));
-            assert.deepEqual(report("ecs-service-waits-for-capacity-providers", edited).filter((v) => v.includes("prometheus")), [
-                "aws:ecs/service:Service::monitoring-prometheus-svc: the capacity-provider association listing cluster-ec2: no aws:ecs/clusterCapacityProviders in the stack associates cluster-ec2 with the service's cluster; " +
-                    "CreateService fails for a capacity provider not yet associated with the cluster",
-            ]);
+            const edited = g.resources.map((x) =>
+                x.type === ASSOCIATION ? { ...x, inputs: { ...x.inputs, capacityProviders: ["FARGATE", "FARGATE_SPOT"] } } : x,
+            );
+            assert.deepEqual(
+                report("ecs-service-waits-for-capacity-providers", edited).filter((v) => v.includes("prometheus")),
+                [
+                    "aws:ecs/service:Service::monitoring-prometheus-svc: the capacity-provider association listing cluster-ec2: no aws:ecs/clusterCapacityProviders in the stack associates cluster-ec2 with the service's cluster; " +
+                        "CreateService fails for a capacity provider not yet associated with the cluster",
+                ],
+            );
         });
 
         it("holds a service without strategy or launch type to the association that sets the default strategy", () => {
             const cluster = r("aws:ecs/cluster:Cluster", "c");
-            const assoc = r(ASSOCIATION, "a", { clusterName: "c", capacityProviders: ["FARGATE"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE" }] }, [k(cluster)]);
+            const assoc = r(
+                ASSOCIATION,
+                "a",
+                { clusterName: "c", capacityProviders: ["FARGATE"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE" }] },
+                [k(cluster)],
+            );
             const svc = r(SERVICE, "s", { cluster: "arn:aws:ecs:eu-west-1:1:cluster/c" }, [k(cluster)]);
             assert.equal(report("ecs-service-waits-for-capacity-providers", [cluster, assoc, svc]).length, 1);
             assert.deepEqual(report("ecs-service-waits-for-capacity-providers", [cluster, assoc, { ...svc, dependsOn: [k(cluster), k(assoc)] }]), []);
@@ -143,7 +178,12 @@ describe("creation order (policy/order.ts)", function () {
 
         it("accepts a listener rule with a weighted forward to the target group, waited for through the rule", () => {
             const listener = r("aws:lb/listener:Listener", "l", { defaultActions: [{ type: "fixed-response" }] });
-            const rule = r("aws:lb/listenerRule:ListenerRule", "rule", { listenerArn: "arn:l", actions: [{ type: "forward", forward: { targetGroups: [{ arn: "arn:tg", weight: 1 }] } }] }, [k(listener)]);
+            const rule = r(
+                "aws:lb/listenerRule:ListenerRule",
+                "rule",
+                { listenerArn: "arn:l", actions: [{ type: "forward", forward: { targetGroups: [{ arn: "arn:tg", weight: 1 }] } }] },
+                [k(listener)],
+            );
             assert.deepEqual(report("ecs-service-waits-for-listener", [tg, listener, rule, svc([k(rule)])]), []);
             assert.deepEqual(report("ecs-service-waits-for-listener", [tg, listener, rule, svc([k(listener)])]), [
                 "aws:ecs/service:Service::s: does not wait for a listener or listener rule forwarding to arn:tg (aws:lb/listenerRule:ListenerRule::rule); CreateService fails while the target group has no associated load balancer",
@@ -172,12 +212,24 @@ describe("creation order (policy/order.ts)", function () {
     describe("SNS to Lambda", () => {
         const fn = r("aws:lambda/function:Function", "f", { name: "notifier" });
         const topic = r("aws:sns/topic:Topic", "t");
-        const sub = (deps: string[]) => r("aws:sns/topicSubscription:TopicSubscription", "sub", { protocol: "lambda", topic: "arn:aws:sns:eu-west-1:1:alerts", endpoint: "arn:aws:lambda:eu-west-1:1:function:notifier" }, [k(fn), k(topic), ...deps]);
-        const perm = (name: string, inputs: Record<string, unknown>) => r("aws:lambda/permission:Permission", name, { action: "lambda:InvokeFunction", principal: "sns.amazonaws.com", function: "notifier", ...inputs }, [k(fn)]);
+        const sub = (deps: string[]) =>
+            r(
+                "aws:sns/topicSubscription:TopicSubscription",
+                "sub",
+                { protocol: "lambda", topic: "arn:aws:sns:eu-west-1:1:alerts", endpoint: "arn:aws:lambda:eu-west-1:1:function:notifier" },
+                [k(fn), k(topic), ...deps],
+            );
+        const perm = (name: string, inputs: Record<string, unknown>) =>
+            r("aws:lambda/permission:Permission", name, { action: "lambda:InvokeFunction", principal: "sns.amazonaws.com", function: "notifier", ...inputs }, [
+                k(fn),
+            ]);
 
         it("does not count a permission for another topic, counts one for any topic", () => {
             const wrongTopic = perm("p-other", { sourceArn: "arn:aws:sns:eu-west-1:1:other" });
-            assert.match(report("sns-lambda-subscription-waits-for-permission", [fn, topic, wrongTopic, sub([k(wrongTopic)])])[0] ?? "", /no aws:lambda\/permission in the stack lets this topic invoke the function/);
+            assert.match(
+                report("sns-lambda-subscription-waits-for-permission", [fn, topic, wrongTopic, sub([k(wrongTopic)])])[0] ?? "",
+                /no aws:lambda\/permission in the stack lets this topic invoke the function/,
+            );
             const anyTopic = perm("p-any", {});
             assert.deepEqual(report("sns-lambda-subscription-waits-for-permission", [fn, topic, anyTopic, sub([k(anyTopic)])]), []);
         });
@@ -189,14 +241,24 @@ describe("creation order (policy/order.ts)", function () {
 
     describe("composite alarms", () => {
         it("reads every alarm a rule names: quoted, bare, ARNs, AT_LEAST lists", () => {
-            assert.deepEqual(alarmsInRule(`ALARM("a b") OR (OK(c) AND NOT INSUFFICIENT_DATA('d')) OR ALARM("arn:aws:cloudwatch:eu-west-1:1:alarm:e") OR AT_LEAST(2, ALARM, ("f", g))`), ["a b", "c", "d", "arn:aws:cloudwatch:eu-west-1:1:alarm:e", "f", "g"]);
+            assert.deepEqual(
+                alarmsInRule(
+                    `ALARM("a b") OR (OK(c) AND NOT INSUFFICIENT_DATA('d')) OR ALARM("arn:aws:cloudwatch:eu-west-1:1:alarm:e") OR AT_LEAST(2, ALARM, ("f", g))`,
+                ),
+                ["a b", "c", "d", "arn:aws:cloudwatch:eu-west-1:1:alarm:e", "f", "g"],
+            );
             assert.deepEqual(alarmsInRule("TRUE"), []);
         });
 
         it("holds the actions suppressor to the same rule, by ARN too, and ignores alarms the stack does not make", () => {
             const sup = r("aws:cloudwatch/compositeAlarm:CompositeAlarm", "sup", { alarmName: "p-Sup", alarmRule: "ALARM(external-alarm)" });
             const m = r("aws:cloudwatch/metricAlarm:MetricAlarm", "m", { name: "p-M" });
-            const comp = r("aws:cloudwatch/compositeAlarm:CompositeAlarm", "comp", { alarmName: "p-C", alarmRule: `ALARM("arn:aws:cloudwatch:eu-west-1:1:alarm:p-M")`, actionsSuppressor: { alarm: "p-Sup" } }, [k(m)]);
+            const comp = r(
+                "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+                "comp",
+                { alarmName: "p-C", alarmRule: `ALARM("arn:aws:cloudwatch:eu-west-1:1:alarm:p-M")`, actionsSuppressor: { alarm: "p-Sup" } },
+                [k(m)],
+            );
             assert.deepEqual(report("composite-alarm-waits-for-its-alarms", [sup, m, comp]), [
                 "aws:cloudwatch/compositeAlarm:CompositeAlarm::comp: does not wait for alarm p-Sup (aws:cloudwatch/compositeAlarm:CompositeAlarm::sup); PutCompositeAlarm rejects a rule naming an alarm that does not exist yet",
             ]);
@@ -205,14 +267,21 @@ describe("creation order (policy/order.ts)", function () {
 
     describe("secrets", () => {
         it("reads the secret a valueFrom names, JSON-key and version suffixes stripped", () => {
-            assert.deepEqual(secretNameOf("arn:aws:secretsmanager:eu-west-1:1:secret:koronet-dev/postgres-password-AbCdEf"), { name: "koronet-dev/postgres-password", suffixed: true });
+            assert.deepEqual(secretNameOf("arn:aws:secretsmanager:eu-west-1:1:secret:koronet-dev/postgres-password-AbCdEf"), {
+                name: "koronet-dev/postgres-password",
+                suffixed: true,
+            });
             assert.deepEqual(secretNameOf("arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-123-AbCdEf:password::"), { name: "rds!db-123", suffixed: true });
             assert.equal(secretNameOf("arn:aws:ssm:eu-west-1:1:parameter/x"), undefined);
             assert.equal(secretNameOf("[secret]"), undefined);
         });
 
         it("leaves a secret the stack does not create alone", () => {
-            const td = r("aws:ecs/taskDefinition:TaskDefinition", "td", { containerDefinitions: JSON.stringify([{ name: "c", secrets: [{ name: "X", valueFrom: "arn:aws:secretsmanager:eu-west-1:1:secret:made-elsewhere-AbCdEf" }] }]) });
+            const td = r("aws:ecs/taskDefinition:TaskDefinition", "td", {
+                containerDefinitions: JSON.stringify([
+                    { name: "c", secrets: [{ name: "X", valueFrom: "arn:aws:secretsmanager:eu-west-1:1:secret:made-elsewhere-AbCdEf" }] },
+                ]),
+            });
             assert.deepEqual(report("ecs-service-secrets-have-values", [td, r(SERVICE, "s", { launchType: "FARGATE" }, [k(td)])]), []);
         });
 
@@ -232,12 +301,20 @@ describe("creation order (policy/order.ts)", function () {
             const fn = r("aws:lambda/function:Function", "f", { name: "fn" });
             assert.equal(report("lambda-waits-for-its-log-group", [lg, fn]).length, 1);
             assert.deepEqual(report("lambda-waits-for-its-log-group", [lg, { ...fn, dependsOn: [k(lg)] }]), []);
-            assert.deepEqual(report("lambda-waits-for-its-log-group", [{ ...fn, inputs: { name: "fn", loggingConfig: { logGroup: "/shared/elsewhere" } } }]), []);
+            assert.deepEqual(
+                report("lambda-waits-for-its-log-group", [{ ...fn, inputs: { name: "fn", loggingConfig: { logGroup: "/shared/elsewhere" } } }]),
+                [],
+            );
         });
 
         it("does not hold a container that lets awslogs create its group", () => {
             const lg = r("aws:cloudwatch/logGroup:LogGroup", "web-logs");
-            const td = (create: string) => r("aws:ecs/taskDefinition:TaskDefinition", "td", { containerDefinitions: JSON.stringify([{ name: "c", logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "web-logs", "awslogs-create-group": create } } }]) });
+            const td = (create: string) =>
+                r("aws:ecs/taskDefinition:TaskDefinition", "td", {
+                    containerDefinitions: JSON.stringify([
+                        { name: "c", logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "web-logs", "awslogs-create-group": create } } },
+                    ]),
+                });
             const svc = r(SERVICE, "s", { launchType: "FARGATE" }, ["aws:ecs/taskDefinition:TaskDefinition::td"]);
             assert.equal(report("ecs-service-waits-for-log-groups", [lg, td("false"), svc]).length, 1);
             assert.deepEqual(report("ecs-service-waits-for-log-groups", [lg, td("true"), svc]), []);

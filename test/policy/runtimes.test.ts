@@ -22,7 +22,11 @@ describe("retired runtimes and base images", () => {
         const later = runtimeViolations(g.resources, day("2028-06-01")).filter((v) => v.rule === "lambda-runtime-creatable");
         assert.equal(later.length, g.ofType("aws:lambda/function:Function").length, "every function is reported");
         assert.match(later[0]!.message, /can no longer be created \(deprecated 2028-04-30, function create blocked from 2028-06-01\)/);
-        assert.equal(runtimeViolations(g.resources, day("2028-05-31")).filter((v) => v.rule === "lambda-runtime-creatable").length, 0, "deprecated but still creatable the day before");
+        assert.equal(
+            runtimeViolations(g.resources, day("2028-05-31")).filter((v) => v.rule === "lambda-runtime-creatable").length,
+            0,
+            "deprecated but still creatable the day before",
+        );
     });
 
     it("nodejs20.x (the defect) cannot be created on 2026-12-01, but could on 2026-08-30", () => {
@@ -46,16 +50,26 @@ describe("retired runtimes and base images", () => {
 
     it("judges upstream images of task definitions: dev's postgres 15 until 2027-11-11, redis 7.2 until 2029-12-01", async () => {
         const g = await stackGraph("dev");
-        const at = (d: string) => runtimeViolations(g.resources, day(d)).filter((v) => v.rule === "base-image-supported").map((v) => v.message);
+        const at = (d: string) =>
+            runtimeViolations(g.resources, day(d))
+                .filter((v) => v.rule === "base-image-supported")
+                .map((v) => v.message);
         assert.deepEqual(at("2026-12-01"), []);
         // dev's PostgreSQL is built FROM the pinned upstream image, passed as a build arg.
-        assert.ok(at("2027-11-11").some((m) => /postgres-image\/Dockerfile FROM postgres:15\.10-bookworm: postgres 15 reached end of life on 2027-11-11/.test(m)), at("2027-11-11").join("\n"));
+        assert.ok(
+            at("2027-11-11").some((m) => /postgres-image\/Dockerfile FROM postgres:15\.10-bookworm: postgres 15 reached end of life on 2027-11-11/.test(m)),
+            at("2027-11-11").join("\n"),
+        );
         assert.ok(!at("2027-11-11").some((m) => /redis/.test(m)));
     });
 
     it("a built image on an end-of-life line is caught through its Dockerfile", async () => {
         const g = await stackGraph("dev");
-        const { resources, target } = withResource(g.resources, { type: "docker:index/image:Image", name: "old", inputs: { build: { context: "test/policy/fixtures/node20-image", dockerfile: "test/policy/fixtures/node20-image/Dockerfile" } } });
+        const { resources, target } = withResource(g.resources, {
+            type: "docker:index/image:Image",
+            name: "old",
+            inputs: { build: { context: "test/policy/fixtures/node20-image", dockerfile: "test/policy/fixtures/node20-image/Dockerfile" } },
+        });
         const v = runtimeViolations(resources, day("2026-12-01")).filter((x) => x.resource === target);
         assert.equal(v.length, 1, "the second FROM names a stage, not an image");
         assert.match(v[0]!.message, /node 20 reached end of life on 2026-04-30/);
@@ -75,7 +89,9 @@ describe("retired runtimes and base images", () => {
     });
 
     it("baseImagesOf substitutes ARG defaults and skips stages and scratch", () => {
-        const images = baseImagesOf("ARG BASE=postgres:16.4\nARG V=24.20.0\nFROM --platform=$BUILDPLATFORM node:${V}-bookworm-slim AS b\nFROM b\nFROM ${BASE}\nFROM scratch\n");
+        const images = baseImagesOf(
+            "ARG BASE=postgres:16.4\nARG V=24.20.0\nFROM --platform=$BUILDPLATFORM node:${V}-bookworm-slim AS b\nFROM b\nFROM ${BASE}\nFROM scratch\n",
+        );
         assert.deepEqual(images, ["node:24.20.0-bookworm-slim", "postgres:16.4"]);
     });
 });

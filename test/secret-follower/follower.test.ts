@@ -23,7 +23,10 @@ describe("secret follower: in the stacks", () => {
             const fn = g.one("aws:lambda/function:Function", "secret-follower-fn");
             assert.equal(fn.inputs.runtime, "nodejs24.x");
             assert.equal(fn.inputs.reservedConcurrentExecutions, undefined);
-            assert.equal((fn.inputs.environment as { variables: Record<string, string> }).variables.CLUSTER_ARN, `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/cluster-ecs`);
+            assert.equal(
+                (fn.inputs.environment as { variables: Record<string, string> }).variables.CLUSTER_ARN,
+                `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/cluster-ecs`,
+            );
             assert.equal(g.one("aws:cloudwatch/eventRule:EventRule", "secret-follower-schedule").inputs.scheduleExpression, "rate(5 minutes)");
             const permission = g.one("aws:lambda/permission:Permission", "secret-follower-from-schedule");
             assert.equal(permission.inputs.principal, "events.amazonaws.com");
@@ -34,14 +37,30 @@ describe("secret follower: in the stacks", () => {
             const alarm = g.one("aws:cloudwatch/metricAlarm:MetricAlarm", "secret-follower-errors");
             assert.deepEqual(alarm.inputs.alarmActions, [`arn:aws:sns:eu-west-1:${ACCOUNT}:koronet-${stack}-alerting-pipeline`]);
 
-            const policy = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[] }>((g.one("aws:iam/role:Role", "secret-follower-role").inputs.inlinePolicies as { policy: string }[])[0]!.policy);
+            const policy = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[] }>(
+                (g.one("aws:iam/role:Role", "secret-follower-role").inputs.inlinePolicies as { policy: string }[])[0]!.policy,
+            );
             const sid = (s: string) => policy.Statement.find((x) => x.Sid === s)!;
-            assert.deepEqual(sid("ListServicesOfTheCluster").Condition, { ArnEquals: { "ecs:cluster": `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/cluster-ecs` } });
+            assert.deepEqual(sid("ListServicesOfTheCluster").Condition, {
+                ArnEquals: { "ecs:cluster": `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/cluster-ecs` },
+            });
             assert.equal(sid("ServicesOfTheCluster").Resource, `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/cluster-ecs/*`);
             const secrets = [sid("SecretMetadata").Resource].flat();
             assert.equal(secrets[0], `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:koronet-${stack}/*`);
-            if (stack === "prod") assert.ok(secrets.some((s) => s.includes(":secret:rds!")), "the RDS-managed master password secret");
-            assert.deepEqual(policy.Statement.flatMap((s) => [s.Action].flat()).sort(), ["ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:ListServices", "ecs:UpdateService", "logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:DescribeSecret"]);
+            if (stack === "prod")
+                assert.ok(
+                    secrets.some((s) => s.includes(":secret:rds!")),
+                    "the RDS-managed master password secret",
+                );
+            assert.deepEqual(policy.Statement.flatMap((s) => [s.Action].flat()).sort(), [
+                "ecs:DescribeServices",
+                "ecs:DescribeTaskDefinition",
+                "ecs:ListServices",
+                "ecs:UpdateService",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "secretsmanager:DescribeSecret",
+            ]);
         });
     }
 });

@@ -16,14 +16,26 @@ import { evaluate } from "../../policy/rules";
 import { parseJson, stackGraph, type Graph } from "../harness";
 import { editContainers, mutate } from "../policy/mutate";
 
-interface Env { name: string; value: string }
-interface Statement { Sid?: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }
+interface Env {
+    name: string;
+    value: string;
+}
+interface Statement {
+    Sid?: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: unknown;
+}
 
 const envOf = (g: Graph, td: string, container: string): Record<string, string> =>
-    Object.fromEntries(((g.containers(g.one(aws.ecs.TaskDefinition, td)).find((c) => c.name === container)?.environment ?? []) as Env[]).map((e) => [e.name, e.value]));
+    Object.fromEntries(
+        ((g.containers(g.one(aws.ecs.TaskDefinition, td)).find((c) => c.name === container)?.environment ?? []) as Env[]).map((e) => [e.name, e.value]),
+    );
 const secretsOf = (g: Graph, td: string, container: string) => g.containers(g.one(aws.ecs.TaskDefinition, td)).find((c) => c.name === container)?.secrets ?? [];
 const statements = (g: Graph, role: string): Statement[] =>
-    ((g.one(aws.iam.Role, role).inputs.inlinePolicies as { policy: string }[] | undefined) ?? []).flatMap((p) => (parseJson(p.policy) as { Statement: Statement[] }).Statement);
+    ((g.one(aws.iam.Role, role).inputs.inlinePolicies as { policy: string }[] | undefined) ?? []).flatMap(
+        (p) => (parseJson(p.policy) as { Statement: Statement[] }).Statement,
+    );
 const regionOf = (g: Graph) => String(g.one("pulumi:providers:aws").inputs.region);
 const names = (pems: string[]) => pems.map(commonName);
 
@@ -43,7 +55,10 @@ describe("database connections", () => {
             assert.match(env.DATABASE_URL ?? "", /@[^/:@]+\.rds\.amazonaws\.com:5432\/koronet\?sslmode=verify-full$/, "the host verified is the RDS endpoint");
             assert.ok(config.databaseTls.mode === "verify-full" && config.databaseTls.ca, "an explicit CA bundle: Node's trust store has no RDS CA");
             const trusted = names(caCertificates(config.databaseTls.ca));
-            assert.ok(trusted.includes(rdsRootCaName(regionOf(g), String(rds.caCertIdentifier))), `${rdsRootCaName(regionOf(g), String(rds.caCertIdentifier))} among ${trusted.join(", ")}`);
+            assert.ok(
+                trusted.includes(rdsRootCaName(regionOf(g), String(rds.caCertIdentifier))),
+                `${rdsRootCaName(regionOf(g), String(rds.caCertIdentifier))} among ${trusted.join(", ")}`,
+            );
         });
 
         it("the postgres exporter verifies too (lib/pq's `require` checks nothing): sslrootcert is the region's bundle baked into its image", () => {
@@ -82,11 +97,15 @@ describe("database connections", () => {
 
             it("gets a reference to the secret (ARN and JSON key), not the password, and no injected copy", () => {
                 const env = envOf(g, "web-task", "web");
-                const expected = stack === "prod"
-                    ? /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:rds!db-[^:]+:password::$/
-                    : /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:koronet-dev\/postgres-password-[^:]+$/;
+                const expected =
+                    stack === "prod"
+                        ? /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:rds!db-[^:]+:password::$/
+                        : /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:koronet-dev\/postgres-password-[^:]+$/;
                 assert.match(env.DATABASE_PASSWORD_FROM ?? "", expected);
-                assert.deepEqual(secretsOf(g, "web-task", "web").map((s) => s.name), ["REDIS_PASSWORD"]);
+                assert.deepEqual(
+                    secretsOf(g, "web-task", "web").map((s) => s.name),
+                    ["REDIS_PASSWORD"],
+                );
                 const config = loadConfig({ ...env, REDIS_URL: "redis://cache.invalid:6379" });
                 assert.equal(config.databasePasswordFrom?.jsonKey, stack === "prod" ? "password" : undefined);
             });
@@ -95,7 +114,10 @@ describe("database connections", () => {
                 const ref = envOf(g, "web-task", "web").DATABASE_PASSWORD_FROM ?? "";
                 const arn = ref.replace(/:password::$/, "");
                 const task = statements(g, "web-task");
-                assert.deepEqual(task.find((s) => s.Sid === "ReadDatabasePassword"), { Sid: "ReadDatabasePassword", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn });
+                assert.deepEqual(
+                    task.find((s) => s.Sid === "ReadDatabasePassword"),
+                    { Sid: "ReadDatabasePassword", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },
+                );
                 const decrypt = task.find((s) => s.Sid === "DecryptDatabasePassword");
                 assert.equal(decrypt?.Action, "kms:Decrypt");
                 assert.match(String(decrypt?.Resource), /^arn:aws:kms:/);
@@ -106,18 +128,25 @@ describe("database connections", () => {
 
             it("the postgres exporter keeps the injected secret (the secret follower redeploys it after a rotation)", () => {
                 const ref = envOf(g, "web-task", "web").DATABASE_PASSWORD_FROM;
-                assert.deepEqual(secretsOf(g, "monitoring-postgres-exporter-task", "postgres-exporter").find((s) => s.name === "DATA_SOURCE_PASS")?.valueFrom, ref);
+                assert.deepEqual(
+                    secretsOf(g, "monitoring-postgres-exporter-task", "postgres-exporter").find((s) => s.name === "DATA_SOURCE_PASS")?.valueFrom,
+                    ref,
+                );
             });
         });
     }
 
     it("a secret reference in plain environment passes the secrets guardrail; a password there still does not", async () => {
         const g = await stackGraph("prod");
-        const rule = (change: (c: Record<string, unknown>[]) => void) => evaluate({
-            environment: "prod",
-            resources: mutate(g.resources, "aws:ecs/taskDefinition:TaskDefinition", (i) => editContainers(i, change), "web-task").resources,
-        }).filter((v) => v.rule === "secrets-only-via-ecs-secrets");
-        assert.deepEqual(rule(() => undefined), []);
+        const rule = (change: (c: Record<string, unknown>[]) => void) =>
+            evaluate({
+                environment: "prod",
+                resources: mutate(g.resources, "aws:ecs/taskDefinition:TaskDefinition", (i) => editContainers(i, change), "web-task").resources,
+            }).filter((v) => v.rule === "secrets-only-via-ecs-secrets");
+        assert.deepEqual(
+            rule(() => undefined),
+            [],
+        );
         const leaked = rule((c) => {
             const env = c[0]!.environment as Env[];
             env.find((e) => e.name === "DATABASE_PASSWORD_FROM")!.value = "hunter2";

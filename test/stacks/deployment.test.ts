@@ -33,10 +33,18 @@ for (const stack of ["dev", "prod"]) {
                 const alarms = g.ofType(METRIC_ALARM).filter((a) => a.inputs.name === name);
                 assert.equal(alarms.length, 1, `${name}: exactly one metric alarm`);
                 const a = alarms[0]!.inputs;
-                const metrics = [a.namespace, ...((a.metricQueries as { metric?: { namespace?: string } }[] | undefined) ?? []).map((q) => q.metric?.namespace)].filter(Boolean);
-                assert.ok(metrics.length > 0 && metrics.every((ns) => ns === "AWS/ApplicationELB"), `${name} reads the load balancer's metrics (${metrics.join(", ")})`);
+                const metrics = [
+                    a.namespace,
+                    ...((a.metricQueries as { metric?: { namespace?: string } }[] | undefined) ?? []).map((q) => q.metric?.namespace),
+                ].filter(Boolean);
+                assert.ok(
+                    metrics.length > 0 && metrics.every((ns) => ns === "AWS/ApplicationELB"),
+                    `${name} reads the load balancer's metrics (${metrics.join(", ")})`,
+                );
                 assert.ok(DEPLOYMENT_ALARM_ALERTS.includes((a.tags as Record<string, string>).AlertId as never), `${name} is a deployment alert`);
-                const wrapper = g.ofType(COMPOSITE).find((c) => String(c.inputs.alarmRule).includes(`"${name}"`) && (c.inputs.alarmActions as unknown[]).length > 0);
+                const wrapper = g
+                    .ofType(COMPOSITE)
+                    .find((c) => String(c.inputs.alarmRule).includes(`"${name}"`) && (c.inputs.alarmActions as unknown[]).length > 0);
                 assert.ok(wrapper, `${name} still notifies through a composite with actions`);
             }
         });
@@ -46,11 +54,22 @@ for (const stack of ["dev", "prod"]) {
             const alarms = g.ofType(METRIC_ALARM).filter((a) => (web.inputs.alarms as { alarmNames: string[] }).alarmNames.includes(String(a.inputs.name)));
             for (const a of alarms) assert.ok(web.dependsOn?.includes(key(a)), `web-svc waits for ${a.name}`);
             // Their URNs as deployed stay theirs through aliases: test/delivery/identity.test.ts.
-            for (const [type, name] of [[aws.lb.LoadBalancer, "web-alb"], [aws.lb.TargetGroup, "web-targets"], [aws.appautoscaling.Target, "web-scaling"]] as const) {
+            for (const [type, name] of [
+                [aws.lb.LoadBalancer, "web-alb"],
+                [aws.lb.TargetGroup, "web-targets"],
+                [aws.appautoscaling.Target, "web-scaling"],
+            ] as const) {
                 assert.equal(g.one(type, name).parent, "koronet:service:MonitoredService::web", `${name} keeps its parent`);
             }
-            assert.equal(g.one("koronet:common:EcsService", "web").parent, "koronet:service:MonitoredService::web", "the web server's EcsService is MonitoredService web's");
-            for (const [type, name] of [[aws.ecs.Service, "web-svc"], [aws.ecs.TaskDefinition, "web-task"]] as const) {
+            assert.equal(
+                g.one("koronet:common:EcsService", "web").parent,
+                "koronet:service:MonitoredService::web",
+                "the web server's EcsService is MonitoredService web's",
+            );
+            for (const [type, name] of [
+                [aws.ecs.Service, "web-svc"],
+                [aws.ecs.TaskDefinition, "web-task"],
+            ] as const) {
                 assert.equal(g.one(type, name).parent, "koronet:common:EcsService::web", `${name} is in the web server's EcsService`);
             }
             assert.equal(web.inputs.name, "web-svc", "the physical name the alarms' ServiceName dimension names");
@@ -65,14 +84,23 @@ for (const stack of ["dev", "prod"]) {
                 assert.ok(heartbeat.dependsOn?.includes(key(g.one(aws.ecs.Service, svc))), `the heartbeat alarm waits for ${svc}`);
                 assert.equal(g.one(aws.ecs.Service, svc).inputs.waitForSteadyState, true, `${svc} is created only once it runs its desired count`);
             }
-            for (const [alarm, svc] of [["alerting-prometheus-tasks", "monitoring-prometheus-svc"], ["alerting-alertmanager-tasks", "alerting-alertmanager-svc"]] as const) {
-                assert.ok(g.one(METRIC_ALARM, alarm).dependsOn?.includes(key(g.one(aws.ecs.Service, svc))), `${alarm} waits for ${svc} (its ServiceName dimension)`);
+            for (const [alarm, svc] of [
+                ["alerting-prometheus-tasks", "monitoring-prometheus-svc"],
+                ["alerting-alertmanager-tasks", "alerting-alertmanager-svc"],
+            ] as const) {
+                assert.ok(
+                    g.one(METRIC_ALARM, alarm).dependsOn?.includes(key(g.one(aws.ecs.Service, svc))),
+                    `${alarm} waits for ${svc} (its ServiceName dimension)`,
+                );
             }
         });
 
         it("gives no other service deployment alarms", () => {
             const others = g.ofType(aws.ecs.Service).filter((s) => s.name !== "web-svc" && s.inputs.alarms !== undefined);
-            assert.deepEqual(others.map((s) => s.name), []);
+            assert.deepEqual(
+                others.map((s) => s.name),
+                [],
+            );
         });
 
         it("exports each ECS service's deployed task definition, for verify to compare with the PRIMARY deployment", () => {
@@ -103,9 +131,14 @@ for (const stack of ["dev", "prod"]) {
             const alarms = g.ofType(METRIC_ALARM);
             const metricsOf = (i: Record<string, unknown>) => [
                 ...(typeof i.namespace === "string" ? [{ namespace: i.namespace, metricName: String(i.metricName), dimensions: {} }] : []),
-                ...((i.metricQueries as { metric?: { namespace: string; metricName: string } }[] | undefined) ?? []).flatMap((q) => (q.metric ? [{ ...q.metric, dimensions: {} }] : [])),
+                ...((i.metricQueries as { metric?: { namespace: string; metricName: string } }[] | undefined) ?? []).flatMap((q) =>
+                    q.metric ? [{ ...q.metric, dimensions: {} }] : [],
+                ),
             ];
-            const want = alarms.filter((a) => livenessProbes(metricsOf(a.inputs)).length > 0).map((a) => String(a.inputs.name)).sort();
+            const want = alarms
+                .filter((a) => livenessProbes(metricsOf(a.inputs)).length > 0)
+                .map((a) => String(a.inputs.name))
+                .sort();
             assert.deepEqual([...expecting].sort(), want);
             assert.ok(expecting.includes(`koronet-${stack}-KoronetDown`), "Container Insights");
             assert.ok(expecting.includes(`koronet-${stack}-DatabaseConnectionFailures-app`), "the app-metrics sidecar");
@@ -118,7 +151,9 @@ for (const stack of ["dev", "prod"]) {
 describe("deployment safety: a stack that turns both deployment alerts off", function () {
     this.timeout(120_000);
     it("deploys the web service without deployment alarms (the circuit breaker alone judges rollouts)", async () => {
-        const g = await graphWith("dev", { overrides: { "koronet:alerting": { alerts: { HighErrorRate: { enabled: false }, HighResponseTime: { enabled: false } } } } });
+        const g = await graphWith("dev", {
+            overrides: { "koronet:alerting": { alerts: { HighErrorRate: { enabled: false }, HighResponseTime: { enabled: false } } } },
+        });
         const web = g.one(aws.ecs.Service, "web-svc").inputs;
         assert.equal(web.alarms, undefined);
         assert.deepEqual(web.deploymentCircuitBreaker, { enable: true, rollback: true });

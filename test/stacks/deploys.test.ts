@@ -13,7 +13,12 @@ const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
 
-interface Statement { Sid?: string; Principal?: { AWS?: string | string[]; Service?: string }; Action: string | string[]; Condition?: Record<string, Record<string, unknown>> }
+interface Statement {
+    Sid?: string;
+    Principal?: { AWS?: string | string[]; Service?: string };
+    Action: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+}
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`${stack}: deploys and runs in AWS`, () => {
@@ -47,26 +52,42 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("[#6] admits Prometheus to the web tasks on the port its rendered prometheus.yml scrapes", () => {
-            const prom = parse(readFileSync(`rendered/${stack}/prometheus/prometheus.yml`, "utf8")) as { scrape_configs: { job_name: string; http_sd_configs?: { url: string }[] }[] };
+            const prom = parse(readFileSync(`rendered/${stack}/prometheus/prometheus.yml`, "utf8")) as {
+                scrape_configs: { job_name: string; http_sd_configs?: { url: string }[] }[];
+            };
             // The discovery sidecar's URL names the port it lists the tasks at: the metrics port (issue 13 #9).
             const url = prom.scrape_configs.find((j) => j.job_name === "koronet")?.http_sd_configs?.[0]?.url;
             const port = Number(new URL(String(url)).searchParams.get("port"));
             assert.equal(port, 9464);
             const rules = g.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === "web-tasks-id");
-            assert.deepEqual(rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort]).sort(), [["monitoring-prometheus-id", port, port], ["web-alb-id", 3000, 3000]]);
+            assert.deepEqual(rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort]).sort(), [
+                ["monitoring-prometheus-id", port, port],
+                ["web-alb-id", 3000, 3000],
+            ]);
             assert.equal(g.one(SG, "web-tasks").inputs.ingress, undefined, "no inline ingress next to standalone rules");
         });
 
         if (stack === "dev") {
             it("[#7] gives the PostgreSQL and Redis tasks the egress they need (HTTPS; NFS to EFS for PostgreSQL), nothing wider", () => {
-                const egress = (sg: string) => g.ofType(EGRESS).filter((r) => r.inputs.securityGroupId === `${sg}-id`).map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId]).sort();
-                assert.deepEqual(egress("data-postgres"), [["tcp", 2049, 2049, "data-pgdata-id"], ["tcp", 443, 443, "0.0.0.0/0"]]);
+                const egress = (sg: string) =>
+                    g
+                        .ofType(EGRESS)
+                        .filter((r) => r.inputs.securityGroupId === `${sg}-id`)
+                        .map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? r.inputs.referencedSecurityGroupId])
+                        .sort();
+                assert.deepEqual(egress("data-postgres"), [
+                    ["tcp", 2049, 2049, "data-pgdata-id"],
+                    ["tcp", 443, 443, "0.0.0.0/0"],
+                ]);
                 assert.deepEqual(egress("data-redis"), [["tcp", 443, 443, "0.0.0.0/0"]]);
                 for (const name of ["data-postgres", "data-redis"]) assert.equal(g.one(SG, name).inputs.egress, undefined, `${name}: standalone egress only`);
             });
         } else {
             it("[#7] gives RDS and ElastiCache no egress (they initiate nothing)", () => {
-                assert.deepEqual(g.ofType(EGRESS).filter((r) => ["data-postgres-id", "data-redis-id"].includes(String(r.inputs.securityGroupId))), []);
+                assert.deepEqual(
+                    g.ofType(EGRESS).filter((r) => ["data-postgres-id", "data-redis-id"].includes(String(r.inputs.securityGroupId))),
+                    [],
+                );
             });
         }
     });

@@ -8,7 +8,13 @@ import { validateServiceArgs } from "../../components/service";
 
 const CLUSTER = "aws:ecs/cluster:Cluster";
 
-interface SgRule { protocol: string; fromPort: number; toPort: number; cidrBlocks?: string[]; securityGroups?: string[] }
+interface SgRule {
+    protocol: string;
+    fromPort: number;
+    toPort: number;
+    cidrBlocks?: string[];
+    securityGroups?: string[];
+}
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`${stack} stack graph`, () => {
@@ -39,10 +45,18 @@ for (const stack of ["dev", "prod"] as const) {
             const svc = g.one(aws.ecs.Service, "web-svc");
             assert.deepEqual(svc.inputs.capacityProviderStrategies, [{ capacityProvider: "FARGATE", weight: 1, base: 0 }]);
             assert.equal((svc.inputs.networkConfiguration as { assignPublicIp: boolean }).assignPublicIp, false);
-            assert.deepEqual((svc.inputs.networkConfiguration as { subnets: string[] }).subnets.every((s) => s.includes("private")), true);
-            assert.deepEqual(svc.inputs.loadBalancers, [{ targetGroupArn: (svc.inputs.loadBalancers as { targetGroupArn: string }[])[0]?.targetGroupArn, containerName: "web", containerPort: 3000 }]);
+            assert.deepEqual(
+                (svc.inputs.networkConfiguration as { subnets: string[] }).subnets.every((s) => s.includes("private")),
+                true,
+            );
+            assert.deepEqual(svc.inputs.loadBalancers, [
+                { targetGroupArn: (svc.inputs.loadBalancers as { targetGroupArn: string }[])[0]?.targetGroupArn, containerName: "web", containerPort: 3000 },
+            ]);
             const web = g.containers(g.taskDefinitionOf(svc)).find((c) => c.name === "web");
-            assert.deepEqual(web?.portMappings, [{ containerPort: 3000, name: "http" }, { containerPort: 9464, name: "metrics" }]);
+            assert.deepEqual(web?.portMappings, [
+                { containerPort: 3000, name: "http" },
+                { containerPort: 9464, name: "metrics" },
+            ]);
             const tg = g.one(aws.lb.TargetGroup, "web-targets");
             assert.equal(tg.inputs.port, 3000);
             assert.equal(tg.inputs.targetType, "ip");
@@ -90,7 +104,10 @@ for (const stack of ["dev", "prod"] as const) {
                 }
             }
             const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
-            assert.deepEqual(web?.secrets?.map((s) => s.name), ["REDIS_PASSWORD"]);
+            assert.deepEqual(
+                web?.secrets?.map((s) => s.name),
+                ["REDIS_PASSWORD"],
+            );
         });
 
         it("hardens containers: not privileged, read-only root filesystem, non-root web server", () => {
@@ -120,8 +137,20 @@ for (const stack of ["dev", "prod"] as const) {
             const webSg = "web-tasks-id";
             const pg = rules.filter((r) => r.inputs.securityGroupId === "data-postgres-id");
             const redis = rules.filter((r) => r.inputs.securityGroupId === "data-redis-id");
-            assert.deepEqual(pg.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[5432, webSg], [5432, "monitoring-postgres-exporter-id"]]);
-            assert.deepEqual(redis.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]), [[6379, webSg], [6379, "monitoring-redis-exporter-id"]]);
+            assert.deepEqual(
+                pg.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]),
+                [
+                    [5432, webSg],
+                    [5432, "monitoring-postgres-exporter-id"],
+                ],
+            );
+            assert.deepEqual(
+                redis.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]),
+                [
+                    [6379, webSg],
+                    [6379, "monitoring-redis-exporter-id"],
+                ],
+            );
             for (const name of ["data-postgres", "data-redis"]) {
                 assert.equal(g.one(aws.ec2.SecurityGroup, name).inputs.ingress, undefined, `${name} has no inline ingress`);
             }
@@ -170,7 +199,14 @@ describe("dev vs prod", () => {
         const redis = g.one(aws.ecs.Service, "data-redis-svc");
         assert.deepEqual(g.containers(g.taskDefinitionOf(pg))[0]?.portMappings, [{ containerPort: 5432, name: "postgres" }]);
         assert.deepEqual(g.containers(g.taskDefinitionOf(redis))[0]?.portMappings, [{ containerPort: 6379, name: "redis" }]);
-        assert.deepEqual(g.ofType(aws.servicediscovery.Service).map((s) => s.inputs.name).filter((n) => n !== "alertmanager").sort(), ["cadvisor", "koronet", "node-exporter", "postgres", "postgres-exporter", "prometheus", "redis", "redis-exporter"]);
+        assert.deepEqual(
+            g
+                .ofType(aws.servicediscovery.Service)
+                .map((s) => s.inputs.name)
+                .filter((n) => n !== "alertmanager")
+                .sort(),
+            ["cadvisor", "koronet", "node-exporter", "postgres", "postgres-exporter", "prometheus", "redis", "redis-exporter"],
+        );
         const web = g.containers(g.one(aws.ecs.TaskDefinition, "web-task")).find((c) => c.name === "web");
         const env = Object.fromEntries((web?.environment ?? []).map((e) => [e.name, e.value]));
         assert.equal(env.DATABASE_URL, "postgres://koronet@postgres.dev.koronet.internal:5432/koronet?sslmode=disable");
@@ -186,7 +222,9 @@ describe("dev vs prod", () => {
         assert.equal(pg.inputs.deploymentMaximumPercent, 100);
         assert.equal(pg.inputs.deploymentMinimumHealthyPercent, 0);
         const td = g.taskDefinitionOf(pg);
-        const volume = (td.inputs.volumes as { name: string; efsVolumeConfiguration?: { transitEncryption: string; authorizationConfig: { iam: string } } }[]).find((v) => v.name === "pgdata");
+        const volume = (
+            td.inputs.volumes as { name: string; efsVolumeConfiguration?: { transitEncryption: string; authorizationConfig: { iam: string } } }[]
+        ).find((v) => v.name === "pgdata");
         assert.equal(volume?.efsVolumeConfiguration?.transitEncryption, "ENABLED");
         assert.equal(volume?.efsVolumeConfiguration?.authorizationConfig.iam, "ENABLED");
     });
@@ -220,7 +258,10 @@ describe("dev vs prod", () => {
         assert.match(environmentWarnings(prod).join("\n"), /prod serves Grafana's sign-in over plain HTTP.*koronet:monitoring\.grafana\.certificateArn/);
         const appTls = { ...prod, service: { ...prod.service, certificateArn: cert } };
         assert.deepEqual(environmentWarnings(appTls).length, 1);
-        assert.deepEqual(environmentWarnings({ ...appTls, monitoring: { ...prod.monitoring, grafana: { ...prod.monitoring.grafana, certificateArn: cert } } }), []);
+        assert.deepEqual(
+            environmentWarnings({ ...appTls, monitoring: { ...prod.monitoring, grafana: { ...prod.monitoring.grafana, certificateArn: cert } } }),
+            [],
+        );
         assert.deepEqual(environmentWarnings({ ...appTls, monitoring: { ...prod.monitoring, enabled: false } }), []);
         assert.deepEqual(environmentWarnings(parseStackConfig(readStackConfig("dev")).config), []);
     });
@@ -240,7 +281,10 @@ describe("dev vs prod", () => {
     it("[issue 13 #9] keeps the metrics port apart from the API port the load balancer forwards to", () => {
         const args = { minCount: 1, desiredCount: 1, maxCount: 2, allowedCidrs: ["0.0.0.0/0"], port: 3000 };
         assert.doesNotThrow(() => validateServiceArgs({ ...args, metricsPort: 9464 }));
-        assert.throws(() => validateServiceArgs({ ...args, metricsPort: 3000 }), /`metricsPort` must differ from `port` \(3000\): the metrics port is kept off the load balancer/);
+        assert.throws(
+            () => validateServiceArgs({ ...args, metricsPort: 3000 }),
+            /`metricsPort` must differ from `port` \(3000\): the metrics port is kept off the load balancer/,
+        );
     });
 
     it("deploys a ready image reference from config instead of building", async () => {
@@ -265,7 +309,9 @@ describe("dev vs prod", () => {
     it("grants the web server's execution role exactly the secret it injects (Redis; the database password the server reads itself)", async () => {
         const g = await stackGraph("prod");
         const role = g.one(aws.iam.Role, "web-execution");
-        const policy = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] }>((role.inputs.inlinePolicies as { policy: string }[])[0]?.policy);
+        const policy = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[] }>(
+            (role.inputs.inlinePolicies as { policy: string }[])[0]?.policy,
+        );
         const inject = policy.Statement.find((s) => s.Sid === "InjectSecrets");
         assert.deepEqual(inject?.Action, "secretsmanager:GetSecretValue");
         assert.equal((inject?.Resource as string[]).length, 1);

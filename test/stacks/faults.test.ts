@@ -10,7 +10,14 @@ import { stackGraph, type Graph } from "../harness";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 /** The architecture's critical alerts (app down / 5xx, database connection failures, memory, disk) and no healthy targets. */
-const ARCHITECTURE_CRITICALS: readonly AlertId[] = ["KoronetDown", "NoHealthyTargets", "HighErrorRate", "DatabaseConnectionFailures", "HighMemoryUsage", "DiskSpaceLow"];
+const ARCHITECTURE_CRITICALS: readonly AlertId[] = [
+    "KoronetDown",
+    "NoHealthyTargets",
+    "HighErrorRate",
+    "DatabaseConnectionFailures",
+    "HighMemoryUsage",
+    "DiskSpaceLow",
+];
 
 const critical = (stack: string) => `arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-critical`;
 
@@ -26,7 +33,10 @@ for (const stack of ["dev", "prod"] as const) {
             for (const id of ARCHITECTURE_CRITICALS) {
                 assert.ok(ALERT_CATALOG[id].cloudwatch, `${id} has a CloudWatch generator`);
                 assert.equal(resolveAlerts().find((a) => a.id === id)?.severity, "critical", id);
-                assert.ok(alarmNames.some((n) => n === `koronet-${stack}-${id}` || n.startsWith(`koronet-${stack}-${id}-`)), `${id} alarm in ${alarmNames.join(", ")}`);
+                assert.ok(
+                    alarmNames.some((n) => n === `koronet-${stack}-${id}` || n.startsWith(`koronet-${stack}-${id}-`)),
+                    `${id} alarm in ${alarmNames.join(", ")}`,
+                );
             }
             const tasks = g.ofType(ALARM).find((a) => a.inputs.name === `koronet-${stack}-alerting-prometheus-tasks`);
             assert.ok(tasks, "Prometheus task-count alarm");

@@ -21,7 +21,14 @@ const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const topic = (stack: string, k: string) => `arn:aws:sns:eu-west-1:123456789012:koronet-${stack}-alerting-${k}`;
 
-interface Rule { protocol?: string; fromPort?: number; toPort?: number; cidrBlocks?: string[]; securityGroups?: string[]; self?: boolean }
+interface Rule {
+    protocol?: string;
+    fromPort?: number;
+    toPort?: number;
+    cidrBlocks?: string[];
+    securityGroups?: string[];
+    self?: boolean;
+}
 
 function service(g: Graph, name: string): Record<string, unknown> {
     return g.one(aws.ecs.Service, name).inputs;
@@ -33,8 +40,14 @@ function container(g: Graph, serviceName: string, containerName: string) {
 }
 /** Standalone ingress rules of Alertmanager's group, as `protocol port from`. */
 function alertmanagerIngress(g: Graph): string[] {
-    return g.ofType(INGRESS).filter((r) => r.inputs.securityGroupId === "alerting-alertmanager-sg-id")
-        .map((r) => `${String(r.inputs.ipProtocol)} ${String(r.inputs.fromPort)}-${String(r.inputs.toPort)} from ${String(r.inputs.referencedSecurityGroupId ?? r.inputs.cidrIpv4)}`).sort();
+    return g
+        .ofType(INGRESS)
+        .filter((r) => r.inputs.securityGroupId === "alerting-alertmanager-sg-id")
+        .map(
+            (r) =>
+                `${String(r.inputs.ipProtocol)} ${String(r.inputs.fromPort)}-${String(r.inputs.toPort)} from ${String(r.inputs.referencedSecurityGroupId ?? r.inputs.cidrIpv4)}`,
+        )
+        .sort();
 }
 function alarm(g: Graph, stack: string, key: string): PlannedResource | undefined {
     return g.ofType(ALARM).find((a) => a.inputs.name === `koronet-${stack}-alerting-${key}`);
@@ -73,10 +86,20 @@ describe("high availability: prod's Alertmanager cluster", () => {
             "--cluster.peer=alertmanager.prod.koronet.internal:9094",
             "--cluster.peer-timeout=10s",
         ]);
-        assert.deepEqual(c.portMappings?.map((m) => `${m.containerPort}/${m.protocol}`), ["9093/tcp", "9094/tcp", "9094/udp"]);
+        assert.deepEqual(
+            c.portMappings?.map((m) => `${m.containerPort}/${m.protocol}`),
+            ["9093/tcp", "9094/tcp", "9094/udp"],
+        );
         assert.equal(g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.name, "alertmanager");
-        const records = (g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.dnsConfig as { dnsRecords: { type: string }[]; routingPolicy: string });
-        assert.deepEqual(records.dnsRecords.map((r) => r.type), ["A"], "one A record per task: Prometheus sends to each, peers join each");
+        const records = g.one("aws:servicediscovery/service:Service", "alerting-alertmanager-discovery").inputs.dnsConfig as {
+            dnsRecords: { type: string }[];
+            routingPolicy: string;
+        };
+        assert.deepEqual(
+            records.dnsRecords.map((r) => r.type),
+            ["A"],
+            "one A record per task: Prometheus sends to each, peers join each",
+        );
         assert.equal(records.routingPolicy, "MULTIVALUE");
     });
 
@@ -87,7 +110,9 @@ describe("high availability: prod's Alertmanager cluster", () => {
             "tcp 9094-9094 from alerting-alertmanager-sg-id",
             "udp 9094-9094 from alerting-alertmanager-sg-id",
         ]);
-        const egress = (g.one(SG, "alerting-alertmanager-sg").inputs.egress as Rule[]).map((r) => `${r.protocol} ${r.fromPort}-${r.toPort} ${r.self ? "self" : (r.cidrBlocks ?? []).join(",")}`);
+        const egress = (g.one(SG, "alerting-alertmanager-sg").inputs.egress as Rule[]).map(
+            (r) => `${r.protocol} ${r.fromPort}-${r.toPort} ${r.self ? "self" : (r.cidrBlocks ?? []).join(",")}`,
+        );
         assert.deepEqual(egress, ["tcp 443-443 0.0.0.0/0", "tcp 9094-9094 self", "udp 9094-9094 self"]);
         const violations = evaluate({ environment: "prod", resources: g.resources }, REACHABILITY_RULES);
         assert.deepEqual(violations, []);
@@ -101,7 +126,11 @@ describe("high availability: prod's Alertmanager cluster", () => {
         assert.deepEqual(lost.inputs.alarmActions, [topic("prod", "critical")]);
         const degraded = alarm(g, "prod", "alertmanager-tasks-degraded");
         assert.ok(degraded);
-        const queries = degraded.inputs.metricQueries as { id: string; expression?: string; metric?: { metricName: string; stat: string; dimensions: Record<string, string> } }[];
+        const queries = degraded.inputs.metricQueries as {
+            id: string;
+            expression?: string;
+            metric?: { metricName: string; stat: string; dimensions: Record<string, string> };
+        }[];
         assert.equal(queries.find((q) => q.id === "running")?.metric?.metricName, "RunningTaskCount");
         assert.equal(queries.find((q) => q.id === "running")?.metric?.stat, "Minimum");
         assert.equal(queries.find((q) => q.id === "degraded")?.expression, "IF(running >= 1 AND running < 3, 1, 0)");
@@ -139,8 +168,14 @@ describe("high availability: prod's Prometheus pair", () => {
         assert.equal(p.deploymentMinimumHealthyPercent, 50);
         assert.equal(p.deploymentMaximumPercent, 100);
         const td = g.taskDefinitionOf(g.one(aws.ecs.Service, "monitoring-prometheus-svc"));
-        const tsdb = (td.inputs.volumes as { name: string; dockerVolumeConfiguration?: { scope: string; autoprovision: boolean } }[]).find((v) => v.name === "tsdb");
-        assert.deepEqual(tsdb?.dockerVolumeConfiguration, { scope: "shared", autoprovision: true, driver: "local" }, "the replacement on the same instance finds the TSDB");
+        const tsdb = (td.inputs.volumes as { name: string; dockerVolumeConfiguration?: { scope: string; autoprovision: boolean } }[]).find(
+            (v) => v.name === "tsdb",
+        );
+        assert.deepEqual(
+            tsdb?.dockerVolumeConfiguration,
+            { scope: "shared", autoprovision: true, driver: "local" },
+            "the replacement on the same instance finds the TSDB",
+        );
     });
 
     it("tells the replicas apart by an external `replica` label, dropped from alerts, sent to AMP as __replica__ with a cluster label", () => {
@@ -153,7 +188,9 @@ describe("high availability: prod's Prometheus pair", () => {
             { target_label: "cluster", replacement: "koronet-prod" },
         ]);
         // Every server sends to every Alertmanager: one dns_sd A lookup, every task a target.
-        assert.deepEqual(doc.alerting.alertmanagers[0].dns_sd_configs, [{ names: ["alertmanager.prod.koronet.internal"], type: "A", port: 9093, refresh_interval: "30s" }]);
+        assert.deepEqual(doc.alerting.alertmanagers[0].dns_sd_configs, [
+            { names: ["alertmanager.prod.koronet.internal"], type: "A", port: 9093, refresh_interval: "30s" },
+        ]);
     });
 
     it("watches the pair: critical when none runs, warning while one of two runs", () => {
@@ -192,8 +229,16 @@ describe("high availability: dev keeps single instances", () => {
         const am = service(g, "alerting-alertmanager-svc");
         assert.equal(am.desiredCount, 1);
         assert.equal(am.deploymentMaximumPercent, 200);
-        assert.equal(container(g, "alerting-alertmanager-svc", "alertmanager").command, undefined, "the entrypoint then passes --cluster.listen-address= (no listener)");
-        assert.deepEqual(alertmanagerIngress(g), ["tcp 9093-9093 from monitoring-grafana-id", "tcp 9093-9093 from monitoring-prometheus-id"], "the API for Prometheus and for Grafana's Alertmanager data source (drill), no gossip");
+        assert.equal(
+            container(g, "alerting-alertmanager-svc", "alertmanager").command,
+            undefined,
+            "the entrypoint then passes --cluster.listen-address= (no listener)",
+        );
+        assert.deepEqual(
+            alertmanagerIngress(g),
+            ["tcp 9093-9093 from monitoring-grafana-id", "tcp 9093-9093 from monitoring-prometheus-id"],
+            "the API for Prometheus and for Grafana's Alertmanager data source (drill), no gossip",
+        );
         assert.equal(alarm(g, "dev", "alertmanager-tasks-degraded"), undefined);
     });
 

@@ -21,7 +21,9 @@ function physicalName(r: { name: string; inputs: Record<string, unknown> }): str
 
 /** The outputs whose key matches `pattern`, as one list of strings. */
 function outputsMatching(outputs: Record<string, unknown>, pattern: RegExp): string[] {
-    return Object.entries(outputs).filter(([k]) => pattern.test(k)).flatMap(([, v]) => strings(v));
+    return Object.entries(outputs)
+        .filter(([k]) => pattern.test(k))
+        .flatMap(([, v]) => strings(v));
 }
 
 const REQUIRED = ["appUrl", "grafanaUrl", "prometheusAddress", "alertTopicArns", "cloudwatchDashboardUrl"] as const;
@@ -58,7 +60,11 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(arns && typeof arns === "object");
             for (const severity of ["critical", "warning"]) assert.match(String(arns[severity]), /^arn:aws:sns:/, severity);
             const exported = strings(arns);
-            for (const t of g.ofType("aws:sns/topic:Topic")) assert.ok(exported.some((a) => a.endsWith(`:${physicalName(t)}`)), `topic ${t.name} exported`);
+            for (const t of g.ofType("aws:sns/topic:Topic"))
+                assert.ok(
+                    exported.some((a) => a.endsWith(`:${physicalName(t)}`)),
+                    `topic ${t.name} exported`,
+                );
         });
 
         it("dashboard outputs link every CloudWatch dashboard", () => {
@@ -67,13 +73,19 @@ for (const stack of ["dev", "prod"]) {
             for (const u of urls) assert.match(u, /^https:\/\/.*console\.aws\.amazon\.com\/cloudwatch\/.*dashboards/);
             for (const d of g.ofType("aws:cloudwatch/dashboard:Dashboard")) {
                 const name = String(d.inputs.dashboardName ?? d.name);
-                assert.ok(urls.some((u) => u.includes(name)), `dashboard ${name} linked`);
+                assert.ok(
+                    urls.some((u) => u.includes(name)),
+                    `dashboard ${name} linked`,
+                );
             }
         });
 
         it("log group outputs name every CloudWatch log group", () => {
             const exported = outputsMatching(g.outputs, /logGroup/i);
-            const missing = g.ofType("aws:cloudwatch/logGroup:LogGroup").map(physicalName).filter((n) => !exported.includes(n));
+            const missing = g
+                .ofType("aws:cloudwatch/logGroup:LogGroup")
+                .map(physicalName)
+                .filter((n) => !exported.includes(n));
             assert.deepEqual(missing, [], `log groups not in any *logGroup* output: ${missing.join(", ")}`);
         });
     });

@@ -150,12 +150,33 @@ export interface InhibitRule {
  * both sides).
  */
 export const INHIBIT_RULES: readonly InhibitRule[] = [
-    { source: ['severity="critical"'], target: ['severity="warning"'], equal: [...INHIBIT_EQUAL], why: "a critical alert and its warning twin (a stack tuning one alert into two severities) say the same thing" },
+    {
+        source: ['severity="critical"'],
+        target: ['severity="warning"'],
+        equal: [...INHIBIT_EQUAL],
+        why: "a critical alert and its warning twin (a stack tuning one alert into two severities) say the same thing",
+    },
     { source: ['alertname="KoronetDown"'], target: ['alertname="TargetDown"', 'job="koronet"'], why: "no web task answers: every web target is down" },
-    { source: ['alertname="KoronetDown"'], target: ['alertname=~"HighErrorRate|HighResponseTime|UnusualTraffic"'], why: "the web server is down: its error, latency and traffic figures are the outage's echo (the CloudWatch path does the same with the ServiceUnhealthy composite)" },
-    { source: ['alertname="PostgresDown"'], target: ['alertname="DatabaseConnectionFailures"'], why: "PostgreSQL is down: the app's connection failures are its echo" },
-    { source: ['alertname="PostgresDown"'], target: ['alertname="TargetDown"', 'job="postgres"'], why: "no exporter answers: PostgresDown already says so (it also fires when the exporter is gone)" },
-    { source: ['alertname="RedisDown"'], target: ['alertname=~"DatabaseConnectionFailures|CacheMissRateHigh"'], why: "Redis is down: the app's Redis failures and the cache miss share are its echo" },
+    {
+        source: ['alertname="KoronetDown"'],
+        target: ['alertname=~"HighErrorRate|HighResponseTime|UnusualTraffic"'],
+        why: "the web server is down: its error, latency and traffic figures are the outage's echo (the CloudWatch path does the same with the ServiceUnhealthy composite)",
+    },
+    {
+        source: ['alertname="PostgresDown"'],
+        target: ['alertname="DatabaseConnectionFailures"'],
+        why: "PostgreSQL is down: the app's connection failures are its echo",
+    },
+    {
+        source: ['alertname="PostgresDown"'],
+        target: ['alertname="TargetDown"', 'job="postgres"'],
+        why: "no exporter answers: PostgresDown already says so (it also fires when the exporter is gone)",
+    },
+    {
+        source: ['alertname="RedisDown"'],
+        target: ['alertname=~"DatabaseConnectionFailures|CacheMissRateHigh"'],
+        why: "Redis is down: the app's Redis failures and the cache miss share are its echo",
+    },
     { source: ['alertname="RedisDown"'], target: ['alertname="TargetDown"', 'job="redis"'], why: "no exporter answers: RedisDown already says so" },
 ];
 
@@ -197,13 +218,15 @@ export interface AlertmanagerReceivers {
      * behind an Alertmanager cluster (docs/high-availability.md). `direct`: Alertmanager's own
      * `pagerduty_configs`, for stacks without the notifier (Chatbot mode): at least once.
      */
-    readonly pagerduty?: ({ readonly kind: "webhook" } & TokenWebhook) | {
-        readonly kind: "direct";
-        /** File holding the routing (integration) key. */
-        readonly routingKeyFile: string;
-        /** Events API endpoint. @default "https://events.pagerduty.com/v2/enqueue" */
-        readonly url?: string;
-    };
+    readonly pagerduty?:
+        | ({ readonly kind: "webhook" } & TokenWebhook)
+        | {
+              readonly kind: "direct";
+              /** File holding the routing (integration) key. */
+              readonly routingKeyFile: string;
+              /** Events API endpoint. @default "https://events.pagerduty.com/v2/enqueue" */
+              readonly url?: string;
+          };
     /** Where the Watchdog goes: the notifier's heartbeat (webhook) or an SNS topic whose publish count is the heartbeat. */
     readonly heartbeat: ({ readonly kind: "webhook" } & TokenWebhook) | { readonly kind: "sns"; readonly region: string; readonly topicArn: string };
 }
@@ -226,7 +249,8 @@ export function validateAlertmanagerInput(input: AlertmanagerConfigInput): strin
         if (!v.startsWith("/")) problems.push(`\`${field}\` must be an absolute file path, got ${JSON.stringify(v)}`);
     };
     const r = input.receivers;
-    if (r.notifier !== undefined && r.chatbot !== undefined) problems.push("`receivers.notifier` and `receivers.chatbot` are exclusive: Slack goes through one of them");
+    if (r.notifier !== undefined && r.chatbot !== undefined)
+        problems.push("`receivers.notifier` and `receivers.chatbot` are exclusive: Slack goes through one of them");
     if (r.notifier) {
         url(r.notifier.url, "receivers.notifier.url");
         file(r.notifier.tokenFile, "receivers.notifier.tokenFile");
@@ -252,7 +276,7 @@ function bearer(tokenFile: string) {
 
 // Alertmanager templates have no JSON escaping; strip what would break the JSON string.
 // A Go raw string (backticks): the regexp class is backslash, double quote, newline, CR, tab.
-const JSON_UNSAFE = "`[\\\\\"\\n\\r\\t]`";
+const JSON_UNSAFE = '`[\\\\"\\n\\r\\t]`';
 const jsonSafe = (expr: string) => `{{ ${expr} | reReplaceAll ${JSON_UNSAFE} " " }}`;
 
 /** AWS Chatbot custom notification (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). */
@@ -316,7 +340,11 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
                     ...(r.pagerduty.url !== undefined ? { url: r.pagerduty.url } : {}),
                     severity: "critical",
                     description: `{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}`,
-                    details: { firing: `{{ .Alerts.Firing | len }}`, resolved: `{{ .Alerts.Resolved | len }}`, runbook: `{{ .CommonAnnotations.runbook_url }}` },
+                    details: {
+                        firing: `{{ .Alerts.Firing | len }}`,
+                        resolved: `{{ .Alerts.Resolved | len }}`,
+                        runbook: `{{ .CommonAnnotations.runbook_url }}`,
+                    },
                 },
             ];
         }
@@ -327,7 +355,18 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
     const heartbeat =
         hb.kind === "webhook"
             ? { name: "heartbeat", webhook_configs: [{ url: hb.url, send_resolved: false, http_config: bearer(hb.tokenFile) }] }
-            : { name: "heartbeat", sns_configs: [{ send_resolved: false, sigv4: { region: hb.region }, topic_arn: hb.topicArn, subject: "Watchdog heartbeat", message: "Watchdog heartbeat" }] };
+            : {
+                  name: "heartbeat",
+                  sns_configs: [
+                      {
+                          send_resolved: false,
+                          sigv4: { region: hb.region },
+                          topic_arn: hb.topicArn,
+                          subject: "Watchdog heartbeat",
+                          message: "Watchdog heartbeat",
+                      },
+                  ],
+              };
 
     return {
         route: {
@@ -354,7 +393,11 @@ export function alertmanagerConfig(input: AlertmanagerConfigInput): Record<strin
                 { receiver: "warning", matchers: ['severity="warning"'] },
             ],
         },
-        inhibit_rules: INHIBIT_RULES.map((r) => ({ source_matchers: [...r.source], target_matchers: [...r.target], ...(r.equal !== undefined ? { equal: [...r.equal] } : {}) })),
+        inhibit_rules: INHIBIT_RULES.map((r) => ({
+            source_matchers: [...r.source],
+            target_matchers: [...r.target],
+            ...(r.equal !== undefined ? { equal: [...r.equal] } : {}),
+        })),
         receivers: [receiver("critical"), receiver("warning"), { ...receiver("warning"), name: DRILL_RECEIVER }, heartbeat],
     };
 }
@@ -419,7 +462,11 @@ export interface AlertmanagerClusterInput {
 /** The `--cluster.*` flags of one replica. Single instances pass `--cluster.listen-address=` instead (no gossip listener). */
 export function alertmanagerClusterArgs(input: AlertmanagerClusterInput): string[] {
     if (input.peers.length === 0) throw new Error("alertmanager cluster: `peers` must name at least one host:port");
-    for (const p of [...input.peers, ...(input.listenAddress !== undefined ? [input.listenAddress] : []), ...(input.advertiseAddress !== undefined ? [input.advertiseAddress] : [])]) {
+    for (const p of [
+        ...input.peers,
+        ...(input.listenAddress !== undefined ? [input.listenAddress] : []),
+        ...(input.advertiseAddress !== undefined ? [input.advertiseAddress] : []),
+    ]) {
         if (!/^[^\s:]+:\d+$/.test(p)) throw new Error(`alertmanager cluster: "${p}" must be host:port`);
     }
     return [

@@ -40,13 +40,26 @@ export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerRec
     const lambda = n.slack.mode === "lambda";
     return {
         ...(lambda ? { notifier: { url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } } : {}),
-        ...(n.slack.mode === "chatbot" ? { chatbot: { region: i.region, topicArns: { critical: topic(audienceTopicKey("chatbot", "critical")), warning: topic(audienceTopicKey("chatbot", "warning")) } } } : {}),
+        ...(n.slack.mode === "chatbot"
+            ? {
+                  chatbot: {
+                      region: i.region,
+                      topicArns: { critical: topic(audienceTopicKey("chatbot", "critical")), warning: topic(audienceTopicKey("chatbot", "warning")) },
+                  },
+              }
+            : {}),
         ...(Object.keys(emailTopics).length > 0 ? { email: { region: i.region, topicArns: emailTopics } } : {}),
         // PagerDuty through the notifier when there is one (its per-occurrence dedupe), else Alertmanager's own.
         ...(n.pagerduty.enabled
-            ? { pagerduty: lambda ? { kind: "webhook", url: notifierPagerDutyUrl(url), tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } : { kind: "direct", routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY } }
+            ? {
+                  pagerduty: lambda
+                      ? { kind: "webhook", url: notifierPagerDutyUrl(url), tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN }
+                      : { kind: "direct", routingKeyFile: ALERTMANAGER_SECRET_FILES.PAGERDUTY_ROUTING_KEY },
+              }
             : {}),
-        heartbeat: lambda ? { kind: "webhook", url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN } : { kind: "sns", region: i.region, topicArn: topic("heartbeat") },
+        heartbeat: lambda
+            ? { kind: "webhook", url, tokenFile: ALERTMANAGER_SECRET_FILES.NOTIFIER_TOKEN }
+            : { kind: "sns", region: i.region, topicArn: topic("heartbeat") },
     };
 }
 
@@ -58,7 +71,16 @@ export function renderStackAlertmanagerConfig(i: StackRenderInput): string {
 /** `npm run render` renderer: writes `rendered/<stack>/alertmanager/alertmanager.yml` (placeholders for deployment-only values). */
 export const ALERTMANAGER_RENDERER = {
     name: "alertmanager",
-    render(ctx: { readonly project: string; readonly stack: string; readonly config: { readonly region: string; readonly alerting: AlertingConfig } }): { path: string; content: string }[] {
-        return [{ path: "alertmanager/alertmanager.yml", content: renderStackAlertmanagerConfig({ namePrefix: physicalName(ctx), region: ctx.config.region, alerting: ctx.config.alerting }) }];
+    render(ctx: {
+        readonly project: string;
+        readonly stack: string;
+        readonly config: { readonly region: string; readonly alerting: AlertingConfig };
+    }): { path: string; content: string }[] {
+        return [
+            {
+                path: "alertmanager/alertmanager.yml",
+                content: renderStackAlertmanagerConfig({ namePrefix: physicalName(ctx), region: ctx.config.region, alerting: ctx.config.alerting }),
+            },
+        ];
     },
 };

@@ -32,7 +32,9 @@ function definition(id: AlertId): AlertDefinition {
         description: e.description,
         ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
         ...(t.prometheus !== undefined && e.prometheus !== undefined ? { prometheus: { ...t.prometheus, ...bind(e.prometheus) } } : {}),
-        ...(t.cloudwatch !== undefined && e.cloudwatch !== undefined ? { cloudwatch: { ...t.cloudwatch, alarms: (c) => (e.cloudwatch as CloudWatchAlarms).alarms(c) } } : {}),
+        ...(t.cloudwatch !== undefined && e.cloudwatch !== undefined
+            ? { cloudwatch: { ...t.cloudwatch, alarms: (c) => (e.cloudwatch as CloudWatchAlarms).alarms(c) } }
+            : {}),
     };
 }
 
@@ -45,4 +47,7 @@ function bind(r: PrometheusRule): PrometheusRule {
     };
 }
 
-export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = Object.fromEntries(ALERT_IDS.map((id) => [id, definition(id)])) as Record<AlertId, AlertDefinition>;
+export const ALERT_CATALOG: Readonly<Record<AlertId, AlertDefinition>> = Object.fromEntries(ALERT_IDS.map((id) => [id, definition(id)])) as Record<
+    AlertId,
+    AlertDefinition
+>;

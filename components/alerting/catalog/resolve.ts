@@ -27,9 +27,14 @@ export function placeholderTargets(i: { readonly dataStoreMode: "ecs" | "managed
         clusterName: p,
         serviceName: p,
         services,
-        dataStores: i.dataStoreMode === "managed"
-            ? { mode: "managed", rds: { instanceId: p, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 4 * 1024 ** 3 }, elasticache: { cacheClusterIds: Array.from({ length: i.cacheNodes ?? 2 }, (_, n) => `${p}-${String(n + 1).padStart(3, "0")}`) } }
-            : { mode: "ecs" },
+        dataStores:
+            i.dataStoreMode === "managed"
+                ? {
+                      mode: "managed",
+                      rds: { instanceId: p, maxConnections: 100, allocatedStorageGiB: 20, memoryBytes: 4 * 1024 ** 3 },
+                      elasticache: { cacheClusterIds: Array.from({ length: i.cacheNodes ?? 2 }, (_, n) => `${p}-${String(n + 1).padStart(3, "0")}`) },
+                  }
+                : { mode: "ecs" },
     };
 }
 

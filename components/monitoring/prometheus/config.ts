@@ -26,7 +26,9 @@ export { SCRAPE_JOBS, type ScrapeJob };
  * Cloud Map service names (`<name>.<namespace>`), ports and discovery of each job. `via: "api"`:
  * the discovery sidecar (DiscoverInstances, every task); `via: "dns"`: `dns_sd_configs` (at most 8).
  */
-export const DISCOVERY: Readonly<Record<Exclude<ScrapeJob, "prometheus">, { readonly name: string; readonly port: number; readonly record: "A" | "SRV"; readonly via: "api" | "dns" }>> = {
+export const DISCOVERY: Readonly<
+    Record<Exclude<ScrapeJob, "prometheus">, { readonly name: string; readonly port: number; readonly record: "A" | "SRV"; readonly via: "api" | "dns" }>
+> = {
     // The web server registers as `koronet` (components/service); A records, awsvpc; autoscaled
     // (prod up to 12 tasks). Scraped on its metrics port (`koronet:service.metricsPort`).
     koronet: { name: CLOUD_MAP_NAMES.web, port: 9464, record: "A", via: "api" },
@@ -108,19 +110,28 @@ export interface PrometheusConfigInput {
 /** Pure checks; errors name the field. */
 export function validatePrometheusConfigInput(input: PrometheusConfigInput): void {
     if (input.replica !== undefined && (!/^[A-Za-z0-9_.-]+$/.test(input.replica.value) || !/^[A-Za-z0-9_.-]+$/.test(input.replica.haCluster))) {
-        throw new Error(`prometheus config: \`replica.value\` and \`replica.haCluster\` must be label values of letters, digits, _ . -, got ${JSON.stringify(input.replica)}`);
+        throw new Error(
+            `prometheus config: \`replica.value\` and \`replica.haCluster\` must be label values of letters, digits, _ . -, got ${JSON.stringify(input.replica)}`,
+        );
     }
-    if (input.replica !== undefined && input.externalLabels?.[REPLICA_LABEL] !== undefined) throw new Error(`prometheus config: \`externalLabels.${REPLICA_LABEL}\` is set by \`replica\`; set one of them`);
+    if (input.replica !== undefined && input.externalLabels?.[REPLICA_LABEL] !== undefined)
+        throw new Error(`prometheus config: \`externalLabels.${REPLICA_LABEL}\` is set by \`replica\`; set one of them`);
     if (input.targets.kind === "cloudMap" && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(input.targets.namespace)) {
         throw new Error(`prometheus config: \`targets.namespace\` must be a DNS name such as dev.koronet.internal, got "${input.targets.namespace}"`);
     }
-    for (const [field, v] of [["scrapeIntervalSeconds", input.scrapeIntervalSeconds], ["evaluationIntervalSeconds", input.evaluationIntervalSeconds]] as const) {
-        if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`prometheus config: \`${field}\` must be a whole number of seconds ≥ 1, got ${v}`);
+    for (const [field, v] of [
+        ["scrapeIntervalSeconds", input.scrapeIntervalSeconds],
+        ["evaluationIntervalSeconds", input.evaluationIntervalSeconds],
+    ] as const) {
+        if (v !== undefined && (!Number.isInteger(v) || v < 1))
+            throw new Error(`prometheus config: \`${field}\` must be a whole number of seconds ≥ 1, got ${v}`);
     }
     if (input.targets.kind === "static") {
         for (const [job, addrs] of Object.entries(input.targets.addresses)) {
-            if (!(SCRAPE_JOBS as readonly string[]).includes(job)) throw new Error(`prometheus config: \`targets.addresses.${job}\` is not a job; jobs: ${SCRAPE_JOBS.join(", ")}`);
-            for (const a of addrs ?? []) if (!/^[^\s:]+:\d+$/.test(a)) throw new Error(`prometheus config: \`targets.addresses.${job}\` entry "${a}" must be host:port`);
+            if (!(SCRAPE_JOBS as readonly string[]).includes(job))
+                throw new Error(`prometheus config: \`targets.addresses.${job}\` is not a job; jobs: ${SCRAPE_JOBS.join(", ")}`);
+            for (const a of addrs ?? [])
+                if (!/^[^\s:]+:\d+$/.test(a)) throw new Error(`prometheus config: \`targets.addresses.${job}\` entry "${a}" must be host:port`);
         }
     }
 }
@@ -168,15 +179,17 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         return d.record === "A"
             ? { dns_sd_configs: [{ names: [name], type: "A", port: d.port, refresh_interval: refresh }] }
             : {
-                dns_sd_configs: [{ names: [name], type: "SRV", refresh_interval: refresh }],
-                // SRV targets are `<task id>.<service>.<namespace>`: name the host by its task, not its IP.
-                relabel_configs: [{
-                    source_labels: ["__meta_dns_srv_record_target"],
-                    regex: `([^.]+)\\..*`,
-                    target_label: "instance",
-                    replacement: `$1:${d.port}`,
-                }],
-            };
+                  dns_sd_configs: [{ names: [name], type: "SRV", refresh_interval: refresh }],
+                  // SRV targets are `<task id>.<service>.<namespace>`: name the host by its task, not its IP.
+                  relabel_configs: [
+                      {
+                          source_labels: ["__meta_dns_srv_record_target"],
+                          regex: `([^.]+)\\..*`,
+                          target_label: "instance",
+                          replacement: `$1:${d.port}`,
+                      },
+                  ],
+              };
     };
 
     const storeInstance = (job: "postgres" | "redis"): Record<string, unknown>[] => {
@@ -199,10 +212,23 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         });
     }
 
-    const am = input.targets.kind === "static"
-        ? (input.targets.addresses.alertmanager ?? []).length > 0 ? { static_configs: [{ targets: [...(input.targets.addresses.alertmanager ?? [])] }] } : undefined
-        : input.targets.jobs !== undefined && !input.targets.jobs.includes("alertmanager") ? undefined
-        : { dns_sd_configs: [{ names: [`${DISCOVERY.alertmanager.name}.${input.targets.namespace}`], type: "A", port: DISCOVERY.alertmanager.port, refresh_interval: refresh }] };
+    const am =
+        input.targets.kind === "static"
+            ? (input.targets.addresses.alertmanager ?? []).length > 0
+                ? { static_configs: [{ targets: [...(input.targets.addresses.alertmanager ?? [])] }] }
+                : undefined
+            : input.targets.jobs !== undefined && !input.targets.jobs.includes("alertmanager")
+              ? undefined
+              : {
+                    dns_sd_configs: [
+                        {
+                            names: [`${DISCOVERY.alertmanager.name}.${input.targets.namespace}`],
+                            type: "A",
+                            port: DISCOVERY.alertmanager.port,
+                            refresh_interval: refresh,
+                        },
+                    ],
+                };
 
     const externalLabels = { ...input.externalLabels, ...(input.replica ? { [REPLICA_LABEL]: input.replica.value } : {}) };
     // "Alert relabeling is applied after external labels. One use for this is ensuring a HA pair of
@@ -214,12 +240,12 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
     // (https://docs.aws.amazon.com/prometheus/latest/userguide/Send-high-availability-data.html).
     const writeRelabel = input.replica
         ? {
-            write_relabel_configs: [
-                { source_labels: [REPLICA_LABEL], target_label: "__replica__" },
-                { action: "labeldrop", regex: REPLICA_LABEL },
-                { target_label: "cluster", replacement: input.replica.haCluster },
-            ],
-        }
+              write_relabel_configs: [
+                  { source_labels: [REPLICA_LABEL], target_label: "__replica__" },
+                  { action: "labeldrop", regex: REPLICA_LABEL },
+                  { target_label: "cluster", replacement: input.replica.haCluster },
+              ],
+          }
         : {};
 
     return {
@@ -234,14 +260,16 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         scrape_configs: scrapeConfigs,
         ...(input.remoteWrite
             ? {
-                remote_write: [{
-                    url: `https://aps-workspaces.${input.remoteWrite.region}.amazonaws.com/workspaces/${input.remoteWrite.workspaceId}/api/v1/remote_write`,
-                    sigv4: { region: input.remoteWrite.region },
-                    // AMP's documented recommendations: bigger batches, bounded shards.
-                    queue_config: { max_samples_per_send: 1000, max_shards: 200, capacity: 2500 },
-                    ...writeRelabel,
-                }],
-            }
+                  remote_write: [
+                      {
+                          url: `https://aps-workspaces.${input.remoteWrite.region}.amazonaws.com/workspaces/${input.remoteWrite.workspaceId}/api/v1/remote_write`,
+                          sigv4: { region: input.remoteWrite.region },
+                          // AMP's documented recommendations: bigger batches, bounded shards.
+                          queue_config: { max_samples_per_send: 1000, max_shards: 200, capacity: 2500 },
+                          ...writeRelabel,
+                      },
+                  ],
+              }
             : {}),
     };
 }

@@ -79,6 +79,9 @@ export function renderRulesYaml(alerts: readonly ResolvedAlert[]): string {
 }
 
 /** Resolves the catalog with a stack's settings in the given timing profile and renders the rule file. */
-export function renderPrometheusRules(settings: ResolveSettings & { readonly profile: TimingProfile }): { readonly fileName: string; readonly content: string } {
+export function renderPrometheusRules(settings: ResolveSettings & { readonly profile: TimingProfile }): {
+    readonly fileName: string;
+    readonly content: string;
+} {
     return { fileName: RULES_FILE_NAME, content: renderRulesYaml(resolveAlerts(settings)) };
 }

@@ -11,13 +11,7 @@
  * The caller treats any store error as "not a duplicate" and posts anyway.
  */
 import { createHash } from "node:crypto";
-import {
-    ConditionalCheckFailedException,
-    DeleteItemCommand,
-    PutItemCommand,
-    UpdateItemCommand,
-    type DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../shared/clock";
 
 /**
@@ -118,7 +112,12 @@ const OCCURRENCE_NAMES = { "#pending": "pending", "#delivered": "delivered" };
  * DynamoDB store. Table: partition key `pk` (S); TTL enabled on `expiresAt` (epoch seconds).
  * TTL deletion is lazy (hours to days), so expiry is also checked in the condition.
  */
-export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, clock: Pick<Clock, "now">, timings: DedupeTimings = DEFAULT_DEDUPE_TIMINGS): DedupeStore {
+export function dynamoDbDedupeStore(
+    client: DynamoDBClient,
+    tableName: string,
+    clock: Pick<Clock, "now">,
+    timings: DedupeTimings = DEFAULT_DEDUPE_TIMINGS,
+): DedupeStore {
     const nowSec = () => Math.floor(clock.now() / 1000);
     return {
         claim: async (key) => {
@@ -191,7 +190,9 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                         UpdateExpression: "SET #pending = :status, leaseUntil = :lease, expiresAt = :exp",
                         ConditionExpression:
                             "attribute_not_exists(pk) OR expiresAt < :nowSec OR ((attribute_not_exists(#pending) OR leaseUntil < :nowMs) AND " +
-                            (status === "firing" ? "(attribute_not_exists(#delivered) OR (#delivered = :resolved AND endedAt < :startsMs)))" : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
+                            (status === "firing"
+                                ? "(attribute_not_exists(#delivered) OR (#delivered = :resolved AND endedAt < :startsMs)))"
+                                : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
                         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
                         ExpressionAttributeNames: OCCURRENCE_NAMES,
                         ExpressionAttributeValues: {
@@ -200,7 +201,9 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                             ":exp": { N: String(nowSec() + timings.ttlSeconds) },
                             ":nowSec": { N: String(nowSec()) },
                             ":nowMs": { N: String(now) },
-                            ...(status === "resolved" ? { ":firing": { S: "firing" } } : { ":resolved": { S: "resolved" }, ":startsMs": { N: String(startsAtMs) } }),
+                            ...(status === "resolved"
+                                ? { ":firing": { S: "firing" } }
+                                : { ":resolved": { S: "resolved" }, ":startsMs": { N: String(startsAtMs) } }),
                         },
                     }),
                 );
@@ -209,7 +212,10 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") {
                     const old = (e as { Item?: Record<string, { S?: string; N?: string }> }).Item ?? {};
                     const status0 = old["delivered"]?.S as AlertStatus | undefined;
-                    const delivered = status0 === undefined ? undefined : { status: status0, ...(old["endedAt"]?.N !== undefined ? { endedAt: Number(old["endedAt"].N) } : {}) };
+                    const delivered =
+                        status0 === undefined
+                            ? undefined
+                            : { status: status0, ...(old["endedAt"]?.N !== undefined ? { endedAt: Number(old["endedAt"].N) } : {}) };
                     const live = old["pending"]?.S !== undefined && Number(old["leaseUntil"]?.N ?? 0) >= now;
                     const verdict = occurrenceVerdict(delivered, status, startsAtMs, live);
                     // The condition failed, so it is not free: a "claimed" verdict here means a claim
@@ -225,9 +231,16 @@ export function dynamoDbDedupeStore(client: DynamoDBClient, tableName: string, c
                 new UpdateItemCommand({
                     TableName: tableName,
                     Key: { pk: { S: key } },
-                    UpdateExpression: ended !== undefined ? "SET #delivered = :status, endedAt = :ended, expiresAt = :exp REMOVE #pending, leaseUntil" : "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil, endedAt",
+                    UpdateExpression:
+                        ended !== undefined
+                            ? "SET #delivered = :status, endedAt = :ended, expiresAt = :exp REMOVE #pending, leaseUntil"
+                            : "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil, endedAt",
                     ExpressionAttributeNames: OCCURRENCE_NAMES,
-                    ExpressionAttributeValues: { ":status": { S: status }, ":exp": { N: String(nowSec() + timings.ttlSeconds) }, ...(ended !== undefined ? { ":ended": { N: String(ended) } } : {}) },
+                    ExpressionAttributeValues: {
+                        ":status": { S: status },
+                        ":exp": { N: String(nowSec() + timings.ttlSeconds) },
+                        ...(ended !== undefined ? { ":ended": { N: String(ended) } } : {}),
+                    },
                 }),
             );
         },
@@ -274,7 +287,13 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
             const o = occurrences.get(key);
             const current = o === undefined || o.expiresAt < now ? undefined : o;
             const verdict = occurrenceVerdict(current?.delivered, status, startsAtMs, current?.pending !== undefined && current.leaseUntil >= now);
-            if (verdict === "claimed") occurrences.set(key, { delivered: current?.delivered, pending: status, leaseUntil: now + timings.leaseMs, expiresAt: now + timings.ttlSeconds * 1000 });
+            if (verdict === "claimed")
+                occurrences.set(key, {
+                    delivered: current?.delivered,
+                    pending: status,
+                    leaseUntil: now + timings.leaseMs,
+                    expiresAt: now + timings.ttlSeconds * 1000,
+                });
             return verdict;
         },
         completeOccurrence: async (key, status, endsAtMs) => {

@@ -78,7 +78,10 @@ export function slackDate(iso: string | null | undefined): string | undefined {
     if (iso === null || iso === undefined || iso === "") return undefined;
     const ms = Date.parse(iso);
     if (Number.isNaN(ms) || ms <= 0) return undefined;
-    const fallback = new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+    const fallback = new Date(ms)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC");
     return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${fallback}>`;
 }
 
@@ -172,8 +175,7 @@ export function describeCondition(trigger: AlarmTrigger): string | undefined {
     const evalPeriods = trigger.EvaluationPeriods ?? undefined;
     const datapoints = trigger.DatapointsToAlarm ?? evalPeriods;
     const period = trigger.Period ?? trigger.Metrics?.find((q) => q.MetricStat?.Period)?.MetricStat?.Period ?? undefined;
-    const window =
-        evalPeriods !== undefined ? `for ${datapoints} of ${evalPeriods} periods${period !== undefined ? ` of ${period} s` : ""}` : undefined;
+    const window = evalPeriods !== undefined ? `for ${datapoints} of ${evalPeriods} periods${period !== undefined ? ` of ${period} s` : ""}` : undefined;
     const missing = treatMissingData(trigger.TreatMissingData);
     const main = [condition, window].filter(Boolean).join(" ");
     const parts = [main || undefined, missing ? `missing data: ${missing}` : undefined].filter(Boolean);
@@ -226,13 +228,15 @@ export function formatCloudWatchAlarm(alarm: CloudWatchAlarm): SlackMessage {
     return message(text, stateColor(alarm.NewStateValue), [
         header(`${stateEmoji(alarm.NewStateValue)} ${label} ${sevTag}${alarm.AlarmName}`),
         summary ? section(`*${escapeMrkdwn(summary)}*${desc.details ? `\n${escapeMrkdwn(desc.details)}` : ""}`) : undefined,
-        fieldsSection([
-            ["Severity", severity ?? "unknown"],
-            ["State", `${alarm.OldStateValue ?? "?"} → *${alarm.NewStateValue}*`],
-            ["When", slackDate(alarm.StateChangeTime) ?? alarm.StateChangeTime ?? undefined],
-            ["Region", arn?.region ?? alarm.Region ?? undefined],
-            composite ? ["Type", "composite alarm"] : undefined,
-        ].filter((f): f is [string, string | undefined] => f !== undefined)),
+        fieldsSection(
+            [
+                ["Severity", severity ?? "unknown"],
+                ["State", `${alarm.OldStateValue ?? "?"} → *${alarm.NewStateValue}*`],
+                ["When", slackDate(alarm.StateChangeTime) ?? alarm.StateChangeTime ?? undefined],
+                ["Region", arn?.region ?? alarm.Region ?? undefined],
+                composite ? ["Type", "composite alarm"] : undefined,
+            ].filter((f): f is [string, string | undefined] => f !== undefined),
+        ),
         metric ? section(`*Metric*\n${escapeMrkdwn(metric)}`) : undefined,
         condition ? section(`*Threshold*\n${escapeMrkdwn(condition)}`) : undefined,
         composite ? section(`*Rule*\n\`${escapeMrkdwn(truncate(alarm.AlarmRule ?? "", 2800))}\``) : undefined,
@@ -296,7 +300,9 @@ export function formatAlertmanager(payload: AlertmanagerPayload): SlackMessage {
     const firing = payload.alerts.filter((a) => a.status === "firing");
     const resolved = payload.alerts.filter((a) => a.status === "resolved");
     const groupName =
-        payload.groupLabels?.["alertname"] ?? payload.commonLabels?.["alertname"] ?? (Object.values(payload.groupLabels ?? {}).join(" ") || payload.receiver || "alerts");
+        payload.groupLabels?.["alertname"] ??
+        payload.commonLabels?.["alertname"] ??
+        (Object.values(payload.groupLabels ?? {}).join(" ") || payload.receiver || "alerts");
     const allResolved = payload.status === "resolved" || firing.length === 0;
     const severity = worstSeverity((allResolved ? payload.alerts : firing).map(alertSeverity));
     const sevTag = severity ? `[${severity.toUpperCase()}] ` : "";

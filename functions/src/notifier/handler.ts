@@ -45,14 +45,18 @@ export function notifierFromEnv(env: NodeJS.ProcessEnv = process.env): Notifier 
         getSlackWebhookUrl: cachedSecret(secretsManagerSource(secrets, webhookArn), secretOpts),
         getAlertmanagerToken: tokenArn ? cachedSecret(secretsManagerSource(secrets, tokenArn), secretOpts) : undefined,
         pagerduty: routingKeyArn
-            ? { getRoutingKey: cachedSecret(secretsManagerSource(secrets, routingKeyArn), secretOpts), ...(env[NOTIFIER_ENV.pagerdutyEventsUrl] ? { url: env[NOTIFIER_ENV.pagerdutyEventsUrl] } : {}) }
+            ? {
+                  getRoutingKey: cachedSecret(secretsManagerSource(secrets, routingKeyArn), secretOpts),
+                  ...(env[NOTIFIER_ENV.pagerdutyEventsUrl] ? { url: env[NOTIFIER_ENV.pagerdutyEventsUrl] } : {}),
+              }
             : undefined,
-        dedupe: table && dynamo
-            ? dynamoDbDedupeStore(dynamo, table, clock, {
-                  ...DEFAULT_DEDUPE_TIMINGS,
-                  ttlSeconds: numberEnv(env, NOTIFIER_ENV.dedupeTtlSeconds, DEFAULT_DEDUPE_TIMINGS.ttlSeconds),
-              })
-            : undefined,
+        dedupe:
+            table && dynamo
+                ? dynamoDbDedupeStore(dynamo, table, clock, {
+                      ...DEFAULT_DEDUPE_TIMINGS,
+                      ttlSeconds: numberEnv(env, NOTIFIER_ENV.dedupeTtlSeconds, DEFAULT_DEDUPE_TIMINGS.ttlSeconds),
+                  })
+                : undefined,
         deliveries: table && dynamo ? dynamoDbDeliveryLog(dynamo, table, clock, (m, f) => log.warn(m, f)) : undefined,
         heartbeat: stack ? cloudWatchHeartbeat(new CloudWatchClient(aws), stack) : undefined,
         clock,

@@ -143,11 +143,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
 
     const pagerDutyUrl = deps.pagerduty?.url;
-    const sendPagerDuty = deps.pagerduty === undefined ? undefined : createPagerDutySender({
-        fetch: deps.fetch ?? globalThis.fetch,
-        clock,
-        url: typeof pagerDutyUrl === "function" ? pagerDutyUrl : () => pagerDutyUrl ?? PAGERDUTY_EVENTS_URL,
-    });
+    const sendPagerDuty =
+        deps.pagerduty === undefined
+            ? undefined
+            : createPagerDutySender({
+                  fetch: deps.fetch ?? globalThis.fetch,
+                  clock,
+                  url: typeof pagerDutyUrl === "function" ? pagerDutyUrl : () => pagerDutyUrl ?? PAGERDUTY_EVENTS_URL,
+              });
 
     const deadlineFor = (context?: LambdaContextLike, limitMs = budgetMs): number => {
         const remaining = context?.getRemainingTimeInMillis?.();
@@ -156,7 +159,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     };
 
     /** Posts once per key. Dedupe-store failures never block delivery: a double post beats a lost alert. */
-    const deliver = async (key: string | undefined, message: SlackMessage, deadline: number, meta: Record<string, unknown>): Promise<"posted" | "duplicate"> => {
+    const deliver = async (
+        key: string | undefined,
+        message: SlackMessage,
+        deadline: number,
+        meta: Record<string, unknown>,
+    ): Promise<"posted" | "duplicate"> => {
         let claimed = false;
         let inFlight = false;
         if (key !== undefined && deps.dedupe !== undefined) {
@@ -272,28 +280,38 @@ export function createNotifier(deps: NotifierDeps): Notifier {
      * error counts as new and unheld: post anyway (a double post beats a lost alert).
      */
     const claimOccurrences = async (destination: Destination, alerts: readonly AlertmanagerAlert[], meta: Record<string, unknown>): Promise<Claimed[]> =>
-        Promise.all(alerts.map(async (alert): Promise<Claimed> => {
-            const key = occurrenceKey(destination, alert.labels);
-            if (deps.dedupe === undefined) return { alert, key, verdict: "claimed", held: false };
-            try {
-                const verdict = await deps.dedupe.claimOccurrence(key, alert.status, timeOf(alert.startsAt) ?? clock.now());
-                return { alert, key, verdict, held: verdict === "claimed" };
-            } catch (e) {
-                log.warn("dedupe store unavailable; posting without dedupe", { ...meta, destination, ...errorFields(e) });
-                return { alert, key, verdict: "claimed", held: false };
-            }
-        }));
+        Promise.all(
+            alerts.map(async (alert): Promise<Claimed> => {
+                const key = occurrenceKey(destination, alert.labels);
+                if (deps.dedupe === undefined) return { alert, key, verdict: "claimed", held: false };
+                try {
+                    const verdict = await deps.dedupe.claimOccurrence(key, alert.status, timeOf(alert.startsAt) ?? clock.now());
+                    return { alert, key, verdict, held: verdict === "claimed" };
+                } catch (e) {
+                    log.warn("dedupe store unavailable; posting without dedupe", { ...meta, destination, ...errorFields(e) });
+                    return { alert, key, verdict: "claimed", held: false };
+                }
+            }),
+        );
     const release = (c: Claimed, meta: Record<string, unknown>) =>
-        c.held ? deps.dedupe!.releaseOccurrence(c.key, c.alert.status).catch((err: unknown) => log.warn("dedupe release failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
+        c.held
+            ? deps.dedupe!.releaseOccurrence(c.key, c.alert.status).catch((err: unknown) => log.warn("dedupe release failed", { ...meta, ...errorFields(err) }))
+            : Promise.resolve();
     const complete = (c: Claimed, meta: Record<string, unknown>) =>
-        c.held ? deps.dedupe!.completeOccurrence(c.key, c.alert.status, timeOf(c.alert.endsAt)).catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) })) : Promise.resolve();
+        c.held
+            ? deps
+                  .dedupe!.completeOccurrence(c.key, c.alert.status, timeOf(c.alert.endsAt))
+                  .catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) }))
+            : Promise.resolve();
     const tally = (claims: readonly Claimed[]) => ({
         repeat: claims.filter((c) => c.verdict === "repeat").length,
         stale: claims.filter((c) => c.verdict === "stale").length,
         inFlight: claims.filter((c) => c.verdict === "in-flight").length,
     });
     const subjects = (alerts: readonly AlertmanagerAlert[]): DeliverySubject[] =>
-        alerts.flatMap((a): DeliverySubject[] => (a.fingerprint ? [{ kind: "alertmanager", fingerprint: a.fingerprint, status: a.status, alertname: a.labels["alertname"] }] : []));
+        alerts.flatMap((a): DeliverySubject[] =>
+            a.fingerprint ? [{ kind: "alertmanager", fingerprint: a.fingerprint, status: a.status, alertname: a.labels["alertname"] }] : [],
+        );
 
     /**
      * Slack: one message with the alerts that are new information (the group's other alerts were
@@ -301,7 +319,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
      * delivers one of the alerts, this one releases its claims and answers 503 (Alertmanager
      * retries), so a 2xx never stands for a post that may still fail.
      */
-    const toSlack = async (payload: AlertmanagerPayload, alerts: readonly AlertmanagerAlert[], deadline: number, meta: Record<string, unknown>): Promise<FunctionUrlResult> => {
+    const toSlack = async (
+        payload: AlertmanagerPayload,
+        alerts: readonly AlertmanagerAlert[],
+        deadline: number,
+        meta: Record<string, unknown>,
+    ): Promise<FunctionUrlResult> => {
         const claims = await claimOccurrences("slack", alerts, meta);
         const fresh = claims.filter((c) => c.verdict === "claimed");
         const t = tally(claims);
@@ -363,11 +386,21 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             } catch (e) {
                 failed++;
                 await release(c, meta);
-                log.error("pagerduty delivery failed", { ...meta, dedupKey: event.dedup_key, error: (e as Error).message.split(routingKey).join("[redacted]") });
+                log.error("pagerduty delivery failed", {
+                    ...meta,
+                    dedupKey: event.dedup_key,
+                    error: (e as Error).message.split(routingKey).join("[redacted]"),
+                });
             }
         }
         if (sent.length > 0) await deps.deliveries?.record("pagerduty", subjects(sent));
-        if (failed > 0 || t.inFlight > 0) return json(503, { error: failed > 0 ? "pagerduty delivery failed" : "delivery in progress in another attempt", posted: sent.length, failed, ...t });
+        if (failed > 0 || t.inFlight > 0)
+            return json(503, {
+                error: failed > 0 ? "pagerduty delivery failed" : "delivery in progress in another attempt",
+                posted: sent.length,
+                failed,
+                ...t,
+            });
         if (sent.length === 0) log.info("duplicate delivery skipped", { ...meta, destination: "pagerduty", ...t });
         return json(200, { status: sent.length > 0 ? "posted" : "duplicate", posted: sent.length, ...t });
     };
@@ -383,7 +416,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
         log.warn("unreadable webhook body; posting raw", { source: "http", reason: parsed.error, bytes: body.length });
         try {
-            const result = await deliver(rawDedupeKey(body), formatRaw(parsed.error, redact(body), "the Alertmanager webhook"), deadline, { source: "http", raw: true });
+            const result = await deliver(rawDedupeKey(body), formatRaw(parsed.error, redact(body), "the Alertmanager webhook"), deadline, {
+                source: "http",
+                raw: true,
+            });
             return json(200, { status: result, warning: "payload not understood; posted raw" });
         } catch (e) {
             log.error("slack delivery of raw body failed", errorFields(e));
@@ -406,7 +442,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         }
         log.warn("unrecognised event; posting raw", { bytes: raw.length });
         // Throws on failure: the async invocation then lands in the on-failure destination.
-        await deliver(undefined, formatRaw("unrecognised event shape", redact(raw), "an unknown source"), deadlineFor(context), { source: "unknown", raw: true });
+        await deliver(undefined, formatRaw("unrecognised event shape", redact(raw), "an unknown source"), deadlineFor(context), {
+            source: "unknown",
+            raw: true,
+        });
         return undefined;
     };
 

@@ -31,7 +31,12 @@ export function createPagerDutySender(deps: PagerDutySenderDeps, opts = { maxAtt
             const timeoutMs = Math.max(1, Math.min(opts.requestTimeoutMs, deadline - deps.clock.now()));
             let retry = false;
             try {
-                const res = await deps.fetch(deps.url(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event), signal: AbortSignal.timeout(timeoutMs) });
+                const res = await deps.fetch(deps.url(), {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify(event),
+                    signal: AbortSignal.timeout(timeoutMs),
+                });
                 if (res.ok) return;
                 last = `HTTP ${res.status} ${(await res.text().catch(() => "")).slice(0, 200)}`.trim();
                 retry = res.status === 429 || res.status >= 500;
@@ -41,7 +46,8 @@ export function createPagerDutySender(deps: PagerDutySenderDeps, opts = { maxAtt
             }
             if (!retry) throw new PagerDutyDeliveryError(`PagerDuty rejected the event: ${last}`);
             const wait = backoffMs(attempt, opts, deps.clock.random);
-            if (attempt >= opts.maxAttempts || deps.clock.now() + wait >= deadline) throw new PagerDutyDeliveryError(`PagerDuty delivery failed after ${attempt} attempt(s): ${last}`);
+            if (attempt >= opts.maxAttempts || deps.clock.now() + wait >= deadline)
+                throw new PagerDutyDeliveryError(`PagerDuty delivery failed after ${attempt} attempt(s): ${last}`);
             await deps.clock.sleep(wait);
         }
     };

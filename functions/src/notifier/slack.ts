@@ -125,7 +125,11 @@ export function createSlackPoster(deps: SlackPosterDeps): SlackPoster {
                 outcome = await classify(res, attempt, refreshed, simplified);
             } catch (e) {
                 const f = errorFields(e);
-                outcome = { kind: "retry", waitMs: backoffMs(attempt, opts, clock.random), why: `network error (${String(f["error"])}${f["cause"] !== undefined ? `, ${String(f["cause"])}` : ""})` };
+                outcome = {
+                    kind: "retry",
+                    waitMs: backoffMs(attempt, opts, clock.random),
+                    why: `network error (${String(f["error"])}${f["cause"] !== undefined ? `, ${String(f["cause"])}` : ""})`,
+                };
             }
             if (outcome.kind === "ok") {
                 if (attempt > 1) log.info("slack post succeeded after retries", { attempts: attempt });
@@ -134,7 +138,8 @@ export function createSlackPoster(deps: SlackPosterDeps): SlackPoster {
             lastStatus = "status" in outcome ? outcome.status : undefined;
             log.warn("slack post failed", { attempt, outcome: outcome.kind, reason: outcome.why });
             if (outcome.kind === "fail") throw new SlackDeliveryError(`Slack rejected the message: ${outcome.why}`, attempt, lastStatus);
-            if (attempt >= opts.maxAttempts) throw new SlackDeliveryError(`Slack delivery failed after ${attempt} attempts: ${outcome.why}`, attempt, lastStatus);
+            if (attempt >= opts.maxAttempts)
+                throw new SlackDeliveryError(`Slack delivery failed after ${attempt} attempts: ${outcome.why}`, attempt, lastStatus);
             if (outcome.kind === "fallback") {
                 body = plainFallback(message);
                 simplified = true;
@@ -147,7 +152,11 @@ export function createSlackPoster(deps: SlackPosterDeps): SlackPoster {
             }
             const wait = Math.max(outcome.waitMs, 0);
             if (clock.now() + wait >= deadline) {
-                throw new SlackDeliveryError(`Slack delivery gave up: next attempt in ${wait} ms would pass the deadline (${outcome.why})`, attempt, lastStatus);
+                throw new SlackDeliveryError(
+                    `Slack delivery gave up: next attempt in ${wait} ms would pass the deadline (${outcome.why})`,
+                    attempt,
+                    lastStatus,
+                );
             }
             await clock.sleep(wait);
         }

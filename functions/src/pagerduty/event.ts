@@ -55,7 +55,8 @@ export function pagerDutyEventFor(snsMessage: string, routingKey: string, snsMes
     let alarm: Record<string, unknown> | undefined;
     try {
         const parsed: unknown = JSON.parse(snsMessage);
-        if (typeof parsed === "object" && parsed !== null && typeof (parsed as Record<string, unknown>).AlarmName === "string") alarm = parsed as Record<string, unknown>;
+        if (typeof parsed === "object" && parsed !== null && typeof (parsed as Record<string, unknown>).AlarmName === "string")
+            alarm = parsed as Record<string, unknown>;
     } catch {
         alarm = undefined;
     }
@@ -64,7 +65,12 @@ export function pagerDutyEventFor(snsMessage: string, routingKey: string, snsMes
             routing_key: routingKey,
             event_action: "trigger",
             dedup_key: `sns-${snsMessageId}`,
-            payload: { summary: cut(`Unreadable critical notification: ${snsMessage.replace(/\s+/g, " ")}`, 1024), source: "koronet-alerting", severity: "critical", custom_details: { raw: cut(snsMessage, 4000) } },
+            payload: {
+                summary: cut(`Unreadable critical notification: ${snsMessage.replace(/\s+/g, " ")}`, 1024),
+                source: "koronet-alerting",
+                severity: "critical",
+                custom_details: { raw: cut(snsMessage, 4000) },
+            },
         };
     }
     const state = String(alarm.NewStateValue ?? "");

@@ -26,7 +26,12 @@ export async function sendEvent(event: PagerDutyEvent, url: string, attempts = 4
     for (let i = 0; i < attempts; i++) {
         if (i > 0) await sleep(Math.min(500 * 2 ** i, 8000));
         try {
-            const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event), signal: AbortSignal.timeout(10_000) });
+            const res = await fetch(url, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(event),
+                signal: AbortSignal.timeout(10_000),
+            });
             if (res.status === 202 || res.ok) return;
             last = `HTTP ${res.status}`;
             if (res.status !== 429 && res.status < 500) throw new Error(`PagerDuty rejected the event (${last}): ${(await res.text()).slice(0, 300)}`);

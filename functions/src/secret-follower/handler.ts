@@ -52,7 +52,9 @@ export async function follow(deps: FollowerDeps): Promise<FollowReport> {
         if (refs === undefined) {
             refs = deps.ecs
                 .send(new DescribeTaskDefinitionCommand({ taskDefinition }))
-                .then((out) => (out.taskDefinition?.containerDefinitions ?? []).flatMap((c) => (c.secrets ?? []).map((s) => s.valueFrom ?? "")).filter((v) => v !== ""));
+                .then((out) =>
+                    (out.taskDefinition?.containerDefinitions ?? []).flatMap((c) => (c.secrets ?? []).map((s) => s.valueFrom ?? "")).filter((v) => v !== ""),
+                );
             taskDefinitions.set(taskDefinition, refs);
         }
         return refs;

@@ -13,7 +13,14 @@ import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DELIVERY_TTL_SECONDS, deliveryKey, type DeliveryChannel, type DeliveryRecord, type DeliverySubject } from "../contract/deliveries";
 import type { Clock } from "./clock";
 
-export { DELIVERY_KEY_PREFIX, DELIVERY_TTL_SECONDS, deliveryKey, type DeliveryChannel, type DeliveryRecord, type DeliverySubject } from "../contract/deliveries";
+export {
+    DELIVERY_KEY_PREFIX,
+    DELIVERY_TTL_SECONDS,
+    deliveryKey,
+    type DeliveryChannel,
+    type DeliveryRecord,
+    type DeliverySubject,
+} from "../contract/deliveries";
 
 /** Where the Lambdas write records. Never throws. */
 export interface DeliveryLog {
@@ -29,32 +36,39 @@ export function dynamoDbDeliveryLog(client: DynamoDBClient, tableName: string, c
     return {
         record: async (channel, subjects) => {
             const now = clock.now();
-            await Promise.all(subjects.map(async (subject) => {
-                try {
-                    await client.send(new PutItemCommand({
-                        TableName: tableName,
-                        Item: {
-                            pk: { S: deliveryKey(channel, subject) },
-                            channel: { S: channel },
-                            deliveredAt: { N: String(now) },
-                            subject: { S: label(subject) },
-                            expiresAt: { N: String(Math.floor(now / 1000) + DELIVERY_TTL_SECONDS) },
-                        },
-                    }));
-                } catch (e) {
-                    warn("delivery record not written", { channel, subject: label(subject), error: (e as Error).message });
-                }
-            }));
+            await Promise.all(
+                subjects.map(async (subject) => {
+                    try {
+                        await client.send(
+                            new PutItemCommand({
+                                TableName: tableName,
+                                Item: {
+                                    pk: { S: deliveryKey(channel, subject) },
+                                    channel: { S: channel },
+                                    deliveredAt: { N: String(now) },
+                                    subject: { S: label(subject) },
+                                    expiresAt: { N: String(Math.floor(now / 1000) + DELIVERY_TTL_SECONDS) },
+                                },
+                            }),
+                        );
+                    } catch (e) {
+                        warn("delivery record not written", { channel, subject: label(subject), error: (e as Error).message });
+                    }
+                }),
+            );
         },
     };
 }
 
 /** Same records in memory: for the local server and tests. */
-export function inMemoryDeliveryLog(clock: Pick<Clock, "now">): DeliveryLog & { get(key: string): DeliveryRecord | undefined; readonly all: () => DeliveryRecord[] } {
+export function inMemoryDeliveryLog(
+    clock: Pick<Clock, "now">,
+): DeliveryLog & { get(key: string): DeliveryRecord | undefined; readonly all: () => DeliveryRecord[] } {
     const records = new Map<string, DeliveryRecord>();
     return {
         record: async (channel, subjects) => {
-            for (const s of subjects) records.set(deliveryKey(channel, s), { key: deliveryKey(channel, s), channel, deliveredAt: clock.now(), subject: label(s) });
+            for (const s of subjects)
+                records.set(deliveryKey(channel, s), { key: deliveryKey(channel, s), channel, deliveredAt: clock.now(), subject: label(s) });
         },
         get: (key) => records.get(key),
         all: () => [...records.values()],

@@ -32,7 +32,9 @@ export function extractSecretValue(secretString: string): string {
 /** A secret still holding the deploy-time placeholder (or nothing): an operator has not filled it yet. */
 export class SecretNotFilledError extends Error {
     constructor(readonly secretId: string) {
-        super(`secret ${secretId} is not filled (it holds "${UNSET_SECRET_PLACEHOLDER}"): put the value with aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string ...`);
+        super(
+            `secret ${secretId} is not filled (it holds "${UNSET_SECRET_PLACEHOLDER}"): put the value with aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string ...`,
+        );
         this.name = "SecretNotFilledError";
     }
 }

@@ -86,7 +86,10 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         // Every target gone (service discovery dropped them): `up` is absent, which must alarm too.
         (c) => ({
             series: [{ series: lbl("up", { job: "koronet", instance: "web-a:3000" }), values: (i) => (i * c.S >= c.t0 ? "stale" : 1) }],
-            checks: [{ at: c.t0 - c.E, firing: [] }, { at: c.tFire, firing: [{ severity: "critical" }] }],
+            checks: [
+                { at: c.t0 - c.E, firing: [] },
+                { at: c.tFire, firing: [{ severity: "critical" }] },
+            ],
         }),
     ],
     HighErrorRate: [
@@ -95,9 +98,15 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
             const share = Math.min(4 * c.T, 100) / 100;
             return {
                 series: [
-                    { series: lbl("koronet_http_requests_total", { job: "koronet", route: "/api/items", status_code: "200", method: "GET" }), values: counter(c.S, (t) => (during(t, c.t0, c.t1) ? rps * (1 - share) : rps)) },
+                    {
+                        series: lbl("koronet_http_requests_total", { job: "koronet", route: "/api/items", status_code: "200", method: "GET" }),
+                        values: counter(c.S, (t) => (during(t, c.t0, c.t1) ? rps * (1 - share) : rps)),
+                    },
                     // The 5xx series is new when the fault starts: rate() needs two of its samples.
-                    { series: lbl("koronet_http_requests_total", { job: "koronet", route: "/api/items", status_code: "500", method: "GET" }), values: counter(c.S, (t) => (during(t, c.t0, c.t1) ? rps * share : 0), c.t0) },
+                    {
+                        series: lbl("koronet_http_requests_total", { job: "koronet", route: "/api/items", status_code: "500", method: "GET" }),
+                        values: counter(c.S, (t) => (during(t, c.t0, c.t1) ? rps * share : 0), c.t0),
+                    },
                 ],
                 checks: fireResolveChecks(c, { severity: "critical" }),
             };
@@ -107,8 +116,14 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
             const share = (c.T * 0.98) / 100;
             return {
                 series: [
-                    { series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "200", method: "GET" }), values: counter(c.S, () => rps * (1 - share)) },
-                    { series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "503", method: "GET" }), values: counter(c.S, () => rps * share) },
+                    {
+                        series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "200", method: "GET" }),
+                        values: counter(c.S, () => rps * (1 - share)),
+                    },
+                    {
+                        series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "503", method: "GET" }),
+                        values: counter(c.S, () => rps * share),
+                    },
                 ],
                 checks: [{ at: c.tQuiet, firing: [] }],
             };
@@ -116,22 +131,39 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         // Low traffic: 1 failure in 4 requests/minute is not a page.
         (c) => ({
             series: [
-                { series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "200", method: "GET" }), values: counter(c.S, () => 0.05) },
-                { series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "500", method: "GET" }), values: counter(c.S, () => 0.05) },
+                {
+                    series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "200", method: "GET" }),
+                    values: counter(c.S, () => 0.05),
+                },
+                {
+                    series: lbl("koronet_http_requests_total", { job: "koronet", route: "/", status_code: "500", method: "GET" }),
+                    values: counter(c.S, () => 0.05),
+                },
             ],
             checks: [{ at: c.tQuiet, firing: [] }],
         }),
     ],
     DatabaseConnectionFailures: [
         (c) => ({
-            series: [{ series: lbl("koronet_db_connection_errors_total", { job: "koronet", instance: "web-a:3000" }), values: counter(c.S, (t) => (during(t, c.t0, c.t1) ? (3 * c.T) / 60 : 0)) }],
+            series: [
+                {
+                    series: lbl("koronet_db_connection_errors_total", { job: "koronet", instance: "web-a:3000" }),
+                    values: counter(c.S, (t) => (during(t, c.t0, c.t1) ? (3 * c.T) / 60 : 0)),
+                },
+            ],
             checks: fireResolveChecks(c, { severity: "critical" }),
         }),
         // Just below, split between PostgreSQL and Redis (the two are added).
         (c) => ({
             series: [
-                { series: lbl("koronet_db_connection_errors_total", { job: "koronet", instance: "web-a:3000" }), values: counter(c.S, () => (0.45 * c.T) / 60) },
-                { series: lbl("koronet_redis_errors_total", { job: "koronet", instance: "web-a:3000", command: "get" }), values: counter(c.S, () => (0.45 * c.T) / 60) },
+                {
+                    series: lbl("koronet_db_connection_errors_total", { job: "koronet", instance: "web-a:3000" }),
+                    values: counter(c.S, () => (0.45 * c.T) / 60),
+                },
+                {
+                    series: lbl("koronet_redis_errors_total", { job: "koronet", instance: "web-a:3000", command: "get" }),
+                    values: counter(c.S, () => (0.45 * c.T) / 60),
+                },
             ],
             checks: [{ at: c.tQuiet, firing: [] }],
         }),
@@ -139,7 +171,10 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         (c) => ({
             series: [
                 { series: lbl("koronet_db_connection_errors_total", { job: "koronet", instance: "web-a:3000" }), values: () => 0 },
-                { series: lbl("koronet_redis_errors_total", { job: "koronet", instance: "web-a:3000", command: "get" }), values: counter(c.S, (t) => (t >= c.t0 ? (3 * c.T) / 60 : 0)) },
+                {
+                    series: lbl("koronet_redis_errors_total", { job: "koronet", instance: "web-a:3000", command: "get" }),
+                    values: counter(c.S, (t) => (t >= c.t0 ? (3 * c.T) / 60 : 0)),
+                },
             ],
             checks: [{ at: c.tFire, firing: [{ severity: "critical" }] }],
         }),
@@ -156,7 +191,10 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
             series: [{ series: lbl("redis_up", { job: "redis", instance: "redisexp:9121" }), values: (i) => (during(i * c.S, c.t0, c.t1) ? 0 : 1) }],
             checks: fireResolveChecks(c, { severity: "critical" }),
         }),
-        (c) => ({ series: [{ series: lbl("redis_up", { job: "redis", instance: "redisexp:9121" }), values: () => 1 }], checks: [{ at: c.tQuiet, firing: [] }] }),
+        (c) => ({
+            series: [{ series: lbl("redis_up", { job: "redis", instance: "redisexp:9121" }), values: () => 1 }],
+            checks: [{ at: c.tQuiet, firing: [] }],
+        }),
     ],
     HighMemoryUsage: [
         (c) => {
@@ -191,7 +229,10 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
             const ctr = { job: "cadvisor", instance: "host-a:8080", name: "ecs-web-1", container_label_com_amazonaws_ecs_container_name: "web" };
             return {
                 series: [
-                    { series: lbl("container_memory_working_set_bytes", ctr), values: (i) => (during(i * c.S, c.t0, c.t1) ? Math.min(c.T + 5, 100) * 10 : 300) },
+                    {
+                        series: lbl("container_memory_working_set_bytes", ctr),
+                        values: (i) => (during(i * c.S, c.t0, c.t1) ? Math.min(c.T + 5, 100) * 10 : 300),
+                    },
                     { series: lbl("container_spec_memory_limit_bytes", ctr), values: () => 1000 },
                 ],
                 checks: fireResolveChecks(c, { ...ctr, severity: "critical" }),
@@ -233,16 +274,44 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
         (c) => cacheScenario(c, () => c.T - 1, [{ at: c.tQuiet, firing: [] }]),
         // The store-side signal: Redis's keyspace misses above the threshold while the app's own
         // read-through cache looks fine (e.g. session look-ups failing after a flush).
-        (c) => cacheScenario(c, () => 10, fireResolveChecks(c, { source: "redis", severity: "warning" }), (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 30, 100) : 10)),
+        (c) =>
+            cacheScenario(
+                c,
+                () => 10,
+                fireResolveChecks(c, { source: "redis", severity: "warning" }),
+                (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 30, 100) : 10),
+            ),
         // Store side just below, and an idle Redis (below the minimum look-up rate) even at 100 % misses.
-        (c) => cacheScenario(c, () => 10, [{ at: c.tQuiet, firing: [] }], () => c.T - 1),
-        (c) => cacheScenario(c, () => 10, [{ at: c.tQuiet, firing: [] }], () => 100, 0.1),
+        (c) =>
+            cacheScenario(
+                c,
+                () => 10,
+                [{ at: c.tQuiet, firing: [] }],
+                () => c.T - 1,
+            ),
+        (c) =>
+            cacheScenario(
+                c,
+                () => 10,
+                [{ at: c.tQuiet, firing: [] }],
+                () => 100,
+                0.1,
+            ),
     ],
     HighCpuUsage: [
-        (c) => cpuScenario(c, (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 15, 100) : 30), fireResolveChecks(c, { job: "node", instance: "host-a:9100", severity: "warning" })),
+        (c) =>
+            cpuScenario(
+                c,
+                (t) => (during(t, c.t0, c.t1) ? Math.min(c.T + 15, 100) : 30),
+                fireResolveChecks(c, { job: "node", instance: "host-a:9100", severity: "warning" }),
+            ),
         (c) => cpuScenario(c, () => c.T - 0.5, [{ at: c.tQuiet, firing: [] }]),
         // Start-up: one minute at 100% on both cores, then normal — must stay quiet.
-        (c) => cpuScenario(c, (t) => (during(t, c.t0, c.t0 + 60) ? 100 : 30), [{ at: c.t0 + 60 + c.W + c.S, firing: [] }, { at: c.tQuiet + 60, firing: [] }]),
+        (c) =>
+            cpuScenario(c, (t) => (during(t, c.t0, c.t0 + 60) ? 100 : 30), [
+                { at: c.t0 + 60 + c.W + c.S, firing: [] },
+                { at: c.tQuiet + 60, firing: [] },
+            ]),
     ],
     UnusualTraffic: [
         (c) => trafficScenario(c, 30, true),
@@ -280,7 +349,15 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
             };
         },
         // Old failures only (the counter does not move): quiet.
-        (c) => ({ series: [{ series: lbl("alertmanager_notifications_failed_total", { job: "alertmanager", instance: "am:9093", integration: "pagerduty" }), values: () => 3 }], checks: [{ at: c.tQuiet, firing: [] }] }),
+        (c) => ({
+            series: [
+                {
+                    series: lbl("alertmanager_notifications_failed_total", { job: "alertmanager", instance: "am:9093", integration: "pagerduty" }),
+                    values: () => 3,
+                },
+            ],
+            checks: [{ at: c.tQuiet, firing: [] }],
+        }),
     ],
     ServiceTasksMissing: [
         // cAdvisor stops on one of two instances: node exporter is scraped on two, cAdvisor on one.
@@ -316,7 +393,10 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
             return {
                 series: [
                     { series: lbl("pg_settings_max_connections", { ...pg, server: "db:5432" }), values: () => 100 },
-                    { series: lbl("pg_stat_activity_count", { ...pg, datname: "koronet", state: "active" }), values: (i) => (during(i * c.S, c.t0, c.t1) ? Math.min(c.T + 10, 100) - 5 : 10) },
+                    {
+                        series: lbl("pg_stat_activity_count", { ...pg, datname: "koronet", state: "active" }),
+                        values: (i) => (during(i * c.S, c.t0, c.t1) ? Math.min(c.T + 10, 100) - 5 : 10),
+                    },
                     { series: lbl("pg_stat_activity_count", { ...pg, datname: "koronet", state: "idle" }), values: () => 5 },
                 ],
                 checks: fireResolveChecks(c, { ...pg, severity: "warning" }),
@@ -340,7 +420,8 @@ const SCENARIOS: Record<AlertId, ((c: Ctx) => Scenario)[] | undefined> = {
 function latencyScenario(c: Ctx, where: "above" | "below"): Scenario {
     const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10];
     const i = buckets.indexOf(c.T);
-    if (i < 1 || i >= buckets.length - 1) throw new Error(`HighResponseTime threshold ${c.T} is not an inner bucket boundary of the contract histogram; extend the fixture`);
+    if (i < 1 || i >= buckets.length - 1)
+        throw new Error(`HighResponseTime threshold ${c.T} is not an inner bucket boundary of the contract histogram; extend the fixture`);
     // All observations in the bucket just above (or just below) the threshold: p99 interpolates
     // inside that bucket, i.e. just above (or just below) the threshold.
     const slow = (buckets[i + 1] as number) - 0.01;
@@ -356,7 +437,13 @@ function latencyScenario(c: Ctx, where: "above" | "below"): Scenario {
     return { series, checks: where === "below" ? [{ at: c.tQuiet, firing: [] }] : fireResolveChecks(c, { severity: "warning" }) };
 }
 
-function cacheScenario(c: Ctx, missPercent: (t: number) => number, checks: Check[], storeMissPercent: (t: number) => number = () => 5, storeLookups = 20): Scenario {
+function cacheScenario(
+    c: Ctx,
+    missPercent: (t: number) => number,
+    checks: Check[],
+    storeMissPercent: (t: number) => number = () => 5,
+    storeLookups = 20,
+): Scenario {
     const lookups = 5;
     const l = { job: "koronet", instance: "web-a:3000", cache: "items" };
     const r = { job: "redis", instance: "redis:6379" };
@@ -391,9 +478,17 @@ function trafficGoneScenario(c: Ctx, low: number, high: number, fires: boolean):
     const rps = (t: number) => (Math.floor(t / block) % 2 === 0 ? low : high);
     const count = counter(c.S, rps);
     return {
-        series: [{ series: lbl("koronet_http_requests_total", { job: "koronet", method: "GET", route: "/", status_code: "200", instance: "10.0.1.10:3000" }), values: (i) => (i * c.S < c.t0 ? count(i) : i * c.S < c.t0 + c.S ? "stale" : undefined) }],
+        series: [
+            {
+                series: lbl("koronet_http_requests_total", { job: "koronet", method: "GET", route: "/", status_code: "200", instance: "10.0.1.10:3000" }),
+                values: (i) => (i * c.S < c.t0 ? count(i) : i * c.S < c.t0 + c.S ? "stale" : undefined),
+            },
+        ],
         checks: fires
-            ? [{ at: Math.max(c.t0 - c.E, 0), firing: [] }, { at: c.t0 + c.W + c.S + 2 * c.E + Math.ceil(c.F / c.E) * c.E + c.E, firing: [{ severity: "warning" }] }]
+            ? [
+                  { at: Math.max(c.t0 - c.E, 0), firing: [] },
+                  { at: c.t0 + c.W + c.S + 2 * c.E + Math.ceil(c.F / c.E) * c.E + c.E, firing: [{ severity: "warning" }] },
+              ]
             : [{ at: c.t0 + c.F + c.W + 4 * c.E, firing: [] }],
     };
 }
@@ -431,7 +526,10 @@ function restartScenario(c: Ctx, restarts: number, how: "replace" | "in-place"):
             });
         });
     } else {
-        series.push({ series: lbl("process_start_time_seconds", { ...job, instance: "10.0.1.10:3000" }), values: (i) => Math.max(...starts.filter((x) => x <= i * c.S)) });
+        series.push({
+            series: lbl("process_start_time_seconds", { ...job, instance: "10.0.1.10:3000" }),
+            values: (i) => Math.max(...starts.filter((x) => x <= i * c.S)),
+        });
     }
     // The last restart: for `replace`, when the last short-lived task died (= the survivor started).
     const last = starts[starts.length - (how === "replace" ? 1 : 2)] as number;
@@ -440,8 +538,15 @@ function restartScenario(c: Ctx, restarts: number, how: "replace" | "in-place"):
     return {
         series,
         checks: fires
-            ? [{ at: Math.max(c.t0 - c.E, 0), firing: [] }, { at: tFire, firing: [{ ...job, severity: "warning" }] }, { at: last + c.W + 2 * c.S + 2 * c.E, firing: [] }]
-            : [{ at: tFire, firing: [] }, { at: last + c.W / 2, firing: [] }],
+            ? [
+                  { at: Math.max(c.t0 - c.E, 0), firing: [] },
+                  { at: tFire, firing: [{ ...job, severity: "warning" }] },
+                  { at: last + c.W + 2 * c.S + 2 * c.E, firing: [] },
+              ]
+            : [
+                  { at: tFire, firing: [] },
+                  { at: last + c.W / 2, firing: [] },
+              ],
     };
 }
 
@@ -450,10 +555,22 @@ function deployScenario(c: Ctx): Scenario {
     const series: Series[] = [];
     for (let k = 0; k < 3; k++) {
         const swap = c.t0 + k * c.S;
-        series.push({ series: lbl("process_start_time_seconds", { job: "koronet", instance: `10.0.1.${k + 10}:3000` }), values: (i) => (i * c.S < swap ? 0 : i * c.S < swap + c.S ? "stale" : undefined) });
-        series.push({ series: lbl("process_start_time_seconds", { job: "koronet", instance: `10.0.2.${k + 10}:3000` }), values: (i) => (i * c.S < swap ? undefined : swap) });
+        series.push({
+            series: lbl("process_start_time_seconds", { job: "koronet", instance: `10.0.1.${k + 10}:3000` }),
+            values: (i) => (i * c.S < swap ? 0 : i * c.S < swap + c.S ? "stale" : undefined),
+        });
+        series.push({
+            series: lbl("process_start_time_seconds", { job: "koronet", instance: `10.0.2.${k + 10}:3000` }),
+            values: (i) => (i * c.S < swap ? undefined : swap),
+        });
     }
-    return { series, checks: [{ at: c.t0 + 3 * c.S + 2 * c.E, firing: [] }, { at: c.t0 + c.W / 2, firing: [] }] };
+    return {
+        series,
+        checks: [
+            { at: c.t0 + 3 * c.S + 2 * c.E, firing: [] },
+            { at: c.t0 + c.W / 2, firing: [] },
+        ],
+    };
 }
 
 /** Expands `{{ $labels.x }}` as Prometheus would for the expected annotations. */
@@ -479,10 +596,7 @@ export function promtoolTestFile(a: ResolvedAlert, ruleFile: string): { readonly
     const W = a.prometheus.windowSeconds;
     const windowed = a.prometheus.signal !== "instant";
     // UnusualTraffic needs a full baseline before the fault; everything else a few samples.
-    const t0 =
-        a.id === "UnusualTraffic"
-            ? Math.ceil((a.profile === "production" ? 70 * 60 : 150) / S) * S
-            : Math.ceil(Math.max(W + 2 * S, 4 * E) / S) * S;
+    const t0 = a.id === "UnusualTraffic" ? Math.ceil((a.profile === "production" ? 70 * 60 : 150) / S) * S : Math.ceil(Math.max(W + 2 * S, 4 * E) / S) * S;
     const tFire = t0 + (windowed ? W + S : S) + E + Math.ceil(F / E) * E + E;
     const t1 = tFire + E;
     const tClear = t1 + (windowed ? W : 0) + S + 2 * E;

@@ -4,12 +4,21 @@ import { appMetrics, ecsService, query, targetGroup, taskEvents, webService } fr
 import { job, num, orZero, sel } from "../promql";
 import type { AlertEntries, CloudWatchAlarmSpec } from "../types";
 
-export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets" | "PostgresDown" | "RedisDown" | "TargetDown" | "ServiceTasksMissing" | "ContainerRestarting" | "AlertmanagerNotificationsFailing" | "Watchdog"> = {
+export const AVAILABILITY_ALERTS: AlertEntries<
+    | "KoronetDown"
+    | "NoHealthyTargets"
+    | "PostgresDown"
+    | "RedisDown"
+    | "TargetDown"
+    | "ServiceTasksMissing"
+    | "ContainerRestarting"
+    | "AlertmanagerNotificationsFailing"
+    | "Watchdog"
+> = {
     KoronetDown: {
         id: "KoronetDown",
         summary: "Koronet web server is down: fewer than {threshold} instance(s) up",
-        description:
-            "No (or too few) Koronet web server instances answer. Users get errors or nothing. Check the ECS service events and the task logs first.",
+        description: "No (or too few) Koronet web server instances answer. Users get errors or nothing. Check the ECS service events and the task logs first.",
         prometheus: {
             // `or vector(0)`: when every task is gone, service discovery drops the targets and `up`
             // vanishes instead of reading 0 — absent must alarm too.
@@ -24,7 +33,8 @@ export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets
                     comparisonOperator: "LessThanThreshold",
                     threshold: c.threshold,
                     treatMissingData: "breaching",
-                    treatMissingDataReason: "breaching: a service with no running task may stop publishing; silence from the liveness metric is the outage itself.",
+                    treatMissingDataReason:
+                        "breaching: a service with no running task may stop publishing; silence from the liveness metric is the outage itself.",
                 },
             ],
         },
@@ -43,7 +53,8 @@ export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets
                     comparisonOperator: "LessThanThreshold",
                     threshold: c.threshold,
                     treatMissingData: "breaching",
-                    treatMissingDataReason: "breaching: HealthyHostCount comes from health checks and is published every minute; its absence means the target group is gone or unreported — treat as down.",
+                    treatMissingDataReason:
+                        "breaching: HealthyHostCount comes from health checks and is published every minute; its absence means the target group is gone or unreported — treat as down.",
                 },
             ],
         },
@@ -81,7 +92,8 @@ export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets
                     comparisonOperator: "LessThanThreshold",
                     threshold: 1,
                     treatMissingData: "notBreaching",
-                    treatMissingDataReason: "notBreaching: the app publishes the gauge every minute while it runs; no web task at all is KoronetDown's (missing data breaching).",
+                    treatMissingDataReason:
+                        "notBreaching: the app publishes the gauge every minute while it runs; no web task at all is KoronetDown's (missing data breaching).",
                 },
             ],
         },
@@ -126,7 +138,8 @@ export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets
                         comparisonOperator: "GreaterThanThreshold",
                         threshold: 0,
                         treatMissingData: "breaching",
-                        treatMissingDataReason: "breaching: Container Insights reports every service's task counts each minute; a service that reports nothing has no task to report from.",
+                        treatMissingDataReason:
+                            "breaching: Container Insights reports every service's task counts each minute; a service that reports nothing has no task to report from.",
                     };
                 }),
         },
@@ -153,15 +166,17 @@ export const AVAILABILITY_ALERTS: AlertEntries<"KoronetDown" | "NoHealthyTargets
         },
         cloudwatch: {
             alarms: (c) =>
-                c.targets.services.map((svc): CloudWatchAlarmSpec => ({
-                    variant: svc.key,
-                    measures: `${TASK_EVENT_METRICS.namespace} ${TASK_EVENT_METRICS.crashed} (Sum) of ${svc.description}, from ECS task state change events; minutes with a crash`,
-                    metric: taskEvents(svc.serviceName).crashed("Sum"),
-                    comparisonOperator: "GreaterThanThreshold",
-                    threshold: 0,
-                    treatMissingData: "notBreaching",
-                    treatMissingDataReason: "notBreaching: the metric filter publishes only when a task stops; no datapoint means no crash.",
-                })),
+                c.targets.services.map(
+                    (svc): CloudWatchAlarmSpec => ({
+                        variant: svc.key,
+                        measures: `${TASK_EVENT_METRICS.namespace} ${TASK_EVENT_METRICS.crashed} (Sum) of ${svc.description}, from ECS task state change events; minutes with a crash`,
+                        metric: taskEvents(svc.serviceName).crashed("Sum"),
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: 0,
+                        treatMissingData: "notBreaching",
+                        treatMissingDataReason: "notBreaching: the metric filter publishes only when a task stops; no datapoint means no crash.",
+                    }),
+                ),
         },
     },
 

@@ -21,8 +21,7 @@ export const TRAFFIC_ALERTS: AlertEntries<"HighErrorRate" | "DatabaseConnectionF
                 },
                 { record: http5xxPercent(c.window), expr: `100 * ${http5xxRate(c.window)} / ${httpRate(c.window)}` },
             ],
-            expr: (c) =>
-                `${http5xxPercent(c.window)} > ${num(c.threshold)} and on() ${httpRate(c.window)} >= ${num(MIN_TRAFFIC.errorRateRps)}`,
+            expr: (c) => `${http5xxPercent(c.window)} > ${num(c.threshold)} and on() ${httpRate(c.window)} >= ${num(MIN_TRAFFIC.errorRateRps)}`,
             resultLabels: [],
         },
         cloudwatch: {
