@@ -65,11 +65,9 @@ export function isCidr(value: string): boolean {
 export const IMAGE_REFERENCE =
     /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
-const imageReference = z
-    .string()
-    .regex(IMAGE_REFERENCE, {
-        error: (iss) => `got ${show(iss.input)}; must be a pinned image reference \`repository:tag\` or \`repository@sha256:<digest>\` (not \`latest\`)`,
-    });
+const imageReference = z.string().regex(IMAGE_REFERENCE, {
+    error: (iss) => `got ${show(iss.input)}; must be a pinned image reference \`repository:tag\` or \`repository@sha256:<digest>\` (not \`latest\`)`,
+});
 
 const logRetention = z
     .number({ error: (iss) => `got ${show(iss.input)}, not a number; allowed: ${LOG_RETENTION_DAYS.join(", ")}` })
@@ -113,11 +111,9 @@ const fargateSize = z
         }
     });
 
-const acmCertificateArn = z
-    .string()
-    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
-        error: (iss) => `got ${show(iss.input)}; must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
-    });
+const acmCertificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+    error: (iss) => `got ${show(iss.input)}; must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
+});
 
 const EC2_TYPES = Object.keys(EC2_INSTANCE_TYPES) as [string, ...string[]];
 const ec2InstanceType = z.enum(EC2_TYPES, {
@@ -227,11 +223,9 @@ export const serviceSchema = z
     })
     .describe("The Koronet web server on Fargate behind its Application Load Balancer.");
 
-const identifier = z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,62}$/, {
-        error: (iss) => `got ${show(iss.input)}; must be a lowercase PostgreSQL identifier: a letter, then letters, digits or _ (at most 63)`,
-    });
+const identifier = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, {
+    error: (iss) => `got ${show(iss.input)}; must be a lowercase PostgreSQL identifier: a letter, then letters, digits or _ (at most 63)`,
+});
 
 const RDS_CLASSES = Object.keys(RDS_INSTANCE_CLASSES) as [string, ...string[]];
 const CACHE_NODE_TYPES = Object.keys(ELASTICACHE_NODE_TYPES) as [string, ...string[]];
