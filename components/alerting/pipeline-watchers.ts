@@ -10,10 +10,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Severity } from "./catalog";
+import type { CloudWatchTiming, Severity } from "./catalog";
+import { metricAlarmArgs, type AlarmMeasurement } from "./alarm-factory";
 import { definitionMetrics } from "./catalog-alarms";
 import { livenessProbes } from "./deployment-alarms";
-import { DRILL_METRIC, formatAlarmDescription, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../../functions/src/contract";
+import { DRILL_METRIC, HEARTBEAT_DIMENSION, HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE } from "../../functions/src/contract";
 import { AlertingPart, type PartContext } from "./part";
 import type { TopicKey } from "./topics";
 
@@ -65,7 +66,11 @@ export interface PipelineWatchersArgs extends PartContext {
     readonly failedQueueName?: pulumi.Output<string>;
 }
 
-type WatcherAlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "name" | "alarmDescription">;
+/** What a watcher measures and when it fires; the one alarm factory (alarm-factory.ts) builds the alarm. */
+interface Watch {
+    readonly timing: CloudWatchTiming;
+    readonly measurement: AlarmMeasurement;
+}
 
 export class PipelineWatchers extends AlertingPart {
     /** The heartbeat, task and drill alarms' names, by key. */
@@ -82,17 +87,21 @@ export class PipelineWatchers extends AlertingPart {
         const runbook = (page: string) => `${args.runbookBaseUrl.replace(/\/+$/, "")}/${page}`;
 
         // ── The notification path's own failures, on the pipeline topic ──────────────────────
-        const pipelineAlarm = (key: string, summary: string, details: string, a: WatcherAlarmArgs) =>
+        const pipelineAlarm = (key: string, summary: string, details: string, a: Watch) =>
             new aws.cloudwatch.MetricAlarm(
                 `${base}-${key}`,
                 {
-                    name: names.pipelineAlarm(key),
-                    alarmDescription: formatAlarmDescription({ severity: "critical", summary, details, runbookUrl: runbook("AlertingPipeline.md") }),
-                    actionsEnabled: true,
+                    ...metricAlarmArgs({
+                        name: names.pipelineAlarm(key),
+                        severity: "critical",
+                        summary,
+                        details,
+                        runbookUrl: runbook("AlertingPipeline.md"),
+                        ...a,
+                        tags: { ...tags, Severity: "critical", Path: "pipeline" },
+                    }),
                     alarmActions: [args.topicArns.pipeline],
                     okActions: [args.topicArns.pipeline],
-                    tags: { ...tags, Severity: "critical", Path: "pipeline" },
-                    ...a,
                 },
                 this.childOpts(),
             );
@@ -103,16 +112,13 @@ export class PipelineWatchers extends AlertingPart {
                 "Slack notifier failing: CloudWatch alarms may not reach Slack",
                 "AWS/Lambda Errors (Sum) of the notifier ≥ 1 in 2 of 5 minutes. SNS deliveries that fail are retried and then parked in the failed-notifications queue. Email and PagerDuty still work.",
                 {
-                    namespace: "AWS/Lambda",
-                    metricName: "Errors",
-                    dimensions: lambdaDims,
-                    statistic: "Sum",
-                    period: 60,
-                    evaluationPeriods: 5,
-                    datapointsToAlarm: 2,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
+                    measurement: {
+                        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: lambdaDims, statistic: "Sum" },
+                        comparisonOperator: "GreaterThanOrEqualToThreshold",
+                        threshold: 1,
+                        treatMissingData: "notBreaching",
+                    },
                 },
             );
             pipelineAlarm(
@@ -120,16 +126,13 @@ export class PipelineWatchers extends AlertingPart {
                 "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack or PagerDuty",
                 "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.",
                 {
-                    namespace: "AWS/Lambda",
-                    metricName: "Url5xxCount",
-                    dimensions: lambdaDims,
-                    statistic: "Sum",
-                    period: 60,
-                    evaluationPeriods: 5,
-                    datapointsToAlarm: 2,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
+                    measurement: {
+                        metric: { namespace: "AWS/Lambda", metricName: "Url5xxCount", dimensions: lambdaDims, statistic: "Sum" },
+                        comparisonOperator: "GreaterThanOrEqualToThreshold",
+                        threshold: 1,
+                        treatMissingData: "notBreaching",
+                    },
                 },
             );
         }
@@ -139,16 +142,13 @@ export class PipelineWatchers extends AlertingPart {
                 "PagerDuty forwarder failing: critical CloudWatch alarms may not page",
                 "AWS/Lambda Errors (Sum) of the PagerDuty forwarder ≥ 1 in 2 of 5 minutes (empty or wrong routing key, PagerDuty unreachable). Email still works.",
                 {
-                    namespace: "AWS/Lambda",
-                    metricName: "Errors",
-                    dimensions: { FunctionName: args.pagerdutyFunctionName },
-                    statistic: "Sum",
-                    period: 60,
-                    evaluationPeriods: 5,
-                    datapointsToAlarm: 2,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
+                    measurement: {
+                        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: args.pagerdutyFunctionName }, statistic: "Sum" },
+                        comparisonOperator: "GreaterThanOrEqualToThreshold",
+                        threshold: 1,
+                        treatMissingData: "notBreaching",
+                    },
                 },
             );
         }
@@ -158,45 +158,41 @@ export class PipelineWatchers extends AlertingPart {
                 "Notifications were given up on: messages in the failed-notifications queue",
                 "AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) > 0: an alarm notification could not be delivered after Lambda's retries. Read the message, fix the cause, and redrive it.",
                 {
-                    namespace: "AWS/SQS",
-                    metricName: "ApproximateNumberOfMessagesVisible",
-                    dimensions: { QueueName: args.failedQueueName },
-                    statistic: "Maximum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    datapointsToAlarm: 1,
-                    comparisonOperator: "GreaterThanThreshold",
-                    threshold: 0,
-                    treatMissingData: "notBreaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 },
+                    measurement: {
+                        metric: {
+                            namespace: "AWS/SQS",
+                            metricName: "ApproximateNumberOfMessagesVisible",
+                            dimensions: { QueueName: args.failedQueueName },
+                            statistic: "Maximum",
+                        },
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: 0,
+                        treatMissingData: "notBreaching",
+                    },
                 },
             );
         }
 
         // ── Heartbeat and the pipeline's own services ────────────────────────────────────────
-        const routedAlarm = (
-            key: string,
-            topic: TopicKey,
-            summary: string,
-            details: string,
-            a: WatcherAlarmArgs,
-            waitsFor: readonly pulumi.Resource[] = [],
-        ) => {
+        const routedAlarm = (key: string, topic: TopicKey, summary: string, details: string, a: Watch, waitsFor: readonly pulumi.Resource[] = []) => {
             const severity = topic === "warning" ? "warning" : "critical";
+            const definition = metricAlarmArgs({
+                name: names.pipelineAlarm(key),
+                severity,
+                summary,
+                details,
+                runbookUrl: runbook("AlertingPipeline.md"),
+                ...a,
+                tags: { ...tags, Severity: severity, Path: "watchdog" },
+            });
             const alarm = new aws.cloudwatch.MetricAlarm(
                 `${base}-${key}`,
-                {
-                    name: names.pipelineAlarm(key),
-                    alarmDescription: formatAlarmDescription({ severity, summary, details, runbookUrl: runbook("AlertingPipeline.md") }),
-                    actionsEnabled: true,
-                    alarmActions: [args.topicArns[topic]],
-                    okActions: [args.topicArns[topic]],
-                    tags: { ...tags, Severity: severity, Path: "watchdog" },
-                    ...a,
-                },
+                { ...definition, alarmActions: [args.topicArns[topic]], okActions: [args.topicArns[topic]] },
                 waitsFor.length > 0 ? this.childOpts({ dependsOn: [...waitsFor] }) : this.childOpts(),
             );
             this.alarmNames[key] = alarm.name;
-            if (livenessProbes(definitionMetrics(a)).length > 0) this.alarmsExpectingData.push(alarm.name);
+            if (livenessProbes(definitionMetrics(definition)).length > 0) this.alarmsExpectingData.push(alarm.name);
         };
         const watchTasks = (key: string, w: WatchedService) => {
             const minimum = w.minimum ?? 1;
@@ -209,16 +205,13 @@ export class PipelineWatchers extends AlertingPart {
                 `${w.description} is not running: fewer than ${minimum} task(s)`,
                 `ECS/ContainerInsights RunningTaskCount (Minimum) < ${minimum} for 2 minutes. Missing data is breaching (a service with no task may stop reporting). Prometheus alerts depend on it.`,
                 {
-                    namespace: "ECS/ContainerInsights",
-                    metricName: "RunningTaskCount",
-                    dimensions,
-                    statistic: "Minimum",
-                    period: 60,
-                    evaluationPeriods: 2,
-                    datapointsToAlarm: 2,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: minimum,
-                    treatMissingData: "breaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 2, datapointsToAlarm: 2 },
+                    measurement: {
+                        metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, statistic: "Minimum" },
+                        comparisonOperator: "LessThanThreshold",
+                        threshold: minimum,
+                        treatMissingData: "breaching",
+                    },
                 },
             );
             if (desired <= minimum) return;
@@ -232,24 +225,25 @@ export class PipelineWatchers extends AlertingPart {
                 `${w.description} is degraded: fewer than ${desired} tasks running`,
                 `ECS/ContainerInsights RunningTaskCount (Minimum) between ${minimum} and ${desired - 1} for 5 minutes: alerting still works, but one more loss would stop it. Missing data is not breaching: no data at all is the lost alarm's case.`,
                 {
-                    metricQueries: [
-                        {
-                            id: "running",
-                            metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, stat: "Minimum", period: 60 },
-                            returnData: false,
-                        },
-                        {
-                            id: "degraded",
-                            expression: `IF(running >= ${minimum} AND running < ${desired}, 1, 0)`,
-                            label: `${w.description} tasks below ${desired}`,
-                            returnData: true,
-                        },
-                    ],
-                    evaluationPeriods: 5,
-                    datapointsToAlarm: 5,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 5 },
+                    measurement: {
+                        metricQueries: [
+                            {
+                                id: "running",
+                                metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, stat: "Minimum" },
+                                returnData: false,
+                            },
+                            {
+                                id: "degraded",
+                                expression: `IF(running >= ${minimum} AND running < ${desired}, 1, 0)`,
+                                label: `${w.description} tasks below ${desired}`,
+                                returnData: true,
+                            },
+                        ],
+                        comparisonOperator: "GreaterThanOrEqualToThreshold",
+                        threshold: 1,
+                        treatMissingData: "notBreaching",
+                    },
                 },
             );
         };
@@ -275,16 +269,13 @@ export class PipelineWatchers extends AlertingPart {
                 "Alerting heartbeat lost: Prometheus, Alertmanager or the notifier is broken — Prometheus alerts are not being delivered",
                 `No Watchdog heartbeat (${hb.source}) for 3 minutes. Missing data is breaching: silence is the failure. Check the Prometheus and Alertmanager tasks and the notifier's logs.`,
                 {
-                    namespace: hb.namespace,
-                    metricName: hb.metricName,
-                    dimensions: hb.dimensions,
-                    statistic: "Sum",
-                    period: 60,
-                    evaluationPeriods: 3,
-                    datapointsToAlarm: 3,
-                    comparisonOperator: "LessThanThreshold",
-                    threshold: 1,
-                    treatMissingData: "breaching",
+                    timing: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 },
+                    measurement: {
+                        metric: { namespace: hb.namespace, metricName: hb.metricName, dimensions: hb.dimensions, statistic: "Sum" },
+                        comparisonOperator: "LessThanThreshold",
+                        threshold: 1,
+                        treatMissingData: "breaching",
+                    },
                 },
                 // Nothing in its inputs names the senders, so without this it is created at the start of a
                 // first deploy, minutes before they run. A new alarm starts in INSUFFICIENT_DATA; with
@@ -313,27 +304,28 @@ export class PipelineWatchers extends AlertingPart {
             const alarm = new aws.cloudwatch.MetricAlarm(
                 `${base}-drill-${sev}`,
                 {
-                    name: names.drillAlarm(sev),
-                    alarmDescription: formatAlarmDescription({
+                    ...metricAlarmArgs({
+                        name: names.drillAlarm(sev),
                         severity: sev,
                         summary: `DRILL of the ${sev} route: a test alert (npm run drill), nobody needs to act`,
                         details: `Set to ALARM by a fire drill (SetAlarmState), then back to OK. It proves the ${sev} notification path end to end${sev === "critical" ? ", PagerDuty included" : "; it never pages"}.`,
                         runbookUrl: runbook("FireDrill.md"),
+                        timing: { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 },
+                        measurement: {
+                            metric: {
+                                namespace: DRILL_METRIC.namespace,
+                                metricName: DRILL_METRIC.metricName,
+                                dimensions: { [DRILL_METRIC.dimension]: names.prefix },
+                                statistic: "Maximum",
+                            },
+                            comparisonOperator: "GreaterThanOrEqualToThreshold",
+                            threshold: 1,
+                            treatMissingData: "notBreaching",
+                        },
+                        tags: { ...tags, Severity: sev, Path: "drill" },
                     }),
-                    actionsEnabled: true,
                     alarmActions: [args.topicArns[sev]],
                     okActions: [args.topicArns[sev]],
-                    namespace: DRILL_METRIC.namespace,
-                    metricName: DRILL_METRIC.metricName,
-                    dimensions: { [DRILL_METRIC.dimension]: names.prefix },
-                    statistic: "Maximum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    datapointsToAlarm: 1,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    threshold: 1,
-                    treatMissingData: "notBreaching",
-                    tags: { ...tags, Severity: sev, Path: "drill" },
                 },
                 this.childOpts(),
             );
