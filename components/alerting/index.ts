@@ -36,22 +36,8 @@ import { PipelineWatchers, type WatchedService } from "./pipeline-watchers";
 import { SlackChatbot, SlackNotifier } from "./slack-notifier";
 import { AlertTopics, type TopicKey } from "./topics";
 
-export {
-    renderAlertmanagerConfig,
-    alertmanagerConfig,
-    ALERTMANAGER_TIMINGS,
-    ALERTMANAGER_PATHS,
-    ALERTMANAGER_SECRET_FILES,
-    ALERTMANAGER_PORT,
-    type AlertmanagerConfigInput,
-    type AlertmanagerReceivers,
-} from "./alertmanager/config";
-export { audienceTopicKey, renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./alertmanager/stack";
 export { UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
-export { managedDataStoreTargets, rdsDefaultMaxConnections, rdsMemoryBytes } from "./targets";
-export { TaskEvents, taskEventFilters, taskStoppedEventPattern, MAX_CONTAINERS_PER_TASK } from "./task-events";
-export { TOPICS, type TopicKey } from "./topics";
-export type { WatchedService } from "./pipeline-watchers";
+export { managedDataStoreTargets } from "./targets";
 
 export interface AlertingArgs {
     /** Validated `koronet:alerting`. */

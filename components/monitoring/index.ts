@@ -18,39 +18,11 @@ import { HostExporters } from "./host-exporters";
 import type { MonitoringPlacement, PartContext } from "./part";
 import { Prometheus } from "./prometheus";
 
-export { IMAGES, HOST_ACCESS_CONTAINERS } from "./images";
-export { PORTS } from "../contracts";
-export { DISCOVERY, DISCOVERY_SIDECAR_URL, cloudMapSdUrl } from "./prometheus/config";
-export {
-    CADVISOR,
-    HOST_DAEMONS,
-    NODE_EXPORTER,
-    HostExporters,
-    hostDaemonContainer,
-    hostDaemonVolumes,
-    type HostDaemon,
-    type HostMount,
-} from "./host-exporters";
-export { renderPrometheusConfig, prometheusConfig, SCRAPE_JOBS, type PrometheusConfigInput, type PrometheusTargets } from "./prometheus/config";
-export { renderPrometheusRules, RULES_FILE_NAME } from "./prometheus/rules";
-export { dashboardPanelQueries, buildDashboards, DASHBOARDS, type DashboardPanelQuery } from "./grafana/dashboards";
-export {
-    MONITORING_RENDERERS,
-    stackPrometheusInput,
-    renderedDir,
-    expectedPrometheus,
-    type ExpectedPrometheus,
-    type Renderer,
-    type RenderContext,
-    type RenderedFile,
-} from "./render";
+export { expectedPrometheus } from "./render";
 export { ALERTMANAGER_DATASOURCE_UID, GRAFANA_ADMIN_USER } from "./grafana/provisioning";
 export { PROMETHEUS_DATASOURCE_UID } from "./grafana/dashboards";
-export { Prometheus, prometheusDeployment, discoverInstancesStatement, cloudMapSdContainer, CLOUDMAP_SD_CONTEXT, CLOUDMAP_SD_MEMORY_MIB } from "./prometheus";
-export { Grafana } from "./grafana";
-export { DataStoreExporters } from "./datastore-exporters";
-export { WebTelemetry, pinServiceName, type WebTelemetryArgs } from "./web-telemetry";
-export type { MonitoringPlacement } from "./part";
+export { prometheusDeployment } from "./prometheus";
+export { WebTelemetry } from "./web-telemetry";
 
 export interface MonitoringLayerArgs {
     /** `koronet:monitoring` (validated). */
