@@ -29,6 +29,10 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { ListSubscriptionsByTopicCommand, type Subscription } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
+// The Lambda code under test (functions/) has its own copy of the AWS SDK: its commands are other
+// classes than the root's, and aws-sdk-client-mock matches commands by class. The fakes answer both.
+import { PutMetricDataCommand as FunctionsPutMetricDataCommand } from "../../functions/node_modules/@aws-sdk/client-cloudwatch";
+import { GetItemCommand as FunctionsGetItemCommand, PutItemCommand as FunctionsPutItemCommand } from "../../functions/node_modules/@aws-sdk/client-dynamodb";
 import { awsClients, type AwsClients } from "../../ops/clients";
 import type { StackOutputs } from "../../ops/outputs";
 
@@ -264,16 +268,16 @@ export class FakeAws {
             }
             return {};
         });
-        cw.on(PutMetricDataCommand).callsFake(
-            (input: {
-                Namespace: string;
-                MetricData: { MetricName: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: Date }[];
-            }) => {
-                for (const d of input.MetricData)
-                    this.putMetric(input.Namespace, d.MetricName, dimsOf(d.Dimensions), d.Value ?? 0, d.Timestamp?.getTime() ?? this.now());
-                return {};
-            },
-        );
+        const putMetricData = (input: {
+            Namespace: string;
+            MetricData: { MetricName: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: Date }[];
+        }) => {
+            for (const d of input.MetricData)
+                this.putMetric(input.Namespace, d.MetricName, dimsOf(d.Dimensions), d.Value ?? 0, d.Timestamp?.getTime() ?? this.now());
+            return {};
+        };
+        cw.on(PutMetricDataCommand).callsFake(putMetricData);
+        cw.on(FunctionsPutMetricDataCommand as unknown as typeof PutMetricDataCommand).callsFake(putMetricData);
         cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: MetricDataQuery[]; StartTime: Date; EndTime: Date }) => ({
             MetricDataResults: input.MetricDataQueries.map((q) => this.query(q, input.StartTime.getTime(), input.EndTime.getTime())),
         }));
@@ -406,14 +410,18 @@ export class FakeAws {
         ddb.onAnyCommand().callsFake(() => {
             throw new Error("fake DynamoDB does not model this command");
         });
-        ddb.on(PutItemCommand).callsFake((input: { Item: Record<string, AttributeValue> }) => {
+        const putItem = (input: { Item: Record<string, AttributeValue> }) => {
             this.items.set(String(input.Item["pk"]?.S), structuredClone(input.Item));
             return {};
-        });
-        ddb.on(GetItemCommand).callsFake((input: { Key: Record<string, AttributeValue> }) => {
+        };
+        const getItem = (input: { Key: Record<string, AttributeValue> }) => {
             const item = this.items.get(String(input.Key["pk"]?.S));
             return item === undefined ? {} : { Item: structuredClone(item) };
-        });
+        };
+        ddb.on(PutItemCommand).callsFake(putItem);
+        ddb.on(GetItemCommand).callsFake(getItem);
+        ddb.on(FunctionsPutItemCommand as unknown as typeof PutItemCommand).callsFake(putItem);
+        ddb.on(FunctionsGetItemCommand as unknown as typeof GetItemCommand).callsFake(getItem);
     }
 
     // ── from a stack ───────────────────────────────────────────────────────────────────────
