@@ -105,35 +105,28 @@ export class PipelineWatchers extends AlertingPart {
                 },
                 this.childOpts(),
             );
+        // A Lambda of the pipeline failing: its metric (Sum) ≥ 1 in 2 of 5 minutes; no invocation is no failure.
+        const lambdaFailing = (functionName: pulumi.Input<string>, metricName: "Errors" | "Url5xxCount"): Watch => ({
+            timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
+            measurement: {
+                metric: { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: functionName }, statistic: "Sum" },
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                threshold: 1,
+                treatMissingData: "notBreaching",
+            },
+        });
         if (args.notifierFunctionName !== undefined) {
-            const lambdaDims = { FunctionName: args.notifierFunctionName };
             pipelineAlarm(
                 "notifier-errors",
                 "Slack notifier failing: CloudWatch alarms may not reach Slack",
                 "AWS/Lambda Errors (Sum) of the notifier ≥ 1 in 2 of 5 minutes. SNS deliveries that fail are retried and then parked in the failed-notifications queue. Email and PagerDuty still work.",
-                {
-                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
-                    measurement: {
-                        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: lambdaDims, statistic: "Sum" },
-                        comparisonOperator: "GreaterThanOrEqualToThreshold",
-                        threshold: 1,
-                        treatMissingData: "notBreaching",
-                    },
-                },
+                lambdaFailing(args.notifierFunctionName, "Errors"),
             );
             pipelineAlarm(
                 "notifier-url-5xx",
                 "Slack notifier answering Alertmanager with 5xx: Prometheus alerts may not reach Slack or PagerDuty",
                 "AWS/Lambda Url5xxCount (Sum) ≥ 1 in 2 of 5 minutes. Failed Function URL deliveries answer 503 and are not Lambda Errors; Alertmanager retries them. Includes a failing Watchdog heartbeat.",
-                {
-                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
-                    measurement: {
-                        metric: { namespace: "AWS/Lambda", metricName: "Url5xxCount", dimensions: lambdaDims, statistic: "Sum" },
-                        comparisonOperator: "GreaterThanOrEqualToThreshold",
-                        threshold: 1,
-                        treatMissingData: "notBreaching",
-                    },
-                },
+                lambdaFailing(args.notifierFunctionName, "Url5xxCount"),
             );
         }
         if (args.pagerdutyFunctionName !== undefined) {
@@ -141,15 +134,7 @@ export class PipelineWatchers extends AlertingPart {
                 "pagerduty-errors",
                 "PagerDuty forwarder failing: critical CloudWatch alarms may not page",
                 "AWS/Lambda Errors (Sum) of the PagerDuty forwarder ≥ 1 in 2 of 5 minutes (empty or wrong routing key, PagerDuty unreachable). Email still works.",
-                {
-                    timing: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 2 },
-                    measurement: {
-                        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: args.pagerdutyFunctionName }, statistic: "Sum" },
-                        comparisonOperator: "GreaterThanOrEqualToThreshold",
-                        threshold: 1,
-                        treatMissingData: "notBreaching",
-                    },
-                },
+                lambdaFailing(args.pagerdutyFunctionName, "Errors"),
             );
         }
         if (args.failedQueueName !== undefined) {
