@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { MonitoringConfig } from "../../config/monitoring";
-import { EcsService, frontListeners } from "../common";
+import { EcsService, frontIngress, frontListeners } from "../common";
 import { PORTS } from "../contracts";
 import { GRAFANA_ADMIN_USER } from "./grafana/provisioning";
 import { EGRESS_ALL, partChild, partImage, type PartContext } from "./part";
@@ -39,22 +39,13 @@ export class Grafana extends pulumi.ComponentResource {
         const child = partChild(this, ctx);
         const cfg = args.config;
         const https = cfg.certificateArn !== undefined;
-        const ports = [80, ...(https ? [443] : [])];
 
         const albSg = new aws.ec2.SecurityGroup(
             `${name}-grafana-alb`,
             {
                 vpcId: ctx.vpcId,
                 description: "Grafana load balancer: HTTP/HTTPS from grafana.allowedCidrs",
-                ingress: ports.flatMap((port) =>
-                    cfg.allowedCidrs.map((cidr) => ({
-                        protocol: "tcp",
-                        fromPort: port,
-                        toPort: port,
-                        cidrBlocks: [cidr],
-                        description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
-                    })),
-                ),
+                ingress: frontIngress(https, cfg.allowedCidrs),
             },
             child,
         );

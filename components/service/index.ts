@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../common";
-import { discoveryService, ecsService, frontListeners } from "../common";
+import { discoveryService, ecsService, frontIngress, frontListeners } from "../common";
 import { CLOUD_MAP_NAMES } from "../contracts";
 import type { PostgresConnection, RedisConnection } from "../datastores";
 
@@ -119,15 +119,7 @@ export class MonitoredService extends pulumi.ComponentResource {
             {
                 vpcId: args.vpcId,
                 description: "Koronet load balancer: HTTP/HTTPS from the allowed CIDRs",
-                ingress: [80, ...(https ? [443] : [])].flatMap((port) =>
-                    args.allowedCidrs.map((cidr) => ({
-                        protocol: "tcp",
-                        fromPort: port,
-                        toPort: port,
-                        cidrBlocks: [cidr],
-                        description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
-                    })),
-                ),
+                ingress: frontIngress(https, args.allowedCidrs),
             },
             parent,
         );
