@@ -16,6 +16,7 @@
  * commands drop them (`alertTopicArns.email-*`); task definition ARNs carry revisions.
  */
 import { systemClock } from "../../functions/src/shared/clock";
+import { PUBLISHED_APP_METRICS } from "../../components/monitoring/sidecars";
 import { cloudWatchHeartbeat } from "../../functions/src/notifier/heartbeat";
 import { dynamoDbDeliveryLog } from "../../functions/src/shared/deliveries";
 import { createNotifier } from "../../functions/src/notifier/notifier";
@@ -32,20 +33,8 @@ import { FakeAws } from "./aws";
 import { GrafanaStandIn } from "./grafana";
 import { parse } from "yaml";
 
-/** The Koronet/App metrics the sidecar publishes (docs/CONTRACTS.md, "Published set"). */
-const PUBLISHED = [
-    "koronet_http_requests_total",
-    "koronet_http_requests_in_flight",
-    "koronet_db_pool_waiting_clients",
-    "koronet_db_pool_total_connections",
-    "koronet_db_connection_errors_total",
-    "koronet_db_slow_queries_total",
-    "koronet_cache_hits_total",
-    "koronet_cache_misses_total",
-    "koronet_redis_errors_total",
-    "koronet_active_sessions",
-    "koronet_api_endpoint_calls_total",
-];
+/** The Koronet/App metrics the sidecar publishes: the sidecar's own list (components/monitoring/sidecars.ts). */
+const PUBLISHED: readonly string[] = PUBLISHED_APP_METRICS;
 
 /** The local Prometheus's scrape jobs (e2e/pipeline.ts): the stack's, without cAdvisor. */
 export const LOCAL_JOBS = ["alertmanager", "koronet", "node", "postgres", "prometheus", "redis"];
