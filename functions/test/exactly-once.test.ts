@@ -106,16 +106,39 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
     it("the verdict table: repeat, stale echo, re-fire, forward change, in flight", () => {
         const s1 = Date.parse(S1);
         const resolved = { status: "resolved" as const, endedAt: s1 + 60_000 };
-        assert.equal(occurrenceVerdict(undefined, "firing", s1, false), "claimed");
-        assert.equal(occurrenceVerdict({ status: "firing" }, "firing", s1, false), "repeat");
-        assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", s1, false), "claimed");
-        assert.equal(occurrenceVerdict(resolved, "resolved", s1, false), "repeat");
-        assert.equal(occurrenceVerdict(resolved, "firing", s1, false), "stale");
-        assert.equal(occurrenceVerdict(resolved, "firing", s1 + 30_000, false), "stale", "another replica's startsAt for the same outage, before its end");
-        assert.equal(occurrenceVerdict(resolved, "firing", s1 + 61_000, false), "claimed", "started after the end: a re-fire");
-        assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", s1, true), "in-flight");
+        assert.equal(occurrenceVerdict(undefined, "firing", { startsAtMs: s1 }, false), "claimed");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "firing", { startsAtMs: s1 }, false), "repeat");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", { startsAtMs: s1 }, false), "claimed");
+        assert.equal(occurrenceVerdict(resolved, "resolved", { startsAtMs: s1 }, false), "repeat");
+        assert.equal(occurrenceVerdict(resolved, "firing", { startsAtMs: s1 }, false), "stale");
         assert.equal(
-            occurrenceVerdict({ status: "firing" }, "firing", s1, true),
+            occurrenceVerdict(resolved, "firing", { startsAtMs: s1 + 30_000 }, false),
+            "stale",
+            "another replica's startsAt for the same outage, before its end",
+        );
+        assert.equal(occurrenceVerdict(resolved, "firing", { startsAtMs: s1 + 61_000 }, false), "claimed", "started after the end: a re-fire");
+        assert.equal(occurrenceVerdict({ status: "firing" }, "resolved", { startsAtMs: s1 }, true), "in-flight");
+        const firingS2 = { status: "firing" as const, startedAt: Date.parse(S2) };
+        assert.equal(
+            occurrenceVerdict(firingS2, "resolved", { startsAtMs: s1, endsAtMs: s1 + 60_000 }, false),
+            "stale",
+            "a RESOLVED that ended before the delivered FIRING started: the end of an earlier activation",
+        );
+        assert.equal(occurrenceVerdict(firingS2, "resolved", { startsAtMs: s1, endsAtMs: Date.parse(S2) }, false), "stale", "ended when it started: not after");
+        assert.equal(occurrenceVerdict(firingS2, "resolved", { startsAtMs: Date.parse(S2), endsAtMs: Date.parse(S2) + 1 }, false), "claimed");
+        assert.equal(
+            occurrenceVerdict(firingS2, "resolved", { startsAtMs: s1, endsAtMs: Date.parse(S2) + 90_000 }, false),
+            "claimed",
+            "another replica's earlier startsAt for this outage, ending after the delivered start: the genuine end",
+        );
+        assert.equal(
+            occurrenceVerdict({ status: "firing" }, "resolved", { startsAtMs: s1, endsAtMs: s1 + 1 }, false),
+            "claimed",
+            "a record without a start (before this rule): deliver",
+        );
+        assert.equal(occurrenceVerdict(firingS2, "resolved", { startsAtMs: s1 }, false), "claimed", "a RESOLVED without endsAt: deliver");
+        assert.equal(
+            occurrenceVerdict({ status: "firing" }, "firing", { startsAtMs: s1 }, true),
             "repeat",
             "what was delivered already is acknowledged even while another attempt holds a claim",
         );
@@ -201,6 +224,35 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         assert.equal(new Set(r.pd.map((e) => e.dedup_key)).size, 1);
     });
 
+    it("a stale RESOLVED of an earlier activation after a re-fire's FIRING (the rolling restart's early RESOLVED, bench 2026-12-01) is dropped at Slack and PagerDuty; the genuine end is delivered", async () => {
+        const r = rig();
+        const n = createNotifier(r.deps);
+        const earlier = { ...alert("resolved", "RedisDown", S1), endsAt: "2026-12-01T10:01:00.000Z" };
+        for (const path of ["/", "/pagerduty"]) {
+            await n.handle(request([alert("firing", "RedisDown", S1)], path));
+            await n.handle(request([earlier], path));
+            await n.handle(request([alert("firing", "RedisDown", S2)], path));
+        }
+        // A replica stored the lagging Prometheus's re-sent RESOLVED of the S1 activation in place of the S2 FIRING.
+        const slack = await answer(n.handle(request([earlier])));
+        const pd = await answer(n.handle(request([earlier], "/pagerduty")));
+        assert.deepEqual([slack.code, slack["stale"], slack["posted"], pd.code, pd["stale"], pd["posted"]], [200, 1, 0, 200, 1, 0]);
+        assert.ok(r.logs.some((l) => l.includes("stale RESOLVED of an earlier activation dropped")));
+        // The next replica's FIRING of the ongoing outage is a repeat, not a second page.
+        assert.equal((await answer(n.handle(request([alert("firing", "RedisDown", S2)], "/pagerduty"))))["repeat"], 1);
+        // The genuine end of the S2 activation goes through, once.
+        const end = { ...alert("resolved", "RedisDown", S2), endsAt: "2026-12-01T10:25:00.000Z" };
+        for (const path of ["/", "/pagerduty"]) assert.equal((await answer(n.handle(request([end], path))))["posted"], 1);
+        assert.deepEqual(
+            r.slack.map((m) => /RESOLVED/.test(m.text)),
+            [false, true, false, true],
+        );
+        assert.deepEqual(
+            r.pd.map((e) => e.event_action),
+            ["trigger", "resolve", "trigger", "resolve"],
+        );
+    });
+
     it("a partial group: only the alerts with news are posted (one message), the others were said before", async () => {
         const r = rig();
         const n = createNotifier(r.deps);
@@ -219,17 +271,17 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         const store = r.deps.dedupe!;
         const n = createNotifier(r.deps);
         const other = occurrenceKey("slack", alert("firing", "RedisDown").labels);
-        assert.equal(await store.claimOccurrence(other, "firing", Date.parse(S1)), "claimed");
+        assert.equal(await store.claimOccurrence(other, "firing", { startsAtMs: Date.parse(S1) }), "claimed");
         const res = await answer(n.handle(request([alert("firing", "RedisDown"), alert("firing", "RedisDown", S1, { instance: "redis-2:6379" })])));
         assert.deepEqual([res.code, res["inFlight"]], [503, 1]);
         assert.equal(r.slack.length, 0);
         // The other attempt succeeds; Alertmanager's retry posts only what is still new.
-        await store.completeOccurrence(other, "firing");
+        await store.completeOccurrence(other, "firing", { startsAtMs: Date.parse(S1) });
         const retry = await answer(n.handle(request([alert("firing", "RedisDown"), alert("firing", "RedisDown", S1, { instance: "redis-2:6379" })])));
         assert.deepEqual([retry.code, retry["posted"], retry["repeat"]], [200, 1, 1]);
         // A crashed attempt's claim expires with its lease: the next retry delivers.
         const crashed = occurrenceKey("slack", alert("resolved", "Lonely").labels);
-        await store.claimOccurrence(crashed, "firing", Date.parse(S1));
+        await store.claimOccurrence(crashed, "firing", { startsAtMs: Date.parse(S1) });
         r.clock.t += 121_000;
         assert.equal((await answer(n.handle(request([alert("firing", "Lonely")])))).code, 200);
     });
@@ -293,7 +345,7 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         };
         const store = dynamoDbDedupeStore(client as unknown as DynamoDBClient, "t", clock);
         const s1 = Date.parse(S1);
-        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "claimed");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", { startsAtMs: s1 }), "claimed");
         const firing = inputs[0] as {
             ConditionExpression: string;
             ExpressionAttributeNames: Record<string, string>;
@@ -301,15 +353,25 @@ describe("notifier: exactly once per alert occurrence (issue 15)", () => {
         };
         assert.match(firing.ConditionExpression, /\(#delivered = :resolved AND endedAt < :startsMs\)/);
         assert.equal(firing.ExpressionAttributeValues[":firing"], undefined, "no unused expression values (DynamoDB rejects them)");
-        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "claimed");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", { startsAtMs: s1 }), "claimed");
         assert.match((inputs[1] as { ConditionExpression: string }).ConditionExpression, /#delivered = :firing/);
-        await store.completeOccurrence("occ:slack:1", "resolved", s1 + 60_000);
-        assert.match(JSON.stringify(inputs[2]), /"endedAt = :ended|endedAt = :ended/);
+        await store.completeOccurrence("occ:slack:1", "resolved", { startsAtMs: s1, endsAtMs: s1 + 60_000 });
+        assert.match(JSON.stringify(inputs[2]), /SET #delivered = :status, endedAt = :at/);
         old = { delivered: { S: "resolved" }, endedAt: { N: String(s1 + 60_000) } };
-        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "stale");
-        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "repeat");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", { startsAtMs: s1 }), "stale");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", { startsAtMs: s1 }), "repeat");
+        // A RESOLVED is conditioned on the delivered FIRING's start; a FIRING's completion records it.
+        old = undefined;
+        await store.claimOccurrence("occ:slack:1", "resolved", { startsAtMs: s1, endsAtMs: s1 + 60_000 });
+        const resolvedIn = inputs[inputs.length - 1] as { ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> };
+        assert.match(resolvedIn.ConditionExpression, /\(#delivered = :firing AND \(attribute_not_exists\(startedAt\) OR startedAt < :endsMs\)\)/);
+        assert.deepEqual(resolvedIn.ExpressionAttributeValues[":endsMs"], { N: String(s1 + 60_000) });
+        await store.completeOccurrence("occ:slack:1", "firing", { startsAtMs: Date.parse(S2) });
+        assert.match(JSON.stringify(inputs[inputs.length - 1]), /SET #delivered = :status, startedAt = :at/);
+        old = { delivered: { S: "firing" }, startedAt: { N: String(Date.parse(S2)) } };
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", { startsAtMs: s1, endsAtMs: s1 + 60_000 }), "stale");
         old = { delivered: { S: "firing" }, pending: { S: "resolved" }, leaseUntil: { N: String(clock.now() + 60_000) } };
-        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", s1), "in-flight");
-        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", s1), "repeat");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "resolved", { startsAtMs: s1 }), "in-flight");
+        assert.equal(await store.claimOccurrence("occ:slack:1", "firing", { startsAtMs: s1 }), "repeat");
     });
 });

@@ -32,21 +32,36 @@ export interface DedupeStore {
      * Claims the delivery of `status` for one alert (see {@link occurrenceKey}) at one destination;
      * the same two-phase claim, lease and TTL as `claim`, on the alert's record.
      */
-    claimOccurrence(key: string, status: AlertStatus, startsAtMs: number): Promise<OccurrenceClaim>;
-    /** Records `status` delivered for the alert (for RESOLVED, when it ended) and drops the claim. */
-    completeOccurrence(key: string, status: AlertStatus, endsAtMs?: number): Promise<void>;
+    claimOccurrence(key: string, status: AlertStatus, span: AlertSpan): Promise<OccurrenceClaim>;
+    /** Records `status` delivered for the alert (for FIRING when it started, for RESOLVED when it ended) and drops the claim. */
+    completeOccurrence(key: string, status: AlertStatus, span: AlertSpan): Promise<void>;
     /** Drops the claim after a failed delivery; what was delivered before stays recorded. */
     releaseOccurrence(key: string, status: AlertStatus): Promise<void>;
 }
 
 export type AlertStatus = "firing" | "resolved";
 
+/** An alert's activity range as Alertmanager sent it (epoch ms; `endsAtMs` absent while unknown). */
+export interface AlertSpan {
+    readonly startsAtMs: number;
+    readonly endsAtMs?: number;
+}
+
 /**
  * What an occurrence's status is worth at a destination, given what was delivered there:
  * - `claimed`: new information (nothing delivered, or RESOLVED after FIRING); the caller delivers;
  * - `repeat`: the same status was delivered already;
- * - `stale`: FIRING after the alert's RESOLVED that started before that RESOLVED's end — the echo of
- *   a lagging Prometheus or replica (a genuine re-fire starts later: Prometheus gives it a new startsAt);
+ * - `stale`: news about another activation than the one delivered —
+ *   - FIRING after the alert's RESOLVED that started before that RESOLVED's end: the echo of a
+ *     lagging Prometheus or replica (a genuine re-fire starts later: Prometheus gives it a new startsAt);
+ *   - RESOLVED after the alert's FIRING that ended before that FIRING started: the end of an earlier
+ *     activation. The lagging Prometheus of the pair re-sends an alert's RESOLVED (for 15 minutes,
+ *     every resend delay) until its own evaluation sees the condition again; a replica that receives
+ *     it after the new activation's FIRING stores it in place of that FIRING (provider/mem
+ *     `Alerts.Put` merges only overlapping activity ranges, otherwise the later arrival wins;
+ *     prometheus/alertmanager) and, as the notification log says FIRING was sent, sends RESOLVED
+ *     while the outage goes on. Measured with a real Alertmanager: e2e/test/stale-resolve.test.ts;
+ *     docs/high-availability.md "Third run".
  * - `in-flight`: new information, but another attempt holds a live claim on the occurrence (it may
  *   still fail: never acknowledge, as for `claim`).
  */
@@ -75,15 +90,30 @@ export function occurrenceKey(destination: "slack" | "pagerduty", labels: Readon
 /** What was delivered for an alert at a destination. */
 export interface Delivered {
     readonly status: AlertStatus;
+    /** For FIRING: when the delivered activation started (its startsAt, epoch ms). */
+    readonly startedAt?: number;
     /** For RESOLVED: when the alert ended (its endsAt, epoch ms). */
     readonly endedAt?: number;
 }
 
 /** Classifies a wanted status against what was delivered and the live claim. */
-export function occurrenceVerdict(delivered: Delivered | undefined, wanted: AlertStatus, startsAtMs: number, liveClaim: boolean): OccurrenceClaim {
+export function occurrenceVerdict(delivered: Delivered | undefined, wanted: AlertStatus, span: AlertSpan, liveClaim: boolean): OccurrenceClaim {
     if (delivered?.status === wanted) return "repeat";
-    if (delivered?.status === "resolved" && wanted === "firing" && !(startsAtMs > (delivered.endedAt ?? Number.POSITIVE_INFINITY))) return "stale";
+    if (delivered?.status === "resolved" && wanted === "firing" && !(span.startsAtMs > (delivered.endedAt ?? Number.POSITIVE_INFINITY))) return "stale";
+    if (
+        delivered?.status === "firing" &&
+        wanted === "resolved" &&
+        span.endsAtMs !== undefined &&
+        delivered.startedAt !== undefined &&
+        !(span.endsAtMs > delivered.startedAt)
+    )
+        return "stale";
     return liveClaim ? "in-flight" : "claimed";
+}
+
+/** The record of a delivered status (DynamoDB attributes `delivered`, `startedAt`, `endedAt`). */
+function deliveredRecord(status: AlertStatus, span: AlertSpan, now: number): Delivered {
+    return status === "firing" ? { status, startedAt: span.startsAtMs } : { status, endedAt: span.endsAtMs ?? now };
 }
 
 export interface DedupeTimings {
@@ -177,9 +207,9 @@ export function dynamoDbDedupeStore(
                 if ((e as { name?: string }).name !== "ConditionalCheckFailedException") throw e;
             }
         },
-        claimOccurrence: async (key, status, startsAtMs) => {
+        claimOccurrence: async (key, status, span) => {
             const now = clock.now();
-            // Forward only: none → firing → resolved → (a FIRING that started after the end) firing. The condition admits exactly the transitions
+            // Forward only: none → firing → (a RESOLVED that ended after that start) resolved → (a FIRING that started after the end) firing. The condition admits exactly the transitions
             // occurrenceVerdict calls new, with no live claim of another attempt; an expired record
             // (TTL deletion is lazy) counts as none.
             try {
@@ -192,7 +222,9 @@ export function dynamoDbDedupeStore(
                             "attribute_not_exists(pk) OR expiresAt < :nowSec OR ((attribute_not_exists(#pending) OR leaseUntil < :nowMs) AND " +
                             (status === "firing"
                                 ? "(attribute_not_exists(#delivered) OR (#delivered = :resolved AND endedAt < :startsMs)))"
-                                : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
+                                : span.endsAtMs !== undefined
+                                  ? "(attribute_not_exists(#delivered) OR (#delivered = :firing AND (attribute_not_exists(startedAt) OR startedAt < :endsMs))))"
+                                  : "(attribute_not_exists(#delivered) OR #delivered = :firing))"),
                         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
                         ExpressionAttributeNames: OCCURRENCE_NAMES,
                         ExpressionAttributeValues: {
@@ -202,8 +234,8 @@ export function dynamoDbDedupeStore(
                             ":nowSec": { N: String(nowSec()) },
                             ":nowMs": { N: String(now) },
                             ...(status === "resolved"
-                                ? { ":firing": { S: "firing" } }
-                                : { ":resolved": { S: "resolved" }, ":startsMs": { N: String(startsAtMs) } }),
+                                ? { ":firing": { S: "firing" }, ...(span.endsAtMs !== undefined ? { ":endsMs": { N: String(span.endsAtMs) } } : {}) }
+                                : { ":resolved": { S: "resolved" }, ":startsMs": { N: String(span.startsAtMs) } }),
                         },
                     }),
                 );
@@ -215,9 +247,13 @@ export function dynamoDbDedupeStore(
                     const delivered =
                         status0 === undefined
                             ? undefined
-                            : { status: status0, ...(old["endedAt"]?.N !== undefined ? { endedAt: Number(old["endedAt"].N) } : {}) };
+                            : {
+                                  status: status0,
+                                  ...(old["startedAt"]?.N !== undefined ? { startedAt: Number(old["startedAt"].N) } : {}),
+                                  ...(old["endedAt"]?.N !== undefined ? { endedAt: Number(old["endedAt"].N) } : {}),
+                              };
                     const live = old["pending"]?.S !== undefined && Number(old["leaseUntil"]?.N ?? 0) >= now;
-                    const verdict = occurrenceVerdict(delivered, status, startsAtMs, live);
+                    const verdict = occurrenceVerdict(delivered, status, span, live);
                     // The condition failed, so it is not free: a "claimed" verdict here means a claim
                     // appeared between read and write (treat as in flight: the sender retries).
                     return verdict === "claimed" ? "in-flight" : verdict;
@@ -225,21 +261,21 @@ export function dynamoDbDedupeStore(
                 throw e;
             }
         },
-        completeOccurrence: async (key, status, endsAtMs) => {
-            const ended = status === "resolved" ? (endsAtMs ?? clock.now()) : undefined;
+        completeOccurrence: async (key, status, span) => {
+            const record = deliveredRecord(status, span, clock.now());
             await client.send(
                 new UpdateItemCommand({
                     TableName: tableName,
                     Key: { pk: { S: key } },
                     UpdateExpression:
-                        ended !== undefined
-                            ? "SET #delivered = :status, endedAt = :ended, expiresAt = :exp REMOVE #pending, leaseUntil"
-                            : "SET #delivered = :status, expiresAt = :exp REMOVE #pending, leaseUntil, endedAt",
+                        record.endedAt !== undefined
+                            ? "SET #delivered = :status, endedAt = :at, expiresAt = :exp REMOVE #pending, leaseUntil, startedAt"
+                            : "SET #delivered = :status, startedAt = :at, expiresAt = :exp REMOVE #pending, leaseUntil, endedAt",
                     ExpressionAttributeNames: OCCURRENCE_NAMES,
                     ExpressionAttributeValues: {
                         ":status": { S: status },
                         ":exp": { N: String(nowSec() + timings.ttlSeconds) },
-                        ...(ended !== undefined ? { ":ended": { N: String(ended) } } : {}),
+                        ":at": { N: String(record.endedAt ?? record.startedAt) },
                     },
                 }),
             );
@@ -282,11 +318,11 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
         release: async (key) => {
             if (items.get(key)?.state === "pending") items.delete(key);
         },
-        claimOccurrence: async (key, status, startsAtMs) => {
+        claimOccurrence: async (key, status, span) => {
             const now = clock.now();
             const o = occurrences.get(key);
             const current = o === undefined || o.expiresAt < now ? undefined : o;
-            const verdict = occurrenceVerdict(current?.delivered, status, startsAtMs, current?.pending !== undefined && current.leaseUntil >= now);
+            const verdict = occurrenceVerdict(current?.delivered, status, span, current?.pending !== undefined && current.leaseUntil >= now);
             if (verdict === "claimed")
                 occurrences.set(key, {
                     delivered: current?.delivered,
@@ -296,8 +332,8 @@ export function inMemoryDedupeStore(clock: Pick<Clock, "now">, timings: DedupeTi
                 });
             return verdict;
         },
-        completeOccurrence: async (key, status, endsAtMs) => {
-            const delivered: Delivered = status === "resolved" ? { status, endedAt: endsAtMs ?? clock.now() } : { status };
+        completeOccurrence: async (key, status, span) => {
+            const delivered = deliveredRecord(status, span, clock.now());
             occurrences.set(key, { delivered, pending: undefined, leaseUntil: 0, expiresAt: clock.now() + timings.ttlSeconds * 1000 });
         },
         releaseOccurrence: async (key, status) => {

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { systemClock, type Clock } from "../shared/clock";
 import { PAGERDUTY_WEBHOOK_PATH, WATCHDOG_ALERT_NAME } from "../contract/convention";
 import { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
-import { occurrenceKey, rawDedupeKey, snsDedupeKey, type DedupeStore, type OccurrenceClaim } from "./dedupe";
+import { occurrenceKey, rawDedupeKey, snsDedupeKey, type AlertSpan, type DedupeStore, type OccurrenceClaim } from "./dedupe";
 import {
     classifyEvent,
     header,
@@ -102,6 +102,12 @@ export function destinationOf(event: FunctionUrlEvent): Destination {
 function timeOf(t: string | null | undefined): number | undefined {
     const ms = t ? Date.parse(t) : Number.NaN;
     return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** The activity range an alert reports: its start, and for a RESOLVED its end (a FIRING's endsAt is only Prometheus's valid-until). */
+function spanOf(alert: AlertmanagerAlert, now: number): AlertSpan {
+    const endsAtMs = alert.status === "resolved" ? timeOf(alert.endsAt) : undefined;
+    return { startsAtMs: timeOf(alert.startsAt) ?? now, ...(endsAtMs !== undefined ? { endsAtMs } : {}) };
 }
 
 interface Claimed {
@@ -285,7 +291,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
                 const key = occurrenceKey(destination, alert.labels);
                 if (deps.dedupe === undefined) return { alert, key, verdict: "claimed", held: false };
                 try {
-                    const verdict = await deps.dedupe.claimOccurrence(key, alert.status, timeOf(alert.startsAt) ?? clock.now());
+                    const verdict = await deps.dedupe.claimOccurrence(key, alert.status, spanOf(alert, clock.now()));
                     return { alert, key, verdict, held: verdict === "claimed" };
                 } catch (e) {
                     log.warn("dedupe store unavailable; posting without dedupe", { ...meta, destination, ...errorFields(e) });
@@ -300,7 +306,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const complete = (c: Claimed, meta: Record<string, unknown>) =>
         c.held
             ? deps
-                  .dedupe!.completeOccurrence(c.key, c.alert.status, timeOf(c.alert.endsAt))
+                  .dedupe!.completeOccurrence(c.key, c.alert.status, spanOf(c.alert, clock.now()))
                   .catch((err: unknown) => log.warn("dedupe complete failed", { ...meta, ...errorFields(err) }))
             : Promise.resolve();
     const tally = (claims: readonly Claimed[]) => ({
@@ -308,6 +314,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         stale: claims.filter((c) => c.verdict === "stale").length,
         inFlight: claims.filter((c) => c.verdict === "in-flight").length,
     });
+    /** What a stale verdict dropped, by kind (dedupe.ts `occurrenceVerdict`). */
+    const logStale = (claims: readonly Claimed[], destination: Destination, meta: Record<string, unknown>) => {
+        const stale = claims.filter((c) => c.verdict === "stale");
+        const firing = stale.filter((c) => c.alert.status === "firing").length;
+        const resolved = stale.length - firing;
+        if (firing > 0) log.info("stale FIRING after the occurrence's RESOLVED dropped", { ...meta, destination, stale: firing });
+        if (resolved > 0) log.info("stale RESOLVED of an earlier activation dropped", { ...meta, destination, stale: resolved });
+    };
     const subjects = (alerts: readonly AlertmanagerAlert[]): DeliverySubject[] =>
         alerts.flatMap((a): DeliverySubject[] =>
             a.fingerprint ? [{ kind: "alertmanager", fingerprint: a.fingerprint, status: a.status, alertname: a.labels["alertname"] }] : [],
@@ -333,7 +347,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             log.warn("alerts of this notification are being delivered by another attempt; retry later", { ...meta, destination: "slack", ...t });
             return json(503, { error: "delivery in progress in another attempt", ...t });
         }
-        if (t.stale > 0) log.info("stale FIRING after the occurrence's RESOLVED dropped", { ...meta, destination: "slack", stale: t.stale });
+        logStale(claims, "slack", meta);
         if (fresh.length === 0) {
             log.info("duplicate delivery skipped", { ...meta, destination: "slack", ...t });
             return json(200, { status: "duplicate", posted: 0, ...t });
@@ -373,7 +387,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         }
         const claims = await claimOccurrences("pagerduty", alerts, meta);
         const t = tally(claims);
-        if (t.stale > 0) log.info("stale FIRING after the occurrence's RESOLVED dropped", { ...meta, destination: "pagerduty", stale: t.stale });
+        logStale(claims, "pagerduty", meta);
         const sent: AlertmanagerAlert[] = [];
         let failed = 0;
         for (const c of claims.filter((x) => x.verdict === "claimed")) {
