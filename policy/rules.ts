@@ -28,6 +28,7 @@ import {
 import { FILESYSTEM_RULES } from "./filesystems";
 import { KEY_RULES } from "./keys";
 import { MESSAGE_RULES } from "./messages";
+import { SECRET_RULES } from "./secrets";
 import { ORDER_RULES } from "./order";
 import { REACHABILITY_RULES } from "./reachability";
 import { RUNTIME_RULES } from "./runtimes";
@@ -512,41 +513,6 @@ const CORE_RULES: readonly Rule[] = [
             return undefined;
         },
     }),
-    // A Lambda that is handed a Secrets Manager ARN in its environment reads it with GetSecretValue at
-    // run time; without the permission on its role the call is denied (AccessDeniedException) and the
-    // delivery fails only when it is needed (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html,
-    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html "Required permissions").
-    // The notifier now reads the PagerDuty routing key too. The role is found through `dependsOn`;
-    // unknown ARNs or dependencies say nothing.
-    {
-        id: "lambda-reads-its-secrets",
-        reason: "A Lambda given a Secrets Manager ARN in its environment has secretsmanager:GetSecretValue on it through its role.",
-        check: (ctx) => {
-            if (ctx.resources.some((r) => r.type === "aws:lambda/function:Function" && r.dependsOn === undefined)) return [];
-            const byKey = new Map(ctx.resources.map((r) => [key(r), r]));
-            return ofType(ctx, "aws:lambda/function:Function").flatMap((fn) => {
-                const vars = (fn.inputs.environment as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
-                const arns = Object.entries(vars).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].startsWith("arn:aws:secretsmanager:"));
-                if (arns.length === 0) return [];
-                const roles = (fn.dependsOn ?? []).map((k) => byKey.get(k)).filter((r): r is PolicyResource => r?.type === "aws:iam/role:Role");
-                const granted = roles
-                    .flatMap((r) => policiesOf(r).flatMap(statementsOf))
-                    .filter(
-                        (s) =>
-                            s.Effect !== "Deny" && list(s.Action).some((a) => a === "secretsmanager:GetSecretValue" || a === "secretsmanager:*" || a === "*"),
-                    )
-                    .flatMap((s) => list(s.Resource));
-                if (granted.some((g) => typeof g !== "string")) return [];
-                const covers = (arn: string) => granted.some((g) => g === "*" || g === arn || (g.endsWith("*") && arn.startsWith(g.slice(0, -1))));
-                return arns
-                    .filter(([, arn]) => !covers(arn))
-                    .map(([name, arn]) => ({
-                        resource: fn,
-                        message: `env ${name} names ${arn}, but no role it depends on allows secretsmanager:GetSecretValue on it`,
-                    }));
-            });
-        },
-    },
 ];
 
 /** Every rule: the core guardrails and the families that model AWS's own rules. */
@@ -558,6 +524,7 @@ export const RULES: readonly Rule[] = [
     ...FILESYSTEM_RULES,
     ...RUNTIME_RULES,
     ...MESSAGE_RULES,
+    ...SECRET_RULES,
 ];
 
 /** Evaluates every rule that applies to the context's environment. */

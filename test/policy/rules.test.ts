@@ -8,6 +8,7 @@ import { MESSAGE_BREAKS } from "./messages.breaks";
 import { ORDER_BREAKS } from "./order.breaks";
 import { REACHABILITY_BREAKS } from "./reachability.breaks";
 import { RUNTIME_BREAKS } from "./runtimes.breaks";
+import { SECRET_BREAKS } from "./secrets.breaks";
 
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 const ROLE = "aws:iam/role:Role";
@@ -277,24 +278,6 @@ const CORE_BREAKS: Breaks = {
             }),
     },
     // The notifier handed the PagerDuty routing key without the permission to read it.
-    "lambda-reads-its-secrets": {
-        stack: "prod",
-        breakIt: (r) => ({
-            resources: mutate(
-                r,
-                "aws:iam/role:Role",
-                (i) => {
-                    const p = i.inlinePolicies as { policy: string }[];
-                    const doc = JSON.parse(p[0]!.policy) as { Statement: { Sid?: string; Resource?: unknown }[] };
-                    for (const s of doc.Statement)
-                        if (s.Sid === "ReadSecrets") s.Resource = (s.Resource as string[]).filter((a) => !a.includes("pagerduty-routing-key"));
-                    p[0]!.policy = JSON.stringify(doc);
-                },
-                "alerting-notifier-role",
-            ).resources,
-            target: "aws:lambda/function:Function::alerting-notifier",
-        }),
-    },
     "prod-two-tasks": {
         stack: "prod",
         breakIt: (r) =>
@@ -310,7 +293,16 @@ const CORE_BREAKS: Breaks = {
 };
 
 /** Every rule family brings its own broken cases (test/policy/<family>.breaks.ts). */
-const BREAKS: Breaks = { ...CORE_BREAKS, ...REACHABILITY_BREAKS, ...KEY_BREAKS, ...ORDER_BREAKS, ...FILESYSTEM_BREAKS, ...RUNTIME_BREAKS, ...MESSAGE_BREAKS };
+const BREAKS: Breaks = {
+    ...CORE_BREAKS,
+    ...REACHABILITY_BREAKS,
+    ...KEY_BREAKS,
+    ...ORDER_BREAKS,
+    ...FILESYSTEM_BREAKS,
+    ...RUNTIME_BREAKS,
+    ...MESSAGE_BREAKS,
+    ...SECRET_BREAKS,
+};
 
 describe("guardrails", () => {
     for (const stack of ["dev", "prod"] as const) {
