@@ -13,7 +13,10 @@
  *   starts (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html,
  *   "kms:Decrypt — required only if your secret uses a custom KMS key",
  *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html) — the
- *   task stops with ResourceInitializationError and the deployment never becomes healthy.
+ *   task stops with ResourceInitializationError and the deployment never becomes healthy;
+ * - a container handed a secret's ARN in its plain environment (the web server's
+ *   `DATABASE_PASSWORD_FROM`, so it re-reads the rotated RDS password itself) reads it with the
+ *   task role — the server then cannot reach its database.
  * A secret outside the stack, a key nobody in the stack declares (the AWS managed `aws/secretsmanager`
  * key needs no grant), an RDS-managed secret without `masterUserSecretKmsKeyId`, or any value a
  * preview does not know: the rules say nothing.
@@ -82,6 +85,13 @@ type Finding = { resource: PolicyResource; message: string };
 
 const isSecretArn = (v: unknown): v is string => typeof v === "string" && v.startsWith("arn:aws:secretsmanager:");
 
+/** Distinct secret ARNs a task definition's containers name, from `secrets[].valueFrom` (`injected`) or plain `environment` values (`read`). */
+function taskSecrets(td: PolicyResource, how: "injected" | "read"): string[] {
+    const containers = (containersOf(td) ?? []) as { secrets?: { valueFrom?: unknown }[]; environment?: { value?: unknown }[] }[];
+    const values = containers.flatMap((c) => (how === "injected" ? (c.secrets ?? []).map((s) => s.valueFrom) : (c.environment ?? []).map((e) => e.value)));
+    return [...new Set(values.filter(isSecretArn).map(secretArnOf))];
+}
+
 export const SECRET_RULES: readonly Rule[] = [
     {
         id: "lambda-reads-its-secrets",
@@ -108,16 +118,7 @@ export const SECRET_RULES: readonly Rule[] = [
         reason: "A task definition's execution role may GetSecretValue on every secret its containers inject, and kms:Decrypt with each secret's key.",
         check: (ctx) =>
             ofType(ctx, "aws:ecs/taskDefinition:TaskDefinition").flatMap((td): Finding[] => {
-                const arns = [
-                    ...new Set(
-                        (containersOf(td) ?? []).flatMap((c) =>
-                            ((c as { secrets?: { valueFrom?: unknown }[] }).secrets ?? [])
-                                .map((s) => s.valueFrom)
-                                .filter(isSecretArn)
-                                .map(secretArnOf),
-                        ),
-                    ),
-                ];
+                const arns = taskSecrets(td, "injected");
                 if (arns.length === 0) return [];
                 const role = resolveRef(ctx, td.inputs.executionRoleArn, ROLE);
                 if (role === undefined) {
@@ -128,6 +129,25 @@ export const SECRET_RULES: readonly Rule[] = [
                 return missingReads(ctx, [role], arns).map((m) => ({
                     resource: td,
                     message: `its execution role may not ${m}: tasks stop with ResourceInitializationError`,
+                }));
+            }),
+    },
+    {
+        id: "task-role-reads-its-secrets",
+        reason: "A container handed a Secrets Manager ARN in its environment may GetSecretValue on it, and kms:Decrypt with the secret's key, through the task role.",
+        check: (ctx) =>
+            ofType(ctx, "aws:ecs/taskDefinition:TaskDefinition").flatMap((td): Finding[] => {
+                const arns = taskSecrets(td, "read");
+                if (arns.length === 0) return [];
+                const role = resolveRef(ctx, td.inputs.taskRoleArn, ROLE);
+                if (role === undefined) {
+                    return td.inputs.taskRoleArn === undefined
+                        ? [{ resource: td, message: "its containers are handed secret ARNs to read but it has no taskRoleArn: they cannot read them" }]
+                        : [];
+                }
+                return missingReads(ctx, [role], arns).map((m) => ({
+                    resource: td,
+                    message: `its task role may not ${m}: the container cannot read the secret it is handed`,
                 }));
             }),
     },

@@ -45,4 +45,20 @@ export const SECRET_BREAKS: Breaks = {
             target: "aws:ecs/taskDefinition:TaskDefinition::monitoring-postgres-exporter-task",
         }),
     },
+    // The web server reads the RDS-managed password itself (DATABASE_PASSWORD_FROM) with its task role.
+    "task-role-reads-its-secrets": {
+        stack: "prod",
+        breakIt: (r) => ({
+            resources: mutate(
+                r,
+                "aws:iam/role:Role",
+                (i) =>
+                    editStatements(i, (s) => {
+                        s.Action = [s.Action ?? []].flat().filter((a) => a !== "secretsmanager:GetSecretValue");
+                    }),
+                "web-task",
+            ).resources,
+            target: "aws:ecs/taskDefinition:TaskDefinition::web-task",
+        }),
+    },
 };

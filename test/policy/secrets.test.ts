@@ -24,16 +24,16 @@ function readers(resources: readonly PolicyResource[]): { reader: PolicyResource
             return n > 0 && ro ? [{ reader: r, role: ro, secrets: n }] : [];
         }
         if (r.type === "aws:ecs/taskDefinition:TaskDefinition") {
-            const arns = new Set(
-                (containersOf(r) ?? []).flatMap((c) =>
-                    ((c as { secrets?: { valueFrom?: unknown }[] }).secrets ?? [])
-                        .map((s) => s.valueFrom)
-                        .filter(isSecret)
-                        .map((v) => v.split(":").slice(0, 7).join(":")),
-                ),
-            );
-            const ro = role(r.inputs.executionRoleArn);
-            return arns.size > 0 && ro ? [{ reader: r, role: ro, secrets: arns.size }] : [];
+            const containers = (containersOf(r) ?? []) as { secrets?: { valueFrom?: unknown }[]; environment?: { value?: unknown }[] }[];
+            const distinct = (vs: unknown[]) => new Set(vs.filter(isSecret).map((v) => v.split(":").slice(0, 7).join(":"))).size;
+            const injected = distinct(containers.flatMap((c) => (c.secrets ?? []).map((s) => s.valueFrom)));
+            const read = distinct(containers.flatMap((c) => (c.environment ?? []).map((e) => e.value)));
+            const execution = role(r.inputs.executionRoleArn);
+            const task = role(r.inputs.taskRoleArn);
+            return [
+                ...(injected > 0 && execution ? [{ reader: r, role: execution, secrets: injected }] : []),
+                ...(read > 0 && task ? [{ reader: r, role: task, secrets: read }] : []),
+            ];
         }
         return [];
     });
@@ -57,7 +57,7 @@ describe("secret readers may read and decrypt what they read (GetSecretValue: se
                         s.Action = [s.Action ?? []].flat().filter((a) => a !== action);
                     });
                     const found = evaluate({ environment: stack, resources: copy }, SECRET_RULES);
-                    const sharing = all.filter((o) => o.role.name === role.name);
+                    const sharing = all.filter((o) => o.role.name === role.name && o.role.type === role.type);
                     assert.equal(
                         found.length,
                         sharing.reduce((n, o) => n + o.secrets, 0),
