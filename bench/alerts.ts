@@ -211,7 +211,7 @@ function haReport(runs: readonly { peerTimeout: string; results: readonly HaResu
                 "at Slack",
                 "at PagerDuty (events)",
                 "dropped as repeat",
-                "dropped as stale echo",
+                "dropped as stale",
                 "lost",
             ],
             rows,

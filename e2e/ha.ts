@@ -5,7 +5,7 @@
  *
  * Deliveries are counted at the receivers, per alert: the webhook requests Alertmanager sent to the
  * notifier (the tap: before the notifier's own dedupe; `/` for Slack, `/pagerduty` for PagerDuty),
- * what the notifier dropped (its answers: repeats, stale echoes), the messages that reached the fake
+ * what the notifier dropped (its answers: repeats, stale ones: echoes and earlier activations' ends), the messages that reached the fake
  * Slack and the events the notifier sent to the fake PagerDuty (and the incidents they make there).
  * A duplicate is a delivery that says exactly what the previous one for that alert said (state and
  * the alerts it lists); a loss is an alert whose FIRING or RESOLVED never arrived.
@@ -46,7 +46,7 @@ export interface DeliveryCount {
     readonly webhook: ChannelCount & { readonly refused: number; readonly senders: number };
     /** Accepted webhook requests for PagerDuty (`…/pagerduty`). */
     readonly webhookPagerDuty: ChannelCount & { readonly refused: number; readonly senders: number };
-    /** Alerts the notifier acknowledged without delivering, over both destinations: the same status again, or a FIRING after the occurrence's RESOLVED. */
+    /** Alerts the notifier acknowledged without delivering, over both destinations: the same status again, or stale (a FIRING that started before the delivered RESOLVED ended, a RESOLVED that ended before the delivered FIRING started). */
     readonly dropped: { readonly repeat: number; readonly stale: number };
     readonly slack: ChannelCount;
     /** Events the notifier sent to PagerDuty; `incidents`: what PagerDuty made of them (dedup_key). */
@@ -252,7 +252,7 @@ function exactlyOnce(c: DeliveryCount, problems: string[], notes: string[]): voi
         if (x.firing < 1 || x.resolved < 1) problems.push(`${c.alert}: ${name} got ${x.firing} FIRING and ${x.resolved} RESOLVED, expected at least one each`);
         else if (x.firing !== 1 || x.resolved !== 1)
             notes.push(
-                `${c.alert}: ${name} ${x.firing} FIRING and ${x.resolved} RESOLVED from ${x.senders} sender(s); the notifier dropped ${c.dropped.repeat} repeat(s) and ${c.dropped.stale} stale echo(es) over both destinations`,
+                `${c.alert}: ${name} ${x.firing} FIRING and ${x.resolved} RESOLVED from ${x.senders} sender(s); the notifier dropped ${c.dropped.repeat} repeat(s) and ${c.dropped.stale} stale (echoes, earlier activations' ends) over both destinations`,
             );
     }
 }
