@@ -27,7 +27,8 @@ import type { HeartbeatPublisher } from "./heartbeat";
 import { createLogger, errorFields, type Logger, type RedactingLogger } from "../shared/log";
 import type { SecretGetter } from "../shared/secrets";
 import { createSlackPoster, type DeliveryOptions } from "./slack";
-import { pagerDutyEventForAlert, PAGERDUTY_EVENTS_URL } from "../pagerduty/event";
+import { PAGERDUTY_EVENTS_URL } from "../contract/environment";
+import { pagerDutyEventForAlert } from "../pagerduty/event";
 import { createPagerDutySender } from "./pagerduty";
 
 /** The slice of the Lambda context the notifier reads. */

@@ -12,7 +12,8 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { systemClock } from "../shared/clock";
 import { dynamoDbDeliveryLog, type DeliveryLog } from "../shared/deliveries";
 import { cachedSecret, secretsManagerSource, type SecretGetter } from "../shared/secrets";
-import { alarmStateOf, PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL, pagerDutyEventFor, type PagerDutyEvent } from "./event";
+import { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL } from "../contract/environment";
+import { alarmStateOf, pagerDutyEventFor, type PagerDutyEvent } from "./event";
 
 interface SnsEvent {
     readonly Records: readonly { readonly Sns: { readonly MessageId: string; readonly Message: string } }[];
