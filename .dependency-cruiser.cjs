@@ -33,6 +33,14 @@ module.exports = {
             to: { pathNot: "^functions/", dependencyTypesNot: ["core"] },
         },
         {
+            name: "functions-contract-is-self-contained",
+            comment:
+                "The contract imports only within functions/src/contract/: every name the program reads is defined there, not re-exported from runtime modules.",
+            severity: "error",
+            from: { path: CONTRACT },
+            to: { pathNot: CONTRACT },
+        },
+        {
             name: "functions-contract-loads-no-package",
             comment: "Importing the contract loads no npm package (no SDK client): everything it reaches is plain TypeScript of functions/src.",
             severity: "error",

@@ -22,7 +22,7 @@ import { dynamoDbDeliveryLog } from "../../functions/src/shared/deliveries";
 import { createNotifier } from "../../functions/src/notifier/notifier";
 import { inMemoryDedupeStore } from "../../functions/src/notifier/dedupe";
 import type { SnsEvent } from "../../functions/src/notifier/events";
-import { createForwarder } from "../../functions/src/pagerduty/handler";
+import { createForwarder } from "../../functions/src/pagerduty/forwarder";
 import { renderPrometheusRules } from "../../components/monitoring/prometheus/rules";
 import { livenessProbes } from "../../components/alerting/deployment-alarms";
 import { alarmMetrics } from "../../ops/verify";
@@ -135,7 +135,7 @@ export class LocalDeployment {
                 const forward = createForwarder({
                     getRoutingKey: async () => "e2e0000000000000000000000000000e",
                     url: pipeline.pagerduty.eventsUrl,
-                    log: () => undefined,
+                    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
                     deliveries,
                 });
                 aws.handle(

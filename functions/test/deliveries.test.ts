@@ -12,7 +12,8 @@ import { deliveryKey, dynamoDbDeliveryLog, inMemoryDeliveryLog } from "../src/sh
 import { inMemoryDedupeStore } from "../src/notifier/dedupe";
 import type { FunctionUrlEvent, SnsEvent } from "../src/notifier/events";
 import { createNotifier } from "../src/notifier/notifier";
-import { createForwarder } from "../src/pagerduty/handler";
+import { createForwarder } from "../src/pagerduty/forwarder";
+import { captureLog, scriptedFetch } from "./fakes";
 
 const fixture = <T>(f: string) => JSON.parse(readFileSync(path.join(__dirname, "fixtures", f), "utf8")) as T;
 const clock = { now: () => 1_800_000_000_000, sleep: async () => undefined, random: () => 0.5 };
@@ -99,7 +100,8 @@ describe("delivery records", () => {
                 },
             ],
         });
-        const forward = createForwarder({ getRoutingKey: async () => "k".repeat(32), send: async () => undefined, log: () => undefined, deliveries });
+        const quiet = captureLog().log;
+        const forward = createForwarder({ getRoutingKey: async () => "k".repeat(32), fetch: scriptedFetch([]).fetch, clock, log: quiet, deliveries });
         await forward(alarmEvent("ALARM"));
         await forward(alarmEvent("OK"));
         assert.deepEqual(
@@ -115,10 +117,9 @@ describe("delivery records", () => {
         const refused = inMemoryDeliveryLog(clock);
         const failing = createForwarder({
             getRoutingKey: async () => "k".repeat(32),
-            send: async () => {
-                throw new Error("PagerDuty rejected the event (HTTP 400)");
-            },
-            log: () => undefined,
+            fetch: scriptedFetch([{ status: 400 }]).fetch,
+            clock,
+            log: quiet,
             deliveries: refused,
         });
         await assert.rejects(failing(alarmEvent("ALARM")));

@@ -45,7 +45,7 @@ describe("import boundary: the Pulumi program and functions/", function () {
         assert.equal(status, 0);
     });
 
-    it("refuses a component importing runtime code, @pulumi in functions/, functions/ reaching out, and a contract that loads the SDK", () => {
+    it("refuses a component importing runtime code, @pulumi in functions/, functions/ reaching out, a contract reaching outside contract/, and a contract that loads the SDK", () => {
         // Inside the repo (.build/ is ignored) so packages resolve from the root node_modules as they would.
         mkdirSync(path.join(REPO, ".build"), { recursive: true });
         const root = mkdtempSync(path.join(REPO, ".build", "boundary-"));
@@ -63,6 +63,7 @@ describe("import boundary: the Pulumi program and functions/", function () {
             const { status, violations } = cruise(root, ["components", "functions/src"]);
             const found = violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to.replace(/^(\.\.\/)+/, "")}`).sort();
             assert.deepEqual(found, [
+                "functions-contract-is-self-contained: functions/src/contract/index.ts → functions/src/notifier/notifier.ts",
                 "functions-contract-loads-no-package: functions/src/contract/index.ts → node_modules/@aws-sdk/client-dynamodb/dist-cjs/index.js",
                 "functions-import-no-pulumi: functions/src/deploy.ts → node_modules/@pulumi/pulumi/index.js",
                 "functions-stay-in-their-package: functions/src/deploy.ts → node_modules/@pulumi/pulumi/index.js",

@@ -27,8 +27,10 @@ import type { HeartbeatPublisher } from "./heartbeat";
 import { createLogger, errorFields, type Logger, type RedactingLogger } from "../shared/log";
 import type { SecretGetter } from "../shared/secrets";
 import { createSlackPoster, type DeliveryOptions } from "./slack";
-import { pagerDutyEventForAlert, PAGERDUTY_EVENTS_URL } from "../pagerduty/event";
-import { createPagerDutySender } from "./pagerduty";
+import { deliveryDeadline } from "../shared/http-delivery";
+import { PAGERDUTY_EVENTS_URL } from "../contract/environment";
+import { pagerDutyEventForAlert } from "../pagerduty/event";
+import { createPagerDutySender } from "../pagerduty/send";
 
 /** The slice of the Lambda context the notifier reads. */
 export interface LambdaContextLike {
@@ -58,7 +60,7 @@ export interface NotifierDeps {
     readonly clock?: Clock;
     /** @default JSON lines on console.log; pass a {@link RedactingLogger} to have secrets scrubbed */
     readonly log?: Logger | RedactingLogger;
-    /** Retry and pacing knobs. */
+    /** Retry knobs for Slack and PagerDuty (shared/http-delivery.ts), and Slack's pacing. */
     readonly delivery?: Partial<DeliveryOptions>;
     /** Longest time spent on one event's delivery. @default 25000 ms */
     readonly deliveryBudgetMs?: number;
@@ -155,14 +157,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
             : createPagerDutySender({
                   fetch: deps.fetch ?? globalThis.fetch,
                   clock,
+                  log,
+                  policy: deps.delivery,
                   url: typeof pagerDutyUrl === "function" ? pagerDutyUrl : () => pagerDutyUrl ?? PAGERDUTY_EVENTS_URL,
               });
 
-    const deadlineFor = (context?: LambdaContextLike, limitMs = budgetMs): number => {
-        const remaining = context?.getRemainingTimeInMillis?.();
-        const budget = remaining !== undefined ? Math.min(limitMs, remaining - reserveMs) : limitMs;
-        return clock.now() + Math.max(budget, 0);
-    };
+    const deadlineFor = (context?: LambdaContextLike, limitMs = budgetMs): number => deliveryDeadline(clock, limitMs, reserveMs, context);
 
     /** Posts once per key. Dedupe-store failures never block delivery: a double post beats a lost alert. */
     const deliver = async (

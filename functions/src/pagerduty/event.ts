@@ -4,19 +4,6 @@
  */
 import { parseAlarmDescription } from "../contract/convention";
 
-/** The Events API v2 endpoint. */
-export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
-
-/** Environment of the forwarder Lambda. */
-export const PAGERDUTY_ENV = {
-    /** Secrets Manager ARN of the routing (integration) key. Required. */
-    routingKeySecretArn: "PAGERDUTY_ROUTING_KEY_SECRET_ARN",
-    /** Events API URL. @default PAGERDUTY_EVENTS_URL */
-    eventsUrl: "PAGERDUTY_EVENTS_URL",
-    /** DynamoDB table for delivery records (notifier/deliveries.ts). @default none: nothing recorded */
-    deliveryTable: "DELIVERY_TABLE",
-} as const;
-
 /** Alarm name and new state of a CloudWatch alarm notification, or undefined for anything else. */
 export function alarmStateOf(snsMessage: string): { readonly alarmName: string; readonly state: string } | undefined {
     try {

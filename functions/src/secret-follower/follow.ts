@@ -14,12 +14,6 @@
  * a service once.
  */
 
-/** Environment of the function. */
-export const SECRET_FOLLOWER_ENV = {
-    /** ARN of the ECS cluster whose services are followed. Required. */
-    clusterArn: "CLUSTER_ARN",
-} as const;
-
 /** A service as DescribeServices and DescribeTaskDefinition show it. */
 export interface ServiceView {
     readonly arn: string;

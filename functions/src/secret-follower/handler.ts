@@ -8,9 +8,8 @@
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SECRET_FOLLOWER_ENV, secretsToCheck, servicesToRedeploy, type Redeploy, type ServiceView } from "./follow";
-
-export { SECRET_FOLLOWER_ENV } from "./follow";
+import { SECRET_FOLLOWER_ENV } from "../contract/environment";
+import { secretsToCheck, servicesToRedeploy, type Redeploy, type ServiceView } from "./follow";
 
 export interface FollowerDeps {
     readonly ecs: Pick<ECSClient, "send">;
