@@ -8,5 +8,5 @@ export * from "./deliveries";
 export * from "./entries";
 export * from "./timings";
 // Defined beside the code that reads them; both modules import nothing but the convention above.
-export { PAGERDUTY_ENV, PAGERDUTY_EVENTS_URL } from "../pagerduty/event";
+export { PAGERDUTY_ENV } from "../pagerduty/event";
 export { SECRET_FOLLOWER_ENV } from "../secret-follower/follow";

@@ -17,7 +17,7 @@ export interface PagerDutySenderDeps {
 }
 
 /** Thrown when an event could not be delivered; never carries the routing key. */
-export class PagerDutyDeliveryError extends Error {
+class PagerDutyDeliveryError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "PagerDutyDeliveryError";

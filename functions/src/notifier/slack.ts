@@ -23,7 +23,7 @@ export interface DeliveryOptions {
     readonly defaultRetryAfterMs: number;
 }
 
-export const DEFAULT_DELIVERY: DeliveryOptions = {
+const DEFAULT_DELIVERY: DeliveryOptions = {
     maxAttempts: 5,
     baseDelayMs: 500,
     maxDelayMs: 8000,
@@ -33,7 +33,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 };
 
 /** Thrown when a message could not be delivered; never carries the webhook URL. */
-export class SlackDeliveryError extends Error {
+class SlackDeliveryError extends Error {
     constructor(
         message: string,
         readonly attempts: number,
@@ -58,7 +58,7 @@ export interface SlackPosterDeps {
 }
 
 /** Parses Retry-After (delta-seconds or HTTP date) into milliseconds. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+function parseRetryAfter(value: string | null, now: number): number | undefined {
     if (value === null || value.trim() === "") return undefined;
     const v = value.trim();
     if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);

@@ -20,7 +20,7 @@ export interface RedactingLogger extends Logger {
     redact(text: string): string;
 }
 
-export const REDACTED = "[REDACTED]";
+const REDACTED = "[REDACTED]";
 
 /** Error details safe to log: name, message and the cause's code, never request options. */
 export function errorFields(e: unknown): LogFields {
