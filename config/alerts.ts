@@ -19,10 +19,10 @@ import { ALERT_IDS, PROM_DURATION, isValidCloudWatchPeriod, type AlertId, type A
 import { ALERT_TUNING, alertSettingProblems, type AlertTuning } from "./alert-tuning";
 import type { ConfigProblem } from "./types";
 
-export type { AlertOverride, AlertOverrides } from "./alert-vocabulary";
+export type { AlertOverrides } from "./alert-vocabulary";
 
 /** Where the section sits in the stack config; prefixes messages. */
-export const ALERTS_CONFIG_PATH = "alerting.alerts";
+const ALERTS_CONFIG_PATH = "alerting.alerts";
 
 const promDuration = z.string({ error: (iss) => `${JSON.stringify(iss.input)} is not a Prometheus duration; allowed e.g. 30s, 5m, 1h` }).check((ctx) => {
     if (!PROM_DURATION.test(ctx.value)) {

@@ -66,7 +66,7 @@ export interface RawStackConfig {
 // ── Fix commands ────────────────────────────────────────────────────────────────────────────
 
 /** `koronet:service.allowedCidrs.0` → `koronet:service.allowedCidrs[0]` (the `--path` syntax). */
-export function pathArgument(key: string): string {
+function pathArgument(key: string): string {
     const [head, ...rest] = key.split(".");
     const path = `${head}${rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("")}`;
     return /[[\]\s*?]/.test(path) ? `'${path}'` : path;

@@ -10,7 +10,7 @@ import { acmCertificateArn, cidr, int, isCidr } from "./schema";
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html (Scheme)
  * RFC 1918 private, RFC 6598 shared (carrier-grade NAT), loopback, link-local.
  */
-export const NON_PUBLIC_RANGES: readonly { readonly cidr: string; readonly what: string }[] = [
+const NON_PUBLIC_RANGES: readonly { readonly cidr: string; readonly what: string }[] = [
     { cidr: "10.0.0.0/8", what: "private (RFC 1918)" },
     { cidr: "172.16.0.0/12", what: "private (RFC 1918)" },
     { cidr: "192.168.0.0/16", what: "private (RFC 1918)" },
@@ -34,7 +34,7 @@ export function nonPublicRangeOf(value: string): { cidr: string; what: string } 
  * per listener port (80, and 443 with a certificate).
  * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
  */
-export const MAX_GRAFANA_CIDRS = 30;
+const MAX_GRAFANA_CIDRS = 30;
 
 const publicCidr = cidr.refine((c) => nonPublicRangeOf(c) === undefined, {
     error: (issue) => {

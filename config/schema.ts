@@ -16,10 +16,10 @@ import { ELASTICACHE_NODE_TYPES, POSTGRES_VERSIONS, RDS_INSTANCE_CLASSES, REDIS_
 import { parseCidr } from "./aws/network";
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** Fargate task sizes: CPU units → allowed memory in MiB (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size). */
-export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
     256: [512, 1024, 2048],
     512: [1024, 2048, 3072, 4096],
     1024: range(2048, 8192, 1024),
@@ -49,7 +49,7 @@ export function int(min: number, max: number, unit = ""): z.ZodNumber {
 }
 
 /** One of `values`: the message lists them all. */
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T, what?: string): z.ZodEnum<{ [K in T[number]]: K }> {
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, what?: string): z.ZodEnum<{ [K in T[number]]: K }> {
     return z.enum(values, { error: (iss) => `got ${show(iss.input)}; allowed${what ? ` ${what}` : ""}: ${values.join(", ")}` });
 }
 
@@ -62,7 +62,7 @@ export function isCidr(value: string): boolean {
 }
 
 /** `registry/repository:tag` or `...@sha256:<64 hex>`; `latest` and untagged references are refused. */
-export const IMAGE_REFERENCE =
+const IMAGE_REFERENCE =
     /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::(?!latest$)[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$/;
 
 const imageReference = z.string().regex(IMAGE_REFERENCE, {
@@ -159,7 +159,7 @@ export const clusterSchema = z
 
 const platform = oneOf(["linux/amd64", "linux/arm64"]);
 
-export const imageSchema = z.discriminatedUnion(
+const imageSchema = z.discriminatedUnion(
     "source",
     [
         z.strictObject({
@@ -282,10 +282,5 @@ export const NUMERIC_ENUM_PATHS: readonly { readonly path: readonly string[]; re
     { path: ["dataStores", "redis", "managed", "engineVersion"], values: REDIS_ENGINE_VERSIONS },
 ];
 
-export type NetworkConfig = z.infer<typeof networkSchema>;
-export type ClusterConfig = z.infer<typeof clusterSchema>;
-export type ImageConfig = z.infer<typeof imageSchema>;
-export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type DataStoresConfig = z.infer<typeof dataStoresSchema>;
-export type FargateSize = z.infer<typeof fargateSize>;
-export { fargateSize, logRetention, imageReference, acmCertificateArn };
+export { acmCertificateArn };

@@ -18,7 +18,7 @@ export interface PanelQueryResult {
 }
 
 /** Metric names a PromQL expression reads (identifiers before `{` that are not functions or recording rules). */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
     return [...new Set([...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1] as string))];
 }
 

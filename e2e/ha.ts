@@ -64,7 +64,7 @@ function channel(ids: readonly string[], isFiring: (id: string) => boolean): Cha
 }
 
 /** Counts every delivery about `alert` since `since` (until `until`), and what is missing of `expect`. */
-export function countDeliveries(
+function countDeliveries(
     p: Pipeline,
     alert: string,
     since: number,
@@ -155,7 +155,7 @@ const since = (t: number, at: number | undefined) => (at === undefined ? undefin
  * Puts back what an earlier fault left down (a failed scenario must not fail the next): every
  * Alertmanager and Prometheus running, the cluster whole, the stores up.
  */
-export async function ensureWhole(p: Pipeline, load: ScenarioContext["load"]): Promise<void> {
+async function ensureWhole(p: Pipeline, load: ScenarioContext["load"]): Promise<void> {
     if (p.lab !== undefined) for (const h of p.labHosts) await p.lab.heal(h);
     for (const a of p.alertmanagers) if (!a.running) await a.start();
     for (const x of p.prometheusServers) if (!x.running) await x.start();
@@ -188,7 +188,7 @@ export async function waitForCluster(p: Pipeline, timeoutMs = 90_000): Promise<n
 }
 
 /** The replica at position 0 (the lowest peer name): the one that sends first. */
-export async function sender(p: Pipeline): Promise<AlertmanagerService> {
+async function sender(p: Pipeline): Promise<AlertmanagerService> {
     const named = await Promise.all(p.alertmanagers.map(async (a) => ({ a, name: (await a.clusterStatus()).name })));
     named.sort((x, y) => (x.name < y.name ? -1 : 1));
     return (named[0] as { a: AlertmanagerService }).a;
@@ -268,7 +268,7 @@ function exactlyOnce(c: DeliveryCount, problems: string[], notes: string[]): voi
  * Then it restarts, Redis comes back: RESOLVED (at resolution the pair can make Alertmanager send
  * FIRING/RESOLVED again: counted as a note).
  */
-export async function runPrometheusReplicaKilled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
+async function runPrometheusReplicaKilled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
     const notes: string[] = [];
     await ensureWhole(p, load);
@@ -336,7 +336,7 @@ export async function runPrometheusReplicaKilled({ pipeline: p, load }: Scenario
  * killed replica comes back with empty storage, as a replacement task would. Every alert: nothing
  * lost; what was delivered more than once is a note.
  */
-export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
+async function runAlertmanagerReplicaKilled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
     const notes: string[] = [];
     await ensureWhole(p, load);
@@ -407,7 +407,7 @@ export async function runAlertmanagerReplicaKilled({ pipeline: p, load }: Scenar
  * resolve between the steps: RedisDown fires, step 1, PostgresDown fires, step 2, RedisDown
  * resolves, step 3, PostgresDown resolves. Nothing lost.
  */
-export async function runAlertmanagersRolled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
+async function runAlertmanagersRolled({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
     const notes: string[] = [];
     await ensureWhole(p, load);
@@ -474,7 +474,7 @@ export async function runAlertmanagersRolled({ pipeline: p, load }: ScenarioCont
  * exactly once (the notifier's store is shared by both sides). After the link returns and the
  * cluster re-forms, PostgresDown fires and resolves, exactly once too.
  */
-export async function runAlertmanagersPartitioned({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
+async function runAlertmanagersPartitioned({ pipeline: p, load }: ScenarioContext): Promise<HaResult> {
     const problems: string[] = [];
     const notes: string[] = [];
     const lab = p.lab;

@@ -119,7 +119,7 @@ export interface PipelineTopology {
 }
 
 /** The name the replicas find each other by (Cloud Map: `alertmanager.<namespace>`). */
-export const ALERTMANAGER_PEER_NAME = "alertmanager.e2e.koronet.internal";
+const ALERTMANAGER_PEER_NAME = "alertmanager.e2e.koronet.internal";
 
 export interface PipelineOptions {
     /** @default "test" */

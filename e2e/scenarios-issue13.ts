@@ -34,7 +34,7 @@ export async function waitForInhibited(p: Pipeline, alert: string, timeoutMs: nu
 }
 
 /** Restarts the crash-loop scenario performs: one more than the test profile's threshold (2). */
-export const CRASH_LOOP_RESTARTS = 3;
+const CRASH_LOOP_RESTARTS = 3;
 
 /** Evidence the inhibition scenario collects while it injects, judged in its `verify`. */
 interface InhibitionEvidence {

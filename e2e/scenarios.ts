@@ -31,7 +31,7 @@ export function deadlines(alert: ResolvedAlert): { readonly notify: number; read
 
 import type { AlertTiming, Scenario, ScenarioContext, ScenarioResult, SuppressedObservation } from "./scenario-types";
 
-export type { AlertTiming, ExpectedAlert, Scenario, ScenarioContext, ScenarioResult, SuppressedObservation } from "./scenario-types";
+export type { AlertTiming, Scenario, ScenarioContext, ScenarioResult } from "./scenario-types";
 
 const HOST_LEVEL_ALERTS: readonly string[] = ["HighCpuUsage"];
 
@@ -192,7 +192,7 @@ export function diskThresholdPercent(profile: TimingProfile): number {
 }
 
 /** Slack's outage in the "Slack failing" scenario. */
-export const SLACK_OUTAGE_SECONDS = 20;
+const SLACK_OUTAGE_SECONDS = 20;
 
 export const SCENARIOS: readonly Scenario[] = [
     {

@@ -14,7 +14,7 @@ import { APP_DIR } from "./services/webserver";
 import type { LocalDeployment } from "./stand-ins/deployment";
 
 /** verify's data window here: the sidecar stand-in publishes every second, so 12 s of silence is death. */
-export const LOCAL_VERIFY: VerifyOptions = { dataWindowMinutes: 0.2 };
+const LOCAL_VERIFY: VerifyOptions = { dataWindowMinutes: 0.2 };
 
 export function verify(d: LocalDeployment, o: VerifyOptions = {}): Promise<CheckResult[]> {
     return runVerify({ outputs: d.outputs, aws: d.aws.clients, grafana: grafanaFor(d.outputs, d.aws.clients) }, { ...LOCAL_VERIFY, ...o });

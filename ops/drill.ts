@@ -41,7 +41,7 @@ import {
     type DeliverySubject,
 } from "../functions/src/contract";
 import type { AwsClients } from "./clients";
-import { GrafanaError, type DataSources } from "./grafana";
+import type { DataSources } from "./grafana";
 import type { StackOutputs } from "./outputs";
 
 export const DRILL_PATHS = ["cloudwatch", "prometheus", "all"] as const;
@@ -94,7 +94,7 @@ export interface DrillReport {
 }
 
 /** A drill refuses to start: nothing was injected. */
-export class DrillRefused extends Error {
+class DrillRefused extends Error {
     constructor(message: string) {
         super(message);
         this.name = "DrillRefused";
@@ -509,5 +509,3 @@ async function preparePrometheus(run: Run): Promise<() => Promise<DrillStep[]>> 
         return steps;
     };
 }
-
-export { GrafanaError };

@@ -34,15 +34,13 @@ const verification = z.object({
 });
 
 /** The outputs these commands use (stacks/environment.ts exports them; others are ignored). */
-export const stackOutputsSchema = z.looseObject({
+const stackOutputsSchema = z.looseObject({
     appUrl: z.string().url(),
     clusterName: z.string().min(1),
     alertTopicArns: z.record(z.string(), z.string()),
     verification,
 });
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;
-export type Verification = StackOutputs["verification"];
-
 /** A problem with the outputs: printed as is, no stack trace. */
 export class OutputsError extends Error {
     constructor(message: string) {

@@ -17,6 +17,3 @@ export const fail = (check: string, detail: string, next: string): CheckResult =
 export function formatResult(r: CheckResult): string {
     return r.ok ? `PASS  ${r.check}: ${r.detail}` : `FAIL  ${r.check}: ${r.detail} — next: ${r.next ?? "see docs/delivery.md"}`;
 }
-
-/** Seconds with one decimal. */
-export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

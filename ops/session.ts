@@ -30,7 +30,7 @@ export function grafanaFor(outputs: StackOutputs, aws: AwsClients): (() => Promi
         ));
 }
 
-export async function openSession(opts: { readonly stack: string; readonly outputsFile?: string }): Promise<Session> {
+async function openSession(opts: { readonly stack: string; readonly outputsFile?: string }): Promise<Session> {
     const outputs = await loadStackOutputs({ stack: opts.stack, file: opts.outputsFile });
     const aws = awsClients(outputs.verification.region);
     return { outputs, aws, grafana: grafanaFor(outputs, aws) };

@@ -195,7 +195,7 @@ function encryptedDestination(ctx: PolicyContext, arn: unknown): { dest: PolicyR
 }
 
 /** Actions EC2 Auto Scaling's service-linked role performs on a customer key for encrypted EBS (the guide's statements, as API actions). */
-export const AUTOSCALING_EBS_ACTIONS = [
+const AUTOSCALING_EBS_ACTIONS = [
     "kms:Encrypt",
     "kms:Decrypt",
     "kms:ReEncryptFrom",
@@ -204,7 +204,7 @@ export const AUTOSCALING_EBS_ACTIONS = [
     "kms:DescribeKey",
 ] as const;
 /** Actions CloudWatch Logs performs on a log group's key. */
-export const LOGS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"] as const;
+const LOGS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"] as const;
 
 const DEFAULT_AUTOSCALING_ROLE = (account: string) => `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 

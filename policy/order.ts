@@ -91,7 +91,7 @@ export class WaitGraph {
 const graphs = new WeakMap<readonly PolicyResource[], WaitGraph>();
 
 /** The wait graph of a context, built once per resource list. */
-export function waitGraph(ctx: PolicyContext): WaitGraph {
+function waitGraph(ctx: PolicyContext): WaitGraph {
     let g = graphs.get(ctx.resources);
     if (!g) {
         g = new WaitGraph(ctx.resources);

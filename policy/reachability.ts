@@ -596,7 +596,7 @@ function maxTasksOf(ctx: PolicyContext, svc: PolicyResource): number | undefined
  * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-multivalue.html; Cloud Map
  * MULTIVALUE, https://docs.aws.amazon.com/cloud-map/latest/api/API_DnsConfig.html).
  */
-export const DNS_MULTIVALUE_MAX_RECORDS = 8;
+const DNS_MULTIVALUE_MAX_RECORDS = 8;
 
 function readYaml(file: string): unknown {
     try {

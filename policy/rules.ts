@@ -39,13 +39,13 @@ export type { Environment, PolicyContext, PolicyResource, Rule, Violation } from
  * Containers allowed to read the host (read-only): the two host-level exporters, defined and
  * documented by the monitoring layer. Everything else is held to the container rules.
  */
-export const HOST_ACCESS_CONTAINERS: readonly string[] = HOST_ACCESS;
+const HOST_ACCESS_CONTAINERS: readonly string[] = HOST_ACCESS;
 
 /**
  * Actions AWS cannot scope to a resource, so their statements must say `Resource: "*"`.
  * Each is documented by AWS as supporting no resource-level permissions.
  */
-export const STAR_RESOURCE_ACTIONS: readonly string[] = [
+const STAR_RESOURCE_ACTIONS: readonly string[] = [
     "ecr:GetAuthorizationToken",
     "cloudwatch:PutMetricData",
     "cloudwatch:GetMetricData",
@@ -66,7 +66,7 @@ export const STAR_RESOURCE_ACTIONS: readonly string[] = [
 ];
 
 /** TLS policies considered modern for HTTPS listeners (TLS 1.2+ only, no CBC-only legacy suites). */
-export const MODERN_TLS_POLICIES: readonly string[] = [
+const MODERN_TLS_POLICIES: readonly string[] = [
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
     "ELBSecurityPolicy-TLS13-1-3-2021-06",

@@ -4,7 +4,8 @@
 #   2. npm dependencies (root, app/, cloudmap-sd/ and functions/), from the committed lockfiles
 #   3. type checks (tsc --noEmit), separate from the fast test runner; formatting (prettier); the import rules
 #      (`npm run lint:imports`: no import cycle, nothing in config/ imports components/) and the
-#      boundary between the Pulumi program and functions/ (`npm run lint:boundary`, dependency-cruiser)
+#      boundary between the Pulumi program and functions/ (`npm run lint:boundary`, dependency-cruiser);
+#      no dead export (`npm run lint:exports`, knip: knip.jsonc)
 #   4. unit and mock tests (mocha + tsx), including real-tool checks (promtool, amtool); the Lambda
 #      runtime package's own tests (functions/)
 #   5. web server integration tests against real PostgreSQL and Redis on 127.0.0.1, and the Cloud Map
@@ -86,6 +87,7 @@ check() {
 check format npm run -s format:check
 check imports npm run -s lint:imports
 check "import boundary (Pulumi program ↔ functions/)" npm run -s lint:boundary
+check "dead exports" npm run -s lint:exports
 suite unit npx mocha
 suite functions npm --prefix functions test --
 suite app npm --prefix app test --

@@ -15,7 +15,7 @@ import { MONITORING_RENDERERS, type RenderContext, type RenderedFile, type Rende
 import { ALERTMANAGER_RENDERER } from "../components/alerting/alertmanager/stack";
 
 /** Where the program writes build contexts, relative to the project root (where Pulumi runs it). */
-export const BUILD_ROOT = ".build";
+const BUILD_ROOT = ".build";
 
 /** Every renderer, in order: what `.build/<stack>/` and `rendered/<stack>/` hold. */
 export const RENDERERS: readonly Renderer[] = [...MONITORING_RENDERERS, ALERTMANAGER_RENDERER];

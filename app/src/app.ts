@@ -37,7 +37,7 @@ declare module "fastify" {
 }
 
 /** Route label for requests that matched no route, so scanners cannot blow up label cardinality. */
-export const UNMATCHED_ROUTE = "unmatched";
+const UNMATCHED_ROUTE = "unmatched";
 const PROBES = new Set<string>(PROBE_ROUTES);
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 

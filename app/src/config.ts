@@ -51,7 +51,7 @@ export interface AppConfig {
 }
 
 /** The metrics listener's port unless `METRICS_PORT` says otherwise (Prometheus' default port allocations list 9464 for OpenTelemetry's Prometheus exporter). */
-export const DEFAULT_METRICS_PORT = 9464;
+const DEFAULT_METRICS_PORT = 9464;
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];

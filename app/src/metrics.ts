@@ -41,7 +41,7 @@ export interface AppMetrics {
 export const PROBE_ROUTES = ["/healthz", "/readyz"] as const;
 
 /** `operation` label values of the PostgreSQL metrics: one per statement the server runs. */
-export const DB_OPERATIONS = [
+const DB_OPERATIONS = [
     "ping",
     "user_insert",
     "user_select",
@@ -74,11 +74,11 @@ export const DB_FAILURE_REASONS = ["auth", "too_many_connections", "timeout", "r
 export type DbFailureReason = (typeof DB_FAILURE_REASONS)[number];
 
 /** `command` label values of `koronet_redis_errors_total`. */
-export const REDIS_COMMANDS = ["ping", "cache_get", "cache_set", "cache_del", "session_create", "session_get", "session_delete", "session_count"] as const;
+const REDIS_COMMANDS = ["ping", "cache_get", "cache_set", "cache_del", "session_create", "session_get", "session_delete", "session_count"] as const;
 export type RedisCommand = (typeof REDIS_COMMANDS)[number];
 
 /** `cache` label values of the cache hit and miss counters. */
-export const CACHES = ["items"] as const;
+const CACHES = ["items"] as const;
 export type CacheName = (typeof CACHES)[number];
 
 /** What the pool gauges read (pg's Pool has these fields). */
@@ -91,7 +91,7 @@ export interface PoolStats {
 
 /** Histogram buckets in seconds; 2 s is a boundary because the latency alert fires above it. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10];
-export const DB_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+const DB_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 
 class PromMetrics implements AppMetrics {
     readonly enabled = true;

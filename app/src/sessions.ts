@@ -8,13 +8,13 @@ import type { RedisStore } from "./redis";
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 const KEY_LENGTH = 32;
 
-export async function hashPassword(password: string): Promise<string> {
+async function hashPassword(password: string): Promise<string> {
     const salt = randomBytes(16);
     const key = await scryptAsync(password, salt, KEY_LENGTH);
     return `scrypt:${salt.toString("base64")}:${key.toString("base64")}`;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
     const [scheme, salt, key] = stored.split(":");
     if (scheme !== "scrypt" || salt === undefined || key === undefined) return false;
     const expected = Buffer.from(key, "base64");

@@ -48,7 +48,7 @@ export function isDnsName(name: string): boolean {
     return name.length <= 253 && name.split(".").every((l) => LABEL.test(l));
 }
 
-export function isServiceName(name: string): boolean {
+function isServiceName(name: string): boolean {
     return LABEL.test(name);
 }
 
@@ -110,7 +110,7 @@ export type TargetsRequest =
     | { readonly kind: "error"; readonly status: 400 | 404; readonly message: string };
 
 /** The path prefix of target requests; prometheus.yml's `http_sd_configs` URLs use it (components/monitoring). */
-export const TARGETS_PATH = "/v1/cloudmap";
+const TARGETS_PATH = "/v1/cloudmap";
 
 export function parseRequest(rawUrl: string): TargetsRequest {
     const url = new URL(rawUrl, "http://localhost");

@@ -34,7 +34,7 @@ export interface SdServerOptions {
 }
 
 /** A request handler (exported for tests that drive it without a socket). */
-export function sdHandler(opts: SdServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+function sdHandler(opts: SdServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
     // Last answered set per service, to log what changed (not to answer from).
     const last = new Map<string, string>();
     const send = (res: ServerResponse, status: number, body: unknown) => {

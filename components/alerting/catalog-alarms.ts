@@ -98,7 +98,7 @@ export class CatalogAlarms extends AlertingPart {
 }
 
 /** Actions of a catalog metric alarm: its severity's topic, unless it notifies through a wrapper composite. */
-export function alarmActionsFor(
+function alarmActionsFor(
     d: Pick<CloudWatchAlarmDefinition, "notifyVia" | "severity">,
     topicArns: Readonly<Record<Severity, pulumi.Output<string>>>,
 ): pulumi.Output<string>[] {
@@ -106,7 +106,7 @@ export function alarmActionsFor(
 }
 
 /** Actions of a catalog composite: its severity's topic when it notifies (ServiceUnhealthy does not). */
-export function compositeActionsFor(
+function compositeActionsFor(
     c: Pick<CompositeAlarmDefinition, "notify" | "severity">,
     topicArns: Readonly<Record<Severity, pulumi.Output<string>>>,
 ): pulumi.Output<string>[] {

@@ -24,10 +24,7 @@ import {
     type TreatMissingData,
 } from "./catalog";
 
-export type { CloudWatchTargets, EcsDataStoreTargets, ManagedDataStoreTargets } from "./catalog";
-
 type ActionKeys = "alarmActions" | "okActions" | "insufficientDataActions";
-export type { MetricAlarmDefinitionArgs } from "./alarm-factory";
 /** CompositeAlarmArgs without actions. */
 export type CompositeAlarmDefinitionArgs = Omit<aws.cloudwatch.CompositeAlarmArgs, ActionKeys>;
 
@@ -100,7 +97,7 @@ export const SERVICE_UNHEALTHY = {
 };
 
 /** Alarm name of a key (components/common/naming.ts). */
-export function alarmName(namePrefix: string, key: string): string {
+function alarmName(namePrefix: string, key: string): string {
     return alertingNames(namePrefix).catalogAlarm(key);
 }
 
@@ -108,7 +105,7 @@ export function alarmName(namePrefix: string, key: string): string {
  * One spec of one alert → a definition, through the alarm factory (alarm-factory.ts) with the
  * catalog's conventions (key, details, AlertId/Severity tags).
  */
-export function metricAlarmDefinition(
+function metricAlarmDefinition(
     alert: ResolvedAlert,
     spec: CloudWatchAlarmSpec,
     options: {

@@ -25,7 +25,7 @@ export interface ReportInput {
 const PLACEHOLDER = "placeholder";
 
 /** Time-to-notify rows for a stack's effective alert settings (production profile). */
-export function stackTimeToNotify(i: ReportInput): TimeToNotifyRow[] {
+function stackTimeToNotify(i: ReportInput): TimeToNotifyRow[] {
     const resolved = resolveAlerts(i.settings);
     // Without the monitoring layer there is no Prometheus rule: report the CloudWatch path alone.
     const alerts = i.monitoringEnabled ? resolved : resolved.map((a) => ({ ...a, prometheus: undefined }));

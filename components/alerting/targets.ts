@@ -28,7 +28,7 @@ export function rdsMemoryBytes(instanceClass: string): number {
  * reserve some), so this slightly overestimates the limit and the connections-% alarm fires a
  * little late rather than early; the parameter group does not override it.
  */
-export function rdsDefaultMaxConnections(memoryBytes: number): number {
+function rdsDefaultMaxConnections(memoryBytes: number): number {
     return Math.min(Math.floor(memoryBytes / 9531392), 5000);
 }
 

@@ -37,13 +37,13 @@ export const MAX_CONTAINERS_PER_TASK = 5;
  * (`SpotInterruption`, `TerminationNotice`).
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
  */
-export const FAILED_STOP_CODES = ["EssentialContainerExited", "TaskFailedToStart"] as const;
+const FAILED_STOP_CODES = ["EssentialContainerExited", "TaskFailedToStart"] as const;
 
 /**
  * Stopped reasons of a task the scheduler replaced because it failed its health checks (stop code
  * `ServiceSchedulerInitiated`, like a deployment's replacements; the reason tells them apart).
  */
-export const HEALTH_CHECK_STOP_REASONS = ["Task failed ELB health checks*", "Task failed container health checks*"] as const;
+const HEALTH_CHECK_STOP_REASONS = ["Task failed ELB health checks*", "Task failed container health checks*"] as const;
 
 /** The EventBridge pattern: the cluster's tasks that reached STOPPED. */
 export function taskStoppedEventPattern(clusterArn: string): Record<string, unknown> {

@@ -58,7 +58,7 @@ export interface CloudWatchPathTimings {
     readonly deliverySeconds: number;
 }
 
-export const DEFAULT_CLOUDWATCH_PATH_TIMINGS: CloudWatchPathTimings = { metricDelaySeconds: 60, deliverySeconds: 10 };
+const DEFAULT_CLOUDWATCH_PATH_TIMINGS: CloudWatchPathTimings = { metricDelaySeconds: 60, deliverySeconds: 10 };
 
 /** Worst-case targets, seconds. */
 export const NOTIFY_TARGETS = {

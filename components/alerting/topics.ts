@@ -21,7 +21,7 @@ import { audienceTopicKey } from "./alertmanager/stack";
 import { AlertingPart, type PartContext } from "./part";
 
 /** Alarm topics: one per severity, plus `pipeline` for the notification path's own failures. Only CloudWatch alarms publish to them. */
-export const TOPICS = [...SEVERITIES, "pipeline"] as const;
+const TOPICS = [...SEVERITIES, "pipeline"] as const;
 export type TopicKey = (typeof TOPICS)[number];
 
 export interface TopicsArgs extends PartContext {

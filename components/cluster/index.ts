@@ -21,7 +21,7 @@ export interface ClusterArgs {
 }
 
 /** EC2 Auto Scaling's service principal; its service-linked roles live under this path. */
-export const AUTOSCALING_SERVICE = "autoscaling.amazonaws.com";
+const AUTOSCALING_SERVICE = "autoscaling.amazonaws.com";
 
 /**
  * A service-linked role for EC2 Auto Scaling with a custom suffix
@@ -54,7 +54,7 @@ export function autoScalingServiceLinkedRole(name: string, suffix: string, opts:
 }
 
 /** The ECS-optimized Amazon Linux 2023 AMI, resolved by EC2 at launch (no AMI IDs kept in code). */
-export const ECS_OPTIMIZED_AMI = "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
+const ECS_OPTIMIZED_AMI = "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
 
 /**
  * ECS cluster with Container Insights, Fargate (the default for tasks) and an EC2 capacity provider

@@ -15,8 +15,6 @@
 import { IMAGES } from "../monitoring/images";
 import { DATA_UID, POSTGRES_IMAGE_CONTEXT, POSTGRES_IMAGES, REDIS_IMAGE } from "../datastores/images";
 
-export const ECS_BIND_MOUNTS_DOC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html";
-
 export interface Identity {
     readonly uid: number;
     readonly gid: number;

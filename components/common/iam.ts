@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Trust policy letting one AWS service assume a role. */
@@ -23,16 +22,4 @@ export function policyDocument(statements: readonly PolicyStatement[]): pulumi.O
         Version: "2012-10-17",
         Statement: statements.map((s) => ({ Effect: "Allow", ...s })),
     });
-}
-
-/** A role for ECS tasks, with inline least-privilege statements. */
-export function taskRole(name: string, statements: readonly PolicyStatement[], parent: pulumi.Resource): aws.iam.Role {
-    return new aws.iam.Role(
-        name,
-        {
-            assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-            inlinePolicies: statements.length > 0 ? [{ name: "least-privilege", policy: policyDocument(statements) }] : [],
-        },
-        { parent },
-    );
 }

@@ -30,7 +30,7 @@ export const NODE_LAMBDA_ESBUILD_TARGET = "node24";
 export const BUNDLE_HANDLER = `index.${HANDLER_EXPORT}`;
 
 /** The runtime package. As `absWorkingDir` it also keeps this machine's paths out of the bundle (and its hash). */
-export const FUNCTIONS_ROOT = path.resolve(__dirname, "..", "..", "functions");
+const FUNCTIONS_ROOT = path.resolve(__dirname, "..", "..", "functions");
 
 export interface BundleOptions {
     /** @default true */

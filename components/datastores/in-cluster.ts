@@ -213,7 +213,7 @@ export function inClusterStores(
  * Standalone rules (the group has no inline egress), so the EFS rule can reference a group
  * created after this one.
  */
-export function allowTaskEgress(
+function allowTaskEgress(
     owner: pulumi.Resource,
     name: string,
     store: "postgres" | "redis",

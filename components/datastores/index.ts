@@ -6,9 +6,9 @@ import { inClusterStores } from "./in-cluster";
 import { managedStores } from "./managed";
 import { POSTGRES_PORT, REDIS_PORT, type DataStoresArgs, type PostgresConnection, type RedisConnection } from "./types";
 
-export { POSTGRES_IMAGES, REDIS_IMAGE, POSTGRES_IMAGE_CONTEXT } from "./images";
+export { POSTGRES_IMAGES } from "./images";
 
-export { POSTGRES_PORT, REDIS_PORT, RDS_CA_CERT_IDENTIFIER, type DataStoresArgs, type PostgresConnection, type RedisConnection } from "./types";
+export { RDS_CA_CERT_IDENTIFIER, type DataStoresArgs, type PostgresConnection, type RedisConnection } from "./types";
 
 export class DataStores extends pulumi.ComponentResource {
     public readonly mode: "ecs" | "managed";

@@ -88,7 +88,7 @@ export class ContainerImage extends pulumi.ComponentResource {
 const IGNORED = new Set(["node_modules", ".git", "dist", "coverage"]);
 
 /** Stable hash of a build context's files (names and contents) and build args, ignoring build outputs. */
-export function contextHash(dir: string, buildArgs: Readonly<Record<string, string>> = {}): string {
+function contextHash(dir: string, buildArgs: Readonly<Record<string, string>> = {}): string {
     const hash = createHash("sha256");
     for (const [k, v] of Object.entries(buildArgs).sort(([a], [b]) => a.localeCompare(b))) hash.update(`ARG ${k}=${v}`).update("\0");
     const walk = (d: string) => {

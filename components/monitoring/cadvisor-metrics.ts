@@ -6,8 +6,6 @@
  * this list (test/monitoring/cadvisor.test.ts, e2e/dashboards.ts). Bump it with the image.
  */
 export const CADVISOR_DOCUMENTED_VERSION = "0.60.5";
-export const CADVISOR_METRICS_SOURCE = "https://github.com/google/cadvisor/blob/v0.60.5/docs/storage/prometheus.md";
-
 export const CADVISOR_CONTAINER_METRIC_KINDS: Readonly<Record<string, string>> = {
     container_blkio_device_usage_total: "diskIO",
     container_cpu_cfs_periods_total: "cpu",

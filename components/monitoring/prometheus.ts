@@ -175,7 +175,7 @@ export function prometheusDeployment(replicas: number): { minimumHealthyPercent:
 }
 
 /** Build context of the discovery sidecar's image (its own package, project-relative). */
-export const CLOUDMAP_SD_CONTEXT = "cloudmap-sd";
+const CLOUDMAP_SD_CONTEXT = "cloudmap-sd";
 
 /**
  * `servicediscovery:DiscoverInstances` on the namespace and the services the sidecar lists. The
@@ -184,12 +184,12 @@ export const CLOUDMAP_SD_CONTEXT = "cloudmap-sd";
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudmap.html); the
  * namespace condition states the same scope a second way.
  */
-export function discoverInstancesStatement(namespaceArn: pulumi.Input<string>, serviceArns: readonly pulumi.Input<string>[]): PolicyStatement {
+function discoverInstancesStatement(namespaceArn: pulumi.Input<string>, serviceArns: readonly pulumi.Input<string>[]): PolicyStatement {
     return { Sid: "DiscoverTasksInCloudMap", Action: "servicediscovery:DiscoverInstances", Resource: [namespaceArn, ...serviceArns] };
 }
 
 /** The discovery sidecar's hard memory limit, MiB (Node.js and one HTTP server; ~50 MiB resident). */
-export const CLOUDMAP_SD_MEMORY_MIB = 128;
+const CLOUDMAP_SD_MEMORY_MIB = 128;
 
 /**
  * The discovery sidecar (cloudmap-sd/) in the Prometheus task: Prometheus' `http_sd_configs` ask it on
@@ -198,7 +198,7 @@ export const CLOUDMAP_SD_MEMORY_MIB = 128;
  * ECS restarts it in place (container restart policy,
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html).
  */
-export function cloudMapSdContainer(a: { image: pulumi.Input<string>; namespace: string; region: string }): ContainerDefinition {
+function cloudMapSdContainer(a: { image: pulumi.Input<string>; namespace: string; region: string }): ContainerDefinition {
     return {
         name: "cloudmap-sd",
         image: a.image,

@@ -46,18 +46,13 @@ export interface Renderer {
     render(ctx: RenderContext): RenderedFile[];
 }
 
-/** Folder of one stack's rendered files, relative to the project root. */
-export function renderedDir(stack: string, ...parts: string[]): string {
-    return path.posix.join(RENDERED_ROOT, stack, ...parts);
-}
-
 /** The stack's Cloud Map namespace (components/common/naming.ts). */
-export function namespaceOf(ctx: Pick<RenderContext, "project" | "stack">): string {
+function namespaceOf(ctx: Pick<RenderContext, "project" | "stack">): string {
     return cloudMapNamespace(ctx);
 }
 
 /** prometheus.yml input the stacks deploy (production profile, Cloud Map targets). */
-export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput {
+function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput {
     const m = ctx.config.monitoring.prometheus;
     const ns = namespaceOf(ctx);
     const managed = ctx.config.dataStores.mode === "managed";
@@ -84,7 +79,7 @@ export function stackPrometheusInput(ctx: RenderContext): PrometheusConfigInput 
 
 const asset = (...p: string[]) => readFileSync(path.join(__dirname, ...p), "utf8");
 
-export const prometheusRenderer: Renderer = {
+const prometheusRenderer: Renderer = {
     name: "prometheus",
     render: (ctx) => {
         // The stack's effective settings: environment alert defaults, scrape and evaluation intervals.
@@ -98,7 +93,7 @@ export const prometheusRenderer: Renderer = {
     },
 };
 
-export const grafanaRenderer: Renderer = {
+const grafanaRenderer: Renderer = {
     name: "grafana",
     render: (ctx) => [
         { path: "grafana/Dockerfile", content: asset("grafana", "image.Dockerfile") },
@@ -116,7 +111,7 @@ export const grafanaRenderer: Renderer = {
     ],
 };
 
-export const postgresExporterRenderer: Renderer = {
+const postgresExporterRenderer: Renderer = {
     name: "postgres-exporter",
     render: (ctx) => [
         { path: "postgres-exporter/Dockerfile", content: asset("postgres-exporter", "image.Dockerfile") },
@@ -128,7 +123,7 @@ export const postgresExporterRenderer: Renderer = {
 /** Placeholders for values that exist only after deployment. */
 const DEPLOY_TIME = (name: string) => `{{${name}}}`;
 
-export const cloudwatchRenderer: Renderer = {
+const cloudwatchRenderer: Renderer = {
     name: "cloudwatch",
     render: (ctx) => {
         const body = cloudwatchDashboardBody({

@@ -33,7 +33,6 @@ export const PUBLISHED_APP_METRICS = [
     "koronet_api_endpoint_calls_total",
 ] as const;
 
-export { NODE_REPORT_DIR } from "../common/filesystems";
 /** Environment for the web server so it writes those reports. */
 export const WEB_DIAGNOSTICS_ENV = { NODE_OPTIONS: `--report-on-fatalerror --report-uncaught-exception --report-directory=${NODE_REPORT_DIR}` } as const;
 
@@ -66,7 +65,7 @@ export interface Sidecars {
 }
 
 /** The agent's Prometheus scrape config (the app only, on loopback, labelled with the contract's dimensions). */
-export function appMetricsScrapeConfig(a: { clusterName: string; serviceName: string; metricsPort: number; scrapeIntervalSeconds: number }): string {
+function appMetricsScrapeConfig(a: { clusterName: string; serviceName: string; metricsPort: number; scrapeIntervalSeconds: number }): string {
     return stringify({
         global: { scrape_interval: `${a.scrapeIntervalSeconds}s`, scrape_timeout: "10s" },
         scrape_configs: [
@@ -82,7 +81,7 @@ export function appMetricsScrapeConfig(a: { clusterName: string; serviceName: st
 }
 
 /** The agent JSON of the app-metrics sidecar (Prometheus → EMF under `Koronet/App`). */
-export function appMetricsAgentConfig(emfLogGroupName: string): Record<string, unknown> {
+function appMetricsAgentConfig(emfLogGroupName: string): Record<string, unknown> {
     return {
         agent: { omit_hostname: true },
         logs: {
@@ -109,7 +108,7 @@ export function appMetricsAgentConfig(emfLogGroupName: string): Record<string, u
 }
 
 /** The agent JSON of the logs sidecar (Node diagnostic reports → the file-log group). */
-export function logsAgentConfig(fileLogGroupName: string): Record<string, unknown> {
+function logsAgentConfig(fileLogGroupName: string): Record<string, unknown> {
     return {
         agent: { omit_hostname: true },
         logs: {

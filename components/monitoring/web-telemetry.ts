@@ -14,7 +14,7 @@ export interface WebTelemetryArgs {
     /** Image platform. @default "linux/amd64" */
     readonly platform?: "linux/amd64" | "linux/arm64";
     readonly clusterName: pulumi.Input<string>;
-    /** Physical name the web server's ECS service gets (see `pinServiceName`): the `ServiceName` dimension. */
+    /** Physical name the web server's ECS service gets (EcsService `physicalName`): the `ServiceName` dimension. */
     readonly serviceName: string;
     /** The web server's metrics port, which the app-metrics sidecar scrapes on localhost. */
     readonly metricsPort: number;
@@ -61,17 +61,4 @@ export class WebTelemetry extends pulumi.ComponentResource {
         this.logGroupNames = { fileLogs: files.name, appMetricsEmf: emf.name };
         this.registerOutputs({ logGroupNames: this.logGroupNames });
     }
-}
-
-/**
- * A transformation giving the ECS service `logicalName` the fixed physical name `physicalName`.
- * The app-metrics sidecar labels metrics with the service name, which must be known before the
- * task definition exists (auto-naming only knows it after the service exists). Names are unique per
- * cluster and each stack has its own cluster; a replacement must then delete first.
- */
-export function pinServiceName(logicalName: string, physicalName: string): pulumi.ResourceTransformation {
-    return (a) =>
-        a.type === "aws:ecs/service:Service" && a.name === logicalName
-            ? { props: { ...a.props, name: physicalName }, opts: pulumi.mergeOptions(a.opts, { deleteBeforeReplace: true }) }
-            : undefined;
 }

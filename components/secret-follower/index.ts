@@ -18,7 +18,7 @@ import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/l
 import { formatAlarmDescription, SECRET_FOLLOWER_ENV } from "../../functions/src/contract";
 
 /** How often the follower runs: the longest a filled or rotated secret waits before its services redeploy. */
-export const SECRET_FOLLOWER_SCHEDULE = "rate(5 minutes)";
+const SECRET_FOLLOWER_SCHEDULE = "rate(5 minutes)";
 
 /**
  * IAM of the follower's role, least privilege:
@@ -28,7 +28,7 @@ export const SECRET_FOLLOWER_SCHEDULE = "rate(5 minutes)";
  * - `secretsmanager:DescribeSecret` (metadata only, never the value) on the stack's secrets.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
  */
-export function secretFollowerStatements(a: {
+function secretFollowerStatements(a: {
     clusterArn: pulumi.Input<string>;
     serviceArnPattern: pulumi.Input<string>;
     secretArns: readonly pulumi.Input<string>[];

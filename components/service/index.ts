@@ -390,6 +390,6 @@ export function validateServiceArgs(
 }
 
 /** `arn:aws:ecs:region:acct:cluster/NAME` → `NAME` (what Application Auto Scaling's resource ID wants). */
-export function clusterNameFromArn(arn: pulumi.Input<string>): pulumi.Output<string> {
+function clusterNameFromArn(arn: pulumi.Input<string>): pulumi.Output<string> {
     return pulumi.output(arn).apply((a) => a.split("/").pop() ?? a);
 }

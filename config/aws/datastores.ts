@@ -15,8 +15,6 @@
  * - PostgreSQL reserved key words: https://www.postgresql.org/docs/current/sql-keywords-appendix.html
  *   (every word marked "reserved" or "reserved (can be function or type)" in the PostgreSQL column)
  */
-export const RDS_CLASSES_SOURCE = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html";
-export const ELASTICACHE_NODES_SOURCE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html";
 
 /** RDS instance class → memory (GiB). All Graviton or x86 classes RDS for PostgreSQL 15 and 16 run on. */
 export const RDS_INSTANCE_CLASSES: Readonly<Record<string, { readonly memoryGiB: number }>> = {
@@ -45,7 +43,7 @@ export const ELASTICACHE_NODE_TYPES: Readonly<Record<string, { readonly memoryGi
 export const REDIS_ENGINE_VERSIONS = ["7.0", "7.1"] as const;
 
 /** Words PostgreSQL reserves: not usable as a role (master username) or database name. */
-export const POSTGRES_RESERVED_WORDS: ReadonlySet<string> = new Set([
+const POSTGRES_RESERVED_WORDS: ReadonlySet<string> = new Set([
     "all",
     "analyse",
     "analyze",

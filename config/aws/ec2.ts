@@ -15,8 +15,6 @@
  * - https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html (naming: `g` = AWS Graviton)
  * - https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html (vCPUs and memory)
  */
-export const EC2_SOURCE = "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html";
-
 export interface Ec2InstanceType {
     readonly architecture: "x86_64";
     readonly vcpus: number;

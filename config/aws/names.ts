@@ -154,7 +154,7 @@ export const NAME_RULES: readonly NameRule[] = [
 ];
 
 /** What a stack name may look like: what every name above can carry in its place. */
-export const STACK_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const STACK_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** The longest stack name every rule allows for `project`. */
 export function maxStackNameLength(project: string): { readonly length: number; readonly rule: NameRule } {

@@ -6,7 +6,7 @@ import { type ManagedProcess, makeTempDir, startProcess } from "./process";
 import { ProcessService } from "./process-service";
 
 /** The discovery sidecar's package folder (`cloudmap-sd/` at the repository root). */
-export const CLOUDMAP_SD_DIR = path.resolve(__dirname, "..", "..", "cloudmap-sd");
+const CLOUDMAP_SD_DIR = path.resolve(__dirname, "..", "..", "cloudmap-sd");
 
 export interface CloudMapSdOptions {
     /** The Cloud Map namespace it serves (`CLOUDMAP_NAMESPACE`). */

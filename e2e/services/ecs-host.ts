@@ -62,7 +62,7 @@ const TOOLS: ReadonlyArray<readonly [string, string]> = [
  * Throws a clear error when this machine cannot model an instance: not root, a tool missing (naming
  * its Debian package), no loop devices, or a kernel without ext4/overlay.
  */
-export function requireEcsHostSupport(): void {
+function requireEcsHostSupport(): void {
     if (process.getuid?.() !== 0) throw new Error("the ECS instance model needs root (mount and PID namespaces, loop devices): run the e2e suite as root");
     for (const [tool, pkg] of TOOLS) findOnPath(tool, pkg);
     if (!fs.existsSync("/dev/loop-control")) throw new Error("no loop devices (/dev/loop-control is missing): load the kernel module with `modprobe loop`");

@@ -56,33 +56,12 @@ async function startExporter(
     return ProcessService.started(new ExporterService(kind, binary, p, dir, (q) => args(q, dir), env), prepare && (() => prepare(dir)));
 }
 
-export interface NodeExporterOptions {
-    readonly port?: number;
-    /** Extra flags (the deployed container's). */
-    readonly args?: readonly string[];
-}
-
-/**
- * node_exporter (Debian `prometheus-node-exporter`) as a plain process of this machine: it sees the
- * machine as a host, not what its ECS container sees. The pipeline uses {@link startNodeExporterOnHost}.
- */
-export function startNodeExporter(opts: NodeExporterOptions = {}): Promise<ExporterService> {
-    return startExporter(
-        "node_exporter",
-        "prometheus-node-exporter",
-        "prometheus-node-exporter",
-        (port) => [`--web.listen-address=127.0.0.1:${port}`, ...(opts.args ?? [])],
-        {},
-        opts.port,
-    );
-}
-
 /**
  * The task's flags with `--web.listen-address` pointed at `address`, the one flag a local run must
  * change (the task listens on the instance's port 9100, taken here by anything). Throws unless the
  * task sets it exactly once.
  */
-export function withListenAddress(command: readonly unknown[] | undefined, address: string): string[] {
+function withListenAddress(command: readonly unknown[] | undefined, address: string): string[] {
     const flags = (command ?? []).map(String);
     const at = flags.flatMap((f, i) => (f.startsWith("--web.listen-address=") ? [i] : []));
     if (at.length !== 1) throw new Error(`expected one --web.listen-address flag in the task's command, found ${at.length}: ${flags.join(" ")}`);

@@ -19,10 +19,10 @@ import * as path from "node:path";
 import { onPidTracking } from "./process";
 
 /** Where run folders live (the system temp dir at load time, before a run redirects TMPDIR). */
-export const RUNS_ROOT = path.join(os.tmpdir(), "koronet-e2e");
+const RUNS_ROOT = path.join(os.tmpdir(), "koronet-e2e");
 
 /** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or undefined if gone. */
-export function processStartTime(pid: number): string | undefined {
+function processStartTime(pid: number): string | undefined {
     try {
         const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
         // The command name (field 2) may contain spaces and parentheses: split after the last ")".
@@ -95,7 +95,7 @@ function isZombie(pid: number): boolean {
  * Remove run folders whose runner is dead, killing whatever they recorded. Returns what it cleaned,
  * for a log line. Safe to call while other runs are alive (their owners are alive, so they are kept).
  */
-export function sweepStaleRuns(root = RUNS_ROOT): string[] {
+function sweepStaleRuns(root = RUNS_ROOT): string[] {
     let entries: string[] = [];
     try {
         entries = fs.readdirSync(root);

@@ -37,7 +37,7 @@ const TOOLS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Throws a clear error when this machine cannot build the lab: not root, or a tool missing (naming its Debian package). */
-export function requireNetLabSupport(): void {
+function requireNetLabSupport(): void {
     if (process.getuid?.() !== 0) throw new Error("the network lab needs root (network and mount namespaces, veth pairs): run the e2e suite as root");
     for (const [tool, pkg] of TOOLS) findOnPath(tool, pkg);
 }

@@ -124,7 +124,7 @@ export async function stopPid(pid: number, name: string, opts: StopPidOptions = 
 }
 
 /** Kill everything still tracked and remove tracked temp dirs, synchronously (safe in an `exit` hook). */
-export function cleanupAllSync(): void {
+function cleanupAllSync(): void {
     for (const [pid, t] of trackedPids) signal(pid, t.emergencySignal);
     const deadline = Date.now() + 3_000;
     while ([...trackedPids.keys()].some(isPidAlive) && Date.now() < deadline) sleepSync(20);
@@ -148,7 +148,7 @@ function installExitHooks(): void {
 }
 
 /** Last `maxBytes` of a log file, for error messages. */
-export function readTail(file: string, maxBytes = 4_000): string {
+function readTail(file: string, maxBytes = 4_000): string {
     try {
         const buf = fs.readFileSync(file);
         return buf.subarray(Math.max(0, buf.length - maxBytes)).toString("utf8");

@@ -36,7 +36,7 @@ import { GetItemCommand as FunctionsGetItemCommand, PutItemCommand as FunctionsP
 import { awsClients, type AwsClients } from "../../ops/clients";
 import type { StackOutputs } from "../../ops/outputs";
 
-export const ACCOUNT = "123456789012";
+const ACCOUNT = "123456789012";
 
 /** A resource of the offline plan (scripts/offline/run.ts). */
 export interface PlanResource {

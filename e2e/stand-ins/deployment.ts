@@ -37,7 +37,7 @@ import { parse } from "yaml";
 const PUBLISHED: readonly string[] = PUBLISHED_APP_METRICS;
 
 /** The local Prometheus's scrape jobs (e2e/pipeline.ts): the stack's, without cAdvisor. */
-export const LOCAL_JOBS = ["alertmanager", "koronet", "node", "postgres", "prometheus", "redis"];
+const LOCAL_JOBS = ["alertmanager", "koronet", "node", "postgres", "prometheus", "redis"];
 
 /** A timer doing `tick` every `ms` until stopped; `running` says which. */
 class Ticker {

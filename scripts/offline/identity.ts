@@ -53,12 +53,12 @@ export function newUrn(stack: string, project: string, parentUrn: string | undef
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-export function qualifiedType(urn: string): string {
+function qualifiedType(urn: string): string {
     return urn.split("::")[2] ?? "";
 }
 
 /** The last `::`-part of a URN: the resource's name (names may contain `::`). */
-export function nameOfUrn(urn: string): string {
+function nameOfUrn(urn: string): string {
     return urn.split("::").slice(3).join("::");
 }
 

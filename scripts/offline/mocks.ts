@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-export const MOCK_ACCOUNT = "123456789012";
+const MOCK_ACCOUNT = "123456789012";
 
 export class OfflineMocks implements pulumi.runtime.Mocks {
     constructor(private readonly region: string) {}

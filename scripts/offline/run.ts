@@ -13,7 +13,7 @@ import { PROJECT } from "../../config";
 import { main } from "../../stacks";
 import { engineIdentities, type Identity, type Registration } from "./identity";
 
-export const SECRET = "[secret]";
+const SECRET = "[secret]";
 
 /** One captured resource, in the offline plan's JSON format. */
 export interface PlannedResource {

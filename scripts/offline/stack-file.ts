@@ -11,14 +11,14 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { ConfigError, PROJECT, SECRET_KEYS, type ConfigProblem, type RawStackConfig } from "../../config";
+import { ConfigError, PROJECT, type ConfigProblem, type RawStackConfig } from "../../config";
 import { isPlainObject } from "../../config/defaults";
 import { UsageError } from "../cli";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** Placeholder for an undecryptable `secure:` value, shaped to pass the key's validation. */
-export function secretPlaceholder(fullKey: string): string {
+function secretPlaceholder(fullKey: string): string {
     const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey;
     if (key === "slackWebhookUrl") return "https://hooks.slack.com/services/T00000000/B00000000/offlineplaceholder";
     if (key === "pagerdutyRoutingKey") return "0".repeat(32);
@@ -159,6 +159,3 @@ function stripSecure(topKey: string, at: string, value: unknown, problems: Confi
     }
     return { value, secret: false };
 }
-
-/** The secret keys the program reads. */
-export const KNOWN_SECRET_KEYS = Object.keys(SECRET_KEYS);

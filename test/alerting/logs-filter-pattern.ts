@@ -69,7 +69,7 @@ function tokenize(pattern: string): Token[] {
 }
 
 /** The value a selector reaches, or undefined when there is none. */
-export function select(event: Json, selector: string): Json | undefined {
+function select(event: Json, selector: string): Json | undefined {
     let cur: Json | undefined = event;
     for (const step of selector.slice(1).matchAll(/\.([A-Za-z0-9_-]+)|\[(\d+)\]/g)) {
         if (cur === null || cur === undefined || typeof cur !== "object") return undefined;

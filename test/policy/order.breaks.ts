@@ -8,7 +8,7 @@ const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
  * A copy of `resources` in which `from` (type, name; or several) no longer wait for the resources
  * `drop` selects; `target` is the resource the rule must then report (default: the first of `from`).
  */
-export function dropWait(
+function dropWait(
     resources: readonly PolicyResource[],
     from: [string, string] | [string, string][],
     drop: (dep: PolicyResource) => boolean,

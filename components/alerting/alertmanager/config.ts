@@ -103,7 +103,7 @@ export const ALERTMANAGER_TIMINGS: Readonly<Record<TimingProfile, AlertmanagerTi
  * then cancels the request and retries at the next flush. The notifier's budget below is held
  * against the shortest of these (position 0, or a single instance).
  */
-export const ALERTMANAGER_MIN_NOTIFY_TIMEOUT_SECONDS = 10;
+const ALERTMANAGER_MIN_NOTIFY_TIMEOUT_SECONDS = 10;
 
 /** Seconds Alertmanager waits for one attempt on the Slack routes (critical, warning) of a profile. */
 export function alertmanagerNotifyTimeoutSeconds(profile: TimingProfile): number {
@@ -129,9 +129,9 @@ export function notifierHttpBudgetMs(profile: TimingProfile): number {
 export const DRILL_RECEIVER = "drill";
 
 /** Labels alerts are grouped by: one notification per alert name and severity. */
-export const GROUP_BY = ["alertname", "severity"] as const;
+const GROUP_BY = ["alertname", "severity"] as const;
 /** Labels that must match for a critical alert to inhibit its warning twin. */
-export const INHIBIT_EQUAL = ["alertname", "instance"] as const;
+const INHIBIT_EQUAL = ["alertname", "instance"] as const;
 
 /** One inhibit rule: while an alert matching `source` fires, alerts matching `target` are not notified. */
 export interface InhibitRule {
@@ -412,4 +412,4 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
 // Cluster (high availability)
 // ---------------------------------------------------------------------------------------------
 
-export { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PEER_TIMEOUT, alertmanagerClusterArgs, type AlertmanagerClusterInput } from "./cluster";
+export { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PEER_TIMEOUT, alertmanagerClusterArgs } from "./cluster";

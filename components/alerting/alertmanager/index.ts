@@ -31,10 +31,10 @@ import {
 import { audienceTopicKey } from "./stack";
 
 export * from "./config";
-export { renderStackAlertmanagerConfig, stackAlertmanagerReceivers } from "./stack";
+export { renderStackAlertmanagerConfig } from "./stack";
 
 /** Build context of the image, relative to the project root (where Pulumi runs the program). */
-export const ALERTMANAGER_IMAGE_CONTEXT = "components/alerting/alertmanager/image";
+const ALERTMANAGER_IMAGE_CONTEXT = "components/alerting/alertmanager/image";
 
 export interface AlertmanagerArgs {
     readonly placement: EcsPlacement;

@@ -15,7 +15,7 @@ export function audienceTopicKey(audience: "email" | "chatbot", severity: Severi
 }
 
 /** Stands in for the account id in placeholder ARNs (a deployment-only value; visibly not a real account). */
-export const PLACEHOLDER_ACCOUNT = "ACCOUNT_ID";
+const PLACEHOLDER_ACCOUNT = "ACCOUNT_ID";
 
 export interface StackRenderInput {
     /** `${project}-${stack}`. */
@@ -31,7 +31,7 @@ export interface StackRenderInput {
 }
 
 /** The receivers the Alerting component gives Alertmanager for this config. */
-export function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerReceivers {
+function stackAlertmanagerReceivers(i: StackRenderInput): AlertmanagerReceivers {
     const n = i.alerting.notifications;
     const account = i.accountId ?? PLACEHOLDER_ACCOUNT;
     const topic = (k: string) => alertingNames(i.namePrefix).topicArn(k, i.region, account);

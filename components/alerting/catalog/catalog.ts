@@ -12,7 +12,7 @@ import { TRAFFIC_ALERTS } from "./entries/traffic";
 import type { AlertDefinition, AlertEntries, CloudWatchAlarms, PrometheusRule } from "./types";
 
 /** Every entry, by id (the type fails to compile when an alert has no entry, or the wrong parts). */
-export const ALERT_ENTRIES: AlertEntries<AlertId> = { ...AVAILABILITY_ALERTS, ...TRAFFIC_ALERTS, ...SATURATION_ALERTS };
+const ALERT_ENTRIES: AlertEntries<AlertId> = { ...AVAILABILITY_ALERTS, ...TRAFFIC_ALERTS, ...SATURATION_ALERTS };
 
 /** An entry's parts, seen without its id's literal types. */
 interface AnyEntry {

@@ -5,18 +5,7 @@
  */
 import type { TimingProfile } from "../../../config/alert-vocabulary";
 
-export {
-    CLOUDWATCH_TIMING_BY_SEVERITY,
-    DEFAULT_WINDOW_SCRAPES,
-    formatPromDuration,
-    isValidCloudWatchPeriod,
-    MIN_WINDOW_SCRAPES,
-    parsePromDuration,
-    PIPELINE_TIMINGS,
-    pipelineTimings,
-    PROM_DURATION,
-    PROMETHEUS_TIMING_BY_SEVERITY,
-} from "../../../config/alert-vocabulary";
+export { CLOUDWATCH_TIMING_BY_SEVERITY, formatPromDuration, parsePromDuration, PIPELINE_TIMINGS, PROM_DURATION } from "../../../config/alert-vocabulary";
 
 /** Baseline of UnusualTraffic: the last `range`, ending `offset` ago so an anomaly does not dilute its own baseline. */
 export const UNUSUAL_TRAFFIC_BASELINE: Readonly<Record<TimingProfile, { readonly range: string; readonly offset: string }>> = {

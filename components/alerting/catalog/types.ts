@@ -18,19 +18,7 @@ import type {
 } from "../../../config/alert-vocabulary";
 import type { NamespacesRead, TuningOf } from "../../../config/alert-tuning";
 
-export type {
-    AlertId,
-    AlertOverride,
-    AlertOverrides,
-    AlertSeverity,
-    CloudWatchTiming,
-    PrometheusPathTimings,
-    PrometheusTiming,
-    Severity,
-    SignalKind,
-    ThresholdSpec,
-    TimingProfile,
-} from "../../../config/alert-vocabulary";
+export type { AlertId, AlertSeverity, CloudWatchTiming, PrometheusPathTimings, Severity, TimingProfile } from "../../../config/alert-vocabulary";
 
 export interface RecordingRule {
     readonly record: string;

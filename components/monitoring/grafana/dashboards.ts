@@ -18,7 +18,7 @@ import { JOBS, SCRAPE_JOBS } from "../../contracts";
 /** UID of the provisioned Prometheus datasource (grafana/provisioning.ts). */
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
 /** Grafana's rate window variable; `dashboardPanelQueries` substitutes a fixed window for it. */
-export const RATE_INTERVAL = "$__rate_interval";
+const RATE_INTERVAL = "$__rate_interval";
 
 export interface PanelQuery {
     readonly expr: string;
@@ -258,7 +258,7 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
 ];
 
 /** Builds one dashboard's JSON with the SDK. */
-export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
+function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
     const ds = { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID };
     const b = new DashboardBuilder(spec.title)
         .uid(spec.uid)

@@ -10,9 +10,9 @@ import { CLOUD_MAP_NAMES, PORTS } from "../../contracts";
 import { PROMETHEUS_DATASOURCE_UID } from "./dashboards";
 
 /** Where the image puts the dashboards JSON (the provider reads this folder). */
-export const DASHBOARDS_DIR = "/var/lib/grafana-dashboards";
+const DASHBOARDS_DIR = "/var/lib/grafana-dashboards";
 /** Folder under which Grafana shows them. */
-export const DASHBOARD_FOLDER = "Koronet";
+const DASHBOARD_FOLDER = "Koronet";
 
 export interface GrafanaProvisioningInput {
     /** Prometheus base URL, e.g. `http://prometheus.dev.koronet.internal:9090`. */

@@ -25,7 +25,7 @@ export const SLOW_MEAN_MS = 500;
  * Statements exported one by one: the most time-consuming ones (a bound on series; the app runs a
  * handful of statements, pg_stat_statements keeps up to `pg_stat_statements.max`, 5000 by default).
  */
-export const PER_STATEMENT_LIMIT = 100;
+const PER_STATEMENT_LIMIT = 100;
 
 /** Metric names the custom queries produce (`<query>_<column>`), for dashboards and tests. */
 export const CUSTOM_METRICS = {

@@ -42,22 +42,19 @@ export const DISCOVERY: Readonly<
 };
 
 /** The discovery sidecar's address as Prometheus, in the same task, reaches it. */
-export const DISCOVERY_SIDECAR_URL = `http://127.0.0.1:${PORTS.cloudmapSd}`;
+const DISCOVERY_SIDECAR_URL = `http://127.0.0.1:${PORTS.cloudmapSd}`;
 
 /**
  * The sidecar URL listing a Cloud Map service's tasks (cloudmap-sd/: `/v1/cloudmap/<ns>/<service>`).
  * A records carry no port: the URL names the job's. SRV registrations carry their own
  * (`AWS_INSTANCE_PORT`), which the sidecar uses when the URL names none, as a DNS SRV answer would.
  */
-export function cloudMapSdUrl(base: string, namespace: string, service: string, port?: number): string {
+function cloudMapSdUrl(base: string, namespace: string, service: string, port?: number): string {
     return `${base}/v1/cloudmap/${namespace}/${service}${port === undefined ? "" : `?port=${port}`}`;
 }
 
 /** Where the rule files live relative to prometheus.yml (also inside the image). */
 export const RULES_DIR = "rules";
-/** Path of prometheus.yml inside the image; rule files resolve relative to it. */
-export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
-
 /** Token in the rendered remote_write URL that the image's entrypoint replaces with the workspace ID. */
 export const AMP_WORKSPACE_PLACEHOLDER = "AMP_WORKSPACE_ID";
 
@@ -65,7 +62,7 @@ export const AMP_WORKSPACE_PLACEHOLDER = "AMP_WORKSPACE_ID";
 export const PROMETHEUS_REPLICA_PLACEHOLDER = "PROMETHEUS_REPLICA";
 
 /** External label that tells the replicas of a Prometheus pair apart; dropped from alerts. */
-export const REPLICA_LABEL = "replica";
+const REPLICA_LABEL = "replica";
 
 export type PrometheusTargets =
     /**

@@ -12,7 +12,7 @@ import { PIPELINE_TIMINGS, formatPromDuration, resolveAlerts, type ResolveSettin
 /** File name the rendered rules are written under (prometheus.yml's `rule_files` points at it). */
 export const RULES_FILE_NAME = "koronet-alerts.rules.yml";
 /** Name of the rule group. */
-export const RULE_GROUP_NAME = "koronet";
+const RULE_GROUP_NAME = "koronet";
 
 export interface RecordingRuleYaml {
     readonly record: string;

@@ -99,7 +99,7 @@ export interface AlarmDescriptionParts {
 }
 
 /** CloudWatch caps AlarmDescription at 1024 characters. */
-export const ALARM_DESCRIPTION_MAX = 1024;
+const ALARM_DESCRIPTION_MAX = 1024;
 
 /**
  * Renders an alarm description in the convention the notifier parses:

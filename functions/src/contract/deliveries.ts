@@ -13,7 +13,7 @@ export type DeliverySubject =
     | { readonly kind: "cloudwatch"; readonly alarmName: string; readonly state: string }
     | { readonly kind: "alertmanager"; readonly fingerprint: string; readonly status: string; readonly alertname?: string };
 
-export const DELIVERY_KEY_PREFIX = "delivery#";
+const DELIVERY_KEY_PREFIX = "delivery#";
 /** Lifetime of a record. */
 export const DELIVERY_TTL_SECONDS = 86_400;
 

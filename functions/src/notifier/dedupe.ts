@@ -68,7 +68,7 @@ export interface AlertSpan {
 export type OccurrenceClaim = "claimed" | "repeat" | "stale" | "in-flight";
 
 /** The label that tells the Prometheus pair apart (config: external label `replica`, dropped by alert_relabel_configs). */
-export const REPLICA_LABELS = ["replica", "__replica__"] as const;
+const REPLICA_LABELS = ["replica", "__replica__"] as const;
 
 /**
  * One alert at one destination: the fingerprint of its labels without the replica label. Its record

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 
-export const ALARM_STATES = ["ALARM", "OK", "INSUFFICIENT_DATA"] as const;
+const ALARM_STATES = ["ALARM", "OK", "INSUFFICIENT_DATA"] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 
 const dimensionSchema = z.looseObject({ name: z.string(), value: z.string() });
@@ -58,7 +58,7 @@ const triggeringChildSchema = z.union([
 ]);
 
 /** The JSON CloudWatch publishes to SNS when a metric or composite alarm changes state. */
-export const cloudWatchAlarmSchema = z.looseObject({
+const cloudWatchAlarmSchema = z.looseObject({
     AlarmName: z.string().min(1),
     AlarmDescription: z.string().nullish(),
     AWSAccountId: z.string().nullish(),
@@ -91,7 +91,7 @@ const alertSchema = z.looseObject({
 });
 
 /** Alertmanager webhook payload, version 4. */
-export const alertmanagerPayloadSchema = z.looseObject({
+const alertmanagerPayloadSchema = z.looseObject({
     version: z.string().nullish(),
     groupKey: z.string().nullish(),
     truncatedAlerts: z.number().nullish(),

@@ -14,7 +14,7 @@ export interface SlackMessage {
     readonly blocks?: KnownBlock[];
 }
 
-export const COLORS = {
+const COLORS = {
     alarm: "#D0021B",
     ok: "#2EB67D",
     insufficientData: "#9B9B9B",
@@ -27,12 +27,12 @@ export const COLORS = {
 const SECTION_MAX = 3000;
 const HEADER_MAX = 150;
 /** Alerts rendered individually per Alertmanager message; the rest are counted. */
-export const MAX_ALERTS_SHOWN = 10;
+const MAX_ALERTS_SHOWN = 10;
 const RAW_CHUNK = 2800;
 const RAW_MAX_CHUNKS = 12;
 
 /** Escapes the three characters Slack mrkdwn treats as control characters. */
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -41,7 +41,7 @@ function truncate(text: string, max: number): string {
 }
 
 /** A mrkdwn link, or undefined for anything that is not an http(s) URL (never link `javascript:`). */
-export function link(url: string | null | undefined, label: string): string | undefined {
+function link(url: string | null | undefined, label: string): string | undefined {
     if (url === null || url === undefined) return undefined;
     const trimmed = url.trim();
     if (!/^https?:\/\/\S+$/i.test(trimmed)) return undefined;
@@ -74,7 +74,7 @@ function context(parts: readonly (string | undefined)[]): ContextBlock | undefin
 }
 
 /** Slack date token: rendered in the reader's time zone, with a UTC fallback. */
-export function slackDate(iso: string | null | undefined): string | undefined {
+function slackDate(iso: string | null | undefined): string | undefined {
     if (iso === null || iso === undefined || iso === "") return undefined;
     const ms = Date.parse(iso);
     if (Number.isNaN(ms) || ms <= 0) return undefined;
@@ -97,7 +97,7 @@ function message(text: string, color: string, blocks: readonly (KnownBlock | und
 // CloudWatch alarms
 
 /** Region code, partition and alarm name from an alarm ARN (names may themselves contain colons). */
-export function parseAlarmArn(arn: string | null | undefined): { partition: string; region: string; account: string; name: string } | undefined {
+function parseAlarmArn(arn: string | null | undefined): { partition: string; region: string; account: string; name: string } | undefined {
     if (arn === null || arn === undefined) return undefined;
     const parts = arn.split(":");
     if (parts.length < 7 || parts[0] !== "arn" || parts[2] !== "cloudwatch" || parts[5] !== "alarm") return undefined;
@@ -144,7 +144,7 @@ function metricQueryText(q: MetricDataQuery): string {
 }
 
 /** Human description of what the alarm measures: a single metric, a math expression, or an anomaly band. */
-export function describeMetric(trigger: AlarmTrigger): string | undefined {
+function describeMetric(trigger: AlarmTrigger): string | undefined {
     if (trigger.Metrics && trigger.Metrics.length > 0) {
         // Threshold/returned expressions first, then the metrics they read.
         const main = trigger.Metrics.filter((q) => q.Id === trigger.ThresholdMetricId || q.ReturnData === true);
@@ -163,7 +163,7 @@ function treatMissingData(value: string | null | undefined): string | undefined 
 }
 
 /** "> 5 for 3 of 5 periods of 60 s · missing data: breaching". */
-export function describeCondition(trigger: AlarmTrigger): string | undefined {
+function describeCondition(trigger: AlarmTrigger): string | undefined {
     const op = trigger.ComparisonOperator ? (OPERATORS[trigger.ComparisonOperator] ?? trigger.ComparisonOperator) : undefined;
     let condition: string | undefined;
     if (trigger.ThresholdMetricId) {
@@ -191,7 +191,7 @@ function stateColor(state: AlarmState): string {
 }
 
 /** The severity an alarm carries: description tag first, then a token in its name. */
-export function alarmSeverity(alarm: CloudWatchAlarm): Severity | undefined {
+function alarmSeverity(alarm: CloudWatchAlarm): Severity | undefined {
     return parseAlarmDescription(alarm.AlarmDescription).severity ?? severityFromName(alarm.AlarmName);
 }
 
@@ -251,7 +251,7 @@ export function formatCloudWatchAlarm(alarm: CloudWatchAlarm): SlackMessage {
 // Alertmanager
 
 /** Severity of one alert from its `severity` label. */
-export function alertSeverity(alert: AlertmanagerAlert): Severity | undefined {
+function alertSeverity(alert: AlertmanagerAlert): Severity | undefined {
     return normaliseSeverity(alert.labels["severity"]);
 }
 

@@ -91,11 +91,9 @@ export interface Notifier {
 export { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
 
 /** Where an Alertmanager request goes: its webhook URL's path says (`…/pagerduty`, else Slack). */
-export type Destination = "slack" | "pagerduty";
+type Destination = "slack" | "pagerduty";
 
-export { PAGERDUTY_WEBHOOK_PATH } from "../contract/convention";
-
-export function destinationOf(event: FunctionUrlEvent): Destination {
+function destinationOf(event: FunctionUrlEvent): Destination {
     const path = event.rawPath ?? event.requestContext.http.path ?? "/";
     return new RegExp(`/${PAGERDUTY_WEBHOOK_PATH}/?$`).test(path) ? "pagerduty" : "slack";
 }
@@ -121,7 +119,7 @@ interface Claimed {
 }
 
 /** Constant-time comparison; hashing first makes the time independent of the lengths too. */
-export function tokensEqual(presented: string, expected: string): boolean {
+function tokensEqual(presented: string, expected: string): boolean {
     const a = createHash("sha256").update(presented, "utf8").digest();
     const b = createHash("sha256").update(expected, "utf8").digest();
     return timingSafeEqual(a, b) && expected.length > 0;

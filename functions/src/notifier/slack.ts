@@ -16,7 +16,7 @@ export interface DeliveryOptions extends RetryPolicy {
     readonly minIntervalMs: number;
 }
 
-export const DEFAULT_DELIVERY: DeliveryOptions = { ...DEFAULT_RETRY_POLICY, minIntervalMs: 1000 };
+const DEFAULT_DELIVERY: DeliveryOptions = { ...DEFAULT_RETRY_POLICY, minIntervalMs: 1000 };
 
 export interface SlackPoster {
     /** Posts `message`, retrying until delivered, out of attempts, or past `deadline` (epoch ms). */

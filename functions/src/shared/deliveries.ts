@@ -13,14 +13,7 @@ import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DELIVERY_TTL_SECONDS, deliveryKey, type DeliveryChannel, type DeliveryRecord, type DeliverySubject } from "../contract/deliveries";
 import type { Clock } from "./clock";
 
-export {
-    DELIVERY_KEY_PREFIX,
-    DELIVERY_TTL_SECONDS,
-    deliveryKey,
-    type DeliveryChannel,
-    type DeliveryRecord,
-    type DeliverySubject,
-} from "../contract/deliveries";
+export { deliveryKey, type DeliveryRecord, type DeliverySubject } from "../contract/deliveries";
 
 /** Where the Lambdas write records. Never throws. */
 export interface DeliveryLog {

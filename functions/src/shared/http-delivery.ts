@@ -53,7 +53,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /** Parses Retry-After (delta-seconds or HTTP date, RFC 9110 §10.2.3) into milliseconds. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+function parseRetryAfter(value: string | null, now: number): number | undefined {
     if (value === null || value.trim() === "") return undefined;
     const v = value.trim();
     if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
@@ -72,7 +72,7 @@ export function backoffMs(attempt: number, policy: Pick<RetryPolicy, "baseDelayM
 }
 
 /** Whether a response status is worth another attempt of the same request (see the module comment). */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
     return status === 408 || status === 429 || status >= 500;
 }
 
@@ -87,7 +87,7 @@ export type AttemptOutcome =
  * Classifies one response (after attempt `attempt`). `Retry-After` is honoured on any retryable
  * status that carries it (Slack sends it on 429; RFC 9110 allows it on 503 too).
  */
-export function classifyResponse(
+function classifyResponse(
     res: { readonly status: number; readonly headers: { get(name: string): string | null } },
     body: string,
     attempt: number,

@@ -13,7 +13,7 @@ export type SecretGetter = (opts?: { readonly fresh?: boolean }) => Promise<stri
  * Secret strings may be the bare value, or JSON with one of `url`, `webhookUrl`, `token`, `value`
  * (what a console-created "key/value" secret looks like).
  */
-export function extractSecretValue(secretString: string): string {
+function extractSecretValue(secretString: string): string {
     const trimmed = secretString.trim();
     if (trimmed.startsWith("{")) {
         try {

@@ -26,7 +26,7 @@ import { NOT_BREACHING_RESOURCE, NOT_BREACHING_SYMPTOM } from "./missing-data";
  * grows the volume up to maxAllocatedStorage
  * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
  */
-export const RDS_AUTOSCALING_TRIGGER_PERCENT = 10;
+const RDS_AUTOSCALING_TRIGGER_PERCENT = 10;
 
 /**
  * The free-space floor DiskSpaceLow watches on RDS. A percentage of the *current* allocation cannot
