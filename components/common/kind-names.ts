@@ -6,10 +6,12 @@
  * is about keeps it and each of the others takes its kind's suffix from {@link KIND_SUFFIXES}:
  * `web-alb` (the load balancer) and `web-alb-sg`, `web-task` (the task definition) and
  * `web-task-role`, `alerting-slack-webhook` (the secret) and `alerting-slack-webhook-version`.
- * Component resources (`koronet:*`) do not count: they have no physical counterpart and their name
- * is the prefix their children's names derive from, so a component may wrap another under its own
- * name (`web` is the MonitoredService and the EcsService it composes; awsx's FargateService names its
- * `aws.ecs.Service` after itself the same way). test/common/kind-names.test.ts holds both stacks to it.
+ * Components (`koronet:*`) count against custom resources, not against each other: a part may
+ * wrap the EcsService it composes under its own name (`monitoring-prometheus` is the Prometheus part
+ * and its EcsService, `web` the MonitoredService and its EcsService), the same thing at two levels,
+ * neither with a physical counterpart; renaming one would rename every child whose name derives from
+ * it. A custom resource never shares a component's name, so a name in the plan tree or in
+ * `pulumi stack --show-urns` points at one AWS object. test/common/kind-names.test.ts holds both stacks to it.
  *
  * Identity: a new logical name is a new URN, and `pulumi up` replaces what no alias claims
  * (https://www.pulumi.com/docs/iac/concepts/options/aliases/: "add the old name to the list of
