@@ -47,6 +47,31 @@ export const KIND_SUFFIXES = {
 
 export type SuffixedKind = keyof typeof KIND_SUFFIXES;
 
+/** The Pulumi type of each kind in {@link KIND_SUFFIXES}. */
+export const KIND_TYPES: Readonly<Record<SuffixedKind, string>> = {
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    role: "aws:iam/role:Role",
+    secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    accessPoint: "aws:efs/accessPoint:AccessPoint",
+    backupPolicy: "aws:efs/backupPolicy:BackupPolicy",
+    eventRule: "aws:cloudwatch/eventRule:EventRule",
+};
+
+/**
+ * `name` without its kind's suffix when it carries the suffix of `type`'s kind, else `undefined`:
+ * the name a kind-suffixed resource may have been deployed under, whose ID and auto-name it keeps.
+ */
+export function unsuffixedName(type: string, name: string): string | undefined {
+    for (const [kind, t] of Object.entries(KIND_TYPES) as [SuffixedKind, string][]) {
+        const suffix = `-${KIND_SUFFIXES[kind]}`;
+        if (t === type && name.endsWith(suffix)) return name.slice(0, -suffix.length);
+    }
+    return undefined;
+}
+
 /** `${base}-${suffix of kind}`. */
 export function kindName(base: string, kind: SuffixedKind): string {
     return `${base}-${KIND_SUFFIXES[kind]}`;
