@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { kindName, kindNamed } from "../../components/common/kind-names";
+import { kindName, kindNamed, unsuffixedName } from "../../components/common/kind-names";
 import { compareIdentities } from "../../scripts/offline/identity";
 import { runOffline } from "../../scripts/offline/run";
 import { stackNames } from "../../scripts/offline/stack-file";
@@ -79,6 +79,13 @@ describe("kind suffixes: no logical name is shared by two kinds of resource", fu
         assert.equal(kindName("web-alb", "securityGroup"), "web-alb-sg");
         assert.equal(kindName("web-task", "role"), "web-task-role");
         assert.equal(kindName("alerting-slack-webhook", "secretVersion"), "alerting-slack-webhook-version");
+    });
+
+    it("unsuffixedName gives the name a suffixed resource was deployed under, only for its own kind's suffix (what the policy graph resolves offline IDs by)", () => {
+        assert.equal(unsuffixedName(SG, "web-alb-sg"), "web-alb");
+        assert.equal(unsuffixedName("aws:iam/role:Role", "web-task-role"), "web-task");
+        assert.equal(unsuffixedName(TG, "web-alb-sg"), undefined);
+        assert.equal(unsuffixedName(SG, "web-tasks"), undefined);
     });
 
     it("kindNamed aliases the old name under the current parent and under every former parent the options carry", async () => {
