@@ -20,6 +20,7 @@
  */
 import { canWrite, CONTAINER_FILESYSTEMS, IMAGE_FACTS, imageKeyOf, type Identity, type ImageFacts, type ImageKey } from "../components/common/filesystems";
 import { containersOf, ofType, resourceRule, type Container, type PolicyContext, type PolicyResource, type Rule } from "./model";
+import { offlineNamesOf } from "./graph";
 
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 const ACCESS_POINT = "aws:efs/accessPoint:AccessPoint";
@@ -84,7 +85,7 @@ function imageDirectory(image: ImageFacts, mountPath: string, path: string): (Di
  * preview an id is a cloud id or unknown, and then this finds nothing and the rule says nothing.
  */
 function byId(ctx: PolicyContext, type: string, id: unknown): PolicyResource | undefined {
-    return typeof id === "string" ? ofType(ctx, type).find((r) => `${r.name}-id` === id) : undefined;
+    return typeof id === "string" ? ofType(ctx, type).find((r) => offlineNamesOf(r).some((n) => `${n}-id` === id)) : undefined;
 }
 
 function landing(ctx: PolicyContext, td: PolicyResource, c: TaskContainer, image: ImageFacts, path: string): Landing {

@@ -6,6 +6,7 @@
  * (`...:targetgroup/<name>/<hash>`). A reference nothing here can resolve (an unknown value in a real
  * preview, an ID of a resource outside the stack) resolves to `undefined`, and rules then say nothing.
  */
+import { unsuffixedName } from "../components/common/kind-names";
 import { list, type PolicyContext, type PolicyResource } from "./model";
 
 /** The name AWS knows a resource by: its `name` input, else its logical name (auto-naming starts with it). */
@@ -18,13 +19,24 @@ function arnParts(arn: string): string[] {
     return arn.split(":").slice(5).join(":").split(/[/:]/);
 }
 
+/**
+ * The logical names an offline ID or auto-name of `r` may derive from: its own, and for a resource
+ * renamed with a kind suffix (components/common/kind-names.ts) the name it was deployed under, whose
+ * ID and auto-name it keeps through its alias (the offline mocks model that, `OfflineMocks.formerName`).
+ */
+export function offlineNamesOf(r: PolicyResource): string[] {
+    const former = unsuffixedName(r.type, r.name);
+    return former === undefined ? [r.name] : [r.name, former];
+}
+
 /** Whether `value` (an ID or ARN) names resource `r`. */
 export function refersTo(value: unknown, r: PolicyResource): boolean {
     if (typeof value !== "string" || value.length === 0) return false;
-    if (value === `${r.name}-id`) return true;
+    const names = offlineNamesOf(r);
+    if (names.some((n) => value === `${n}-id`)) return true;
     if (!value.startsWith("arn:")) return false;
     const parts = arnParts(value);
-    return parts.includes(physicalNameOf(r)) || parts.includes(r.name);
+    return parts.includes(physicalNameOf(r)) || names.some((n) => parts.includes(n));
 }
 
 /** The one resource of `types` that `value` names, or `undefined` (unknown, outside the stack, or ambiguous). */

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../common";
 import { DEDUPE_TABLE_SCHEMA, UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 import type { AlertingPart, PartContext } from "./part";
+import { kindNamed } from "../common/kind-names";
 
 /** The Lambdas' shared on-failure queue and delivery-record table. */
 export interface DeliveryStore {
@@ -180,13 +181,11 @@ export function partSecret(part: AlertingPart, ctx: PartContext, key: string, de
         part.childOpts(),
     );
     if (source.from === "external") {
-        const version = new aws.secretsmanager.SecretVersion(
-            name,
-            { secretId: secret.id, secretString: UNSET_SECRET_PLACEHOLDER },
-            part.childOpts({ ignoreChanges: ["secretString"] }),
-        );
+        const v = kindNamed(name, "secretVersion", part.childOpts({ ignoreChanges: ["secretString"] }));
+        const version = new aws.secretsmanager.SecretVersion(v.name, { secretId: secret.id, secretString: UNSET_SECRET_PLACEHOLDER }, v.opts);
         return { secret, version, toFill: secret.arn };
     }
     if (source.value === undefined) throw new Error(`secret \`${key}\` (${source.from}) has no value`);
-    return { secret, version: new aws.secretsmanager.SecretVersion(name, { secretId: secret.id, secretString: source.value }, part.childOpts()) };
+    const v = kindNamed(name, "secretVersion", part.childOpts());
+    return { secret, version: new aws.secretsmanager.SecretVersion(v.name, { secretId: secret.id, secretString: source.value }, v.opts) };
 }

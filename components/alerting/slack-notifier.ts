@@ -17,6 +17,7 @@ import { HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_IAM_ACTIONS } from "../../f
 import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
 import { notificationFunction, partSecret, subscribeFunction, type DeliveryStore, type SecretSource } from "./notification-lambda";
 import { AlertingPart, type PartContext } from "./part";
+import { kindNamed } from "../common/kind-names";
 
 export interface SlackNotifierArgs extends PartContext {
     /** Where the Slack webhook URL comes from. */
@@ -53,9 +54,10 @@ export class SlackNotifier extends AlertingPart {
         const base = args.logicalPrefix;
         const webhook = partSecret(this, args, "slack-webhook", "Slack incoming-webhook URL the notifier posts to", args.webhookUrl);
         // Generated, so it exists in the (encrypted) state; it only authorises posting to our own notifier.
+        const tokenValue = kindNamed(`${base}-alertmanager-token`, "randomPassword", this.childOpts());
         const token = partSecret(this, args, "alertmanager-token", "Bearer token Alertmanager presents to the notifier Function URL", {
             from: "generated",
-            value: new random.RandomPassword(`${base}-alertmanager-token`, { length: 48, special: false }, this.childOpts()).result,
+            value: new random.RandomPassword(tokenValue.name, { length: 48, special: false }, tokenValue.opts).result,
         });
         if (webhook.toFill !== undefined) this.secretsToFill["slack-webhook"] = webhook.toFill;
 

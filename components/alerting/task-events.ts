@@ -23,6 +23,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertingNames } from "../common/naming";
 import { TASK_EVENT_METRICS } from "./catalog";
+import { kindNamed } from "../common/kind-names";
 
 /**
  * Container slots the OOM filter looks at (`$.detail.containers[0..n-1]`): filter patterns have no
@@ -111,13 +112,14 @@ export class TaskEvents extends pulumi.ComponentResource {
             },
             parent,
         );
+        const ruleName = kindNamed(`${name}-stopped`, "eventRule", parent);
         const rule = new aws.cloudwatch.EventRule(
-            `${name}-stopped`,
+            ruleName.name,
             {
                 description: "ECS tasks of this stack's cluster that stopped: counted by the ContainerRestarting metric filters",
                 eventPattern: pulumi.output(args.clusterArn).apply((arn) => JSON.stringify(taskStoppedEventPattern(arn))),
             },
-            parent,
+            ruleName.opts,
         );
         const policy = new aws.cloudwatch.LogResourcePolicy(
             `${name}-delivery`,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../common";
+import { kindNamed } from "../common/kind-names";
 
 export interface ClusterArgs {
     readonly vpcId: pulumi.Input<string>;
@@ -91,17 +92,19 @@ export class Cluster extends pulumi.ComponentResource {
             parent,
         );
 
+        const instanceSgName = kindNamed(`${name}-instances`, "securityGroup", parent);
         const instanceSg = new aws.ec2.SecurityGroup(
-            `${name}-instances`,
+            instanceSgName.name,
             {
                 vpcId: args.vpcId,
                 description: "ECS container instances (host-level daemons); ingress only from Prometheus, added by the monitoring layer",
                 egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "ECS agent, image pulls, CloudWatch" }],
             },
-            parent,
+            instanceSgName.opts,
         );
 
-        const role = new aws.iam.Role(`${name}-instance`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com") }, parent);
+        const roleName = kindNamed(`${name}-instance`, "role", parent);
+        const role = new aws.iam.Role(roleName.name, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com") }, roleName.opts);
         for (const [key, policyArn] of Object.entries({
             ecs: "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
             ssm: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
@@ -122,8 +125,9 @@ export class Cluster extends pulumi.ComponentResource {
             ).toString("base64"),
         );
 
+        const launchTemplateName = kindNamed(`${name}-instances`, "launchTemplate", parent);
         const launchTemplate = new aws.ec2.LaunchTemplate(
-            `${name}-instances`,
+            launchTemplateName.name,
             {
                 imageId: ECS_OPTIMIZED_AMI,
                 instanceType: args.ec2.instanceType,
@@ -146,7 +150,7 @@ export class Cluster extends pulumi.ComponentResource {
                 ],
                 tagSpecifications: [{ resourceType: "instance", tags: { Name: `${name}-ecs-instance` } }],
             },
-            parent,
+            launchTemplateName.opts,
         );
 
         const asg = new aws.autoscaling.Group(

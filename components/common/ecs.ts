@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awslogs, containerDefinitions, hardened, type ContainerDefinition } from "./containers";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam";
+import { kindNamed } from "./kind-names";
 
 export interface EcsPlacement {
     readonly clusterArn: pulumi.Input<string>;
@@ -209,13 +210,14 @@ export class EcsService extends pulumi.ComponentResource implements EcsServiceRe
             },
             child,
         );
+        const taskRoleName = kindNamed(`${name}-task`, "role", child);
         const taskRole = new aws.iam.Role(
-            `${name}-task`,
+            taskRoleName.name,
             {
                 assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
                 inlinePolicies: (args.taskRoleStatements ?? []).length > 0 ? [{ name: "task", policy: policyDocument(args.taskRoleStatements ?? []) }] : [],
             },
-            child,
+            taskRoleName.opts,
         );
 
         const containers = args.containers.map((c) => hardened({ ...c, logConfiguration: c.logConfiguration ?? awslogs(logGroup.name, p.region, c.name) }));

@@ -10,6 +10,7 @@ import { CLOUD_MAP_NAMES } from "../contracts";
 import { ContainerImage } from "../image";
 import { DATA_UID, POSTGRES_IMAGE_CONTEXT, POSTGRES_IMAGES, REDIS_IMAGE } from "./images";
 import { POSTGRES_PORT, REDIS_PORT, type DataStoresArgs } from "./types";
+import { kindNamed } from "../common/kind-names";
 
 export function inClusterStores(
     owner: pulumi.Resource,
@@ -25,14 +26,15 @@ export function inClusterStores(
     const namespace = args.placement.namespaceId;
     if (namespace === undefined) throw new Error("DataStores: `placement.namespaceId` is required in `ecs` mode (Cloud Map discovery)");
 
+    const efsSgName = kindNamed(`${name}-pgdata`, "securityGroup", parent);
     const efsSg = new aws.ec2.SecurityGroup(
-        `${name}-pgdata`,
+        efsSgName.name,
         {
             vpcId: args.vpcId,
             description: "PostgreSQL data (EFS): NFS only from the PostgreSQL task",
             ingress: [{ protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: [pgSg.id], description: "NFS from PostgreSQL" }],
         },
-        parent,
+        efsSgName.opts,
     );
     allowTaskEgress(owner, name, "postgres", pgSg, [{ key: "nfs", port: 2049, to: efsSg.id, description: "NFS to the data file system (EFS mount targets)" }]);
     allowTaskEgress(owner, name, "redis", redisSg, []);
@@ -59,15 +61,17 @@ export function inClusterStores(
                 parent,
             ),
     );
-    new aws.efs.BackupPolicy(`${name}-pgdata`, { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } }, parent);
+    const backupPolicyName = kindNamed(`${name}-pgdata`, "backupPolicy", parent);
+    new aws.efs.BackupPolicy(backupPolicyName.name, { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } }, backupPolicyName.opts);
+    const accessPointName = kindNamed(`${name}-pgdata`, "accessPoint", parent);
     const accessPoint = new aws.efs.AccessPoint(
-        `${name}-pgdata`,
+        accessPointName.name,
         {
             fileSystemId: fs.id,
             posixUser: { uid: DATA_UID, gid: DATA_UID },
             rootDirectory: { path: "/pgdata", creationInfo: { ownerUid: DATA_UID, ownerGid: DATA_UID, permissions: "700" } },
         },
-        parent,
+        accessPointName.opts,
     );
 
     // The pinned upstream image with its writable directories declared as VOLUMEs (postgres-image/Dockerfile).

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { inClusterStores } from "./in-cluster";
 import { managedStores } from "./managed";
 import { POSTGRES_PORT, REDIS_PORT, type DataStoresArgs, type PostgresConnection, type RedisConnection } from "./types";
+import { kindNamed } from "../common/kind-names";
 
 export { POSTGRES_IMAGES } from "./images";
 
@@ -35,21 +36,23 @@ export class DataStores extends pulumi.ComponentResource {
         this.mode = args.config.mode;
         const parent = { parent: this };
 
+        const pgSgName = kindNamed(`${name}-postgres`, "securityGroup", parent);
         const pgSg = new aws.ec2.SecurityGroup(
-            `${name}-postgres`,
+            pgSgName.name,
             {
                 vpcId: args.vpcId,
                 description: `PostgreSQL ${POSTGRES_PORT}: only from the web server and the postgres exporter`,
             },
-            parent,
+            pgSgName.opts,
         );
+        const redisSgName = kindNamed(`${name}-redis`, "securityGroup", parent);
         const redisSg = new aws.ec2.SecurityGroup(
-            `${name}-redis`,
+            redisSgName.name,
             {
                 vpcId: args.vpcId,
                 description: `Redis ${REDIS_PORT}: only from the web server and the redis exporter`,
             },
-            parent,
+            redisSgName.opts,
         );
         this.postgresSecurityGroupId = pgSg.id;
         this.redisSecurityGroupId = redisSg.id;
@@ -67,7 +70,8 @@ export class DataStores extends pulumi.ComponentResource {
             // RDS creates /aws/rds/instance/<id>/postgresql itself when the log export is on.
             this.logGroupNames = { redisSlowLog: m.redisSlowLogGroupName, postgres: pulumi.interpolate`/aws/rds/instance/${m.rdsInstanceId}/postgresql` };
         } else {
-            const pgPassword = new random.RandomPassword(`${name}-postgres-password`, { length: 32, special: false }, parent);
+            const pgPasswordName = kindNamed(`${name}-postgres-password`, "randomPassword", parent);
+            const pgPassword = new random.RandomPassword(pgPasswordName.name, { length: 32, special: false }, pgPasswordName.opts);
             const pgSecret = this.secret("postgres-password", "PostgreSQL password", pgPassword.result, args);
             const e = inClusterStores(this, name, args, pgSg, redisSg, pgSecret.arn, redisSecret.arn);
             this.postgres = {
@@ -128,7 +132,8 @@ export class DataStores extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const version = new aws.secretsmanager.SecretVersion(`${this.name}-${key}`, { secretId: secret.id, secretString: value }, { parent: this });
+        const v = kindNamed(`${this.name}-${key}`, "secretVersion", { parent: this });
+        const version = new aws.secretsmanager.SecretVersion(v.name, { secretId: secret.id, secretString: value }, v.opts);
         return { arn: version.secretArn };
     }
 }

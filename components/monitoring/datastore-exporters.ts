@@ -12,6 +12,7 @@ import { IMAGES } from "./images";
 import { EGRESS_ALL, partChild, partImage, type PartContext } from "./part";
 import { QUERIES_PATH } from "./postgres-exporter/queries";
 import { RDS_CA_PATH } from "./postgres-exporter/rds-ca";
+import { kindNamed } from "../common/kind-names";
 
 export interface DataStoreExportersArgs {
     readonly postgres: PostgresConnection;
@@ -32,9 +33,10 @@ export class DataStoreExporters extends pulumi.ComponentResource {
         super("koronet:monitoring:DataStoreExporters", `${ctx.prefix}-datastore-exporters`, {}, opts);
         const name = ctx.prefix;
         const child = partChild(this, ctx);
-        const exporterSg = (key: string, port: number, what: string) =>
-            new aws.ec2.SecurityGroup(
-                `${name}-${key}`,
+        const exporterSg = (key: string, port: number, what: string) => {
+            const sgName = kindNamed(`${name}-${key}`, "securityGroup", child);
+            return new aws.ec2.SecurityGroup(
+                sgName.name,
                 {
                     vpcId: ctx.vpcId,
                     description: `${what} ${port}: only from Prometheus`,
@@ -49,8 +51,9 @@ export class DataStoreExporters extends pulumi.ComponentResource {
                     ],
                     egress: EGRESS_ALL,
                 },
-                child,
+                sgName.opts,
             );
+        };
         const pgSg = exporterSg("postgres-exporter", PORTS.postgresExporter, "Postgres exporter");
         const redisSg = exporterSg("redis-exporter", PORTS.redisExporter, "Redis exporter");
         const service = { parent: this, formerParent: ctx.layer };

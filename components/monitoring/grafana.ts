@@ -13,6 +13,7 @@ import { EcsService, frontIngress, frontListeners } from "../common";
 import { PORTS } from "../contracts";
 import { GRAFANA_ADMIN_USER } from "./grafana/provisioning";
 import { EGRESS_ALL, partChild, partImage, type PartContext } from "./part";
+import { kindNamed } from "../common/kind-names";
 
 export interface GrafanaArgs {
     readonly config: MonitoringConfig["grafana"];
@@ -40,17 +41,19 @@ export class Grafana extends pulumi.ComponentResource {
         const cfg = args.config;
         const https = cfg.certificateArn !== undefined;
 
+        const albSgName = kindNamed(`${name}-grafana-alb`, "securityGroup", child);
         const albSg = new aws.ec2.SecurityGroup(
-            `${name}-grafana-alb`,
+            albSgName.name,
             {
                 vpcId: ctx.vpcId,
                 description: "Grafana load balancer: HTTP/HTTPS from grafana.allowedCidrs",
                 ingress: frontIngress(https, cfg.allowedCidrs),
             },
-            child,
+            albSgName.opts,
         );
+        const sgName = kindNamed(`${name}-grafana`, "securityGroup", child);
         const sg = new aws.ec2.SecurityGroup(
-            `${name}-grafana`,
+            sgName.name,
             {
                 vpcId: ctx.vpcId,
                 description: `Grafana ${PORTS.grafana}: only from the load balancer`,
@@ -65,7 +68,7 @@ export class Grafana extends pulumi.ComponentResource {
                 ],
                 egress: EGRESS_ALL,
             },
-            child,
+            sgName.opts,
         );
         // The load balancer's group declares no inline egress (it would be circular with Grafana's).
         new aws.vpc.SecurityGroupEgressRule(
@@ -81,7 +84,8 @@ export class Grafana extends pulumi.ComponentResource {
             child,
         );
 
-        const adminPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, child);
+        const adminPasswordName = kindNamed(`${name}-grafana-admin`, "randomPassword", child);
+        const adminPassword = new random.RandomPassword(adminPasswordName.name, { length: 32, special: false }, adminPasswordName.opts);
         const adminSecret = new aws.secretsmanager.Secret(
             `${name}-grafana-admin`,
             {
@@ -93,10 +97,11 @@ export class Grafana extends pulumi.ComponentResource {
             child,
         );
         // Injected through the version's secretArn (the secret's ARN once it has a value), so Grafana waits for the value.
+        const adminVersionName = kindNamed(`${name}-grafana-admin`, "secretVersion", child);
         const adminSecretArn = new aws.secretsmanager.SecretVersion(
-            `${name}-grafana-admin`,
+            adminVersionName.name,
             { secretId: adminSecret.id, secretString: adminPassword.result },
-            child,
+            adminVersionName.opts,
         ).secretArn;
         const alb = new aws.lb.LoadBalancer(
             `${name}-grafana-alb`,
@@ -111,8 +116,9 @@ export class Grafana extends pulumi.ComponentResource {
             },
             child,
         );
+        const tgName = kindNamed(`${name}-grafana`, "targetGroup", child);
         const tg = new aws.lb.TargetGroup(
-            `${name}-grafana`,
+            tgName.name,
             {
                 vpcId: ctx.vpcId,
                 targetType: "ip",
@@ -123,7 +129,7 @@ export class Grafana extends pulumi.ComponentResource {
                 stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
                 healthCheck: { path: "/api/health", matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
             },
-            child,
+            tgName.opts,
         );
         const listener = frontListeners(`${name}-grafana`, { loadBalancerArn: alb.arn, targetGroupArn: tg.arn, certificateArn: cfg.certificateArn }, child);
         const root = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}/`;

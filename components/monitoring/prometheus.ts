@@ -11,6 +11,7 @@ import { EcsService, type ContainerDefinition, type PolicyStatement } from "../c
 import { CLOUD_MAP_NAMES, PORTS } from "../contracts";
 import type { HostExporters } from "./host-exporters";
 import { EGRESS_ALL, partChild, partImage, type PartContext } from "./part";
+import { kindNamed } from "../common/kind-names";
 
 export interface PrometheusArgs {
     readonly config: MonitoringConfig["prometheus"];
@@ -48,8 +49,9 @@ export class Prometheus extends pulumi.ComponentResource {
         const cfg = args.config;
         const size = args.size ?? { cpu: 512, memory: 1536 };
 
+        const sgName = kindNamed(`${name}-prometheus`, "securityGroup", child);
         const sg = new aws.ec2.SecurityGroup(
-            `${name}-prometheus`,
+            sgName.name,
             {
                 vpcId: ctx.vpcId,
                 description: `Prometheus ${PORTS.prometheus}: only from Grafana`,
@@ -64,7 +66,7 @@ export class Prometheus extends pulumi.ComponentResource {
                 ],
                 egress: EGRESS_ALL,
             },
-            child,
+            sgName.opts,
         );
         // The host daemons have no security group of their own (host network): their ports are
         // opened on the instances' group, to Prometheus only. That group has no inline ingress, so

@@ -4,6 +4,7 @@ import type { ContainerDefinition, EcsPlacement, PolicyStatement } from "../comm
 import { discoveryService, ecsService, frontIngress, frontListeners } from "../common";
 import { CLOUD_MAP_NAMES } from "../contracts";
 import type { PostgresConnection, RedisConnection } from "../datastores";
+import { kindNamed } from "../common/kind-names";
 
 export { TLS_POLICY } from "../common";
 
@@ -114,14 +115,15 @@ export class MonitoredService extends pulumi.ComponentResource {
         const parent = { parent: this };
         const https = args.certificateArn !== undefined;
 
+        const albSgName = kindNamed(`${name}-alb`, "securityGroup", parent);
         const albSg = new aws.ec2.SecurityGroup(
-            `${name}-alb`,
+            albSgName.name,
             {
                 vpcId: args.vpcId,
                 description: "Koronet load balancer: HTTP/HTTPS from the allowed CIDRs",
                 ingress: frontIngress(https, args.allowedCidrs),
             },
-            parent,
+            albSgName.opts,
         );
         // Ingress as standalone rules only (never inline next to them: the provider would remove the
         // standalone ones), so clients created later, such as Prometheus, can be admitted with

@@ -9,13 +9,23 @@ import type * as pulumi from "@pulumi/pulumi";
 const MOCK_ACCOUNT = "123456789012";
 
 export class OfflineMocks implements pulumi.runtime.Mocks {
+    /**
+     * The logical name a resource was deployed under, when an alias renames it (`{ name: <old> }`).
+     * The engine matches such a resource to its old state, so it keeps its ID, and an auto-named
+     * one keeps its physical name: the bridge's AutoName reuses the name in the prior state
+     * (pulumi/pulumi-terraform-bridge PR #1321, a GitHub PR). The offline IDs and auto-names below
+     * derive from the logical name, so they derive from the old one here, as AWS would keep them.
+     */
+    formerName: (type: string, name: string) => string | undefined = () => undefined;
+
     constructor(private readonly region: string) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const physical = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
+        const logical = this.formerName(args.type, args.name) ?? args.name;
+        const physical = typeof args.inputs.name === "string" ? args.inputs.name : logical;
         const arn = this.arnFor(args.type, physical);
         // A secret's ID is its ARN, as the provider reports it (`pulumi import` takes the ARN).
-        const id = args.type === "aws:secretsmanager/secret:Secret" ? arn : `${args.name}-id`;
+        const id = args.type === "aws:secretsmanager/secret:Secret" ? arn : `${logical}-id`;
         const state: Record<string, unknown> = { ...args.inputs, name: physical, arn, ...this.extra(args, physical) };
         return { id, state };
     }

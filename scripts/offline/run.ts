@@ -65,9 +65,15 @@ interface Captured {
 export async function runOffline(stack: string, opts: RunOptions = {}): Promise<OfflineRun> {
     const raw = readStackConfig(stack, opts);
     const region = raw.values["aws:region"] ?? "eu-west-1";
-    await pulumi.runtime.setMocks(new OfflineMocks(region), PROJECT, stack, false);
+    const mocks = new OfflineMocks(region);
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     pulumi.runtime.setAllConfig({ ...raw.values }, [...raw.secretKeys]);
     const registrations = recordRegistrations();
+    // A registration reaches the recorder before the mocks create it.
+    mocks.formerName = (type, name) => {
+        for (const alias of registrations.get(`${type}::${name}`)?.aliases ?? []) if ("name" in alias && alias.name !== undefined) return alias.name;
+        return undefined;
+    };
 
     const captured: Captured[] = [];
     const program = opts.program ?? main;

@@ -487,7 +487,11 @@ describe("alerting pipeline: secrets", () => {
         const json = JSON.stringify({ resources: g.resources, outputs: g.outputs });
         for (const v of [webhook, routingKey, "offline-generated-password"]) assert.ok(!json.includes(v), `plain-text secret ${v.slice(0, 20)}… in the plan`);
         const versions = g.ofType("aws:secretsmanager/secretVersion:SecretVersion").filter((v) => String(v.name).startsWith("alerting-"));
-        assert.deepEqual(versions.map((v) => v.name).sort(), ["alerting-alertmanager-token", "alerting-pagerduty-routing-key", "alerting-slack-webhook"]);
+        assert.deepEqual(versions.map((v) => v.name).sort(), [
+            "alerting-alertmanager-token-version",
+            "alerting-pagerduty-routing-key-version",
+            "alerting-slack-webhook-version",
+        ]);
         for (const v of versions) assert.equal(v.inputs.secretString, "[secret]");
         assert.deepEqual(g.outputs.alertingSecretsToFill, {}, "nothing left to fill in config mode");
     });
@@ -495,7 +499,7 @@ describe("alerting pipeline: secrets", () => {
     it("in external mode gives each secret the placeholder, never reverted by `pulumi up`, and lists them for operators", async () => {
         const g = await stackGraph("prod");
         // A version for each (ECS can inject it at the first deploy); its value is checked below.
-        for (const key of ["slack-webhook", "pagerduty-routing-key"]) g.one("aws:secretsmanager/secretVersion:SecretVersion", `alerting-${key}`);
+        for (const key of ["slack-webhook", "pagerduty-routing-key"]) g.one("aws:secretsmanager/secretVersion:SecretVersion", `alerting-${key}-version`);
         assert.equal(UNSET_SECRET_PLACEHOLDER, "UNSET: fill with aws secretsmanager put-secret-value");
         assert.deepEqual(Object.keys(g.outputs.alertingSecretsToFill as object).sort(), ["pagerduty-routing-key", "slack-webhook"]);
     });
@@ -520,13 +524,13 @@ describe("alerting pipeline: secrets", () => {
         const valueOf = (k: string) =>
             new Promise<unknown>((res) => void pulumi.output(props.get(k)?.secretString as pulumi.Input<string>).apply((v) => res(v)));
         for (const key of ["slack-webhook", "pagerduty-routing-key"]) {
-            assert.equal(await valueOf(`${V}::alerting-${key}`), UNSET_SECRET_PLACEHOLDER, key);
-            assert.deepEqual(opts.get(`${V}::alerting-${key}`)?.ignoreChanges, ["secretString"], key);
+            assert.equal(await valueOf(`${V}::alerting-${key}-version`), UNSET_SECRET_PLACEHOLDER, key);
+            assert.deepEqual(opts.get(`${V}::alerting-${key}-version`)?.ignoreChanges, ["secretString"], key);
         }
-        assert.equal(opts.get(`${V}::alerting-alertmanager-token`)?.ignoreChanges, undefined, "generated values stay managed");
+        assert.equal(opts.get(`${V}::alerting-alertmanager-token-version`)?.ignoreChanges, undefined, "generated values stay managed");
         const deps = ([opts.get("aws:ecs/service:Service::alerting-alertmanager-svc")?.dependsOn].flat() as pulumi.Resource[]).map((r) => names.get(r));
-        assert.ok(deps.includes(`${V}::alerting-alertmanager-token`), `Alertmanager waits for ${deps.join(", ")}`);
-        assert.ok(!deps.includes(`${V}::alerting-pagerduty-routing-key`), "the routing key is the notifier's now: Alertmanager does not wait for it");
+        assert.ok(deps.includes(`${V}::alerting-alertmanager-token-version`), `Alertmanager waits for ${deps.join(", ")}`);
+        assert.ok(!deps.includes(`${V}::alerting-pagerduty-routing-key-version`), "the routing key is the notifier's now: Alertmanager does not wait for it");
     });
 });
 

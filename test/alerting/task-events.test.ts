@@ -164,7 +164,7 @@ describe("ECS task state change events → Koronet/ECS metrics", () => {
             });
 
             it("routes the cluster's stopped tasks to an /aws/events/ log group EventBridge may write to (resource policy for its principals, from this rule only)", () => {
-                const rule = g.one(aws.cloudwatch.EventRule, "alerting-task-events-stopped");
+                const rule = g.one(aws.cloudwatch.EventRule, "alerting-task-events-stopped-rule");
                 const pattern = JSON.parse(String(rule.inputs.eventPattern)) as { detail: { clusterArn: string[] } };
                 const [clusterArn] = pattern.detail.clusterArn;
                 assert.match(clusterArn ?? "", /^arn:aws:ecs:[a-z0-9-]+:\d{12}:cluster\/cluster-ecs/, "the stack's own cluster");

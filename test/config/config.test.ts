@@ -737,7 +737,7 @@ describe("stack configuration", function () {
             const g = await graphWith("dev", { overrides: { "koronet:service": { allowedCidrs: ["203.0.113.0/24"] } } });
             const albs = g.ofType("aws:lb/loadBalancer:LoadBalancer");
             assert.equal(albs.length, 2, "the web server's and Grafana's");
-            const webSg = g.one("aws:ec2/securityGroup:SecurityGroup", "web-alb");
+            const webSg = g.one("aws:ec2/securityGroup:SecurityGroup", "web-alb-sg");
             const cidrs = [
                 ...((webSg.inputs.ingress as { cidrBlocks?: string[] }[] | undefined) ?? []).flatMap((r) => r.cidrBlocks ?? []),
                 ...g

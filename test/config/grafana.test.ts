@@ -53,7 +53,7 @@ describe("koronet:monitoring.grafana", () => {
         const g = await graphWith("dev", { overrides: { "koronet:monitoring": { grafana: { allowedCidrs: ["198.51.100.0/24"] } } } });
         const ingress = (name: string) =>
             (g.one("aws:ec2/securityGroup:SecurityGroup", name).inputs.ingress as { cidrBlocks: string[] }[]).flatMap((r) => r.cidrBlocks);
-        assert.deepEqual(ingress("monitoring-grafana-alb"), ["198.51.100.0/24"]);
-        assert.deepEqual(ingress("web-alb"), ["0.0.0.0/0"]);
+        assert.deepEqual(ingress("monitoring-grafana-alb-sg"), ["198.51.100.0/24"]);
+        assert.deepEqual(ingress("web-alb-sg"), ["0.0.0.0/0"]);
     });
 });

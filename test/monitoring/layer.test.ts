@@ -203,7 +203,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("lets only Prometheus reach exporter ports (incl. 9100/8080 on the instances)", () => {
             const prom = "monitoring-prometheus-id";
             for (const name of ["monitoring-postgres-exporter", "monitoring-redis-exporter"]) {
-                const rules = g.one(SG, name).inputs.ingress as SgRule[];
+                const rules = g.one(SG, `${name}-sg`).inputs.ingress as SgRule[];
                 assert.deepEqual(
                     rules.map((r) => r.securityGroups),
                     [[prom]],
@@ -220,11 +220,11 @@ for (const stack of ["dev", "prod"] as const) {
                 [9100, prom],
             ]);
             assert.deepEqual(
-                (g.one(SG, "monitoring-prometheus").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]),
+                (g.one(SG, "monitoring-prometheus-sg").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]),
                 [[9090, ["monitoring-grafana-id"]]],
             );
             assert.deepEqual(
-                (g.one(SG, "monitoring-grafana").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]),
+                (g.one(SG, "monitoring-grafana-sg").inputs.ingress as SgRule[]).map((r) => [r.fromPort, r.securityGroups]),
                 [[3000, ["monitoring-grafana-alb-id"]]],
             );
         });
@@ -273,7 +273,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepEqual(alb.securityGroups, ["monitoring-grafana-alb-id"]);
             assert.equal(alb.dropInvalidHeaderFields, true);
             assert.equal(alb.enableDeletionProtection, stack === "prod");
-            const ingress = g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[];
+            const ingress = g.one(SG, "monitoring-grafana-alb-sg").inputs.ingress as SgRule[];
             assert.deepEqual(
                 ingress.map((r) => [r.fromPort, r.toPort, r.cidrBlocks]),
                 [[80, 80, ["0.0.0.0/0"]]],
@@ -289,7 +289,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(http.loadBalancerArn, "arn:aws:lb:eu-west-1:123456789012:loadBalancer/monitoring-grafana-alb");
             assert.deepEqual(http.defaultActions, [{ type: "forward", targetGroupArn: "arn:aws:lb:eu-west-1:123456789012:targetGroup/monitoring-grafana" }]);
             assert.equal(g.ofType("aws:lb/listenerRule:ListenerRule").length, 0, "no rule on the app's listener");
-            assert.equal((g.one("aws:lb/targetGroup:TargetGroup", "monitoring-grafana").inputs.healthCheck as { path: string }).path, "/api/health");
+            assert.equal((g.one("aws:lb/targetGroup:TargetGroup", "monitoring-grafana-tg").inputs.healthCheck as { path: string }).path, "/api/health");
             const c = containerOf("monitoring-grafana-svc", "grafana");
             const env = Object.fromEntries((c.environment ?? []).map((e) => [e.name, String(e.value)]));
             assert.equal(env.GF_AUTH_ANONYMOUS_ENABLED, "false");
@@ -307,10 +307,10 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("exposes nothing of the monitoring layer to the world but Grafana's load balancer on 80/443", () => {
-            for (const sg of g.ofType(SG).filter((s) => s.name.startsWith("monitoring-") && s.name !== "monitoring-grafana-alb")) {
+            for (const sg of g.ofType(SG).filter((s) => s.name.startsWith("monitoring-") && s.name !== "monitoring-grafana-alb-sg")) {
                 for (const r of (sg.inputs.ingress as SgRule[] | undefined) ?? []) assert.equal(r.cidrBlocks, undefined, sg.name);
             }
-            for (const r of g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[])
+            for (const r of g.one(SG, "monitoring-grafana-alb-sg").inputs.ingress as SgRule[])
                 assert.ok([80, 443].includes(r.fromPort) && r.fromPort === r.toPort);
             for (const r of g.ofType(INGRESS).filter((x) => x.name.startsWith("monitoring-"))) assert.equal(r.inputs.cidrIpv4, undefined, r.name);
         });
@@ -318,7 +318,7 @@ for (const stack of ["dev", "prod"] as const) {
         it(stack === "prod" ? "remote-writes to its own AMP workspace with aps:RemoteWrite scoped to it" : "does not remote-write (no workspace)", () => {
             const workspaces = g.ofType("aws:amp/workspace:Workspace");
             const c = containerOf("monitoring-prometheus-svc", "prometheus");
-            const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task");
+            const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task-role");
             const policies = (role.inputs.inlinePolicies as { policy: string }[] | undefined) ?? [];
             // Besides the discovery sidecar's DiscoverInstances (tested below).
             const st = parseJson<{ Statement: { Action: string; Resource: string }[] }>(policies[0]?.policy).Statement.filter(
@@ -356,7 +356,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("[issue 13 #8] lets the Prometheus task role DiscoverInstances on the namespace and the three services it lists, nothing else of Cloud Map", () => {
-            const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task");
+            const role = g.one("aws:iam/role:Role", "monitoring-prometheus-task-role");
             const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown }[] }>(
                 (role.inputs.inlinePolicies as { policy: string }[])[0]?.policy,
             ).Statement;
@@ -404,7 +404,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.match(env.PROMETHEUS_CONFIG_CONTENT ?? "", /ServiceName: web-svc/);
             for (const m of PUBLISHED_APP_METRICS) assert.ok((env.PROMETHEUS_CONFIG_CONTENT ?? "").includes(m), m);
             assert.equal(g.one(SVC, "web-svc").inputs.name, "web-svc");
-            const role = g.one("aws:iam/role:Role", "web-task");
+            const role = g.one("aws:iam/role:Role", "web-task-role");
             const st = parseJson<{ Statement: { Sid: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] }>(
                 (role.inputs.inlinePolicies as { policy: string }[])[0]?.policy,
             ).Statement;
@@ -487,7 +487,7 @@ describe("Grafana over HTTPS", () => {
         assert.equal(https.certificateArn, cert);
         const http = g.one("aws:lb/listener:Listener", "monitoring-grafana-http").inputs;
         assert.deepEqual((http.defaultActions as { type: string; redirect: { protocol: string } }[])[0]?.redirect.protocol, "HTTPS");
-        const ingress = g.one(SG, "monitoring-grafana-alb").inputs.ingress as SgRule[];
+        const ingress = g.one(SG, "monitoring-grafana-alb-sg").inputs.ingress as SgRule[];
         assert.deepEqual(
             ingress.map((r) => [r.fromPort, r.cidrBlocks]),
             [

@@ -68,7 +68,7 @@ export const ORDER_BREAKS: Breaks = {
     // Grafana's admin password secret created empty, as the external secrets are.
     "ecs-service-secrets-have-values": {
         stack: "dev",
-        breakIt: (r) => without(r, "aws:secretsmanager/secretVersion:SecretVersion", "monitoring-grafana-admin", [SERVICE, "monitoring-grafana-svc"]),
+        breakIt: (r) => without(r, "aws:secretsmanager/secretVersion:SecretVersion", "monitoring-grafana-admin-version", [SERVICE, "monitoring-grafana-svc"]),
     },
     // The function (and its role's policy, which names the group's ARN) no longer wait for the group.
     "lambda-waits-for-its-log-group": {

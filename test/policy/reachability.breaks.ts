@@ -38,7 +38,7 @@ export const REACHABILITY_BREAKS: Breaks = {
                 name: "web-alb-from-office",
                 inputs: { securityGroupId: "web-alb-id", cidrIpv4: "203.0.113.0/24", ipProtocol: "tcp", fromPort: 80, toPort: 80 },
             });
-            return { resources, target: `${SG}::web-alb` };
+            return { resources, target: `${SG}::web-alb-sg` };
         },
     },
     // The load balancer's tasks lose their ingress from it.
@@ -76,7 +76,7 @@ export const REACHABILITY_BREAKS: Breaks = {
                 (i) => {
                     i.ingress = [];
                 },
-                "monitoring-prometheus",
+                "monitoring-prometheus-sg",
             );
             return { resources, target: `${SERVICE}::monitoring-prometheus-svc` };
         },
@@ -127,7 +127,7 @@ export const REACHABILITY_BREAKS: Breaks = {
                 (i) => {
                     i.ingress = [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["10.0.0.0/8"] }];
                 },
-                "monitoring-grafana-alb",
+                "monitoring-grafana-alb-sg",
             );
             return { resources, target: "aws:lb/listener:Listener::monitoring-grafana-http" };
         },

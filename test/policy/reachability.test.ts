@@ -59,7 +59,7 @@ describe("reachability model", () => {
                 f,
             );
         }
-        assert.deepEqual(d.nodes["data-postgres"], ["data-postgres"]);
+        assert.deepEqual(d.nodes["data-postgres"], ["data-postgres-sg"]);
     });
 
     it("in prod, every Alertmanager task gossips with every other (and itself) on 9094, TCP and UDP, as its --cluster.peer names them", async () => {
@@ -116,9 +116,9 @@ describe("reachability model", () => {
 
     it("host-network DAEMON exporters wear the container instances' group (from the launch template of the capacity provider's group)", async () => {
         const d = describeReachability({ environment: "dev", resources: (await stackGraph("dev")).resources });
-        assert.deepEqual(d.nodes["monitoring-node-exporter-svc"], ["cluster-instances"]);
-        assert.deepEqual(d.nodes["monitoring-cadvisor-svc"], ["cluster-instances"]);
-        assert.deepEqual(d.nodes["data-pgdata"], ["data-pgdata"], "EFS wears its mount targets' group");
+        assert.deepEqual(d.nodes["monitoring-node-exporter-svc"], ["cluster-instances-sg"]);
+        assert.deepEqual(d.nodes["monitoring-cadvisor-svc"], ["cluster-instances-sg"]);
+        assert.deepEqual(d.nodes["data-pgdata"], ["data-pgdata-sg"], "EFS wears its mount targets' group");
     });
 
     it("both real graphs pass every reachability rule", async () => {
@@ -326,7 +326,7 @@ describe("reachability rules on broken graphs", () => {
                         { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
                     ];
                 },
-                "monitoring-grafana",
+                "monitoring-grafana-sg",
             ).resources;
         assert.deepEqual(violations("dev", await egress("10.40.0.0/16"), "reach-grafana-datasources"), [], "the VPC's CIDR");
         assert.deepEqual(
@@ -363,7 +363,7 @@ describe("reachability rules on broken graphs", () => {
             (i) => {
                 (i.ingress as unknown[]).push({ protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["0.0.0.0/0"] });
             },
-            "monitoring-grafana-alb",
+            "monitoring-grafana-alb-sg",
         ).resources;
         assert.deepEqual(violations("dev", withOpenPort, "reach-internet-only-listeners"), []);
         const facing = mutate(
@@ -372,7 +372,7 @@ describe("reachability rules on broken graphs", () => {
             (i) => {
                 (i.ingress as unknown[]).push({ protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["0.0.0.0/0"] });
             },
-            "monitoring-grafana-alb",
+            "monitoring-grafana-alb-sg",
         ).resources;
         assert.match(
             violations("dev", facing, "reach-internet-only-listeners")[0]!.message,

@@ -112,7 +112,7 @@ const CORE_BREAKS: Breaks = {
                 (i) => {
                     i.ingress = [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] }];
                 },
-                "data-postgres",
+                "data-postgres-sg",
             ),
     },
     "no-public-ip-on-tasks": {
@@ -231,7 +231,7 @@ const CORE_BREAKS: Breaks = {
                         { name: "oops", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) },
                     ];
                 },
-                "web-task",
+                "web-task-role",
             ),
     },
     "log-group-retention": {

@@ -113,7 +113,7 @@ describe("database connections", () => {
             it("its task role may read that one secret and decrypt it through Secrets Manager only; its execution role no longer reads it", () => {
                 const ref = envOf(g, "web-task", "web").DATABASE_PASSWORD_FROM ?? "";
                 const arn = ref.replace(/:password::$/, "");
-                const task = statements(g, "web-task");
+                const task = statements(g, "web-task-role");
                 assert.deepEqual(
                     task.find((s) => s.Sid === "ReadDatabasePassword"),
                     { Sid: "ReadDatabasePassword", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arn },

@@ -80,7 +80,8 @@ for (const stack of ["dev", "prod"] as const) {
                     ["tcp", 443, 443, "0.0.0.0/0"],
                 ]);
                 assert.deepEqual(egress("data-redis"), [["tcp", 443, 443, "0.0.0.0/0"]]);
-                for (const name of ["data-postgres", "data-redis"]) assert.equal(g.one(SG, name).inputs.egress, undefined, `${name}: standalone egress only`);
+                for (const name of ["data-postgres", "data-redis"])
+                    assert.equal(g.one(SG, `${name}-sg`).inputs.egress, undefined, `${name}: standalone egress only`);
             });
         } else {
             it("[#7] gives RDS and ElastiCache no egress (they initiate nothing)", () => {

@@ -125,7 +125,7 @@ for (const stack of ["dev", "prod"] as const) {
             for (const sg of g.ofType(aws.ec2.SecurityGroup)) {
                 for (const rule of (sg.inputs.ingress as SgRule[] | undefined) ?? []) {
                     if (rule.cidrBlocks?.includes("0.0.0.0/0")) {
-                        assert.ok(["web-alb", "monitoring-grafana-alb"].includes(sg.name), `${sg.name} is open to the world`);
+                        assert.ok(["web-alb-sg", "monitoring-grafana-alb-sg"].includes(sg.name), `${sg.name} is open to the world`);
                         assert.ok([80, 443].includes(rule.fromPort) && rule.fromPort === rule.toPort, `${sg.name} opens ${rule.fromPort}-${rule.toPort}`);
                     }
                 }
@@ -152,7 +152,7 @@ for (const stack of ["dev", "prod"] as const) {
                 ],
             );
             for (const name of ["data-postgres", "data-redis"]) {
-                assert.equal(g.one(aws.ec2.SecurityGroup, name).inputs.ingress, undefined, `${name} has no inline ingress`);
+                assert.equal(g.one(aws.ec2.SecurityGroup, `${name}-sg`).inputs.ingress, undefined, `${name} has no inline ingress`);
             }
         });
 
