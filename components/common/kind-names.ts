@@ -48,7 +48,7 @@ export const KIND_SUFFIXES = {
 export type SuffixedKind = keyof typeof KIND_SUFFIXES;
 
 /** The Pulumi type of each kind in {@link KIND_SUFFIXES}. */
-export const KIND_TYPES: Readonly<Record<SuffixedKind, string>> = {
+const KIND_TYPES: Readonly<Record<SuffixedKind, string>> = {
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     targetGroup: "aws:lb/targetGroup:TargetGroup",
     role: "aws:iam/role:Role",

@@ -56,7 +56,7 @@ export const SECRET_BREAKS: Breaks = {
                     editStatements(i, (s) => {
                         s.Action = [s.Action ?? []].flat().filter((a) => a !== "secretsmanager:GetSecretValue");
                     }),
-                "web-task",
+                "web-task-role",
             ).resources,
             target: "aws:ecs/taskDefinition:TaskDefinition::web-task",
         }),
