@@ -7,7 +7,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../common";
+import { type PolicyStatement } from "../common";
+import { platformFunction } from "../common/lambda";
 import { DEDUPE_TABLE_SCHEMA, UNSET_SECRET_PLACEHOLDER } from "../../functions/src/contract";
 import type { AlertingPart, PartContext } from "./part";
 import { kindNamed } from "../common/kind-names";
@@ -56,8 +57,6 @@ export interface NotificationFunctionSpec {
     /** `notifier` or `pagerduty`: the function's name and its resources' logical names. */
     readonly key: string;
     readonly code: string;
-    readonly handler: string;
-    readonly runtime: string;
     readonly env: Record<string, pulumi.Input<string>>;
     /** What it may do besides logging, its on-failure destination and the key. */
     readonly statements: PolicyStatement[];
@@ -71,67 +70,31 @@ export interface NotificationFunction {
     readonly logGroupName: pulumi.Output<string>;
 }
 
-/** A notification Lambda as a child of `part`: log group, least-privilege role, function, async config. */
+/** A notification Lambda as a child of `part` (common/lambda.ts `platformFunction`): SNS invokes it asynchronously, Lambda retries twice, then hands the event to the queue. */
 export function notificationFunction(part: AlertingPart, ctx: PartContext, spec: NotificationFunctionSpec): NotificationFunction {
     const name = ctx.logicalPrefix;
     const key = spec.key;
-    const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${key}-logs`,
-        { name: ctx.names.functionLogGroup(key), retentionInDays: spec.logRetentionDays, kmsKeyId: ctx.kmsKeyArn, tags: ctx.tags },
-        part.childOpts(),
-    );
-    const statements: PolicyStatement[] = [
-        { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
-        { Sid: "OnFailureDestination", Action: "sqs:SendMessage", Resource: spec.failedQueueArn },
-        // Secrets and the failure queue are encrypted with the platform key.
-        { Sid: "UseKey", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: ctx.kmsKeyArn },
-        ...spec.statements,
-    ];
-    const role = new aws.iam.Role(
-        `${name}-${key}-role`,
-        {
-            assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-            inlinePolicies: [{ name: "least-privilege", policy: policyDocument(statements) }],
-            tags: ctx.tags,
-        },
-        part.childOpts(),
-    );
-    const fn = new aws.lambda.Function(
-        `${name}-${key}`,
-        {
-            name: ctx.names.function(key),
-            role: role.arn,
-            runtime: spec.runtime,
-            handler: spec.handler,
-            code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
-            timeout: spec.timeout,
-            memorySize: 256,
-            // No reserved concurrency. Lambda keeps at least 100 units unreserved ("You can reserve
-            // up to the Unreserved account concurrency value [...] minus 100",
-            // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new
-            // accounts start with a reduced quota
-            // (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): there any
-            // reservation fails the deploy. And one reserved unit shared by SNS's async invokes and
-            // Alertmanager's synchronous Function URL calls answers 429 in bursts.
-            // Several containers may run at once: Slack's 429 + Retry-After and the DynamoDB
-            // dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
-            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            environment: { variables: spec.env },
-            tags: ctx.tags,
-        },
-        part.childOpts({ dependsOn: [logGroup] }),
-    );
-    // SNS invokes asynchronously: Lambda retries twice, then hands the event to the queue.
-    new aws.lambda.FunctionEventInvokeConfig(
-        `${name}-${key}-async`,
-        {
-            functionName: fn.name,
-            maximumRetryAttempts: 2,
-            maximumEventAgeInSeconds: 21600,
-            destinationConfig: { onFailure: { destination: spec.failedQueueArn } },
-        },
-        part.childOpts(),
-    );
+    const { fn, logGroup } = platformFunction({
+        logicalNames: { logs: `${name}-${key}-logs`, role: `${name}-${key}-role`, fn: `${name}-${key}`, async: `${name}-${key}-async` },
+        functionName: ctx.names.function(key),
+        logGroupName: ctx.names.functionLogGroup(key),
+        code: spec.code,
+        env: spec.env,
+        statements: [
+            { Sid: "OnFailureDestination", Action: "sqs:SendMessage", Resource: spec.failedQueueArn },
+            // Secrets and the failure queue are encrypted with the platform key.
+            { Sid: "UseKey", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: ctx.kmsKeyArn },
+            ...spec.statements,
+        ],
+        timeout: spec.timeout,
+        logRetentionDays: spec.logRetentionDays,
+        kmsKeyArn: ctx.kmsKeyArn,
+        tags: ctx.tags,
+        // Several containers may run at once (no reserved concurrency, common/lambda.ts): Slack's 429 +
+        // Retry-After and the DynamoDB dedupe claim keep that correct (notifier/slack.ts, notifier/dedupe.ts).
+        async: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21600, onFailure: spec.failedQueueArn },
+        opts: (extra) => part.childOpts(extra),
+    });
     return { fn, logGroupName: logGroup.name };
 }
 

@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PAGERDUTY_ENV } from "../../functions/src/contract";
-import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
+import { bundleFunction } from "../common/lambda";
 import { notificationFunction, partSecret, subscribeFunction, type DeliveryStore, type SecretSource } from "./notification-lambda";
 import { AlertingPart, type PartContext } from "./part";
 
@@ -36,8 +36,6 @@ export class PagerDutyForwarder extends AlertingPart {
         const { fn, logGroupName } = notificationFunction(this, args, {
             key: "pagerduty",
             code: bundleFunction("pagerduty"),
-            handler: BUNDLE_HANDLER,
-            runtime: NODE_LAMBDA_RUNTIME,
             timeout: 60,
             logRetentionDays: args.logRetentionDays,
             failedQueueArn: args.store.failedQueue.arn,

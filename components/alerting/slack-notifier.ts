@@ -14,7 +14,7 @@ import { assumeRolePolicy, policyDocument } from "../common";
 import type { Severity } from "./catalog";
 import { notifierHttpBudgetMs } from "./alertmanager/config";
 import { HEARTBEAT_NAMESPACE, NOTIFIER_ENV, NOTIFIER_IAM_ACTIONS } from "../../functions/src/contract";
-import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
+import { bundleFunction } from "../common/lambda";
 import { notificationFunction, partSecret, subscribeFunction, type DeliveryStore, type SecretSource } from "./notification-lambda";
 import { AlertingPart, type PartContext } from "./part";
 import { kindNamed } from "../common/kind-names";
@@ -64,8 +64,6 @@ export class SlackNotifier extends AlertingPart {
         const { fn, logGroupName } = notificationFunction(this, args, {
             key: "notifier",
             code: bundleFunction("notifier"),
-            handler: BUNDLE_HANDLER,
-            runtime: NODE_LAMBDA_RUNTIME,
             timeout: 60,
             logRetentionDays: args.logRetentionDays,
             failedQueueArn: args.store.failedQueue.arn,

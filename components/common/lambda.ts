@@ -19,8 +19,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { FUNCTION_ENTRIES, HANDLER_EXPORT, type FunctionName } from "../../functions/src/contract";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam";
 
 /** Lambda runtime identifier of every function the platform deploys. */
 export const NODE_LAMBDA_RUNTIME = "nodejs24.x";
@@ -74,4 +77,93 @@ export function bundlePackageEntry(root: string, entry: string, name: string, op
     const outside = Object.keys(result.metafile.inputs).filter((input) => input.startsWith("../"));
     if (outside.length > 0) throw new Error(`${name} bundle: ${outside.join(", ")} resolved outside ${pkg}/: declare the package in ${pkg}/package.json`);
     return file.text;
+}
+
+/** One platform Lambda: its log group, least-privilege role, function and async-invoke config. */
+export interface PlatformFunctionSpec {
+    /** Logical names of its resources (each keeps the name it was deployed with). */
+    readonly logicalNames: { readonly logs: string; readonly role: string; readonly fn: string; readonly async: string };
+    readonly functionName: pulumi.Input<string>;
+    /** Where it logs (Lambda would otherwise create `/aws/lambda/<name>` itself, unencrypted and kept forever). */
+    readonly logGroupName: pulumi.Input<string>;
+    /** The bundle ({@link bundleFunction}). */
+    readonly code: string;
+    readonly env: Record<string, pulumi.Input<string>>;
+    /** What it may do besides writing its logs. */
+    readonly statements: readonly PolicyStatement[];
+    readonly timeout: number;
+    readonly logRetentionDays: number;
+    /** Customer-managed key of the log group. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Asynchronous invocations (SNS, EventBridge): retries, age, and the on-failure destination if any. */
+    readonly async: { readonly maximumRetryAttempts: number; readonly maximumEventAgeInSeconds: number; readonly onFailure?: pulumi.Input<string> };
+    /** Options of each resource (parent, aliases), with `dependsOn` added where needed. */
+    readonly opts: (extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
+}
+
+export interface PlatformFunction {
+    readonly fn: aws.lambda.Function;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+}
+
+/**
+ * Every Lambda of the platform is built here: a log group of its own (encrypted, with retention) the
+ * function waits for, a role that may write only to it plus `statements`, {@link NODE_LAMBDA_RUNTIME}
+ * with the bundle as `index.js`, 256 MB, and its async-invoke config. No reserved concurrency: Lambda
+ * keeps at least 100 units unreserved ("You can reserve up to the Unreserved account concurrency
+ * value [...] minus 100", https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html),
+ * and new accounts start with a reduced quota (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
+ * there any reservation fails the deploy.
+ */
+export function platformFunction(spec: PlatformFunctionSpec): PlatformFunction {
+    const logGroup = new aws.cloudwatch.LogGroup(
+        spec.logicalNames.logs,
+        { name: spec.logGroupName, retentionInDays: spec.logRetentionDays, kmsKeyId: spec.kmsKeyArn, tags: spec.tags },
+        spec.opts(),
+    );
+    const role = new aws.iam.Role(
+        spec.logicalNames.role,
+        {
+            assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+            inlinePolicies: [
+                {
+                    name: "least-privilege",
+                    policy: policyDocument([
+                        { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
+                        ...spec.statements,
+                    ]),
+                },
+            ],
+            tags: spec.tags,
+        },
+        spec.opts(),
+    );
+    const fn = new aws.lambda.Function(
+        spec.logicalNames.fn,
+        {
+            name: spec.functionName,
+            role: role.arn,
+            runtime: NODE_LAMBDA_RUNTIME,
+            handler: BUNDLE_HANDLER,
+            code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(spec.code) }),
+            timeout: spec.timeout,
+            memorySize: 256,
+            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+            environment: { variables: spec.env },
+            tags: spec.tags,
+        },
+        spec.opts({ dependsOn: [logGroup] }),
+    );
+    new aws.lambda.FunctionEventInvokeConfig(
+        spec.logicalNames.async,
+        {
+            functionName: fn.name,
+            maximumRetryAttempts: spec.async.maximumRetryAttempts,
+            maximumEventAgeInSeconds: spec.async.maximumEventAgeInSeconds,
+            ...(spec.async.onFailure !== undefined ? { destinationConfig: { onFailure: { destination: spec.async.onFailure } } } : {}),
+        },
+        spec.opts(),
+    );
+    return { fn, logGroup };
 }

@@ -13,8 +13,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../common/iam";
-import { BUNDLE_HANDLER, bundleFunction, NODE_LAMBDA_RUNTIME } from "../common/lambda";
+import { type PolicyStatement } from "../common/iam";
+import { bundleFunction, platformFunction } from "../common/lambda";
 import { formatAlarmDescription, SECRET_FOLLOWER_ENV } from "../../functions/src/contract";
 
 /** How often the follower runs: the longest a filled or rotated secret waits before its services redeploy. */
@@ -93,46 +93,21 @@ export class SecretFollower extends pulumi.ComponentResource {
             ...(args.secretArns ?? []),
         ];
 
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags },
-            parent,
-        );
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-                inlinePolicies: [
-                    {
-                        name: "least-privilege",
-                        policy: policyDocument([
-                            { Sid: "Logs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
-                            ...secretFollowerStatements({ clusterArn: args.clusterArn, serviceArnPattern, secretArns }),
-                        ]),
-                    },
-                ],
-                tags,
-            },
-            parent,
-        );
-        const fn = new aws.lambda.Function(
-            `${name}-fn`,
-            {
-                name: functionName,
-                role: role.arn,
-                runtime: NODE_LAMBDA_RUNTIME,
-                handler: BUNDLE_HANDLER,
-                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleFunction("secret-follower")) }),
-                timeout: 120,
-                memorySize: 256,
-                loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-                environment: { variables: { [SECRET_FOLLOWER_ENV.clusterArn]: args.clusterArn } },
-                tags,
-            },
-            { parent: this, dependsOn: [logGroup] },
-        );
         // A failed run is not retried: the next tick, 5 minutes later, does the same work.
-        new aws.lambda.FunctionEventInvokeConfig(`${name}-async`, { functionName: fn.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 }, parent);
+        const { fn, logGroup } = platformFunction({
+            logicalNames: { logs: `${name}-logs`, role: `${name}-role`, fn: `${name}-fn`, async: `${name}-async` },
+            functionName,
+            logGroupName: `/aws/lambda/${functionName}`,
+            code: bundleFunction("secret-follower"),
+            env: { [SECRET_FOLLOWER_ENV.clusterArn]: args.clusterArn },
+            statements: secretFollowerStatements({ clusterArn: args.clusterArn, serviceArnPattern, secretArns }),
+            timeout: 120,
+            logRetentionDays: args.logRetentionDays,
+            kmsKeyArn: args.kmsKeyArn,
+            tags,
+            async: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 300 },
+            opts: (extra) => ({ ...extra, parent: this }),
+        });
 
         const rule = new aws.cloudwatch.EventRule(
             `${name}-schedule`,
