@@ -115,6 +115,7 @@ describe("Alertmanager: a lagging Prometheus's re-sent RESOLVED replaces a re-fi
         await until("the re-fire at Slack and PagerDuty", () => slackStates().length === 3 && pdActions().length === 3);
         assert.deepEqual(await active(), [s2]);
         const before = sentToSlack().length;
+        const beforeAll = sent().length;
 
         // …then the lagging Prometheus's re-sent RESOLVED of the previous activation (same fingerprint).
         await post({ labels: LABELS, startsAt: s1, endsAt: e1 });
@@ -138,13 +139,17 @@ describe("Alertmanager: a lagging Prometheus's re-sent RESOLVED replaces a re-fi
                 .slice(before)
                 .some((r) => r.body.status === "firing"),
         );
-        await until("the same to PagerDuty", () => sent().filter((r) => /pagerduty/.test(r.path)).length === 5);
+        await until("the same to PagerDuty", () =>
+            sent()
+                .slice(beforeAll)
+                .some((r) => /pagerduty/.test(r.path) && r.body.status === "firing"),
+        );
 
         // At the receivers: nothing new. The notifier answered stale, then repeat.
         assert.deepEqual(slackStates(), ["FIRING", "RESOLVED", "FIRING"], "Slack: no early RESOLVED, no second FIRING");
         assert.deepEqual(pdActions(), ["trigger", "resolve", "trigger"], "PagerDuty: no resolve of the ongoing outage, no second trigger");
         const answers = sent()
-            .slice(-4)
+            .slice(beforeAll)
             .map((r) => r.answer ?? {});
         assert.equal(
             answers.reduce((n, a) => n + Number(a["stale"] ?? 0), 0),
