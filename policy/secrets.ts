@@ -92,6 +92,29 @@ function taskSecrets(td: PolicyResource, how: "injected" | "read"): string[] {
     return [...new Set(values.filter(isSecretArn).map(secretArnOf))];
 }
 
+/** A rule over task definitions: the role in `roleField` reads the secrets the containers name (`how`). */
+function taskRule(r: {
+    id: string;
+    reason: string;
+    how: "injected" | "read";
+    roleField: "executionRoleArn" | "taskRoleArn";
+    noRole: string;
+    consequence: (missing: string) => string;
+}): Rule {
+    return {
+        id: r.id,
+        reason: r.reason,
+        check: (ctx) =>
+            ofType(ctx, "aws:ecs/taskDefinition:TaskDefinition").flatMap((td): Finding[] => {
+                const arns = taskSecrets(td, r.how);
+                if (arns.length === 0) return [];
+                const role = resolveRef(ctx, td.inputs[r.roleField], ROLE);
+                if (role === undefined) return td.inputs[r.roleField] === undefined ? [{ resource: td, message: r.noRole }] : [];
+                return missingReads(ctx, [role], arns).map((m) => ({ resource: td, message: r.consequence(m) }));
+            }),
+    };
+}
+
 export const SECRET_RULES: readonly Rule[] = [
     {
         id: "lambda-reads-its-secrets",
@@ -113,42 +136,20 @@ export const SECRET_RULES: readonly Rule[] = [
             });
         },
     },
-    {
+    taskRule({
         id: "task-execution-role-reads-its-secrets",
         reason: "A task definition's execution role may GetSecretValue on every secret its containers inject, and kms:Decrypt with each secret's key.",
-        check: (ctx) =>
-            ofType(ctx, "aws:ecs/taskDefinition:TaskDefinition").flatMap((td): Finding[] => {
-                const arns = taskSecrets(td, "injected");
-                if (arns.length === 0) return [];
-                const role = resolveRef(ctx, td.inputs.executionRoleArn, ROLE);
-                if (role === undefined) {
-                    return td.inputs.executionRoleArn === undefined
-                        ? [{ resource: td, message: "its containers inject secrets but it has no executionRoleArn: ECS cannot read them" }]
-                        : [];
-                }
-                return missingReads(ctx, [role], arns).map((m) => ({
-                    resource: td,
-                    message: `its execution role may not ${m}: tasks stop with ResourceInitializationError`,
-                }));
-            }),
-    },
-    {
+        how: "injected",
+        roleField: "executionRoleArn",
+        noRole: "its containers inject secrets but it has no executionRoleArn: ECS cannot read them",
+        consequence: (m) => `its execution role may not ${m}: tasks stop with ResourceInitializationError`,
+    }),
+    taskRule({
         id: "task-role-reads-its-secrets",
         reason: "A container handed a Secrets Manager ARN in its environment may GetSecretValue on it, and kms:Decrypt with the secret's key, through the task role.",
-        check: (ctx) =>
-            ofType(ctx, "aws:ecs/taskDefinition:TaskDefinition").flatMap((td): Finding[] => {
-                const arns = taskSecrets(td, "read");
-                if (arns.length === 0) return [];
-                const role = resolveRef(ctx, td.inputs.taskRoleArn, ROLE);
-                if (role === undefined) {
-                    return td.inputs.taskRoleArn === undefined
-                        ? [{ resource: td, message: "its containers are handed secret ARNs to read but it has no taskRoleArn: they cannot read them" }]
-                        : [];
-                }
-                return missingReads(ctx, [role], arns).map((m) => ({
-                    resource: td,
-                    message: `its task role may not ${m}: the container cannot read the secret it is handed`,
-                }));
-            }),
-    },
+        how: "read",
+        roleField: "taskRoleArn",
+        noRole: "its containers are handed secret ARNs to read but it has no taskRoleArn: they cannot read them",
+        consequence: (m) => `its task role may not ${m}: the container cannot read the secret it is handed`,
+    }),
 ];
