@@ -47,21 +47,7 @@ function stackConfig(stack: string) {
 /** The definitions the catalog produces for a stack, with the graph's dimension values irrelevant to names and thresholds. */
 function expectedAlarms(stack: string) {
     const c = stackConfig(stack);
-    const targets: CloudWatchTargets = {
-        loadBalancerArnSuffix: "x",
-        targetGroupArnSuffix: "x",
-        clusterName: "x",
-        serviceName: "x",
-        services: stackServices(c),
-        dataStores:
-            c.dataStores.mode === "managed"
-                ? {
-                      mode: "managed",
-                      rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: c.dataStores.postgres.managed.allocatedStorageGiB, memoryBytes: 1 },
-                      elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) },
-                  }
-                : { mode: "ecs" },
-    };
+    const targets = expectedTargets(stack);
     const alerts = resolveAlerts(stackAlertSettings(c));
     return { alerts, built: buildCloudWatchAlarms({ namePrefix: `koronet-${stack}`, targets, alerts }) };
 }
@@ -392,8 +378,8 @@ function expectedTargets(stack: string): CloudWatchTargets {
             c.dataStores.mode === "managed"
                 ? {
                       mode: "managed",
-                      rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: 1, memoryBytes: 1 },
-                      elasticache: { cacheClusterIds: ["x"] },
+                      rds: { instanceId: "x", maxConnections: 1, allocatedStorageGiB: c.dataStores.postgres.managed.allocatedStorageGiB, memoryBytes: 1 },
+                      elasticache: { cacheClusterIds: Array.from({ length: c.dataStores.redis.managed.nodes }, (_, i) => `x${i}`) },
                   }
                 : { mode: "ecs" },
     };

@@ -14,7 +14,7 @@ import { inMemoryDedupeStore, type DedupeStore } from "./dedupe";
 import type { DeliveryLog } from "../shared/deliveries";
 import type { FunctionUrlEvent } from "./events";
 import type { HeartbeatPublisher } from "./heartbeat";
-import { createLogger, type Logger } from "../shared/log";
+import { createLogger, isRedacting, type Logger } from "../shared/log";
 import { createNotifier, type NotifierDeps } from "./notifier";
 
 export interface LocalServerOptions {
@@ -72,7 +72,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     if (!token) throw new Error("`token` (or env NOTIFIER_TOKEN) is required");
     const clock = opts.clock ?? systemClock;
     const log = opts.log ?? createLogger();
-    if ("addSecret" in log && typeof log.addSecret === "function") {
+    if (isRedacting(log)) {
         log.addSecret(slackUrl);
         log.addSecret(token);
     }

@@ -24,7 +24,7 @@ import {
 import { formatAlertmanager, formatCloudWatchAlarm, formatRaw, type SlackMessage } from "./format";
 import type { DeliveryLog, DeliverySubject } from "../shared/deliveries";
 import type { HeartbeatPublisher } from "./heartbeat";
-import { createLogger, errorFields, type Logger, type RedactingLogger } from "../shared/log";
+import { createLogger, errorFields, isRedacting, type Logger, type RedactingLogger } from "../shared/log";
 import type { SecretGetter } from "../shared/secrets";
 import { createSlackPoster, type DeliveryOptions } from "./slack";
 import { deliveryDeadline } from "../shared/http-delivery";
@@ -127,10 +127,6 @@ function tokensEqual(presented: string, expected: string): boolean {
 
 function json(statusCode: number, body: Record<string, unknown>, headers: Record<string, string> = {}): FunctionUrlResult {
     return { statusCode, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
-}
-
-function isRedacting(log: Logger): log is RedactingLogger {
-    return typeof (log as Partial<RedactingLogger>).redact === "function";
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {

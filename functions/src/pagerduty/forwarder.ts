@@ -15,7 +15,7 @@ import { DEFAULT_DELIVERY_BUDGET_MS } from "../contract/timings";
 import { systemClock, type Clock } from "../shared/clock";
 import type { DeliveryLog } from "../shared/deliveries";
 import { deliveryDeadline, type RetryPolicy } from "../shared/http-delivery";
-import { createLogger, errorFields, REDACTED, type Logger, type RedactingLogger } from "../shared/log";
+import { createLogger, errorFields, isRedacting, REDACTED, type Logger, type RedactingLogger } from "../shared/log";
 import type { SecretGetter } from "../shared/secrets";
 import { alarmStateOf, pagerDutyEventFor } from "./event";
 import { createPagerDutySender } from "./send";
@@ -50,10 +50,6 @@ export interface ForwarderDeps {
     readonly deliveryBudgetMs?: number;
     /** Time kept back from the Lambda's remaining time, to fail cleanly before the timeout. @default 3000 ms */
     readonly timeoutReserveMs?: number;
-}
-
-function isRedacting(log: Logger): log is RedactingLogger {
-    return typeof (log as Partial<RedactingLogger>).addSecret === "function";
 }
 
 export function createForwarder(deps: ForwarderDeps): Forwarder {

@@ -20,6 +20,12 @@ export interface RedactingLogger extends Logger {
     redact(text: string): string;
 }
 
+/** Whether `log` scrubs secrets (a {@link RedactingLogger}); a plain Logger handed in by a caller does not. */
+export function isRedacting(log: Logger): log is RedactingLogger {
+    const l = log as Partial<RedactingLogger>;
+    return typeof l.addSecret === "function" && typeof l.redact === "function";
+}
+
 export const REDACTED = "[REDACTED]";
 
 /** Error details safe to log: name, message and the cause's code, never request options. */
